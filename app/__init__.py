@@ -1,0 +1,1 @@
+"""Spyglass: everything that is not a widget (request library, models, storage, playground)."""

@@ -1,0 +1,191 @@
+"""Server-Sent Events over a session: ``Request.connect_events()``.
+
+The bytes go through the pure :class:`~app.client.sse.SSEParser`; this module only connects,
+checks the answer, and reconnects with ``Last-Event-ID`` when asked to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+import aiohttp
+from multidict import CIMultiDictProxy
+
+from .errors import APIError, RequestError, RequestTimeout, StreamError, translate
+from .response import error_data
+from .sse import SSEEvent, SSEParser
+from .timings import TimingCollector
+
+if TYPE_CHECKING:
+    from .request import Request
+
+__all__ = ["SSEContextManager", "SSEResponse"]
+
+DEFAULT_RETRY_MS = 3000
+MAX_BACKOFF_S = 30.0
+
+
+class SSEResponse:
+    """An open event stream: ``async for event in it`` yields :class:`SSEEvent` values."""
+
+    def __init__(self, request: Request, *, reconnect: bool, last_event_id: str | None) -> None:
+        self._request = request
+        self._reconnect = reconnect
+        self._parser = SSEParser(last_event_id=last_event_id or "")
+        self._raw: aiohttp.ClientResponse | None = None
+        self._closed = False
+        self._ended = False
+        #: How many times the stream was connected (1 after the first connection).
+        self.connections = 0
+
+    # -- state ----------------------------------------------------------------------------
+
+    @property
+    def last_event_id(self) -> str:
+        """The last event ID in force (sent as ``Last-Event-ID`` when reconnecting)."""
+        return self._parser.last_event_id
+
+    @property
+    def retry(self) -> int | None:
+        """The reconnection time in milliseconds the server set, or None."""
+        return self._parser.retry
+
+    @property
+    def status(self) -> int | None:
+        return self._raw.status if self._raw is not None else None
+
+    @property
+    def headers(self) -> CIMultiDictProxy[str] | None:
+        return self._raw.headers if self._raw is not None else None
+
+    @property
+    def url(self) -> str:
+        return str(self._raw.url) if self._raw is not None else str(self._request.url)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    # -- connecting -----------------------------------------------------------------------
+
+    async def _connect(self) -> None:
+        """Open one connection; raise on an error status or a wrong content type."""
+        from .request import core_of
+
+        request = self._request
+        core = core_of(request.session)
+        prepared = request.prepare()
+        if "Accept" not in request.headers:
+            prepared.headers["Accept"] = "text/event-stream"
+        prepared.headers.setdefault("Cache-Control", "no-cache")
+        if self._parser.last_event_id:
+            prepared.headers["Last-Event-ID"] = self._parser.last_event_id
+        url = str(prepared.url)
+        # The read deadline covers waiting for the answer, not the silence between events.
+        deadline = core.timeout.read
+        try:
+            async with asyncio.timeout(deadline):
+                raw, _ = await core.send(
+                    prepared,
+                    auth=request.effective_auth(),
+                    timeout=core.timeout.for_aiohttp(streaming=True),
+                    collector=TimingCollector(),
+                )
+        except TimeoutError as exc:
+            raise RequestTimeout(f"Timed out waiting for the event stream {url}", url=url) from exc
+        self.connections += 1
+        if raw.status >= 400:
+            try:
+                with translate(url):
+                    body = await raw.content.read(1 << 20)
+            finally:
+                raw.release()
+            reason = raw.reason or ""
+            raise APIError(
+                raw.status, reason, error_data(reason, body, raw.headers.get("Content-Type", "")),
+                url=str(raw.url),
+            )
+        if raw.status == 204:
+            raw.release()
+            self._ended = True
+            return
+        if raw.content_type != "text/event-stream":
+            raw.release()
+            raise StreamError(
+                f"{raw.url} answered {raw.status} with {raw.content_type!r}, "
+                "not an event stream (text/event-stream)",
+                url=str(raw.url),
+            )
+        self._raw = raw
+
+    async def _reconnect_after_wait(self) -> None:
+        """Wait the retry time, then reconnect; failed attempts back off up to 30 s."""
+        delay = (self._parser.retry if self._parser.retry is not None else DEFAULT_RETRY_MS) / 1000
+        cap = max(MAX_BACKOFF_S, delay)
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                await self._connect()
+                return
+            except (APIError, StreamError):
+                raise
+            except RequestError:
+                delay = min(max(delay, 0.001) * 2, cap)
+
+    def _drop(self) -> None:
+        raw, self._raw = self._raw, None
+        if raw is not None:
+            raw.close()
+        self._parser.close()
+
+    # -- reading --------------------------------------------------------------------------
+
+    def __aiter__(self) -> AsyncIterator[SSEEvent]:
+        return self._events()
+
+    async def _events(self) -> AsyncIterator[SSEEvent]:
+        while not self._closed:
+            if self._raw is None:
+                if self._ended or not self._reconnect:
+                    return
+                await self._reconnect_after_wait()
+                continue
+            raw = self._raw
+            try:
+                with translate(str(raw.url), stream=True):
+                    chunk = await raw.content.readany()
+            except (StreamError, RequestError):
+                self._drop()
+                if not self._reconnect or self._closed:
+                    raise
+                continue
+            if not chunk:
+                self._drop()
+                if not self._reconnect:
+                    return
+                continue
+            for event in self._parser.feed(chunk):
+                yield event
+
+    async def close(self) -> None:
+        """Stop the stream and release its connection. Harmless when called twice."""
+        self._closed = True
+        self._drop()
+
+
+class SSEContextManager:
+    """The context manager of :meth:`Request.connect_events`."""
+
+    def __init__(
+        self, request: Request, *, reconnect: bool = False, last_event_id: str | None = None
+    ) -> None:
+        self._response = SSEResponse(request, reconnect=reconnect, last_event_id=last_event_id)
+
+    async def __aenter__(self) -> SSEResponse:
+        await self._response._connect()
+        return self._response
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._response.close()

@@ -1,0 +1,454 @@
+"""Sessions: the asynchronous one does the I/O; the synchronous one runs it on a private loop.
+
+:class:`AsyncSession` owns an aiohttp ``ClientSession`` (created on first use, on the running
+loop) and drives every exchange: auth flows, redirects, timings. :class:`Session` owns a
+daemon thread running a private event loop with an :class:`AsyncSession` on it; each call is
+submitted as its own coroutine and waited on through its own future, so a ``Session`` can be
+shared between threads and a forgotten one never keeps the process alive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import threading
+import weakref
+from contextvars import ContextVar
+from collections.abc import Coroutine, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import aiohttp
+from multidict import CIMultiDict
+from yarl import URL
+
+from . import __version__
+from ._models import (
+    MAX_REDIRECTS,
+    PreparedRequest,
+    ResponseInfo,
+    redirect_request,
+)
+from .auth import Auth, BasicAuth
+from .content import ReportHook
+from .errors import APIError, RequestError, StreamError, UsageError, translate
+from .response import error_data
+from .timings import TimedSSLContext, TimingCollector, current_collector, make_trace_config
+
+__all__ = ["AsyncSession", "Session", "Timeout"]
+
+T = TypeVar("T")
+USER_AGENT = f"Spyglass/{__version__}"
+
+
+@dataclass(frozen=True)
+class Timeout:
+    """Deadlines in seconds: ``connect`` (getting a connection, TLS included), ``read`` (each
+    read from the socket) and ``total`` (the whole exchange). None means no deadline."""
+
+    connect: float | None = None
+    read: float | None = None
+    total: float | None = None
+
+    @classmethod
+    def of(cls, value: Timeout | float | None) -> Timeout:
+        if value is None:
+            return cls()
+        if isinstance(value, Timeout):
+            return value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise UsageError(f"timeout must be a number of seconds or a Timeout, not {value!r}")
+        return cls(connect=float(value), read=float(value))
+
+    def for_aiohttp(self, *, streaming: bool = False) -> aiohttp.ClientTimeout:
+        """The aiohttp equivalent; a stream gets no read or total deadline once it is open."""
+        if streaming:
+            return aiohttp.ClientTimeout(total=None, connect=self.connect, sock_read=None)
+        return aiohttp.ClientTimeout(total=self.total, connect=self.connect, sock_read=self.read)
+
+
+def _ssl_context(
+    verify: bool, ca_file: str | None, client_cert: str | tuple[str, str] | None
+) -> ssl.SSLContext:
+    ctx = TimedSSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if verify:
+        ctx.load_default_certs(ssl.Purpose.SERVER_AUTH)
+        if ca_file:
+            ctx.load_verify_locations(cafile=str(ca_file))
+    else:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    if client_cert:
+        if isinstance(client_cert, tuple | list):
+            cert, key = client_cert
+            ctx.load_cert_chain(str(cert), str(key))
+        else:
+            ctx.load_cert_chain(str(client_cert))
+    return ctx
+
+
+def _as_auth(auth: Auth | tuple[str, str] | None) -> Auth | None:
+    if auth is None or isinstance(auth, Auth):
+        return auth
+    if isinstance(auth, tuple) and len(auth) == 2:
+        return BasicAuth(*auth)
+    raise UsageError(f"auth must be an app.client.auth object, not {type(auth).__name__}")
+
+
+class AsyncSession:
+    """An HTTP session for asyncio code: cookies, keep-alive, TLS settings, auth, redirects."""
+
+    def __init__(
+        self,
+        endpoint: str | URL | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        auth: Auth | tuple[str, str] | None = None,
+        timeout: Timeout | float | None = None,
+        verify: bool = True,
+        ca_file: str | None = None,
+        client_cert: str | tuple[str, str] | None = None,
+        proxy: str | URL | None = None,
+        follow_redirects: bool = True,
+    ) -> None:
+        self.endpoint = URL(str(endpoint)) if endpoint else None
+        self.headers: CIMultiDict[str] = CIMultiDict({"User-Agent": USER_AGENT})
+        self.headers.update(headers or {})
+        self.auth = _as_auth(auth)
+        self.timeout = Timeout.of(timeout)
+        self.verify = verify
+        self.ca_file = ca_file
+        self.client_cert = client_cert
+        self.proxy = str(proxy) if proxy else None
+        self.follow_redirects = follow_redirects
+        # Built now so that a bad CA file or client certificate fails where it is given.
+        self._ssl = _ssl_context(verify, ca_file, client_cert)
+        self._client: aiohttp.ClientSession | None = None
+        self._closed = False
+
+    # -- life cycle -----------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    async def __aenter__(self) -> AsyncSession:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the connections. Harmless when called twice or on a session never used."""
+        self._closed = True
+        client, self._client = self._client, None
+        if client is not None and not client.closed:
+            await client.close()
+
+    def _session(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise UsageError("this session is closed: open a new one to send requests")
+        if self._client is None:
+            self._client = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(ssl=self._ssl),
+                cookie_jar=aiohttp.CookieJar(unsafe=True),
+                trace_configs=[make_trace_config(), _handshake_trace],
+                timeout=self.timeout.for_aiohttp(),
+                trust_env=False,
+            )
+        return self._client
+
+    @property
+    def cookie_jar(self) -> aiohttp.abc.AbstractCookieJar:
+        """The session's cookies (as a browser keeps them, IP-address hosts included)."""
+        return self._session().cookie_jar
+
+    # -- exchanges ------------------------------------------------------------------------
+
+    async def send(
+        self,
+        request: PreparedRequest,
+        *,
+        auth: Auth | None,
+        timeout: aiohttp.ClientTimeout | None = None,
+        reporthook: ReportHook | None = None,
+        collector: TimingCollector | None = None,
+        follow_redirects: bool | None = None,
+    ) -> tuple[aiohttp.ClientResponse, list[tuple[int, str]]]:
+        """Send ``request`` through auth and redirects; return the final response, unread."""
+        client = self._session()
+        collector = collector or TimingCollector()
+        token = current_collector.set(collector)
+        follow = self.follow_redirects if follow_redirects is None else follow_redirects
+        history: list[tuple[int, str]] = []
+        try:
+            while True:
+                response = await self._send_with_auth(
+                    client, request, auth, timeout, reporthook, collector
+                )
+                if not follow:
+                    return response, history
+                info = ResponseInfo(response.status, response.headers, response.url)
+                try:
+                    nxt = redirect_request(request, info)
+                except BaseException:
+                    response.release()
+                    raise
+                if nxt is None:
+                    return response, history
+                history.append((response.status, str(response.url)))
+                await _discard(response)
+                if len(history) > MAX_REDIRECTS:
+                    raise RequestError(
+                        f"Too many redirects (more than {MAX_REDIRECTS}) from {request.url}",
+                        url=str(request.url),
+                    )
+                _check_replayable(nxt, "follow the redirect")
+                request = nxt
+        finally:
+            current_collector.reset(token)
+
+    async def _send_with_auth(
+        self,
+        client: aiohttp.ClientSession,
+        request: PreparedRequest,
+        auth: Auth | None,
+        timeout: aiohttp.ClientTimeout | None,
+        reporthook: ReportHook | None,
+        collector: TimingCollector,
+    ) -> aiohttp.ClientResponse:
+        if auth is None or (request.cross_origin and not auth.signs):
+            return await self._send_once(client, request.copy(), timeout, reporthook, collector)
+        flow = auth.auth_flow(request.copy())
+        outgoing = next(flow)
+        while True:
+            response = await self._send_once(client, outgoing, timeout, reporthook, collector)
+            info = ResponseInfo(response.status, response.headers, response.url)
+            try:
+                outgoing = flow.send(info)
+            except StopIteration:
+                return response
+            await _discard(response)
+            _check_replayable(outgoing, "answer the authentication challenge")
+
+    async def _send_once(
+        self,
+        client: aiohttp.ClientSession,
+        request: PreparedRequest,
+        timeout: aiohttp.ClientTimeout | None,
+        reporthook: ReportHook | None,
+        collector: TimingCollector,
+    ) -> aiohttp.ClientResponse:
+        collector.new_hop()
+        data = None
+        if request.body is not None:
+            data = request.body.payload(reporthook, collector.mark_body_sent)
+        with translate(str(request.url)):
+            return await client.request(
+                request.method,
+                request.url,
+                headers=request.headers,
+                data=data,
+                allow_redirects=False,
+                proxy=self.proxy,
+                timeout=timeout if timeout is not None else aiohttp.helpers.sentinel,
+            )
+
+    async def ws_connect(
+        self,
+        request: PreparedRequest,
+        *,
+        auth: Auth | None,
+        protocols: tuple[str, ...],
+        heartbeat: float | None,
+    ) -> aiohttp.ClientWebSocketResponse:
+        """Open a WebSocket; the handshake goes through the auth flow like any request."""
+        client = self._session()
+        handshake = _HandshakeCapture()
+        token = _handshake_capture.set(handshake)
+        try:
+            flow = auth.auth_flow(request.copy()) if auth is not None else None
+            outgoing = next(flow) if flow is not None else request.copy()
+            while True:
+                try:
+                    with translate(str(outgoing.url)):
+                        return await client.ws_connect(
+                            outgoing.url,
+                            method=outgoing.method,
+                            headers=outgoing.headers,
+                            protocols=protocols,
+                            heartbeat=heartbeat,
+                            proxy=self.proxy,
+                            timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=10.0),
+                        )
+                except aiohttp.WSServerHandshakeError as exc:
+                    if flow is None or exc.headers is None:
+                        raise handshake.refused(exc, str(outgoing.url)) from exc
+                    info = ResponseInfo(exc.status, exc.headers, outgoing.url)  # type: ignore[arg-type]
+                    try:
+                        outgoing = flow.send(info)
+                    except StopIteration:
+                        raise handshake.refused(exc, str(outgoing.url)) from exc
+        finally:
+            _handshake_capture.reset(token)
+
+
+async def _discard(response: aiohttp.ClientResponse) -> None:
+    """Read a small body to the end so that the connection can be reused, then release it."""
+    try:
+        length = response.content_length
+        if length is not None and length <= 65536:
+            await response.read()
+    except (aiohttp.ClientError, OSError, asyncio.TimeoutError):
+        pass
+    finally:
+        response.release()
+
+
+def _check_replayable(request: PreparedRequest, purpose: str) -> None:
+    if request.body is not None and not request.body.replayable:
+        raise RequestError(
+            f"Cannot {purpose} for {request.url}: the request body is a one-shot stream "
+            "that was already sent (give bytes, a seekable file or set follow_redirects=False)",
+            url=str(request.url),
+        )
+
+
+class _HandshakeCapture:
+    """Keeps the body of a refused WebSocket handshake, which aiohttp discards."""
+
+    def __init__(self) -> None:
+        self.body = b""
+        self.content_type = ""
+
+    def refused(self, exc: aiohttp.WSServerHandshakeError, url: str) -> Exception:
+        if exc.status and exc.status != 101 and exc.status >= 300:
+            data = error_data(exc.message, self.body, self.content_type)
+            return APIError(exc.status, exc.message, data, url=url)
+        return StreamError(f"The WebSocket handshake with {url} failed: {exc.message}", url=url)
+
+
+_handshake_capture: ContextVar[_HandshakeCapture | None] = ContextVar(
+    "spyglass_ws_handshake", default=None
+)
+
+
+async def _capture_refused_handshake(
+    session: aiohttp.ClientSession, ctx: object, params: aiohttp.TraceRequestEndParams
+) -> None:
+    capture = _handshake_capture.get()
+    response = params.response
+    if capture is not None and response.status != 101:
+        capture.content_type = response.headers.get("Content-Type", "")
+        try:
+            capture.body = await response.content.read(1 << 20)
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError):
+            capture.body = b""
+
+
+_handshake_trace = aiohttp.TraceConfig()
+_handshake_trace.on_request_end.append(_capture_refused_handshake)
+_handshake_trace.freeze()
+
+
+class Session:
+    """A synchronous session: the same API as :class:`AsyncSession`, run on a private loop."""
+
+    def __init__(
+        self,
+        endpoint: str | URL | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        auth: Auth | tuple[str, str] | None = None,
+        timeout: Timeout | float | None = None,
+        verify: bool = True,
+        ca_file: str | None = None,
+        client_cert: str | tuple[str, str] | None = None,
+        proxy: str | URL | None = None,
+        follow_redirects: bool = True,
+    ) -> None:
+        self._core = AsyncSession(
+            endpoint,
+            headers=headers,
+            auth=auth,
+            timeout=timeout,
+            verify=verify,
+            ca_file=ca_file,
+            client_cert=client_cert,
+            proxy=proxy,
+            follow_redirects=follow_redirects,
+        )
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=_run_loop, args=(self._loop,), name="spyglass-session", daemon=True
+        )
+        self._thread.start()
+        self._closed = False
+        self._finalizer = weakref.finalize(self, _shutdown, self._loop, self._thread, self._core)
+
+    # The configuration lives on the async core; these read it through.
+    endpoint = property(lambda self: self._core.endpoint)
+    headers = property(lambda self: self._core.headers)
+    auth = property(lambda self: self._core.auth)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connections and stop the worker thread. Harmless when called twice."""
+        if self._closed:
+            return
+        self._closed = True
+        self._finalizer()
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` on the session's loop and wait for its own result."""
+        if self._closed:
+            coro.close()
+            raise UsageError("this session is closed: open a new one to send requests")
+        if threading.current_thread() is self._thread:
+            coro.close()
+            raise UsageError(
+                "a synchronous Session cannot be called from its own worker thread "
+                "(for example from a reporthook): use AsyncSession there"
+            )
+        future = asyncio.run_coroutine_threadsafe(coro, self._loop)
+        try:
+            return future.result()
+        except BaseException:
+            future.cancel()
+            raise
+
+
+def _run_loop(loop: asyncio.AbstractEventLoop) -> None:
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_forever()
+    finally:
+        try:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            loop.close()
+
+
+def _shutdown(
+    loop: asyncio.AbstractEventLoop, thread: threading.Thread, core: AsyncSession
+) -> None:
+    """Close the core session on its loop, then stop the loop (also run at interpreter exit)."""
+    if loop.is_closed() or not thread.is_alive():
+        return
+    future = asyncio.run_coroutine_threadsafe(core.close(), loop)
+    try:
+        future.result(timeout=5)
+    except Exception:
+        future.cancel()
+    loop.call_soon_threadsafe(loop.stop)
+    if threading.current_thread() is not thread:
+        thread.join(timeout=5)

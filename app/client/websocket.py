@@ -1,0 +1,170 @@
+"""WebSocket over a session: ``Request.connect_websocket()``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+from aiohttp import WSMsgType
+
+from .content import encode_json
+from .errors import StreamError, translate
+
+if TYPE_CHECKING:
+    from .request import Request
+
+__all__ = ["WebSocketContextManager", "WebSocketResponse"]
+
+_CLOSING = (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED)
+
+
+class WebSocketResponse:
+    """An open WebSocket: send and receive text, binary and JSON messages."""
+
+    def __init__(self, session: Any, underlying_ws: aiohttp.ClientWebSocketResponse,
+                 *, url: str = "") -> None:
+        self.session = session
+        self._ws = underlying_ws
+        self._url = url
+        #: The close reason the peer gave, once the connection is closed.
+        self.close_reason: str = ""
+
+    @property
+    def url(self) -> str:
+        return self._url
+
+    @property
+    def closed(self) -> bool:
+        return self._ws.closed
+
+    @property
+    def close_code(self) -> int | None:
+        return self._ws.close_code
+
+    @property
+    def protocol(self) -> str | None:
+        """The negotiated subprotocol, or None."""
+        return self._ws.protocol
+
+    @property
+    def raw(self) -> aiohttp.ClientWebSocketResponse:
+        return self._ws
+
+    async def send_str(self, data: str) -> None:
+        with translate(self._url, stream=True):
+            await self._ws.send_str(data)
+
+    async def send_bytes(self, data: bytes) -> None:
+        with translate(self._url, stream=True):
+            await self._ws.send_bytes(data)
+
+    async def send_json(self, value: Any) -> None:
+        await self.send_str(encode_json(value).decode("utf-8"))
+
+    async def receive(self, timeout: float | None = None) -> aiohttp.WSMessage:
+        """The next message of any kind (a CLOSE message once the peer closes)."""
+        with translate(self._url, stream=True):
+            msg = await self._ws.receive(timeout)
+        if msg.type is WSMsgType.ERROR:
+            exc = msg.data if isinstance(msg.data, BaseException) else None
+            raise StreamError(f"The WebSocket {self._url} broke: {msg.data}", url=self._url) from exc
+        if msg.type is WSMsgType.CLOSE:
+            self.close_reason = msg.extra or ""
+        return msg
+
+    async def _receive_kind(self, kind: WSMsgType, timeout: float | None) -> Any:
+        msg = await self.receive(timeout)
+        if msg.type is kind:
+            return msg.data
+        if msg.type in _CLOSING:
+            raise StreamError(
+                f"The WebSocket {self._url} closed (code {self.close_code}"
+                f"{': ' + self.close_reason if self.close_reason else ''}) while a "
+                f"{kind.name.lower()} message was awaited",
+                url=self._url,
+            )
+        raise StreamError(
+            f"Expected a {kind.name.lower()} message from {self._url}, "
+            f"got {msg.type.name.lower()}",
+            url=self._url,
+        )
+
+    async def receive_str(self, timeout: float | None = None) -> str:
+        return await self._receive_kind(WSMsgType.TEXT, timeout)  # type: ignore[no-any-return]
+
+    async def receive_bytes(self, timeout: float | None = None) -> bytes:
+        return await self._receive_kind(WSMsgType.BINARY, timeout)  # type: ignore[no-any-return]
+
+    async def receive_json(self, timeout: float | None = None) -> Any:
+        text = await self.receive_str(timeout)
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            raise StreamError(f"A text message from {self._url} is not JSON: {exc}",
+                              url=self._url) from exc
+
+    async def close(self, code: int = 1000, message: bytes = b"") -> None:
+        """Close the connection with ``code`` and ``message``. Harmless when closed."""
+        with translate(self._url, stream=True):
+            await self._ws.close(code=code, message=message)
+
+    def __aiter__(self) -> AsyncIterator[aiohttp.WSMessage]:
+        return self._messages()
+
+    async def _messages(self) -> AsyncIterator[aiohttp.WSMessage]:
+        while True:
+            msg = await self.receive()
+            if msg.type in _CLOSING:
+                return
+            if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                yield msg
+
+
+class WebSocketContextManager:
+    """The context manager of :meth:`Request.connect_websocket`."""
+
+    def __init__(
+        self,
+        request: Request,
+        *,
+        protocols: tuple[str, ...] = (),
+        heartbeat: float | None = None,
+        on_enter: Callable[[WebSocketResponse], Awaitable[None]] | None = None,
+    ) -> None:
+        self.request = request
+        self.protocols = protocols
+        self.heartbeat = heartbeat
+        self.on_enter = on_enter
+        self._ws: WebSocketResponse | None = None
+
+    async def __aenter__(self) -> WebSocketResponse:
+        from .request import core_of
+
+        request = self.request
+        prepared = request.prepare()
+        prepared.method = "GET"
+        if prepared.body is not None:
+            prepared.headers.popall("Content-Type", None)
+            prepared.body = None
+        raw = await core_of(request.session).ws_connect(
+            prepared,
+            auth=request.effective_auth(),
+            protocols=self.protocols,
+            heartbeat=self.heartbeat,
+        )
+        ws = WebSocketResponse(request.session, raw, url=str(prepared.url))
+        self._ws = ws
+        if self.on_enter is not None:
+            try:
+                await self.on_enter(ws)
+            except BaseException:
+                await raw.close()
+                raise
+        return ws
+
+    async def __aexit__(self, *exc: object) -> None:
+        ws, self._ws = self._ws, None
+        if ws is not None and not ws.closed:
+            await ws.close()
