@@ -13,10 +13,10 @@ The same code under ``AsyncSession`` uses ``async with`` and awaits the reading 
 
 __version__ = "0.1.0"
 
-from . import auth, errors  # noqa: E402
-from .auth import APIKeyAuth, BackendAIAuth, BasicAuth, BearerAuth, DigestAuth  # noqa: E402
-from .content import AttachedFile  # noqa: E402
-from .errors import (  # noqa: E402
+from . import auth, errors
+from .auth import APIKeyAuth, BackendAIAuth, BasicAuth, BearerAuth, DigestAuth
+from .content import AttachedFile
+from .errors import (
     APIError,
     ClientError,
     RequestError,
@@ -24,13 +24,13 @@ from .errors import (  # noqa: E402
     StreamError,
     UsageError,
 )
-from .events import SSEContextManager, SSEResponse  # noqa: E402
-from .request import FetchContextManager, Request  # noqa: E402
-from .response import Response  # noqa: E402
-from .session import AsyncSession, Session, Timeout  # noqa: E402
-from .sse import SSEEvent, SSEParser  # noqa: E402
-from .timings import Timings  # noqa: E402
-from .websocket import WebSocketContextManager, WebSocketResponse  # noqa: E402
+from .events import SSEContextManager, SSEResponse
+from .request import FetchContextManager, Request
+from .response import Response
+from .session import AsyncSession, Session, Timeout
+from .sse import SSEEvent, SSEParser
+from .timings import Timings
+from .websocket import WebSocketContextManager, WebSocketResponse
 
 __all__ = [
     "APIError",

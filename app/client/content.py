@@ -141,6 +141,28 @@ class _TrackedPayload(payload.Payload):
         await self.write(writer)
 
 
+class _BytesPayload(payload.Payload):
+    """Bytes in memory. aiohttp's own warns above 1 MiB; here the counting writer sends them in
+    1 MiB slices, which keeps the loop responsive."""
+
+    _autoclose = True
+
+    def __init__(self, value: bytes, **kw: Any) -> None:
+        super().__init__(value, **kw)
+        self._size = len(value)
+
+    def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
+        return bytes(self._value).decode(encoding, errors)
+
+    async def write(self, writer: AbstractStreamWriter) -> None:
+        await writer.write(self._value)
+
+    async def write_with_length(
+        self, writer: AbstractStreamWriter, content_length: int | None
+    ) -> None:
+        await self.write(writer)
+
+
 class _FilePayload(payload.Payload):
     """A binary stream sent from where it stands, read in 1 MiB slices, never closed here."""
 
@@ -170,7 +192,7 @@ class _FilePayload(payload.Payload):
                 f"the stream {stream!r} returned {type(data).__name__}, not bytes: "
                 "open the file in binary mode"
             )
-        return bytes(data) if isinstance(data, memoryview) else data
+        return data if isinstance(data, bytes) else bytes(data)
 
     async def write(self, writer: AbstractStreamWriter) -> None:
         stream = self._value
@@ -256,7 +278,7 @@ class BytesBody(Body):
         return len(self.data)
 
     def _payload(self) -> payload.Payload:
-        return payload.BytesPayload(self.data, content_type=self.content_type)
+        return _BytesPayload(self.data, content_type=self.content_type)
 
 
 def _stream_extent(stream: Any) -> tuple[int | None, int | None]:
@@ -343,7 +365,8 @@ class MultipartBody(Body):
                 part = _part_body(value.stream, value.content_type)
                 self._parts.append((name, value.filename, part))
             elif isinstance(value, str):
-                self._parts.append((name, None, BytesBody(value.encode(), "text/plain; charset=utf-8")))
+                text = BytesBody(value.encode(), "text/plain; charset=utf-8")
+                self._parts.append((name, None, text))
             else:
                 raise UsageError(
                     f"multipart field {name!r} must be a str or an AttachedFile, "

@@ -75,7 +75,8 @@ class UsageError(ClientError, TypeError):
 
 
 class StreamError(ClientError):
-    """An event stream or WebSocket broke, had the wrong content type, or sent an unexpected frame."""
+    """An event stream or WebSocket broke, had the wrong content type, or sent a frame of
+    another kind than asked for."""
 
     def __init__(self, message: str, *, url: str | None = None) -> None:
         self.url = url

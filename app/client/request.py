@@ -119,7 +119,9 @@ class Request:
         """Send ``files`` as ``multipart/form-data``, each a part named ``src``."""
         for f in files:
             if not isinstance(f, AttachedFile):
-                raise UsageError(f"attach_files() takes AttachedFile values, not {type(f).__name__}")
+                raise UsageError(
+                    f"attach_files() takes AttachedFile values, not {type(f).__name__}"
+                )
         self._body = MultipartBody([("src", f) for f in files])
         self._content = files
 

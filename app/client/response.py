@@ -10,7 +10,7 @@ import asyncio
 import codecs
 import json
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -62,6 +62,10 @@ def error_data(reason: str, body: bytes, content_type: str) -> Any:
         except ValueError:
             pass
     return {"title": reason, "content": decode_text(body, _charset_of(content_type))}
+
+
+async def _next_chunk(agen: AsyncGenerator[bytes, None]) -> bytes:
+    return await agen.__anext__()
 
 
 class Response:
@@ -183,7 +187,7 @@ class Response:
         """The body parsed as JSON (``ValueError`` when it is not JSON)."""
         return self._result(self._json())
 
-    async def _chunks(self, size: int) -> AsyncIterator[bytes]:
+    async def _chunks(self, size: int) -> AsyncGenerator[bytes, None]:
         if self._body is not None:
             for start in range(0, len(self._body), size):
                 yield self._body[start : start + size]
@@ -208,7 +212,7 @@ class Response:
         try:
             while True:
                 try:
-                    yield self._session.run(agen.__anext__())
+                    yield self._session.run(_next_chunk(agen))
                 except StopAsyncIteration:
                     return
         finally:

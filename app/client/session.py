@@ -13,8 +13,8 @@ import asyncio
 import ssl
 import threading
 import weakref
-from contextvars import ContextVar
 from collections.abc import Coroutine, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -25,6 +25,7 @@ from yarl import URL
 from . import __version__
 from ._models import (
     MAX_REDIRECTS,
+    STANDARD_METHODS,
     PreparedRequest,
     ResponseInfo,
     redirect_request,
@@ -85,6 +86,23 @@ def _ssl_context(
         else:
             ctx.load_cert_chain(str(client_cert))
     return ctx
+
+
+# aiohttp upper-cases every method; SPEC 1.2 wants a non-standard token sent exactly as given.
+_exact_method: ContextVar[str | None] = ContextVar("spyglass_exact_method", default=None)
+
+
+class _ExactMethodRequest(aiohttp.ClientRequest):
+    """Puts back the case of a non-standard method that aiohttp upper-cased."""
+
+    def __init__(self, method: str, url: URL, **kwargs: Any) -> None:
+        super().__init__(method, url, **kwargs)
+        exact = _exact_method.get()
+        if exact is not None and exact.upper() == self.method:
+            self.method = exact
+
+
+_NO_AUTO_CONTENT_TYPE = ("Content-Type",)
 
 
 def _as_auth(auth: Auth | tuple[str, str] | None) -> Auth | None:
@@ -155,6 +173,7 @@ class AsyncSession:
                 trace_configs=[make_trace_config(), _handshake_trace],
                 timeout=self.timeout.for_aiohttp(),
                 trust_env=False,
+                request_class=_ExactMethodRequest,
             )
         return self._client
 
@@ -243,6 +262,7 @@ class AsyncSession:
         data = None
         if request.body is not None:
             data = request.body.payload(reporthook, collector.mark_body_sent)
+        _exact_method.set(None if request.method in STANDARD_METHODS else request.method)
         with translate(str(request.url)):
             return await client.request(
                 request.method,
@@ -252,6 +272,8 @@ class AsyncSession:
                 allow_redirects=False,
                 proxy=self.proxy,
                 timeout=timeout if timeout is not None else aiohttp.helpers.sentinel,
+                # aiohttp would label a body-less POST/PUT/PATCH application/octet-stream.
+                skip_auto_headers=_NO_AUTO_CONTENT_TYPE if data is None else None,
             )
 
     async def ws_connect(
@@ -299,7 +321,7 @@ async def _discard(response: aiohttp.ClientResponse) -> None:
         length = response.content_length
         if length is not None and length <= 65536:
             await response.read()
-    except (aiohttp.ClientError, OSError, asyncio.TimeoutError):
+    except (TimeoutError, aiohttp.ClientError, OSError):
         pass
     finally:
         response.release()
@@ -342,7 +364,7 @@ async def _capture_refused_handshake(
         capture.content_type = response.headers.get("Content-Type", "")
         try:
             capture.body = await response.content.read(1 << 20)
-        except (aiohttp.ClientError, OSError, asyncio.TimeoutError):
+        except (TimeoutError, aiohttp.ClientError, OSError):
             capture.body = b""
 
 

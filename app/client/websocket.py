@@ -69,7 +69,8 @@ class WebSocketResponse:
             msg = await self._ws.receive(timeout)
         if msg.type is WSMsgType.ERROR:
             exc = msg.data if isinstance(msg.data, BaseException) else None
-            raise StreamError(f"The WebSocket {self._url} broke: {msg.data}", url=self._url) from exc
+            message = f"The WebSocket {self._url} broke: {msg.data}"
+            raise StreamError(message, url=self._url) from exc
         if msg.type is WSMsgType.CLOSE:
             self.close_reason = msg.extra or ""
         return msg
