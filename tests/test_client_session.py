@@ -200,3 +200,28 @@ def test_nothing_is_sent_before_the_context_is_entered(base_url: str) -> None:
         Request(session, "GET", "/cookies/set?never=1").fetch()  # created, never entered
         with Request(session, "GET", "/cookies").fetch() as resp:
             assert resp.json() == {"sent": "yes"}
+
+
+async def test_requests_go_through_the_proxy(base_url: str) -> None:
+    from aiohttp import web
+
+    seen: list[str] = []
+
+    async def forward(request: web.Request) -> web.Response:
+        seen.append(request.raw_path)
+        return web.json_response({"via": "proxy"})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", forward)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        async with AsyncSession(base_url, proxy=f"http://127.0.0.1:{port}") as session:
+            async with Request(session, "GET", "/echo?q=1").fetch() as resp:
+                assert await resp.json() == {"via": "proxy"}
+    finally:
+        await runner.cleanup()
+    assert seen == [f"{base_url}/echo?q=1"]

@@ -167,6 +167,8 @@ class SSEResponse:
                     return
                 continue
             for event in self._parser.feed(chunk):
+                if self._closed:
+                    return
                 yield event
 
     async def close(self) -> None:

@@ -292,8 +292,10 @@ class AsyncSession:
             flow = auth.auth_flow(request.copy()) if auth is not None else None
             outgoing = next(flow) if flow is not None else request.copy()
             while True:
-                try:
-                    with translate(str(outgoing.url)):
+                # A refused handshake is an answer, not a transport failure: it is caught
+                # inside translate() so that it becomes an APIError (or an auth retry).
+                with translate(str(outgoing.url)):
+                    try:
                         return await client.ws_connect(
                             outgoing.url,
                             method=outgoing.method,
@@ -303,14 +305,15 @@ class AsyncSession:
                             proxy=self.proxy,
                             timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=10.0),
                         )
-                except aiohttp.WSServerHandshakeError as exc:
-                    if flow is None or exc.headers is None:
-                        raise handshake.refused(exc, str(outgoing.url)) from exc
-                    info = ResponseInfo(exc.status, exc.headers, outgoing.url)  # type: ignore[arg-type]
-                    try:
-                        outgoing = flow.send(info)
-                    except StopIteration:
-                        raise handshake.refused(exc, str(outgoing.url)) from exc
+                    except aiohttp.WSServerHandshakeError as exc:
+                        refused = exc
+                if flow is None or refused.headers is None:
+                    raise handshake.refused(refused, str(outgoing.url)) from refused
+                info = ResponseInfo(refused.status, refused.headers, outgoing.url)  # type: ignore[arg-type]
+                try:
+                    outgoing = flow.send(info)
+                except StopIteration:
+                    raise handshake.refused(refused, str(outgoing.url)) from refused
         finally:
             _handshake_capture.reset(token)
 

@@ -30,6 +30,8 @@ class WebSocketResponse:
         self._url = url
         #: The close reason the peer gave, once the connection is closed.
         self.close_reason: str = ""
+        # A close frame was exchanged; a CLOSED without one means the connection broke.
+        self._close_seen = False
 
     @property
     def url(self) -> str:
@@ -72,7 +74,15 @@ class WebSocketResponse:
             message = f"The WebSocket {self._url} broke: {msg.data}"
             raise StreamError(message, url=self._url) from exc
         if msg.type is WSMsgType.CLOSE:
+            self._close_seen = True
             self.close_reason = msg.extra or ""
+        elif msg.type is WSMsgType.CLOSED and not self._close_seen:
+            self._close_seen = True
+            raise StreamError(
+                f"The WebSocket {self._url} broke: the connection was lost without a close "
+                f"frame (code {self.close_code})",
+                url=self._url,
+            )
         return msg
 
     async def _receive_kind(self, kind: WSMsgType, timeout: float | None) -> Any:
@@ -108,6 +118,7 @@ class WebSocketResponse:
 
     async def close(self, code: int = 1000, message: bytes = b"") -> None:
         """Close the connection with ``code`` and ``message``. Harmless when closed."""
+        self._close_seen = True
         with translate(self._url, stream=True):
             await self._ws.close(code=code, message=message)
 
