@@ -448,6 +448,7 @@ def make_app() -> web.Application:
     r.add_get("/ws/echo", ws_echo)
     r.add_get("/ws/forbidden", ws_forbidden)
     r.add_get("/ws/backendai", ws_backendai)
+    _add_auth_routes(r)
     return app
 
 
@@ -496,3 +497,86 @@ class ServerThread:
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(10)
+
+
+# -- auth endpoints for tests/test_client_auth.py ----------------------------------------------
+
+#: The ``Date`` header of each signed hop or (re)connection, keyed by the ``trace`` query value.
+BACKENDAI_DATES: dict[str, list[str]] = {}
+
+
+async def digest_echo(request: web.Request) -> web.Response:
+    """``/digest/{algorithm}``, answering with the body that arrived once authenticated."""
+    response = await digest(request)
+    if response.status != 200:
+        return response
+    body = await request.read()  # aiohttp keeps the body digest() already read
+    return web.json_response({
+        "authenticated": True,
+        "method": request.method,
+        "content_type": request.headers.get("Content-Type"),
+        "length": len(body),
+        "sha256": hashlib.sha256(body).hexdigest(),
+        "text": body.decode("utf-8", "replace") if len(body) <= 65536 else None,
+    })
+
+
+async def backendai_hops(request: web.Request) -> web.Response:
+    """Checks the signature at every hop of a chain of ``n`` 307 redirects; records each Date."""
+    body = await request.read()
+    error = check_backendai(request)
+    if error:
+        return web.json_response({"error": error}, status=401)
+    trace = request.query.get("trace", "")
+    dates = BACKENDAI_DATES.setdefault(trace, [])
+    dates.append(request.headers["Date"])
+    n = int(request.match_info["n"])
+    if n > 0:
+        return web.Response(
+            status=307, headers={"Location": f"/backendai/hops/{n - 1}?trace={trace}"}
+        )
+    return web.json_response({"dates": dates, "method": request.method, "length": len(body)})
+
+
+async def backendai_sse(request: web.Request) -> web.StreamResponse:
+    """An event stream that checks the signature of every (re)connection: one event per
+    connection (id = the next number up to ``count``); the first connection is dropped, the
+    others end normally; 204 once every event was sent."""
+    error = check_backendai(request)
+    if error:
+        return web.json_response({"error": error}, status=401)
+    trace = request.query.get("trace", "")
+    BACKENDAI_DATES.setdefault(trace, []).append(request.headers["Date"])
+    count = int(request.query.get("count", "3"))
+    last = request.headers.get("Last-Event-ID")
+    start = int(last) + 1 if last and last.isdigit() else 1
+    if start > count:
+        return web.Response(status=204)
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+    await response.prepare(request)
+    await response.write(f"retry: 20\nid: {start}\ndata: tick {start}\n\n".encode())
+    if start == 1:
+        assert request.transport is not None
+        request.transport.close()
+        return response
+    await response.write_eof()
+    return response
+
+
+async def ws_digest(request: web.Request) -> web.StreamResponse:
+    """A WebSocket behind a Digest challenge (``/digest/{algorithm}``'s check)."""
+    answer = await digest(request)
+    if answer.status != 200:
+        return answer
+    ws = web.WebSocketResponse()
+    await ws.prepare(request)
+    await ws.send_str("digest ok")
+    await ws.close()
+    return ws
+
+
+def _add_auth_routes(r: web.UrlDispatcher) -> None:
+    r.add_route("*", "/digest-echo/{algorithm}", digest_echo)
+    r.add_route("*", "/backendai/hops/{n}", backendai_hops)
+    r.add_get("/backendai/sse", backendai_sse)
+    r.add_get("/ws/digest/{algorithm}", ws_digest)

@@ -210,7 +210,9 @@ class BackendAIAuth(Auth):
 
     def sign(self, request: PreparedRequest, now: datetime | None = None) -> None:
         """Set Date, version, domain and Authorization headers on ``request`` for this moment."""
-        now = now or datetime.now(UTC)
+        # The Date and the key's day are UTC whatever zone ``now`` is given in (naive = UTC).
+        now = (now or datetime.now(UTC))
+        now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
         date = now.isoformat()
         host = request.headers.get("Host") or host_header(request.url)
         request.headers["Host"] = host

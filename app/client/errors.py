@@ -18,6 +18,7 @@ library catches foreign exceptions.
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -110,7 +111,13 @@ def _describe(exc: BaseException, url: str) -> tuple[type[RequestError], str]:
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return RequestError, f"The server closed the connection before answering ({url})"
     if isinstance(exc, aiohttp.ClientPayloadError):
-        return RequestError, f"The response body from {url} was cut short: {_reason_of(exc)}"
+        # aiohttp nests the parser's error in the text ("<ContentLengthError: 400, message=...>"),
+        # whose 400 reads like an HTTP status: keep only its message.
+        detail = _reason_of(exc)
+        nested = re.search(r"message='(.*)'>", detail)
+        if nested:
+            detail = nested.group(1)
+        return RequestError, f"The response body from {url} was cut short: {detail}"
     if isinstance(exc, aiohttp.InvalidURL):
         return RequestError, f"Invalid URL: {exc}"
     if isinstance(exc, aiohttp.ClientResponseError):
