@@ -1,0 +1,181 @@
+"""Plain request models: what an editor shows, what a workspace file stores, what gets sent.
+
+No Qt here: the window's editors expose ``to_model()`` / ``load_model()`` over these, and the
+workspace, importers and exporters read and write them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    "AuthKind",
+    "AuthModel",
+    "BodyKind",
+    "BodyModel",
+    "KeyValue",
+    "MultipartField",
+    "RequestModel",
+    "RequestOptions",
+    "query_of",
+    "with_query",
+]
+
+
+@dataclass
+class KeyValue:
+    """One row of a params, headers or form table."""
+
+    name: str = ""
+    value: str = ""
+    enabled: bool = True
+
+
+class BodyKind(StrEnum):
+    NONE = "none"
+    JSON = "json"
+    TEXT = "text"
+    XML = "xml"
+    FORM = "form"
+    MULTIPART = "multipart"
+    BINARY = "binary"
+
+
+#: The Content-Type each textual body kind is sent with, unless a header says otherwise.
+BODY_CONTENT_TYPES = {
+    BodyKind.JSON: "application/json",
+    BodyKind.TEXT: "text/plain; charset=utf-8",
+    BodyKind.XML: "application/xml",
+}
+
+
+@dataclass
+class MultipartField:
+    """A text part (``value`` is the text) or a file part (``value`` is the file's path)."""
+
+    name: str = ""
+    value: str = ""
+    is_file: bool = False
+    content_type: str = ""
+    enabled: bool = True
+
+
+@dataclass
+class BodyModel:
+    kind: BodyKind = BodyKind.NONE
+    #: The text of a JSON, text or XML body, exactly as typed.
+    text: str = ""
+    form: list[KeyValue] = field(default_factory=list)
+    multipart: list[MultipartField] = field(default_factory=list)
+    #: The file of a binary body.
+    file_path: str = ""
+
+
+class AuthKind(StrEnum):
+    NONE = "none"
+    BASIC = "basic"
+    BEARER = "bearer"
+    API_KEY = "api_key"
+    DIGEST = "digest"
+    BACKENDAI = "backendai"
+
+
+@dataclass
+class AuthModel:
+    """Every field any auth kind needs; each kind reads its own."""
+
+    kind: AuthKind = AuthKind.NONE
+    username: str = ""
+    password: str = ""
+    token: str = ""
+    key_name: str = "X-API-Key"
+    key_value: str = ""
+    key_location: str = "header"
+    access_key: str = ""
+    secret_key: str = ""
+    api_version: str = "v9.20250722"
+    hash_type: str = "sha256"
+    domain: str = "default"
+
+
+@dataclass
+class RequestOptions:
+    #: Seconds for connect and for each read; None waits forever.
+    timeout: float | None = 30.0
+    follow_redirects: bool = True
+    verify_tls: bool = True
+    ca_file: str = ""
+
+
+@dataclass
+class RequestModel:
+    """A request as the user composed it. ``url`` holds the enabled query parameters;
+    ``params`` mirrors them and also keeps the disabled ones."""
+
+    name: str = "New request"
+    method: str = "GET"
+    url: str = ""
+    params: list[KeyValue] = field(default_factory=list)
+    headers: list[KeyValue] = field(default_factory=list)
+    body: BodyModel = field(default_factory=BodyModel)
+    auth: AuthModel = field(default_factory=AuthModel)
+    options: RequestOptions = field(default_factory=RequestOptions)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RequestModel:
+        body = dict(data.get("body") or {})
+        auth = dict(data.get("auth") or {})
+        return cls(
+            name=str(data.get("name", "New request")),
+            method=str(data.get("method", "GET")),
+            url=str(data.get("url", "")),
+            params=[KeyValue(**kv) for kv in data.get("params") or []],
+            headers=[KeyValue(**kv) for kv in data.get("headers") or []],
+            body=BodyModel(
+                kind=BodyKind(body.get("kind", "none")),
+                text=str(body.get("text", "")),
+                form=[KeyValue(**kv) for kv in body.get("form") or []],
+                multipart=[MultipartField(**f) for f in body.get("multipart") or []],
+                file_path=str(body.get("file_path", "")),
+            ),
+            auth=AuthModel(**{**auth, "kind": AuthKind(auth.get("kind", "none"))}),
+            options=RequestOptions(**(data.get("options") or {})),
+        )
+
+
+def query_of(url: str) -> list[KeyValue]:
+    """The query of ``url`` as rows, raw (no percent-decoding, ``{{vars}}`` kept)."""
+    _, sep, rest = url.partition("?")
+    if not sep:
+        return []
+    query = rest.split("#", 1)[0]
+    rows = []
+    for piece in query.split("&"):
+        if not piece:
+            continue
+        name, _, value = piece.partition("=")
+        rows.append(KeyValue(name, value, True))
+    return rows
+
+
+def with_query(url: str, params: list[KeyValue]) -> str:
+    """``url`` with its query replaced by the enabled rows of ``params`` (raw text kept)."""
+    base, _, rest = url.partition("?")
+    fragment = ""
+    if "#" in (rest or base):
+        if rest:
+            rest, _, fragment = rest.partition("#")
+        else:
+            base, _, fragment = base.partition("#")
+    pieces = [
+        f"{row.name}={row.value}" if row.value or "=" in row.name else row.name
+        for row in params
+        if row.enabled and (row.name or row.value)
+    ]
+    text = base + ("?" + "&".join(pieces) if pieces else "")
+    return text + ("#" + fragment if fragment else "")

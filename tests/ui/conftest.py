@@ -1,0 +1,37 @@
+"""Qt fixtures. UI tests run in their own pytest process (see ./dev): qasync marks its loop as
+running for the whole process, which pytest-asyncio's loops cannot share."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_LOGGING_RULES", "default.warning=false")
+
+
+@pytest.fixture(scope="session")
+def qt_loop(qapp):  # type: ignore[no-untyped-def]
+    """The qasync event loop running on Qt's loop (created once; never stopped)."""
+    import asyncio
+
+    import qasync
+
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    yield loop
+    asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def run_async(qt_loop, qtbot):  # type: ignore[no-untyped-def]
+    """Run a coroutine as a task on the Qt loop and wait for it, from a plain (sync) test."""
+    import asyncio
+
+    def run(coro, timeout: float = 30.0):  # type: ignore[no-untyped-def]
+        task = asyncio.ensure_future(coro, loop=qt_loop)
+        qtbot.waitUntil(task.done, timeout=int(timeout * 1000))
+        return task.result()
+
+    return run

@@ -1,0 +1,1 @@
+"""Spyglass's window: Qt widgets and view-models only; everything else lives in app/."""

@@ -1,0 +1,1 @@
+"""The request editor: method, URL, params, headers, body, auth and options."""

@@ -1,0 +1,1 @@
+"""The response pane: status, timings, headers and the body viewers."""
