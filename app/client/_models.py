@@ -187,11 +187,13 @@ def redirect_request(request: PreparedRequest, response: ResponseInfo) -> Prepar
         raise RequestError(
             f"The redirect from {request.url} points to an invalid URL: {location!r}",
             url=str(request.url),
+            kind="redirect",
         ) from exc
     if target.scheme not in ("http", "https"):
         raise RequestError(
             f"The redirect from {request.url} points to an unsupported URL: {location!r}",
             url=str(request.url),
+            kind="redirect",
         )
     if not target.fragment and request.url.fragment:
         target = target.with_fragment(request.url.fragment)

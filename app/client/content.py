@@ -335,7 +335,9 @@ class AsyncIterBody(Body):
 
     def _payload(self) -> payload.Payload:
         if self._sent_once:
-            raise RequestError("the request body is a one-shot async iterator: it was sent already")
+            raise RequestError(
+                "the request body is a one-shot async iterator: it was sent already", kind="body"
+            )
         self._sent_once = True
         return _AsyncIterPayload(self.source, content_type=self.content_type)
 

@@ -60,15 +60,25 @@ class APIError(ClientError):
 
 
 class RequestError(ClientError):
-    """The request could not be sent, or its response could not be received."""
+    """The request could not be sent, or its response could not be received.
 
-    def __init__(self, message: str, *, url: str | None = None) -> None:
+    ``kind`` says what failed, for a user interface to choose its words: ``timeout``,
+    ``dns``, ``connect``, ``certificate``, ``tls``, ``proxy``, ``disconnected``, ``reset``,
+    ``truncated``, ``protocol``, ``invalid_url``, ``body``, ``connection``, ``redirect`` or
+    ``other``.
+    """
+
+    def __init__(self, message: str, *, url: str | None = None, kind: str = "other") -> None:
         self.url = url
+        self.kind = kind
         super().__init__(message)
 
 
 class RequestTimeout(RequestError):
     """A connect, read or total deadline passed."""
+
+    def __init__(self, message: str, *, url: str | None = None, kind: str = "timeout") -> None:
+        super().__init__(message, url=url, kind=kind)
 
 
 class UsageError(ClientError, TypeError):
@@ -84,32 +94,33 @@ class StreamError(ClientError):
         super().__init__(message)
 
 
-def _describe(exc: BaseException, url: str) -> tuple[type[RequestError], str]:
-    """Choose the error class and a plain-words message for a foreign exception."""
+def _describe(exc: BaseException, url: str) -> tuple[type[RequestError], str, str]:
+    """Choose the error class, its kind and a plain-words message for a foreign exception."""
     # ServerTimeoutError is also a ClientError and an OSError: timeouts are checked first.
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
-        return RequestTimeout, f"Timed out connecting to {url}"
+        return RequestTimeout, "timeout", f"Timed out connecting to {url}"
     if isinstance(exc, aiohttp.SocketTimeoutError):
-        return RequestTimeout, f"Timed out waiting for data from {url}"
+        return RequestTimeout, "timeout", f"Timed out waiting for data from {url}"
     if isinstance(exc, asyncio.TimeoutError):
-        return RequestTimeout, f"Timed out talking to {url}"
+        return RequestTimeout, "timeout", f"Timed out talking to {url}"
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
         cert = exc.certificate_error
         detail = getattr(cert, "verify_message", None) or str(cert)
-        return RequestError, f"TLS certificate of {url} is not trusted: {detail}"
+        return RequestError, "certificate", f"TLS certificate of {url} is not trusted: {detail}"
     if isinstance(exc, aiohttp.ClientConnectorSSLError | aiohttp.ClientSSLError | ssl.SSLError):
-        return RequestError, f"TLS handshake with {url} failed: {_reason_of(exc)}"
+        return RequestError, "tls", f"TLS handshake with {url} failed: {_reason_of(exc)}"
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
-        return RequestError, f"Could not resolve host {exc.host!r} ({url})"
+        return RequestError, "dns", f"Could not resolve host {exc.host!r} ({url})"
     if isinstance(exc, aiohttp.ClientProxyConnectionError):
-        return RequestError, f"Could not connect to the proxy for {url}: {_reason_of(exc)}"
+        return RequestError, "proxy", f"Could not connect to the proxy for {url}: {_reason_of(exc)}"
     if isinstance(exc, aiohttp.ClientConnectorError):
         return (
-            RequestError,
+            RequestError, "connect",
             f"Could not connect to {exc.host}:{exc.port} ({url}): {_reason_of(exc)}",
         )
     if isinstance(exc, aiohttp.ServerDisconnectedError):
-        return RequestError, f"The server closed the connection before answering ({url})"
+        message = f"The server closed the connection before answering ({url})"
+        return RequestError, "disconnected", message
     if isinstance(exc, aiohttp.ClientPayloadError):
         # aiohttp nests the parser's error in the text ("<ContentLengthError: 400, message=...>"),
         # whose 400 reads like an HTTP status: keep only its message.
@@ -117,21 +128,22 @@ def _describe(exc: BaseException, url: str) -> tuple[type[RequestError], str]:
         nested = re.search(r"message='(.*)'>", detail)
         if nested:
             detail = nested.group(1)
-        return RequestError, f"The response body from {url} was cut short: {detail}"
+        return RequestError, "truncated", f"The response body from {url} was cut short: {detail}"
     if isinstance(exc, aiohttp.InvalidURL):
-        return RequestError, f"Invalid URL: {exc}"
+        return RequestError, "invalid_url", f"Invalid URL: {exc}"
     if isinstance(exc, aiohttp.ClientResponseError):
-        return RequestError, f"Invalid HTTP response from {url}: {exc.message}"
+        return RequestError, "protocol", f"Invalid HTTP response from {url}: {exc.message}"
     if isinstance(exc, ConnectionResetError | aiohttp.ClientConnectionResetError):
-        return RequestError, f"The connection to {url} was reset"
+        return RequestError, "reset", f"The connection to {url} was reset"
     if isinstance(exc, aiohttp.ClientConnectionError):
         # aiohttp wraps failures of the request body (a file that vanished) in this error.
         cause = exc.__cause__
         if isinstance(cause, OSError | ValueError) and not isinstance(cause, aiohttp.ClientError):
-            return RequestError, f"Could not send the request body to {url}: {_reason_of(cause)}"
-        return RequestError, f"Connection to {url} failed: {_reason_of(exc)}"
+            message = f"Could not send the request body to {url}: {_reason_of(cause)}"
+            return RequestError, "body", message
+        return RequestError, "connection", f"Connection to {url} failed: {_reason_of(exc)}"
     if isinstance(exc, aiohttp.ClientError | OSError):
-        return RequestError, f"Request to {url} failed: {_reason_of(exc)}"
+        return RequestError, "other", f"Request to {url} failed: {_reason_of(exc)}"
     raise TypeError(f"not a transport exception: {exc!r}")
 
 
@@ -163,7 +175,7 @@ def translate(url: str, *, stream: bool = False) -> Iterator[None]:
     except Exception as exc:
         if not _is_transport_error(exc):
             raise
-        cls, message = _describe(exc, url)
+        cls, kind, message = _describe(exc, url)
         if stream and cls is RequestError:
             raise StreamError(f"The stream from {url} broke: {message}", url=url) from exc
-        raise cls(message, url=url) from exc
+        raise cls(message, url=url, kind=kind) from exc

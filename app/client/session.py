@@ -221,6 +221,7 @@ class AsyncSession:
                     raise RequestError(
                         f"Too many redirects (more than {MAX_REDIRECTS}) from {request.url}",
                         url=str(request.url),
+                        kind="redirect",
                     )
                 _check_replayable(nxt, "follow the redirect")
                 request = nxt
@@ -336,6 +337,7 @@ def _check_replayable(request: PreparedRequest, purpose: str) -> None:
             f"Cannot {purpose} for {request.url}: the request body is a one-shot stream "
             "that was already sent (give bytes, a seekable file or set follow_redirects=False)",
             url=str(request.url),
+            kind="body",
         )
 
 
