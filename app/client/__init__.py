@@ -11,7 +11,7 @@
 The same code under ``AsyncSession`` uses ``async with`` and awaits the reading methods.
 """
 
-__version__ = "0.1.0"
+from app import __version__ as __version__
 
 from . import auth, errors
 from .auth import APIKeyAuth, BackendAIAuth, BasicAuth, BearerAuth, DigestAuth

@@ -1,0 +1,70 @@
+"""The playground on a thread of its own, for the window: its uploads and firehoses must not
+share the loop that paints the window."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from .server import RunningPlayground, start_playground
+
+__all__ = ["BackgroundPlayground"]
+
+
+class BackgroundPlayground:
+    """Starts the playground on a daemon thread with its own event loop."""
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._running: RunningPlayground | None = None
+
+    @property
+    def url(self) -> str | None:
+        return self._running.url if self._running is not None else None
+
+    def start(self, timeout: float = 10.0) -> str:
+        """Start it (once) and return its base URL; raises OSError when it cannot listen."""
+        if self._running is not None:
+            return self._running.url
+        loop = asyncio.new_event_loop()
+        started: dict[str, object] = {}
+        ready = threading.Event()
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            try:
+                started["value"] = loop.run_until_complete(start_playground(access_log=False))
+            except BaseException as exc:  # reported to the caller below
+                started["error"] = exc
+                ready.set()
+                loop.close()
+                return
+            ready.set()
+            loop.run_forever()
+            loop.close()
+
+        thread = threading.Thread(target=run, name="spyglass-playground", daemon=True)
+        thread.start()
+        if not ready.wait(timeout):
+            raise OSError("the playground did not start in time")
+        if "error" in started:
+            error = started["error"]
+            raise error if isinstance(error, OSError) else OSError(str(error))
+        running = started["value"]
+        assert isinstance(running, RunningPlayground)
+        self._loop, self._thread, self._running = loop, thread, running
+        return running.url
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop it; harmless when it is not running."""
+        loop, running, thread = self._loop, self._running, self._thread
+        self._loop = self._running = self._thread = None
+        if loop is None or running is None or thread is None:
+            return
+        future = asyncio.run_coroutine_threadsafe(running.stop(), loop)
+        try:
+            future.result(timeout)
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(timeout)

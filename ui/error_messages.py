@@ -1,0 +1,70 @@
+"""The one table that turns an exception into words for the tab that failed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["ErrorText", "describe_error"]
+
+
+@dataclass(frozen=True)
+class ErrorText:
+    title: str
+    hint: str
+    detail: str
+    field: str = ""
+
+
+#: RequestError.kind -> (title, what to try)
+_BY_KIND: dict[str, tuple[str, str]] = {
+    "timeout": ("Timed out", "The server did not answer in time. Check that it is up, or raise "
+                             "the timeout in the Options tab."),
+    "dns": ("Host not found", "The host name could not be resolved. Check the URL for typos, "
+                              "or your network and DNS settings."),
+    "connect": ("Could not connect", "Nothing answered at this address and port. Is the server "
+                                     "running, and is the port right?"),
+    "certificate": ("Certificate not trusted", "The server's TLS certificate could not be "
+                    "verified. Add its CA file in Options, or turn verification off there if "
+                    "you trust this network."),
+    "tls": ("TLS handshake failed", "The secure connection could not be set up. Does the server "
+                                    "speak HTTPS on this port?"),
+    "proxy": ("Proxy failed", "The proxy could not be reached or refused the request."),
+    "disconnected": ("Server disconnected", "The server closed the connection without answering. "
+                     "It may have crashed, or it wants HTTPS, or a client certificate."),
+    "reset": ("Connection reset", "The connection was cut while talking to the server."),
+    "truncated": ("Response cut short", "The server stopped sending before the body was "
+                                        "complete. What arrived is shown below."),
+    "protocol": ("Invalid response", "The server answered with something that is not valid "
+                                     "HTTP."),
+    "invalid_url": ("Invalid URL", "Check the URL."),
+    "body": ("Could not send the body", "Reading the request body failed; a file may have "
+                                        "changed or vanished."),
+    "redirect": ("Redirect failed", "A redirect could not be followed. Turn redirects off in "
+                                    "Options to see the redirect itself."),
+    "connection": ("Connection failed", "The connection to the server failed."),
+    "other": ("Request failed", "The request could not be completed."),
+}
+
+
+def describe_error(exc: BaseException) -> ErrorText:
+    """Title, hint and detail for ``exc``, whatever raised it."""
+    from app.client import ClientError, RequestError, StreamError, UsageError
+    from app.compose import ComposeError
+
+    detail = str(exc) or type(exc).__name__
+    if isinstance(exc, ComposeError):
+        return ErrorText("Cannot send this request", "Fix the highlighted field and send again.",
+                         detail, exc.field)
+    if isinstance(exc, RequestError):
+        title, hint = _BY_KIND.get(exc.kind, _BY_KIND["other"])
+        return ErrorText(title, hint, detail)
+    if isinstance(exc, StreamError):
+        return ErrorText("Stream broke", "The stream ended unexpectedly.", detail)
+    if isinstance(exc, UsageError):
+        return ErrorText("Cannot send this request", "", detail)
+    if isinstance(exc, ClientError):
+        return ErrorText("Request failed", "", detail)
+    if isinstance(exc, OSError):
+        return ErrorText("System error", "A file or the network could not be used.", detail)
+    return ErrorText("Unexpected error", "This is a bug in Spyglass; the details are in the log.",
+                     f"{type(exc).__name__}: {detail}")

@@ -1,0 +1,74 @@
+"""The window's playground: started on demand on its own thread, offered as ``{{playground}}``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+
+from app.getting_started import PLAYGROUND_VARIABLE
+from app.models import RequestModel
+
+if TYPE_CHECKING:  # imported late: it brings aiohttp, which the first frame does not need
+    from app.playground.background import BackgroundPlayground
+
+__all__ = ["PlaygroundControl"]
+
+
+class PlaygroundControl(QObject):
+    """Starts and stops the in-process playground; reports its state by signal."""
+
+    started = Signal(str)   # base URL
+    stopped = Signal()
+    failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._background: BackgroundPlayground | None = None
+        self._starting: asyncio.Future[str] | None = None
+
+    @property
+    def url(self) -> str | None:
+        return self._background.url if self._background is not None else None
+
+    async def ensure_started(self) -> str:
+        """The playground's URL, starting it first (off the UI thread) when needed."""
+        if self.url is not None:
+            return self.url
+        if self._starting is None:
+            self._starting = asyncio.ensure_future(self._start())
+        try:
+            return await asyncio.shield(self._starting)
+        finally:
+            if self._starting is not None and self._starting.done():
+                self._starting = None
+
+    async def _start(self) -> str:
+        from app.playground.background import BackgroundPlayground
+
+        background = BackgroundPlayground()
+        loop = asyncio.get_running_loop()
+        try:
+            url = await loop.run_in_executor(None, background.start)
+        except OSError as exc:
+            self.failed.emit(f"The playground could not start: {exc}")
+            raise
+        self._background = background
+        self.started.emit(url)
+        return url
+
+    async def variables_for(self, model: RequestModel) -> Mapping[str, str]:
+        """``{"playground": url}`` when the request uses ``{{playground}}`` (starting it)."""
+        text = json.dumps(model.to_dict())
+        if "{{" + PLAYGROUND_VARIABLE not in text and "{{ " + PLAYGROUND_VARIABLE not in text:
+            return {}
+        return {PLAYGROUND_VARIABLE: await self.ensure_started()}
+
+    def stop(self) -> None:
+        background, self._background = self._background, None
+        if background is not None:
+            background.stop()
+            self.stopped.emit()

@@ -1,0 +1,234 @@
+"""The response pane: status line, body, headers and timings, or why there is no response."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.formatting import human_duration, human_rate, human_size
+from ui.response.body_view import BodyView
+from ui.response.headers_view import HeadersView
+from ui.response.timing_waterfall import TimingWaterfall
+from ui.upload_progress import TransferMeter
+
+if TYPE_CHECKING:
+    from ui.error_messages import ErrorText
+    from ui.send_controller import ResponseHead, ResponseSummary
+
+__all__ = ["ResponsePane", "status_colour"]
+
+
+def status_colour(status: int) -> str:
+    """The colour of a status class: 2xx green, 3xx blue, 4xx amber, 5xx red."""
+    if status < 200:
+        return "#6b7280"
+    if status < 300:
+        return "#15803d"
+    if status < 400:
+        return "#1d4ed8"
+    if status < 500:
+        return "#b45309"
+    return "#b91c1c"
+
+
+class _Banner(QFrame):
+    """An error or notice above the body: a title, a hint and the detail a developer needs."""
+
+    retry = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("banner")
+        self.title = QLabel()
+        self.title.setObjectName("bannerTitle")
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail.setObjectName("bannerDetail")
+        button = QPushButton("Retry")
+        button.clicked.connect(self.retry)
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.detail)
+
+    def show_text(self, title: str, hint: str, detail: str, tone: str) -> None:
+        colour = {"error": "#b91c1c", "notice": "#6b7280"}[tone]
+        self.setStyleSheet(
+            f"#banner {{ border: 1px solid {colour}; border-radius: 6px; }}"
+            f"#bannerTitle {{ color: {colour}; font-weight: bold; font-size: 14px; }}"
+        )
+        self.title.setText(title)
+        self.hint.setText(hint)
+        self.hint.setVisible(bool(hint))
+        self.detail.setText(detail)
+        self.detail.setVisible(bool(detail))
+        self.show()
+
+
+class ResponsePane(QWidget):
+    """Shows one exchange as it happens: sending, receiving, done, failed or cancelled."""
+
+    retry_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.status = QLabel()
+        self.status.setObjectName("statusChip")
+        self.meta = QLabel()
+        self.meta.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        head = QHBoxLayout()
+        head.addWidget(self.status)
+        head.addWidget(self.meta, 1)
+
+        self.banner = _Banner()
+        self.banner.retry.connect(self.retry_requested)
+        self.banner.hide()
+
+        self.body = BodyView()
+        self.headers = HeadersView()
+        self.waterfall = TimingWaterfall()
+        self.redirects = QLabel()
+        self.redirects.setWordWrap(True)
+        self.redirects.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        timing_page = QWidget()
+        timing_layout = QVBoxLayout(timing_page)
+        timing_layout.addWidget(self.waterfall)
+        timing_layout.addWidget(self.redirects)
+        timing_layout.addStretch(1)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.body, "Body")
+        self.tabs.addTab(self.headers, "Headers")
+        self.tabs.addTab(timing_page, "Timing")
+
+        self.empty = QLabel(
+            "<p style='font-size:15px'>Send a request to see its response here.</p>"
+            "<p>Ctrl+Enter sends · Esc cancels · Ctrl+L goes to the URL</p>"
+        )
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setEnabled(False)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.tabs)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(head)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.stack, 1)
+
+        self._meter = TransferMeter()
+        self._received = 0
+        self._last_meta = 0.0
+        self._head: ResponseHead | None = None
+        self.clear()
+
+    # -- states ---------------------------------------------------------------------------
+
+    def clear(self) -> None:
+        self._head = None
+        self.status.hide()
+        self.meta.clear()
+        self.banner.hide()
+        self.body.clear()
+        self.headers.set_headers([])
+        self.waterfall.set_timings(None)
+        self.redirects.clear()
+        self.tabs.setTabText(1, "Headers")
+        self.stack.setCurrentWidget(self.empty)
+
+    def show_sending(self) -> None:
+        self.clear()
+        self._set_status("Sending…", "#6b7280")
+        self.meta.setText("")
+
+    def show_head(self, head: ResponseHead) -> None:
+        self._head = head
+        self._received = 0
+        self._meter.reset()
+        self.banner.hide()
+        self._set_status(f"{head.status} {head.reason}".strip(), status_colour(head.status))
+        self.meta.setText(head.http_version)
+        self.headers.set_headers(head.headers)
+        self.tabs.setTabText(1, f"Headers ({len(head.headers)})")
+        if head.history:
+            hops = "<br>".join(f"{status} → {url}" for status, url in head.history)
+            self.redirects.setText(f"<b>Redirects followed</b><br>{hops}<br>Final: {head.url}")
+        self.body.begin(head.content_type)
+        self.stack.setCurrentWidget(self.tabs)
+
+    def append_body(self, chunk: bytes) -> None:
+        self.body.append(chunk)
+
+    def show_download(self, received: int, total: int | None) -> None:
+        self._received = received
+        self._meter.add(received)
+        now = time.perf_counter()
+        if now - self._last_meta < 1 / 15:
+            return
+        self._last_meta = now
+        rate = self._meter.rate()
+        text = f"Receiving {human_size(received)}"
+        if total:
+            text += f" of {human_size(total)}"
+        if rate:
+            text += f" · {human_rate(rate)}"
+        self.meta.setText(text)
+
+    def show_finished(self, summary: ResponseSummary) -> None:
+        self.body.finish()
+        total = summary.timings.total or summary.elapsed
+        parts = [human_duration(total), human_size(summary.size), summary.head.http_version]
+        self.meta.setText(" · ".join(p for p in parts if p))
+        self.meta.setToolTip(summary.head.url)
+        self.waterfall.set_timings(summary.timings)
+
+    def show_error(self, text: ErrorText, had_response: bool) -> None:
+        if had_response:
+            self.body.finish()
+        else:
+            self.clear()
+        self._set_status(text.title, "#b91c1c")
+        self.banner.show_text(text.title, text.hint, text.detail, "error")
+
+    def show_cancelled(self) -> None:
+        if self._head is not None:
+            self.body.finish()
+        self._set_status("Cancelled", "#6b7280")
+        received = f" after {human_size(self._received)} of the body" if self._head else ""
+        self.banner.show_text("Request cancelled", f"The transfer was stopped{received}.", "",
+                              "notice")
+
+    def open_find(self) -> None:
+        self.tabs.setCurrentWidget(self.body)
+        self.body.open_find()
+
+    def _set_status(self, text: str, colour: str) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet(
+            f"#statusChip {{ background: {colour}; color: white; border-radius: 4px;"
+            " padding: 2px 8px; font-weight: bold; }"
+        )
+        self.status.show()
+
+    @property
+    def status_text(self) -> str:
+        return self.status.text() if self.status.isVisible() or self.status.text() else ""

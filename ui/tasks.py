@@ -1,0 +1,74 @@
+"""The one owner of every coroutine the window starts.
+
+Work is keyed ("tab 3 / send"): starting work under a key cancels what ran there before,
+results of cancelled or replaced work are dropped, and failures come back as a signal, so a
+coroutine is never fired and forgotten.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+__all__ = ["TaskRunner"]
+
+
+class TaskRunner(QObject):
+    """Runs coroutines as asyncio tasks on the Qt loop, one per key."""
+
+    #: (key, result) when work finished and was still the current work for its key.
+    finished = Signal(str, object)
+    #: (key, exception) when work raised; never for cancellation.
+    failed = Signal(str, object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._tasks: dict[str, asyncio.Task[Any]] = {}
+
+    def start(self, key: str, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Run ``coro`` under ``key``, cancelling whatever ran under that key before."""
+        self.cancel(key)
+        task = asyncio.ensure_future(coro)
+        self._tasks[key] = task
+        task.add_done_callback(lambda t, key=key: self._done(key, t))
+        return task
+
+    def cancel(self, key: str) -> bool:
+        """Cancel the work under ``key``; True when there was some."""
+        task = self._tasks.pop(key, None)
+        if task is None or task.done():
+            return False
+        task.cancel()
+        return True
+
+    def cancel_prefix(self, prefix: str) -> None:
+        """Cancel all work whose key starts with ``prefix`` (e.g. everything of one tab)."""
+        for key in [k for k in self._tasks if k.startswith(prefix)]:
+            self.cancel(key)
+
+    def cancel_all(self) -> None:
+        for key in list(self._tasks):
+            self.cancel(key)
+
+    def running(self, key: str) -> bool:
+        task = self._tasks.get(key)
+        return task is not None and not task.done()
+
+    def _done(self, key: str, task: asyncio.Task[Any]) -> None:
+        if self._tasks.get(key) is task:
+            del self._tasks[key]
+        elif not task.cancelled():
+            # Replaced by newer work: the result is stale. Fetch the exception so that
+            # asyncio does not report it as never retrieved.
+            task.exception()
+            return
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:
+            self.failed.emit(key, exc)
+        else:
+            self.finished.emit(key, task.result())
