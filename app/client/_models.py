@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -50,6 +51,8 @@ Params: TypeAlias = (
 
 def normalize_method(method: str) -> str:
     """Upper-case the standard methods; keep any other RFC 9110 token exactly as given."""
+    if method in STANDARD_METHODS:
+        return method
     if not isinstance(method, str) or not _TOKEN.fullmatch(method):
         raise ValueError(f"{method!r} is not a valid HTTP method (an RFC 9110 token)")
     upper = method.upper()
@@ -69,8 +72,12 @@ def join_url(endpoint: URL | None, path: str | URL | None) -> URL:
         raise UsageError(
             f"the request path {text!r} is not an absolute URL and the session has no endpoint"
         )
-    base = str(endpoint.with_query(None).with_fragment(None)).rstrip("/")
-    return URL(base + "/" + text.lstrip("/"))
+    return URL(_base_of(endpoint) + "/" + text.lstrip("/"))
+
+
+@lru_cache(maxsize=64)
+def _base_of(endpoint: URL) -> str:
+    return str(endpoint.with_query(None).with_fragment(None)).rstrip("/")
 
 
 def _param_text(value: ParamValue) -> str:

@@ -20,8 +20,7 @@ from __future__ import annotations
 import asyncio
 import re
 import ssl
-from collections.abc import Iterator
-from contextlib import contextmanager
+from types import TracebackType
 from typing import Any
 
 import aiohttp
@@ -161,21 +160,36 @@ def _is_transport_error(exc: BaseException) -> bool:
     return isinstance(exc, aiohttp.ClientError | OSError | asyncio.TimeoutError | ssl.SSLError)
 
 
-@contextmanager
-def translate(url: str, *, stream: bool = False) -> Iterator[None]:
+class translate:
     """Turn aiohttp, ``ssl`` and ``OSError`` exceptions raised inside into the library's own.
 
     With ``stream=True`` (an event stream or WebSocket already open) a broken connection
-    becomes a :class:`StreamError`; timeouts stay :class:`RequestTimeout`.
+    becomes a :class:`StreamError`; timeouts stay :class:`RequestTimeout`. ``url`` may be a
+    ``yarl.URL``: it is turned into text only when something failed. (A class rather than a
+    ``@contextmanager``: it wraps every request, and a generator costs measurably more.)
     """
-    try:
-        yield
-    except ClientError:
-        raise
-    except Exception as exc:
+
+    __slots__ = ("_stream", "_url")
+
+    def __init__(self, url: object, *, stream: bool = False) -> None:
+        self._url = url
+        self._stream = stream
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None or isinstance(exc, ClientError) or not isinstance(exc, Exception):
+            return
         if not _is_transport_error(exc):
-            raise
+            return
+        url = str(self._url)
         cls, kind, message = _describe(exc, url)
-        if stream and cls is RequestError:
+        if self._stream and cls is RequestError:
             raise StreamError(f"The stream from {url} broke: {message}", url=url) from exc
         raise cls(message, url=url, kind=kind) from exc

@@ -75,7 +75,8 @@ class Request:
         self.auth: Auth | None = None
         self._content: Any = None
         self._body: Body | None = None
-        self.set_content(content, content_type=content_type)
+        if content is not None:
+            self.set_content(content, content_type=content_type)
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.path}>"
@@ -143,7 +144,8 @@ class Request:
         headers = CIMultiDict(core.headers)
         if self._body is not None and self._body.content_type:
             headers["Content-Type"] = self._body.content_type
-        headers = merge_headers(headers, self.headers)
+        if self.headers:
+            headers = merge_headers(headers, self.headers)
         return PreparedRequest(self.method, self.url, headers, self._body)
 
     def effective_auth(self) -> Auth | None:

@@ -103,6 +103,8 @@ class _ExactMethodRequest(aiohttp.ClientRequest):
 
 
 _NO_AUTO_CONTENT_TYPE = ("Content-Type",)
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 
 def _as_auth(auth: Auth | tuple[str, str] | None) -> Auth | None:
@@ -170,7 +172,7 @@ class AsyncSession:
             self._client = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(ssl=self._ssl),
                 cookie_jar=aiohttp.CookieJar(unsafe=True),
-                trace_configs=[make_trace_config(), _handshake_trace],
+                trace_configs=[_TRACE_CONFIG],
                 timeout=self.timeout.for_aiohttp(),
                 trust_env=False,
                 request_class=_ExactMethodRequest,
@@ -202,10 +204,16 @@ class AsyncSession:
         history: list[tuple[int, str]] = []
         try:
             while True:
-                response = await self._send_with_auth(
-                    client, request, auth, timeout, reporthook, collector
-                )
-                if not follow:
+                if auth is None or (request.cross_origin and not auth.signs):
+                    # The common case, kept shallow: every await level costs on each resume.
+                    response = await self._send_once(
+                        client, request, timeout, reporthook, collector
+                    )
+                else:
+                    response = await self._send_with_auth(
+                        client, request, auth, timeout, reporthook, collector
+                    )
+                if not follow or response.status not in _REDIRECT_STATUSES:
                     return response, history
                 info = ResponseInfo(response.status, response.headers, response.url)
                 try:
@@ -232,13 +240,11 @@ class AsyncSession:
         self,
         client: aiohttp.ClientSession,
         request: PreparedRequest,
-        auth: Auth | None,
+        auth: Auth,
         timeout: aiohttp.ClientTimeout | None,
         reporthook: ReportHook | None,
         collector: TimingCollector,
     ) -> aiohttp.ClientResponse:
-        if auth is None or (request.cross_origin and not auth.signs):
-            return await self._send_once(client, request.copy(), timeout, reporthook, collector)
         flow = auth.auth_flow(request.copy())
         outgoing = next(flow)
         while True:
@@ -259,22 +265,28 @@ class AsyncSession:
         reporthook: ReportHook | None,
         collector: TimingCollector,
     ) -> aiohttp.ClientResponse:
+        """One transmission; ``request`` is not changed (aiohttp copies the headers)."""
         collector.new_hop()
+        method = request.method
         data = None
+        skip = None
         if request.body is not None:
             data = request.body.payload(reporthook, collector.mark_body_sent)
-        _exact_method.set(None if request.method in STANDARD_METHODS else request.method)
-        with translate(str(request.url)):
+        elif method in _BODY_METHODS:
+            skip = _NO_AUTO_CONTENT_TYPE  # aiohttp would label it application/octet-stream
+        exact = None if method in STANDARD_METHODS else method
+        if _exact_method.get() != exact:
+            _exact_method.set(exact)
+        with translate(request.url):
             return await client.request(
-                request.method,
+                method,
                 request.url,
                 headers=request.headers,
                 data=data,
                 allow_redirects=False,
                 proxy=self.proxy,
                 timeout=timeout if timeout is not None else aiohttp.helpers.sentinel,
-                # aiohttp would label a body-less POST/PUT/PATCH application/octet-stream.
-                skip_auto_headers=_NO_AUTO_CONTENT_TYPE if data is None else None,
+                skip_auto_headers=skip,
             )
 
     async def ws_connect(
@@ -373,9 +385,9 @@ async def _capture_refused_handshake(
             capture.body = b""
 
 
-_handshake_trace = aiohttp.TraceConfig()
-_handshake_trace.on_request_end.append(_capture_refused_handshake)
-_handshake_trace.freeze()
+# One trace configuration for every session: aiohttp builds a Trace per configuration and
+# request, so the handshake capture rides along with the timing marks.
+_TRACE_CONFIG = make_trace_config(on_request_end=[_capture_refused_handshake])
 
 
 class Session:

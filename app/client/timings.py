@@ -115,8 +115,9 @@ def _marker(attribute: str) -> Any:
     return mark
 
 
-def make_trace_config() -> aiohttp.TraceConfig:
-    """The trace configuration that feeds the current :class:`TimingCollector`."""
+def make_trace_config(on_request_end: list[Any] | None = None) -> aiohttp.TraceConfig:
+    """The trace configuration that feeds the current :class:`TimingCollector`, with extra
+    ``on_request_end`` callbacks."""
     config = aiohttp.TraceConfig()
     config.on_request_start.append(_marker("request_start"))
     config.on_connection_create_start.append(_marker("conn_start"))
@@ -126,6 +127,7 @@ def make_trace_config() -> aiohttp.TraceConfig:
     config.on_dns_resolvehost_end.append(_marker("dns_end"))
     config.on_request_headers_sent.append(_marker("headers_sent"))
     config.on_request_end.append(_marker("headers_received"))
+    config.on_request_end.extend(on_request_end or [])
     config.freeze()
     return config
 
