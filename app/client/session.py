@@ -34,7 +34,13 @@ from .auth import Auth, BasicAuth
 from .content import ReportHook
 from .errors import APIError, RequestError, StreamError, UsageError, translate
 from .response import error_data
-from .timings import TimedSSLContext, TimingCollector, current_collector, make_trace_config
+from .timings import (
+    TimedResolver,
+    TimedSSLContext,
+    TimingCollector,
+    current_collector,
+    timed_socket,
+)
 
 __all__ = ["AsyncSession", "Session", "Timeout"]
 
@@ -92,14 +98,35 @@ def _ssl_context(
 _exact_method: ContextVar[str | None] = ContextVar("spyglass_exact_method", default=None)
 
 
-class _ExactMethodRequest(aiohttp.ClientRequest):
-    """Puts back the case of a non-standard method that aiohttp upper-cased."""
+class _SpyglassRequest(aiohttp.ClientRequest):
+    """Puts back the case of a non-standard method that aiohttp upper-cased, and marks when
+    the connection is ready and the headers are written."""
 
     def __init__(self, method: str, url: URL, **kwargs: Any) -> None:
         super().__init__(method, url, **kwargs)
         exact = _exact_method.get()
         if exact is not None and exact.upper() == self.method:
             self.method = exact
+
+    async def send(self, conn: Any) -> aiohttp.ClientResponse:
+        collector = current_collector.get()
+        if collector is not None:
+            collector.mark_connection_ready()
+        response = await super().send(conn)
+        if collector is not None:
+            collector.mark_headers_sent()
+        return response
+
+
+class _SpyglassResponse(aiohttp.ClientResponse):
+    """Keeps the body of a refused WebSocket handshake, which aiohttp discards unread."""
+
+    async def start(self, connection: Any) -> aiohttp.ClientResponse:
+        response = await super().start(connection)
+        capture = _handshake_capture.get()
+        if capture is not None and self.status != 101:
+            await capture.read(self)
+        return response
 
 
 _NO_AUTO_CONTENT_TYPE = ("Content-Type",)
@@ -169,13 +196,16 @@ class AsyncSession:
         if self._closed:
             raise UsageError("this session is closed: open a new one to send requests")
         if self._client is None:
+            connector = aiohttp.TCPConnector(
+                ssl=self._ssl, resolver=TimedResolver(), socket_factory=timed_socket
+            )
             self._client = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(ssl=self._ssl),
+                connector=connector,
                 cookie_jar=aiohttp.CookieJar(unsafe=True),
-                trace_configs=[_TRACE_CONFIG],
                 timeout=self.timeout.for_aiohttp(),
                 trust_env=False,
-                request_class=_ExactMethodRequest,
+                request_class=_SpyglassRequest,
+                response_class=_SpyglassResponse,
             )
         return self._client
 
@@ -278,7 +308,7 @@ class AsyncSession:
         if _exact_method.get() != exact:
             _exact_method.set(exact)
         with translate(request.url):
-            return await client.request(
+            response = await client.request(
                 method,
                 request.url,
                 headers=request.headers,
@@ -288,6 +318,8 @@ class AsyncSession:
                 timeout=timeout if timeout is not None else aiohttp.helpers.sentinel,
                 skip_auto_headers=skip,
             )
+        collector.mark_headers_received()
+        return response
 
     async def ws_connect(
         self,
@@ -356,9 +388,24 @@ def _check_replayable(request: PreparedRequest, purpose: str) -> None:
 class _HandshakeCapture:
     """Keeps the body of a refused WebSocket handshake, which aiohttp discards."""
 
+    LIMIT = 1 << 20
+
     def __init__(self) -> None:
         self.body = b""
         self.content_type = ""
+
+    async def read(self, response: aiohttp.ClientResponse) -> None:
+        self.content_type = response.headers.get("Content-Type", "")
+        body = bytearray()
+        try:
+            while len(body) < self.LIMIT:
+                chunk = await response.content.read(self.LIMIT - len(body))
+                if not chunk:
+                    break
+                body += chunk
+        except (TimeoutError, aiohttp.ClientError, OSError):
+            pass
+        self.body = bytes(body)
 
     def refused(self, exc: aiohttp.WSServerHandshakeError, url: str) -> Exception:
         if exc.status and exc.status != 101 and exc.status >= 300:
@@ -370,24 +417,6 @@ class _HandshakeCapture:
 _handshake_capture: ContextVar[_HandshakeCapture | None] = ContextVar(
     "spyglass_ws_handshake", default=None
 )
-
-
-async def _capture_refused_handshake(
-    session: aiohttp.ClientSession, ctx: object, params: aiohttp.TraceRequestEndParams
-) -> None:
-    capture = _handshake_capture.get()
-    response = params.response
-    if capture is not None and response.status != 101:
-        capture.content_type = response.headers.get("Content-Type", "")
-        try:
-            capture.body = await response.content.read(1 << 20)
-        except (TimeoutError, aiohttp.ClientError, OSError):
-            capture.body = b""
-
-
-# One trace configuration for every session: aiohttp builds a Trace per configuration and
-# request, so the handshake capture rides along with the timing marks.
-_TRACE_CONFIG = make_trace_config(on_request_end=[_capture_refused_handshake])
 
 
 class Session:
