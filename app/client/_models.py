@@ -65,19 +65,20 @@ def join_url(endpoint: URL | None, path: str | URL | None) -> URL:
     The endpoint's path without its trailing ``/``, then ``/``, then the path without its
     leading ``/``. An absolute ``http(s)://`` or ``ws(s)://`` path is used as it is.
     """
-    text = str(path) if path is not None else ""
+    return _join(endpoint, str(path) if path is not None else "")
+
+
+@lru_cache(maxsize=256)
+def _join(endpoint: URL | None, text: str) -> URL:
+    # Cached: a session sends the same few paths again and again, and URLs are immutable.
     if _ABSOLUTE.match(text):
         return URL(text)
     if endpoint is None:
         raise UsageError(
             f"the request path {text!r} is not an absolute URL and the session has no endpoint"
         )
-    return URL(_base_of(endpoint) + "/" + text.lstrip("/"))
-
-
-@lru_cache(maxsize=64)
-def _base_of(endpoint: URL) -> str:
-    return str(endpoint.with_query(None).with_fragment(None)).rstrip("/")
+    base = str(endpoint.with_query(None).with_fragment(None)).rstrip("/")
+    return URL(base + "/" + text.lstrip("/"))
 
 
 def _param_text(value: ParamValue) -> str:

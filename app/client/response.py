@@ -164,7 +164,7 @@ class Response:
 
     async def _read(self) -> bytes:
         if self._body is None:
-            with translate(self.url):
+            with translate(self._raw.url):
                 self._body = await self._raw.read()
             self._collector.mark_body_done()
         return self._body
@@ -192,7 +192,7 @@ class Response:
             for start in range(0, len(self._body), size):
                 yield self._body[start : start + size]
             return
-        with translate(self.url):
+        with translate(self._raw.url):
             async for chunk in self._raw.content.iter_chunked(size):
                 yield chunk
         self._collector.mark_body_done()
