@@ -1,0 +1,52 @@
+"""Driving the editor's widgets the way a user does: typing into table cells, dropping files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QLineEdit, QTableView, QWidget
+from pytestqt.qtbot import QtBot
+
+
+def cell_editor(view: QTableView, row: int, column: int) -> QLineEdit:
+    """Make ``(row, column)`` current, which opens its editor, and return the editor."""
+    index = view.model().index(row, column)
+    view.setCurrentIndex(index)  # the tables' edit triggers include CurrentChanged
+    editors = [w for w in view.viewport().findChildren(QLineEdit) if w.isVisible()]
+    assert len(editors) == 1, editors
+    return editors[0]
+
+
+def type_into_cell(qtbot: QtBot, view: QTableView, row: int, column: int, text: str,
+                   *, replace: bool = True) -> None:
+    """Type ``text`` into a cell's editor (replacing what is there), then leave the cell."""
+    editor = cell_editor(view, row, column)
+    if replace:
+        editor.selectAll()
+    else:
+        editor.end(False)
+    qtbot.keyClicks(editor, text)
+    view.setCurrentIndex(view.model().index(row, 0))  # leaving the cell closes its editor
+
+
+def click_cell(qtbot: QtBot, view: QTableView, row: int, column: int) -> None:
+    """Click the middle of a cell (where the delete and Choose… buttons are drawn)."""
+    rect = view.visualRect(view.model().index(row, column))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def drop_files(target: QWidget, paths: list[Path]) -> bool:
+    """Drag ``paths`` over ``target`` and drop them; True when the drop was accepted."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    enter = QDragEnterEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(target, enter)
+    if not enter.isAccepted():
+        return False
+    drop = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(target, drop)
+    return drop.isAccepted()

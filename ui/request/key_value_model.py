@@ -1,0 +1,72 @@
+"""The rows of a params, headers or form table: enabled, name, value, and a delete button."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QFontDatabase
+
+from app.models import KeyValue
+from ui.request.row_table_model import Role, RowTableModel
+
+__all__ = ["KeyValueModel", "from_bulk_text", "to_bulk_text"]
+
+NAME, VALUE = 1, 2
+
+
+class KeyValueModel(RowTableModel[KeyValue]):
+    """``KeyValue`` rows; values (and the value editor) use the fixed-width font."""
+
+    def __init__(self, name_placeholder: str = "Name", value_placeholder: str = "Value",
+                 parent: QObject | None = None) -> None:
+        super().__init__(("", "Name", "Value", ""),
+                         {NAME: name_placeholder, VALUE: value_placeholder}, parent)
+        self._fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+
+    def new_row(self) -> KeyValue:
+        return KeyValue()
+
+    def cell(self, row: KeyValue, column: int, role: Role) -> Any:
+        text = row.name if column == NAME else row.value if column == VALUE else None
+        if role in (Role.DisplayRole, Role.EditRole, Role.ToolTipRole):
+            return text if text or role != Role.ToolTipRole else None
+        return None
+
+    def set_cell(self, row: KeyValue, column: int, value: Any) -> bool:
+        if column == NAME:
+            row.name = str(value)
+        elif column == VALUE:
+            row.value = str(value)
+        else:
+            return False
+        return True
+
+    def data(self, index: Any, role: int = Role.DisplayRole) -> Any:
+        if role == Role.FontRole and index.column() == VALUE:
+            return self._fixed
+        return super().data(index, role)
+
+    def active_count(self) -> int:
+        """How many rows are sent: enabled and named."""
+        return sum(1 for row in self._rows if row.enabled and row.name.strip())
+
+
+def to_bulk_text(rows: list[KeyValue]) -> str:
+    """Rows as ``name: value`` lines; a disabled row starts with ``//`` (as in Postman)."""
+    return "\n".join(f"{'//' if not row.enabled else ''}{row.name}: {row.value}"
+                     for row in rows if row.name or row.value)
+
+
+def from_bulk_text(text: str) -> list[KeyValue]:
+    """The rows of ``name: value`` lines (``//`` disables a row; blank lines are skipped)."""
+    rows = []
+    for line in text.splitlines():
+        line = line.strip()
+        enabled = not line.startswith("//")
+        line = line.removeprefix("//").strip()
+        if not line:
+            continue
+        name, _, value = line.partition(":")
+        rows.append(KeyValue(name.strip(), value.strip(), enabled))
+    return rows
