@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import os
 import sys
 import threading
-from logging.handlers import RotatingFileHandler
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
 
 __all__ = ["run"]
 
@@ -21,6 +23,9 @@ RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 
 def _log_to_file() -> None:
     """Failures go to a log file, never as tracebacks to a terminal."""
+    import logging
+    from logging.handlers import RotatingFileHandler
+
     from platformdirs import user_log_dir
 
     folder = Path(user_log_dir("spyglass", appauthor=False))
@@ -45,35 +50,52 @@ def _warm_up() -> None:
     threading.Thread(target=load, name="spyglass-warm-up", daemon=True).start()
 
 
-async def _main(app: QApplication) -> int:
-    from ui.main_window import MainWindow
-    from ui.theme import apply_theme
-    from ui.window_state import WindowState
+async def _main(app: QApplication, window: MainWindow, theme: str, dark: bool) -> int:
+    import asyncio
+    import logging
 
-    state = WindowState()
-    apply_theme(app, state.theme)
-    window = MainWindow(state)
-    window.show()
-    if os.environ.get("SPYGLASS_STARTUP_PROBE"):
-        # bench/startup.py: report the first frame, then leave.
-        QTimer.singleShot(0, lambda: (print("first-frame", flush=True), window.close()))
-    _warm_up()
-    closed = asyncio.Event()
-    app.aboutToQuit.connect(closed.set)
+    from ui.theme import apply_theme, is_dark
+
+    # Plain worker threads for run_in_executor (file reads, the playground's start):
+    # qasync's default QThreads are not needed for work that never touches Qt.
     loop = asyncio.get_running_loop()
+    executor = ThreadPoolExecutor(thread_name_prefix="spyglass-worker")
+    loop.set_default_executor(executor)
+    if is_dark(theme) != dark:  # the first frame guessed the system scheme from its palette
+        apply_theme(app, theme)
+    window.populate()
+    if os.environ.get("SPYGLASS_STARTUP_PROBE"):
+        window.close()  # bench/startup.py: the first frame was reported; leave
+    _log_to_file()
+    # The request library loads on a thread while the user looks at the window.
+    QTimer.singleShot(300, _warm_up)
+    # Closing the window ends this coroutine, which then closes the connections while the
+    # loop still runs (Qt's own quit-on-last-window would stop the loop under it).
+    app.setQuitOnLastWindowClosed(False)
+    closed = asyncio.Event()
+    window.closed.connect(closed.set)
+    app.aboutToQuit.connect(closed.set)
     loop.set_exception_handler(
         lambda _loop, ctx: logging.getLogger("asyncio").error(
             ctx.get("message"), exc_info=ctx.get("exception")))
+    if not window.isVisible():
+        closed.set()
     await closed.wait()
     await window.shutdown()
+    executor.shutdown(wait=False, cancel_futures=True)
     return 0
 
 
 def run(argv: list[str] | None = None) -> int:
-    """Open the window and run until it is closed; the process's exit code."""
-    import qasync
+    """Open the window and run until it is closed; the process's exit code.
 
-    _log_to_file()
+    The first frame is painted before asyncio, qasync, the editors and the request library
+    are imported: they come after it (see MainWindow.populate).
+    """
+    from ui.main_window import MainWindow
+    from ui.theme import apply_theme
+    from ui.window_state import WindowState
+
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("Spyglass")
@@ -82,4 +104,14 @@ def run(argv: list[str] | None = None) -> int:
     icon = RESOURCES / "icons" / "spyglass.svg"
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
-    return int(qasync.run(_main(app)))
+    state = WindowState()
+    dark = apply_theme(app, state.theme, exact=False)
+    window = MainWindow(state, deferred=True)
+    window.show()
+    app.processEvents()  # paint the first frame now, before the event loop exists
+    if os.environ.get("SPYGLASS_STARTUP_PROBE"):
+        print("first-frame", flush=True)
+
+    import qasync
+
+    return int(qasync.run(_main(app, window, state.theme, dark)))

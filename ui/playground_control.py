@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from app.getting_started import PLAYGROUND_VARIABLE
-from app.models import RequestModel
+if TYPE_CHECKING:  # imported late: the first frame needs neither asyncio nor aiohttp
+    import asyncio
 
-if TYPE_CHECKING:  # imported late: it brings aiohttp, which the first frame does not need
+    from app.models import RequestModel
     from app.playground.background import BackgroundPlayground
 
 __all__ = ["PlaygroundControl"]
@@ -36,6 +35,8 @@ class PlaygroundControl(QObject):
 
     async def ensure_started(self) -> str:
         """The playground's URL, starting it first (off the UI thread) when needed."""
+        import asyncio
+
         if self.url is not None:
             return self.url
         if self._starting is None:
@@ -47,6 +48,8 @@ class PlaygroundControl(QObject):
                 self._starting = None
 
     async def _start(self) -> str:
+        import asyncio
+
         from app.playground.background import BackgroundPlayground
 
         background = BackgroundPlayground()
@@ -62,6 +65,8 @@ class PlaygroundControl(QObject):
 
     async def variables_for(self, model: RequestModel) -> Mapping[str, str]:
         """``{"playground": url}`` when the request uses ``{{playground}}`` (starting it)."""
+        from app.getting_started import PLAYGROUND_VARIABLE
+
         text = json.dumps(model.to_dict())
         if "{{" + PLAYGROUND_VARIABLE not in text and "{{ " + PLAYGROUND_VARIABLE not in text:
             return {}

@@ -7,11 +7,13 @@ coroutine is never fired and forgotten.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
+
+if TYPE_CHECKING:  # asyncio is imported on first use: the first frame does not need it
+    import asyncio
 
 __all__ = ["TaskRunner"]
 
@@ -30,6 +32,8 @@ class TaskRunner(QObject):
 
     def start(self, key: str, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run ``coro`` under ``key``, cancelling whatever ran under that key before."""
+        import asyncio
+
         self.cancel(key)
         task = asyncio.ensure_future(coro)
         self._tasks[key] = task

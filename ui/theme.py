@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -41,19 +40,24 @@ def _dark_palette() -> QPalette:
     return p
 
 
-def is_dark(theme: str) -> bool:
-    """Whether ``theme`` ends up dark (``system`` asks the platform)."""
+def is_dark(theme: str, *, exact: bool = True) -> bool:
+    """Whether ``theme`` ends up dark. ``system`` asks the platform's colour scheme, or with
+    ``exact=False`` only looks at the platform palette: reading the scheme makes PySide build
+    every enum of the Qt namespace (some 30 ms), which the first frame can do without."""
     if theme == "dark":
         return True
     if theme == "light":
         return False
-    hints = QGuiApplication.styleHints()
-    return hints.colorScheme() == Qt.ColorScheme.Dark
+    if not exact:
+        return QGuiApplication.palette().window().color().lightness() < 128
+    from PySide6.QtCore import Qt
+
+    return QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
 
 
-def apply_theme(app: QApplication, theme: str) -> bool:
+def apply_theme(app: QApplication, theme: str, *, exact: bool = True) -> bool:
     """Apply ``theme`` (system, light or dark) to the whole application; True when dark."""
+    dark = is_dark(theme, exact=exact)
     app.setStyle("Fusion")
-    dark = is_dark(theme)
     app.setPalette(_dark_palette() if dark else app.style().standardPalette())
     return dark

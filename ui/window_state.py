@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from app.models import RequestModel
+if TYPE_CHECKING:
+    from app.models import RequestModel
 
 __all__ = ["WindowState"]
-
-log = logging.getLogger(__name__)
 
 
 class WindowState:
@@ -53,13 +52,17 @@ class WindowState:
 
     def tabs(self) -> tuple[list[RequestModel], int]:
         """The tabs open at the last exit and the index of the current one."""
+        import logging
+
+        from app.models import RequestModel
+
         raw = self.settings.value("tabs/open", "")
         models = []
         try:
             for item in json.loads(raw) if raw else []:
                 models.append(RequestModel.from_dict(item))
         except (ValueError, TypeError) as exc:
-            log.warning("ignoring unreadable saved tabs: %s", exc)
+            logging.getLogger(__name__).warning("ignoring unreadable saved tabs: %s", exc)
         try:
             current = int(self.settings.value("tabs/current", 0))
         except (TypeError, ValueError):

@@ -446,7 +446,9 @@ class Session:
             proxy=proxy,
             follow_redirects=follow_redirects,
         )
-        self._loop = asyncio.new_event_loop()
+        # The platform's own loop, whatever policy the process installed (a Qt application
+        # running qasync would otherwise hand this thread a loop that only Qt can drive).
+        self._loop = asyncio.DefaultEventLoopPolicy().new_event_loop()
         self._thread = threading.Thread(
             target=_run_loop, args=(self._loop,), name="spyglass-session", daemon=True
         )

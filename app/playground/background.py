@@ -27,7 +27,8 @@ class BackgroundPlayground:
         """Start it (once) and return its base URL; raises OSError when it cannot listen."""
         if self._running is not None:
             return self._running.url
-        loop = asyncio.new_event_loop()
+        # The platform's own loop: under qasync, new_event_loop() gives a Qt loop.
+        loop = asyncio.DefaultEventLoopPolicy().new_event_loop()
         started: dict[str, object] = {}
         ready = threading.Event()
 

@@ -4,6 +4,7 @@ running for the whole process, which pytest-asyncio's loops cannot share."""
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -20,7 +21,12 @@ def qt_loop(qapp):  # type: ignore[no-untyped-def]
 
     loop = qasync.QEventLoop(qapp, already_running=True)
     asyncio.set_event_loop(loop)
+    # As in ui/app.py: plain worker threads for run_in_executor (qasync's QThreads outlive
+    # a loop that is never closed, and Qt complains at exit).
+    executor = ThreadPoolExecutor(thread_name_prefix="spyglass-test-worker")
+    loop.set_default_executor(executor)
     yield loop
+    executor.shutdown(wait=True, cancel_futures=True)
     asyncio.set_event_loop(None)
 
 

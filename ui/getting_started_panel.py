@@ -1,0 +1,49 @@
+"""The sidebar's "Getting started" list: playground requests to open in a tab."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+from app.getting_started import getting_started
+from app.models import RequestModel
+from ui.request.method_box import method_colour
+
+__all__ = ["GettingStartedPanel"]
+
+
+class GettingStartedPanel(QWidget):
+    """Double-click (or Enter) opens a request; the playground starts when one is sent."""
+
+    open_request = Signal(object)  # RequestModel
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        intro = QLabel(
+            "<b>Getting started</b><br>Requests against a local playground server that "
+            "Spyglass starts for you, so every pane can be tried offline."
+        )
+        intro.setWordWrap(True)
+        self.list = QListWidget()
+        self._models = getting_started()
+        for model in self._models:
+            item = QListWidgetItem(f"{model.method:<6} {model.name}")
+            item.setForeground(method_colour(model.method))
+            item.setToolTip(model.url)
+            self.list.addItem(item)
+        self.list.itemActivated.connect(self._activated)
+        self.status = QLabel("Playground: not running")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(intro)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.status)
+
+    def _activated(self, item: QListWidgetItem) -> None:
+        model = self._models[self.list.row(item)]
+        self.open_request.emit(RequestModel.from_dict(model.to_dict()))
+
+    def set_playground(self, url: str | None) -> None:
+        self.status.setText(f"Playground: {url}" if url else "Playground: not running")
