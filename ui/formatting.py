@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["human_duration", "human_rate", "human_size"]
+__all__ = ["human_duration", "human_eta", "human_rate", "human_size"]
 
 
 def human_size(n: float) -> str:
@@ -24,6 +24,13 @@ def human_duration(seconds: float) -> str:
         return f"{seconds:.2f} s"
     minutes, secs = divmod(int(seconds), 60)
     return f"{minutes} min {secs} s"
+
+
+def human_eta(seconds: float) -> str:
+    """Time left, as precise as it is worth: ``42 s``, ``3 min 5 s``."""
+    if seconds < 60:
+        return f"{max(1, round(seconds))} s"
+    return human_duration(seconds)
 
 
 def human_rate(bytes_per_second: float) -> str:

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.getting_started import getting_started
 from app.models import RequestModel
@@ -24,13 +33,23 @@ class GettingStartedPanel(QWidget):
             "Spyglass starts for you, so every pane can be tried offline."
         )
         intro.setWordWrap(True)
-        self.list = QListWidget()
+        self.list = QTreeWidget()
+        self.list.setColumnCount(2)
+        self.list.setHeaderHidden(True)
+        self.list.setRootIsDecorated(False)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.list.header().setStretchLastSection(True)
         self._models = getting_started()
+        bold = QFont(self.font())
+        bold.setBold(True)
+        bold.setPointSizeF(bold.pointSizeF() * 0.85)
         for model in self._models:
-            item = QListWidgetItem(f"{model.method:<6} {model.name}")
-            item.setForeground(method_colour(model.method))
-            item.setToolTip(model.url)
-            self.list.addItem(item)
+            item = QTreeWidgetItem([model.method, model.name])
+            item.setForeground(0, method_colour(model.method))
+            item.setFont(0, bold)
+            item.setToolTip(1, model.url)
+            self.list.addTopLevelItem(item)
         self.list.itemActivated.connect(self._activated)
         self.status = QLabel("Playground: not running")
         self.status.setWordWrap(True)
@@ -41,8 +60,8 @@ class GettingStartedPanel(QWidget):
         layout.addWidget(self.list, 1)
         layout.addWidget(self.status)
 
-    def _activated(self, item: QListWidgetItem) -> None:
-        model = self._models[self.list.row(item)]
+    def _activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        model = self._models[self.list.indexOfTopLevelItem(item)]
         self.open_request.emit(RequestModel.from_dict(model.to_dict()))
 
     def set_playground(self, url: str | None) -> None:

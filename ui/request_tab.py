@@ -62,6 +62,8 @@ class RequestTab(QWidget):
         self.editor.changed.connect(self._emit_title)
         if model is not None:
             self.editor.load_model(model)
+            if model.body.kind != "none":  # a request opened with a body shows it first
+                self.editor.show_page(self.editor.body)
         self._emit_title()
 
     # -- model ----------------------------------------------------------------------------

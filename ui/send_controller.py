@@ -62,11 +62,12 @@ class SendController(QObject):
     """Sends the tab's request under the tab's task key and narrates it by signals."""
 
     started = Signal()
-    upload_progress = Signal(int, object)      # sent, total or None
+    # Byte counts travel as objects: a Qt int is 32 bits, and uploads pass 2 GiB.
+    upload_progress = Signal(object, object)   # sent, total or None
     upload_finished = Signal()
     response_head = Signal(object)             # ResponseHead
     body_chunk = Signal(bytes)
-    download_progress = Signal(int, object)    # received, total or None
+    download_progress = Signal(object, object)  # received, total or None
     finished = Signal(object)                  # ResponseSummary
     failed = Signal(object, bool)              # ErrorText, whether a response had started
     cancelled = Signal()

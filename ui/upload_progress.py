@@ -6,7 +6,7 @@ import time
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 
-from ui.formatting import human_duration, human_rate, human_size
+from ui.formatting import human_eta, human_rate, human_size
 
 __all__ = ["TransferMeter", "UploadProgress"]
 
@@ -88,7 +88,7 @@ class UploadProgress(QWidget):
         if rate:
             parts.append(human_rate(rate))
             if self.total and self.sent < self.total:
-                parts.append(f"{human_duration((self.total - self.sent) / rate)} left")
+                parts.append(f"{human_eta((self.total - self.sent) / rate)} left")
         if self.total and self.sent >= self.total:
             parts.append("waiting for the response")
         return " · ".join(parts)

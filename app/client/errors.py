@@ -18,6 +18,7 @@ library catches foreign exceptions.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import ssl
 from types import TracebackType
@@ -149,6 +150,8 @@ def _describe(exc: BaseException, url: str) -> tuple[type[RequestError], str, st
 def _reason_of(exc: BaseException) -> str:
     if isinstance(exc, aiohttp.ClientConnectorError):
         os_error = exc.os_error
+        if os_error.errno:  # asyncio's own text is "Connect call failed (host, port)"
+            return os.strerror(os_error.errno)
         return os_error.strerror or str(os_error) or type(os_error).__name__
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror

@@ -242,3 +242,16 @@ def test_pyside_keeps_its_references_to_none() -> None:
     for _ in range(500):
         probe.setObjectName("probe")
     assert sys.getrefcount(None) >= before - 50
+
+
+def test_progress_of_uploads_beyond_2_gib(qtbot: QtBot, window: MainWindow) -> None:
+    """Qt's int is 32 bits: byte counts must travel through signals intact."""
+    tab = window.current_tab()
+    assert tab is not None
+    seen: list[tuple[int, int | None]] = []
+    tab.controller.upload_progress.connect(lambda s, t: seen.append((s, t)))
+    tab.controller.upload_progress.emit(3 * 2**30, 5 * 2**30)
+    tab.controller.download_progress.emit(6 * 2**30, None)
+    assert seen == [(3 * 2**30, 5 * 2**30)]
+    assert tab.upload.sent == 3 * 2**30
+    assert "3.0 GB of 5.0 GB" in tab.upload.describe()

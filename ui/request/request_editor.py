@@ -95,6 +95,14 @@ class RequestEditor(QWidget):
         self._url_row.addWidget(widget)
         QWidget.setTabOrder(self.url_bar, widget)
 
+    def show_page(self, page: QWidget) -> None:
+        """Bring the tab holding ``page`` (e.g. ``self.body``) to the front."""
+        for index in range(self.tabs.count()):
+            holder = self.tabs.widget(index)
+            if holder is page or holder.isAncestorOf(page):
+                self.tabs.setCurrentIndex(index)
+                return
+
     def focus_url(self) -> None:
         """Move the keyboard focus to the URL, all of it selected (Ctrl+L)."""
         self.url_bar.setFocus()

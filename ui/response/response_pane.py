@@ -119,10 +119,7 @@ class ResponsePane(QWidget):
         self.tabs.addTab(self.headers, "Headers")
         self.tabs.addTab(timing_page, "Timing")
 
-        self.empty = QLabel(
-            "<p style='font-size:15px'>Send a request to see its response here.</p>"
-            "<p>Ctrl+Enter sends · Esc cancels · Ctrl+L goes to the URL</p>"
-        )
+        self.empty = QLabel()
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setEnabled(False)
         self.stack = QStackedWidget()
@@ -143,7 +140,13 @@ class ResponsePane(QWidget):
 
     # -- states ---------------------------------------------------------------------------
 
+    IDLE = ("<p style='font-size:15px'>Send a request to see its response here.</p>"
+            "<p>Ctrl+Enter sends · Esc cancels · Ctrl+L goes to the URL</p>")
+    WAITING = ("<p style='font-size:15px'>Waiting for the response…</p>"
+               "<p>Esc cancels</p>")
+
     def clear(self) -> None:
+        self.empty.setText(self.IDLE)
         self._head = None
         self.status.hide()
         self.meta.clear()
@@ -157,6 +160,7 @@ class ResponsePane(QWidget):
 
     def show_sending(self) -> None:
         self.clear()
+        self.empty.setText(self.WAITING)
         self._set_status("Sending…", "#6b7280")
         self.meta.setText("")
 
@@ -206,6 +210,7 @@ class ResponsePane(QWidget):
             self.body.finish()
         else:
             self.clear()
+            self.empty.setText("")  # the banner says it all
         self._set_status(text.title, "#b91c1c")
         self.banner.show_text(text.title, text.hint, text.detail, "error")
 
