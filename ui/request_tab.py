@@ -31,6 +31,8 @@ class RequestTab(QWidget):
         self.send_button.setMinimumWidth(90)
         self.send_button.clicked.connect(self._send_or_cancel)
         self.editor.add_to_url_row(self.send_button)
+        # Enter in the URL sends, as in a browser's address bar.
+        self.editor.url_bar.returnPressed.connect(self._send_or_cancel)
         self.upload = UploadProgress()
         self.response = ResponsePane()
         self.response.retry_requested.connect(self.send)
