@@ -55,5 +55,15 @@ def getting_started() -> list[RequestModel]:
         _request("Binary bytes (hex view)", "GET", "/bytes/4096?seed=7"),
         _request("An image (preview)", "GET", "/image.png"),
         _request("Gzip-compressed body", "GET", "/gzip"),
-        _request("Event stream ticker", "GET", "/sse/ticker?count=20&interval=0.5"),
+        _request("Event stream ticker", "GET", "/sse/ticker?count=50&interval=0.3",
+                 mode="sse"),
+        _request("LLM-style chat stream", "POST", "/sse/chat", mode="sse", body=BodyModel(
+            kind=BodyKind.JSON,
+            text='{\n  "prompt": "Explain server-sent events in one paragraph."\n}')),
+        _request("WebSocket echo", "GET", "/ws/echo", mode="websocket",
+                 ws_subprotocols=["chat"]),
+        _request("WebSocket console", "GET", "/ws/console", mode="websocket",
+                 ws_saved=[{"mode": "text", "text": "help"}, {"mode": "text", "text": "time"},
+                           {"mode": "text", "text": "count 5"},
+                           {"mode": "text", "text": "close 4001 bye"}]),
     ]

@@ -122,6 +122,11 @@ class RequestModel:
     body: BodyModel = field(default_factory=BodyModel)
     auth: AuthModel = field(default_factory=AuthModel)
     options: RequestOptions = field(default_factory=RequestOptions)
+    #: How it is sent: ``http``, ``sse`` (as an event stream) or ``websocket``.
+    mode: str = "http"
+    #: The subprotocols a WebSocket asks for, and the messages saved to send again.
+    ws_subprotocols: list[str] = field(default_factory=list)
+    ws_saved: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -145,6 +150,9 @@ class RequestModel:
             ),
             auth=AuthModel(**{**auth, "kind": AuthKind(auth.get("kind", "none"))}),
             options=RequestOptions(**(data.get("options") or {})),
+            mode=str(data.get("mode", "http")),
+            ws_subprotocols=[str(p) for p in data.get("ws_subprotocols") or []],
+            ws_saved=[dict(m) for m in data.get("ws_saved") or []],
         )
 
 

@@ -143,11 +143,9 @@ class MainWindow(QMainWindow):
 
     def new_tab(self, model: RequestModel | None = None) -> RequestTab:
         from ui.request_tab import RequestTab
-        from ui.send_controller import SendController
 
-        key = f"tab {next(self._tab_ids)} / send"
-        controller = SendController(self.runner, self.sessions, key)
-        tab = RequestTab(controller, self.playground.variables_for, model)
+        tab = RequestTab(self.runner, self.sessions, next(self._tab_ids),
+                         self.playground.variables_for, model)
         index = self.tabs.addTab(tab, tab.title())
         tab.title_changed.connect(lambda title, t=tab: self._retitle(t, title))
         self.tabs.setCurrentIndex(index)
@@ -196,7 +194,7 @@ class MainWindow(QMainWindow):
 
     def find_in_response(self) -> None:
         if (tab := self.current_tab()) is not None:
-            tab.response.open_find()
+            tab.open_find()
 
     def toggle_sidebar(self) -> None:
         self.sidebar.setVisible(not self.sidebar.isVisible())

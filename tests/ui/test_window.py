@@ -255,3 +255,55 @@ def test_progress_of_uploads_beyond_2_gib(qtbot: QtBot, window: MainWindow) -> N
     assert seen == [(3 * 2**30, 5 * 2**30)]
     assert tab.upload.sent == 3 * 2**30
     assert "3.0 GB of 5.0 GB" in tab.upload.describe()
+
+
+def test_a_request_sent_as_event_stream(qtbot: QtBot, window: MainWindow,
+                                        playground: str) -> None:
+    tab = window.current_tab()
+    assert tab is not None
+    tab.load_model(RequestModel(url=f"{playground}/sse/ticker?count=6&interval=0.01",
+                                mode="sse"))
+    assert tab.mode == "sse" and tab.send_button.text() == "Stream"
+    qtbot.keyClick(tab.editor.url_bar, Qt.Key.Key_Return)
+    pane = tab.events_pane()
+    assert tab.lower.currentWidget() is pane
+    qtbot.waitUntil(lambda: pane.log.total == 6, timeout=10000)
+    assert [pane.log.get(i).id for i in range(6)] == [str(i) for i in range(1, 7)]
+    qtbot.waitUntil(lambda: not tab.busy, timeout=10000)
+    assert tab.send_button.text() == "Stream"
+    assert tab.to_model().mode == "sse"
+
+
+def test_an_http_response_that_is_an_event_stream_opens_the_pane(
+    qtbot: QtBot, window: MainWindow, playground: str
+) -> None:
+    tab = window.current_tab()
+    assert tab is not None
+    tab.load_model(RequestModel(url=f"{playground}/sse/ticker?count=4&interval=0.01"))
+    assert tab.mode == "http"
+    tab.send()
+    qtbot.waitUntil(lambda: tab._events is not None and tab._events.log.total == 4,
+                    timeout=10000)
+    assert tab.lower.currentWidget() is tab.events_pane()
+    qtbot.waitUntil(lambda: not tab.busy, timeout=10000)
+
+
+def test_a_websocket_url_opens_the_console(qtbot: QtBot, window: MainWindow,
+                                           playground: str) -> None:
+    tab = window.current_tab()
+    assert tab is not None
+    ws_url = playground.replace("http://", "ws://") + "/ws/echo"
+    tab.editor.url_bar.clear()
+    qtbot.keyClicks(tab.editor.url_bar, ws_url)
+    assert tab.mode == "websocket"
+    assert tab.send_button.text() == "Connect"
+    tab.send()
+    pane = tab.socket_pane()
+    qtbot.waitUntil(lambda: pane.state == "open", timeout=10000)
+    assert tab.send_button.text() == "Disconnect"
+    assert pane.send("text", "hello there")
+    qtbot.waitUntil(lambda: any(m.data == "hello there" and m.direction == "in"
+                                for m in pane.log), timeout=10000)
+    tab.cancel()
+    qtbot.waitUntil(lambda: pane.state not in ("open", "closing"), timeout=10000)
+    assert tab.send_button.text() == "Connect"
