@@ -11,9 +11,12 @@ from app import __version__
 __all__ = ["main"]
 
 
-USAGE = """usage: spyglass [--version] [Qt options]
+USAGE = """usage: spyglass [--version] [--self-check] [Qt options]
 
-A native desktop API explorer: HTTP, uploads with progress, Server-Sent Events, WebSocket."""
+A native desktop API explorer: HTTP, uploads with progress, Server-Sent Events, WebSocket.
+
+  --self-check  print versions, check keyring, TLS certificates, the playground and Qt's
+                platform plugins; exit status 1 when a check fails"""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,6 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     if "-h" in args or "--help" in args:
         print(USAGE)
         return 0
+    if "--self-check" in args:
+        from app.self_check import run_self_check
+
+        return run_self_check()
     from ui.app import run
 
     return run([sys.argv[0], *args])

@@ -100,7 +100,7 @@ def run(argv: list[str] | None = None) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("Spyglass")
     app.setOrganizationName("Spyglass")
-    app.setDesktopFileName("spyglass")
+    app.setDesktopFileName("io.github.spyglass.Spyglass")  # the .desktop entry's id
     icon = RESOURCES / "icons" / "spyglass.svg"
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))

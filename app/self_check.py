@@ -1,0 +1,340 @@
+"""``spyglass --self-check``: is this installation whole?
+
+Prints the versions of what Spyglass runs on, then checks, one line each, what a frozen bundle
+most often loses on the way to a fresh machine: keyring's backends (found through entry points,
+so through package metadata the bundle must carry), TLS certificates (a bundle's OpenSSL looks
+where the build machine kept them), the playground and the request library end to end, and Qt's
+platform plugins. Exit status 0 when every check passed, 1 otherwise.
+
+Qt is imported only by the last check, inside its function: the Qt check may abort the process
+(Qt ends it when no platform plugin loads), so every earlier line is printed and flushed first.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import platform
+import ssl
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from app import __version__
+
+__all__ = ["CheckResult", "run_self_check"]
+
+#: Where the window looks for its icon: ``resources/`` beside the ``app`` and ``ui`` packages,
+#: in a checkout and in the frozen bundle alike (ui/app.py computes the same path).
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+
+#: The keyring backend that must be found on each system: (entry point name, class name).
+_NATIVE_KEYRING = {
+    "linux": ("SecretService", "Keyring"),
+    "win32": ("Windows", "WinVaultKeyring"),
+    "darwin": ("macOS", "Keyring"),
+}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check: a name, passed or not, and what was found."""
+
+    name: str
+    ok: bool
+    detail: str
+
+    def line(self) -> str:
+        """The report's line: ``ok`` or ``FAIL``, the name, what was found."""
+        return f"{'ok  ' if self.ok else 'FAIL'}  {self.name}: {self.detail}"
+
+
+def _frozen() -> bool:
+    return bool(getattr(sys, "frozen", False))
+
+
+def _version(module_name: str, distribution: str | None = None) -> str:
+    """A library's version, or why it is missing; never raises."""
+    import importlib
+    from importlib import metadata
+
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:
+        return f"missing ({type(exc).__name__}: {exc})"
+    version = getattr(module, "__version__", None)
+    if isinstance(version, str):
+        return version
+    try:
+        return metadata.version(distribution or module_name)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def _header() -> list[str]:
+    where = Path(sys.executable).parent if _frozen() else Path(__file__).resolve().parent.parent
+    kind = "frozen bundle" if _frozen() else "from source"
+    libc = " ".join(platform.libc_ver()) if sys.platform == "linux" else ""
+    libraries = ", ".join(
+        f"{name} {_version(module, dist)}"
+        for name, module, dist in (
+            ("PySide6", "PySide6", "PySide6-Essentials"),
+            ("aiohttp", "aiohttp", None),
+            ("qasync", "qasync", None),
+            ("keyring", "keyring", None),
+            ("platformdirs", "platformdirs", None),
+            ("Pygments", "pygments", "Pygments"),
+        )
+    )
+    return [
+        f"spyglass {__version__} self-check ({kind}, {where})",
+        f"  python     {platform.python_version()} ({platform.python_implementation()}) "
+        f"{sys.executable}",
+        f"  system     {platform.platform()} {platform.machine()} {libc}".rstrip(),
+        f"  openssl    {ssl.OPENSSL_VERSION}",
+        f"  libraries  {libraries}",
+    ]
+
+
+# -- keyring ------------------------------------------------------------------------------------
+
+
+def check_keyring() -> CheckResult:
+    """keyring finds its backends by entry points, and picks one that can store a secret."""
+    from importlib import metadata
+
+    import keyring
+    import keyring.backend
+    from keyring.backends import fail, null
+
+    declared = sorted(ep.name for ep in metadata.entry_points(group="keyring.backends"))
+    if not declared:
+        return CheckResult("keyring", False, "no 'keyring.backends' entry points: keyring's "
+                           "package metadata is missing, so it finds none of its backends")
+    native = _NATIVE_KEYRING.get(sys.platform)
+    if native is not None and native[0] not in declared:
+        return CheckResult("keyring", False, f"the {native[0]} backend is not registered "
+                           f"(entry points: {', '.join(declared)})")
+    usable = sorted(f"{type(ring).__module__.rsplit('.', 1)[-1]}.{type(ring).__name__}"
+                    for ring in keyring.backend.get_all_keyring())
+    chosen = keyring.get_keyring()
+    found = f"entry points: {', '.join(declared)}; usable here: {', '.join(usable) or 'none'}"
+    if isinstance(chosen, fail.Keyring | null.Keyring):
+        return CheckResult("keyring", False, f"no backend that can store secrets "
+                           f"({_why_native_unusable(native)}); {found}")
+    source = " (chosen by PYTHON_KEYRING_BACKEND)" if os.environ.get("PYTHON_KEYRING_BACKEND") \
+        else ""
+    return CheckResult("keyring", True, f"{chosen}{source}; {found}")
+
+
+def _why_native_unusable(native: tuple[str, str] | None) -> str:
+    """The native backend's own reason for refusing this machine (its priority raises it)."""
+    if native is None:
+        return f"keyring has no native backend for {sys.platform}"
+    from importlib import import_module
+
+    try:
+        backend = getattr(import_module(f"keyring.backends.{native[0]}"), native[1])
+        priority = backend.priority
+    except Exception as exc:
+        return f"{native[0]}: {exc}"
+    return f"{native[0]} has priority {priority} but was not chosen"
+
+
+# -- TLS ----------------------------------------------------------------------------------------
+
+
+def _ca_count(context: ssl.SSLContext) -> int:
+    return int(context.cert_store_stats()["x509_ca"])
+
+
+def check_tls() -> CheckResult:
+    """Python's default context and the request library's context hold CA certificates."""
+    # The request library builds its own context (verification, CA file, timings): check that
+    # one, since it is what every request of the window uses.
+    from app.client.session import _ssl_context
+
+    paths = ssl.get_default_verify_paths()
+    from_env = os.environ.get(paths.openssl_cafile_env) or os.environ.get(paths.openssl_capath_env)
+    source = from_env or paths.cafile or paths.capath or "the system store"
+    default = _ca_count(ssl.create_default_context())
+    client = _ca_count(_ssl_context(True, None, None))
+    # A hashed certificate folder (capath) is read on demand: counted as empty until used.
+    on_demand = bool(paths.capath and Path(paths.capath).is_dir()
+                     and any(Path(paths.capath).glob("*.0")))
+    detail = f"{default} CA certificates in the default context, {client} in the request " \
+             f"library's, from {source}"
+    if default and client:
+        return CheckResult("tls", True, detail)
+    if on_demand:
+        return CheckResult("tls", True, f"CA certificates read on demand from {paths.capath}")
+    return CheckResult("tls", False, f"{detail}: HTTPS servers cannot be verified "
+                       "(install ca-certificates, or set SSL_CERT_FILE)")
+
+
+# -- playground ---------------------------------------------------------------------------------
+
+
+def check_playground() -> CheckResult:
+    """Start the playground, GET /echo through the request library, stop it."""
+    from app.client import Request, Session
+    from app.playground.background import BackgroundPlayground
+
+    playground = BackgroundPlayground()
+    started = time.perf_counter()
+    url = playground.start()
+    try:
+        with Session(url, timeout=10) as session:
+            request = Request(session, "GET", "/echo", params={"check": "self"})
+            with request.fetch() as response:
+                status, body = response.status, response.json()
+    finally:
+        playground.stop()
+    took = (time.perf_counter() - started) * 1000
+    detail = f"GET {url}/echo -> {status} (start, request and stop in {took:.0f} ms)"
+    echoed = isinstance(body, dict) and body.get("method") == "GET" \
+        and body.get("query_dict") == {"check": ["self"]}
+    if status == 200 and echoed:
+        return CheckResult("playground", True, detail)
+    return CheckResult("playground", False, f"{detail}, unexpected echo: {body!r:.200}")
+
+
+# -- Qt -----------------------------------------------------------------------------------------
+
+
+def _platform_name(plugin: Path) -> str:
+    """``libqxcb.so`` -> ``xcb``, ``qwindows.dll`` -> ``windows``."""
+    name = plugin.name.split(".", 1)[0]
+    name = name.removeprefix("lib")
+    return name.removeprefix("q")
+
+
+def _platform_candidates() -> tuple[list[str], list[str]]:
+    """The platforms Qt will try, in order, and the arguments that make it so."""
+    wanted = os.environ.get("QT_QPA_PLATFORM", "")
+    if wanted:
+        return [part.split(":", 1)[0] for part in wanted.split(";") if part], []
+    if sys.platform == "win32":
+        return ["windows"], []
+    if sys.platform == "darwin":
+        return ["cocoa"], []
+    display, wayland = os.environ.get("DISPLAY"), os.environ.get("WAYLAND_DISPLAY")
+    if not display and not wayland:
+        return ["offscreen"], ["-platform", "offscreen"]
+    if wayland and os.environ.get("XDG_SESSION_TYPE") == "wayland":
+        return ["wayland", "xcb"], []
+    return ["xcb"], []
+
+
+def _load_error(plugin: Path) -> str | None:
+    """Why the system cannot load this plugin (a missing shared library, say), or None."""
+    try:
+        ctypes.CDLL(str(plugin))
+    except OSError as exc:
+        return str(exc).replace(str(plugin.parent) + os.sep, "")
+    return None
+
+
+def check_qt_plugins() -> tuple[CheckResult, list[str]]:
+    """List the platform plugins Qt has, and check that one Qt will use loads here."""
+    from PySide6 import QtGui  # noqa: F401  (loads Qt's GUI library, which the plugins need)
+    from PySide6.QtCore import QLibraryInfo
+
+    folder = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath)) / "platforms"
+    plugins = {_platform_name(path): path for path in sorted(folder.glob("*"))
+               if path.suffix in (".so", ".dll", ".dylib")}
+    candidates, arguments = _platform_candidates()
+    errors = {name: _load_error(path) for name, path in plugins.items()}
+    listing = ", ".join(name if errors[name] is None else f"{name} (cannot load: {errors[name]})"
+                        for name in plugins)
+    detail = f"{listing or 'none'} in {folder}"
+    loadable = [name for name in candidates if name in plugins and errors[name] is None]
+    if not loadable:
+        return CheckResult("qt plugins", False, f"none of {', '.join(candidates)} can load; "
+                           f"{detail}"), arguments
+    return CheckResult("qt plugins", True, detail), arguments
+
+
+def check_qt_app(arguments: list[str]) -> CheckResult:
+    """A QGuiApplication starts; the window's icon renders; fonts and image formats exist."""
+    from PySide6 import QtWidgets  # noqa: F401  (the window's module: it must load too)
+    from PySide6 import __version__ as pyside_version
+    from PySide6.QtCore import qVersion
+    from PySide6.QtGui import QFontDatabase, QGuiApplication, QIcon, QImageReader
+
+    app = QGuiApplication.instance() or QGuiApplication([sys.argv[0], *arguments])
+    problems = []
+    icon_path = RESOURCES / "icons" / "spyglass.svg"
+    if not icon_path.is_file():
+        icon = "no icon file"
+        if _frozen():  # a source install without resources/ still works, without an icon
+            problems.append(f"{icon_path} is missing")
+    elif QIcon(str(icon_path)).pixmap(64, 64).isNull():
+        icon = "icon does not render"
+        problems.append(f"{icon_path.name} does not render (SVG plugins missing?)")
+    else:
+        icon = "icon renders"
+    formats = sorted({bytes(f.data()).decode() for f in QImageReader.supportedImageFormats()})
+    for needed in ("png", "jpeg", "svg"):
+        if needed not in formats:
+            problems.append(f"no {needed} image plugin")
+    families = len(QFontDatabase.families())
+    if not families:
+        problems.append("no fonts (install fonts-dejavu-core or any font)")
+    detail = (f"Qt {qVersion()} (PySide6 {pyside_version}) on platform "
+              f"{QGuiApplication.platformName()}; {icon}; {families} font families; "
+              f"image formats: {', '.join(formats)}")
+    del app
+    if problems:
+        return CheckResult("qt", False, f"{'; '.join(problems)}; {detail}")
+    return CheckResult("qt", True, detail)
+
+
+# -- the report ---------------------------------------------------------------------------------
+
+
+def _run(name: str, check: Callable[[], CheckResult]) -> CheckResult:
+    try:
+        return check()
+    except Exception as exc:  # a check that cannot run has failed; say why, go on
+        return CheckResult(name, False, f"{type(exc).__name__}: {exc}")
+
+
+def _console_output() -> None:
+    """A windowed Windows build has no stdout: write to the console it was started from."""
+    if sys.platform == "win32" and sys.stdout is None and ctypes.windll.kernel32.AttachConsole(-1):
+        sys.stdout = open("CONOUT$", "w", encoding="utf-8")  # noqa: SIM115  (for the process)
+
+
+def run_self_check() -> int:
+    """Print versions and one line per check; 0 when every check passed, else 1."""
+    _console_output()
+    for line in _header():
+        print(line, flush=True)
+    results: list[CheckResult] = []
+
+    def report(result: CheckResult) -> None:
+        results.append(result)
+        print(result.line(), flush=True)
+
+    report(_run("keyring", check_keyring))
+    report(_run("tls", check_tls))
+    report(_run("playground", check_playground))
+    try:
+        plugin_result, arguments = check_qt_plugins()
+    except Exception as exc:
+        plugin_result, arguments = CheckResult("qt plugins", False,
+                                               f"{type(exc).__name__}: {exc}"), []
+    report(plugin_result)
+    if plugin_result.ok:  # with no loadable platform plugin Qt would abort the process
+        report(_run("qt", lambda: check_qt_app(arguments)))
+    else:
+        report(CheckResult("qt", False, "not started: no platform plugin can load"))
+    failed = [result.name for result in results if not result.ok]
+    if failed:
+        print(f"self-check FAILED: {', '.join(failed)}", flush=True)
+        return 1
+    print(f"self-check passed ({len(results)} checks)", flush=True)
+    return 0
