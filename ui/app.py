@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import threading
@@ -64,6 +65,9 @@ async def _main(app: QApplication, window: MainWindow, theme: str, dark: bool) -
     if is_dark(theme) != dark:  # the first frame guessed the system scheme from its palette
         apply_theme(app, theme)
     window.populate()
+    # What start-up built lives as long as the window: keep it out of the garbage
+    # collector's full passes, which otherwise stall streams of many small objects.
+    gc.freeze()
     if os.environ.get("SPYGLASS_STARTUP_PROBE"):
         window.close()  # bench/startup.py: the first frame was reported; leave
     _log_to_file()

@@ -59,7 +59,8 @@ def describe_error(exc: BaseException) -> ErrorText:
         title, hint = _BY_KIND.get(exc.kind, _BY_KIND["other"])
         return ErrorText(title, hint, detail)
     if isinstance(exc, StreamError):
-        return ErrorText("Stream broke", "The stream ended unexpectedly.", detail)
+        return ErrorText("Stream failed", "The stream broke, or the server answered with "
+                         "something that is not a stream of this kind.", detail)
     if isinstance(exc, UsageError):
         return ErrorText("Cannot send this request", "", detail)
     if isinstance(exc, ClientError):

@@ -241,7 +241,9 @@ class RequestTab(QWidget):
         self.send_button.setText(busy_text if busy else idle_text)
         self.send_button.setProperty("busy", busy)
 
-    def _on_stream_state(self, _state: str) -> None:
+    def _on_stream_state(self, state: str) -> None:
+        if state == "stopped" and self._routing_events:
+            self.controller.cancel()  # Stop on a stream fed by a plain response ends it too
         self._set_busy(self.busy)
 
     def _on_started(self) -> None:

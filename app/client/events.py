@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 __all__ = ["SSEContextManager", "SSEResponse"]
 
 DEFAULT_RETRY_MS = 3000
+# readany() hands over all that is buffered (hundreds of KB under a firehose): parsing that
+# in one go holds the loop for tens of milliseconds. Bounded reads keep each step short.
+READ_SIZE = 64 * 1024
 MAX_BACKOFF_S = 30.0
 
 
@@ -154,8 +157,8 @@ class SSEResponse:
                 continue
             raw = self._raw
             try:
-                with translate(str(raw.url), stream=True):
-                    chunk = await raw.content.readany()
+                with translate(raw.url, stream=True):
+                    chunk = await raw.content.read(READ_SIZE)
             except (StreamError, RequestError):
                 self._drop()
                 if not self._reconnect or self._closed:

@@ -1,0 +1,1 @@
+"""The stream panes of a request tab: Server-Sent Events and WebSocket."""

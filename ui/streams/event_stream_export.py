@@ -1,0 +1,71 @@
+"""Exporting a tab's events as JSON lines: a task of the tab (owned by the runner under its own
+key) that writes a snapshot of the log in a worker thread and says how it went by signals."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+
+from app.event_log import EventLog, LogSnapshot, export_jsonl
+from ui.error_messages import describe_error
+
+if TYPE_CHECKING:
+    from ui.tasks import TaskRunner
+
+__all__ = ["EventExport"]
+
+
+class EventExport(QObject):
+    """One export at a time per tab; a new one replaces one under way."""
+
+    started = Signal(object)  # events to write
+    finished = Signal(str, object)  # path, events written (an int; Qt ints are 32 bits)
+    failed = Signal(object)  # ErrorText
+
+    def __init__(self, runner: TaskRunner, key: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self.key = key
+        runner.finished.connect(self._on_finished)
+        runner.failed.connect(self._on_failed)
+
+    @property
+    def busy(self) -> bool:
+        return self._runner.running(self.key)
+
+    def start(self, log: EventLog, path: str) -> None:
+        """Write the events ``log`` keeps now to ``path``."""
+        snapshot = log.snapshot()
+        self.started.emit(len(snapshot))
+        self._runner.start(self.key, self._export(snapshot, path))
+
+    def cancel(self) -> None:
+        self._runner.cancel(self.key)
+
+    async def _export(self, snapshot: LogSnapshot, path: str) -> tuple[str, int]:
+        cancelled = threading.Event()
+
+        def work() -> int:  # in a worker thread: the file never blocks the window
+            try:
+                return export_jsonl(snapshot, path, cancelled=cancelled.is_set)
+            finally:
+                snapshot.release()
+
+        try:
+            count = await asyncio.get_running_loop().run_in_executor(None, work)
+        except asyncio.CancelledError:
+            cancelled.set()  # the thread stops at its next segment and removes its file
+            raise
+        return path, count
+
+    def _on_finished(self, key: str, result: object) -> None:
+        if key == self.key and isinstance(result, tuple):
+            path, count = result
+            self.finished.emit(path, count)
+
+    def _on_failed(self, key: str, exc: BaseException) -> None:
+        if key == self.key:
+            self.failed.emit(describe_error(exc))
