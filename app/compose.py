@@ -98,14 +98,17 @@ class ComposedRequest:
         self.files.close()
 
 
-def _url(model: RequestModel, variables: Mapping[str, str]) -> str:
+def _url(model: RequestModel, variables: Mapping[str, str], *, websocket: bool = False) -> str:
     text = substitute(model.url.strip(), variables, "url")
     if not text:
         raise ComposeError("url", "Enter a URL to send the request to")
     if "://" not in text:
-        text = "http://" + text
+        text = ("ws://" if websocket else "http://") + text
     scheme = text.split("://", 1)[0].lower()
-    if scheme not in ("http", "https"):
+    if websocket and scheme not in ("ws", "wss", "http", "https"):
+        raise ComposeError("url", f"Unsupported URL scheme {scheme!r}: use ws, wss, http or "
+                                  "https")
+    if not websocket and scheme not in ("http", "https"):
         raise ComposeError("url", f"Unsupported URL scheme {scheme!r}: use http or https")
     host = text.split("://", 1)[1].split("/", 1)[0].split("?", 1)[0]
     if not host or host.startswith(":"):
@@ -195,11 +198,14 @@ def compose(
     model: RequestModel,
     variables: Mapping[str, str] | None = None,
     reporthook: ReportHook | None = None,
+    *,
+    websocket: bool = False,
 ) -> ComposedRequest:
     """Build the ``app.client`` request for ``model``; raise :class:`ComposeError` when it
-    cannot be sent as it stands."""
+    cannot be sent as it stands. ``websocket=True`` also accepts ``ws://`` and ``wss://``
+    URLs (and makes ``ws://`` the scheme of a URL without one), for ``connect_websocket``."""
     variables = variables or {}
-    url = _url(model, variables)
+    url = _url(model, variables, websocket=websocket)
     try:
         rqst = Request(session, model.method.strip() or "GET", url, reporthook=reporthook)
     except ValueError as exc:

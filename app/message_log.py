@@ -27,6 +27,7 @@ Filtering is incremental: a :class:`LogView` keeps the indexes of the rows that 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import struct
@@ -110,14 +111,18 @@ class _Columns:
         self.times: list[float] | array[float] = []
         self.codes = bytearray()
         self.sizes: list[int] | array[int] = []
-        self.payloads: list[str | bytes] = []
+        self.payloads: list[str | bytes] | tuple[str | bytes, ...] = []
 
     def payload(self, i: int) -> str | bytes:
         return self.payloads[i]
 
     def seal(self) -> None:
+        """Compact the full chunk. Its payloads become a tuple: a tuple of str and bytes
+        leaves the garbage collector's lists at its next pass, so that full collections,
+        which stall the window, do not walk every message ever received."""
         self.times = array("d", self.times)
         self.sizes = array("q", self.sizes)
+        self.payloads = tuple(self.payloads)
 
 
 class _Loaded:
@@ -175,7 +180,11 @@ class _Chunk:
 
 
 class _SpillFile:
-    """The temporary file spilled chunks go to; written by one thread, read by any."""
+    """The temporary file spilled chunks go to; written by one thread, read by any.
+
+    A spill job writing to it holds it: ``close()`` while a job writes (the log was cleared
+    meanwhile) closes it once the job lets go, never under the job's feet.
+    """
 
     def __init__(self, directory: str | None) -> None:
         fd, path = tempfile.mkstemp(prefix="spyglass-wslog-", suffix=".tmp", dir=directory)
@@ -183,8 +192,20 @@ class _SpillFile:
         self.path = path
         self.end = 0
         self._lock = threading.Lock()
+        self._users = 0
+        self._closing = False
         self._positioned = not hasattr(os, "pread")     # Windows: seek and read under the lock
         self._finalizer = weakref.finalize(self, _release_file, fd, path)
+
+    def hold(self) -> None:
+        with self._lock:
+            self._users += 1
+
+    def let_go(self) -> None:
+        with self._lock:
+            self._users -= 1
+            if self._closing and not self._users:
+                self._finalizer()
 
     def write(self, data: bytes) -> tuple[int, int]:
         with self._lock:
@@ -216,7 +237,10 @@ class _SpillFile:
         return b"".join(parts)
 
     def close(self) -> None:
-        self._finalizer()
+        with self._lock:
+            self._closing = True
+            if not self._users:
+                self._finalizer()
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -237,27 +261,45 @@ def _read_all(fd: int, length: int) -> bytes:
 
 
 def _release_file(fd: int, path: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.close(fd)
-    except OSError:
-        pass
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(path)
-    except OSError:
-        pass
 
 
-@dataclass
 class SpillJob:
-    """One chunk on its way to the spill file: ``run()`` may be called on any thread."""
+    """One chunk on its way to the spill file: ``run()`` may be called on any thread, once.
 
-    _chunk: _Chunk
-    _cols: _Columns
-    _file: _SpillFile
-    location: tuple[int, int] | None = None
+    The job holds the file from its creation until ``run()`` ends, or until the log takes it
+    back unrun (``commit`` or ``abandon`` before ``run`` started: a cancelled worker)."""
+
+    def __init__(self, chunk: _Chunk, cols: _Columns, file: _SpillFile) -> None:
+        self._chunk = chunk
+        self._cols = cols
+        self._file = file
+        self._lock = threading.Lock()
+        self._state = "new"             # new -> running -> done, or new -> dropped
+        self.location: tuple[int, int] | None = None
+        file.hold()
 
     def run(self) -> None:
-        self.location = self._file.write(_serialize(self._cols))
+        with self._lock:
+            if self._state != "new":
+                return
+            self._state = "running"
+        try:
+            self.location = self._file.write(_serialize(self._cols))
+        finally:
+            with self._lock:
+                self._state = "done"
+            self._file.let_go()
+
+    def _drop_if_unrun(self) -> None:
+        with self._lock:
+            if self._state != "new":
+                return
+            self._state = "dropped"
+        self._file.let_go()
 
 
 class MessageLog:
@@ -283,6 +325,7 @@ class MessageLog:
         self._hot = self._new_chunk(0)
         self._end = 0
         self._first = 0
+        self._cleared = 0                            # rows before it were cleared, not dropped
         self._memory = 0
         self._spillable: list[_Chunk] = []           # sealed, in memory, oldest first
         self._file: _SpillFile | None = None
@@ -308,9 +351,7 @@ class MessageLog:
         code = _CODE[direction, kind]
         if (kind == "binary") != isinstance(data, bytes):
             raise TypeError(f"a {kind} row holds {'bytes' if kind == 'binary' else 'str'}")
-        if isinstance(data, bytes):
-            size = len(data)
-        elif data.isascii():
+        if isinstance(data, bytes) or data.isascii():
             size = len(data)
         else:
             size = len(data.encode("utf-8", "surrogatepass"))
@@ -320,7 +361,7 @@ class MessageLog:
         cols.times.append(_time.time() if when is None else when)
         cols.codes.append(code)
         cols.sizes.append(size)
-        cols.payloads.append(data)
+        cols.payloads.append(data)  # type: ignore[union-attr]  # a list until sealed
         chunk.count += 1
         chunk.nbytes += size
         self._memory += size + ROW_OVERHEAD
@@ -361,8 +402,8 @@ class MessageLog:
 
     @property
     def dropped(self) -> int:
-        """How many of the oldest rows the cap dropped."""
-        return self._first
+        """How many of the oldest rows the cap dropped (since the last ``clear()``)."""
+        return self._first - self._cleared
 
     def _drop_to(self, first: int) -> None:
         self._first = first
@@ -421,10 +462,11 @@ class MessageLog:
 
     def commit(self, job: SpillJob) -> None:
         """The job's chunk is on disk: free its memory (harmless if the cap dropped it)."""
+        job._drop_if_unrun()
         chunk = job._chunk
         chunk.spilling = False
-        if job.location is None or chunk.cols is None:
-            return
+        if job.location is None or chunk.cols is None or chunk not in self._spillable:
+            return      # not written (cancelled), or dropped by the cap or clear() meanwhile
         chunk.disk = job.location
         chunk.cols = None
         self._memory -= chunk.nbytes + chunk.count * ROW_OVERHEAD
@@ -432,6 +474,7 @@ class MessageLog:
 
     def abandon(self, job: SpillJob, error: OSError) -> None:
         """The job failed: its chunk stays in memory and spilling stops (nothing is lost)."""
+        job._drop_if_unrun()
         job._chunk.spilling = False
         self.spill_error = error
 
@@ -448,8 +491,8 @@ class MessageLog:
             written += 1
         return written
 
-    def close(self) -> None:
-        """Delete the spill file; the log is empty afterwards."""
+    def clear(self) -> None:
+        """Forget every row and reset the counters; sequence numbers go on from ``end``."""
         if self._file is not None:
             self._file.close()
             self._file = None
@@ -460,8 +503,14 @@ class MessageLog:
         self._cache.clear()
         self._cache_bytes = 0
         self._hot = self._new_chunk(self._end)
-        self._first = self._end
+        self._first = self._cleared = self._end
         self._memory = 0
+        self.counters = Counters()
+        self.spill_error = None
+
+    def close(self) -> None:
+        """Delete the spill file; the log is empty afterwards (and may still be used)."""
+        self.clear()
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -533,10 +582,8 @@ class MessageLog:
 
     # -- export -----------------------------------------------------------------------------
 
-    def export_jsonl(self, out: IO[str], start: int | None = None,
-                     stop: int | None = None) -> int:
-        """Write rows as JSON lines (binary payloads in base64); the number written."""
-        written = 0
+    def jsonl_lines(self, start: int | None = None, stop: int | None = None) -> Iterator[str]:
+        """The rows as JSON lines (each ending in a line break; binary payloads in base64)."""
         first = self._first if start is None else start
         for m in self.scan(first, self._end if stop is None else stop):
             row: dict[str, object] = {
@@ -548,7 +595,14 @@ class MessageLog:
                 row["base64"] = base64.b64encode(m.data).decode("ascii")
             else:
                 row["text"] = m.data
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            yield json.dumps(row, ensure_ascii=False) + "\n"
+
+    def export_jsonl(self, out: IO[str], start: int | None = None,
+                     stop: int | None = None) -> int:
+        """Write rows as JSON lines (see :meth:`jsonl_lines`); the number written."""
+        written = 0
+        for line in self.jsonl_lines(start, stop):
+            out.write(line)
             written += 1
         return written
 
@@ -605,6 +659,8 @@ class LogView:
     @property
     def complete(self) -> bool:
         """Every row of the log was looked at."""
+        if self.filter is None:
+            return self._first + self._count >= self.log.end
         return self._scanned >= self.log.end
 
     def __len__(self) -> int:

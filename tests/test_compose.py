@@ -144,3 +144,25 @@ def test_model_round_trips_through_a_dict() -> None:
                          auth=AuthModel(kind=AuthKind.DIGEST, username="u"),
                          options=RequestOptions(timeout=None, verify_tls=False))
     assert RequestModel.from_dict(json.loads(json.dumps(model.to_dict()))) == model
+
+
+async def test_websocket_urls_only_when_asked(base_url: str) -> None:
+    ws_base = "ws://" + base_url.removeprefix("http://")
+    async with AsyncSession() as session:
+        for url in (ws_base + "/ws/echo", "wss://h/x"):
+            with pytest.raises(ComposeError, match="use http or https"):
+                compose(session, RequestModel(url=url))
+            assert compose(session, RequestModel(url=url), websocket=True).url == url
+        assert compose(session, RequestModel(url="h/x"), websocket=True).url == "ws://h/x"
+        assert compose(session, RequestModel(url="h/x")).url == "http://h/x"
+        assert compose(session, RequestModel(url="https://h/x"), websocket=True).url \
+            == "https://h/x"
+        with pytest.raises(ComposeError, match="use ws, wss, http or https"):
+            compose(session, RequestModel(url="ftp://h/x"), websocket=True)
+
+        model = RequestModel(url="{{base}}/ws/echo", headers=[KeyValue("X-Test", "{{x}}")],
+                             auth=AuthModel(kind=AuthKind.BEARER, token="tok"))
+        composed = compose(session, model, {"base": ws_base, "x": "42"}, websocket=True)
+        async with composed.request.connect_websocket() as ws:
+            greeting = await ws.receive_json(timeout=5)
+    assert greeting["x_test"] == "42" and greeting["authorization"] == "Bearer tok"

@@ -48,7 +48,7 @@ _BY_KIND: dict[str, tuple[str, str]] = {
 
 def describe_error(exc: BaseException) -> ErrorText:
     """Title, hint and detail for ``exc``, whatever raised it."""
-    from app.client import ClientError, RequestError, StreamError, UsageError
+    from app.client import APIError, ClientError, RequestError, StreamError, UsageError
     from app.compose import ComposeError
 
     detail = str(exc) or type(exc).__name__
@@ -58,6 +58,10 @@ def describe_error(exc: BaseException) -> ErrorText:
     if isinstance(exc, RequestError):
         title, hint = _BY_KIND.get(exc.kind, _BY_KIND["other"])
         return ErrorText(title, hint, detail)
+    if isinstance(exc, APIError):
+        return ErrorText(f"Refused: HTTP {exc.status} {exc.reason}".strip(),
+                         "The server answered with an error instead of opening the stream.",
+                         detail)
     if isinstance(exc, StreamError):
         return ErrorText("Stream failed", "The stream broke, or the server answered with "
                          "something that is not a stream of this kind.", detail)

@@ -1,0 +1,320 @@
+"""The network side of the WebSocket pane: connects with the tab's request, appends every
+message to the log the moment it arrives, sends what the console asks, and narrates the
+connection by signals. No widgets here.
+
+Messages never travel by signal: the receiving task appends them to the ``MessageLog`` and the
+console looks at the log once a frame. The connection's state does travel by signal::
+
+    closed -> connecting -> open -> closing -> closed
+                  |           |
+                  v           v
+               failed     disconnected      (the connection broke: reconnect is one click)
+
+The connection is one task owned by the ``TaskRunner`` under the pane's key; sending and
+closing go through a queue that a helper task of that same connection drains, so the order of
+what the user sent is kept and nothing outlives the connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import TYPE_CHECKING
+
+from aiohttp import WSMsgType
+from PySide6.QtCore import QObject, Signal
+
+from app.message_log import MessageLog
+from ui.error_messages import ErrorText, describe_error
+
+if TYPE_CHECKING:
+    from app.client import WebSocketResponse
+    from app.compose import SessionPool
+    from app.models import RequestModel
+    from ui.send_controller import VariablesSource
+    from ui.tasks import TaskRunner
+
+__all__ = ["STATES", "WebSocketController"]
+
+log = logging.getLogger(__name__)
+
+STATES = ("closed", "connecting", "open", "closing", "failed", "disconnected")
+#: The receiving task gives the loop a turn after this long without one: a firehose whose
+#: frames are already buffered would otherwise keep the window from painting.
+SLICE_S = 0.004
+#: Rows an export formats on the loop between two writes.
+EXPORT_BLOCK = 2000
+
+
+@dataclass(frozen=True)
+class _Send:
+    kind: str                   # "text" or "binary"
+    data: str | bytes
+
+
+@dataclass(frozen=True)
+class _Close:
+    code: int
+    reason: str
+
+
+class WebSocketController(QObject):
+    """Owns one tab's WebSocket: the task that runs it and the log it fills."""
+
+    state_changed = Signal(str)
+    #: The handshake succeeded; the negotiated subprotocol, or None.
+    opened = Signal(object)
+    #: The connection closed cleanly: (code or None, reason, "server" or "client").
+    closed = Signal(object, str, str)
+    #: Connecting failed or the connection broke: an ErrorText (state failed/disconnected).
+    failed = Signal(object)
+    #: An export finished: (path, rows written) or (path, ErrorText).
+    exported = Signal(str, object)
+
+    def __init__(self, runner: TaskRunner, sessions: Callable[[], SessionPool], key: str,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._sessions = sessions
+        self._key = key
+        self._export_key = f"{key} / export"
+        self._export_path = ""
+        self.log = MessageLog()
+        self._state = "closed"
+        self._generation = 0
+        self._outbox: asyncio.Queue[_Send | _Close] | None = None
+        #: The negotiated subprotocol of the open connection (or of the last one).
+        self.protocol: str | None = None
+        #: The last failure, shown until the next connection.
+        self.error: ErrorText | None = None
+        runner.failed.connect(self._on_failed)
+        runner.finished.connect(self._on_finished)
+
+    @property
+    def state(self) -> str:
+        return self._state
+
+    @property
+    def busy(self) -> bool:
+        """The connection's task runs (it may be finishing a close)."""
+        return self._runner.running(self._key)
+
+    @property
+    def active(self) -> bool:
+        """Connecting, open or closing."""
+        return self._state in ("connecting", "open", "closing")
+
+    def _set_state(self, state: str) -> None:
+        if state != self._state:
+            self._state = state
+            self.state_changed.emit(state)
+
+    # -- commands from the pane ---------------------------------------------------------------
+
+    def connect_(self, model: RequestModel, variables: VariablesSource | None = None,
+                 protocols: Sequence[str] = ()) -> None:
+        """Open a connection with ``model`` (URL, headers, auth), ending any current one."""
+        self._generation += 1
+        self.error = None
+        self.protocol = None
+        self._set_state("connecting")
+        self._runner.start(self._key, self._run(self._generation, model, variables,
+                                                tuple(protocols)))
+
+    def close_socket(self, code: int = 1000, reason: str = "") -> None:
+        """Close with ``code`` and ``reason`` (the peer answers); stop connecting at once."""
+        if self._state == "open" and self._outbox is not None:
+            self._set_state("closing")
+            self._outbox.put_nowait(_Close(code, reason))
+        elif self._state in ("connecting", "closing"):
+            self.abort()
+
+    def abort(self) -> None:
+        """Stop at once: the task is cancelled (leaving the socket sends a plain close frame,
+        and nobody waits for the answer)."""
+        self._generation += 1
+        self._outbox = None
+        if self._runner.cancel(self._key) or self.active:
+            self.log.append("", "info", "Disconnected")
+        if self.active:
+            self._set_state("closed")
+
+    def send(self, kind: str, data: str | bytes) -> bool:
+        """Queue a ``text`` (str) or ``binary`` (bytes) message; False when not open."""
+        if self._state != "open" or self._outbox is None:
+            return False
+        self._outbox.put_nowait(_Send(kind, data))
+        return True
+
+    def export(self, path: str) -> None:
+        """Write the log as it is now to ``path`` as JSON lines; ``exported`` tells the end."""
+        self._export_path = path
+        self._runner.start(self._export_key, self._export(path, self.log.end))
+
+    def dispose(self) -> None:
+        """The pane is going: stop the connection and delete the log's file."""
+        self._generation += 1
+        self._runner.cancel(self._key)
+        self._runner.cancel(self._export_key)
+        self._outbox = None
+        self.log.close()
+
+    # -- the connection task ------------------------------------------------------------------
+
+    async def _run(self, generation: int, model: RequestModel,
+                   source: VariablesSource | None, protocols: tuple[str, ...]) -> None:
+        from app.compose import compose
+
+        def current() -> bool:
+            return generation == self._generation
+
+        try:
+            variables = dict(await source(model)) if source is not None else {}
+            composed = compose(self._sessions().get(model.options), model, variables,
+                               websocket=True)
+            composed.close()        # a WebSocket handshake sends no body: no files stay open
+            self.log.append("", "info", f"Connecting to {composed.url}")
+            async with composed.request.connect_websocket(protocols=protocols) as ws:
+                if not current():
+                    return
+                outbox: asyncio.Queue[_Send | _Close] = asyncio.Queue()
+                self._outbox, self.protocol = outbox, ws.protocol
+                chosen = f" (subprotocol {ws.protocol})" if ws.protocol else ""
+                self.log.append("", "info", f"Connected{chosen}")
+                self._set_state("open")
+                self.opened.emit(ws.protocol)
+                sender = asyncio.ensure_future(self._send_all(ws, outbox))
+                try:
+                    by, code, reason = await self._receive_all(ws)
+                    if by == "client":
+                        await sender        # it is finishing the close handshake
+                        code, reason = sender.result()
+                finally:
+                    if not sender.done():
+                        sender.cancel()
+                        with contextlib.suppress(asyncio.CancelledError):
+                            await sender
+            if current():
+                self._finish(by, code, reason)
+        finally:
+            if current():
+                self._outbox = None
+
+    def _finish(self, by: str, code: int | None, reason: str) -> None:
+        if by == "server":
+            words = f"{code}" + (f" {reason}" if reason else "")
+            self.log.append("in", "close", words)
+        self._set_state("closed")
+        self.closed.emit(code, reason, by)
+
+    async def _receive_all(self, ws: WebSocketResponse) -> tuple[str, int | None, str]:
+        """Log every message until the connection closes: (who closed, code, reason)."""
+        append = self.log.append
+        clock = time.perf_counter
+        text, binary = WSMsgType.TEXT, WSMsgType.BINARY
+        turn_at = clock() + SLICE_S
+        received = 0
+        while True:
+            msg = await ws.receive()
+            kind = msg.type
+            if kind is text:
+                append("in", "text", msg.data)
+            elif kind is binary:
+                append("in", "binary", msg.data)
+            elif kind is WSMsgType.CLOSE:
+                return "server", msg.data, msg.extra or ""
+            elif kind in (WSMsgType.CLOSING, WSMsgType.CLOSED):
+                return "client", ws.close_code, ""
+            received += 1
+            if not received & 63 and clock() > turn_at:
+                if self.log.spill_due:
+                    await self._spill()
+                await asyncio.sleep(0)
+                turn_at = clock() + SLICE_S
+
+    async def _spill(self) -> None:
+        """Move old rows to disk on a worker thread (the receiving pauses meanwhile)."""
+        log_ = self.log
+        job = log_.next_spill()
+        if job is None:
+            return
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, job.run)
+        except OSError as exc:
+            log_.abandon(job, exc)
+            log_.append("", "error", f"Could not move old messages to disk ({exc}): they stay "
+                                     "in memory, which now grows")
+            return
+        finally:
+            log_.commit(job)    # harmless after abandon() or a cancellation
+
+    async def _send_all(self, ws: WebSocketResponse,
+                        outbox: asyncio.Queue[_Send | _Close]) -> tuple[int | None, str]:
+        """Send what the user queued, in order, until a close: the code and reason sent."""
+        from app.client import ClientError
+
+        while True:
+            item = await outbox.get()
+            if isinstance(item, _Close):
+                self.log.append("out", "close", f"{item.code} {item.reason}".rstrip())
+                await ws.close(code=item.code, message=item.reason.encode("utf-8"))
+                return item.code, item.reason
+            # Logged before it goes: the peer's answer can then never come first.
+            self.log.append("out", item.kind, item.data)
+            try:
+                if isinstance(item.data, bytes):
+                    await ws.send_bytes(item.data)
+                else:
+                    await ws.send_str(item.data)
+            except ClientError as exc:
+                self.log.append("", "error", f"Not sent: {describe_error(exc).detail}")
+
+    async def _export(self, path: str, stop: int) -> int:
+        """Format a block of rows on the loop, write it on a worker thread, and so on; rows
+        the cap drops meanwhile are skipped."""
+        loop = asyncio.get_running_loop()
+        out = await loop.run_in_executor(None, partial(open, path, "w", encoding="utf-8"))
+        written = 0
+        try:
+            seq = self.log.first
+            while seq < stop:
+                seq = max(seq, self.log.first)
+                upto = min(stop, seq + EXPORT_BLOCK)
+                lines = list(self.log.jsonl_lines(seq, upto))
+                written += len(lines)
+                await loop.run_in_executor(None, out.write, "".join(lines))
+                seq = upto
+        finally:
+            await loop.run_in_executor(None, out.close)
+        return written
+
+    def _on_finished(self, key: str, result: object) -> None:
+        if key == self._export_key:
+            self.exported.emit(self._export_path, result)
+
+    def _on_failed(self, key: str, exc: BaseException) -> None:
+        if key == self._export_key:
+            self.exported.emit(self._export_path, describe_error(exc))
+            return
+        if key != self._key:
+            return
+        from app.client import APIError, StreamError
+
+        text = describe_error(exc)
+        if isinstance(exc, APIError) and exc.data:
+            data = exc.data if isinstance(exc.data, str) else json.dumps(exc.data)
+            text = replace(text, detail=f"{text.detail}\n{data[:500]}")
+        if text.title == "Unexpected error":
+            log.error("unexpected failure in %s", key, exc_info=exc)
+        self.error = text
+        self._outbox = None
+        dropped = isinstance(exc, StreamError) and self._state in ("open", "closing")
+        self.log.append("", "error", f"{text.title}: {text.detail}")
+        self._set_state("disconnected" if dropped else "failed")
+        self.failed.emit(text)
