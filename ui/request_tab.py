@@ -171,6 +171,8 @@ class RequestTab(QWidget):
 
             self._socket = WebSocketPane(self._runner, self._sessions, f"{self._key} / websocket")
             self._socket.state_changed.connect(self._on_stream_state)
+            # The pane keeps saved messages per URL: give it the request before them.
+            self._socket.set_model(self.editor.to_model(), self._variables)
             self._socket.set_subprotocols(self._pending_ws[0])
             self._socket.set_saved_messages(self._pending_ws[1])
             self.lower.addWidget(self._socket)
@@ -213,6 +215,7 @@ class RequestTab(QWidget):
         elif mode == "websocket":
             pane = self.socket_pane()
             pane.set_model(model, self._variables)
+            pane.set_saved_messages(model.ws_saved)  # kept when the URL was edited
             pane.connect_()
         else:
             self.controller.send(model, self._variables)

@@ -307,3 +307,20 @@ def test_a_websocket_url_opens_the_console(qtbot: QtBot, window: MainWindow,
     tab.cancel()
     qtbot.waitUntil(lambda: pane.state not in ("open", "closing"), timeout=10000)
     assert tab.send_button.text() == "Connect"
+
+
+def test_websocket_settings_come_with_the_request(qtbot: QtBot, window: MainWindow,
+                                                  playground: str) -> None:
+    saved = [{"mode": "text", "text": "help"}, {"mode": "json", "text": "{}"}]
+    tab = window.new_tab(RequestModel(url=playground.replace("http", "ws") + "/ws/echo",
+                                      mode="websocket", ws_subprotocols=["chat"],
+                                      ws_saved=saved))
+    pane = tab.socket_pane()
+    assert pane.saved_messages() == saved
+    assert pane.subprotocols() == ["chat"]
+    tab.send()
+    qtbot.waitUntil(lambda: pane.state == "open", timeout=10000)
+    assert pane.protocol == "chat"
+    assert pane.saved_messages() == saved
+    model = tab.to_model()
+    assert (model.mode, model.ws_subprotocols, model.ws_saved) == ("websocket", ["chat"], saved)
