@@ -246,7 +246,7 @@ def test_a_dropped_stream_says_disconnected_and_reconnects_in_one_click(
     wait_idle(qtbot, pane)
     assert pane.state == "failed" and pane.state_chip.text() == "Disconnected"
     assert pane.banner.title.text() == "Disconnected"
-    assert "Stream broke" in pane.banner.hint.text()
+    assert "Stream failed" in pane.banner.hint.text()
     assert pane.banner.reconnect_button.isVisible()
     qtbot.mouseClick(pane.banner.reconnect_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, pane)
@@ -453,7 +453,7 @@ def test_errors_are_shown_in_plain_words(qtbot: QtBot, pane: EventStreamPane,
     assert pane.banner.title.text() == "Could not connect"
     pane.start(RequestModel(url=f"{playground}/status/404"))
     wait_idle(qtbot, pane)
-    assert pane.banner.title.text() == "Request failed"
+    assert pane.banner.title.text() == "Refused: HTTP 404 Not Found"
     assert "HTTP 404" in pane.banner.detail.text()
     assert '{"code": 404, "reason": "Not Found"}' in pane.banner.detail.text()  # APIError.data
     pane.start(RequestModel(url=f"{playground}/sse/wrong-type"))
