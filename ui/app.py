@@ -6,7 +6,6 @@ import gc
 import os
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,6 +53,7 @@ def _warm_up() -> None:
 async def _main(app: QApplication, window: MainWindow, theme: str, dark: bool) -> int:
     import asyncio
     import logging
+    from concurrent.futures import ThreadPoolExecutor
 
     from ui.theme import apply_theme, is_dark
 
