@@ -42,6 +42,19 @@ def _log_to_file() -> None:
     logging.captureWarnings(True)
 
 
+def _catch_stray_exceptions(window: MainWindow) -> None:
+    """An exception escaping a slot is a bug: log it and say so in the status bar, rather
+    than print a traceback to a terminal nobody reads."""
+    import logging
+
+    def hook(kind: type[BaseException], value: BaseException, tb: object) -> None:
+        logging.getLogger("spyglass").error("unexpected error", exc_info=(kind, value, tb))
+        window.statusBar().showMessage(
+            f"Unexpected error ({kind.__name__}); the details are in the log.", 10000)
+
+    sys.excepthook = hook  # type: ignore[assignment]
+
+
 def _warm_up() -> None:
     """Import the request library on a thread while the first frame is shown."""
     def load() -> None:
@@ -71,6 +84,7 @@ async def _main(app: QApplication, window: MainWindow, theme: str, dark: bool) -
     if os.environ.get("SPYGLASS_STARTUP_PROBE"):
         window.close()  # bench/startup.py: the first frame was reported; leave
     _log_to_file()
+    _catch_stray_exceptions(window)
     # The request library loads on a thread while the user looks at the window.
     QTimer.singleShot(300, _warm_up)
     # Closing the window ends this coroutine, which then closes the connections while the
