@@ -1,0 +1,92 @@
+"""Atomic file writes: a crash or a kill during a save leaves the old file or the new one.
+
+The data goes to a temporary file in the same folder, which is flushed and fsynced, then
+renamed over the target with ``os.replace`` (atomic on POSIX and Windows), and the folder
+itself is fsynced so the rename survives a power cut.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+__all__ = ["write_atomic", "write_if_changed"]
+
+# Read once, at import: reading it means setting it, which would race with other threads later.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (a no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # Windows cannot open a folder; the rename is already durable enough.
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _mode_for(path: Path) -> int:
+    """The permissions the new file gets: the old file's, else the usual 0666 & ~umask."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return 0o666 & ~_UMASK
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically.
+
+    Raises ``OSError`` (of the errno's own subclass, e.g. ``PermissionError``) whose message
+    names ``path``; on failure the temporary file is removed and the old file is untouched.
+    """
+    target = Path(path)
+    folder = target.parent
+    tmp_name: str | None = None
+    try:
+        fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            out = os.fdopen(fd, "wb")
+        except BaseException:
+            os.close(fd)
+            raise
+        with out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        with contextlib.suppress(OSError):
+            os.chmod(tmp_name, _mode_for(target))
+        os.replace(tmp_name, target)
+        tmp_name = None
+        _fsync_dir(folder)
+    except OSError as exc:
+        if tmp_name is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise OSError(exc.errno, f"cannot save {target}: {reason}", str(target)) from exc
+
+
+def write_if_changed(path: str | os.PathLike[str], data: bytes) -> bool:
+    """Write ``data`` to ``path`` atomically unless the file already holds exactly these bytes.
+
+    Returns True when the file was written, False when it was left alone.
+    """
+    target = Path(path)
+    try:
+        if target.stat().st_size == len(data) and target.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    except OSError:
+        pass  # unreadable: try to write, which reports the problem with the path
+    write_atomic(target, data)
+    return True
