@@ -11,9 +11,14 @@ import asyncio
 import contextlib
 import multiprocessing
 import multiprocessing.connection
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 
 from aiohttp import web
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 __all__ = ["served"]
 
@@ -51,3 +56,20 @@ def served(make_app: Callable[[], web.Application]) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.join(10)
+
+
+@contextlib.contextmanager
+def playground_process() -> Iterator[str]:
+    """The playground in a subprocess; yields its base URL."""
+    proc = subprocess.Popen([sys.executable, "-m", "app.playground", "--port", "0", "--quiet"],
+                            cwd=_ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        if not url.startswith("http"):
+            raise RuntimeError(f"the playground did not start: {url!r}")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)

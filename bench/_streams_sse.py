@@ -21,22 +21,21 @@ import argparse
 import asyncio
 import contextlib
 import os
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from _server import playground_process  # noqa: E402
 from PySide6.QtCore import Qt, QTimer  # noqa: E402
 
-__all__ = ["run_sse"]
+__all__ = ["StallProbe", "playground_process", "run_sse"]
 
 
-class _Probe:
+class StallProbe:
     """A 5 ms timer on the UI loop; ``worst`` is the longest gap between two ticks."""
 
     def __init__(self) -> None:
@@ -78,7 +77,7 @@ async def run_sse(playground_url: str, count: int = 200_000) -> dict[str, Any]:
             await asyncio.sleep(0.01)
         await asyncio.sleep(0.1)
 
-        probe = _Probe()
+        probe = StallProbe()
         began = time.perf_counter()
         pane.start(RequestModel(url=f"{playground_url}/sse/firehose?count={count}"))
         while pane.controller.active or not pane.model.synced:
@@ -97,23 +96,6 @@ async def run_sse(playground_url: str, count: int = 200_000) -> dict[str, Any]:
         pane.hide()  # not close(): closing the last window would quit the application
         pane.deleteLater()
         await pool.close()
-
-
-@contextlib.contextmanager
-def playground_process() -> Iterator[str]:
-    """The playground in a subprocess; yields its base URL."""
-    proc = subprocess.Popen([sys.executable, "-m", "app.playground", "--port", "0", "--quiet"],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True)
-    try:
-        assert proc.stdout is not None
-        url = proc.stdout.readline().strip()
-        if not url.startswith("http"):
-            raise RuntimeError(f"the playground did not start: {url!r}")
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def main() -> None:

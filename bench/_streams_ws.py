@@ -22,40 +22,18 @@ import argparse
 import asyncio
 import contextlib
 import os
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from PySide6.QtCore import Qt, QTimer  # noqa: E402
+from _server import playground_process  # noqa: E402
+from _streams_sse import StallProbe  # noqa: E402
 
 __all__ = ["run_ws"]
-
-
-class _Probe:
-    """A 5 ms timer on the UI loop; ``worst`` is the longest gap between two ticks."""
-
-    def __init__(self) -> None:
-        self.worst = 0.0
-        self._last = time.perf_counter()
-        self._timer = QTimer(interval=5)
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.timeout.connect(self._tick)
-        self._timer.start()
-
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        self.worst = max(self.worst, now - self._last)
-        self._last = now
-
-    def stop(self) -> float:
-        self._timer.stop()
-        return self.worst * 1000
 
 
 async def _until_done(pane: Any, timeout: float) -> None:
@@ -87,7 +65,7 @@ async def run_ws(playground_url: str, count: int = 200_000) -> dict[str, Any]:
         await asyncio.sleep(0.1)
         pane.console.clear()
 
-        probe = _Probe()
+        probe = StallProbe()
         began = time.perf_counter()
         pane.set_model(RequestModel(url=f"{ws_url}/ws/firehose?count={count}"))
         pane.connect_()
@@ -107,23 +85,6 @@ async def run_ws(playground_url: str, count: int = 200_000) -> dict[str, Any]:
         pane.hide()  # not close(): closing the last window would quit the application
         pane.deleteLater()
         await pool.close()
-
-
-@contextlib.contextmanager
-def playground_process() -> Iterator[str]:
-    """The playground in a subprocess; yields its base URL."""
-    proc = subprocess.Popen([sys.executable, "-m", "app.playground", "--port", "0", "--quiet"],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True)
-    try:
-        assert proc.stdout is not None
-        url = proc.stdout.readline().strip()
-        if not url.startswith("http"):
-            raise RuntimeError(f"the playground did not start: {url!r}")
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def main() -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,19 +28,13 @@ os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="spyglass-bench-")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import qasync
+from _server import playground_process
 from body_view import PaintWatch, Probe, peak_rss_mib, scroll_round_trip, until
 from PySide6.QtWidgets import QApplication
 
 from app.models import RequestModel
 from ui.main_window import MainWindow
 from ui.response.body_viewer import LargeTextView
-
-
-def start_playground() -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen([sys.executable, "-m", "app.playground", "--port", "0", "--quiet"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    assert proc.stdout is not None
-    return proc, proc.stdout.readline().strip()
 
 
 async def run(size_mb: int, base: str) -> str:
@@ -96,15 +89,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mb", type=int, default=200, help="body size in MB")
     args = parser.parse_args()
-    server, base = start_playground()
-    try:
-        app = QApplication.instance() or QApplication(sys.argv)
-        assert isinstance(app, QApplication)
-        app.setQuitOnLastWindowClosed(False)
+    app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    app.setQuitOnLastWindowClosed(False)
+    with playground_process() as base:
         print(qasync.run(run(args.mb, base)))
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 if __name__ == "__main__":

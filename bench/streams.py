@@ -19,7 +19,8 @@ import sys
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from _streams_sse import playground_process, run_sse
+from _server import playground_process
+from _streams_sse import run_sse
 from _streams_ws import run_ws
 
 
