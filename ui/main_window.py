@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
         self._action(r, "Cancel", self.escape, QKeySequence("Esc"))
         self._action(r, "Focus URL", self.focus_url, QKeySequence("Ctrl+L"))
         self._action(r, "Find in response", self.find_in_response, QKeySequence("Ctrl+F"))
+        self._action(r, "Copy as curl", self.copy_as_curl, QKeySequence("Ctrl+Shift+C"))
         self._action(v, "Toggle sidebar", self.toggle_sidebar, QKeySequence("Ctrl+B"))
         theme_menu = self._menus[v].addMenu("Theme")
         group = QActionGroup(self)
@@ -195,6 +196,17 @@ class MainWindow(QMainWindow):
     def find_in_response(self) -> None:
         if (tab := self.current_tab()) is not None:
             tab.open_find()
+
+    def copy_as_curl(self) -> None:
+        """Put the current request on the clipboard as a curl command line."""
+        from PySide6.QtGui import QGuiApplication
+
+        from app.curl import to_curl
+
+        if (tab := self.current_tab()) is None:
+            return
+        QGuiApplication.clipboard().setText(to_curl(tab.to_model()))
+        self.statusBar().showMessage("Copied the request as a curl command", 4000)
 
     def toggle_sidebar(self) -> None:
         self.sidebar.setVisible(not self.sidebar.isVisible())

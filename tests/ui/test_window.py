@@ -324,3 +324,20 @@ def test_websocket_settings_come_with_the_request(qtbot: QtBot, window: MainWind
     assert pane.saved_messages() == saved
     model = tab.to_model()
     assert (model.mode, model.ws_subprotocols, model.ws_saved) == ("websocket", ["chat"], saved)
+
+
+def test_copy_as_curl_round_trips_through_a_paste(qtbot: QtBot, window: MainWindow,
+                                                  playground: str) -> None:
+    tab = window.current_tab()
+    assert tab is not None
+    tab.load_model(RequestModel(method="POST", url=f"{playground}/echo?a=1",
+                                body=BodyModel(kind=BodyKind.JSON, text='{"x": 1}')))
+    qtbot.keyClick(window, Qt.Key.Key_C,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    text = QGuiApplication.clipboard().text()
+    assert text.startswith("curl") and "/echo?a=1" in text
+    other = window.new_tab()
+    other.editor.url_bar.paste()
+    model = other.to_model()
+    assert (model.method, model.url, model.body.kind, model.body.text) == (
+        "POST", f"{playground}/echo?a=1", BodyKind.JSON, '{"x": 1}')
