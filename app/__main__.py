@@ -30,8 +30,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if "--self-check" in args:
         from app.self_check import run_self_check
+        from ui.self_check import qt_checks
 
-        return run_self_check()
+        return run_self_check(qt_checks)
     from ui.app import run
 
     return run([sys.argv[0], *args])

@@ -6,8 +6,9 @@ so through package metadata the bundle must carry), TLS certificates (a bundle's
 where the build machine kept them), the playground and the request library end to end, and Qt's
 platform plugins. Exit status 0 when every check passed, 1 otherwise.
 
-Qt is imported only by the last check, inside its function: the Qt check may abort the process
-(Qt ends it when no platform plugin loads), so every earlier line is printed and flushed first.
+The Qt checks live in ``ui/self_check.py`` (nothing in ``app`` imports Qt): the entry point
+hands them in. They run last, each line printed and flushed as it comes, because Qt ends the
+process when no platform plugin loads.
 """
 
 from __future__ import annotations
@@ -18,17 +19,13 @@ import platform
 import ssl
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from app import __version__
 
 __all__ = ["CheckResult", "run_self_check"]
-
-#: Where the window looks for its icon: ``resources/`` beside the ``app`` and ``ui`` packages,
-#: in a checkout and in the frozen bundle alike (ui/app.py computes the same path).
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 
 #: The keyring backend that must be found on each system: (entry point name, class name).
 _NATIVE_KEYRING = {
@@ -51,7 +48,8 @@ class CheckResult:
         return f"{'ok  ' if self.ok else 'FAIL'}  {self.name}: {self.detail}"
 
 
-def _frozen() -> bool:
+def frozen() -> bool:
+    """Whether this is a PyInstaller bundle."""
     return bool(getattr(sys, "frozen", False))
 
 
@@ -74,8 +72,8 @@ def _version(module_name: str, distribution: str | None = None) -> str:
 
 
 def _header() -> list[str]:
-    where = Path(sys.executable).parent if _frozen() else Path(__file__).resolve().parent.parent
-    kind = "frozen bundle" if _frozen() else "from source"
+    where = Path(sys.executable).parent if frozen() else Path(__file__).resolve().parent.parent
+    kind = "frozen bundle" if frozen() else "from source"
     libc = " ".join(platform.libc_ver()) if sys.platform == "linux" else ""
     libraries = ", ".join(
         f"{name} {_version(module, dist)}"
@@ -201,97 +199,6 @@ def check_playground() -> CheckResult:
     return CheckResult("playground", False, f"{detail}, unexpected echo: {body!r:.200}")
 
 
-# -- Qt -----------------------------------------------------------------------------------------
-
-
-def _platform_name(plugin: Path) -> str:
-    """``libqxcb.so`` -> ``xcb``, ``qwindows.dll`` -> ``windows``."""
-    name = plugin.name.split(".", 1)[0]
-    name = name.removeprefix("lib")
-    return name.removeprefix("q")
-
-
-def _platform_candidates() -> tuple[list[str], list[str]]:
-    """The platforms Qt will try, in order, and the arguments that make it so."""
-    wanted = os.environ.get("QT_QPA_PLATFORM", "")
-    if wanted:
-        return [part.split(":", 1)[0] for part in wanted.split(";") if part], []
-    if sys.platform == "win32":
-        return ["windows"], []
-    if sys.platform == "darwin":
-        return ["cocoa"], []
-    display, wayland = os.environ.get("DISPLAY"), os.environ.get("WAYLAND_DISPLAY")
-    if not display and not wayland:
-        return ["offscreen"], ["-platform", "offscreen"]
-    if wayland and os.environ.get("XDG_SESSION_TYPE") == "wayland":
-        return ["wayland", "xcb"], []
-    return ["xcb"], []
-
-
-def _load_error(plugin: Path) -> str | None:
-    """Why the system cannot load this plugin (a missing shared library, say), or None."""
-    try:
-        ctypes.CDLL(str(plugin))
-    except OSError as exc:
-        return str(exc).replace(str(plugin.parent) + os.sep, "")
-    return None
-
-
-def check_qt_plugins() -> tuple[CheckResult, list[str]]:
-    """List the platform plugins Qt has, and check that one Qt will use loads here."""
-    from PySide6 import QtGui  # noqa: F401  (loads Qt's GUI library, which the plugins need)
-    from PySide6.QtCore import QLibraryInfo
-
-    folder = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath)) / "platforms"
-    plugins = {_platform_name(path): path for path in sorted(folder.glob("*"))
-               if path.suffix in (".so", ".dll", ".dylib")}
-    candidates, arguments = _platform_candidates()
-    errors = {name: _load_error(path) for name, path in plugins.items()}
-    listing = ", ".join(name if errors[name] is None else f"{name} (cannot load: {errors[name]})"
-                        for name in plugins)
-    detail = f"{listing or 'none'} in {folder}"
-    loadable = [name for name in candidates if name in plugins and errors[name] is None]
-    if not loadable:
-        return CheckResult("qt plugins", False, f"none of {', '.join(candidates)} can load; "
-                           f"{detail}"), arguments
-    return CheckResult("qt plugins", True, detail), arguments
-
-
-def check_qt_app(arguments: list[str]) -> CheckResult:
-    """A QGuiApplication starts; the window's icon renders; fonts and image formats exist."""
-    from PySide6 import QtWidgets  # noqa: F401  (the window's module: it must load too)
-    from PySide6 import __version__ as pyside_version
-    from PySide6.QtCore import qVersion
-    from PySide6.QtGui import QFontDatabase, QGuiApplication, QIcon, QImageReader
-
-    app = QGuiApplication.instance() or QGuiApplication([sys.argv[0], *arguments])
-    problems = []
-    icon_path = RESOURCES / "icons" / "spyglass.svg"
-    if not icon_path.is_file():
-        icon = "no icon file"
-        if _frozen():  # a source install without resources/ still works, without an icon
-            problems.append(f"{icon_path} is missing")
-    elif QIcon(str(icon_path)).pixmap(64, 64).isNull():
-        icon = "icon does not render"
-        problems.append(f"{icon_path.name} does not render (SVG plugins missing?)")
-    else:
-        icon = "icon renders"
-    formats = sorted({bytes(f.data()).decode() for f in QImageReader.supportedImageFormats()})
-    for needed in ("png", "jpeg", "svg"):
-        if needed not in formats:
-            problems.append(f"no {needed} image plugin")
-    families = len(QFontDatabase.families())
-    if not families:
-        problems.append("no fonts (install fonts-dejavu-core or any font)")
-    detail = (f"Qt {qVersion()} (PySide6 {pyside_version}) on platform "
-              f"{QGuiApplication.platformName()}; {icon}; {families} font families; "
-              f"image formats: {', '.join(formats)}")
-    del app
-    if problems:
-        return CheckResult("qt", False, f"{'; '.join(problems)}; {detail}")
-    return CheckResult("qt", True, detail)
-
-
 # -- the report ---------------------------------------------------------------------------------
 
 
@@ -308,8 +215,9 @@ def _console_output() -> None:
         sys.stdout = open("CONOUT$", "w", encoding="utf-8")  # noqa: SIM115  (for the process)
 
 
-def run_self_check() -> int:
-    """Print versions and one line per check; 0 when every check passed, else 1."""
+def run_self_check(more: Callable[[], Iterable[CheckResult]] | None = None) -> int:
+    """Print versions and one line per check, then those ``more`` yields (the window's Qt
+    checks); 0 when every check passed, else 1."""
     _console_output()
     for line in _header():
         print(line, flush=True)
@@ -322,16 +230,9 @@ def run_self_check() -> int:
     report(_run("keyring", check_keyring))
     report(_run("tls", check_tls))
     report(_run("playground", check_playground))
-    try:
-        plugin_result, arguments = check_qt_plugins()
-    except Exception as exc:
-        plugin_result, arguments = CheckResult("qt plugins", False,
-                                               f"{type(exc).__name__}: {exc}"), []
-    report(plugin_result)
-    if plugin_result.ok:  # with no loadable platform plugin Qt would abort the process
-        report(_run("qt", lambda: check_qt_app(arguments)))
-    else:
-        report(CheckResult("qt", False, "not started: no platform plugin can load"))
+    if more is not None:
+        for result in more():
+            report(result)
     failed = [result.name for result in results if not result.ok]
     if failed:
         print(f"self-check FAILED: {', '.join(failed)}", flush=True)
