@@ -247,17 +247,45 @@ class Workspace:
     # collections
 
     def _collection_dir(self, collection: str) -> Path:
-        _check_name(collection, "collection")
-        if collection == ENVIRONMENTS_DIR:
+        """The folder of ``collection``: a name, or a path of names for a folder inside a
+        collection (``"Shop/Orders"``)."""
+        parts = collection.split("/")
+        for part in parts:
+            _check_name(part, "collection")
+        if parts[0] == ENVIRONMENTS_DIR:
             raise WorkspaceError(f"{ENVIRONMENTS_DIR!r} is reserved for environments")
-        return self.root / collection
+        return self.root.joinpath(*parts)
 
-    def list_collections(self) -> list[str]:
-        if not self.root.is_dir():
+    def collection_of(self, path: str | Path) -> str:
+        """The collection (``"Shop/Orders"``) a request file or collection folder is in."""
+        path = Path(path)
+        folder = path if path.is_dir() else path.parent
+        return folder.relative_to(self.root).as_posix()
+
+    def list_collections(self, parent: str | None = None) -> list[str]:
+        """The collections at the top (or the folders inside ``parent``), by name, as
+        collection paths (``"Shop"``, ``"Shop/Orders"``)."""
+        folder = self.root if parent is None else self._collection_dir(parent)
+        if not folder.is_dir():
             return []
-        return sorted(p.name for p in self.root.iterdir()
-                      if p.is_dir() and not p.name.startswith(".")
-                      and p.name != ENVIRONMENTS_DIR)
+        prefix = "" if parent is None else f"{parent}/"
+        return sorted((f"{prefix}{p.name}" for p in folder.iterdir()
+                       if p.is_dir() and not p.name.startswith(".")
+                       and not (parent is None and p.name == ENVIRONMENTS_DIR)),
+                      key=str.casefold)
+
+    def walk(self) -> list[tuple[str, list[Path]]]:
+        """Every collection and folder, parents first, each with its requests in order."""
+        out: list[tuple[str, list[Path]]] = []
+
+        def visit(collection: str) -> None:
+            out.append((collection, self.list_requests(collection)))
+            for child in self.list_collections(collection):
+                visit(child)
+
+        for top in self.list_collections():
+            visit(top)
+        return out
 
     def create_collection(self, name: str) -> Path:
         folder = self._collection_dir(name)
@@ -265,6 +293,108 @@ class Workspace:
         if not (folder / COLLECTION_FILE).exists():
             self._write_order(folder, [])
         return folder
+
+    def rename_collection(self, collection: str, new_name: str) -> str:
+        """Rename the last part of ``collection``; returns the new collection path."""
+        _check_name(new_name, "collection")
+        folder = self._collection_dir(collection)
+        parent = collection.rpartition("/")[0]
+        target = f"{parent}/{new_name}" if parent else new_name
+        dest = self._collection_dir(target)
+        if dest.exists() and dest.resolve() != folder.resolve():
+            raise WorkspaceError(f"a collection named {new_name!r} already exists")
+        folder.rename(dest)
+        return target
+
+    def move_collection(self, collection: str, parent: str | None) -> str:
+        """Move a collection (with everything in it) into ``parent`` (``None``: the top)."""
+        folder = self._collection_dir(collection)
+        name = collection.rpartition("/")[2]
+        target = f"{parent}/{name}" if parent else name
+        if parent is not None and (parent == collection or parent.startswith(collection + "/")):
+            raise WorkspaceError("a collection cannot be moved into itself")
+        dest = self._collection_dir(target)
+        if dest.exists():
+            if dest.resolve() == folder.resolve():
+                return collection
+            raise WorkspaceError(f"{target!r} already exists")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        folder.rename(dest)
+        return target
+
+    def delete_collection(self, collection: str) -> None:
+        """Delete a collection, its folders and requests (and their secrets)."""
+        import shutil
+
+        folder = self._collection_dir(collection)
+        for path in sorted(folder.rglob(f"*{REQUEST_SUFFIX}")):
+            self._forget_secrets(path)
+        shutil.rmtree(folder)
+
+    def _forget_secrets(self, path: Path) -> None:
+        try:
+            data = _mapping(path, _parse(path))
+        except WorkspaceError:
+            return
+        refs = list(_secret_refs(data).values())
+        variables = data.get("variables")
+        if isinstance(variables, dict):
+            refs += [r for spec in variables.values() if isinstance(spec, dict)
+                     and (r := _secret_ref(spec.get("value"))) is not None]
+        for ref in refs:
+            self.secrets.delete(ref)
+
+    def duplicate(self, path: str | Path) -> Path:
+        """A copy of the request in ``path`` just after it, named "<name> copy", with its
+        own secrets."""
+        path = Path(path)
+        model = self.load_request(path)
+        model.name = f"{model.name} copy"
+        folder = path.parent
+        target = self._free_name(folder, slugify(model.name))
+        write_atomic(target, dump_request(model, self.secrets))
+        order = self._read_order(folder)
+        if path.name in order:
+            order.insert(order.index(path.name) + 1, target.name)
+        else:
+            order.append(target.name)
+        self._write_order(folder, order)
+        return target
+
+    def reorder(self, collection: str, names: list[str]) -> None:
+        """Store the order of the request files (by file name) in ``collection``."""
+        self._write_order(self._collection_dir(collection), names)
+
+    # collection variables (in collection.yaml, beside the order)
+
+    def load_collection_variables(self, collection: str) -> dict[str, dict[str, Any]]:
+        """``{NAME: {"value": str, "secret": bool}}`` of ``collection`` alone."""
+        path = self._collection_dir(collection) / COLLECTION_FILE
+        if not path.exists():
+            return {}
+        return self._variables_in(path)
+
+    def collection_variables(self, collection: str) -> dict[str, str]:
+        """The variables in scope in ``collection``: its outer collections', then its own
+        (an inner folder's value wins)."""
+        out: dict[str, str] = {}
+        parts = collection.split("/")
+        for i in range(1, len(parts) + 1):
+            scope = "/".join(parts[:i])
+            out.update({k: v["value"]
+                        for k, v in self.load_collection_variables(scope).items()})
+        return out
+
+    def save_collection_variables(self, collection: str,
+                                  variables: Mapping[str, str | Mapping[str, Any]]) -> Path:
+        folder = self.create_collection(collection)
+        path = folder / COLLECTION_FILE
+        data = _mapping(path, _parse(path))
+        data["variables"] = self._variables_out(path, variables)
+        if not data["variables"]:
+            del data["variables"]
+        write_if_changed(path, _dump(data))
+        return path
 
     def _read_order(self, folder: Path) -> list[str]:
         path = folder / COLLECTION_FILE
@@ -359,6 +489,7 @@ class Workspace:
 
     def delete(self, path: str | Path) -> None:
         path = Path(path)
+        self._forget_secrets(path)
         path.unlink()
         folder = path.parent
         order = self._read_order(folder)
@@ -400,7 +531,9 @@ class Workspace:
 
     def load_environment_variables(self, name: str) -> dict[str, dict[str, Any]]:
         """``{NAME: {"value": str, "secret": bool}}`` in file order, secrets resolved."""
-        path = self._environment_path(name)
+        return self._variables_in(self._environment_path(name))
+
+    def _variables_in(self, path: Path) -> dict[str, dict[str, Any]]:
         data = _mapping(path, _parse(path))
         variables = data.get("variables") or {}
         if not isinstance(variables, dict):
@@ -425,6 +558,15 @@ class Workspace:
         """Save an environment. Each value is a plain string, or ``{"value": str,
         "secret": bool}``; secret values go to the secrets store. Returns the path."""
         path = self._environment_path(name)
+        out = self._variables_out(path, variables)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_if_changed(path, _dump({"variables": out}))
+        return path
+
+    def _variables_out(self, path: Path,
+                       variables: Mapping[str, str | Mapping[str, Any]]) -> dict[str, Any]:
+        """The file form of ``variables``, secret values stored under the references
+        ``path`` already uses."""
         old_refs: dict[str, str] = {}
         if path.exists():
             old = _mapping(path, _parse(path)).get("variables")
@@ -446,9 +588,12 @@ class Workspace:
                 out[var] = {"value": {"secret": ref}, "secret": True}
             else:
                 out[var] = {"value": value}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_if_changed(path, _dump({"variables": out}))
-        return path
+        for var, ref in old_refs.items():
+            if var not in variables or not out[var].get("secret"):
+                self.secrets.delete(ref)
+        return out
 
     def delete_environment(self, name: str) -> None:
-        self._environment_path(name).unlink()
+        path = self._environment_path(name)
+        self._forget_secrets(path)
+        path.unlink()

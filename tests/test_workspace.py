@@ -419,3 +419,48 @@ def test_sigkill_during_saves_leaves_every_file_parseable(tmp_path: Path) -> Non
         assert [p.name for p in ws.list_requests("c")] == ["loop.yaml"]
         assert ws.load_request(root / "c" / "loop.yaml").url in urls
         assert ws.load_environment("env")["n"].isdigit()
+
+
+def test_folders_inside_collections_and_collection_variables(ws: Workspace) -> None:
+    a = ws.new_request("Shop", RequestModel(name="List"))
+    b = ws.new_request("Shop/Orders", RequestModel(name="Create order", method="POST"))
+    ws.new_request("Shop/Orders/Old", RequestModel(name="Legacy"))
+    assert ws.list_collections() == ["Shop"]
+    assert ws.list_collections("Shop") == ["Shop/Orders"]
+    assert [c for c, _ in ws.walk()] == ["Shop", "Shop/Orders", "Shop/Orders/Old"]
+    assert ws.collection_of(b) == "Shop/Orders"
+    assert ws.collection_of(a) == "Shop"
+
+    ws.save_collection_variables("Shop", {"base": "http://a",
+                                          "token": {"value": "s3", "secret": True}})
+    ws.save_collection_variables("Shop/Orders", {"base": "http://b"})
+    assert ws.collection_variables("Shop/Orders") == {"base": "http://b", "token": "s3"}
+    assert ws.collection_variables("Shop") == {"base": "http://a", "token": "s3"}
+    text = (ws.root / "Shop" / "collection.yaml").read_text()
+    assert "s3" not in text and "order:" in text
+
+    dup = ws.duplicate(a)
+    assert ws.load_request(dup).name == "List copy"
+    assert [p.name for p in ws.list_requests("Shop")] == ["list.yaml", "list-copy.yaml"]
+
+    moved = ws.move_collection("Shop/Orders", None)
+    assert moved == "Orders" and ws.list_collections() == ["Orders", "Shop"]
+    assert ws.load_request(ws.list_requests("Orders")[0]).name == "Create order"
+    with pytest.raises(WorkspaceError):
+        ws.move_collection("Orders", "Orders/Old")
+    assert ws.rename_collection("Orders", "Sales") == "Sales"
+    ws.delete_collection("Shop")
+    assert ws.list_collections() == ["Sales"]
+
+
+def test_deleting_forgets_the_secrets(ws: Workspace) -> None:
+    model = RequestModel(name="x", auth=AuthModel(kind=AuthKind.BEARER, token="tok-123"))
+    path = ws.new_request("C", model)
+    secrets = ws.secrets
+    assert isinstance(secrets, MemorySecrets)
+    assert "tok-123" in secrets._values.values()
+    ws.delete(path)
+    assert "tok-123" not in secrets._values.values()
+    ws.save_environment("dev", {"k": {"value": "v-secret", "secret": True}})
+    ws.save_environment("dev", {"k": "plain"})
+    assert "v-secret" not in secrets._values.values()
