@@ -3,12 +3,15 @@ WebSocket console, whichever way the request is sent."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QLabel,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -39,10 +42,46 @@ _BUTTONS = {"http": ("Send", "Cancel"), "sse": ("Stream", "Stop"),
 _ACTIVE = {"connecting", "open", "reconnecting", "closing"}
 
 
+def _secret_texts(model: RequestModel) -> list[str]:
+    from app.workspace import SECRET_AUTH_FIELDS
+
+    return [v for k in SECRET_AUTH_FIELDS if (v := getattr(model.auth, k))]
+
+
+def _variable_texts(model: RequestModel) -> list[tuple[str, str]]:
+    """(where, text) of every field ``{{variables}}`` are substituted in."""
+    out = [("URL", model.url)]
+    out += [("headers", f"{h.name}: {h.value}") for h in model.headers if h.enabled]
+    if model.body.kind in ("json", "text", "xml"):
+        out.append(("body", model.body.text))
+    out += [("body", f"{r.name}={r.value}") for r in model.body.form if r.enabled]
+    out += [("body", f"{r.name}={r.value}") for r in model.body.multipart if r.enabled]
+    if model.body.kind == "binary":
+        out.append(("body", model.body.file_path))
+    if model.auth.kind != "none":
+        out += [("auth", str(v)) for k, v in vars(model.auth).items() if k != "kind"]
+    return out
+
+
+def unresolved_names(model: RequestModel, known: Any) -> list[tuple[str, str]]:
+    """(name, where) of every ``{{name}}`` in ``model`` that ``known`` does not define."""
+    from app.compose import unresolved
+
+    out: dict[str, str] = {}
+    for where, text in _variable_texts(model):
+        if "{{" in text:
+            for name in unresolved(text, known):
+                out.setdefault(name, where)
+    return list(out.items())
+
+
 class RequestTab(QWidget):
     """Composes, sends and shows one request; owns the tab's task keys."""
 
     title_changed = Signal(str)
+    #: A request went out and came back (or failed): (app.history.HistoryEntry, the secret
+    #: values it used, to redact).
+    exchanged = Signal(object)
 
     def __init__(self, runner: TaskRunner, sessions: Callable[[], SessionPool], tab_id: int,
                  variables: VariablesSource, model: RequestModel | None = None,
@@ -52,6 +91,13 @@ class RequestTab(QWidget):
         self._sessions = sessions
         self._key = f"tab {tab_id}"
         self._variables = variables
+        self._lookup: Callable[[], dict[str, Any]] | None = None
+        #: The workspace file this tab's request came from (None: not saved yet).
+        self.origin: Path | None = None
+        self.collection: str | None = None
+        self._saved: dict[str, Any] | None = None
+        self.modified = False
+        self._sent: tuple[RequestModel, float] | None = None
         self.controller = SendController(runner, sessions, f"{self._key} / send", self)
         self.editor = RequestEditor()
         self.mode_box = QComboBox()
@@ -83,6 +129,14 @@ class RequestTab(QWidget):
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addWidget(self.editor, 1)
+        self.unresolved = QLabel()
+        self.unresolved.setObjectName("unresolvedVariables")
+        self.unresolved.setWordWrap(True)
+        self.unresolved.setStyleSheet(
+            "QLabel { background: rgba(224, 49, 49, 0.13); border: 1px solid "
+            "rgba(224, 49, 49, 0.5); border-radius: 4px; padding: 4px 6px; margin: 0 8px; }")
+        self.unresolved.hide()
+        top_layout.addWidget(self.unresolved)
         top_layout.addWidget(self.upload)
         self.lower = QStackedWidget()
         self.lower.addWidget(self.response)
@@ -105,7 +159,7 @@ class RequestTab(QWidget):
         c.finished.connect(self._on_finished)
         c.failed.connect(self._on_failed)
         c.cancelled.connect(self._on_cancelled)
-        self.editor.changed.connect(self._emit_title)
+        self.editor.changed.connect(self._on_edited)
         if model is not None:
             self.load_model(model)
             if model.body.kind != "none":  # a request opened with a body shows it first
@@ -145,12 +199,74 @@ class RequestTab(QWidget):
     def title(self) -> str:
         model = self.editor.to_model()
         if model.name and model.name != "New request":
-            return model.name
-        url = model.url.split("://", 1)[-1]
-        return f"{model.method} {url}" if url else "New request"
+            title = model.name
+        else:
+            url = model.url.split("://", 1)[-1]
+            title = f"{model.method} {url}" if url else "New request"
+        return f"● {title}" if self.modified else title
 
     def _emit_title(self) -> None:
         self.title_changed.emit(self.title())
+
+    def _on_edited(self) -> None:
+        if self._saved is not None:
+            self.modified = self.to_model().to_dict() != self._saved
+        self._emit_title()
+        self.refresh_variables()
+
+    # -- the workspace --------------------------------------------------------------------
+
+    def set_origin(self, origin: Path | None, collection: str | None) -> None:
+        """The workspace file the request is saved in (None: not saved)."""
+        self.origin = origin
+        self.collection = collection
+        if origin is None:
+            self._saved = None
+            self.modified = False
+        self.setToolTip(str(origin) if origin else "")
+        self._emit_title()
+
+    def mark_saved(self, model: RequestModel) -> None:
+        """``model`` is what the file holds now: the tab has no unsaved change if equal."""
+        self._saved = model.to_dict()
+        self.modified = self.to_model().to_dict() != self._saved
+        self._emit_title()
+
+    def is_blank(self) -> bool:
+        """An untouched new tab (opening a request from the sidebar may take its place)."""
+        return (self.origin is None and not self.busy
+                and self.to_model().to_dict() == RequestModel().to_dict()
+                and self.response.body.store is None)
+
+    # -- variables ------------------------------------------------------------------------
+
+    def set_variables(self, source: VariablesSource,
+                      lookup: Callable[[], dict[str, Any]]) -> None:
+        """Where the values come from when sending, and the values known now (for the
+        hover preview and the unresolved warning)."""
+        self._variables = source
+        self._lookup = lookup
+        self.editor.url_bar.set_variable_lookup(lookup)
+        self.editor.body.set_variable_lookup(lookup)
+        self.refresh_variables()
+
+    def refresh_variables(self) -> None:
+        """Redraw the variables and say which names nothing defines."""
+        if self._lookup is None:
+            return
+        known = self._lookup()
+        self.editor.url_bar.refresh_variables()
+        self.editor.body.refresh_variables()
+        missing = unresolved_names(self.to_model(), known)
+        if not missing:
+            self.unresolved.hide()
+            return
+        names = ", ".join(f"<b>{{{{{n}}}}}</b> ({where})" for n, where in missing[:6])
+        more = f" and {len(missing) - 6} more" if len(missing) > 6 else ""
+        self.unresolved.setText(
+            f"Not defined: {names}{more}. Choose an environment in the sidebar, or add "
+            "the variable to one (Ctrl+E); the request cannot be sent until then.")
+        self.unresolved.show()
 
     # -- the panes below ------------------------------------------------------------------
 
@@ -218,6 +334,7 @@ class RequestTab(QWidget):
             pane.set_saved_messages(model.ws_saved)  # kept when the URL was edited
             pane.connect_()
         else:
+            self._sent = (model, time.time())
             self.controller.send(model, self._variables)
 
     def cancel(self) -> bool:
@@ -283,18 +400,45 @@ class RequestTab(QWidget):
         self._events.end_external(error)
         return True
 
+    def _history_entry(self, status: int | None, error: str | None, url: str,
+                       duration: float, size: int) -> None:
+        if self._sent is None:
+            return
+        from app.history import HistoryEntry
+        from app.workspace import SECRET_AUTH_FIELDS
+
+        model, started = self._sent
+        self._sent = None
+        data = model.to_dict()
+        for key in SECRET_AUTH_FIELDS:
+            data["auth"][key] = ""
+        headers = [[h.name, h.value] for h in model.headers if h.enabled]
+        request = {"model": data, "headers": headers, "origin": str(self.origin or "")}
+        entry = HistoryEntry(method=model.method, url=url or model.url, status=status,
+                             error=error, duration=duration, response_size=size,
+                             request=request, time=started)
+        self.exchanged.emit((entry, _secret_texts(model)))
+
     def _on_finished(self, summary: object) -> None:
+        from ui.send_controller import ResponseSummary
+
+        if isinstance(summary, ResponseSummary):
+            self._history_entry(summary.head.status, None, summary.head.url, summary.elapsed,
+                                summary.size)
         self._set_busy(False)
         if not self._end_routing(None):
             self.response.show_finished(summary)  # type: ignore[arg-type]
 
     def _on_failed(self, text: ErrorText, had_response: bool) -> None:
+        if self._sent is not None:
+            self._history_entry(None, text.title, "", time.time() - self._sent[1], 0)
         self._set_busy(False)
         self.upload.hide()
         if not self._end_routing(text):
             self.response.show_error(text, had_response)
 
     def _on_cancelled(self) -> None:
+        self._sent = None
         self._set_busy(False)
         self.upload.hide()
         if not self._end_routing(None):

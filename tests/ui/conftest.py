@@ -3,13 +3,22 @@ running for the whole process, which pytest-asyncio's loops cannot share."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_LOGGING_RULES", "default.warning=false")
+# The window's default workspace and history go to a folder of this run, never the user's;
+# and the OS keyring is out of reach: tests that need secrets hand the window a
+# MemorySecrets (the real keyring has its own integration test).
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="spyglass-ui-tests-")
+atexit.register(shutil.rmtree, os.environ["XDG_DATA_HOME"], True)
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
 
 @pytest.fixture(scope="session")

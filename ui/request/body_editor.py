@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -83,6 +85,12 @@ class BodyEditor(QWidget):
         self._buttons[BodyKind.NONE].setChecked(True)
         for page in (self.raw, self.form, self.multipart, self.binary):
             page.changed.connect(self._on_page_changed)
+
+    def set_variable_lookup(self, lookup: Any) -> None:
+        self.raw.editor.set_variable_lookup(lookup)
+
+    def refresh_variables(self) -> None:
+        self.raw.editor.refresh_variables()
 
     def kind(self) -> BodyKind:
         """The kind picked in the selector."""

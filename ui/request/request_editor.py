@@ -121,6 +121,10 @@ class RequestEditor(QWidget):
             options=self.options.to_model(),
         )
 
+    def set_name(self, name: str) -> None:
+        """The request's name (it has no field of its own: the tab and the sidebar show it)."""
+        self._name = name
+
     def load_model(self, model: RequestModel) -> None:
         """Show ``model``, replacing everything; does not emit :attr:`changed`."""
         self._name = model.name

@@ -16,7 +16,13 @@ from PySide6.QtWidgets import QLineEdit, QToolTip, QWidget
 
 from app.curl import is_curl_command, parse_curl
 from app.models import RequestModel
-from ui.request.variables import variable_format, variable_spans
+from ui.request.variables import (
+    VariableLookup,
+    variable_at,
+    variable_format,
+    variable_matches,
+    variable_tooltip,
+)
 
 __all__ = ["UrlBar"]
 
@@ -35,6 +41,7 @@ class UrlBar(QLineEdit):
         self.setToolTip("Request URL. {{name}} inserts an environment variable; "
                         "pasting a curl command fills in the whole request.")
         self.setClearButtonEnabled(True)
+        self._lookup: VariableLookup | None = None
         self.textChanged.connect(self._highlight)
 
     # -- paste ---------------------------------------------------------------------------
@@ -82,6 +89,24 @@ class UrlBar(QLineEdit):
 
     # -- variables -----------------------------------------------------------------------
 
+    def set_variable_lookup(self, lookup: VariableLookup | None) -> None:
+        """What the variables in scope are (for colours and the hover preview)."""
+        self._lookup = lookup
+        self._highlight()
+
+    def refresh_variables(self) -> None:
+        self._highlight()
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and "{{" in self.text():
+            pos = event.pos()  # type: ignore[attr-defined]
+            name = variable_at(self.text(), self.cursorPositionAt(pos))
+            if name is not None:
+                QToolTip.showText(event.globalPos(),  # type: ignore[attr-defined]
+                                  variable_tooltip(name, self._lookup), self)
+                return True
+        return super().event(event)
+
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
@@ -90,11 +115,13 @@ class UrlBar(QLineEdit):
     def _highlight(self) -> None:
         """Draw the ``{{variables}}`` through the input-method formats, the one way to give a
         QLineEdit's own text layout per-range formats (positions are relative to the cursor)."""
-        fmt = variable_format()
+        known = self._lookup() if self._lookup is not None else None
+        formats = {True: variable_format(True), False: variable_format(False)}
         cursor = self.cursorPosition()
         attributes = [
             QInputMethodEvent.Attribute(QInputMethodEvent.AttributeType.TextFormat,
-                                        start - cursor, length, fmt)
-            for start, length in variable_spans(self.text())
+                                        start - cursor, length,
+                                        formats[known is None or name in known])
+            for start, length, name in variable_matches(self.text())
         ]
         super().inputMethodEvent(QInputMethodEvent("", attributes))

@@ -16,11 +16,17 @@ from PySide6.QtGui import (
     QTextCursor,
     QTextFormat,
 )
-from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
+from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolTip, QWidget
 
 from ui.highlight import PygmentsHighlighter
 from ui.request.tones import ERROR
-from ui.request.variables import variable_format, variable_spans
+from ui.request.variables import (
+    VariableLookup,
+    variable_at,
+    variable_format,
+    variable_matches,
+    variable_tooltip,
+)
 
 __all__ = ["CodeEditor"]
 
@@ -30,12 +36,14 @@ _INDENT = "  "
 class _BodyHighlighter(PygmentsHighlighter):
     """Pygments colours, then ``{{variables}}`` drawn as the URL bar draws them."""
 
+    lookup: VariableLookup | None = None
+
     def highlightBlock(self, text: str) -> None:
         super().highlightBlock(text)
         if "{{" in text:
-            fmt = variable_format()
-            for start, length in variable_spans(text):
-                self.setFormat(start, length, fmt)
+            known = self.lookup() if self.lookup is not None else None
+            for start, length, name in variable_matches(text):
+                self.setFormat(start, length, variable_format(known is None or name in known))
 
 
 class _LineNumbers(QWidget):
@@ -66,6 +74,36 @@ class CodeEditor(QPlainTextEdit):
         self.cursorPositionChanged.connect(self._update_selections)
         self._update_margins()
         self._update_selections()
+
+    def set_variable_lookup(self, lookup: VariableLookup | None) -> None:
+        """What the variables in scope are (for colours and the hover preview)."""
+        self._highlighter.lookup = lookup
+        self.refresh_variables()
+
+    def refresh_variables(self) -> None:
+        """Redraw the ``{{variables}}`` (only the lines that have some)."""
+        if not self.is_highlighting() or "{{" not in self.toPlainText():
+            return
+        block = self.document().firstBlock()
+        while block.isValid():
+            if "{{" in block.text():
+                self._highlighter.rehighlightBlock(block)
+            block = block.next()
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            pos = event.pos()  # type: ignore[attr-defined]
+            cursor = self.cursorForPosition(pos)
+            block = cursor.block()
+            name = variable_at(block.text(), cursor.positionInBlock())
+            if name is None and cursor.positionInBlock() > 0:
+                name = variable_at(block.text(), cursor.positionInBlock() - 1)
+            if name is not None:
+                QToolTip.showText(event.globalPos(),  # type: ignore[attr-defined]
+                                  variable_tooltip(name, self._highlighter.lookup), self)
+                return True
+            QToolTip.hideText()
+        return super().viewportEvent(event)
 
     def set_lexer(self, lexer: str) -> None:
         """Highlight as ``lexer`` from now on."""

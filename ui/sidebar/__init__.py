@@ -1,0 +1,1 @@
+"""The sidebar: collections, environments and history."""

@@ -1,0 +1,504 @@
+"""The sidebar's collection tree: folders and requests of the workspace.
+
+New, rename, duplicate, delete (after asking) from the context menu or the keyboard, and
+moves by drag and drop: a request onto a folder (or between requests, to reorder), a folder
+onto another folder or the empty space (the top). Every change goes through the
+:class:`~ui.workspace_controller.WorkspaceController`, off the UI thread; the tree is then
+rebuilt from the files, keeping what was expanded and selected."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QByteArray,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QAction, QFont, QKeySequence, QPainter, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QToolButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.models import RequestModel
+from app.workspace import WorkspaceError, _check_name
+from app.workspace_index import FolderEntry, RequestEntry
+from ui.request.method_box import method_colour
+from ui.request.tones import ERROR
+from ui.workspace_controller import WorkspaceController
+
+__all__ = ["KIND", "PATH", "CollectionTree"]
+
+MIME = "application/x-spyglass-workspace-items"
+KIND = Qt.ItemDataRole.UserRole + 1      # "folder" or "request"
+PATH = Qt.ItemDataRole.UserRole + 2      # collection path (folder) or file path (request)
+METHOD = Qt.ItemDataRole.UserRole + 3
+ERROR_ROLE = Qt.ItemDataRole.UserRole + 4
+_SHORT = {"DELETE": "DEL", "OPTIONS": "OPT", "PATCH": "PATCH"}
+
+
+class _Model(QStandardItemModel):
+    """The tree's items; a drop asks for a move instead of moving items itself."""
+
+    move_requested = Signal(list, str, int)  # [(kind, path)], target collection ("" = top), row
+
+    def supportedDropActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
+
+    def mimeTypes(self) -> list[str]:
+        return [MIME]
+
+    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:
+        items = [(i.data(KIND), i.data(PATH)) for i in indexes if i.column() == 0]
+        mime = QMimeData()
+        mime.setData(MIME, QByteArray(json.dumps(items).encode()))
+        return mime
+
+    def canDropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,
+                        parent: QModelIndex) -> bool:
+        if not data.hasFormat(MIME):
+            return False
+        return not parent.isValid() or parent.data(KIND) == "folder"
+
+    def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,
+                     parent: QModelIndex) -> bool:
+        if not self.canDropMimeData(data, action, row, column, parent):
+            return False
+        items = [tuple(i) for i in json.loads(bytes(data.data(MIME).data()).decode())]
+        target = parent.data(PATH) if parent.isValid() else ""
+        if row >= 0 and parent.isValid():
+            # Rows count folders first: turn the row into a place among the requests.
+            folders = sum(1 for r in range(row) if self.index(r, 0, parent).data(KIND) == "folder")
+            row -= folders
+        self.move_requested.emit(items, target, row)
+        return False  # the files move; the tree is rebuilt from them
+
+
+class _Delegate(QStyledItemDelegate):
+    """A request as "METHOD name" with the method in its colour; a broken file in red."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        method = index.data(METHOD)
+        if index.data(KIND) != "request" or not method:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        text = opt.text
+        opt.text = ""
+        style = opt.widget.style() if opt.widget else QStyle()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, opt.widget)
+        painter.save()
+        small = QFont(opt.font)
+        small.setBold(True)
+        small.setPointSizeF(max(opt.font.pointSizeF() * 0.78, 6.0))
+        painter.setFont(small)
+        label = _SHORT.get(method, method[:5])
+        width = painter.fontMetrics().horizontalAdvance("PATCH") + 6
+        painter.setPen(ERROR if index.data(ERROR_ROLE) else method_colour(method))
+        painter.drawText(QRect(rect.left(), rect.top(), width, rect.height()),
+                         Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, label)
+        painter.setFont(opt.font)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        role = opt.palette.ColorRole.HighlightedText if selected else opt.palette.ColorRole.Text
+        painter.setPen(ERROR if index.data(ERROR_ROLE) else opt.palette.color(role))
+        rest = QRect(rect.left() + width, rect.top(), rect.width() - width, rect.height())
+        elided = painter.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, rest.width())
+        painter.drawText(rest, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, elided)
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        size = super().sizeHint(option, index)
+        return QSize(size.width() + 48, max(size.height(), 22))
+
+
+class CollectionTree(QWidget):
+    """The workspace's collections as a tree, with the actions a user expects."""
+
+    #: (path, in a new tab) a request was chosen.
+    open_request = Signal(Path, bool)
+    #: The path of a request that was renamed, moved or deleted: (old, new or None).
+    request_moved = Signal(Path, object)
+    #: Import was asked for (the window shows the file dialog).
+    import_requested = Signal()
+
+    def __init__(self, controller: WorkspaceController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.model = _Model(self)
+        self.model.move_requested.connect(self._on_drop)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setRecursiveFilteringEnabled(True)
+        self.proxy.setAutoAcceptChildRows(True)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy.setFilterRole(Qt.ItemDataRole.ToolTipRole)
+
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter requests")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self._on_filter)
+        new = QToolButton()
+        new.setText("+")
+        new.setToolTip("New collection")
+        new.clicked.connect(lambda: self.new_folder(None))
+        imp = QToolButton()
+        imp.setText("Import…")
+        imp.setToolTip("Import curl, Postman v2.1, OpenAPI 3 or HAR")
+        imp.clicked.connect(self.import_requested)
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.filter, 1)
+        top.addWidget(new)
+        top.addWidget(imp)
+
+        self.view = QTreeView()
+        self.view.setObjectName("collectionTree")
+        self.view.setModel(self.proxy)
+        self.view.setHeaderHidden(True)
+        self.view.setItemDelegate(_Delegate(self.view))
+        self.view.setUniformRowHeights(True)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.view.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.view.setDragEnabled(True)
+        self.view.setAcceptDrops(True)
+        self.view.setDropIndicatorShown(True)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        self.view.activated.connect(self._on_activated)
+        self.view.setExpandsOnDoubleClick(True)
+
+        self.empty = QLabel("No collections yet.<br>Press <b>+</b> to create one, "
+                            "<b>Import…</b> to bring in Postman, OpenAPI, HAR or curl, or "
+                            "save a request with <b>Ctrl+S</b>.")
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.empty.setContentsMargins(4, 8, 4, 8)
+        self.empty.hide()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.empty)
+        layout.addStretch(0)
+
+        for text, keys, slot in (("Rename", "F2", self.rename_selected),
+                                 ("Delete", QKeySequence.StandardKey.Delete,
+                                  self.delete_selected),
+                                 ("Duplicate", "Ctrl+D", self.duplicate_selected)):
+            action = QAction(text, self.view)
+            action.setShortcut(QKeySequence(keys))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            action.triggered.connect(slot)
+            self.view.addAction(action)
+
+        self._folder_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_DirIcon)
+        self._warn_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        self._expanded: set[str] = set()
+        self._select_after: str | None = None
+        controller.tree_changed.connect(self.set_tree)
+
+    # -- the tree ---------------------------------------------------------------------------
+
+    def set_tree(self, tree: list[FolderEntry]) -> None:
+        """Show ``tree``, keeping expanded folders and the selection."""
+        if self.model.rowCount():
+            self._expanded = self._expanded_paths()
+        selected = self._select_after or self._current_path()
+        self._select_after = None
+        self.view.setUpdatesEnabled(False)
+        try:
+            self.model.clear()
+            root = self.model.invisibleRootItem()
+            for folder in tree:
+                root.appendRow(self._folder_item(folder))
+            self._restore(selected)
+        finally:
+            self.view.setUpdatesEnabled(True)
+        self.empty.setVisible(not tree)
+
+    def _folder_item(self, folder: FolderEntry) -> QStandardItem:
+        item = QStandardItem(folder.name)
+        item.setData("folder", KIND)
+        item.setData(folder.collection, PATH)
+        item.setIcon(self._warn_icon if folder.error else self._folder_icon)
+        item.setToolTip(folder.error or folder.name)
+        item.setData(folder.error, ERROR_ROLE)
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                      | Qt.ItemFlag.ItemIsDragEnabled | Qt.ItemFlag.ItemIsDropEnabled)
+        for child in folder.folders:
+            item.appendRow(self._folder_item(child))
+        for request in folder.requests:
+            item.appendRow(self._request_item(request))
+        return item
+
+    def _request_item(self, request: RequestEntry) -> QStandardItem:
+        item = QStandardItem(request.name)
+        item.setData("request", KIND)
+        item.setData(str(request.path), PATH)
+        method = "WS" if request.mode == "websocket" else (
+            "SSE" if request.mode == "sse" else request.method)
+        item.setData(method, METHOD)
+        if request.error:
+            item.setData(request.error, ERROR_ROLE)
+            item.setToolTip(f"{request.name}\n{request.error}")
+            item.setIcon(self._warn_icon)
+        else:
+            item.setToolTip(f"{request.name}\n{request.method} {request.url}")
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                      | Qt.ItemFlag.ItemIsDragEnabled)
+        return item
+
+    def _iter(self, parent: QStandardItem | None = None) -> list[QStandardItem]:
+        parent = parent or self.model.invisibleRootItem()
+        out = []
+        for row in range(parent.rowCount()):
+            child = parent.child(row)
+            out.append(child)
+            if child.hasChildren():
+                out += self._iter(child)
+        return out
+
+    def _expanded_paths(self) -> set[str]:
+        out = set()
+        for item in self._iter():
+            if item.data(KIND) == "folder":
+                proxy = self.proxy.mapFromSource(item.index())
+                if proxy.isValid() and self.view.isExpanded(proxy):
+                    out.add(item.data(PATH))
+        return out
+
+    def _restore(self, selected: str | None) -> None:
+        for item in self._iter():
+            path = item.data(PATH)
+            proxy = self.proxy.mapFromSource(item.index())
+            if item.data(KIND) == "folder" and path in self._expanded:
+                self.view.setExpanded(proxy, True)
+            if selected is not None and path == selected:
+                parent = item.parent()
+                while parent is not None:
+                    self.view.setExpanded(self.proxy.mapFromSource(parent.index()), True)
+                    parent = parent.parent()
+                self.view.setCurrentIndex(proxy)
+
+    def _current_path(self) -> str | None:
+        index = self.view.currentIndex()
+        return index.data(PATH) if index.isValid() else None
+
+    def select_path(self, path: str | Path) -> None:
+        """Select (and reveal) the item of ``path`` now, or after the next rebuild."""
+        self._select_after = str(path)
+        self._restore(str(path))
+
+    def request_count(self) -> int:
+        return sum(1 for item in self._iter() if item.data(KIND) == "request")
+
+    def _on_filter(self, text: str) -> None:
+        self.proxy.setFilterFixedString(text.strip())
+        if text.strip():
+            self.view.expandAll()
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def _on_activated(self, index: QModelIndex) -> None:
+        if index.data(KIND) == "request":
+            self._open(index, new_tab=False)
+
+    def _open(self, index: QModelIndex | QPersistentModelIndex, new_tab: bool) -> None:
+        if index.data(ERROR_ROLE):
+            QMessageBox.warning(self, "Cannot open request",
+                                f"{index.data(ERROR_ROLE)}\n\nThe file was left as it is; "
+                                "fix it in an editor and it will show again.")
+            return
+        self.open_request.emit(Path(index.data(PATH)), new_tab)
+
+    def _selected(self) -> list[tuple[str, str]]:
+        rows = self.view.selectionModel().selectedRows() if self.view.selectionModel() else []
+        if not rows and self.view.currentIndex().isValid():
+            rows = [self.view.currentIndex()]
+        return [(i.data(KIND), i.data(PATH)) for i in rows]
+
+    def _folder_of(self, kind: str, path: str) -> str:
+        return path if kind == "folder" else self.controller.workspace.collection_of(path)
+
+    def _context_menu(self, pos: object) -> None:
+        index = self.view.indexAt(pos)  # type: ignore[arg-type]
+        menu = QMenu(self)
+        if not index.isValid():
+            menu.addAction("New collection…", lambda: self.new_folder(None))
+            menu.addAction("Import…", self.import_requested.emit)
+        elif index.data(KIND) == "folder":
+            folder = index.data(PATH)
+            menu.addAction("New request", lambda: self.new_request(folder))
+            menu.addAction("New folder…", lambda: self.new_folder(folder))
+            menu.addSeparator()
+            menu.addAction("Rename…", self.rename_selected)
+            menu.addAction("Delete…", self.delete_selected)
+        else:
+            persistent = QPersistentModelIndex(index)
+            menu.addAction("Open", lambda: self._open(persistent, False))
+            menu.addAction("Open in new tab", lambda: self._open(persistent, True))
+            menu.addSeparator()
+            menu.addAction("Rename…", self.rename_selected)
+            menu.addAction("Duplicate", self.duplicate_selected)
+            menu.addAction("Delete…", self.delete_selected)
+        menu.exec(self.view.viewport().mapToGlobal(pos))  # type: ignore[arg-type]
+        menu.deleteLater()
+
+    def _ask_name(self, title: str, label: str, text: str = "") -> str | None:
+        while True:
+            name, ok = QInputDialog.getText(self, title, label, QLineEdit.EchoMode.Normal, text)
+            if not ok:
+                return None
+            name = name.strip()
+            try:
+                _check_name(name, "folder")
+                return name
+            except WorkspaceError:
+                label = ("A name cannot be empty, start with a dot or hold / \\ : * ? \" < > |."
+                         "\nName:")
+                text = name
+
+    def new_folder(self, parent: str | None) -> None:
+        name = self._ask_name("New folder" if parent else "New collection", "Name:")
+        if name is None:
+            return
+        collection = f"{parent}/{name}" if parent else name
+        self._select_after = collection
+        if parent:
+            self._expanded.add(parent)
+        self.controller.change(f"Create {name}", self.controller.workspace.create_collection,
+                               collection)
+
+    def new_request(self, collection: str) -> None:
+        model = RequestModel(name="New request")
+        self._expanded.add(collection)
+
+        def opened(path: Path) -> None:
+            self.select_path(path)
+            self.open_request.emit(path, True)
+
+        self.controller.change("New request", self.controller.workspace.new_request,
+                               collection, model, then=opened)
+
+    def rename_selected(self) -> None:
+        selected = self._selected()
+        if len(selected) != 1:
+            return
+        kind, path = selected[0]
+        ws = self.controller.workspace
+        if kind == "folder":
+            name = self._ask_name("Rename folder", "Name:", path.rpartition("/")[2])
+            if name is None:
+                return
+            self.controller.change("Rename", ws.rename_collection, path, name,
+                                   then=lambda new: self.select_path(new))
+            return
+        index = self.view.currentIndex()
+        old_name = index.data(Qt.ItemDataRole.DisplayRole) or Path(path).stem
+        name, ok = QInputDialog.getText(self, "Rename request", "Name:",
+                                        QLineEdit.EchoMode.Normal, old_name)
+        if not ok or not name.strip() or name.strip() == old_name:
+            return
+
+        def renamed(new: Path) -> None:
+            self.select_path(new)
+            self.request_moved.emit(Path(path), new)
+
+        self.controller.change("Rename", ws.rename, Path(path), name.strip(), then=renamed)
+
+    def duplicate_selected(self) -> None:
+        for kind, path in self._selected():
+            if kind == "request":
+                self.controller.change("Duplicate", self.controller.workspace.duplicate,
+                                       Path(path), then=lambda new: self.select_path(new))
+
+    def delete_selected(self) -> None:
+        selected = self._selected()
+        if not selected:
+            return
+        folders = [p for k, p in selected if k == "folder"]
+        requests = [p for k, p in selected if k == "request"]
+        if len(selected) == 1:
+            what = (f"the folder “{folders[0]}” and everything in it" if folders else
+                    f"the request “{self.view.currentIndex().data()}”")
+        else:
+            what = f"{len(selected)} items"
+        answer = QMessageBox.question(
+            self, "Delete", f"Delete {what}?\n\nIts secrets are removed from the keyring too.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel)
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        ws = self.controller.workspace
+
+        def delete_all() -> None:
+            for path in requests:
+                if not any(path.startswith(str(ws.root / f) + "/") for f in folders):
+                    ws.delete(Path(path))
+            for folder in sorted(folders, key=len):
+                if (ws.root / folder).exists():
+                    ws.delete_collection(folder)
+
+        def deleted(_: object) -> None:
+            for path in requests:
+                self.request_moved.emit(Path(path), None)
+
+        self.controller.change("Delete", delete_all, then=deleted)
+
+    def _on_drop(self, items: list[tuple[str, str]], target: str, row: int) -> None:
+        ws = self.controller.workspace
+        moves: list[tuple[Path, Path]] = []
+
+        def move_all() -> None:
+            for kind, path in items:
+                if kind == "folder":
+                    if path == target or (target + "/").startswith(path + "/"):
+                        raise WorkspaceError("A folder cannot be moved into itself")
+                    ws.move_collection(path, target or None)
+                elif not target:
+                    raise WorkspaceError("Requests live in a collection: drop them on a folder")
+                else:
+                    new = ws.move(Path(path), target)
+                    moves.append((Path(path), new))
+            if row >= 0 and target and moves:
+                order = [p.name for p in ws.list_requests(target)]
+                names = [new.name for _, new in moves]
+                rest = [n for n in order if n not in names]
+                at = min(row, len(rest))
+                ws.reorder(target, rest[:at] + names + rest[at:])
+
+        def moved(_: object) -> None:
+            if target:
+                self._expanded.add(target)
+            for old, new in moves:
+                if old != new:
+                    self.request_moved.emit(old, new)
+            if moves:
+                self.select_path(moves[0][1])
+
+        self.controller.change("Move", move_all, then=moved)

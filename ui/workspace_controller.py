@@ -1,0 +1,249 @@
+"""The window's view-model of the workspace: runs every file and keyring call off the UI thread
+(the keyring may block on D-Bus or an unlock prompt), one at a time, and reports by signal.
+
+It also keeps the values of the variables in scope (the chosen environment, and the variables
+of each collection a tab came from), so that editors can show a variable's value on hover and
+flag names nothing defines, without waiting."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, Signal
+
+from app.models import RequestModel
+from app.secrets import SecretStore, SecretsUnavailable
+from app.workspace import Workspace, WorkspaceError
+from app.workspace_index import FolderEntry, WorkspaceIndex
+from ui.tasks import TaskRunner
+
+__all__ = ["Resolved", "WorkspaceController", "user_message"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """Where a variable's value comes from, for the hover preview."""
+
+    value: str
+    source: str
+    secret: bool = False
+
+
+def user_message(exc: BaseException) -> str:
+    """What to tell the user about a failed workspace operation (never a traceback)."""
+    if isinstance(exc, WorkspaceError | SecretsUnavailable):
+        return str(exc)
+    if isinstance(exc, OSError):
+        where = f" {exc.filename}" if exc.filename else ""
+        return f"Cannot write{where}: {exc.strerror or exc}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+class WorkspaceController(QObject):
+    """Owns the open workspace for the window."""
+
+    #: The tree to show (list[FolderEntry]), after every change.
+    tree_changed = Signal(object)
+    #: A message for the user: an operation failed (nothing was lost or overwritten).
+    failed = Signal(str)
+    #: The keyring cannot be used: the message says so plainly. "" once it can.
+    keyring_status = Signal(str)
+    #: The environments (list[str]) and the chosen one (str or None).
+    environments_changed = Signal(object, object)
+    #: Variable values changed (environment switched or edited, collection variables read).
+    variables_changed = Signal()
+
+    def __init__(self, runner: TaskRunner, workspace: Workspace,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.workspace = workspace
+        self.index = WorkspaceIndex(workspace)
+        self.tree: list[FolderEntry] = []
+        self.environments: list[str] = []
+        self.environment: str | None = None
+        self._env_values: dict[str, tuple[str, bool]] = {}
+        self._collection_values: dict[str, dict[str, tuple[str, bool]]] = {}
+        self._lock: asyncio.Lock | None = None
+        self.keyring_message = ""
+
+    @property
+    def root(self) -> Path:
+        return self.workspace.root
+
+    @property
+    def secrets(self) -> SecretStore:
+        return self.workspace.secrets
+
+    # -- running work off the UI thread ---------------------------------------------------
+
+    async def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` on a worker thread, after any workspace call still running."""
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            return await asyncio.to_thread(fn, *args)
+
+    def start(self, what: str, coro: Any) -> None:
+        """Run ``coro``; a failure is reported with :attr:`failed`, as ``what: message``."""
+        async def guarded() -> None:
+            try:
+                await coro
+            except Exception as exc:  # every failure is the user's to read
+                if not isinstance(exc, WorkspaceError | SecretsUnavailable | OSError):
+                    log.error("workspace operation failed: %s", what, exc_info=exc)
+                if isinstance(exc, SecretsUnavailable):
+                    self._set_keyring(str(exc))
+                self.failed.emit(f"{what}: {user_message(exc)}")
+
+        self.runner.start(f"workspace / {what} / {id(coro)}", guarded())
+
+    def open(self) -> None:
+        """Read the tree, the environments and whether the keyring works."""
+        self.start("Open workspace", self._open())
+
+    async def _open(self) -> None:
+        await self.call(self.workspace.root.mkdir, 0o777, True, True)
+        await self.rescan()
+        await self.reload_environments()
+        available = await asyncio.to_thread(self.secrets.available)
+        from app.secrets import UNAVAILABLE_MESSAGE
+
+        self._set_keyring("" if available else UNAVAILABLE_MESSAGE)
+
+    def _set_keyring(self, message: str) -> None:
+        self.keyring_message = message
+        self.keyring_status.emit(message)
+
+    async def rescan(self) -> list[FolderEntry]:
+        self.tree = await self.call(self.index.scan)
+        self.tree_changed.emit(self.tree)
+        return self.tree
+
+    def change(self, what: str, fn: Callable[..., Any], *args: Any,
+               then: Callable[[Any], None] | None = None) -> None:
+        """Run a change to the files (``fn(*args)``), then show the new tree."""
+        async def run() -> None:
+            try:
+                result = await self.call(fn, *args)
+            finally:
+                await self.rescan()
+            self._collection_values.clear()
+            self.variables_changed.emit()
+            if then is not None:
+                then(result)
+
+        self.start(what, run())
+
+    # -- requests -------------------------------------------------------------------------
+
+    async def load_request(self, path: Path) -> RequestModel:
+        return await self.call(self.workspace.load_request, path)
+
+    async def save_request(self, model: RequestModel, path: Path | None,
+                           collection: str | None = None) -> Path:
+        """Save ``model`` over ``path``, or as a new request in ``collection``."""
+        if path is not None:
+            coll = self.workspace.collection_of(path)
+            saved = await self.call(self.workspace.save_request, coll, model, path.stem)
+        else:
+            assert collection is not None
+            saved = await self.call(self.workspace.new_request, collection, model)
+        await self.rescan()
+        return saved
+
+    # -- environments and variables -------------------------------------------------------
+
+    async def reload_environments(self) -> None:
+        names = await self.call(self.workspace.list_environments)
+        self.environments = names
+        if self.environment not in names:
+            self.environment = None
+            self._env_values = {}
+        self.environments_changed.emit(names, self.environment)
+        if self.environment is not None:
+            await self._load_environment(self.environment)
+
+    def set_environment(self, name: str | None) -> None:
+        if name == self.environment and (name is None or self._env_values):
+            return
+        self.environment = name
+        if name is None:
+            self._env_values = {}
+            self.variables_changed.emit()
+            return
+        self.start(f"Environment {name}", self._load_environment(name))
+
+    async def _load_environment(self, name: str) -> None:
+        try:
+            values = await self.call(self.workspace.load_environment_variables, name)
+        except Exception:
+            if self.environment == name:
+                self._env_values = {}
+                self.variables_changed.emit()
+            raise
+        if self.environment == name:
+            self._env_values = {k: (v["value"], bool(v["secret"])) for k, v in values.items()}
+            self.variables_changed.emit()
+
+    def environment_edited(self) -> None:
+        """The environment editor saved: read the names and values again."""
+        self.start("Environments", self.reload_environments())
+
+    def watch_collection(self, collection: str | None) -> None:
+        """Read the variables of ``collection`` (and its outer collections) for lookups."""
+        if collection is None or collection in self._collection_values:
+            return
+        self._collection_values[collection] = {}
+        self.start(f"Variables of {collection}", self._load_collection(collection))
+
+    async def _load_collection(self, collection: str) -> dict[str, tuple[str, bool]]:
+        parts = collection.split("/")
+        merged: dict[str, tuple[str, bool]] = {}
+        for i in range(1, len(parts) + 1):
+            scope = "/".join(parts[:i])
+            try:
+                values = await self.call(self.workspace.load_collection_variables, scope)
+            except FileNotFoundError:
+                continue
+            merged.update({k: (v["value"], bool(v["secret"])) for k, v in values.items()})
+        self._collection_values[collection] = merged
+        self.variables_changed.emit()
+        return merged
+
+    def lookup(self, collection: str | None, extra: Mapping[str, str] | None = None
+               ) -> dict[str, Resolved]:
+        """Every variable in scope for a request of ``collection``: collection values, then
+        the environment's (an environment value wins, as in Postman), then ``extra``."""
+        out: dict[str, Resolved] = {}
+        if collection is not None:
+            label = f"collection {collection.replace('/', ' / ')}"
+            for name, (value, secret) in self._collection_values.get(collection, {}).items():
+                out[name] = Resolved(value, label, secret)
+        for name, (value, secret) in self._env_values.items():
+            out[name] = Resolved(value, f"environment {self.environment}", secret)
+        for name, value in (extra or {}).items():
+            out[name] = Resolved(value, "Spyglass")
+        return out
+
+    async def variables_for(self, collection: str | None) -> dict[str, str]:
+        """The values to send with, read fresh for the collection (the keyring off-thread)."""
+        if collection is not None and collection not in self._collection_values:
+            self._collection_values[collection] = {}
+            await self._load_collection(collection)
+        return {k: r.value for k, r in self.lookup(collection).items()}
+
+    def secret_values(self) -> list[str]:
+        """The secret values in scope anywhere (for redacting history)."""
+        values = [v for v, secret in self._env_values.values() if secret]
+        for scope in self._collection_values.values():
+            values += [v for v, secret in scope.values() if secret]
+        return values
