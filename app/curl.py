@@ -45,7 +45,8 @@ from app.models import (
     with_query,
 )
 
-__all__ = ["is_curl_command", "parse_curl", "to_curl"]
+__all__ = ["auth_from_headers", "implied_content_type", "is_curl_command", "parse_curl",
+           "parse_form", "to_curl"]
 
 _CURL_START = re.compile(r"^\s*(?:\$\s+)?curl(?:\.exe)?(?=\s|$)", re.IGNORECASE)
 # Chrome's "Copy as cURL (cmd)" quoting: curl ^"https://...^"
@@ -532,6 +533,12 @@ def _implied_type(body: BodyModel) -> str:
     return ""
 
 
+def implied_content_type(body: BodyModel) -> str:
+    """The Content-Type a body of this kind is sent with when no header says otherwise
+    (``""`` for no body)."""
+    return _implied_type(body)
+
+
 def _same_type(a: str, b: str) -> bool:
     def norm(t: str) -> str:
         return ";".join(p.strip() for p in t.lower().split(";"))
@@ -558,6 +565,12 @@ def _form_rows(text: str) -> list[KeyValue] | None:
         except UnicodeDecodeError:
             return None
     return rows
+
+
+def parse_form(text: str) -> list[KeyValue] | None:
+    """An ``application/x-www-form-urlencoded`` body as decoded rows, or None when ``text``
+    is not ``name=value`` pairs (or does not decode as UTF-8)."""
+    return _form_rows(text)
 
 
 def _text_body(text: str, content_type: str | None, headers: list[KeyValue]) -> BodyModel:
@@ -607,8 +620,14 @@ def _auth(cmd: _Command, headers: list[KeyValue]) -> AuthModel:
         return AuthModel(kind, username=user, password=password)
     if cmd.bearer is not None:
         return AuthModel(AuthKind.BEARER, token=cmd.bearer)
+    return auth_from_headers(headers)
+
+
+def auth_from_headers(headers: list[KeyValue]) -> AuthModel:
+    """The auth an enabled ``Authorization: Bearer``/``Basic`` row says, that row taken out of
+    ``headers``; other schemes (and Basic that does not decode) stay headers: no auth."""
     for row in headers:
-        if row.name.lower() != "authorization":
+        if row.name.lower() != "authorization" or not row.enabled:
             continue
         bearer = _BEARER.fullmatch(row.value)
         if bearer:
