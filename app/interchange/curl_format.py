@@ -1,0 +1,120 @@
+"""Curl command lines: one or several in a text, and a folder tree back to commands.
+
+Commands are separated by blank lines or simply start on a new line; a ``# Shop/Orders / Name``
+comment line before a command (what :func:`export_curl` writes) puts it in that collection
+folder under that name. A plain ``# text`` comment names the command that follows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from app.curl import is_curl_command, parse_curl, to_curl
+from app.interchange.common import folder_name, request_name, withhold_secrets
+from app.interchange.model import Folder, ImportResult, InterchangeError
+from app.models import RequestModel
+
+__all__ = ["export_curl", "import_curl", "split_commands"]
+
+DEFAULT_COLLECTION = "curl import"
+
+
+def _continues(line: str) -> bool:
+    stripped = line.rstrip()
+    return stripped.endswith("\\") or stripped.endswith("^")
+
+
+def _complete(command: str) -> bool:
+    """Whether ``command`` has no quote left open (a body may run over several lines)."""
+    try:
+        parse_curl(command)
+    except ValueError as exc:
+        return "unclosed quote" not in str(exc)
+    return True
+
+
+def split_commands(text: str) -> list[tuple[str, int, str]]:
+    """The curl commands in ``text``: ``(comment before it, first line number, command)``."""
+    out: list[tuple[str, int, str]] = []
+    lines = text.lstrip("\ufeff").splitlines()
+    comment = ""
+    current: list[str] = []
+    start = 0
+    for number, line in enumerate(lines, start=1):
+        if current:
+            joined = "\n".join(current)
+            if _continues(current[-1]) or not _complete(joined):
+                current.append(line)
+                continue
+            out.append((comment, start, joined))
+            current, comment = [], ""
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if stripped.startswith("#"):
+            comment = stripped.lstrip("#").strip()
+            continue
+        if not is_curl_command(line):
+            raise InterchangeError(f"Line {number} is not a curl command: "
+                                   f"{stripped[:40]!r}")
+        current, start = [line], number
+    if current:
+        out.append((comment, start, "\n".join(current)))
+    return out
+
+
+def _child(parent: Folder, name: str) -> Folder:
+    for folder in parent.folders:
+        if folder.name == name:
+            return folder
+    folder = Folder(name)
+    parent.folders.append(folder)
+    return folder
+
+
+def import_curl(text: str, *, name: str | None = None) -> ImportResult:
+    """The requests of the curl commands in ``text``, in one collection (``name``, or the
+    collections their ``# collection / name`` comments say)."""
+    commands = split_commands(text)
+    if not commands:
+        raise InterchangeError("No curl command found")
+    result = ImportResult("curl", title=name or "")
+    tops: dict[str, Folder] = {}
+    default = folder_name(name or DEFAULT_COLLECTION)
+    for comment, line, command in commands:
+        try:
+            model = parse_curl(command)
+        except ValueError as exc:
+            raise InterchangeError(f"The curl command on line {line}: {exc}") from None
+        path, sep, title = comment.partition(" / ")
+        if not sep:
+            path, title = "", comment
+        model.name = title.strip() or request_name(model.method, model.url)
+        parts = [folder_name(p) for p in path.split("/") if p.strip()] or [default]
+        top = tops.get(parts[0])
+        if top is None:
+            top = tops[parts[0]] = Folder(parts[0])
+            result.collections.append(top)
+        folder = top
+        for part in parts[1:]:
+            folder = _child(folder, part)
+        folder.requests.append(model)
+    return result
+
+
+def export_curl(folders: Iterable[Folder], *, include_secrets: bool = False) -> str:
+    """Every request as a curl command after a ``# collection / name`` comment line, the
+    commands separated by blank lines. Without ``include_secrets`` the auth secrets are
+    ``{{placeholders}}``."""
+    chunks: list[str] = []
+    for top in folders:
+        for path, model in top.all_requests():
+            chunks.append(_command(path, model, include_secrets))
+    return "\n\n".join(chunks) + ("\n" if chunks else "")
+
+
+def _command(path: str, model: RequestModel, include_secrets: bool) -> str:
+    if not include_secrets:
+        model = withhold_secrets(model)
+    title = " ".join(model.name.split())
+    return f"# {path} / {title}\n{to_curl(model)}"
