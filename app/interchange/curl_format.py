@@ -36,7 +36,9 @@ def _complete(command: str) -> bool:
 def split_commands(text: str) -> list[tuple[str, int, str]]:
     """The curl commands in ``text``: ``(comment before it, first line number, command)``."""
     out: list[tuple[str, int, str]] = []
-    lines = text.lstrip("\ufeff").splitlines()
+    # Only "\n" ends a line: a body may hold "\r", "\x0c" or "\u2028", which splitlines()
+    # would take for line ends.
+    lines = text.lstrip("\ufeff").split("\n")
     comment = ""
     current: list[str] = []
     start = 0

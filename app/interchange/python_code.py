@@ -212,8 +212,9 @@ def to_python_aiohttp(model: RequestModel, variables: Mapping[str, str] | None =
     notes: list[str] = []
     auth = model.auth
     if auth.kind is AuthKind.BASIC:
+        # UTF-8, as app.client sends it (aiohttp's default is Latin-1)
         request_args.append(f"auth=aiohttp.BasicAuth({v.lit(auth.username)}, "
-                            f"{v.secret('password', auth.password)})")
+                            f"{v.secret('password', auth.password)}, encoding='utf-8')")
     elif auth.kind is AuthKind.DIGEST:
         session_args.append(f"middlewares=(aiohttp.DigestAuthMiddleware({v.lit(auth.username)}, "
                             f"{v.secret('password', auth.password)}),)")
