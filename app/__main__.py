@@ -1,4 +1,5 @@
-"""The Spyglass entry point: ``spyglass`` and ``python -m app`` open the window.
+"""The Spyglass entry point: ``spyglass`` and ``python -m app`` open the window;
+``spyglass import ...`` and ``spyglass export ...`` run the command line (``app.cli``).
 
 The only module of ``app`` allowed to import the window (``ui``)."""
 
@@ -12,16 +13,29 @@ __all__ = ["main"]
 
 
 USAGE = """usage: spyglass [--version] [--self-check] [Qt options]
+       spyglass import SOURCE --workspace DIR
+       spyglass export DIR --format curl|har|postman [--include-secrets]
 
 A native desktop API explorer: HTTP, uploads with progress, Server-Sent Events, WebSocket.
 
   --self-check  print versions, check keyring, TLS certificates, the playground and Qt's
-                platform plugins; exit status 1 when a check fails"""
+                platform plugins; exit status 1 when a check fails
+  import        import curl commands, a Postman collection, an OpenAPI 3 document or a HAR
+                file into a workspace (spyglass import --help)
+  export        write a workspace's requests as curl, HAR or Postman to standard output
+                (spyglass export --help)"""
+
+#: The first arguments that run the command line instead of the window.
+COMMANDS = ("import", "export")
 
 
 def main(argv: list[str] | None = None) -> int:
     # Parsed by hand: argparse costs the first frame a few milliseconds for two flags.
     args = sys.argv[1:] if argv is None else list(argv)
+    if args and args[0] in COMMANDS:
+        from app.cli import main as cli_main  # argparse and the importers load only here
+
+        return cli_main(args)
     if "--version" in args:
         print(f"spyglass {__version__}")
         return 0
