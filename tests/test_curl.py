@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import string
+from urllib.parse import quote
 
 import pytest
 from hypothesis import given, settings
@@ -20,6 +21,7 @@ from app.models import (
     RequestModel,
     RequestOptions,
     query_of,
+    with_query,
 )
 
 # -- real-world commands -------------------------------------------------------------------
@@ -469,3 +471,54 @@ def test_basic_authorization_header_becomes_basic_auth(model: RequestModel, user
     command = to_curl(model).replace("curl ", f"curl -H 'Authorization: Basic {token}' ", 1)
     model.auth = AuthModel(AuthKind.BASIC, username=user, password=password)
     assert parse_curl(command) == model
+
+
+@st.composite
+def _any_models(draw: st.DrawFn) -> RequestModel:
+    """Models with what curl cannot say too: names, modes, disabled rows, API-key and
+    Backend.AI auth."""
+    model = draw(_models())
+    model.name = draw(_line)
+    model.mode = draw(st.sampled_from(["http", "sse", "websocket"]))
+    model.ws_subprotocols = draw(st.lists(_token, max_size=2))
+    off = st.builds(KeyValue, _token, _stripped, st.just(False))
+    for rows in (model.headers, model.params, model.body.form):
+        for row in draw(st.lists(off, max_size=2)):
+            rows.insert(draw(st.integers(0, len(rows))), row)
+    if model.body.kind is BodyKind.MULTIPART:
+        model.body.multipart.append(MultipartField("off", "x", enabled=False))
+    name = _token.filter(lambda n: n.lower() not in ("content-type", "authorization"))
+    model.auth = draw(st.one_of(
+        st.just(model.auth),
+        st.builds(AuthModel, st.just(AuthKind.API_KEY), key_name=name, key_value=_stripped,
+                  key_location=st.sampled_from(["header", "query"])),
+        st.builds(AuthModel, st.just(AuthKind.BACKENDAI), access_key=_token,
+                  secret_key=_token),
+    ))
+    return model
+
+
+def _carried(model: RequestModel) -> RequestModel:
+    """What of ``model`` a curl command carries: enabled rows, no name or mode; an API key
+    as the header or query parameter it is, Backend.AI auth not at all (it signs per send)."""
+    url, headers, auth = model.url, [h for h in model.headers if h.enabled], model.auth
+    if auth.kind is AuthKind.API_KEY:
+        if auth.key_location == "header":
+            headers.append(KeyValue(auth.key_name, auth.key_value))
+        else:
+            url = with_query(url, [*query_of(url), KeyValue(
+                quote(auth.key_name, safe=""), quote(auth.key_value, safe=""))])
+        auth = AuthModel()
+    elif auth.kind is AuthKind.BACKENDAI:
+        auth = AuthModel()
+    body = BodyModel(model.body.kind, model.body.text,
+                     [r for r in model.body.form if r.enabled],
+                     [p for p in model.body.multipart if p.enabled], model.body.file_path)
+    return RequestModel(method=model.method, url=url, params=query_of(url), headers=headers,
+                        body=body, auth=auth, options=model.options)
+
+
+@settings(max_examples=200)
+@given(_any_models())
+def test_round_trip_keeps_what_curl_carries(model: RequestModel) -> None:
+    assert parse_curl(to_curl(model)) == _carried(model)
