@@ -55,10 +55,10 @@ class _Cycle:
 _CYCLE = _Cycle()
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any) -> str:
     """What JSON has no type for (a date a YAML parser made): its ISO text, else ``str``."""
     isoformat = getattr(value, "isoformat", None)
-    return isoformat() if callable(isoformat) else str(value)
+    return str(isoformat()) if callable(isoformat) else str(value)
 
 
 def _json(value: Any, indent: int | None = None) -> str:
@@ -414,8 +414,9 @@ def import_openapi(source: str | Mapping[str, Any], *, name: str | None = None) 
     doc = load_document(source) if isinstance(source, str) else source
     if not isinstance(doc, Mapping) or not re.match(r"3\.", _text(doc.get("openapi"))):
         raise InterchangeError("Not an OpenAPI 3 document: 'openapi: 3.x' is missing")
-    info = doc.get("info") if isinstance(doc.get("info"), Mapping) else {}
-    title = _text(info.get("title")).strip() or name or "OpenAPI"
+    info = doc.get("info")
+    title = (_text(info.get("title")) if isinstance(info, Mapping) else "").strip()
+    title = title or name or "OpenAPI"
     top = Folder(folder_name(name or title, "OpenAPI"))
     base = _base_url(doc)
     top.variables["baseUrl"] = Variable(base)
