@@ -446,3 +446,26 @@ def test_import_text_with_a_forced_format() -> None:
     with pytest.raises(InterchangeError, match="Unknown import format"):
         import_text(POSTMAN_JSON, "soap")
     assert POSTMAN["info"]["name"] == "Shop"
+
+
+def test_curl_bodies_over_several_lines_with_quotes_escaped_and_in_comments() -> None:
+    text = ("curl https://x.example -d $'it\\'s\nstill' # it's\n"
+            'curl https://y.example -H "X: \\"q" \\\n  -d "a\n# not a comment\nb"\n'
+            "curl ^\"https://w.example^\" ^\n  -H ^\"a: b^\"\n"
+            "curl z.example\n")
+    models = import_curl(text).collections[0].requests
+    assert [(m.url, m.body.text) for m in models] == [
+        ("https://x.example", "it's\nstill"),
+        ("https://y.example", "a\n# not a comment\nb"),
+        ("https://w.example", ""),
+        ("http://z.example", ""),
+    ]
+    assert models[1].headers[0] == KeyValue("X", '"q')
+
+
+def test_a_long_multi_line_body_is_read_in_one_pass() -> None:
+    body = "\n".join(f'  "k{i}": "v{i}",' for i in range(50_000))
+    text = f"curl https://x.example --data-raw '{{\n{body}\n}}'\ncurl https://y.example\n"
+    first, second = import_curl(text).collections[0].requests
+    assert first.body.text.count("\n") == 50_001
+    assert second.url == "https://y.example"

@@ -7,6 +7,7 @@ folder under that name. A plain ``# text`` comment names the command that follow
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from app.curl import is_curl_command, parse_curl, to_curl
@@ -19,18 +20,62 @@ __all__ = ["export_curl", "import_curl", "split_commands"]
 DEFAULT_COLLECTION = "curl import"
 
 
-def _continues(line: str) -> bool:
+_WINDOWS = re.compile(r'^\s*curl(?:\.exe)?\s+\^"', re.IGNORECASE)
+
+
+def _continues(line: str, marks: str = "\\^") -> bool:
+    """Whether ``line`` ends with a line continuation (bash's ``\\``, cmd.exe's ``^``)."""
     stripped = line.rstrip()
-    return stripped.endswith("\\") or stripped.endswith("^")
+    return bool(stripped) and stripped[-1] in marks
 
 
-def _complete(command: str) -> bool:
-    """Whether ``command`` has no quote left open (a body may run over several lines)."""
-    try:
-        parse_curl(command)
-    except ValueError as exc:
-        return "unclosed quote" not in str(exc)
-    return True
+class _Quotes:
+    """Whether a bash command line read so far has a quote left open (a body may run over
+    several lines), read line by line in one pass: the same quoting ``parse_curl`` reads."""
+
+    def __init__(self) -> None:
+        self.state = ""  # "", "'", '"' or "$'"
+
+    def feed(self, line: str) -> None:
+        i, state = 0, self.state
+        at_word_start = True
+        while i < len(line):
+            c = line[i]
+            if state == "":
+                if c == "\\":
+                    i += 2
+                    at_word_start = False
+                    continue
+                if c == "#" and at_word_start:
+                    break  # a comment: quotes in it do not count
+                if c == "'":
+                    state = "'"
+                elif c == "$" and line.startswith("'", i + 1):
+                    state, i = "$'", i + 1
+                elif c == '"':
+                    state = '"'
+                at_word_start = c.isspace()
+            elif state == "'":
+                if c == "'":
+                    state = ""
+            elif c == "\\":
+                i += 1
+            elif (state == '"' and c == '"') or (state == "$'" and c == "'"):
+                state = ""
+            i += 1
+        self.state = state
+
+
+def _open_quote(lines: list[str], quotes: _Quotes) -> bool:
+    """Whether the command in ``lines`` (which ``quotes`` has read) still has a quote open."""
+    if _WINDOWS.match(lines[0]) or _continues(lines[0], "^"):
+        # cmd.exe quoting (Chrome's ^" and carets): rare, and short; ask the parser itself
+        try:
+            parse_curl("\n".join(lines))
+        except ValueError as exc:
+            return "unclosed quote" in str(exc)
+        return False
+    return quotes.state != ""
 
 
 def split_commands(text: str) -> list[tuple[str, int, str]]:
@@ -41,14 +86,15 @@ def split_commands(text: str) -> list[tuple[str, int, str]]:
     lines = text.lstrip("\ufeff").split("\n")
     comment = ""
     current: list[str] = []
+    quotes = _Quotes()
     start = 0
     for number, line in enumerate(lines, start=1):
         if current:
-            joined = "\n".join(current)
-            if _continues(current[-1]) or not _complete(joined):
+            if _continues(current[-1]) or _open_quote(current, quotes):
                 current.append(line)
+                quotes.feed(line)
                 continue
-            out.append((comment, start, joined))
+            out.append((comment, start, "\n".join(current)))
             current, comment = [], ""
         stripped = line.strip()
         if not stripped:
@@ -60,6 +106,8 @@ def split_commands(text: str) -> list[tuple[str, int, str]]:
             raise InterchangeError(f"Line {number} is not a curl command: "
                                    f"{stripped[:40]!r}")
         current, start = [line], number
+        quotes = _Quotes()
+        quotes.feed(line)
     if current:
         out.append((comment, start, "\n".join(current)))
     return out
