@@ -70,8 +70,7 @@ def test_import_a_postman_collection(postman_file: Path, tmp_path: Path) -> None
     ws = tmp_path / "ws"
     status, out, err = cli("import", str(postman_file), "--workspace", str(ws), secrets=store)
     assert status == 0, err
-    assert out == (f"Imported 13 requests into 4 folders of {ws} from Postman collection "
-                   "'Shop' (as 'Shop')\n")
+    assert out == f"Imported 13 requests into 4 folders of {ws} from Postman collection 'Shop'\n"
     assert "warning: Pre-request and test scripts were left out" in err
     workspace = Workspace(ws, store)
     assert workspace.list_collections() == ["Shop"]
@@ -81,9 +80,9 @@ def test_import_a_postman_collection(postman_file: Path, tmp_path: Path) -> None
 
 @pytest.mark.parametrize(("text", "summary"), [
     (OPENAPI_YAML, "Imported 9 requests into 3 folders of {ws} from OpenAPI document "
-                   "'Petstore' (as 'Petstore')"),
+                   "'Petstore'"),
     (HAR_JSON, "Imported 6 requests into 1 folder of {ws} from HAR capture "
-               "'shop.example.com' (as 'shop.example.com')"),
+               "'shop.example.com'"),
     (CURL, "Imported 4 requests into 1 folder of {ws} from 4 curl commands "
            "(as 'curl import')"),
 ])

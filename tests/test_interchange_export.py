@@ -215,7 +215,7 @@ def test_import_into_creates_folders_and_reports(tmp_path: Path) -> None:
     # passwords, a digest password, an API key, a secret variable
     assert report.secrets == secret_count(result) == 12
     assert report.summary("ws") == ("Imported 13 requests into 4 folders of ws from Postman "
-                                    "collection 'Shop' (as 'Shop')")
+                                    "collection 'Shop'")
     assert workspace.list_collections("Shop") == ["Shop/Catalog", "Shop/Orders"]
     assert len(workspace.list_requests("Shop/Catalog/Admin")) == 2
     assert workspace.collection_variables("Shop/Orders")["orderId"] == "42"
@@ -229,6 +229,7 @@ def test_import_into_never_clobbers(tmp_path: Path) -> None:
     before = mine.read_bytes()
     report = import_into(workspace, import_text(POSTMAN_JSON))
     assert report.collections == ["Shop 2"]
+    assert report.summary("ws").endswith("from Postman collection 'Shop' (as 'Shop 2')")
     again = import_into(workspace, import_text(POSTMAN_JSON))
     assert again.collections == ["Shop 3"]
     assert mine.read_bytes() == before

@@ -42,15 +42,17 @@ class ImportReport:
     secrets: int = 0
     paths: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Whether a collection got another name than the import's (one was already taken).
+    renamed: bool = False
 
     def summary(self, where: str) -> str:
-        """``Imported 12 requests into 3 folders of DIR from Postman collection 'Shop'``."""
+        """``Imported 12 requests into 3 folders of DIR from Postman collection 'Shop'``,
+        and where they went when the source does not say it (``(as 'Shop 2')``)."""
         requests = f"{self.requests} request{'s' if self.requests != 1 else ''}"
         folders = f"{self.folders} folder{'s' if self.folders != 1 else ''}"
         text = f"Imported {requests} into {folders} of {where} from {self.source}"
-        names = ", ".join(repr(c) for c in self.collections)
-        if names:
-            text += f" (as {names})"
+        if self.renamed or any(repr(c) not in self.source for c in self.collections):
+            text += f" (as {', '.join(repr(c) for c in self.collections)})"
         return text
 
 
@@ -102,6 +104,7 @@ def import_into(workspace: Workspace, result: ImportResult, *,
     try:
         for top in result.collections:
             name = _free_name(taken, top.name)
+            report.renamed = report.renamed or name != top.name
             path = f"{parent}/{name}" if parent else name
             report.collections.append(path)
             _write(workspace, top, path, report)
