@@ -158,10 +158,11 @@ def _import(args: argparse.Namespace, secrets: SecretStore | None, stdin: TextIO
 
 
 def _no_keyring(where: str, count: int) -> str:
-    return (f"{where} holds {count} secret{'s' if count != 1 else ''} (passwords, tokens, "
-            "API keys or secret variables) and no system keyring is available to keep "
-            f"{'them' if count != 1 else 'it'}: nothing was imported. Unlock or install a "
-            "keyring (GNOME Keyring, KWallet, macOS Keychain) and try again")
+    values = f"{count} value{'s' if count != 1 else ''}"
+    return (f"{where}: no system keyring is available, and {values} of this import belong "
+            "in it (auth passwords, tokens and API keys, {{placeholders}} too, and secret "
+            "variables): nothing was imported. Unlock or install a keyring (GNOME Keyring, "
+            "KWallet, macOS Keychain) and try again")
 
 
 def _tidy(root: Path, existed: bool) -> None:

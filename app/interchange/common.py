@@ -65,10 +65,7 @@ def take_authorization(model: RequestModel) -> None:
     """Turn an ``Authorization: Basic``/``Bearer`` header of a request with no auth into its
     auth (so the secret goes to the secret store when saved); other schemes stay headers."""
     if model.auth.kind is AuthKind.NONE:
-        auth = auth_from_headers(model.headers)
-        if auth.kind is not AuthKind.NONE:
-            auth.key_name, auth.key_location = model.auth.key_name, model.auth.key_location
-            model.auth = auth
+        model.auth = auth_from_headers(model.headers)
 
 
 def drop_implied_content_type(model: RequestModel) -> None:
