@@ -52,6 +52,8 @@ SECRET_AUTH_FIELDS = ("password", "token", "key_value", "secret_key")
 _REQUEST_ORDER = ("name", "method", "url", "mode", "params", "headers", "body", "auth",
                   "options", "ws_subprotocols", "ws_saved")
 _BODY_ORDER = ("kind", "text", "file_path", "form", "multipart")
+#: A value that is nothing but a ``{{variable}}``: it names the secret, it is not one.
+_REFERENCE = re.compile(r"\{\{\s*[^{}\s]+\s*\}\}")
 #: Characters YAML folds into a plain newline inside a block scalar: such text stays quoted.
 _BLOCK_UNSAFE = re.compile("[\r\x85\u2028\u2029]")
 
@@ -175,7 +177,11 @@ def dump_request(model: RequestModel, secrets: Secrets,
             for sub, v in vars(value).items():
                 if v == getattr(default.auth, sub):
                     continue
-                if sub in SECRET_AUTH_FIELDS:
+                if sub in SECRET_AUTH_FIELDS and _REFERENCE.fullmatch(v):
+                    auth[sub] = v  # only names a variable (whose value may be secret)
+                    if sub in old_refs:
+                        secrets.delete(old_refs[sub])
+                elif sub in SECRET_AUTH_FIELDS:
                     ref = old_refs.get(sub) or uuid.uuid4().hex
                     if secrets.get(ref) != v:
                         secrets.set(ref, v)

@@ -464,3 +464,12 @@ def test_deleting_forgets_the_secrets(ws: Workspace) -> None:
     ws.save_environment("dev", {"k": {"value": "v-secret", "secret": True}})
     ws.save_environment("dev", {"k": "plain"})
     assert "v-secret" not in secrets._values.values()
+
+
+def test_an_auth_field_that_only_names_a_variable_stays_in_the_file(ws: Workspace) -> None:
+    model = RequestModel(name="v", auth=AuthModel(kind=AuthKind.BEARER, token="{{token}}"))
+    path = ws.new_request("C", model)
+    assert "token: '{{token}}'" in path.read_text()
+    assert ws.load_request(path).auth.token == "{{token}}"
+    secrets = ws.secrets
+    assert isinstance(secrets, MemorySecrets) and not secrets._values
