@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit, QMessageBox
+from PySide6.QtWidgets import QLineEdit, QMenu, QMessageBox
 from pytestqt.qtbot import QtBot
 from shiboken6 import isValid
 
@@ -16,6 +16,7 @@ from app.secrets import UNAVAILABLE_MESSAGE, MemorySecrets, SecretsUnavailable
 from app.workspace import Workspace
 from tests.ui.helpers import cell_editor, type_into_cell
 from ui.request.secret_field import SecretField
+from ui.sidebar import environments
 from ui.sidebar.environments import (
     MASK,
     NAME,
@@ -202,6 +203,7 @@ def test_variables_that_cannot_be_saved_are_flagged(qtbot: QtBot, workspace: Wor
 
 
 def test_secret_values_are_masked_until_shown(qtbot: QtBot, workspace: Workspace,
+                                              monkeypatch: pytest.MonkeyPatch,
                                               open_editor: Callable[..., EnvironmentEditor]
                                               ) -> None:
     workspace.save_environment("Dev", {"HOST": "example.com",
@@ -218,9 +220,19 @@ def test_secret_values_are_masked_until_shown(qtbot: QtBot, workspace: Workspace
     qtbot.mouseClick(editor.show_secrets, Qt.MouseButton.LeftButton)
     assert model.index(1, VALUE).data() == MASK
 
-    model.set_revealed(1, True)  # one row (the context menu's "Show value")
+    picks = ["Show value"]
+
+    class Menu(QMenu):  # picks from the row's context menu instead of showing it
+        def exec(self, *args: Any) -> None:  # type: ignore[override]
+            {a.text(): a for a in self.actions()}[picks.pop(0)].trigger()
+
+    monkeypatch.setattr(environments, "QMenu", Menu)
+    row = editor.view.visualRect(model.index(1, NAME)).center()
+    editor.view.customContextMenuRequested.emit(row)  # one row only
     assert model.index(1, VALUE).data() == "hunter2"
-    model.set_revealed(1, False)
+    picks.append("Hide value")
+    editor.view.customContextMenuRequested.emit(row)
+    assert model.index(1, VALUE).data() == MASK
     assert not editor.is_dirty()  # showing is not an edit
 
     # Editing a masked value happens in a masked field.
