@@ -99,6 +99,12 @@ def _redact(value: Any, secrets: list[str]) -> Any:
     if isinstance(value, str):
         return _redact_text(value, secrets)
     if isinstance(value, Mapping):
+        name = value.get("name")
+        if (isinstance(name, str) and name.lower() in SENSITIVE_HEADERS
+                and isinstance(value.get("value"), str)):
+            # A header as a table row: {"name": "Cookie", "value": "...", ...}.
+            return {**_redact({k: v for k, v in value.items() if k != "value"}, secrets),
+                    "value": REDACTED}
         out: dict[str, Any] = {}
         for key, item in value.items():
             name = str(key)

@@ -195,3 +195,13 @@ def test_corrupt_file_gives_history_error_with_path(tmp_path: Path) -> None:
 def test_caps_must_be_positive(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="positive"):
         History(tmp_path / "h.db", max_entries=0)
+
+
+def test_header_rows_of_a_request_model_are_redacted() -> None:
+    from app.history import REDACTED, redact
+
+    rows = [{"name": "Cookie", "value": "session=abc", "enabled": True},
+            {"name": "Accept", "value": "text/plain", "enabled": True}]
+    assert redact({"headers": rows}) == {"headers": [
+        {"name": "Cookie", "enabled": True, "value": REDACTED},
+        {"name": "Accept", "value": "text/plain", "enabled": True}]}

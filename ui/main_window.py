@@ -5,9 +5,8 @@ PlaygroundControl, remembering the layout to WindowState."""
 from __future__ import annotations
 
 import itertools
-import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
@@ -26,8 +25,11 @@ if TYPE_CHECKING:
     # The tabs (editors, highlighters, viewers) and the session pool (aiohttp) are imported
     # after the first frame: see populate().
     from app.compose import SessionPool
+    from app.history import History
     from app.models import RequestModel
+    from app.secrets import SecretStore
     from ui.request_tab import RequestTab
+    from ui.sidebar.sidebar import Sidebar
 
 __all__ = ["MainWindow"]
 
@@ -36,10 +38,17 @@ class MainWindow(QMainWindow):
     #: The window was closed and its state saved; connections can be closed next.
     closed = Signal()
 
-    def __init__(self, state: WindowState | None = None, *, deferred: bool = False) -> None:
+    def __init__(self, state: WindowState | None = None, *, deferred: bool = False,
+                 secrets: SecretStore | None = None, data_dir: Path | None = None) -> None:
         """The window with its menus; its content comes with :meth:`populate`, at once or,
-        when ``deferred``, after the first frame (the start-up path uses that)."""
+        when ``deferred``, after the first frame (the start-up path uses that).
+
+        ``secrets`` defaults to the OS keyring; ``data_dir`` (the default workspace and the
+        history database) to the platform's user data folder."""
         super().__init__()
+        self._secrets = secrets
+        self._data_dir = data_dir
+        self.history: History | None = None
         self.setWindowTitle("Spyglass")
         self.resize(1280, 820)
         self.state = state or WindowState()
@@ -63,20 +72,19 @@ class MainWindow(QMainWindow):
         from PySide6.QtCore import Qt
         from PySide6.QtWidgets import QSplitter, QToolButton
 
-        from ui.getting_started_panel import GettingStartedPanel
-
         new_tab = QToolButton()
         new_tab.setText("+")
         new_tab.setToolTip("New tab (Ctrl+T)")
         new_tab.clicked.connect(lambda: self.new_tab())
         self.tabs.setCornerWidget(new_tab, Qt.Corner.TopRightCorner)
 
-        self.sidebar = GettingStartedPanel()
-        self.sidebar.open_request.connect(self.new_tab)
-        self.playground.started.connect(self.sidebar.set_playground)
+        self.sidebar = self._build_sidebar()
+        start = self.sidebar.getting_started
+        start.open_request.connect(self.new_tab)
+        self.playground.started.connect(start.set_playground)
         self.playground.started.connect(
             lambda url: self.statusBar().showMessage(f"Playground running at {url}", 8000))
-        self.playground.stopped.connect(lambda: self.sidebar.set_playground(None))
+        self.playground.stopped.connect(lambda: start.set_playground(None))
         self.playground.failed.connect(lambda msg: self.statusBar().showMessage(msg, 10000))
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -87,6 +95,43 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
         if (sizes := self.state.splitter("main")) is not None:
             self.splitter.restoreState(sizes)
+
+    def data_dir(self) -> Path:
+        if self._data_dir is None:
+            import platformdirs
+
+            self._data_dir = Path(platformdirs.user_data_dir("Spyglass", appauthor=False))
+        return self._data_dir
+
+    def _build_sidebar(self) -> Sidebar:
+        from app.history import History, HistoryError
+        from app.secrets import KeyringSecrets
+        from app.workspace import Workspace
+        from ui.sidebar.sidebar import Sidebar
+        from ui.workspace_controller import WorkspaceController
+
+        if self._secrets is None:
+            self._secrets = KeyringSecrets()
+        root = Path(self.state.workspace or self.data_dir() / "workspace")
+        self.workspace = WorkspaceController(self.runner, Workspace(root, self._secrets), self)
+        problem = ""
+        try:
+            self.data_dir().mkdir(parents=True, exist_ok=True)
+            self.history = History(self.data_dir() / "history.sqlite3")
+        except (HistoryError, OSError) as exc:
+            problem = str(exc)
+        sidebar = Sidebar(self.workspace, self.runner, self.history, problem)
+        sidebar.collections.open_request.connect(self.open_from_workspace)
+        sidebar.collections.request_moved.connect(self._on_request_moved)
+        sidebar.collections.import_requested.connect(self.import_file)
+        sidebar.environments.manage_requested.connect(self.manage_environments)
+        sidebar.environments.environment_changed.connect(self._remember_environment)
+        sidebar.history.open_entry.connect(self.open_history_entry)
+        self.workspace.failed.connect(lambda msg: self.statusBar().showMessage(msg, 15000))
+        self.workspace.variables_changed.connect(self._refresh_variables)
+        self.workspace.environments_changed.connect(self._restore_environment)
+        self.workspace.open()
+        return sidebar
 
     # -- layout and menus -----------------------------------------------------------------
 
@@ -105,8 +150,16 @@ class MainWindow(QMainWindow):
                        ("&File", "&Request", "&View", "&Tools", "&Help")}
         f, r, v, t, h = self._menus
         self._action(f, "New tab", lambda: self.new_tab(), QKeySequence("Ctrl+T"))
-        self._action(f, "Open request…", self.open_request_file, QKeySequence("Ctrl+O"))
-        self._action(f, "Save request as…", self.save_request_file, QKeySequence("Ctrl+S"))
+        self._action(f, "Save request", self.save_current, QKeySequence("Ctrl+S"))
+        self._action(f, "Save request as…", self.save_current_as, QKeySequence("Ctrl+Shift+S"))
+        self._menus[f].addSeparator()
+        self._action(f, "Open workspace folder…", self.open_workspace_folder,
+                     QKeySequence("Ctrl+O"))
+        self._action(f, "Import…", self.import_file, QKeySequence("Ctrl+I"))
+        self._export_menu = self._menus[f].addMenu("Export workspace")
+        for label, fmt in (("As curl commands…", "curl"), ("As HAR…", "har"),
+                           ("As Postman collection v2.1…", "postman")):
+            self._export_menu.addAction(label, lambda f=fmt: self.export_workspace(f))
         self._action(f, "Close tab", lambda: self.close_tab(self.tabs.currentIndex()),
                      QKeySequence("Ctrl+W"))
         self._menus[f].addSeparator()
@@ -117,7 +170,12 @@ class MainWindow(QMainWindow):
         self._action(r, "Focus URL", self.focus_url, QKeySequence("Ctrl+L"))
         self._action(r, "Find in response", self.find_in_response, QKeySequence("Ctrl+F"))
         self._action(r, "Copy as curl", self.copy_as_curl, QKeySequence("Ctrl+Shift+C"))
+        self._action(r, "Copy as Python (app.client)", lambda: self.copy_as_python("client"))
+        self._action(r, "Copy as Python (aiohttp)", lambda: self.copy_as_python("aiohttp"))
         self._action(v, "Toggle sidebar", self.toggle_sidebar, QKeySequence("Ctrl+B"))
+        self._action(v, "History", self.show_history, QKeySequence("Ctrl+H"))
+        self._action(v, "Manage environments…", self.manage_environments,
+                     QKeySequence("Ctrl+E"))
         theme_menu = self._menus[v].addMenu("Theme")
         group = QActionGroup(self)
         self._theme_actions = {}
@@ -142,13 +200,19 @@ class MainWindow(QMainWindow):
             self._sessions = SessionPool()
         return self._sessions
 
-    def new_tab(self, model: RequestModel | None = None) -> RequestTab:
+    def new_tab(self, model: RequestModel | None = None, origin: Path | None = None
+                ) -> RequestTab:
         from ui.request_tab import RequestTab
 
         tab = RequestTab(self.runner, self.sessions, next(self._tab_ids),
                          self.playground.variables_for, model)
+        tab.set_variables(lambda m, t=tab: self._variables_for(t, m), self._lookup_for(tab))
+        tab.set_origin(origin, self._collection_of(origin))
+        if origin is not None and self._populated:
+            self.workspace.watch_collection(tab.collection)
         index = self.tabs.addTab(tab, tab.title())
         tab.title_changed.connect(lambda title, t=tab: self._retitle(t, title))
+        tab.exchanged.connect(self._record_history)
         self.tabs.setCurrentIndex(index)
         tab.editor.focus_url()
         return tab
@@ -166,9 +230,20 @@ class MainWindow(QMainWindow):
         return [self.tabs.widget(i) for i in range(self.tabs.count())]  # type: ignore[misc]
 
     def close_tab(self, index: int) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         tab = self.tabs.widget(index)
         if tab is None:
             return
+        if tab.modified and tab.origin is not None:
+            answer = QMessageBox.question(
+                self, "Close tab", f"“{tab.title()}” has changes that are not saved.",
+                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+            if answer == QMessageBox.StandardButton.Cancel:
+                return
+            if answer == QMessageBox.StandardButton.Save:
+                self.save_tab(tab)
         tab.dispose()
         self.tabs.removeTab(index)
         tab.deleteLater()
@@ -224,42 +299,201 @@ class MainWindow(QMainWindow):
         self.runner.start("window / playground", self.playground.ensure_started())
 
     def show_getting_started(self) -> None:
-        self.sidebar.show()
-        self.sidebar.list.setFocus()
+        self.sidebar.show_page(self.sidebar.getting_started)
+        self.sidebar.getting_started.list.setFocus()
 
-    def open_request_file(self) -> None:
-        from PySide6.QtWidgets import QFileDialog, QMessageBox
+    # -- the workspace ----------------------------------------------------------------------
 
+    def _collection_of(self, origin: Path | None) -> str | None:
+        if origin is None or (not self._populated and not hasattr(self, "workspace")):
+            return None
+        try:
+            return self.workspace.workspace.collection_of(origin)
+        except ValueError:
+            return None
+
+    async def _variables_for(self, tab: RequestTab, model: RequestModel) -> dict[str, str]:
+        values = await self.workspace.variables_for(tab.collection)
+        values.update(await self.playground.variables_for(model))
+        return values
+
+    def _lookup_for(self, tab: RequestTab) -> Any:
+        from app.getting_started import PLAYGROUND_VARIABLE
+
+        def lookup() -> dict[str, Any]:
+            playground = self.playground.url or "the playground (started on send)"
+            return self.workspace.lookup(tab.collection, {PLAYGROUND_VARIABLE: playground})
+
+        return lookup
+
+    def _refresh_variables(self) -> None:
+        for tab in self.all_tabs():
+            tab.refresh_variables()
+
+    def _remember_environment(self, name: str | None) -> None:
+        self.state.environment = name
+
+    def _restore_environment(self, names: list[str], current: str | None) -> None:
+        wanted = self.state.environment
+        if current is None and wanted and wanted in names:
+            self.sidebar.environments.set_environments(names, wanted)
+            self.workspace.set_environment(wanted)
+
+    def tab_of(self, origin: Path) -> RequestTab | None:
+        return next((t for t in self.all_tabs() if t.origin == origin), None)
+
+    def open_from_workspace(self, path: Path, in_new_tab: bool = False) -> None:
+        """Show the request in ``path``: its tab when open, else a new tab."""
+        if (tab := self.tab_of(path)) is not None:
+            self.tabs.setCurrentWidget(tab)
+            return
+
+        async def load() -> None:
+            model = await self.workspace.load_request(path)
+            if (existing := self.tab_of(path)) is not None:
+                self.tabs.setCurrentWidget(existing)
+                return
+            current = self.current_tab()
+            self.new_tab(model, path)
+            if not in_new_tab and current is not None and current.is_blank():
+                self.close_tab(self.tabs.indexOf(current))  # the new tab takes its place
+
+        self.workspace.start(f"Open {path.name}", load())
+
+    def _on_request_moved(self, old: Path, new: Path | None) -> None:
+        tab = self.tab_of(old)
+        if tab is None:
+            return
+        if new is None:
+            tab.set_origin(None, None)  # deleted: the tab keeps the request, unsaved
+        else:
+            tab.set_origin(new, self._collection_of(new))
+            if tab.modified is False:
+                self.workspace.start("Rename", self._reload_name(tab, new))
+
+    async def _reload_name(self, tab: RequestTab, path: Path) -> None:
+        model = await self.workspace.load_request(path)
+        tab.editor.set_name(model.name)
+        tab.mark_saved(model)
+
+    def save_current(self) -> None:
+        if (tab := self.current_tab()) is not None:
+            self.save_tab(tab)
+
+    def save_current_as(self) -> None:
+        if (tab := self.current_tab()) is not None:
+            self.save_tab(tab, ask=True)
+
+    def save_tab(self, tab: RequestTab, ask: bool = False) -> None:
+        """Save the tab's request to its workspace file (Ctrl+S), or ask where (a new one)."""
+        model = tab.to_model()
+        origin = None if ask else tab.origin
+        collection: str | None = None
+        if origin is None:
+            from ui.sidebar.save_dialog import ask_where_to_save
+
+            collections = [c for c, _ in self.workspace.workspace.walk()]
+            answer = ask_where_to_save(self, model.name, collections,
+                                       tab.collection or (collections[0] if collections
+                                                          else "My collection"))
+            if answer is None:
+                return
+            model.name, collection = answer
+
+        async def save() -> None:
+            path = await self.workspace.save_request(model, origin, collection)
+            tab.set_origin(path, self._collection_of(path))
+            if origin is None:
+                tab.editor.set_name(model.name)
+            tab.mark_saved(model)
+            self.workspace.watch_collection(tab.collection)
+            self.sidebar.collections.select_path(path)
+            self.statusBar().showMessage(
+                f"Saved {path.relative_to(self.workspace.root)}", 5000)
+
+        self.workspace.start(f"Save {model.name}", save())
+
+    def open_workspace_folder(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        from app.workspace import Workspace
+
+        folder = QFileDialog.getExistingDirectory(self, "Open workspace folder",
+                                                  str(self.workspace.root))
+        if not folder:
+            return
+        self.state.workspace = folder
+        self.workspace.workspace = Workspace(folder, self.workspace.secrets)
+        from app.workspace_index import WorkspaceIndex
+
+        self.workspace.index = WorkspaceIndex(self.workspace.workspace)
+        self.workspace.environment = None
+        self.workspace.open()
+        self.sidebar.set_workspace_label()
+        for tab in self.all_tabs():
+            tab.set_origin(None, None)
+
+    def manage_environments(self) -> None:
+        from ui.sidebar.environments import EnvironmentEditor
+
+        editor = EnvironmentEditor(self.workspace.workspace, self.runner,
+                                   self.workspace.environment, parent=self)
+        editor.environments_changed.connect(self.workspace.environment_edited)
+        editor.open()
+
+    def show_history(self) -> None:
+        self.sidebar.show_page(self.sidebar.history)
+
+    def _record_history(self, entry: object) -> None:
+        """A request was sent: keep it in the history (redacted), off the UI thread."""
+        import asyncio
+
+        from app.history import HistoryEntry
+
+        history = self.history
+        if history is None or not isinstance(entry, tuple):
+            return
+        entry, used = entry
+        if not isinstance(entry, HistoryEntry):
+            return
+        secrets = [*self.workspace.secret_values(), *used]
+
+        async def add() -> None:
+            entry_id = await asyncio.to_thread(history.add, entry, secrets)
+            stored = await asyncio.to_thread(history.get, entry_id)
+            if stored is not None:
+                self.sidebar.history.add(stored)
+
+        self.workspace.start("History", add())
+
+    def open_history_entry(self, entry: object) -> None:
+        from app.history import HistoryEntry
         from app.models import RequestModel
 
-        path, _ = QFileDialog.getOpenFileName(self, "Open request", "", "Request (*.json)")
-        if not path:
+        if not isinstance(entry, HistoryEntry):
             return
         try:
-            model = RequestModel.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError) as exc:
-            QMessageBox.warning(self, "Open request", f"Cannot open {path}:\n{exc}")
+            model = RequestModel.from_dict(dict(entry.request.get("model") or {}))
+        except (TypeError, ValueError, KeyError) as exc:
+            self.statusBar().showMessage(f"Cannot open this history entry: {exc}", 8000)
             return
         self.new_tab(model)
 
-    def save_request_file(self) -> None:
-        from PySide6.QtWidgets import QFileDialog, QMessageBox
+    def import_file(self) -> None:
+        from ui.sidebar.import_export import import_dialog
 
-        tab = self.current_tab()
-        if tab is None:
-            return
-        model = tab.to_model()
-        name = "".join(c if c.isalnum() or c in "-_" else "-" for c in model.name) or "request"
-        path, _ = QFileDialog.getSaveFileName(self, "Save request", f"{name}.json",
-                                              "Request (*.json)")
-        if not path:
-            return
-        try:
-            Path(path).write_text(json.dumps(model.to_dict(), indent=2), encoding="utf-8")
-        except OSError as exc:
-            QMessageBox.warning(self, "Save request", f"Cannot save {path}:\n{exc.strerror}")
-            return
-        self.statusBar().showMessage(f"Saved {path}", 5000)
+        import_dialog(self)
+
+    def export_workspace(self, fmt: str) -> None:
+        from ui.sidebar.import_export import export_dialog
+
+        export_dialog(self, fmt)
+
+    def copy_as_python(self, flavour: str) -> None:
+        from ui.sidebar.import_export import copy_as_python
+
+        if (tab := self.current_tab()) is not None:
+            copy_as_python(self, tab, flavour)
 
     def about(self) -> None:
         from PySide6.QtWidgets import QMessageBox
@@ -288,8 +522,11 @@ class MainWindow(QMainWindow):
         self._build_content()
         state = self.state
         models, current = state.tabs()
-        for model in models:
-            self.new_tab(model)
+        for model, origin in models:
+            tab = self.new_tab(model, Path(origin) if origin else None)
+            if tab.origin is not None:
+                self.workspace.watch_collection(tab.collection)
+                self.workspace.start(f"Open {tab.origin.name}", self._restore_secrets(tab))
         if not models:
             self.new_tab()
         self.tabs.setCurrentIndex(min(max(current, 0), self.tabs.count() - 1))
@@ -297,8 +534,25 @@ class MainWindow(QMainWindow):
             for tab in self.all_tabs():
                 tab.splitter.restoreState(tab_sizes)
         if state.first_run:
-            self.sidebar.show()
+            self.sidebar.show_page(self.sidebar.getting_started)
             state.mark_seen()
+
+    async def _restore_secrets(self, tab: RequestTab) -> None:
+        """A tab restored from the last session gets its secrets back from the keyring (the
+        window state file does not hold them)."""
+        from app.workspace import SECRET_AUTH_FIELDS
+
+        if tab.origin is None or not tab.origin.exists():
+            tab.set_origin(None, None)
+            return
+        saved = await self.workspace.load_request(tab.origin)
+        model = tab.to_model()
+        if model.auth.kind == saved.auth.kind:
+            for key in SECRET_AUTH_FIELDS:
+                if not getattr(model.auth, key):
+                    setattr(model.auth, key, getattr(saved.auth, key))
+            tab.editor.auth.load_model(model.auth)
+        tab.mark_saved(saved)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         tabs = self.all_tabs()
@@ -307,12 +561,16 @@ class MainWindow(QMainWindow):
         if current is not None:
             splitters["tab"] = current.splitter.saveState()
         self.state.save(geometry=self.saveGeometry(), window_state=self.saveState(),
-                        splitters=splitters, tabs=[t.to_model() for t in tabs],
+                        splitters=splitters,
+                        tabs=[(t.to_model(), str(t.origin) if t.origin else None)
+                              for t in tabs],
                         current=self.tabs.currentIndex())
         for tab in tabs:
             tab.dispose()
         self.runner.cancel_all()
         self.playground.stop()
+        if self.history is not None:
+            self.history.close()
         super().closeEvent(event)
         self.closed.emit()
 

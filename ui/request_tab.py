@@ -430,8 +430,10 @@ class RequestTab(QWidget):
             self.response.show_finished(summary)  # type: ignore[arg-type]
 
     def _on_failed(self, text: ErrorText, had_response: bool) -> None:
-        if self._sent is not None:
-            self._history_entry(None, text.title, "", time.time() - self._sent[1], 0)
+        if self._sent is not None and not text.field:  # (a field error: nothing was sent)
+            self._history_entry(None, f"{text.title}: {text.detail}".rstrip(": "), "",
+                                time.time() - self._sent[1], 0)
+        self._sent = None
         self._set_busy(False)
         self.upload.hide()
         if not self._end_routing(text):

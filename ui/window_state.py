@@ -50,17 +50,39 @@ class WindowState:
     def mark_seen(self) -> None:
         self.settings.setValue("app/seen", "1")
 
-    def tabs(self) -> tuple[list[RequestModel], int]:
-        """The tabs open at the last exit and the index of the current one."""
+    @property
+    def workspace(self) -> str:
+        """The workspace folder last opened ("" for the default one)."""
+        return str(self.settings.value("workspace/path", "") or "")
+
+    @workspace.setter
+    def workspace(self, value: str) -> None:
+        self.settings.setValue("workspace/path", value)
+
+    @property
+    def environment(self) -> str:
+        return str(self.settings.value("workspace/environment", "") or "")
+
+    @environment.setter
+    def environment(self, value: str | None) -> None:
+        self.settings.setValue("workspace/environment", value or "")
+
+    def tabs(self) -> tuple[list[tuple[RequestModel, str | None]], int]:
+        """The tabs open at the last exit (each with the workspace file it came from) and the
+        index of the current one. Secret auth fields are not kept here (this is a plain
+        file): a tab from the workspace gets them back from the keyring."""
         import logging
 
         from app.models import RequestModel
 
         raw = self.settings.value("tabs/open", "")
-        models = []
+        models: list[tuple[RequestModel, str | None]] = []
         try:
             for item in json.loads(raw) if raw else []:
-                models.append(RequestModel.from_dict(item))
+                if "model" in item:
+                    models.append((RequestModel.from_dict(item["model"]), item.get("origin")))
+                else:
+                    models.append((RequestModel.from_dict(item), None))
         except (ValueError, TypeError) as exc:
             logging.getLogger(__name__).warning("ignoring unreadable saved tabs: %s", exc)
         try:
@@ -70,12 +92,21 @@ class WindowState:
         return models, current
 
     def save(self, *, geometry: QByteArray, window_state: QByteArray,
-             splitters: dict[str, QByteArray], tabs: list[RequestModel], current: int) -> None:
+             splitters: dict[str, QByteArray], tabs: list[tuple[RequestModel, str | None]],
+             current: int) -> None:
+        from app.workspace import SECRET_AUTH_FIELDS
+
         s = self.settings
         s.setValue("window/geometry", geometry)
         s.setValue("window/state", window_state)
         for name, value in splitters.items():
             s.setValue(f"splitters/{name}", value)
-        s.setValue("tabs/open", json.dumps([m.to_dict() for m in tabs]))
+        saved = []
+        for model, origin in tabs:
+            data = model.to_dict()
+            for key in SECRET_AUTH_FIELDS:
+                data["auth"][key] = ""
+            saved.append({"model": data, "origin": origin})
+        s.setValue("tabs/open", json.dumps(saved))
         s.setValue("tabs/current", current)
         s.sync()

@@ -104,7 +104,9 @@ class WorkspaceController(QObject):
                     self._set_keyring(str(exc))
                 self.failed.emit(f"{what}: {user_message(exc)}")
 
-        self.runner.start(f"workspace / {what} / {id(coro)}", guarded())
+        task = self.runner.start(f"workspace / {what} / {id(coro)}", guarded())
+        # Cancelled before it began (the window closed): close the coroutine never started.
+        task.add_done_callback(lambda t: coro.close() if t.cancelled() else None)
 
     def open(self) -> None:
         """Read the tree, the environments and whether the keyring works."""
@@ -218,6 +220,13 @@ class WorkspaceController(QObject):
         self._collection_values[collection] = merged
         self.variables_changed.emit()
         return merged
+
+    def collection_variables_saved(self) -> None:
+        """Collection variables were edited: read them again where they are used."""
+        watched = list(self._collection_values)
+        self._collection_values.clear()
+        for collection in watched:
+            self.watch_collection(collection)
 
     def lookup(self, collection: str | None, extra: Mapping[str, str] | None = None
                ) -> dict[str, Resolved]:

@@ -190,3 +190,23 @@ def test_activating_a_request_asks_to_open_it(qtbot: QtBot, tree: CollectionTree
     assert opened == [(workspace.root / "Shop" / "list-products.yaml", False)]
 
 
+
+
+def test_collection_variables_are_edited_with_secrets_kept_out_of_the_file(
+        qtbot: QtBot, tree: CollectionTree, workspace: Workspace) -> None:
+    from ui.sidebar.collection_variables import CollectionVariablesDialog
+
+    workspace.save_collection_variables("Shop", {"base": "http://shop"})
+    dialog = CollectionVariablesDialog(tree.controller, "Shop", tree)
+    qtbot.waitUntil(lambda: dialog.view.isEnabled())
+    assert [r.name for r in dialog.model.rows()] == ["base"]
+    dialog.model.append("token", "shop-Secret-1", True)
+    with qtbot.waitSignal(dialog.accepted):
+        dialog.save()
+    assert workspace.collection_variables("Shop") == {"base": "http://shop",
+                                                      "token": "shop-Secret-1"}
+    assert "shop-Secret-1" not in (workspace.root / "Shop" / "collection.yaml").read_text()
+    tree.controller.watch_collection("Shop/Orders")
+    qtbot.waitUntil(lambda: "token" in tree.controller.lookup("Shop/Orders"))
+    resolved = tree.controller.lookup("Shop/Orders")["token"]
+    assert resolved.secret and resolved.source == "collection Shop / Orders"

@@ -355,6 +355,7 @@ class CollectionTree(QWidget):
             folder = index.data(PATH)
             menu.addAction("New request", lambda: self.new_request(folder))
             menu.addAction("New folder…", lambda: self.new_folder(folder))
+            menu.addAction("Variables…", lambda: self.edit_variables(folder))
             menu.addSeparator()
             menu.addAction("Rename…", self.rename_selected)
             menu.addAction("Delete…", self.delete_selected)
@@ -404,6 +405,11 @@ class CollectionTree(QWidget):
 
         self.controller.change("New request", self.controller.workspace.new_request,
                                collection, model, then=opened)
+
+    def edit_variables(self, collection: str) -> None:
+        from ui.sidebar.collection_variables import CollectionVariablesDialog
+
+        CollectionVariablesDialog(self.controller, collection, self).open()
 
     def rename_selected(self) -> None:
         selected = self._selected()

@@ -1,0 +1,238 @@
+"""The window with a workspace: Ctrl+S saves into the collection tree, the tree opens
+requests, environments feed {{variables}} (shown, flagged when undefined), history records
+what was sent, and no secret reaches the workspace, the history or the window's settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from pytestqt.qtbot import QtBot
+
+from app.models import AuthKind, AuthModel, KeyValue, RequestModel
+from app.playground.background import BackgroundPlayground
+from app.secrets import MemorySecrets
+from app.workspace import Workspace
+from ui.main_window import MainWindow
+from ui.request_tab import RequestTab
+from ui.window_state import WindowState
+
+TOKEN = "tok-Secret-4711"
+ENV_SECRET = "env-Secret-0815"
+
+
+@pytest.fixture(scope="module")
+def playground() -> Iterator[str]:
+    pg = BackgroundPlayground()
+    yield pg.start()
+    pg.stop()
+
+
+@pytest.fixture
+def secrets() -> MemorySecrets:
+    return MemorySecrets()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+def _open(qtbot: QtBot, tmp_path: Path, data_dir: Path, secrets: MemorySecrets) -> MainWindow:
+    state = WindowState(QSettings(str(tmp_path / "spyglass.ini"), QSettings.Format.IniFormat))
+    state.mark_seen()
+    window = MainWindow(state, secrets=secrets, data_dir=data_dir)
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitExposed(window)
+    return window
+
+
+@pytest.fixture
+def window(qtbot: QtBot, tmp_path: Path, data_dir: Path, secrets: MemorySecrets,
+           run_async: Callable[..., Any]) -> Iterator[MainWindow]:
+    w = _open(qtbot, tmp_path, data_dir, secrets)
+    yield w
+    if w.isVisible():
+        w.close()
+    run_async(w.shutdown())
+
+
+def _wait_done(qtbot: QtBot, tab: RequestTab) -> None:
+    qtbot.waitUntil(lambda: not tab.busy and tab.send_button.text() == "Send", timeout=20000)
+
+
+def _workspace(window: MainWindow) -> Workspace:
+    return window.workspace.workspace
+
+
+def _save_new(qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch,
+              name: str, collection: str, *, key: bool = True) -> Path:
+    monkeypatch.setattr("ui.sidebar.save_dialog.ask_where_to_save",
+                        lambda *a, **k: (name, collection))
+    tab = window.current_tab()
+    assert tab is not None
+    if key:
+        qtbot.keyClick(tab.editor.url_bar, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    else:
+        window.save_current()
+    qtbot.waitUntil(lambda: tab.origin is not None or bool(window.statusBar().currentMessage()))
+    assert tab.origin is not None, window.statusBar().currentMessage()
+    assert tab.origin is not None
+    return tab.origin
+
+
+def test_ctrl_s_saves_into_the_workspace_and_the_tree(
+        qtbot: QtBot, window: MainWindow, data_dir: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    tab = window.current_tab()
+    assert tab is not None
+    tab.load_model(RequestModel(url="http://127.0.0.1:9/users",
+                                auth=AuthModel(kind=AuthKind.BEARER, token=TOKEN)))
+    path = _save_new(qtbot, window, monkeypatch, "List users", "Team API")
+    assert path == data_dir / "workspace" / "Team API" / "list-users.yaml"
+    text = path.read_text()
+    assert "name: List users" in text and TOKEN not in text
+    tree = window.sidebar.collections
+    qtbot.waitUntil(lambda: tree.request_count() == 1)
+    assert tab.title() == "List users" and not tab.modified
+
+    # An edit marks the tab; Ctrl+S writes the same file again, nothing else.
+    tab.editor.url_bar.setText("http://127.0.0.1:9/users?page=2")
+    tab.editor.url_bar.textEdited.emit(tab.editor.url_bar.text())
+    assert tab.modified and tab.title().startswith("● ")
+    qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not tab.modified)
+    assert "page=2" in path.read_text()
+    assert [p.name for p in (data_dir / "workspace" / "Team API").iterdir()] == [
+        "collection.yaml", "list-users.yaml"] or sorted(
+        p.name for p in (data_dir / "workspace" / "Team API").iterdir()) == [
+        "collection.yaml", "list-users.yaml"]
+
+
+def test_the_tree_opens_a_request_with_its_secret(qtbot: QtBot, window: MainWindow,
+                                                  data_dir: Path) -> None:
+    ws = _workspace(window)
+    path = ws.new_request("Shop", RequestModel(
+        name="Orders", url="http://127.0.0.1:9/orders",
+        auth=AuthModel(kind=AuthKind.BEARER, token=TOKEN)))
+    window.workspace.start("rescan", window.workspace.rescan())
+    qtbot.waitUntil(lambda: window.sidebar.collections.request_count() == 1)
+    window.open_from_workspace(path)
+    qtbot.waitUntil(lambda: window.tab_of(path) is not None)
+    tab = window.tab_of(path)
+    assert tab is not None and window.tabs.count() == 1  # it took the blank tab's place
+    assert tab.to_model().auth.token == TOKEN
+    window.open_from_workspace(path)  # already open: its tab is shown, no second one
+    assert window.tabs.count() == 1
+
+
+def test_environment_variables_are_sent_previewed_and_flagged(
+        qtbot: QtBot, window: MainWindow, playground: str) -> None:
+    ws = _workspace(window)
+    ws.save_environment("Local", {"base": playground,
+                                  "key": {"value": ENV_SECRET, "secret": True}})
+    window.workspace.environment_edited()
+    qtbot.waitUntil(lambda: window.workspace.environments == ["Local"])
+    tab = window.current_tab()
+    assert tab is not None
+    tab.load_model(RequestModel(url="{{base}}/echo?x={{missing}}",
+                                headers=[KeyValue("X-Key", "{{key}}")]))
+    tab.refresh_variables()
+    qtbot.waitUntil(lambda: tab.unresolved.isVisible())
+    assert "{{base}}" in tab.unresolved.text() and "{{missing}}" in tab.unresolved.text()
+
+    window.sidebar.environments.set_environments(["Local"], "Local")
+    window.workspace.set_environment("Local")
+    qtbot.waitUntil(lambda: "base" in window.workspace.lookup(None))
+    qtbot.waitUntil(lambda: "{{base}}" not in tab.unresolved.text())
+    assert "{{missing}}" in tab.unresolved.text()
+    from ui.request.variables import variable_tooltip
+
+    lookup = window._lookup_for(tab)
+    assert playground in variable_tooltip("base", lookup)
+    assert ENV_SECRET not in variable_tooltip("key", lookup)
+    assert "not defined" in variable_tooltip("missing", lookup)
+
+    tab.send()  # an undefined variable stops the send with a message in the tab
+    _wait_done(qtbot, tab)
+    assert "{{missing}}" in tab.response.banner.detail.text()
+
+    tab.editor.url_bar.setText("{{base}}/echo")
+    tab.send()
+    _wait_done(qtbot, tab)
+    assert tab.response.status.text() == "200 OK"
+    store = tab.response.body.store
+    assert store is not None
+    qtbot.waitUntil(lambda: store.size > 0)
+    assert ENV_SECRET.encode() in store.read(0, store.size)  # the header was substituted
+
+
+def test_history_records_redacted_and_reopens(qtbot: QtBot, window: MainWindow,
+                                              playground: str, data_dir: Path) -> None:
+    tab = window.current_tab()
+    assert tab is not None
+    tab.load_model(RequestModel(
+        method="POST", url=f"{playground}/echo",
+        headers=[KeyValue("Cookie", "session=abc123")],
+        auth=AuthModel(kind=AuthKind.BEARER, token=TOKEN)))
+    tab.send()
+    _wait_done(qtbot, tab)
+    history = window.history
+    assert history is not None
+    qtbot.waitUntil(lambda: len(history) == 1)
+    entry = history.search("")[0]
+    assert entry.method == "POST" and entry.status == 200 and entry.url.endswith("/echo")
+    assert TOKEN not in str(entry.request) and "abc123" not in str(entry.request)
+    tab.editor.url_bar.setText("http://127.0.0.1:1/")
+    tab.send()
+    _wait_done(qtbot, tab)
+    qtbot.waitUntil(lambda: len(history) == 2)
+    failed = history.search("")[0]
+    assert failed.status is None and failed.error
+
+    window.open_history_entry(entry)
+    reopened = window.current_tab()
+    assert reopened is not tab and reopened is not None
+    model = reopened.to_model()
+    assert model.method == "POST" and model.url == f"{playground}/echo"
+    assert model.auth.kind == AuthKind.BEARER and model.auth.token == ""
+
+
+def test_no_secret_in_any_file_the_window_writes(
+        qtbot: QtBot, tmp_path: Path, data_dir: Path, secrets: MemorySecrets,
+        playground: str, monkeypatch: pytest.MonkeyPatch, run_async: Callable[..., Any]
+        ) -> None:
+    window = _open(qtbot, tmp_path, data_dir, secrets)
+    tab = window.current_tab()
+    assert tab is not None
+    tab.load_model(RequestModel(url=f"{playground}/echo",
+                                auth=AuthModel(kind=AuthKind.API_KEY, key_name="key",
+                                               key_value=TOKEN, key_location="query")))
+    _save_new(qtbot, window, monkeypatch, "Keyed", "Secure", key=False)
+    tab.send()
+    _wait_done(qtbot, tab)
+    assert window.history is not None
+    qtbot.waitUntil(lambda: len(window.history) == 1)  # type: ignore[arg-type]
+    window.new_tab(RequestModel(auth=AuthModel(kind=AuthKind.BASIC, username="u",
+                                               password=TOKEN)))
+    window.close()
+    run_async(window.shutdown())
+    for folder in (tmp_path,):
+        for path in folder.rglob("*"):
+            if path.is_file():
+                assert TOKEN.encode() not in path.read_bytes(), path
+
+    # The next start brings the saved tab back, its secret read from the keyring.
+    again = _open(qtbot, tmp_path, data_dir, secrets)
+    try:
+        first = again.all_tabs()[0]
+        qtbot.waitUntil(lambda: first.to_model().auth.key_value == TOKEN)
+        assert not first.modified
+    finally:
+        again.close()
+        run_async(again.shutdown())

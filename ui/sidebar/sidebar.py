@@ -1,0 +1,116 @@
+"""The sidebar: the environment switcher on top, then Collections, History and Getting
+started as pages, and the banners that tell the user what is wrong (no keyring, files that
+cannot be read)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QSizePolicy, QTabWidget, QVBoxLayout, QWidget
+
+from app.workspace_index import FolderEntry
+from ui.getting_started_panel import GettingStartedPanel
+from ui.sidebar.collections import CollectionTree
+from ui.sidebar.environments import EnvironmentBar
+from ui.sidebar.history_panel import HistoryPanel
+from ui.workspace_controller import WorkspaceController
+
+if TYPE_CHECKING:
+    from app.history import History
+    from ui.tasks import TaskRunner
+
+__all__ = ["Sidebar", "banner"]
+
+
+def banner(kind: str) -> QLabel:
+    """A word-wrapped message strip (``kind`` is "warning" or "error"), hidden until set."""
+    label = QLabel()
+    label.setObjectName(f"{kind}Banner")
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    tint = "232, 137, 12" if kind == "warning" else "224, 49, 49"
+    label.setStyleSheet(f"QLabel {{ background: rgba({tint}, 0.16); border: 1px solid "
+                        f"rgba({tint}, 0.55); border-radius: 4px; padding: 5px; }}")
+    label.hide()
+    return label
+
+
+def _problems(tree: list[FolderEntry]) -> list[str]:
+    out: list[str] = []
+    for folder in tree:
+        if folder.error:
+            out.append(folder.error)
+        out += [r.error for r in folder.requests if r.error]
+        out += _problems(folder.folders)
+    return out
+
+
+class Sidebar(QWidget):
+    def __init__(self, controller: WorkspaceController, runner: TaskRunner,
+                 history: History | None, history_problem: str = "",
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.environments = EnvironmentBar()
+        self.keyring_banner = banner("warning")
+        self.problems_banner = banner("error")
+        self.collections = CollectionTree(controller)
+        self.history = HistoryPanel(history, runner, unavailable_reason=history_problem)
+        self.getting_started = GettingStartedPanel()
+        self.pages = QTabWidget()
+        self.pages.setDocumentMode(True)
+        self.pages.addTab(self.collections, "Collections")
+        self.pages.addTab(self.history, "History")
+        self.pages.addTab(self.getting_started, "Start")
+        self.pages.setTabToolTip(2, "Getting started: requests against the local playground")
+        self.workspace_label = QLabel()
+        self.workspace_label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.workspace_label.setStyleSheet("QLabel { color: palette(placeholder-text); }")
+        self.workspace_label.setSizePolicy(QSizePolicy.Policy.Ignored,
+                                           QSizePolicy.Policy.Preferred)
+        # Narrower than its parts would like: the splitter may squeeze the sidebar (on a
+        # small screen) rather than push the window past the screen's edge.
+        self.setMinimumWidth(120)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 0, 6)
+        layout.addWidget(self.environments)
+        layout.addWidget(self.keyring_banner)
+        layout.addWidget(self.problems_banner)
+        layout.addWidget(self.pages, 1)
+        layout.addWidget(self.workspace_label)
+
+        controller.keyring_status.connect(self._on_keyring)
+        controller.tree_changed.connect(self._on_tree)
+        controller.environments_changed.connect(self.environments.set_environments)
+        self.environments.environment_changed.connect(controller.set_environment)
+        self.set_workspace_label()
+
+    def set_workspace_label(self) -> None:
+        root = self.controller.root
+        home = str(root.home())
+        shown = "~" + str(root)[len(home):] if str(root).startswith(home) else str(root)
+        metrics = self.workspace_label.fontMetrics()
+        self.workspace_label.setText(metrics.elidedText(f"Workspace: {shown}",
+                                                        Qt.TextElideMode.ElideMiddle, 240))
+        self.workspace_label.setToolTip(str(root))
+
+    def _on_keyring(self, message: str) -> None:
+        self.keyring_banner.setText(message)
+        self.keyring_banner.setVisible(bool(message))
+
+    def _on_tree(self, tree: list[FolderEntry]) -> None:
+        problems = _problems(tree)
+        if not problems:
+            self.problems_banner.hide()
+            return
+        head = ("A file cannot be read and was left as it is:" if len(problems) == 1 else
+                f"{len(problems)} files cannot be read and were left as they are:")
+        shown = problems[:3] + ([f"… and {len(problems) - 3} more"] if len(problems) > 3 else [])
+        self.problems_banner.setText(head + "\n" + "\n".join(shown))
+        self.problems_banner.show()
+
+    def show_page(self, widget: QWidget) -> None:
+        self.show()
+        self.pages.setCurrentWidget(widget)
