@@ -236,3 +236,50 @@ def test_no_secret_in_any_file_the_window_writes(
     finally:
         again.close()
         run_async(again.shutdown())
+
+
+def test_import_a_postman_file_and_export_it_without_secrets(
+        qtbot: QtBot, window: MainWindow, tmp_path: Path, secrets: MemorySecrets,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from tests.test_interchange_samples import POSTMAN_JSON, SECRETS
+
+    source = tmp_path / "shop.postman_collection.json"
+    source.write_text(POSTMAN_JSON)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(source), ""))
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: shown.append(a[2]))
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append(a[2]))
+    window.import_file()
+    tree = window.sidebar.collections
+    qtbot.waitUntil(lambda: tree.request_count() > 5 or bool(shown), timeout=10000)
+    assert tree.request_count() > 5, (shown, window.statusBar().currentMessage())
+    assert "Imported" in window.statusBar().currentMessage()
+
+    out = tmp_path / "export.json"
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.No)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    window.export_workspace("postman")
+    qtbot.waitUntil(out.exists, timeout=10000)
+    text = out.read_text()
+    assert '"schema"' in text
+    for folder in (window.workspace.root, out):
+        files = [folder] if folder.is_file() else [p for p in folder.rglob("*") if p.is_file()]
+        for path in files:
+            data = path.read_bytes()
+            assert not any(s.encode() in data for s in SECRETS), path
+
+
+def test_a_broken_environment_file_is_reported_not_overwritten(
+        qtbot: QtBot, window: MainWindow) -> None:
+    root = window.workspace.root
+    (root / "environments").mkdir(parents=True, exist_ok=True)
+    broken = root / "environments" / "Staging.yaml"
+    broken.write_bytes(b"variables:\n  base: [unclosed\n")
+    window.workspace.environment_edited()
+    qtbot.waitUntil(lambda: window.workspace.environments == ["Staging"])
+    window.workspace.set_environment("Staging")
+    qtbot.waitUntil(lambda: "Staging.yaml:" in window.statusBar().currentMessage())
+    assert broken.read_bytes() == b"variables:\n  base: [unclosed\n"

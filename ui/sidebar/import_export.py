@@ -5,6 +5,7 @@ outcome told in the status bar (or a message box when something went wrong)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -72,7 +73,7 @@ def import_text(window: MainWindow, text: str | None, *, source: str = "") -> No
                     if len(report.warnings) > 12 else "")
             QMessageBox.information(window, "Import", f"{summary}\n\n{shown}{more}")
 
-    window.runner.start("window / import", run())
+    controller.start("Import", run())
 
 
 def export_dialog(window: MainWindow, fmt: str) -> None:
@@ -98,8 +99,9 @@ def export_dialog(window: MainWindow, fmt: str) -> None:
         from app.atomic import write_atomic
 
         try:
-            text = await controller.call(export, controller.workspace, fmt,
-                                         include_secrets=with_secrets)
+            text = await controller.call(
+                functools.partial(export, include_secrets=with_secrets),
+                controller.workspace, fmt)
             await asyncio.to_thread(write_atomic, Path(path), text.encode("utf-8"))
         except Exception as exc:
             from ui.workspace_controller import user_message
@@ -108,7 +110,7 @@ def export_dialog(window: MainWindow, fmt: str) -> None:
             return
         window.statusBar().showMessage(f"Exported the workspace to {path}", 8000)
 
-    window.runner.start("window / export", run())
+    controller.start("Export", run())
 
 
 def copy_as_python(window: MainWindow, tab: RequestTab, flavour: str) -> None:
