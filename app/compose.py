@@ -37,8 +37,8 @@ from app.models import (
     RequestOptions,
 )
 
-__all__ = ["ComposeError", "ComposedRequest", "SessionKey", "SessionPool", "compose", "session_key",
-           "substitute", "unresolved"]
+__all__ = ["ComposeError", "ComposedRequest", "SessionKey", "SessionPool", "compose",
+           "resolve_nested", "session_key", "substitute", "unresolved"]
 
 _VARIABLE = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -66,6 +66,28 @@ def substitute(text: str, variables: Mapping[str, str], where: str) -> str:
         names = ", ".join(f"{{{{{n}}}}}" for n in dict.fromkeys(missing))
         raise ComposeError(where, f"Unresolved variable {names} in the {where}")
     return _VARIABLE.sub(lambda m: variables[m.group(1)], text)
+
+
+def resolve_nested(variables: Mapping[str, str], depth: int = 10) -> dict[str, str]:
+    """``variables`` with ``{{names}}`` inside their values replaced by those variables'
+    values, as Postman does (``base = {{host}}/api``). Names nothing defines stay as they are,
+    and so do cycles once ``depth`` rounds have passed: :func:`substitute` itself stays a
+    single literal pass."""
+    resolved = dict(variables)
+    for _ in range(depth):
+        changed = False
+        for name, value in resolved.items():
+            if "{{" not in value:
+                continue
+            new = _VARIABLE.sub(
+                lambda m, own=name: resolved[m.group(1)] if m.group(1) in resolved
+                and m.group(1) != own else m.group(0), value)
+            if new != value:
+                resolved[name] = new
+                changed = True
+        if not changed:
+            break
+    return resolved
 
 
 def session_key(options: RequestOptions) -> SessionKey:
@@ -204,7 +226,7 @@ def compose(
     """Build the ``app.client`` request for ``model``; raise :class:`ComposeError` when it
     cannot be sent as it stands. ``websocket=True`` also accepts ``ws://`` and ``wss://``
     URLs (and makes ``ws://`` the scheme of a URL without one), for ``connect_websocket``."""
-    variables = variables or {}
+    variables = resolve_nested(variables or {})
     url = _url(model, variables, websocket=websocket)
     try:
         rqst = Request(session, model.method.strip() or "GET", url, reporthook=reporthook)

@@ -7,8 +7,9 @@ What the code does, and these tests hold it to:
   ``str.isspace``). ``{{ name }}`` is ``{{name}}``; ``{{a b}}``, ``{{}}`` and ``{{ }}`` are not
   references: they stay as text and are not reported.
 * Substitution is one pass over the text: a value is inserted as it is, and ``{{...}}`` inside
-  a value is neither expanded nor reported (unlike Postman, which resolves nested variables).
-  So no set of values can make it loop.
+  a value is neither expanded nor reported, so no set of values can make it loop. Nested
+  variables (``base = {{host}}/api``) are resolved beforehand by ``resolve_nested``, as
+  Postman does, in a bounded number of rounds; ``compose`` does both.
 * ``unresolved`` lists the names of references that ``variables`` does not define, in order,
   once per occurrence; ``substitute`` raises ``ComposeError`` (field ``where``) naming each
   of them once, exactly when that list is not empty.
@@ -263,3 +264,16 @@ def test_what_is_not_a_reference_stays_as_text(text: str) -> None:
 ])
 def test_references_among_extra_braces(text: str, expected: str) -> None:
     assert substitute(text, {"a": "A", "b": "B"}, "url") == expected
+
+
+def test_nested_variables_are_resolved_before_substitution_as_postman_does() -> None:
+    from app.compose import resolve_nested
+
+    values = resolve_nested({"base": "https://{{host}}/api", "host": "{{sub}}.example.com",
+                             "sub": "eu", "loop": "{{loop}}!", "a": "{{b}}", "b": "{{a}}",
+                             "open": "{{nothing}}"})
+    assert values["base"] == "https://eu.example.com/api"
+    assert values["loop"] == "{{loop}}!"
+    assert values["open"] == "{{nothing}}"
+    assert "{{" in values["a"] and "{{" in values["b"]  # a cycle ends, it does not hang
+    assert substitute("{{base}}/x", values, "url") == "https://eu.example.com/api/x"

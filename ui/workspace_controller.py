@@ -241,6 +241,11 @@ class WorkspaceController(QObject):
             out[name] = Resolved(value, f"environment {self.environment}", secret)
         for name, value in (extra or {}).items():
             out[name] = Resolved(value, "Spyglass")
+        if any("{{" in r.value for r in out.values()):
+            from app.compose import resolve_nested
+
+            values = resolve_nested({k: r.value for k, r in out.items()})
+            out = {k: Resolved(values[k], r.source, r.secret) for k, r in out.items()}
         return out
 
     async def variables_for(self, collection: str | None) -> dict[str, str]:
