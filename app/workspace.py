@@ -462,12 +462,14 @@ class Workspace:
         path = folder / f"{stem}{REQUEST_SUFFIX}"
         if path.name == COLLECTION_FILE:
             raise WorkspaceError(f"{COLLECTION_FILE!r} is reserved")
-        self.create_collection(collection)
         old_refs: dict[str, str] = {}
         existed = path.exists()
         if existed:
             old_refs = _secret_refs(_mapping(path, _parse(path)))
-        write_if_changed(path, dump_request(model, self.secrets, old_refs))
+        # The secrets first: without a keyring nothing at all is written, not even a folder.
+        data = dump_request(model, self.secrets, old_refs)
+        self.create_collection(collection)
+        write_if_changed(path, data)
         if not existed:
             self._write_order(folder, [*self._read_order(folder), path.name])
         return path

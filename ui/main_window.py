@@ -411,7 +411,14 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(
                 f"Saved {path.relative_to(self.workspace.root)}", 5000)
 
-        self.workspace.start(f"Save {model.name}", save())
+        def failed(message: str) -> None:
+            from PySide6.QtWidgets import QMessageBox
+
+            QMessageBox.warning(self, "Save request",
+                                f"“{model.name}” was not saved: {message}\n\nIt is still "
+                                "in its tab; nothing on disk was changed.")
+
+        self.workspace.start(f"Save {model.name}", save(), failed)
 
     def open_workspace_folder(self) -> None:
         from PySide6.QtWidgets import QFileDialog
@@ -423,12 +430,8 @@ class MainWindow(QMainWindow):
         if not folder:
             return
         self.state.workspace = folder
-        self.workspace.workspace = Workspace(folder, self.workspace.secrets)
-        from app.workspace_index import WorkspaceIndex
-
-        self.workspace.index = WorkspaceIndex(self.workspace.workspace)
-        self.workspace.environment = None
-        self.workspace.open()
+        self.state.environment = None
+        self.workspace.switch_to(Workspace(folder, self.workspace.secrets))
         self.sidebar.set_workspace_label()
         for tab in self.all_tabs():
             tab.set_origin(None, None)

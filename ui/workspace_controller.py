@@ -92,8 +92,10 @@ class WorkspaceController(QObject):
         async with self._lock:
             return await asyncio.to_thread(fn, *args)
 
-    def start(self, what: str, coro: Any) -> None:
-        """Run ``coro``; a failure is reported with :attr:`failed`, as ``what: message``."""
+    def start(self, what: str, coro: Any,
+              on_error: Callable[[str], None] | None = None) -> None:
+        """Run ``coro``; a failure is reported with :attr:`failed`, as ``what: message``, and
+        given to ``on_error`` (to show it where the user looks)."""
         async def guarded() -> None:
             try:
                 await coro
@@ -103,6 +105,8 @@ class WorkspaceController(QObject):
                 if isinstance(exc, SecretsUnavailable):
                     self._set_keyring(str(exc))
                 self.failed.emit(f"{what}: {user_message(exc)}")
+                if on_error is not None:
+                    on_error(user_message(exc))
 
         task = self.runner.start(f"workspace / {what} / {id(coro)}", guarded())
         # Cancelled before it began (the window closed): close the coroutine never started.
@@ -111,6 +115,16 @@ class WorkspaceController(QObject):
     def open(self) -> None:
         """Read the tree, the environments and whether the keyring works."""
         self.start("Open workspace", self._open())
+
+    def switch_to(self, workspace: Workspace) -> None:
+        """Show another workspace folder (File ▸ Open workspace folder)."""
+        self.workspace = workspace
+        self.index = WorkspaceIndex(workspace)
+        self.environment = None
+        self._env_values = {}
+        self._collection_values.clear()
+        self.variables_changed.emit()
+        self.open()
 
     async def _open(self) -> None:
         await self.call(self.workspace.root.mkdir, 0o777, True, True)

@@ -283,3 +283,52 @@ def test_a_broken_environment_file_is_reported_not_overwritten(
     window.workspace.set_environment("Staging")
     qtbot.waitUntil(lambda: "Staging.yaml:" in window.statusBar().currentMessage())
     assert broken.read_bytes() == b"variables:\n  base: [unclosed\n"
+
+
+def test_open_another_workspace_folder(qtbot: QtBot, window: MainWindow, tmp_path: Path,
+                                       secrets: MemorySecrets,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    other = Workspace(tmp_path / "repo", secrets)
+    other.new_request("Billing", RequestModel(name="Invoices"))
+    other.save_environment("Prod", {"base": "https://billing"})
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        lambda *a, **k: str(tmp_path / "repo"))
+    window.open_workspace_folder()
+    tree = window.sidebar.collections
+    qtbot.waitUntil(lambda: tree.request_count() == 1
+                    and window.workspace.environments == ["Prod"])
+    assert window.workspace.root == tmp_path / "repo"
+    assert window.state.workspace == str(tmp_path / "repo")
+    assert "repo" in window.sidebar.workspace_label.toolTip()
+
+
+def test_saving_without_a_keyring_says_so_and_writes_nothing(
+        qtbot: QtBot, tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch,
+        run_async: Callable[..., Any]) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.secrets import KeyringSecrets
+
+    # The UI tests' keyring is keyring's "fail" backend: no keyring at all.
+    window = _open(qtbot, tmp_path, data_dir, KeyringSecrets())  # type: ignore[arg-type]
+    try:
+        qtbot.waitUntil(lambda: window.sidebar.keyring_banner.isVisible())
+        assert "No system keyring" in window.sidebar.keyring_banner.text()
+        warned: list[str] = []
+        monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warned.append(a[2]))
+        monkeypatch.setattr("ui.sidebar.save_dialog.ask_where_to_save",
+                            lambda *a, **k: ("Secret one", "Vault"))
+        tab = window.current_tab()
+        assert tab is not None
+        tab.load_model(RequestModel(url="http://x/", auth=AuthModel(kind=AuthKind.BEARER,
+                                                                     token=TOKEN)))
+        window.save_current()
+        qtbot.waitUntil(lambda: bool(warned))
+        assert "not saved" in warned[0] and "keyring" in warned[0]
+        assert tab.origin is None and tab.to_model().auth.token == TOKEN
+        assert not list((data_dir / "workspace").rglob("*.yaml"))
+    finally:
+        window.close()
+        run_async(window.shutdown())
