@@ -195,6 +195,24 @@ class History:
                 raise self._error("cannot be written", err) from err
         return new_id
 
+    def set_limits(self, max_entries: int, max_bytes: int) -> None:
+        """New caps, applied at once (the oldest rows over them are deleted)."""
+        if max_entries < 1 or max_bytes < 1:
+            raise ValueError("history caps must be positive")
+        with self._lock:
+            self.max_entries, self.max_bytes = max_entries, max_bytes
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    self._prune(-1)
+                    self._conn.execute("COMMIT")
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
+                self._conn.execute("PRAGMA incremental_vacuum")
+            except sqlite3.Error as err:
+                raise self._error("cannot be written", err) from err
+
     def _prune(self, keep_id: int) -> None:
         # Oldest first: (time, id) ascending. Walk newest-first and cut where a cap is crossed.
         rows = self._conn.execute(

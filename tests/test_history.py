@@ -205,3 +205,15 @@ def test_header_rows_of_a_request_model_are_redacted() -> None:
     assert redact({"headers": rows}) == {"headers": [
         {"name": "Cookie", "enabled": True, "value": REDACTED},
         {"name": "Accept", "value": "text/plain", "enabled": True}]}
+
+
+def test_new_limits_apply_at_once(tmp_path: Path) -> None:
+    from app.history import History, HistoryEntry
+
+    with History(tmp_path / "h.db", max_entries=10) as history:
+        for i in range(8):
+            history.add(HistoryEntry("GET", f"http://x/{i}", 200, time=1000.0 + i))
+        history.set_limits(3, 10**6)
+        assert [e.url for e in history.search()] == ["http://x/7", "http://x/6", "http://x/5"]
+        with pytest.raises(ValueError):
+            history.set_limits(0, 1)

@@ -117,7 +117,9 @@ class MainWindow(QMainWindow):
         problem = ""
         try:
             self.data_dir().mkdir(parents=True, exist_ok=True)
-            self.history = History(self.data_dir() / "history.sqlite3")
+            entries, mib = self.state.history_limits
+            self.history = History(self.data_dir() / "history.sqlite3", max_entries=entries,
+                                   max_bytes=mib * 1024 * 1024)
         except (HistoryError, OSError) as exc:
             problem = str(exc)
         sidebar = Sidebar(self.workspace, self.runner, self.history, problem)
@@ -127,6 +129,7 @@ class MainWindow(QMainWindow):
         sidebar.environments.manage_requested.connect(self.manage_environments)
         sidebar.environments.environment_changed.connect(self._remember_environment)
         sidebar.history.open_entry.connect(self.open_history_entry)
+        sidebar.history.limits_requested.connect(self.history_limits)
         self.workspace.failed.connect(lambda msg: self.statusBar().showMessage(msg, 15000))
         self.workspace.variables_changed.connect(self._refresh_variables)
         self.workspace.environments_changed.connect(self._restore_environment)
@@ -468,6 +471,27 @@ class MainWindow(QMainWindow):
                 self.sidebar.history.add(stored)
 
         self.workspace.start("History", add())
+
+    def history_limits(self) -> None:
+        """Ask how much history to keep, and apply it at once."""
+        from ui.sidebar.history_limits import ask_history_limits
+
+        history = self.history
+        if history is None:
+            return
+        answer = ask_history_limits(self, *self.state.history_limits)
+        if answer is None:
+            return
+        self.state.history_limits = answer
+        entries, mib = answer
+
+        async def apply() -> None:
+            import asyncio
+
+            await asyncio.to_thread(history.set_limits, entries, mib * 1024 * 1024)
+            self.sidebar.history.refresh()
+
+        self.workspace.start("History limits", apply())
 
     def open_history_entry(self, entry: object) -> None:
         from app.history import HistoryEntry

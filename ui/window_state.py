@@ -67,6 +67,24 @@ class WindowState:
     def environment(self, value: str | None) -> None:
         self.settings.setValue("workspace/environment", value or "")
 
+    #: The history's caps by default: entries, and MiB of stored text.
+    HISTORY_LIMITS = (5000, 50)
+
+    @property
+    def history_limits(self) -> tuple[int, int]:
+        """(entries, MiB) the history keeps at most."""
+        try:
+            entries = int(self.settings.value("history/max_entries", self.HISTORY_LIMITS[0]))
+            mib = int(self.settings.value("history/max_mib", self.HISTORY_LIMITS[1]))
+        except (TypeError, ValueError):
+            return self.HISTORY_LIMITS
+        return (entries, mib) if entries > 0 and mib > 0 else self.HISTORY_LIMITS
+
+    @history_limits.setter
+    def history_limits(self, value: tuple[int, int]) -> None:
+        self.settings.setValue("history/max_entries", value[0])
+        self.settings.setValue("history/max_mib", value[1])
+
     def tabs(self) -> tuple[list[tuple[RequestModel, str | None]], int]:
         """The tabs open at the last exit (each with the workspace file it came from) and the
         index of the current one. Secret auth fields are not kept here (this is a plain

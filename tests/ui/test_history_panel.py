@@ -226,7 +226,7 @@ def test_context_menu_copy_and_delete(qtbot: QtBot, history: History, menu: Menu
 
     menu.pick = "Copy URL"
     open_menu(panel, 0)
-    assert menu.seen == ["Open", "Copy URL", "Delete", "Clear all…"]
+    assert menu.seen == ["Open", "Copy URL", "Delete", "Clear all…", "History limits…"]
     assert QGuiApplication.clipboard().text() == "https://api.example.com/doomed"
 
     menu.pick = "Open"
@@ -257,8 +257,8 @@ def test_clear_all_asks_first(qtbot: QtBot, history: History, menu: MenuChoice,
 
     monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
     menu.pick = "Clear all…"
-    open_menu(panel, -1)  # below the rows: only Clear all…
-    assert menu.seen == ["Clear all…"]
+    open_menu(panel, -1)  # below the rows: no entry actions
+    assert menu.seen == ["Clear all…", "History limits…"]
     assert "Delete every request from the history?" in asked[0]
     assert len(history) == 3
     assert len(panel.entries()) == 3

@@ -332,3 +332,20 @@ def test_saving_without_a_keyring_says_so_and_writes_nothing(
     finally:
         window.close()
         run_async(window.shutdown())
+
+
+def test_history_limits_are_settings_applied_at_once(
+        qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.history import HistoryEntry
+
+    history = window.history
+    assert history is not None
+    for i in range(5):
+        history.add(HistoryEntry("GET", f"http://x/{i}", 200, time=1000.0 + i))
+    monkeypatch.setattr("ui.sidebar.history_limits.ask_history_limits",
+                        lambda *a, **k: (2, 7))
+    window.sidebar.history.limits_requested.emit()
+    qtbot.waitUntil(lambda: len(history) == 2)
+    assert window.state.history_limits == (2, 7)
+    assert history.max_bytes == 7 * 1024 * 1024
+    qtbot.waitUntil(lambda: len(window.sidebar.history.entries()) == 2)

@@ -336,6 +336,8 @@ class HistoryPanel(QWidget):
 
     #: The user asked to open an entry (a :class:`HistoryEntry`).
     open_entry = Signal(object)
+    #: The user asked to change how much history is kept.
+    limits_requested = Signal()
 
     #: How long typing pauses before the search runs.
     SEARCH_DELAY_MS = 200
@@ -604,5 +606,7 @@ class HistoryPanel(QWidget):
             menu.addAction("Delete", lambda: self.delete(entry))
         clear = menu.addAction("Clear all…", self.clear_all)
         clear.setEnabled(self.history is not None and self.model.rowCount() > 0)
+        limits = menu.addAction("History limits…", self.limits_requested.emit)
+        limits.setEnabled(self.history is not None)
         menu.exec(self.view.viewport().mapToGlobal(pos))
         menu.deleteLater()
