@@ -442,6 +442,13 @@ class Workspace:
         path = Path(path)
         return _request_from(path, _mapping(path, _parse(path)), self.secrets)
 
+    def missing_secrets(self, path: str | Path) -> list[str]:
+        """The auth fields of the request in ``path`` whose secret is not in the store (a
+        workspace cloned from git on another machine, a cleared keyring): they read as ""."""
+        path = Path(path)
+        refs = _secret_refs(_mapping(path, _parse(path)))
+        return [field for field, ref in refs.items() if self.secrets.get(ref) is None]
+
     def _free_name(self, folder: Path, stem: str, keep: Path | None = None) -> Path:
         candidate = folder / f"{stem}{REQUEST_SUFFIX}"
         n = 2

@@ -473,3 +473,13 @@ def test_an_auth_field_that_only_names_a_variable_stays_in_the_file(ws: Workspac
     assert ws.load_request(path).auth.token == "{{token}}"
     secrets = ws.secrets
     assert isinstance(secrets, MemorySecrets) and not secrets._values
+
+
+def test_missing_secrets_are_named(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path, MemorySecrets())
+    path = ws.new_request("C", RequestModel(name="x", auth=AuthModel(
+        kind=AuthKind.BASIC, username="u", password="pw")))
+    assert ws.missing_secrets(path) == []
+    elsewhere = Workspace(tmp_path, MemorySecrets())  # the same files, another keyring
+    assert elsewhere.missing_secrets(path) == ["password"]
+    assert elsewhere.load_request(path).auth.password == ""

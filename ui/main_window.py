@@ -353,6 +353,14 @@ class MainWindow(QMainWindow):
 
         async def load() -> None:
             model = await self.workspace.load_request(path)
+            missing = await self.workspace.call(self.workspace.workspace.missing_secrets, path)
+            if missing:
+                names = {"password": "password", "token": "token", "key_value": "API key",
+                         "secret_key": "secret key"}
+                what = " and ".join(names.get(m, m) for m in missing)
+                self.statusBar().showMessage(
+                    f"The {what} of “{model.name}” is not in this computer's keyring: enter "
+                    "it in the Auth tab and save (Ctrl+S).", 20000)
             if (existing := self.tab_of(path)) is not None:
                 self.tabs.setCurrentWidget(existing)
                 return

@@ -349,3 +349,15 @@ def test_history_limits_are_settings_applied_at_once(
     assert window.state.history_limits == (2, 7)
     assert history.max_bytes == 7 * 1024 * 1024
     qtbot.waitUntil(lambda: len(window.sidebar.history.entries()) == 2)
+
+
+def test_opening_a_request_whose_secret_is_not_in_this_keyring_says_so(
+        qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    root = window.workspace.root
+    elsewhere = Workspace(root, MemorySecrets())  # saved on another machine's keyring
+    path = elsewhere.new_request("Shared", RequestModel(
+        name="Deploy", auth=AuthModel(kind=AuthKind.BEARER, token=TOKEN)))
+    window.open_from_workspace(path)
+    qtbot.waitUntil(lambda: "not in this computer's keyring" in
+                    window.statusBar().currentMessage())
+    assert "token" in window.statusBar().currentMessage()
