@@ -160,9 +160,9 @@ def _import(args: argparse.Namespace, secrets: SecretStore | None, stdin: TextIO
 def _no_keyring(where: str, count: int) -> str:
     values = f"{count} value{'s' if count != 1 else ''}"
     return (f"{where}: no system keyring is available, and {values} of this import belong "
-            "in it (auth passwords, tokens and API keys, {{placeholders}} too, and secret "
-            "variables): nothing was imported. Unlock or install a keyring (GNOME Keyring, "
-            "KWallet, macOS Keychain) and try again")
+            "in it (auth passwords, tokens, API keys and secret variables): nothing was "
+            "imported. Unlock or install a keyring (GNOME Keyring, KWallet, macOS Keychain) "
+            "and try again")
 
 
 def _tidy(root: Path, existed: bool) -> None:

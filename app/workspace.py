@@ -600,7 +600,9 @@ class Workspace:
                 value, secret = str(spec.get("value", "")), bool(spec.get("secret", False))
             else:
                 value, secret = str(spec), False
-            if secret:
+            if secret and not value:
+                out[var] = {"value": "", "secret": True}  # no value yet: nothing to keep
+            elif secret:
                 ref = old_refs.get(var) or uuid.uuid4().hex
                 if self.secrets.get(ref) != value:
                     self.secrets.set(ref, value)
@@ -608,7 +610,7 @@ class Workspace:
             else:
                 out[var] = {"value": value}
         for var, ref in old_refs.items():
-            if var not in variables or not out[var].get("secret"):
+            if var not in variables or _secret_ref(out[var].get("value")) != ref:
                 self.secrets.delete(ref)
         return out
 

@@ -483,3 +483,15 @@ def test_missing_secrets_are_named(tmp_path: Path) -> None:
     elsewhere = Workspace(tmp_path, MemorySecrets())  # the same files, another keyring
     assert elsewhere.missing_secrets(path) == ["password"]
     assert elsewhere.load_request(path).auth.password == ""
+
+
+def test_an_empty_secret_variable_needs_no_keyring(tmp_path: Path) -> None:
+    secrets = MemorySecrets()
+    ws = Workspace(tmp_path, secrets)
+    ws.save_environment("dev", {"token": {"value": "", "secret": True}})
+    assert not secrets._values
+    assert ws.load_environment_variables("dev") == {"token": {"value": "", "secret": True}}
+    ws.save_environment("dev", {"token": {"value": "now-set", "secret": True}})
+    assert list(secrets._values.values()) == ["now-set"]
+    ws.save_environment("dev", {"token": {"value": "", "secret": True}})
+    assert not secrets._values  # emptied: the old secret is gone from the store

@@ -308,7 +308,7 @@ class MainWindow(QMainWindow):
     # -- the workspace ----------------------------------------------------------------------
 
     def _collection_of(self, origin: Path | None) -> str | None:
-        if origin is None or (not self._populated and not hasattr(self, "workspace")):
+        if origin is None or not hasattr(self, "workspace"):  # (before populate())
             return None
         try:
             return self.workspace.workspace.collection_of(origin)

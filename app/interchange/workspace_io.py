@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.interchange.common import PLACEHOLDERS
+from app.interchange.common import PLACEHOLDERS, is_reference
 from app.interchange.model import Folder, ImportResult, Variable
 from app.secrets import SecretStore
 from app.workspace import ENVIRONMENTS_DIR, SECRET_AUTH_FIELDS, Workspace
@@ -61,9 +61,12 @@ def secret_count(result: ImportResult) -> int:
     count = 0
     for top in result.collections:
         for _, folder in top.walk():
-            count += sum(1 for var in folder.variables.values() if var.secret)
+            # An empty secret variable waits for its value: nothing to store yet.
+            count += sum(1 for var in folder.variables.values() if var.secret and var.value)
         for _, model in top.all_requests():
-            count += sum(1 for name in SECRET_AUTH_FIELDS if getattr(model.auth, name))
+            # A field that only names a {{variable}} is written to the file as it is.
+            count += sum(1 for name in SECRET_AUTH_FIELDS
+                         if (value := getattr(model.auth, name)) and not is_reference(value))
     return count
 
 
@@ -83,11 +86,12 @@ def _write(workspace: Workspace, folder: Folder, path: str, report: ImportReport
         workspace.save_collection_variables(
             path, {k: {"value": v.value, "secret": v.secret} for k, v in folder.variables.items()})
         report.variables += len(folder.variables)
-        report.secrets += sum(1 for v in folder.variables.values() if v.secret)
+        report.secrets += sum(1 for v in folder.variables.values() if v.secret and v.value)
     for model in folder.requests:
         report.paths.append(workspace.new_request(path, model))
         report.requests += 1
-        report.secrets += sum(1 for name in SECRET_AUTH_FIELDS if getattr(model.auth, name))
+        report.secrets += sum(1 for name in SECRET_AUTH_FIELDS
+                              if (value := getattr(model.auth, name)) and not is_reference(value))
     taken = {name.rpartition("/")[2].casefold() for name in workspace.list_collections(path)}
     for child in folder.folders:
         _write(workspace, child, f"{path}/{_free_name(taken, child.name)}", report)
