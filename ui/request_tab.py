@@ -248,6 +248,8 @@ class RequestTab(QWidget):
         self._lookup = lookup
         self.editor.url_bar.set_variable_lookup(lookup)
         self.editor.body.set_variable_lookup(lookup)
+        for table in (self.editor.params, self.editor.headers, self.editor.body.form):
+            table.model.variable_lookup = lookup
         self.refresh_variables()
 
     def refresh_variables(self) -> None:
@@ -257,6 +259,8 @@ class RequestTab(QWidget):
         known = self._lookup()
         self.editor.url_bar.refresh_variables()
         self.editor.body.refresh_variables()
+        for table in (self.editor.params, self.editor.headers, self.editor.body.form):
+            table.model.refresh_variables()
         missing = unresolved_names(self.to_model(), known)
         if not missing:
             self.unresolved.hide()

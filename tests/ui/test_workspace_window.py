@@ -361,3 +361,27 @@ def test_opening_a_request_whose_secret_is_not_in_this_keyring_says_so(
     qtbot.waitUntil(lambda: "not in this computer's keyring" in
                     window.statusBar().currentMessage())
     assert "token" in window.statusBar().currentMessage()
+
+
+def test_header_cells_show_their_variables(qtbot: QtBot, window: MainWindow) -> None:
+    from ui.request.key_value_model import VALUE
+    from ui.request.tones import ERROR, VARIABLE
+
+    ws = _workspace(window)
+    ws.save_environment("Dev", {"token": {"value": ENV_SECRET, "secret": True}})
+    window.workspace.environment_edited()
+    qtbot.waitUntil(lambda: window.workspace.environments == ["Dev"])
+    window.workspace.set_environment("Dev")
+    qtbot.waitUntil(lambda: "token" in window.workspace.lookup(None))
+    tab = window.current_tab()
+    assert tab is not None
+    tab.load_model(RequestModel(headers=[KeyValue("Authorization", "Bearer {{token}}"),
+                                         KeyValue("X-Other", "{{nope}}")]))
+    tab.refresh_variables()
+    model = tab.editor.headers.model
+    first, second = model.index(0, VALUE), model.index(1, VALUE)
+    assert model.data(first, Qt.ItemDataRole.ForegroundRole) == VARIABLE
+    assert model.data(second, Qt.ItemDataRole.ForegroundRole) == ERROR
+    tip = model.data(first, Qt.ItemDataRole.ToolTipRole)
+    assert "environment Dev" in tip and ENV_SECRET not in tip
+    assert "not defined" in model.data(second, Qt.ItemDataRole.ToolTipRole)

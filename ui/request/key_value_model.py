@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from PySide6.QtCore import QObject
@@ -9,6 +10,8 @@ from PySide6.QtGui import QFontDatabase
 
 from app.models import KeyValue
 from ui.request.row_table_model import Role, RowTableModel
+from ui.request.tones import ERROR, VARIABLE
+from ui.request.variables import VariableLookup, variable_matches, variable_tooltip
 
 __all__ = ["KeyValueModel", "from_bulk_text", "to_bulk_text"]
 
@@ -27,11 +30,28 @@ class KeyValueModel(RowTableModel[KeyValue]):
     def new_row(self) -> KeyValue:
         return KeyValue()
 
+    #: The variables in scope (see ui.request.variables), for colours and tooltips.
+    variable_lookup: VariableLookup | None = None
+
     def cell(self, row: KeyValue, column: int, role: Role) -> Any:
         text = row.name if column == NAME else row.value if column == VALUE else None
+        if text and "{{" in text and role in (Role.ToolTipRole, Role.ForegroundRole):
+            names = [name for _, _, name in variable_matches(text)]
+            if names and role == Role.ToolTipRole:
+                tips = "<br>".join(variable_tooltip(n, self.variable_lookup)
+                                   for n in dict.fromkeys(names))
+                return f"{html.escape(text)}<hr>{tips}"
+            if names and role == Role.ForegroundRole and self.variable_lookup is not None:
+                known = self.variable_lookup()
+                return VARIABLE if all(n in known for n in names) else ERROR
         if role in (Role.DisplayRole, Role.EditRole, Role.ToolTipRole):
             return text if text or role != Role.ToolTipRole else None
         return None
+
+    def refresh_variables(self) -> None:
+        """The variables in scope changed: redraw the cells."""
+        if self._rows:
+            self.dataChanged.emit(self.index(0, NAME), self.index(len(self._rows) - 1, VALUE))
 
     def set_cell(self, row: KeyValue, column: int, value: Any) -> bool:
         if column == NAME:
