@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
@@ -159,7 +159,13 @@ class RequestTab(QWidget):
         c.finished.connect(self._on_finished)
         c.failed.connect(self._on_failed)
         c.cancelled.connect(self._on_cancelled)
-        self.editor.changed.connect(self._on_edited)
+        # Comparing with the saved file and looking for undefined variables read the whole
+        # request: done once typing pauses, not on every key.
+        self._edit_timer = QTimer(self)
+        self._edit_timer.setSingleShot(True)
+        self._edit_timer.setInterval(150)
+        self._edit_timer.timeout.connect(self._on_edited)
+        self.editor.changed.connect(self._edit_timer.start)
         if model is not None:
             self.load_model(model)
             if model.body.kind != "none":  # a request opened with a body shows it first

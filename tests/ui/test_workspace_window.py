@@ -104,7 +104,7 @@ def test_ctrl_s_saves_into_the_workspace_and_the_tree(
     # An edit marks the tab; Ctrl+S writes the same file again, nothing else.
     tab.editor.url_bar.setText("http://127.0.0.1:9/users?page=2")
     tab.editor.url_bar.textEdited.emit(tab.editor.url_bar.text())
-    assert tab.modified and tab.title().startswith("● ")
+    qtbot.waitUntil(lambda: tab.modified and tab.title().startswith("● "))
     qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: not tab.modified)
     assert "page=2" in path.read_text()
