@@ -336,6 +336,8 @@ class RequestTab(QWidget):
     def send(self) -> None:
         model = self.to_model()
         mode = self.mode
+        if mode in ("sse", "websocket"):
+            self._sent = (model, time.time())
         if mode == "sse":
             self.events_pane().start(model, self._variables)
         elif mode == "websocket":
@@ -371,7 +373,26 @@ class RequestTab(QWidget):
         self.send_button.setText(busy_text if busy else idle_text)
         self.send_button.setProperty("busy", busy)
 
+    def _record_stream(self, state: str) -> None:
+        """A stream sent from this tab opened (or failed to): it goes to the history too."""
+        if self._sent is None or state not in ("open", "failed", "ended", "disconnected"):
+            return
+        started = self._sent[1]
+        if self.mode == "sse" and self._events is not None:
+            c = self._events.controller
+            status = int(c.status_text.split()[-1]) if c.status_text[-3:].isdigit() else None
+            error = None if state != "failed" or c.error is None else c.error.title
+            self._history_entry(status if error is None else None, error, c.url,
+                                time.time() - started, 0)
+        elif self.mode == "websocket" and self._socket is not None:
+            ws = self._socket.controller
+            error = None if state == "open" or ws.error is None else ws.error.title
+            self._history_entry(101 if error is None else None, error, "",
+                                time.time() - started, 0)
+        self._sent = None
+
     def _on_stream_state(self, state: str) -> None:
+        self._record_stream(state)
         if state == "stopped" and self._routing_events:
             self.controller.cancel()  # Stop on a stream fed by a plain response ends it too
         self._set_busy(self.busy)

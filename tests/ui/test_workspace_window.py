@@ -385,3 +385,33 @@ def test_header_cells_show_their_variables(qtbot: QtBot, window: MainWindow) -> 
     tip = model.data(first, Qt.ItemDataRole.ToolTipRole)
     assert "environment Dev" in tip and ENV_SECRET not in tip
     assert "not defined" in model.data(second, Qt.ItemDataRole.ToolTipRole)
+
+
+def test_event_streams_and_websockets_are_recorded_too(
+        qtbot: QtBot, window: MainWindow, playground: str) -> None:
+    history = window.history
+    assert history is not None
+    tab = window.current_tab()
+    assert tab is not None
+    tab.load_model(RequestModel(url=f"{playground}/sse/ticker?count=3&interval=0.01",
+                                mode="sse"))
+    tab.send()
+    qtbot.waitUntil(lambda: len(history) == 1, timeout=10000)
+    entry = history.search("")[0]
+    assert entry.status == 200 and "/sse/ticker" in entry.url
+    assert entry.request["model"]["mode"] == "sse"
+
+    ws_url = playground.replace("http://", "ws://") + "/ws/echo"
+    tab.load_model(RequestModel(url=ws_url, mode="websocket"))
+    tab.send()
+    qtbot.waitUntil(lambda: len(history) == 2, timeout=10000)
+    entry = history.search("")[0]
+    assert entry.status == 101 and entry.url == ws_url
+    tab.cancel()
+    qtbot.waitUntil(lambda: not tab.busy, timeout=10000)
+
+    tab.load_model(RequestModel(url="ws://127.0.0.1:1/", mode="websocket"))
+    tab.send()
+    qtbot.waitUntil(lambda: len(history) == 3, timeout=10000)
+    failed = history.search("")[0]
+    assert failed.status is None and failed.error
