@@ -68,6 +68,10 @@ def substitute(text: str, variables: Mapping[str, str], where: str) -> str:
     return _VARIABLE.sub(lambda m: variables[m.group(1)], text)
 
 
+#: A value longer than this is not expanded further.
+_NESTED_LIMIT = 64 * 1024
+
+
 def resolve_nested(variables: Mapping[str, str], depth: int = 10) -> dict[str, str]:
     """``variables`` with ``{{names}}`` inside their values replaced by those variables'
     values, as Postman does (``base = {{host}}/api``). Names nothing defines stay as they are,
@@ -77,8 +81,8 @@ def resolve_nested(variables: Mapping[str, str], depth: int = 10) -> dict[str, s
     for _ in range(depth):
         changed = False
         for name, value in resolved.items():
-            if "{{" not in value:
-                continue
+            if "{{" not in value or len(value) > _NESTED_LIMIT:
+                continue  # (values that refer to each other twice over grow exponentially)
             new = _VARIABLE.sub(
                 lambda m, own=name: resolved[m.group(1)] if m.group(1) in resolved
                 and m.group(1) != own else m.group(0), value)

@@ -361,9 +361,9 @@ class Workspace:
         model = self.load_request(path)
         model.name = f"{model.name} copy"
         folder = path.parent
+        order = self._read_order(folder)  # first: a broken collection.yaml writes nothing
         target = self._free_name(folder, slugify(model.name))
         write_atomic(target, dump_request(model, self.secrets))
-        order = self._read_order(folder)
         if path.name in order:
             order.insert(order.index(path.name) + 1, target.name)
         else:
@@ -473,6 +473,8 @@ class Workspace:
         existed = path.exists()
         if existed:
             old_refs = _secret_refs(_mapping(path, _parse(path)))
+        elif folder.is_dir():
+            self._read_order(folder)  # a broken collection.yaml stops the save before a write
         # The secrets first: without a keyring nothing at all is written, not even a folder.
         data = dump_request(model, self.secrets, old_refs)
         self.create_collection(collection)

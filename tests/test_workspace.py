@@ -495,3 +495,25 @@ def test_an_empty_secret_variable_needs_no_keyring(tmp_path: Path) -> None:
     assert list(secrets._values.values()) == ["now-set"]
     ws.save_environment("dev", {"token": {"value": "", "secret": True}})
     assert not secrets._values  # emptied: the old secret is gone from the store
+
+
+def test_a_broken_order_file_stops_new_saves_before_any_write(tmp_path: Path) -> None:
+    secrets = MemorySecrets()
+    ws = Workspace(tmp_path, secrets)
+    first = ws.new_request("C", RequestModel(name="a"))
+    (tmp_path / "C" / "collection.yaml").write_text("order: [unclosed\n")
+    model = RequestModel(name="b", auth=AuthModel(kind=AuthKind.BEARER, token="t"))
+    before = sorted(p.name for p in (tmp_path / "C").iterdir())
+    with pytest.raises(WorkspaceError, match=r"collection\.yaml"):
+        ws.new_request("C", model)
+    with pytest.raises(WorkspaceError, match=r"collection\.yaml"):
+        ws.duplicate(first)
+    assert sorted(p.name for p in (tmp_path / "C").iterdir()) == before
+    assert not secrets._values
+
+
+def test_nested_resolution_stops_growing() -> None:
+    from app.compose import resolve_nested
+
+    values = resolve_nested({"a": "{{b}}{{b}}{{b}}", "b": "{{a}}{{a}}{{a}}"})
+    assert max(len(v) for v in values.values()) < 1024 * 1024

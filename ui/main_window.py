@@ -5,6 +5,7 @@ PlaygroundControl, remembering the layout to WindowState."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +14,7 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 
 # Only what the first frame shows is imported here: PySide6 creates each class on first
 # access, and the dialogs and splitters cost milliseconds the first frame does not need.
-from PySide6.QtWidgets import QMainWindow, QTabWidget
+from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
 from app import __version__
 from ui.playground_control import PlaygroundControl
@@ -28,10 +29,24 @@ if TYPE_CHECKING:
     from app.history import History
     from app.models import RequestModel
     from app.secrets import SecretStore
+    from app.workspace_index import FolderEntry
     from ui.request_tab import RequestTab
     from ui.sidebar.sidebar import Sidebar
 
-__all__ = ["MainWindow"]
+__all__ = ["MainWindow", "later_warning"]
+
+
+def later_warning(parent: QWidget, title: str, text: str) -> None:
+    """A warning box shown from the event loop, not from inside an asyncio task: a modal
+    dialog's nested loop inside a task stops every other task from running (qasync)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    QTimer.singleShot(0, lambda: QMessageBox.warning(parent, title, text))
+
+
+def _walk(folder: FolderEntry) -> list[FolderEntry]:
+    return [folder, *(f for child in folder.folders for f in _walk(child))]
 
 
 class MainWindow(QMainWindow):
@@ -125,6 +140,7 @@ class MainWindow(QMainWindow):
         sidebar = Sidebar(self.workspace, self.runner, self.history, problem)
         sidebar.collections.open_request.connect(self.open_from_workspace)
         sidebar.collections.request_moved.connect(self._on_request_moved)
+        sidebar.collections.folder_moved.connect(self._on_folder_moved)
         sidebar.collections.import_requested.connect(self.import_file)
         sidebar.environments.manage_requested.connect(self.manage_environments)
         sidebar.environments.environment_changed.connect(self._remember_environment)
@@ -246,7 +262,15 @@ class MainWindow(QMainWindow):
             if answer == QMessageBox.StandardButton.Cancel:
                 return
             if answer == QMessageBox.StandardButton.Save:
-                self.save_tab(tab)
+                # Closed once saved: a failed save leaves the tab (and the edits) open.
+                self.save_tab(tab, then=lambda: self._remove_tab(tab))
+                return
+        self._remove_tab(tab)
+
+    def _remove_tab(self, tab: RequestTab) -> None:
+        index = self.tabs.indexOf(tab)
+        if index < 0:
+            return
         tab.dispose()
         self.tabs.removeTab(index)
         tab.deleteLater()
@@ -317,6 +341,8 @@ class MainWindow(QMainWindow):
 
     async def _variables_for(self, tab: RequestTab, model: RequestModel) -> dict[str, str]:
         values = await self.workspace.variables_for(tab.collection)
+        # Kept with the tab: the scope may change before the answer comes (history redaction).
+        tab.sent_secrets = self.workspace.secret_values()
         values.update(await self.playground.variables_for(model))
         return values
 
@@ -365,7 +391,7 @@ class MainWindow(QMainWindow):
                 self.tabs.setCurrentWidget(existing)
                 return
             current = self.current_tab()
-            self.new_tab(model, path)
+            self.new_tab(model, path).mark_saved(model)
             if not in_new_tab and current is not None and current.is_blank():
                 self.close_tab(self.tabs.indexOf(current))  # the new tab takes its place
 
@@ -382,6 +408,24 @@ class MainWindow(QMainWindow):
             if tab.modified is False:
                 self.workspace.start("Rename", self._reload_name(tab, new))
 
+    def _on_folder_moved(self, old: str, new: str | None) -> None:
+        """Tabs of requests in a folder that moved follow it (or, deleted, keep their
+        request, no longer saved)."""
+        root = self.workspace.root
+        for tab in self.all_tabs():
+            if tab.origin is None:
+                continue
+            try:
+                inside = tab.origin.relative_to(root / old)
+            except ValueError:
+                continue
+            if new is None:
+                tab.set_origin(None, None)
+            else:
+                origin = root / new / inside
+                tab.set_origin(origin, self._collection_of(origin))
+                self.workspace.watch_collection(tab.collection)
+
     async def _reload_name(self, tab: RequestTab, path: Path) -> None:
         model = await self.workspace.load_request(path)
         tab.editor.set_name(model.name)
@@ -395,15 +439,26 @@ class MainWindow(QMainWindow):
         if (tab := self.current_tab()) is not None:
             self.save_tab(tab, ask=True)
 
-    def save_tab(self, tab: RequestTab, ask: bool = False) -> None:
-        """Save the tab's request to its workspace file (Ctrl+S), or ask where (a new one)."""
+    def save_tab(self, tab: RequestTab, ask: bool = False,
+                 then: Callable[[], None] | None = None) -> None:
+        """Save the tab's request to its workspace file (Ctrl+S), or ask where (a new one);
+        ``then`` runs once it is saved."""
+        from PySide6.QtWidgets import QMessageBox
+
+        if tab.secrets_pending and not ask:
+            QMessageBox.warning(
+                self, "Save request",
+                f"The secrets of “{tab.title()}” have not been read back from the keyring "
+                "yet (is it locked?). Saving now would drop them, so nothing was saved; "
+                "unlock the keyring and reopen the request, or use Save as.")
+            return
         model = tab.to_model()
         origin = None if ask else tab.origin
         collection: str | None = None
         if origin is None:
             from ui.sidebar.save_dialog import ask_where_to_save
 
-            collections = [c for c, _ in self.workspace.workspace.walk()]
+            collections = [f.collection for top in self.workspace.tree for f in _walk(top)]
             answer = ask_where_to_save(self, model.name, collections,
                                        tab.collection or (collections[0] if collections
                                                           else "My collection"))
@@ -417,25 +472,37 @@ class MainWindow(QMainWindow):
             if origin is None:
                 tab.editor.set_name(model.name)
             tab.mark_saved(model)
+            tab.secrets_pending = False
             self.workspace.watch_collection(tab.collection)
             self.sidebar.collections.select_path(path)
             self.statusBar().showMessage(
                 f"Saved {path.relative_to(self.workspace.root)}", 5000)
+            if then is not None:
+                then()
 
         def failed(message: str) -> None:
-            from PySide6.QtWidgets import QMessageBox
-
-            QMessageBox.warning(self, "Save request",
-                                f"“{model.name}” was not saved: {message}\n\nIt is still "
-                                "in its tab; nothing on disk was changed.")
+            later_warning(self, "Save request",
+                          f"“{model.name}” was not saved: {message}\n\nIt is still in its "
+                          "tab.")
 
         self.workspace.start(f"Save {model.name}", save(), failed)
 
     def open_workspace_folder(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
+        from PySide6.QtWidgets import QFileDialog, QMessageBox
 
         from app.workspace import Workspace
 
+        modified = [t.title() for t in self.all_tabs() if t.modified]
+        if modified:
+            answer = QMessageBox.question(
+                self, "Open workspace folder",
+                "These tabs have changes that are not saved:\n\n" + "\n".join(modified)
+                + "\n\nThey stay open, no longer tied to their files (save them into the "
+                "other workspace with Ctrl+S). Open another folder anyway?",
+                QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel)
+            if answer != QMessageBox.StandardButton.Open:
+                return
         folder = QFileDialog.getExistingDirectory(self, "Open workspace folder",
                                                   str(self.workspace.root))
         if not folder:
@@ -560,6 +627,7 @@ class MainWindow(QMainWindow):
         for model, origin in models:
             tab = self.new_tab(model, Path(origin) if origin else None)
             if tab.origin is not None:
+                tab.secrets_pending = model.auth.kind != "none"
                 self.workspace.watch_collection(tab.collection)
                 self.workspace.start(f"Open {tab.origin.name}", self._restore_secrets(tab))
         if not models:
@@ -587,6 +655,7 @@ class MainWindow(QMainWindow):
                 if not getattr(model.auth, key):
                     setattr(model.auth, key, getattr(saved.auth, key))
             tab.editor.auth.load_model(model.auth)
+        tab.secrets_pending = False
         tab.mark_saved(saved)
 
     def closeEvent(self, event: QCloseEvent) -> None:

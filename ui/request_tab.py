@@ -97,6 +97,10 @@ class RequestTab(QWidget):
         self.collection: str | None = None
         self._saved: dict[str, Any] | None = None
         self.modified = False
+        #: Restored from the last session, its secrets not yet read back from the keyring.
+        self.secrets_pending = False
+        #: The secret values the last send used (for redacting its history entry).
+        self.sent_secrets: list[str] = []
         self._sent: tuple[RequestModel, float] | None = None
         self.controller = SendController(runner, sessions, f"{self._key} / send", self)
         self.editor = RequestEditor()
@@ -448,7 +452,7 @@ class RequestTab(QWidget):
         entry = HistoryEntry(method=model.method, url=url or model.url, status=status,
                              error=error, duration=duration, response_size=size,
                              request=request, time=started)
-        self.exchanged.emit((entry, _secret_texts(model)))
+        self.exchanged.emit((entry, [*_secret_texts(model), *self.sent_secrets]))
 
     def _on_finished(self, summary: object) -> None:
         from ui.send_controller import ResponseSummary

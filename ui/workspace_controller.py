@@ -152,8 +152,7 @@ class WorkspaceController(QObject):
                 result = await self.call(fn, *args)
             finally:
                 await self.rescan()
-            self._collection_values.clear()
-            self.variables_changed.emit()
+            self.collection_variables_saved()  # folders may have moved: read them again
             if then is not None:
                 then(result)
 
@@ -236,11 +235,10 @@ class WorkspaceController(QObject):
         return merged
 
     def collection_variables_saved(self) -> None:
-        """Collection variables were edited: read them again where they are used."""
-        watched = list(self._collection_values)
-        self._collection_values.clear()
-        for collection in watched:
-            self.watch_collection(collection)
+        """Collection variables were edited (or folders changed): read them again where they
+        are used; the values known so far stay until then."""
+        for collection in list(self._collection_values):
+            self.start(f"Variables of {collection}", self._load_collection(collection))
 
     def lookup(self, collection: str | None, extra: Mapping[str, str] | None = None
                ) -> dict[str, Resolved]:
@@ -270,7 +268,8 @@ class WorkspaceController(QObject):
         return {k: r.value for k, r in self.lookup(collection).items()}
 
     def secret_values(self) -> list[str]:
-        """The secret values in scope anywhere (for redacting history)."""
+        """The secret values known now (for redacting history): the environment's, and those
+        of every collection read so far."""
         values = [v for v, secret in self._env_values.values() if secret]
         for scope in self._collection_values.values():
             values += [v for v, secret in scope.values() if secret]

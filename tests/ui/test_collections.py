@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QModelIndex
+from PySide6.QtCore import QItemSelectionModel, QModelIndex
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -51,6 +51,13 @@ def _find(tree: CollectionTree, path: str) -> QModelIndex:
     raise AssertionError(f"{path} not in the tree")
 
 
+def _select(tree: CollectionTree, path: str) -> None:
+    """Make ``path`` the one selected item (whatever modifier keys Qt believes are held)."""
+    flags = QItemSelectionModel.SelectionFlag
+    tree.view.selectionModel().setCurrentIndex(
+        _find(tree, path), flags.ClearAndSelect | flags.Rows)
+
+
 def _names(tree: CollectionTree) -> list[str]:
     return [f"{'  ' * _depth(i)}{i.text()}" for i in tree._iter()]
 
@@ -78,7 +85,7 @@ def test_new_rename_duplicate_delete(qtbot: QtBot, tree: CollectionTree,
     qtbot.waitUntil(lambda: (workspace.root / "Admin").is_dir())
     qtbot.waitUntil(lambda: "Admin" in _names(tree))
 
-    tree.view.setCurrentIndex(_find(tree, "list-products.yaml"))
+    _select(tree, "list-products.yaml")
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("All products", True))
     moved: list[tuple[Path, object]] = []
     tree.request_moved.connect(lambda old, new: moved.append((old, new)))
@@ -87,7 +94,7 @@ def test_new_rename_duplicate_delete(qtbot: QtBot, tree: CollectionTree,
     assert (workspace.root / "Shop" / "all-products.yaml").exists()
     assert moved and moved[0][1] == workspace.root / "Shop" / "all-products.yaml"
 
-    tree.view.setCurrentIndex(_find(tree, "create-product.yaml"))
+    _select(tree, "create-product.yaml")
     tree.duplicate_selected()
     qtbot.waitUntil(lambda: "  Create product copy" in _names(tree))
     copy = workspace.load_request(workspace.root / "Shop" / "create-product-copy.yaml")
@@ -100,8 +107,7 @@ def test_new_rename_duplicate_delete(qtbot: QtBot, tree: CollectionTree,
         return QMessageBox.StandardButton.Cancel
 
     monkeypatch.setattr(QMessageBox, "question", cancel)
-    tree.view.clearSelection()
-    tree.view.setCurrentIndex(_find(tree, "Users"))
+    _select(tree, "Users")
     tree.delete_selected()
     assert asked and "Users" in asked[0]
     assert (workspace.root / "Users").exists()

@@ -415,3 +415,38 @@ def test_event_streams_and_websockets_are_recorded_too(
     qtbot.waitUntil(lambda: len(history) == 3, timeout=10000)
     failed = history.search("")[0]
     assert failed.status is None and failed.error
+
+
+def test_tabs_follow_their_folder_and_save_back_into_it(
+        qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtCore import QItemSelectionModel
+    from PySide6.QtWidgets import QInputDialog
+
+    ws = _workspace(window)
+    path = ws.new_request("Shop/Orders", RequestModel(name="List", url="http://x/"))
+    window.workspace.start("rescan", window.workspace.rescan())
+    tree = window.sidebar.collections
+    qtbot.waitUntil(lambda: tree.request_count() == 1)
+    window.open_from_workspace(path)
+    qtbot.waitUntil(lambda: window.tab_of(path) is not None)
+    tab = window.tab_of(path)
+    assert tab is not None and not tab.modified
+
+    tab.editor.url_bar.setText("http://x/?page=2")
+    tab.editor.url_bar.textEdited.emit(tab.editor.url_bar.text())
+    qtbot.waitUntil(lambda: tab.modified)  # an opened request tracks its edits
+
+    for item in tree._iter():
+        if item.data(256 + 2) == "Shop":
+            flags = QItemSelectionModel.SelectionFlag
+            tree.view.selectionModel().setCurrentIndex(
+                tree.proxy.mapFromSource(item.index()), flags.ClearAndSelect | flags.Rows)
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Store", True))
+    tree.rename_selected()
+    moved = window.workspace.root / "Store" / "Orders" / path.name
+    qtbot.waitUntil(lambda: tab.origin == moved)
+    assert tab.collection == "Store/Orders" and tab.modified
+    window.save_current()
+    qtbot.waitUntil(lambda: not tab.modified)
+    assert "page=2" in moved.read_text()
+    assert not (window.workspace.root / "Shop").exists()

@@ -140,6 +140,8 @@ class CollectionTree(QWidget):
     open_request = Signal(Path, bool)
     #: The path of a request that was renamed, moved or deleted: (old, new or None).
     request_moved = Signal(Path, object)
+    #: A folder was renamed, moved or deleted: (old collection, new collection or None).
+    folder_moved = Signal(str, object)
     #: Import was asked for (the window shows the file dialog).
     import_requested = Signal()
 
@@ -421,8 +423,12 @@ class CollectionTree(QWidget):
             name = self._ask_name("Rename folder", "Name:", path.rpartition("/")[2])
             if name is None:
                 return
+            def renamed_folder(new: str) -> None:
+                self.select_path(new)
+                self.folder_moved.emit(path, new)
+
             self.controller.change("Rename", ws.rename_collection, path, name,
-                                   then=lambda new: self.select_path(new))
+                                   then=renamed_folder)
             return
         index = self.view.currentIndex()
         old_name = index.data(Qt.ItemDataRole.DisplayRole) or Path(path).stem
@@ -473,19 +479,22 @@ class CollectionTree(QWidget):
         def deleted(_: object) -> None:
             for path in requests:
                 self.request_moved.emit(Path(path), None)
+            for folder in folders:
+                self.folder_moved.emit(folder, None)
 
         self.controller.change("Delete", delete_all, then=deleted)
 
     def _on_drop(self, items: list[tuple[str, str]], target: str, row: int) -> None:
         ws = self.controller.workspace
         moves: list[tuple[Path, Path]] = []
+        folder_moves: list[tuple[str, str]] = []
 
         def move_all() -> None:
             for kind, path in items:
                 if kind == "folder":
                     if path == target or (target + "/").startswith(path + "/"):
                         raise WorkspaceError("A folder cannot be moved into itself")
-                    ws.move_collection(path, target or None)
+                    folder_moves.append((path, ws.move_collection(path, target or None)))
                 elif not target:
                     raise WorkspaceError("Requests live in a collection: drop them on a folder")
                 else:
@@ -504,6 +513,9 @@ class CollectionTree(QWidget):
             for old, new in moves:
                 if old != new:
                     self.request_moved.emit(old, new)
+            for old_folder, new_folder in folder_moves:
+                if old_folder != new_folder:
+                    self.folder_moved.emit(old_folder, new_folder)
             if moves:
                 self.select_path(moves[0][1])
 
