@@ -519,8 +519,15 @@ class MainWindow(QMainWindow):
 
         editor = EnvironmentEditor(self.workspace.workspace, self.runner,
                                    self.workspace.environment, parent=self)
+        editor.environment_renamed.connect(self._environment_renamed)
         editor.environments_changed.connect(self.workspace.environment_edited)
         editor.open()
+
+    def _environment_renamed(self, old: str, new: str) -> None:
+        """The chosen environment keeps being chosen under its new name."""
+        if self.workspace.environment == old:
+            self.workspace.environment = new
+            self.state.environment = new
 
     def show_history(self) -> None:
         self.sidebar.show_page(self.sidebar.history)

@@ -450,3 +450,29 @@ def test_tabs_follow_their_folder_and_save_back_into_it(
     qtbot.waitUntil(lambda: not tab.modified)
     assert "page=2" in moved.read_text()
     assert not (window.workspace.root / "Shop").exists()
+
+
+def test_renaming_the_chosen_environment_keeps_it_chosen(qtbot: QtBot,
+                                                         window: MainWindow) -> None:
+    from ui.sidebar.environments import EnvironmentEditor
+
+    ws = _workspace(window)
+    ws.save_environment("Dev", {"base": "http://dev"})
+    window.workspace.environment_edited()
+    qtbot.waitUntil(lambda: window.workspace.environments == ["Dev"])
+    window.sidebar.environments.set_environments(["Dev"], "Dev")
+    window.workspace.set_environment("Dev")
+    qtbot.waitUntil(lambda: "base" in window.workspace.lookup(None))
+    window.manage_environments()
+    editor = window.findChild(EnvironmentEditor)
+    assert editor is not None
+    qtbot.waitUntil(lambda: not editor.is_busy() and editor.current_environment() == "Dev")
+    editor.begin_name("rename")
+    editor.name_edit.setText("Development")
+    editor.confirm_name()
+    qtbot.waitUntil(lambda: window.workspace.environments == ["Development"])
+    assert window.workspace.environment == "Development"
+    assert window.sidebar.environments.current() == "Development"
+    assert window.state.environment == "Development"
+    qtbot.waitUntil(lambda: "base" in window.workspace.lookup(None))
+    editor.close()

@@ -514,6 +514,8 @@ class EnvironmentEditor(QDialog):
     Opens on ``name`` (or the first environment). The dialog deletes itself when closed.
     """
 
+    #: (old name, new name) an environment was renamed (sent before environments_changed).
+    environment_renamed = Signal(str, str)
     #: An environment was saved, created, renamed, duplicated or deleted.
     environments_changed = Signal()
 
@@ -1038,7 +1040,8 @@ class EnvironmentEditor(QDialog):
                                            _create, self.workspace, name))
         elif mode == "rename":
             self._start("op", self._change(f"Could not rename “{current}”", name,
-                                           _rename, self.workspace, current, name))
+                                           _rename, self.workspace, current, name,
+                                           renamed_from=current))
         else:
             self._start("op", self._change(f"Could not duplicate “{current}”", name,
                                            _duplicate, self.workspace, current, name))
@@ -1061,7 +1064,8 @@ class EnvironmentEditor(QDialog):
                                        after_delete=index))
 
     async def _change(self, what: str, show: str | None, fn: Callable[..., Any], *args: Any,
-                      after_delete: int | None = None) -> None:
+                      after_delete: int | None = None, renamed_from: str | None = None
+                      ) -> None:
         """Run a change to the files, then list the environments again and show ``show``."""
         self._working = True
         self._update()
@@ -1079,6 +1083,8 @@ class EnvironmentEditor(QDialog):
         self._set_names(names)
         if ok:
             self.clear_error()
+            if renamed_from is not None and show is not None:
+                self.environment_renamed.emit(renamed_from, show)
             self.environments_changed.emit()
             if after_delete is not None:
                 show = names[min(after_delete, len(names) - 1)] if names else None
