@@ -565,10 +565,14 @@ class Workspace:
                 spec = {"value": spec}
             value = spec.get("value", "")
             ref = _secret_ref(value)
+            missing = False
             if ref is not None:
-                value = self.secrets.get(ref) or ""
+                value = self.secrets.get(ref)
+                missing = value is None
             out[str(var)] = {"value": "" if value is None else str(value),
                              "secret": bool(spec.get("secret", False)) or ref is not None}
+            if missing:  # not in this computer's keyring (e.g. cloned from elsewhere)
+                out[str(var)]["missing"] = True
         return out
 
     def load_environment(self, name: str) -> dict[str, str]:

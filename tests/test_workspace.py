@@ -517,3 +517,12 @@ def test_nested_resolution_stops_growing() -> None:
 
     values = resolve_nested({"a": "{{b}}{{b}}{{b}}", "b": "{{a}}{{a}}{{a}}"})
     assert max(len(v) for v in values.values()) < 1024 * 1024
+
+
+def test_a_secret_variable_missing_from_the_keyring_is_marked(tmp_path: Path) -> None:
+    Workspace(tmp_path, MemorySecrets()).save_environment(
+        "dev", {"token": {"value": "t", "secret": True}, "base": "http://x"})
+    elsewhere = Workspace(tmp_path, MemorySecrets())
+    assert elsewhere.load_environment_variables("dev") == {
+        "token": {"value": "", "secret": True, "missing": True},
+        "base": {"value": "http://x", "secret": False}}

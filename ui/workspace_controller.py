@@ -52,7 +52,8 @@ class WorkspaceController(QObject):
 
     #: The tree to show (list[FolderEntry]), after every change.
     tree_changed = Signal(object)
-    #: A message for the user: an operation failed (nothing was lost or overwritten).
+    #: A message for the user: an operation failed (nothing was lost or overwritten), or
+    #: something read needs their attention (a secret missing from the keyring).
     failed = Signal(str)
     #: The keyring cannot be used: the message says so plainly. "" once it can.
     keyring_status = Signal(str)
@@ -208,6 +209,7 @@ class WorkspaceController(QObject):
         if self.environment == name:
             self._env_values = {k: (v["value"], bool(v["secret"])) for k, v in values.items()}
             self.variables_changed.emit()
+            self._tell_missing(values, f"environment {name}")
 
     def environment_edited(self) -> None:
         """The environment editor saved: read the names and values again."""
@@ -230,9 +232,17 @@ class WorkspaceController(QObject):
             except FileNotFoundError:
                 continue
             merged.update({k: (v["value"], bool(v["secret"])) for k, v in values.items()})
+            self._tell_missing(values, f"collection {scope.replace('/', ' / ')}")
         self._collection_values[collection] = merged
         self.variables_changed.emit()
         return merged
+
+    def _tell_missing(self, values: Mapping[str, Mapping[str, Any]], where: str) -> None:
+        missing = [name for name, spec in values.items() if spec.get("missing")]
+        if missing:
+            names = ", ".join(missing)
+            self.failed.emit(f"The secret value of {names} ({where}) is not in this "
+                             "computer's keyring: it reads as empty until set again.")
 
     def collection_variables_saved(self) -> None:
         """Collection variables were edited (or folders changed): read them again where they

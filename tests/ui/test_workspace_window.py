@@ -476,3 +476,14 @@ def test_renaming_the_chosen_environment_keeps_it_chosen(qtbot: QtBot,
     assert window.state.environment == "Development"
     qtbot.waitUntil(lambda: "base" in window.workspace.lookup(None))
     editor.close()
+
+
+def test_an_environment_secret_missing_from_the_keyring_is_told(
+        qtbot: QtBot, window: MainWindow) -> None:
+    Workspace(window.workspace.root, MemorySecrets()).save_environment(
+        "Prod", {"apiKey": {"value": "k", "secret": True}})
+    window.workspace.environment_edited()
+    qtbot.waitUntil(lambda: window.workspace.environments == ["Prod"])
+    window.workspace.set_environment("Prod")
+    qtbot.waitUntil(lambda: "apiKey (environment Prod) is not in this computer's keyring"
+                    in window.statusBar().currentMessage())
