@@ -36,11 +36,11 @@ from app.models import (
     RequestModel,
     RequestOptions,
 )
+from app.templating import VARIABLE, resolve_nested, unresolved
 
 __all__ = ["ComposeError", "ComposedRequest", "SessionKey", "SessionPool", "compose",
            "resolve_nested", "session_key", "substitute", "unresolved"]
 
-_VARIABLE = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 SessionKey = tuple[bool, str, bool]
@@ -54,44 +54,13 @@ class ComposeError(ValueError):
         super().__init__(message)
 
 
-def unresolved(text: str, variables: Mapping[str, str]) -> list[str]:
-    """The ``{{names}}`` in ``text`` that ``variables`` does not define."""
-    return [m.group(1) for m in _VARIABLE.finditer(text) if m.group(1) not in variables]
-
-
 def substitute(text: str, variables: Mapping[str, str], where: str) -> str:
     """Replace ``{{name}}`` with its value; an unknown name is a :class:`ComposeError`."""
     missing = unresolved(text, variables)
     if missing:
         names = ", ".join(f"{{{{{n}}}}}" for n in dict.fromkeys(missing))
         raise ComposeError(where, f"Unresolved variable {names} in the {where}")
-    return _VARIABLE.sub(lambda m: variables[m.group(1)], text)
-
-
-#: A value longer than this is not expanded further.
-_NESTED_LIMIT = 64 * 1024
-
-
-def resolve_nested(variables: Mapping[str, str], depth: int = 10) -> dict[str, str]:
-    """``variables`` with ``{{names}}`` inside their values replaced by those variables'
-    values, as Postman does (``base = {{host}}/api``). Names nothing defines stay as they are,
-    and so do cycles once ``depth`` rounds have passed: :func:`substitute` itself stays a
-    single literal pass."""
-    resolved = dict(variables)
-    for _ in range(depth):
-        changed = False
-        for name, value in resolved.items():
-            if "{{" not in value or len(value) > _NESTED_LIMIT:
-                continue  # (values that refer to each other twice over grow exponentially)
-            new = _VARIABLE.sub(
-                lambda m, own=name: resolved[m.group(1)] if m.group(1) in resolved
-                and m.group(1) != own else m.group(0), value)
-            if new != value:
-                resolved[name] = new
-                changed = True
-        if not changed:
-            break
-    return resolved
+    return VARIABLE.sub(lambda m: variables[m.group(1)], text)
 
 
 def session_key(options: RequestOptions) -> SessionKey:

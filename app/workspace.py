@@ -29,6 +29,7 @@ import yaml
 from app.atomic import write_atomic, write_if_changed
 from app.models import KeyValue, MultipartField, RequestModel
 from app.secrets import MemorySecrets, SecretStore
+from app.templating import names_a_variable
 
 __all__ = [
     "COLLECTION_FILE",
@@ -52,8 +53,6 @@ SECRET_AUTH_FIELDS = ("password", "token", "key_value", "secret_key")
 _REQUEST_ORDER = ("name", "method", "url", "mode", "params", "headers", "body", "auth",
                   "options", "ws_subprotocols", "ws_saved")
 _BODY_ORDER = ("kind", "text", "file_path", "form", "multipart")
-#: A value that is nothing but a ``{{variable}}``: it names the secret, it is not one.
-_REFERENCE = re.compile(r"\{\{\s*[^{}\s]+\s*\}\}")
 #: Characters YAML folds into a plain newline inside a block scalar: such text stays quoted.
 _BLOCK_UNSAFE = re.compile("[\r\x85\u2028\u2029]")
 
@@ -177,7 +176,7 @@ def dump_request(model: RequestModel, secrets: Secrets,
             for sub, v in vars(value).items():
                 if v == getattr(default.auth, sub):
                     continue
-                if sub in SECRET_AUTH_FIELDS and _REFERENCE.fullmatch(v):
+                if sub in SECRET_AUTH_FIELDS and names_a_variable(v):
                     auth[sub] = v  # only names a variable (whose value may be secret)
                     if sub in old_refs:
                         secrets.delete(old_refs[sub])

@@ -267,7 +267,7 @@ def test_references_among_extra_braces(text: str, expected: str) -> None:
 
 
 def test_nested_variables_are_resolved_before_substitution_as_postman_does() -> None:
-    from app.compose import resolve_nested
+    from app.templating import resolve_nested
 
     values = resolve_nested({"base": "https://{{host}}/api", "host": "{{sub}}.example.com",
                              "sub": "eu", "loop": "{{loop}}!", "a": "{{b}}", "b": "{{a}}",

@@ -513,7 +513,7 @@ def test_a_broken_order_file_stops_new_saves_before_any_write(tmp_path: Path) ->
 
 
 def test_nested_resolution_stops_growing() -> None:
-    from app.compose import resolve_nested
+    from app.templating import resolve_nested
 
     values = resolve_nested({"a": "{{b}}{{b}}{{b}}", "b": "{{a}}{{a}}{{a}}"})
     assert max(len(v) for v in values.values()) < 1024 * 1024

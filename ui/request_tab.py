@@ -65,7 +65,7 @@ def _variable_texts(model: RequestModel) -> list[tuple[str, str]]:
 
 def unresolved_names(model: RequestModel, known: Any) -> list[tuple[str, str]]:
     """(name, where) of every ``{{name}}`` in ``model`` that ``known`` does not define."""
-    from app.compose import unresolved
+    from app.templating import unresolved
 
     out: dict[str, str] = {}
     for where, text in _variable_texts(model):

@@ -264,7 +264,7 @@ class WorkspaceController(QObject):
         for name, value in (extra or {}).items():
             out[name] = Resolved(value, "Spyglass")
         if any("{{" in r.value for r in out.values()):
-            from app.compose import resolve_nested
+            from app.templating import resolve_nested
 
             values = resolve_nested({k: r.value for k, r in out.items()})
             out = {k: Resolved(values[k], r.source, r.secret) for k, r in out.items()}

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from app.curl import auth_from_headers, implied_content_type
 from app.models import AuthKind, AuthModel, BodyKind, RequestModel
+from app.templating import names_a_variable
 from app.workspace import SECRET_AUTH_FIELDS
 
 __all__ = [
@@ -27,13 +28,13 @@ PLACEHOLDERS = {"password": "password", "token": "token", "key_value": "apiKey",
                 "secret_key": "secretKey"}
 assert set(PLACEHOLDERS) == set(SECRET_AUTH_FIELDS)
 
-_REFERENCE = re.compile(r"\s*\{\{\s*[^{}\s]+\s*\}\}\s*")
 _FOLDER_UNSAFE = re.compile(r'[/\\:*?"<>|\x00-\x1f]+')
 
 
 def is_reference(value: str) -> bool:
-    """Whether ``value`` is only a ``{{variable}}`` (a name, not a secret)."""
-    return _REFERENCE.fullmatch(value) is not None
+    """Whether ``value`` is only a ``{{variable}}`` (a name, not a secret): the rule the
+    workspace applies when it decides what goes to the secret store."""
+    return names_a_variable(value)
 
 
 def media_type(content_type: str) -> str:

@@ -5,18 +5,18 @@ with their value (a secret masked) in a tooltip on hover."""
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtGui import QColor, QTextCharFormat
 
-from ui.request.tones import ERROR, VARIABLE
+from app.templating import VARIABLE
+from ui.request.tones import ERROR
+from ui.request.tones import VARIABLE as VARIABLE_COLOUR
 
 __all__ = ["VariableLookup", "variable_at", "variable_format", "variable_matches",
            "variable_spans", "variable_tooltip"]
 
-_VARIABLE = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")  # as app.compose reads them
 
 #: The variables in scope now: name -> an object with ``value``, ``source`` and ``secret``
 #: (ui.workspace_controller.Resolved).
@@ -25,17 +25,17 @@ VariableLookup = Callable[[], dict[str, Any]]
 
 def variable_spans(text: str) -> list[tuple[int, int]]:
     """``(start, length)`` of every ``{{name}}`` in ``text``."""
-    return [(m.start(), m.end() - m.start()) for m in _VARIABLE.finditer(text)]
+    return [(m.start(), m.end() - m.start()) for m in VARIABLE.finditer(text)]
 
 
 def variable_matches(text: str) -> list[tuple[int, int, str]]:
     """``(start, length, name)`` of every ``{{name}}`` in ``text``."""
-    return [(m.start(), m.end() - m.start(), m.group(1)) for m in _VARIABLE.finditer(text)]
+    return [(m.start(), m.end() - m.start(), m.group(1)) for m in VARIABLE.finditer(text)]
 
 
 def variable_at(text: str, position: int) -> str | None:
     """The name of the ``{{variable}}`` covering ``position`` in ``text``, if any."""
-    for m in _VARIABLE.finditer(text):
+    for m in VARIABLE.finditer(text):
         if m.start() <= position < m.end():
             return m.group(1)
     return None
@@ -43,7 +43,7 @@ def variable_at(text: str, position: int) -> str | None:
 
 def variable_format(resolved: bool = True) -> QTextCharFormat:
     """The variable colour on a faint tint of itself (the error colour when unresolved)."""
-    colour = VARIABLE if resolved else ERROR
+    colour = VARIABLE_COLOUR if resolved else ERROR
     fmt = QTextCharFormat()
     fmt.setForeground(colour)
     background = QColor(colour)
