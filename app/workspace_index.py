@@ -40,9 +40,9 @@ class FolderEntry:
     def name(self) -> str:
         return self.collection.rpartition("/")[2]
 
-    def count(self) -> int:
-        """The requests in this folder and every folder inside it."""
-        return len(self.requests) + sum(f.count() for f in self.folders)
+    def walk(self) -> list[FolderEntry]:
+        """This folder and every folder inside it, parents first."""
+        return [self, *(f for child in self.folders for f in child.walk())]
 
 
 class WorkspaceIndex:

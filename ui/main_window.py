@@ -14,11 +14,11 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 
 # Only what the first frame shows is imported here: PySide6 creates each class on first
 # access, and the dialogs and splitters cost milliseconds the first frame does not need.
-from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
+from PySide6.QtWidgets import QMainWindow, QTabWidget
 
 from app import __version__
 from ui.playground_control import PlaygroundControl
-from ui.tasks import TaskRunner
+from ui.tasks import TaskRunner, show_later
 from ui.theme import THEMES, apply_theme
 from ui.window_state import WindowState
 
@@ -29,24 +29,10 @@ if TYPE_CHECKING:
     from app.history import History
     from app.models import RequestModel
     from app.secrets import SecretStore
-    from app.workspace_index import FolderEntry
     from ui.request_tab import RequestTab
     from ui.sidebar.sidebar import Sidebar
 
-__all__ = ["MainWindow", "later_warning"]
-
-
-def later_warning(parent: QWidget, title: str, text: str) -> None:
-    """A warning box shown from the event loop, not from inside an asyncio task: a modal
-    dialog's nested loop inside a task stops every other task from running (qasync)."""
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QMessageBox
-
-    QTimer.singleShot(0, lambda: QMessageBox.warning(parent, title, text))
-
-
-def _walk(folder: FolderEntry) -> list[FolderEntry]:
-    return [folder, *(f for child in folder.folders for f in _walk(child))]
+__all__ = ["MainWindow"]
 
 
 class MainWindow(QMainWindow):
@@ -458,7 +444,7 @@ class MainWindow(QMainWindow):
         if origin is None:
             from ui.sidebar.save_dialog import ask_where_to_save
 
-            collections = [f.collection for top in self.workspace.tree for f in _walk(top)]
+            collections = [f.collection for top in self.workspace.tree for f in top.walk()]
             answer = ask_where_to_save(self, model.name, collections,
                                        tab.collection or (collections[0] if collections
                                                           else "My collection"))
@@ -481,9 +467,8 @@ class MainWindow(QMainWindow):
                 then()
 
         def failed(message: str) -> None:
-            later_warning(self, "Save request",
-                          f"“{model.name}” was not saved: {message}\n\nIt is still in its "
-                          "tab.")
+            show_later(QMessageBox.warning, self, "Save request",
+                       f"“{model.name}” was not saved: {message}\n\nIt is still in its tab.")
 
         self.workspace.start(f"Save {model.name}", save(), failed)
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from app.models import RequestModel
 from ui.request.request_editor import RequestEditor
+from ui.request.tones import ERROR, banner_css
 from ui.response.response_pane import ResponsePane
 from ui.send_controller import SendController, VariablesSource
 from ui.tasks import TaskRunner
@@ -136,9 +137,7 @@ class RequestTab(QWidget):
         self.unresolved = QLabel()
         self.unresolved.setObjectName("unresolvedVariables")
         self.unresolved.setWordWrap(True)
-        self.unresolved.setStyleSheet(
-            "QLabel { background: rgba(224, 49, 49, 0.13); border: 1px solid "
-            "rgba(224, 49, 49, 0.5); border-radius: 4px; padding: 4px 6px; margin: 0 8px; }")
+        self.unresolved.setStyleSheet(banner_css(ERROR, "4px 6px", "0 8px"))
         self.unresolved.hide()
         top_layout.addWidget(self.unresolved)
         top_layout.addWidget(self.upload)

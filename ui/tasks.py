@@ -7,7 +7,7 @@ coroutine is never fired and forgotten.
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -15,7 +15,16 @@ from PySide6.QtCore import QObject, Signal
 if TYPE_CHECKING:  # asyncio is imported on first use: the first frame does not need it
     import asyncio
 
-__all__ = ["TaskRunner"]
+__all__ = ["TaskRunner", "show_later"]
+
+
+def show_later(box: Callable[..., object], *args: object) -> None:
+    """Open a modal dialog (``QMessageBox.warning`` and the like) from the event loop rather
+    than inside the running asyncio task: a dialog's nested loop inside a task keeps every
+    other task from running under qasync (and one holding a lock would hold it)."""
+    from PySide6.QtCore import QTimer
+
+    QTimer.singleShot(0, lambda: box(*args))
 
 
 class TaskRunner(QObject):

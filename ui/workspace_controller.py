@@ -42,9 +42,9 @@ def user_message(exc: BaseException) -> str:
     if isinstance(exc, WorkspaceError | SecretsUnavailable):
         return str(exc)
     if isinstance(exc, OSError):
-        where = f" {exc.filename}" if exc.filename else ""
-        return f"Cannot write{where}: {exc.strerror or exc}"
-    return f"{type(exc).__name__}: {exc}"
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror or exc}{where}"
+    return f"Unexpected error ({type(exc).__name__}): {exc}"
 
 
 class WorkspaceController(QObject):

@@ -7,6 +7,7 @@ import atexit
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -50,3 +51,19 @@ def run_async(qt_loop, qtbot):  # type: ignore[no-untyped-def]
         return task.result()
 
     return run
+
+
+@pytest.fixture(scope="module")
+def playground_http() -> Iterator[str]:
+    """The playground server (in a thread of this process), one per test module."""
+    from app.playground.background import BackgroundPlayground
+
+    pg = BackgroundPlayground()
+    yield pg.start()
+    pg.stop()
+
+
+@pytest.fixture(scope="module")
+def playground(playground_http: str) -> str:
+    """The playground's http:// URL (a module may redefine it, e.g. as ws://)."""
+    return playground_http

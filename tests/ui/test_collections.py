@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from app.models import AuthKind, AuthModel, RequestModel
 from app.secrets import MemorySecrets
 from app.workspace import Workspace
-from ui.sidebar.collections import KIND, PATH, CollectionTree
+from ui.sidebar.collections import ERROR_ROLE, KIND, METHOD, PATH, CollectionTree
 from ui.tasks import TaskRunner
 from ui.workspace_controller import WorkspaceController
 
@@ -74,7 +74,7 @@ def test_the_tree_shows_folders_then_requests_in_order(tree: CollectionTree) -> 
                             "  Create product", "Users", "  Delete user"]
     index = _find(tree, "create-product.yaml")
     assert index.data(KIND) == "request"
-    assert "POST" in index.data(3 + 256)  # METHOD role
+    assert index.data(METHOD) == "POST"
 
 
 def test_new_rename_duplicate_delete(qtbot: QtBot, tree: CollectionTree,
@@ -163,7 +163,7 @@ def test_a_broken_file_is_shown_with_its_line_and_left_alone(
     tree.controller.start("Rescan", tree.controller.rescan())
     qtbot.waitUntil(lambda: any(str(i.data(PATH)).endswith("broken.yaml") for i in tree._iter()))
     index = _find(tree, "broken.yaml")
-    error = index.data(256 + 4)
+    error = index.data(ERROR_ROLE)
     assert f"{broken}:3" in error or f"{broken}:2" in error
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append(a[2]))

@@ -22,7 +22,6 @@ from pytestqt.qtbot import QtBot
 from app.client.sse import SSEParser
 from app.compose import SessionPool
 from app.models import BodyKind, BodyModel, RequestModel
-from app.playground.background import BackgroundPlayground
 from app.playground.sse import chat_answer
 from ui.error_messages import ErrorText
 from ui.streams.event_stream_model import DATA, ID, TYPE
@@ -31,13 +30,6 @@ from ui.streams.merged_text import MISSING, TokenMerger, TokenPath
 from ui.tasks import TaskRunner
 
 KEY = "tab 1 / events"
-
-
-@pytest.fixture(scope="module")
-def playground() -> Iterator[str]:
-    pg = BackgroundPlayground()
-    yield pg.start()
-    pg.stop()
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from app.client import StreamError
 from app.compose import SessionPool
 from app.message_log import ROW_OVERHEAD
 from app.models import AuthKind, AuthModel, KeyValue, RequestModel
-from app.playground.background import BackgroundPlayground
 from tests.client_server import ServerThread
 from ui.error_messages import describe_error
 from ui.response.hex_view import hex_row
@@ -33,10 +32,8 @@ def ws(url: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def playground() -> Iterator[str]:
-    pg = BackgroundPlayground()
-    yield ws(pg.start())
-    pg.stop()
+def playground(playground_http: str) -> str:
+    return ws(playground_http)
 
 
 @pytest.fixture(scope="module")

@@ -14,17 +14,9 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.models import BodyKind, BodyModel, MultipartField, RequestModel
-from app.playground.background import BackgroundPlayground
 from ui.main_window import MainWindow
 from ui.request_tab import RequestTab
 from ui.window_state import WindowState
-
-
-@pytest.fixture(scope="module")
-def playground() -> Iterator[str]:
-    pg = BackgroundPlayground()
-    yield pg.start()
-    pg.stop()
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from PySide6.QtCore import QSettings, Qt
 from pytestqt.qtbot import QtBot
 
 from app.models import AuthKind, AuthModel, KeyValue, RequestModel
-from app.playground.background import BackgroundPlayground
 from app.secrets import MemorySecrets
 from app.workspace import Workspace
 from ui.main_window import MainWindow
@@ -22,13 +21,6 @@ from ui.window_state import WindowState
 
 TOKEN = "tok-Secret-4711"
 ENV_SECRET = "env-Secret-0815"
-
-
-@pytest.fixture(scope="module")
-def playground() -> Iterator[str]:
-    pg = BackgroundPlayground()
-    yield pg.start()
-    pg.stop()
 
 
 @pytest.fixture
@@ -108,9 +100,7 @@ def test_ctrl_s_saves_into_the_workspace_and_the_tree(
     qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: not tab.modified)
     assert "page=2" in path.read_text()
-    assert [p.name for p in (data_dir / "workspace" / "Team API").iterdir()] == [
-        "collection.yaml", "list-users.yaml"] or sorted(
-        p.name for p in (data_dir / "workspace" / "Team API").iterdir()) == [
+    assert sorted(p.name for p in (data_dir / "workspace" / "Team API").iterdir()) == [
         "collection.yaml", "list-users.yaml"]
 
 
@@ -422,6 +412,8 @@ def test_tabs_follow_their_folder_and_save_back_into_it(
     from PySide6.QtCore import QItemSelectionModel
     from PySide6.QtWidgets import QInputDialog
 
+    from ui.sidebar.collections import PATH
+
     ws = _workspace(window)
     path = ws.new_request("Shop/Orders", RequestModel(name="List", url="http://x/"))
     window.workspace.start("rescan", window.workspace.rescan())
@@ -437,7 +429,7 @@ def test_tabs_follow_their_folder_and_save_back_into_it(
     qtbot.waitUntil(lambda: tab.modified)  # an opened request tracks its edits
 
     for item in tree._iter():
-        if item.data(256 + 2) == "Shop":
+        if item.data(PATH) == "Shop":
             flags = QItemSelectionModel.SelectionFlag
             tree.view.selectionModel().setCurrentIndex(
                 tree.proxy.mapFromSource(item.index()), flags.ClearAndSelect | flags.Rows)

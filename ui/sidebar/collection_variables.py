@@ -8,16 +8,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QHeaderView,
     QLabel,
-    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from ui.request.key_value_table import configure_row_table
-from ui.sidebar.environments import DELETE, NAME, SECRET, VALUE, VariablesModel, _VariableDelegate
+from ui.sidebar.environments import variables_table
 from ui.sidebar.sidebar import banner
 from ui.workspace_controller import WorkspaceController, user_message
 
@@ -37,16 +34,7 @@ class CollectionVariablesDialog(QDialog):
                        "as {{NAME}}. A value in the chosen environment wins over these. "
                        "Secret values stay in the system keyring.")
         intro.setWordWrap(True)
-        self.model = VariablesModel(self)
-        self.view = QTableView()
-        self.view.setModel(self.model)
-        self.view.setItemDelegate(_VariableDelegate(self.view))
-        delete = configure_row_table(self.view, DELETE)
-        delete.clicked.connect(lambda index: self.model.remove_row(index.row()))
-        header = self.view.horizontalHeader()
-        header.resizeSection(NAME, 180)
-        header.setSectionResizeMode(VALUE, QHeaderView.ResizeMode.Stretch)
-        header.resizeSection(SECRET, 64)
+        self.model, self.view = variables_table(self)
         add = QToolButton()
         add.setText("Add variable")
         add.setAutoRaise(True)

@@ -47,7 +47,7 @@ from ui.request.method_box import method_colour
 from ui.request.tones import ERROR
 from ui.workspace_controller import WorkspaceController
 
-__all__ = ["KIND", "PATH", "CollectionTree"]
+__all__ = ["ERROR_ROLE", "KIND", "METHOD", "PATH", "CollectionTree"]
 
 MIME = "application/x-spyglass-workspace-items"
 KIND = Qt.ItemDataRole.UserRole + 1      # "folder" or "request"
@@ -343,9 +343,6 @@ class CollectionTree(QWidget):
         if not rows and self.view.currentIndex().isValid():
             rows = [self.view.currentIndex()]
         return [(i.data(KIND), i.data(PATH)) for i in rows]
-
-    def _folder_of(self, kind: str, path: str) -> str:
-        return path if kind == "folder" else self.controller.workspace.collection_of(path)
 
     def _context_menu(self, pos: object) -> None:
         index = self.view.indexAt(pos)  # type: ignore[arg-type]

@@ -57,7 +57,8 @@ from shiboken6 import isValid
 from ui.request.key_value_table import configure_row_table
 from ui.request.secret_field import SecretField, _eye_icon
 from ui.request.table_delegates import LineDelegate
-from ui.request.tones import ERROR, css
+from ui.request.tones import ERROR, banner_css, css
+from ui.workspace_controller import user_message
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -72,7 +73,7 @@ __all__ = [
     "Variable",
     "VariablesModel",
     "environment_name_problem",
-    "error_text",
+    "variables_table",
 ]
 
 log = logging.getLogger(__name__)
@@ -167,19 +168,6 @@ def environment_name_problem(name: str, existing: list[str], *,
         if other.casefold() == folded and other != allowed:
             return f"“{other}” already exists."
     return ""
-
-
-def error_text(exc: BaseException) -> str:
-    """What to tell the user about a failed workspace call (the file and line included)."""
-    from app.secrets import SecretsUnavailable
-    from app.workspace import WorkspaceError
-
-    if isinstance(exc, WorkspaceError | SecretsUnavailable):
-        return str(exc)
-    if isinstance(exc, OSError):
-        where = f": {exc.filename}" if exc.filename else ""
-        return f"{exc.strerror or exc}{where}"
-    return f"Unexpected error ({type(exc).__name__}): {exc}"
 
 
 # --- the variables table ---------------------------------------------------------------------
@@ -454,14 +442,25 @@ class _VariableDelegate(LineDelegate):
         return editor
 
 
+def variables_table(parent: QWidget) -> tuple[VariablesModel, QTableView]:
+    """The variables table (name, value, secret, delete) with its model: the environment
+    editor's and the collection variables dialog's."""
+    model = VariablesModel(parent)
+    view = QTableView()
+    view.setModel(model)
+    view.setItemDelegate(_VariableDelegate(view))
+    delete = configure_row_table(view, DELETE)
+    delete.clicked.connect(lambda index: model.remove_row(index.row()))
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Interactive)
+    header.resizeSection(NAME, 200)
+    header.setSectionResizeMode(VALUE, QHeaderView.ResizeMode.Stretch)
+    header.setSectionResizeMode(SECRET, QHeaderView.ResizeMode.Fixed)
+    header.resizeSection(SECRET, 64)
+    return model, view
+
+
 # --- the dialog ------------------------------------------------------------------------------
-
-
-def _banner_style(colour: str) -> str:
-    tint = colour.lstrip("#")
-    r, g, b = (int(tint[i:i + 2], 16) for i in (0, 2, 4))
-    return (f"QLabel {{ background: rgba({r}, {g}, {b}, 0.16); border: 1px solid "
-            f"rgba({r}, {g}, {b}, 0.55); border-radius: 4px; padding: 6px; }}")
 
 
 def _environment_file(workspace: Workspace, name: str) -> Path:
@@ -550,7 +549,7 @@ class EnvironmentEditor(QDialog):
         self.banner.setTextFormat(Qt.TextFormat.PlainText)
         self.banner.setWordWrap(True)
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.banner.setStyleSheet(_banner_style(ERROR.name()))
+        self.banner.setStyleSheet(banner_css(ERROR))
         self.banner.hide()
 
         # left: the environments
@@ -634,19 +633,8 @@ class EnvironmentEditor(QDialog):
         head.addWidget(self.reload_button)
         head.addWidget(self.show_secrets)
 
-        self.model = VariablesModel(self)
+        self.model, self.view = variables_table(self)
         self.model.changed.connect(self._update)
-        self.view = QTableView()
-        self.view.setModel(self.model)
-        self.view.setItemDelegate(_VariableDelegate(self.view))
-        delete = configure_row_table(self.view, DELETE)
-        delete.clicked.connect(lambda index: self.model.remove_row(index.row()))
-        header = self.view.horizontalHeader()
-        header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(NAME, 200)
-        header.setSectionResizeMode(VALUE, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(SECRET, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(SECRET, 64)
         self.view.customContextMenuRequested.connect(self._context_menu)
         remove = QAction("Remove variable", self.view)
         remove.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
@@ -839,7 +827,7 @@ class EnvironmentEditor(QDialog):
 
         if not isinstance(exc, WorkspaceError | SecretsUnavailable | OSError):
             log.error("environment editor: %s failed", what or "a workspace call", exc_info=exc)
-        text = error_text(exc)
+        text = user_message(exc)
         self.show_error(f"{what}: {text}" if what else text)
 
     def _show(self, name: str | None) -> None:

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from ui.tasks import show_later
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -25,12 +25,6 @@ _FILTER = ("Importable files (*.json *.yaml *.yml *.har *.sh *.txt *.curl);;"
            "curl commands (*.sh *.txt *.curl);;All files (*)")
 _SUFFIX = {"curl": ("sh", "curl commands (*.sh)"), "har": ("har", "HAR (*.har)"),
            "postman": ("postman_collection.json", "Postman collection (*.json)")}
-
-
-def _later(box: Callable[..., object], *args: object) -> None:
-    """Show a message box from the event loop, not inside the asyncio task: a modal dialog's
-    nested loop inside a task keeps every other task from running (qasync)."""
-    QTimer.singleShot(0, lambda: box(*args))
 
 
 def _read(path: str) -> str:
@@ -66,7 +60,7 @@ def import_text(window: MainWindow, text: str | None, *, source: str = "") -> No
                 SecretsUnavailable) as exc:
             message = (f"Cannot read {source}: {exc.strerror}" if isinstance(exc, OSError)
                        and exc.strerror else str(exc))
-            _later(QMessageBox.warning, window, "Import", message)
+            show_later(QMessageBox.warning, window, "Import", message)
             return
         finally:
             await controller.rescan()
@@ -79,7 +73,7 @@ def import_text(window: MainWindow, text: str | None, *, source: str = "") -> No
             shown = "\n".join(f"• {w}" for w in report.warnings[:12])
             more = (f"\n… and {len(report.warnings) - 12} more"
                     if len(report.warnings) > 12 else "")
-            _later(QMessageBox.information, window, "Import", f"{summary}\n\n{shown}{more}")
+            show_later(QMessageBox.information, window, "Import", f"{summary}\n\n{shown}{more}")
 
     controller.start("Import", run())
 
@@ -114,7 +108,7 @@ def export_dialog(window: MainWindow, fmt: str) -> None:
         except Exception as exc:
             from ui.workspace_controller import user_message
 
-            _later(QMessageBox.warning, window, "Export",
+            show_later(QMessageBox.warning, window, "Export",
                    f"Nothing was exported: {user_message(exc)}")
             return
         window.statusBar().showMessage(f"Exported the workspace to {path}", 8000)

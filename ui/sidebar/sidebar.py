@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QTabWidget, QVBoxLayout, QWid
 
 from app.workspace_index import FolderEntry
 from ui.getting_started_panel import GettingStartedPanel
+from ui.request.tones import ERROR, WARNING, banner_css
 from ui.sidebar.collections import CollectionTree
 from ui.sidebar.environments import EnvironmentBar
 from ui.sidebar.history_panel import HistoryPanel
@@ -29,20 +30,17 @@ def banner(kind: str) -> QLabel:
     label.setObjectName(f"{kind}Banner")
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    tint = "232, 137, 12" if kind == "warning" else "224, 49, 49"
-    label.setStyleSheet(f"QLabel {{ background: rgba({tint}, 0.16); border: 1px solid "
-                        f"rgba({tint}, 0.55); border-radius: 4px; padding: 5px; }}")
+    label.setStyleSheet(banner_css(WARNING if kind == "warning" else ERROR))
     label.hide()
     return label
 
 
 def _problems(tree: list[FolderEntry]) -> list[str]:
     out: list[str] = []
-    for folder in tree:
+    for folder in (f for top in tree for f in top.walk()):
         if folder.error:
             out.append(folder.error)
         out += [r.error for r in folder.requests if r.error]
-        out += _problems(folder.folders)
     return out
 
 
