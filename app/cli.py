@@ -33,8 +33,8 @@ from app.interchange import (
     import_text,
     secret_count,
 )
-from app.secrets import KeyringSecrets, SecretStore, SecretsUnavailable
-from app.workspace import Workspace, WorkspaceError
+from app.storage.secrets import KeyringSecrets, SecretStore, SecretsUnavailable
+from app.storage.workspace import Workspace, WorkspaceError
 
 __all__ = ["main"]
 

@@ -60,8 +60,8 @@ async def run_sse(playground_url: str, count: int = 200_000) -> dict[str, Any]:
     """Stream ``count`` firehose events into a shown pane; return the figures.
 
     Call it on a running qasync loop, with a ``QApplication`` made (``main`` does both)."""
-    from app.compose import SessionPool
-    from app.models import RequestModel
+    from app.model.compose import SessionPool
+    from app.model.request import RequestModel
     from ui.streams.event_stream_pane import EventStreamPane
     from ui.tasks import TaskRunner
 

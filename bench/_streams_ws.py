@@ -46,8 +46,8 @@ async def _until_done(pane: Any, timeout: float) -> None:
 
 async def run_ws(playground_url: str, count: int = 200_000) -> dict[str, Any]:
     """Receive ``count`` firehose messages in a shown pane; return the figures."""
-    from app.compose import SessionPool
-    from app.models import RequestModel
+    from app.model.compose import SessionPool
+    from app.model.request import RequestModel
     from ui.streams.websocket_pane import WebSocketPane
     from ui.tasks import TaskRunner
 

@@ -32,7 +32,7 @@ from _server import playground_process
 from body_view import PaintWatch, Probe, peak_rss_mib, scroll_round_trip, until
 from PySide6.QtWidgets import QApplication
 
-from app.models import RequestModel
+from app.model.request import RequestModel
 from ui.main_window import MainWindow
 from ui.response.body_viewer import LargeTextView
 

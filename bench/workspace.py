@@ -35,7 +35,7 @@ import qasync
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from app.models import (
+from app.model.request import (
     AuthKind,
     AuthModel,
     BodyKind,
@@ -43,8 +43,8 @@ from app.models import (
     KeyValue,
     RequestModel,
 )
-from app.secrets import MemorySecrets
-from app.workspace import Workspace
+from app.storage.secrets import MemorySecrets
+from app.storage.workspace import Workspace
 from ui.sidebar.collections import CollectionTree
 from ui.tasks import TaskRunner
 from ui.workspace_controller import WorkspaceController

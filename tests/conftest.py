@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 import trustme
 
-from tests.client_server import ServerThread
+from tests.client.server import ServerThread
 
 
 @pytest.fixture(scope="session")

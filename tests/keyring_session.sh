@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run a command against a private, unlocked Secret Service:
 #
-#   tests/keyring_session.sh .venv/bin/python -m pytest tests/test_secrets.py
+#   tests/keyring_session.sh .venv/bin/python -m pytest tests/storage/test_secrets.py
 #
 # The command runs in a D-Bus session of its own (dbus-run-session) where gnome-keyring-daemon
 # serves org.freedesktop.secrets, unlocked with a throwaway password. Its keyrings and the

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.secrets import MemorySecrets, SecretsUnavailable
-from app.workspace import Workspace
-from tests.test_interchange_samples import (
+from app.storage.secrets import MemorySecrets, SecretsUnavailable
+from app.storage.workspace import Workspace
+from tests.interchange.test_samples import (
     CURL,
     HAR_JSON,
     OPENAPI_YAML,

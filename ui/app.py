@@ -58,7 +58,7 @@ def _catch_stray_exceptions(window: MainWindow) -> None:
 def _warm_up() -> None:
     """Import the request library on a thread while the first frame is shown."""
     def load() -> None:
-        import app.compose  # noqa: F401
+        import app.model.compose  # noqa: F401
 
     threading.Thread(target=load, name="spyglass-warm-up", daemon=True).start()
 

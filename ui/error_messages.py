@@ -49,7 +49,7 @@ _BY_KIND: dict[str, tuple[str, str]] = {
 def describe_error(exc: BaseException) -> ErrorText:
     """Title, hint and detail for ``exc``, whatever raised it."""
     from app.client import APIError, ClientError, RequestError, StreamError, UsageError
-    from app.compose import ComposeError
+    from app.model.compose import ComposeError
 
     detail = str(exc) or type(exc).__name__
     if isinstance(exc, ComposeError):

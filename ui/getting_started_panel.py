@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.getting_started import getting_started
-from app.models import RequestModel
+from app.model.getting_started import getting_started
+from app.model.request import RequestModel
 from ui.request.method_box import method_colour
 
 __all__ = ["GettingStartedPanel"]

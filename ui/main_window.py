@@ -25,10 +25,10 @@ from ui.window_state import WindowState
 if TYPE_CHECKING:
     # The tabs (editors, highlighters, viewers) and the session pool (aiohttp) are imported
     # after the first frame: see populate().
-    from app.compose import SessionPool
-    from app.history import History
-    from app.models import RequestModel
-    from app.secrets import SecretStore
+    from app.model.compose import SessionPool
+    from app.model.request import RequestModel
+    from app.storage.history import History
+    from app.storage.secrets import SecretStore
     from ui.request_tab import RequestTab
     from ui.sidebar.sidebar import Sidebar
 
@@ -105,9 +105,9 @@ class MainWindow(QMainWindow):
         return self._data_dir
 
     def _build_sidebar(self) -> Sidebar:
-        from app.history import History, HistoryError
-        from app.secrets import KeyringSecrets
-        from app.workspace import Workspace
+        from app.storage.history import History, HistoryError
+        from app.storage.secrets import KeyringSecrets
+        from app.storage.workspace import Workspace
         from ui.sidebar.sidebar import Sidebar
         from ui.workspace_controller import WorkspaceController
 
@@ -200,7 +200,7 @@ class MainWindow(QMainWindow):
     def sessions(self) -> SessionPool:
         """The window's session pool, created on first send (it brings aiohttp)."""
         if self._sessions is None:
-            from app.compose import SessionPool
+            from app.model.compose import SessionPool
 
             self._sessions = SessionPool()
         return self._sessions
@@ -289,7 +289,7 @@ class MainWindow(QMainWindow):
         """Put the current request on the clipboard as a curl command line."""
         from PySide6.QtGui import QGuiApplication
 
-        from app.curl import to_curl
+        from app.interchange.curl import to_curl
 
         if (tab := self.current_tab()) is None:
             return
@@ -333,7 +333,7 @@ class MainWindow(QMainWindow):
         return values
 
     def _lookup_for(self, tab: RequestTab) -> Any:
-        from app.getting_started import PLAYGROUND_VARIABLE
+        from app.model.getting_started import PLAYGROUND_VARIABLE
 
         def lookup() -> dict[str, Any]:
             playground = self.playground.url or "the playground (started on send)"
@@ -475,7 +475,7 @@ class MainWindow(QMainWindow):
     def open_workspace_folder(self) -> None:
         from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-        from app.workspace import Workspace
+        from app.storage.workspace import Workspace
 
         modified = [t.title() for t in self.all_tabs() if t.modified]
         if modified:
@@ -521,7 +521,7 @@ class MainWindow(QMainWindow):
         """A request was sent: keep it in the history (redacted), off the UI thread."""
         import asyncio
 
-        from app.history import HistoryEntry
+        from app.storage.history import HistoryEntry
 
         history = self.history
         if history is None or not isinstance(entry, tuple):
@@ -561,8 +561,8 @@ class MainWindow(QMainWindow):
         self.workspace.start("History limits", apply())
 
     def open_history_entry(self, entry: object) -> None:
-        from app.history import HistoryEntry
-        from app.models import RequestModel
+        from app.model.request import RequestModel
+        from app.storage.history import HistoryEntry
 
         if not isinstance(entry, HistoryEntry):
             return
@@ -635,7 +635,7 @@ class MainWindow(QMainWindow):
     async def _restore_secrets(self, tab: RequestTab) -> None:
         """A tab restored from the last session gets its secrets back from the keyring (the
         window state file does not hold them)."""
-        from app.workspace import SECRET_AUTH_FIELDS
+        from app.storage.workspace import SECRET_AUTH_FIELDS
 
         if tab.origin is None or not tab.origin.exists():
             tab.set_origin(None, None)

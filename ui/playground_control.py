@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject, Signal
 if TYPE_CHECKING:  # imported late: the first frame needs neither asyncio nor aiohttp
     import asyncio
 
-    from app.models import RequestModel
+    from app.model.request import RequestModel
     from app.playground.background import BackgroundPlayground
 
 __all__ = ["PlaygroundControl"]
@@ -65,7 +65,7 @@ class PlaygroundControl(QObject):
 
     async def variables_for(self, model: RequestModel) -> Mapping[str, str]:
         """``{"playground": url}`` when the request uses ``{{playground}}`` (starting it)."""
-        from app.getting_started import PLAYGROUND_VARIABLE
+        from app.model.getting_started import PLAYGROUND_VARIABLE
 
         text = json.dumps(model.to_dict())
         if "{{" + PLAYGROUND_VARIABLE not in text and "{{ " + PLAYGROUND_VARIABLE not in text:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.models import RequestModel
+from app.model.request import RequestModel
 from ui.request.request_editor import RequestEditor
 from ui.request.tones import ERROR, banner_css
 from ui.response.response_pane import ResponsePane
@@ -28,7 +28,7 @@ from ui.tasks import TaskRunner
 from ui.upload_progress import UploadProgress
 
 if TYPE_CHECKING:
-    from app.compose import SessionPool
+    from app.model.compose import SessionPool
     from ui.error_messages import ErrorText
     from ui.send_controller import ResponseHead
     from ui.streams.event_stream_pane import EventStreamPane
@@ -44,7 +44,7 @@ _ACTIVE = {"connecting", "open", "reconnecting", "closing"}
 
 
 def _secret_texts(model: RequestModel) -> list[str]:
-    from app.workspace import SECRET_AUTH_FIELDS
+    from app.storage.workspace import SECRET_AUTH_FIELDS
 
     return [v for k in SECRET_AUTH_FIELDS if (v := getattr(model.auth, k))]
 
@@ -66,7 +66,7 @@ def _variable_texts(model: RequestModel) -> list[tuple[str, str]]:
 
 def unresolved_names(model: RequestModel, known: Any) -> list[tuple[str, str]]:
     """(name, where) of every ``{{name}}`` in ``model`` that ``known`` does not define."""
-    from app.templating import unresolved
+    from app.model.templating import unresolved
 
     out: dict[str, str] = {}
     for where, text in _variable_texts(model):
@@ -80,7 +80,7 @@ class RequestTab(QWidget):
     """Composes, sends and shows one request; owns the tab's task keys."""
 
     title_changed = Signal(str)
-    #: A request went out and came back (or failed): (app.history.HistoryEntry, the secret
+    #: A request went out and came back (or failed): (app.storage.history.HistoryEntry, the secret
     #: values it used, to redact).
     exchanged = Signal(object)
 
@@ -438,8 +438,8 @@ class RequestTab(QWidget):
                        duration: float, size: int) -> None:
         if self._sent is None:
             return
-        from app.history import HistoryEntry
-        from app.workspace import SECRET_AUTH_FIELDS
+        from app.storage.history import HistoryEntry
+        from app.storage.workspace import SECRET_AUTH_FIELDS
 
         model, started = self._sent
         self._sent = None

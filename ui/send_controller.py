@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from app.models import RequestModel
+from app.model.request import RequestModel
 from ui.error_messages import ErrorText, describe_error
 from ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from app.client import Response
     from app.client.timings import Timings
-    from app.compose import SessionPool
+    from app.model.compose import SessionPool
 
 __all__ = ["ResponseHead", "ResponseSummary", "SendController"]
 
@@ -106,7 +106,7 @@ class SendController(QObject):
             self.upload_finished.emit()
 
     async def _send(self, model: RequestModel, source: VariablesSource | None) -> None:
-        from app.compose import compose
+        from app.model.compose import compose
 
         begun = time.perf_counter()
         variables = dict(await source(model)) if source is not None else {}

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QByteArray, QSettings
 
 if TYPE_CHECKING:
-    from app.models import RequestModel
+    from app.model.request import RequestModel
 
 __all__ = ["WindowState"]
 
@@ -91,7 +91,7 @@ class WindowState:
         file): a tab from the workspace gets them back from the keyring."""
         import logging
 
-        from app.models import RequestModel
+        from app.model.request import RequestModel
 
         raw = self.settings.value("tabs/open", "")
         models: list[tuple[RequestModel, str | None]] = []
@@ -112,7 +112,7 @@ class WindowState:
     def save(self, *, geometry: QByteArray, window_state: QByteArray,
              splitters: dict[str, QByteArray], tabs: list[tuple[RequestModel, str | None]],
              current: int) -> None:
-        from app.workspace import SECRET_AUTH_FIELDS
+        from app.storage.workspace import SECRET_AUTH_FIELDS
 
         s = self.settings
         s.setValue("window/geometry", geometry)

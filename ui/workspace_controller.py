@@ -16,10 +16,10 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
-from app.models import RequestModel
-from app.secrets import SecretStore, SecretsUnavailable
-from app.workspace import Workspace, WorkspaceError
-from app.workspace_index import FolderEntry, WorkspaceIndex
+from app.model.request import RequestModel
+from app.storage.index import FolderEntry, WorkspaceIndex
+from app.storage.secrets import SecretStore, SecretsUnavailable
+from app.storage.workspace import Workspace, WorkspaceError
 from ui.tasks import TaskRunner
 
 __all__ = ["Resolved", "WorkspaceController", "user_message"]
@@ -132,7 +132,7 @@ class WorkspaceController(QObject):
         await self.rescan()
         await self.reload_environments()
         available = await asyncio.to_thread(self.secrets.available)
-        from app.secrets import UNAVAILABLE_MESSAGE
+        from app.storage.secrets import UNAVAILABLE_MESSAGE
 
         self._set_keyring("" if available else UNAVAILABLE_MESSAGE)
 
@@ -264,7 +264,7 @@ class WorkspaceController(QObject):
         for name, value in (extra or {}).items():
             out[name] = Resolved(value, "Spyglass")
         if any("{{" in r.value for r in out.values()):
-            from app.templating import resolve_nested
+            from app.model.templating import resolve_nested
 
             values = resolve_nested({k: r.value for k, r in out.items()})
             out = {k: Resolved(values[k], r.source, r.secret) for k, r in out.items()}

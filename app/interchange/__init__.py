@@ -2,7 +2,7 @@
 "Copy as Python".
 
 Importers are pure: text in, an :class:`ImportResult` (a tree of :class:`Folder`\\ s holding
-:class:`~app.models.RequestModel`\\ s) out; :func:`import_into` writes one into a workspace.
+:class:`~app.model.request.RequestModel`\\ s) out; :func:`import_into` writes one into a workspace.
 Exporters take folders (see :func:`as_folders` for a workspace or a list of requests) and give
 text; they leave secrets out unless ``include_secrets=True``.
 
@@ -35,8 +35,8 @@ from app.interchange.workspace_io import (
     import_into,
     secret_count,
 )
-from app.models import RequestModel
-from app.workspace import Workspace
+from app.model.request import RequestModel
+from app.storage.workspace import Workspace
 
 __all__ = [
     "EXPORT_FORMATS",

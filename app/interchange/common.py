@@ -6,10 +6,10 @@ import copy
 import re
 from urllib.parse import urlsplit
 
-from app.curl import auth_from_headers, implied_content_type
-from app.models import AuthKind, AuthModel, BodyKind, RequestModel
-from app.templating import names_a_variable
-from app.workspace import SECRET_AUTH_FIELDS
+from app.interchange.curl import auth_from_headers, implied_content_type
+from app.model.request import AuthKind, AuthModel, BodyKind, RequestModel
+from app.model.templating import names_a_variable
+from app.storage.workspace import SECRET_AUTH_FIELDS
 
 __all__ = [
     "PLACEHOLDERS",

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from app.curl import is_curl_command, parse_curl, to_curl
 from app.interchange.common import folder_name, request_name, withhold_secrets
+from app.interchange.curl import is_curl_command, parse_curl, to_curl
 from app.interchange.model import Folder, ImportResult, InterchangeError
-from app.models import RequestModel
+from app.model.request import RequestModel
 
 __all__ = ["export_curl", "import_curl", "split_commands"]
 

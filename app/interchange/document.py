@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from app.curl import is_curl_command
+from app.interchange.curl import is_curl_command
 from app.interchange.model import InterchangeError
 
 __all__ = ["FORMATS", "detect_format", "load_document", "sniff"]

@@ -21,7 +21,6 @@ from typing import Any
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from app import __version__
-from app.curl import implied_content_type, parse_form
 from app.interchange.common import (
     drop_implied_content_type,
     folder_name,
@@ -30,9 +29,10 @@ from app.interchange.common import (
     take_authorization,
     withhold_secrets,
 )
+from app.interchange.curl import implied_content_type, parse_form
 from app.interchange.document import load_document
 from app.interchange.model import Folder, ImportResult, InterchangeError
-from app.models import (
+from app.model.request import (
     AuthKind,
     BodyKind,
     BodyModel,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from app.models import RequestModel
+from app.model.request import RequestModel
 
 __all__ = [
     "FORMAT_NAMES",

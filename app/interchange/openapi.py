@@ -24,7 +24,7 @@ from typing import Any
 from app.interchange.common import folder_name, media_type
 from app.interchange.document import load_document
 from app.interchange.model import Folder, ImportResult, InterchangeError, Variable
-from app.models import (
+from app.model.request import (
     AuthKind,
     AuthModel,
     BodyKind,

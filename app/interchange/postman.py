@@ -27,7 +27,7 @@ from app.interchange.common import (
 )
 from app.interchange.document import load_document
 from app.interchange.model import Folder, ImportResult, InterchangeError, Variable
-from app.models import (
+from app.model.request import (
     AuthKind,
     AuthModel,
     BodyKind,

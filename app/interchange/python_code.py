@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 
 from app.interchange.common import PLACEHOLDERS
-from app.models import BODY_CONTENT_TYPES, AuthKind, BodyKind, RequestModel
+from app.model.request import BODY_CONTENT_TYPES, AuthKind, BodyKind, RequestModel
 
 __all__ = ["to_python_aiohttp", "to_python_client"]
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from app.interchange.common import PLACEHOLDERS, is_reference
 from app.interchange.model import Folder, ImportResult, Variable
-from app.secrets import SecretStore
-from app.workspace import ENVIRONMENTS_DIR, SECRET_AUTH_FIELDS, Workspace
+from app.storage.secrets import SecretStore
+from app.storage.workspace import ENVIRONMENTS_DIR, SECRET_AUTH_FIELDS, Workspace
 
 __all__ = ["ImportReport", "folders_from_workspace", "import_into", "secret_count"]
 

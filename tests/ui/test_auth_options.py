@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
-from app.models import AuthKind, AuthModel, RequestOptions
+from app.model.request import AuthKind, AuthModel, RequestOptions
 from ui.request.auth_editor import AuthEditor
 from ui.request.options_editor import TLS_WARNING, OptionsEditor
 from ui.request.tones import WARNING

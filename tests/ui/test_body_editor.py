@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from app.models import BodyKind, BodyModel, KeyValue, MultipartField
+from app.model.request import BodyKind, BodyModel, KeyValue, MultipartField
 from tests.ui.helpers import click_cell, drop_files, type_into_cell
 from ui.request.body.multipart_model import CHOOSE, NAME, SIZE, TYPE, VALUE
 from ui.request.body.raw_page import CHECK_LIMIT

@@ -15,7 +15,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QImage
 from pytestqt.qtbot import QtBot
 
-from app.body_store import DISPLAY_WRAP
+from app.body.store import DISPLAY_WRAP
 from ui.response.body_view import BodyView
 from ui.response.body_viewer import LargeTextView
 from ui.response.find_bar import MATCH_LIMIT

@@ -11,9 +11,9 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from app.models import AuthKind, AuthModel, RequestModel
-from app.secrets import MemorySecrets
-from app.workspace import Workspace
+from app.model.request import AuthKind, AuthModel, RequestModel
+from app.storage.secrets import MemorySecrets
+from app.storage.workspace import Workspace
 from ui.sidebar.collections import ERROR_ROLE, KIND, METHOD, PATH, CollectionTree
 from ui.tasks import TaskRunner
 from ui.workspace_controller import WorkspaceController

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QLineEdit, QMenu, QMessageBox
 from pytestqt.qtbot import QtBot
 from shiboken6 import isValid
 
-from app.secrets import UNAVAILABLE_MESSAGE, MemorySecrets, SecretsUnavailable
-from app.workspace import Workspace
+from app.storage.secrets import UNAVAILABLE_MESSAGE, MemorySecrets, SecretsUnavailable
+from app.storage.workspace import Workspace
 from tests.ui.helpers import cell_editor, type_into_cell
 from ui.request.secret_field import SecretField
 from ui.sidebar import environments

@@ -20,8 +20,8 @@ from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
 from app.client.sse import SSEParser
-from app.compose import SessionPool
-from app.models import BodyKind, BodyModel, RequestModel
+from app.model.compose import SessionPool
+from app.model.request import BodyKind, BodyModel, RequestModel
 from app.playground.sse import chat_answer
 from ui.error_messages import ErrorText
 from ui.streams.event_stream_model import DATA, ID, TYPE

@@ -14,7 +14,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMenu, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from app.history import History, HistoryEntry
+from app.storage.history import History, HistoryEntry
 from ui.sidebar import history_panel
 from ui.sidebar.history_panel import (
     DAY_ROLE,

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from pytestqt.qtbot import QtBot
 
-from app.models import KeyValue
+from app.model.request import KeyValue
 from tests.ui.helpers import cell_editor, click_cell, type_into_cell
 from ui.request.header_names import COMMON_HEADER_VALUES, COMMON_HEADERS
 from ui.request.key_value_model import NAME, VALUE, from_bulk_text, to_bulk_text

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QPalette
 from pytestqt.qtbot import QtBot
 
-from app.models import BodyKind
+from app.model.request import BodyKind
 from ui.request.method_box import MethodBox, method_colour
 from ui.request.url_bar import UrlBar
 from ui.request.variables import variable_spans
@@ -45,7 +45,7 @@ def test_method_colours() -> None:
 
 def test_variable_spans() -> None:
     assert variable_spans("https://{{host}}/a/{{ id }}?q={x}") == [(8, 8), (19, 8)]
-    # As app.compose reads them: "{{}}" names nothing and is sent as it is.
+    # As app.model.compose reads them: "{{}}" names nothing and is sent as it is.
     assert variable_spans("{{}}{{a}") == []
 
 

@@ -10,7 +10,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
-from app.models import (
+from app.model.request import (
     AuthKind,
     AuthModel,
     BodyKind,

@@ -14,10 +14,10 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from app.client import StreamError
-from app.compose import SessionPool
-from app.message_log import ROW_OVERHEAD
-from app.models import AuthKind, AuthModel, KeyValue, RequestModel
-from tests.client_server import ServerThread
+from app.model.compose import SessionPool
+from app.model.request import AuthKind, AuthModel, KeyValue, RequestModel
+from app.streams.message_log import ROW_OVERHEAD
+from tests.client.server import ServerThread
 from ui.error_messages import describe_error
 from ui.response.hex_view import hex_row
 from ui.streams.websocket_delegate import row_words

@@ -13,7 +13,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from app.models import BodyKind, BodyModel, MultipartField, RequestModel
+from app.model.request import BodyKind, BodyModel, MultipartField, RequestModel
 from ui.main_window import MainWindow
 from ui.request_tab import RequestTab
 from ui.window_state import WindowState

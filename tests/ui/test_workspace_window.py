@@ -12,9 +12,9 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from pytestqt.qtbot import QtBot
 
-from app.models import AuthKind, AuthModel, KeyValue, RequestModel
-from app.secrets import MemorySecrets
-from app.workspace import Workspace
+from app.model.request import AuthKind, AuthModel, KeyValue, RequestModel
+from app.storage.secrets import MemorySecrets
+from app.storage.workspace import Workspace
 from ui.main_window import MainWindow
 from ui.request_tab import RequestTab
 from ui.window_state import WindowState
@@ -233,7 +233,7 @@ def test_import_a_postman_file_and_export_it_without_secrets(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-    from tests.test_interchange_samples import POSTMAN_JSON, SECRETS
+    from tests.interchange.test_samples import POSTMAN_JSON, SECRETS
 
     source = tmp_path / "shop.postman_collection.json"
     source.write_text(POSTMAN_JSON)
@@ -299,7 +299,7 @@ def test_saving_without_a_keyring_says_so_and_writes_nothing(
         run_async: Callable[..., Any]) -> None:
     from PySide6.QtWidgets import QMessageBox
 
-    from app.secrets import KeyringSecrets
+    from app.storage.secrets import KeyringSecrets
 
     # The UI tests' keyring is keyring's "fail" backend: no keyring at all.
     window = _open(qtbot, tmp_path, data_dir, KeyringSecrets())  # type: ignore[arg-type]
@@ -326,7 +326,7 @@ def test_saving_without_a_keyring_says_so_and_writes_nothing(
 
 def test_history_limits_are_settings_applied_at_once(
         qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
-    from app.history import HistoryEntry
+    from app.storage.history import HistoryEntry
 
     history = window.history
     assert history is not None

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.models import AuthKind, AuthModel
+from app.model.request import AuthKind, AuthModel
 from ui.request.secret_field import SecretField
 
 __all__ = ["AuthEditor"]

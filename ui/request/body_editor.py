@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.models import BodyKind, BodyModel
+from app.model.request import BodyKind, BodyModel
 from ui.request.body.binary_page import BinaryPage
 from ui.request.body.multipart_page import MultipartPage
 from ui.request.body.raw_page import RawBodyPage

@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QFontDatabase
 
-from app.models import KeyValue
+from app.model.request import KeyValue
 from ui.request.row_table_model import Role, RowTableModel
 from ui.request.tones import ERROR, VARIABLE
 from ui.request.variables import VariableLookup, variable_matches, variable_tooltip

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.models import KeyValue
+from app.model.request import KeyValue
 from ui.request.key_value_model import NAME, VALUE, KeyValueModel, from_bulk_text, to_bulk_text
 from ui.request.table_delegates import ButtonDelegate, LineDelegate
 

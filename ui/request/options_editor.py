@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.models import RequestOptions
+from app.model.request import RequestOptions
 from ui.request.body.files import file_size, pick_files
 from ui.request.tones import ERROR, WARNING, css
 
@@ -45,7 +45,7 @@ class TimeoutBox(QDoubleSpinBox):
 
 
 class OptionsEditor(QWidget):
-    """Edits :class:`~app.models.RequestOptions`. Unticking "Verify TLS certificates" shows a
+    """Edits :class:`~app.model.request.RequestOptions`. Unticking "Verify TLS certificates" shows a
     warning in amber for as long as it stays off. :attr:`changed` reports user edits;
     :meth:`load_model` is silent."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject
 
-from app.models import KeyValue, query_of, with_query
+from app.model.request import KeyValue, query_of, with_query
 from ui.request.key_value_table import KeyValueTable
 from ui.request.url_bar import UrlBar
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QTabWidget, QVBoxLayout, QWidget
 
-from app.models import AuthKind, RequestModel, query_of
+from app.model.request import AuthKind, RequestModel, query_of
 from ui.request.auth_editor import AuthEditor
 from ui.request.body_editor import BodyEditor
 from ui.request.header_names import COMMON_HEADER_VALUES, COMMON_HEADERS
@@ -23,8 +23,8 @@ PARAMS, HEADERS, BODY, AUTH, OPTIONS = range(5)
 
 class RequestEditor(QWidget):
     """Composes one request. :meth:`to_model` / :meth:`load_model` exchange a
-    :class:`~app.models.RequestModel`; :attr:`changed` reports every user edit (loading a model
-    is not one). A curl command pasted into the URL bar replaces the whole request.
+    :class:`~app.model.request.RequestModel`; :attr:`changed` reports every user edit (loading a
+    model is not one). A curl command pasted into the URL bar replaces the whole request.
     """
 
     changed = Signal()

@@ -14,8 +14,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QLineEdit, QToolTip, QWidget
 
-from app.curl import is_curl_command, parse_curl
-from app.models import RequestModel
+from app.interchange.curl import is_curl_command, parse_curl
+from app.model.request import RequestModel
 from ui.request.variables import (
     VariableLookup,
     variable_at,

@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtGui import QColor, QTextCharFormat
 
-from app.templating import VARIABLE
+from app.model.templating import VARIABLE
 from ui.request.tones import ERROR
 from ui.request.tones import VARIABLE as VARIABLE_COLOUR
 

@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.body_store import BodyJob, BodyStore, JobCancelled, UserActivity
-from app.pretty import Kind, PrettyError, detect_kind, pretty_print
+from app.body.pretty import Kind, PrettyError, detect_kind, pretty_print
+from app.body.store import BodyJob, BodyStore, JobCancelled, UserActivity
 from ui.response.body_viewer import COPY_CAP, LargeTextView, human_size
 from ui.response.find_bar import FindBar
 from ui.response.hex_view import HexView

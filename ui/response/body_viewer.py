@@ -38,7 +38,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
-from app.body_store import BodyStore, UserActivity, decode_line
+from app.body.store import BodyStore, UserActivity, decode_line
 from ui.highlight import format_for, lexer_for
 
 __all__ = ["COPY_CAP", "LargeTextView", "human_size"]

@@ -22,7 +22,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
-from app.body_store import BodyStore, UserActivity
+from app.body.store import BodyStore, UserActivity
 
 __all__ = ["HexView", "hex_row"]
 

@@ -40,9 +40,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.models import RequestModel
-from app.workspace import WorkspaceError, _check_name
-from app.workspace_index import FolderEntry, RequestEntry
+from app.model.request import RequestModel
+from app.storage.index import FolderEntry, RequestEntry
+from app.storage.workspace import WorkspaceError, _check_name
 from ui.request.method_box import method_colour
 from ui.request.tones import ERROR
 from ui.workspace_controller import WorkspaceController

@@ -63,7 +63,7 @@ from ui.workspace_controller import user_message
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from app.workspace import Workspace
+    from app.storage.workspace import Workspace
     from ui.tasks import TaskRunner
 
 __all__ = [
@@ -464,13 +464,13 @@ def variables_table(parent: QWidget) -> tuple[VariablesModel, QTableView]:
 
 
 def _environment_file(workspace: Workspace, name: str) -> Path:
-    from app.workspace import ENVIRONMENTS_DIR, REQUEST_SUFFIX
+    from app.storage.workspace import ENVIRONMENTS_DIR, REQUEST_SUFFIX
 
     return workspace.root / ENVIRONMENTS_DIR / f"{name}{REQUEST_SUFFIX}"
 
 
 def _ensure_free(workspace: Workspace, name: str, *, allowed: str | None = None) -> None:
-    from app.workspace import WorkspaceError
+    from app.storage.workspace import WorkspaceError
 
     problem = environment_name_problem(name, workspace.list_environments(), allowed=allowed)
     if problem:
@@ -495,7 +495,7 @@ def _rename(workspace: Workspace, old: str, new: str) -> None:
     _ensure_free(workspace, new, allowed=old)
     source, target = _environment_file(workspace, old), _environment_file(workspace, new)
     if not source.exists():
-        from app.workspace import WorkspaceError
+        from app.storage.workspace import WorkspaceError
 
         raise WorkspaceError(f"{source}: the environment “{old}” no longer exists")
     if old.casefold() == new.casefold():
@@ -822,8 +822,8 @@ class EnvironmentEditor(QDialog):
                 self._update()
 
     def _failed(self, exc: BaseException, what: str | None) -> None:
-        from app.secrets import SecretsUnavailable
-        from app.workspace import WorkspaceError
+        from app.storage.secrets import SecretsUnavailable
+        from app.storage.workspace import WorkspaceError
 
         if not isinstance(exc, WorkspaceError | SecretsUnavailable | OSError):
             log.error("environment editor: %s failed", what or "a workspace call", exc_info=exc)
@@ -947,7 +947,7 @@ class EnvironmentEditor(QDialog):
         try:
             await asyncio.to_thread(self.workspace.save_environment, name, variables)
         except Exception as exc:
-            from app.secrets import SecretsUnavailable
+            from app.storage.secrets import SecretsUnavailable
 
             self._failed(exc, f"Could not save “{name}”")
             kept = "Nothing was written; your edits are still here."

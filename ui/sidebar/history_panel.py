@@ -60,7 +60,7 @@ from ui.request.tones import ERROR, css
 from ui.response.response_pane import status_colour
 
 if TYPE_CHECKING:
-    from app.history import History, HistoryEntry
+    from app.storage.history import History, HistoryEntry
     from ui.tasks import TaskRunner
 
 __all__ = [
@@ -556,7 +556,7 @@ class HistoryPanel(QWidget):
         self._runner.start(f"{self._key} / {what}", coro)
 
     def _show_problem(self, what: str, exc: BaseException) -> None:
-        from app.history import HistoryError
+        from app.storage.history import HistoryError
 
         if not isinstance(exc, HistoryError | OSError):
             log.error("history: %s", what, exc_info=exc)

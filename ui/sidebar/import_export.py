@@ -46,8 +46,8 @@ def import_text(window: MainWindow, text: str | None, *, source: str = "") -> No
     """Import ``text`` (or the file ``source``) into the window's workspace."""
     from app.interchange import InterchangeError, import_into
     from app.interchange import import_text as parse
-    from app.secrets import SecretsUnavailable
-    from app.workspace import WorkspaceError
+    from app.storage.secrets import SecretsUnavailable
+    from app.storage.workspace import WorkspaceError
 
     controller = window.workspace
 
@@ -98,7 +98,7 @@ def export_dialog(window: MainWindow, fmt: str) -> None:
     with_secrets = include == QMessageBox.StandardButton.Yes
 
     async def run() -> None:
-        from app.atomic import write_atomic
+        from app.storage.atomic import write_atomic
 
         try:
             text = await controller.call(

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.workspace import WorkspaceError, _check_name
+from app.storage.workspace import WorkspaceError, _check_name
 
 __all__ = ["SaveDialog", "ask_where_to_save"]
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QTabWidget, QVBoxLayout, QWidget
 
-from app.workspace_index import FolderEntry
+from app.storage.index import FolderEntry
 from ui.getting_started_panel import GettingStartedPanel
 from ui.request.tones import ERROR, WARNING, banner_css
 from ui.sidebar.collections import CollectionTree
@@ -18,7 +18,7 @@ from ui.sidebar.history_panel import HistoryPanel
 from ui.workspace_controller import WorkspaceController
 
 if TYPE_CHECKING:
-    from app.history import History
+    from app.storage.history import History
     from ui.tasks import TaskRunner
 
 __all__ = ["Sidebar", "banner"]

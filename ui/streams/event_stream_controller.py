@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.client.sse import SSEParser
-from app.event_log import EventLog
+from app.streams.event_log import EventLog
 from ui.error_messages import ErrorText, describe_error
 
 if TYPE_CHECKING:
     from app.client.events import SSEResponse
-    from app.compose import SessionPool
-    from app.models import RequestModel
+    from app.model.compose import SessionPool
+    from app.model.request import RequestModel
     from ui.send_controller import VariablesSource
     from ui.tasks import TaskRunner
 
@@ -149,7 +149,7 @@ class EventStreamController(QObject):
 
     async def _read(self, generation: int, model: RequestModel,
                     source: VariablesSource | None, resume_from: str) -> None:
-        from app.compose import compose
+        from app.model.compose import compose
 
         variables = dict(await source(model)) if source is not None else {}
         composed = compose(self._sessions().get(model.options), model, variables)

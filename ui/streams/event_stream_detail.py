@@ -10,7 +10,7 @@ from PySide6.QtCore import QEvent
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
-from app.event_log import LoggedEvent
+from app.streams.event_log import LoggedEvent
 from ui.formatting import human_size
 from ui.highlight import PygmentsHighlighter
 from ui.streams.event_stream_model import clock_time

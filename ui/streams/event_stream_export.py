@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from app.event_log import EventLog, LogSnapshot, export_jsonl
+from app.streams.event_log import EventLog, LogSnapshot, export_jsonl
 from ui.error_messages import describe_error
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.event_log import EventIndex
+from app.streams.event_log import EventIndex
 from ui.streams.merged_text import AUTO_PATHS, TokenMerger, TokenPath
 
 __all__ = ["MergedTextView"]

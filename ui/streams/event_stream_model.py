@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from app.event_log import EventFilter, EventIndex, EventLog, LoggedEvent
+from app.streams.event_log import EventFilter, EventIndex, EventLog, LoggedEvent
 from ui.formatting import human_size
 
 __all__ = ["COLUMNS", "EventTableModel", "clock_time", "first_line"]

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.event_log import EventFilter, EventLog
+from app.streams.event_log import EventFilter, EventLog
 from ui.error_messages import ErrorText
 from ui.formatting import human_size
 from ui.streams.event_stream_controller import EventStreamController
@@ -47,8 +47,8 @@ from ui.streams.event_stream_status import StateChip, StreamBanner
 from ui.upload_progress import TransferMeter
 
 if TYPE_CHECKING:
-    from app.compose import SessionPool
-    from app.models import RequestModel
+    from app.model.compose import SessionPool
+    from app.model.request import RequestModel
     from ui.send_controller import VariablesSource
     from ui.tasks import TaskRunner
 

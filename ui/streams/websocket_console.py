@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.message_log import Message, MessageFilter, MessageLog
+from app.streams.message_log import Message, MessageFilter, MessageLog
 from ui.formatting import human_size
 from ui.request.tones import WARNING, css
 from ui.response.body_view import BodyView

@@ -30,13 +30,13 @@ from typing import TYPE_CHECKING
 from aiohttp import WSMsgType
 from PySide6.QtCore import QObject, Signal
 
-from app.message_log import MessageLog
+from app.streams.message_log import MessageLog
 from ui.error_messages import ErrorText, describe_error
 
 if TYPE_CHECKING:
     from app.client import WebSocketResponse
-    from app.compose import SessionPool
-    from app.models import RequestModel
+    from app.model.compose import SessionPool
+    from app.model.request import RequestModel
     from ui.send_controller import VariablesSource
     from ui.tasks import TaskRunner
 
@@ -169,7 +169,7 @@ class WebSocketController(QObject):
 
     async def _run(self, generation: int, model: RequestModel,
                    source: VariablesSource | None, protocols: tuple[str, ...]) -> None:
-        from app.compose import compose
+        from app.model.compose import compose
 
         def current() -> bool:
             return generation == self._generation

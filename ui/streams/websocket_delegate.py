@@ -10,7 +10,7 @@ from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, Q
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QStaticText
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from app.message_log import Message, preview
+from app.streams.message_log import Message, preview
 from ui.formatting import human_size
 from ui.streams.websocket_model import MESSAGE_ROLE
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
-from app.message_log import LogView, Message, MessageFilter, MessageLog, preview
+from app.streams.message_log import LogView, Message, MessageFilter, MessageLog, preview
 
 __all__ = ["MESSAGE_ROLE", "MessageListModel"]
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.message_log import MessageLog
+from app.streams.message_log import MessageLog
 from ui.error_messages import ErrorText
 from ui.request.tones import ERROR, css
 from ui.streams.event_stream_status import StreamBanner
@@ -31,8 +31,8 @@ from ui.streams.websocket_controller import WebSocketController
 from ui.streams.websocket_status import CloseBar, StateChip
 
 if TYPE_CHECKING:
-    from app.compose import SessionPool
-    from app.models import RequestModel
+    from app.model.compose import SessionPool
+    from app.model.request import RequestModel
     from ui.send_controller import VariablesSource
     from ui.tasks import TaskRunner
 

@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QFontDatabase
 
-from app.models import MultipartField
+from app.model.request import MultipartField
 from ui.request.body.files import file_size, size_text
 from ui.request.row_table_model import Role, RowTableModel
 from ui.request.tones import ERROR

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.models import MultipartField
+from app.model.request import MultipartField
 from ui.request.body.files import dropped_files, pick_files
 from ui.request.body.multipart_model import (
     CHOOSE,

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from app.models import BodyKind
+from app.model.request import BodyKind
 from ui.request.body.code_editor import CodeEditor
 from ui.request.body.text_checks import beautify_json, json_problem, xml_problem
 from ui.request.tones import ERROR, OK, css

@@ -1,0 +1,1 @@
+"""Request models and composing them into requests: the model, {{variables}}, compose."""

@@ -1,0 +1,251 @@
+"""Turn a :class:`~app.model.request.RequestModel` into an ``app.client`` request ready to send.
+
+Everything the user typed is checked here, before any byte goes out, and every problem is a
+:class:`ComposeError` naming the field to look at (``url``, ``method``, ``headers``, ``body``,
+``auth``, ``options``).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import re
+from collections.abc import Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.client import (
+    APIKeyAuth,
+    AsyncSession,
+    AttachedFile,
+    BackendAIAuth,
+    BasicAuth,
+    BearerAuth,
+    DigestAuth,
+    Request,
+    Timeout,
+)
+from app.client.auth import Auth
+from app.client.content import ReportHook
+from app.model.request import (
+    BODY_CONTENT_TYPES,
+    AuthKind,
+    AuthModel,
+    BodyKind,
+    RequestModel,
+    RequestOptions,
+)
+from app.model.templating import VARIABLE, resolve_nested, unresolved
+
+__all__ = ["ComposeError", "ComposedRequest", "SessionKey", "SessionPool", "compose",
+           "resolve_nested", "session_key", "substitute", "unresolved"]
+
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+SessionKey = tuple[bool, str, bool]
+
+
+class ComposeError(ValueError):
+    """A request that cannot be sent as composed; ``field`` is where the user should look."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+def substitute(text: str, variables: Mapping[str, str], where: str) -> str:
+    """Replace ``{{name}}`` with its value; an unknown name is a :class:`ComposeError`."""
+    missing = unresolved(text, variables)
+    if missing:
+        names = ", ".join(f"{{{{{n}}}}}" for n in dict.fromkeys(missing))
+        raise ComposeError(where, f"Unresolved variable {names} in the {where}")
+    return VARIABLE.sub(lambda m: variables[m.group(1)], text)
+
+
+def session_key(options: RequestOptions) -> SessionKey:
+    """Requests whose options give the same key can share one session (TLS, redirects)."""
+    return (options.verify_tls, options.ca_file, options.follow_redirects)
+
+
+def make_session(options: RequestOptions) -> AsyncSession:
+    """A session configured by ``options`` (TLS verification, CA file, redirects)."""
+    ca_file = options.ca_file or None
+    if ca_file and not os.path.isfile(ca_file):
+        raise ComposeError("options", f"CA file not found: {ca_file}")
+    try:
+        return AsyncSession(verify=options.verify_tls, ca_file=ca_file,
+                            follow_redirects=options.follow_redirects)
+    except OSError as exc:  # ssl.SSLError included: an unreadable or invalid bundle
+        raise ComposeError("options", f"Cannot use the CA file {ca_file}: {exc}") from exc
+
+
+@dataclass
+class ComposedRequest:
+    """A request ready for ``fetch``, and the files it keeps open until it is sent."""
+
+    request: Request
+    timeout: Timeout | None
+    files: ExitStack = field(default_factory=ExitStack)
+    url: str = ""
+
+    def close(self) -> None:
+        self.files.close()
+
+
+def _url(model: RequestModel, variables: Mapping[str, str], *, websocket: bool = False) -> str:
+    text = substitute(model.url.strip(), variables, "url")
+    if not text:
+        raise ComposeError("url", "Enter a URL to send the request to")
+    if "://" not in text:
+        text = ("ws://" if websocket else "http://") + text
+    scheme = text.split("://", 1)[0].lower()
+    if websocket and scheme not in ("ws", "wss", "http", "https"):
+        raise ComposeError("url", f"Unsupported URL scheme {scheme!r}: use ws, wss, http or "
+                                  "https")
+    if not websocket and scheme not in ("http", "https"):
+        raise ComposeError("url", f"Unsupported URL scheme {scheme!r}: use http or https")
+    host = text.split("://", 1)[1].split("/", 1)[0].split("?", 1)[0]
+    if not host or host.startswith(":"):
+        raise ComposeError("url", f"The URL {text!r} has no host")
+    return text
+
+
+def _auth(model: AuthModel, variables: Mapping[str, str]) -> Auth | None:
+    def v(value: str) -> str:
+        return substitute(value, variables, "auth")
+
+    kind = model.kind
+    if kind is AuthKind.NONE:
+        return None
+    if kind is AuthKind.BASIC:
+        return BasicAuth(v(model.username), v(model.password))
+    if kind is AuthKind.DIGEST:
+        return DigestAuth(v(model.username), v(model.password))
+    if kind is AuthKind.BEARER:
+        if not model.token.strip():
+            raise ComposeError("auth", "The bearer token is empty")
+        return BearerAuth(v(model.token.strip()))
+    if kind is AuthKind.API_KEY:
+        if not model.key_name.strip():
+            raise ComposeError("auth", "The API key needs a name")
+        return APIKeyAuth(v(model.key_name.strip()), v(model.key_value), model.key_location)
+    if kind is AuthKind.BACKENDAI:
+        if not model.access_key or not model.secret_key:
+            raise ComposeError("auth", "Backend.AI auth needs an access key and a secret key")
+        try:
+            return BackendAIAuth(v(model.access_key), v(model.secret_key),
+                                 api_version=v(model.api_version), hash_type=model.hash_type,
+                                 domain=v(model.domain))
+        except ValueError as exc:
+            raise ComposeError("auth", f"Backend.AI auth: {exc}") from exc
+    raise ComposeError("auth", f"Unknown auth kind {kind!r}")
+
+
+def _open(files: ExitStack, path: str) -> Any:
+    if not path:
+        raise ComposeError("body", "Choose a file to send")
+    try:
+        return files.enter_context(open(path, "rb"))
+    except FileNotFoundError as exc:
+        raise ComposeError("body", f"File not found: {path}") from exc
+    except OSError as exc:
+        raise ComposeError("body", f"Cannot read {path}: {exc.strerror or exc}") from exc
+
+
+def _set_body(rqst: Request, model: RequestModel, variables: Mapping[str, str],
+              files: ExitStack, explicit_type: str | None) -> None:
+    body = model.body
+    kind = body.kind
+    if kind is BodyKind.NONE:
+        return
+    if kind in BODY_CONTENT_TYPES:
+        text = substitute(body.text, variables, "body")
+        rqst.set_content(text, content_type=explicit_type or BODY_CONTENT_TYPES[kind])
+    elif kind is BodyKind.FORM:
+        rqst.set_form([
+            (substitute(r.name, variables, "body"), substitute(r.value, variables, "body"))
+            for r in body.form
+            if r.enabled and r.name
+        ])
+    elif kind is BodyKind.MULTIPART:
+        fields: list[tuple[str, str | AttachedFile]] = []
+        for part in body.multipart:
+            if not part.enabled or not part.name:
+                continue
+            if part.is_file:
+                stream = _open(files, part.value)
+                content_type = (part.content_type or mimetypes.guess_type(part.value)[0]
+                                or "application/octet-stream")
+                fields.append((part.name, AttachedFile(os.path.basename(part.value), stream,
+                                                       content_type)))
+            else:
+                fields.append((part.name, substitute(part.value, variables, "body")))
+        rqst.set_multipart(fields)
+    elif kind is BodyKind.BINARY:
+        stream = _open(files, body.file_path)
+        guessed = mimetypes.guess_type(body.file_path)[0] or "application/octet-stream"
+        rqst.set_content(stream, content_type=explicit_type or guessed)
+
+
+def compose(
+    session: AsyncSession,
+    model: RequestModel,
+    variables: Mapping[str, str] | None = None,
+    reporthook: ReportHook | None = None,
+    *,
+    websocket: bool = False,
+) -> ComposedRequest:
+    """Build the ``app.client`` request for ``model``; raise :class:`ComposeError` when it
+    cannot be sent as it stands. ``websocket=True`` also accepts ``ws://`` and ``wss://``
+    URLs (and makes ``ws://`` the scheme of a URL without one), for ``connect_websocket``."""
+    variables = resolve_nested(variables or {})
+    url = _url(model, variables, websocket=websocket)
+    try:
+        rqst = Request(session, model.method.strip() or "GET", url, reporthook=reporthook)
+    except ValueError as exc:
+        raise ComposeError("method", f"{model.method!r} is not a valid HTTP method") from exc
+    explicit_type = None
+    for row in model.headers:
+        if not row.enabled or not row.name.strip():
+            continue
+        name = row.name.strip()
+        if not _HEADER_NAME.fullmatch(name):
+            raise ComposeError("headers", f"{name!r} is not a valid header name")
+        value = substitute(row.value, variables, "headers")
+        if "\n" in value or "\r" in value:
+            raise ComposeError("headers", f"The value of header {name} has a line break")
+        if name.lower() == "content-type":
+            explicit_type = value
+        rqst.headers.add(name, value)
+    rqst.auth = _auth(model.auth, variables)
+    files = ExitStack()
+    try:
+        _set_body(rqst, model, variables, files, explicit_type)
+    except BaseException:
+        files.close()
+        raise
+    timeout = model.options.timeout
+    if timeout is not None and timeout <= 0:
+        timeout = None
+    return ComposedRequest(rqst, Timeout.of(timeout) if timeout else Timeout(), files, url)
+
+
+class SessionPool:
+    """One session per distinct TLS and redirect setting, so connections and cookies are
+    shared by every request that can share them."""
+
+    def __init__(self) -> None:
+        self._sessions: dict[SessionKey, AsyncSession] = {}
+
+    def get(self, options: RequestOptions) -> AsyncSession:
+        key = session_key(options)
+        session = self._sessions.get(key)
+        if session is None or session.closed:
+            session = self._sessions[key] = make_session(options)
+        return session
+
+    async def close(self) -> None:
+        sessions, self._sessions = list(self._sessions.values()), {}
+        for session in sessions:
+            await session.close()

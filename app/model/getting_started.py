@@ -1,0 +1,69 @@
+"""The "Getting started" collection: requests against the playground, one per pane.
+
+Their URLs use the ``{{playground}}`` variable, which the window sets to the base URL of the
+playground it starts in-process, so every feature can be tried offline.
+"""
+
+from __future__ import annotations
+
+from app.model.request import (
+    AuthKind,
+    AuthModel,
+    BodyKind,
+    BodyModel,
+    KeyValue,
+    MultipartField,
+    RequestModel,
+    query_of,
+)
+
+__all__ = ["PLAYGROUND_VARIABLE", "getting_started"]
+
+PLAYGROUND_VARIABLE = "playground"
+BASE = "{{playground}}"
+
+
+def _request(name: str, method: str, path: str, **kw: object) -> RequestModel:
+    url = BASE + path
+    model = RequestModel(name=name, method=method, url=url, params=query_of(url))
+    for key, value in kw.items():
+        setattr(model, key, value)
+    return model
+
+
+def getting_started() -> list[RequestModel]:
+    """Fresh copies of the collection's requests."""
+    return [
+        _request("Echo a GET with a query", "GET", "/echo?hello=world&tag=a&tag=b",
+                 headers=[KeyValue("X-Demo", "spyglass")]),
+        _request("POST JSON", "POST", "/echo", body=BodyModel(
+            kind=BodyKind.JSON,
+            text='{\n  "name": "Spyglass",\n  "features": ["http", "sse", "websocket"],\n'
+                 '  "offline": true\n}')),
+        _request("Submit a form", "POST", "/echo", body=BodyModel(
+            kind=BodyKind.FORM, form=[KeyValue("user", "ada"), KeyValue("lang", "en")])),
+        _request("Upload a file (multipart)", "POST", "/upload", body=BodyModel(
+            kind=BodyKind.MULTIPART,
+            multipart=[MultipartField("note", "choose a large file to watch the progress"),
+                       MultipartField("file", "", is_file=True)])),
+        _request("A 404 is a response", "GET", "/status/404"),
+        _request("Slow answer (cancel with Esc)", "GET", "/delay/5"),
+        _request("Follow redirects", "GET", "/redirect/3"),
+        _request("Basic auth", "GET", "/basic-auth/ada/lovelace", auth=AuthModel(
+            kind=AuthKind.BASIC, username="ada", password="lovelace")),
+        _request("Large JSON (20 MB)", "GET", "/json?size=20000000"),
+        _request("Binary bytes (hex view)", "GET", "/bytes/4096?seed=7"),
+        _request("An image (preview)", "GET", "/image.png"),
+        _request("Gzip-compressed body", "GET", "/gzip"),
+        _request("Event stream ticker", "GET", "/sse/ticker?count=50&interval=0.3",
+                 mode="sse"),
+        _request("LLM-style chat stream", "POST", "/sse/chat", mode="sse", body=BodyModel(
+            kind=BodyKind.JSON,
+            text='{\n  "prompt": "Explain server-sent events in one paragraph."\n}')),
+        _request("WebSocket echo", "GET", "/ws/echo", mode="websocket",
+                 ws_subprotocols=["chat"]),
+        _request("WebSocket console", "GET", "/ws/console", mode="websocket",
+                 ws_saved=[{"mode": "text", "text": "help"}, {"mode": "text", "text": "time"},
+                           {"mode": "text", "text": "count 5"},
+                           {"mode": "text", "text": "close 4001 bye"}]),
+    ]

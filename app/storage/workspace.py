@@ -1,0 +1,625 @@
+"""The workspace on disk: collections are folders, each request is one human-readable YAML file.
+
+Layout::
+
+    <root>/
+      <collection>/
+        collection.yaml        # order: [a.yaml, b.yaml]  (stable order of the requests)
+        <slug>.yaml            # one request; only the fields that differ from the defaults
+      environments/
+        <name>.yaml            # variables: {NAME: {value: ..., secret: true}}
+
+Every write is atomic (``app.storage.atomic``) and saving an unchanged request rewrites nothing.
+Secrets (auth passwords, tokens, API key values, secret keys, secret variables) are never
+written: the file holds ``{secret: <ref>}`` and the value goes to a ``Secrets`` store.
+A file that cannot be parsed raises ``WorkspaceError`` with its path and line, untouched.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from app.model.request import KeyValue, MultipartField, RequestModel
+from app.model.templating import names_a_variable
+from app.storage.atomic import write_atomic, write_if_changed
+from app.storage.secrets import MemorySecrets, SecretStore
+
+__all__ = [
+    "COLLECTION_FILE",
+    "ENVIRONMENTS_DIR",
+    "SECRET_AUTH_FIELDS",
+    "MemorySecrets",
+    "Secrets",
+    "Workspace",
+    "WorkspaceError",
+    "dump_request",
+    "slugify",
+]
+
+COLLECTION_FILE = "collection.yaml"
+ENVIRONMENTS_DIR = "environments"
+REQUEST_SUFFIX = ".yaml"
+#: Auth fields whose values go to the secrets store, never to a file.
+SECRET_AUTH_FIELDS = ("password", "token", "key_value", "secret_key")
+
+#: The order fields are written in (readable, stable, not alphabetical).
+_REQUEST_ORDER = ("name", "method", "url", "mode", "params", "headers", "body", "auth",
+                  "options", "ws_subprotocols", "ws_saved")
+_BODY_ORDER = ("kind", "text", "file_path", "form", "multipart")
+#: Characters YAML folds into a plain newline inside a block scalar: such text stays quoted.
+_BLOCK_UNSAFE = re.compile("[\r\x85\u2028\u2029]")
+
+
+class WorkspaceError(Exception):
+    """A workspace file that cannot be read or understood (the message names the file)."""
+
+
+#: Where secret values live (the OS keyring, or memory in tests); the files keep the reference.
+Secrets = SecretStore
+
+
+# --- YAML text -------------------------------------------------------------------------------
+
+
+#: libyaml's safe loader when PyYAML was built with it (about 10 times faster), else PyYAML's.
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style, sequences indented under their key, multi-line text as ``|`` scalars."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    if _BLOCK_UNSAFE.search(data):
+        # Only a double-quoted scalar keeps these exactly (it escapes them).
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+    if "\n" in data:
+        # The emitter falls back to a quoted scalar by itself when a block cannot hold the
+        # text exactly (e.g. trailing spaces on a line).
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def _dump(data: Any) -> bytes:
+    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+                     default_flow_style=False, width=100)
+    return text.encode("utf-8")
+
+
+def _parse(path: Path, text: bytes | None = None) -> Any:
+    """The YAML in ``path``; ``WorkspaceError`` with path and line when it cannot be parsed."""
+    try:
+        raw = path.read_bytes() if text is None else text
+        return yaml.load(raw.decode("utf-8"), Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = exc.problem or exc.context or "invalid YAML"
+        column = f", column {mark.column + 1}" if mark is not None else ""
+        line = f" (line {mark.line + 1}{column})" if mark is not None else ""
+        raise WorkspaceError(f"{where}: cannot parse{line}: {problem}") from exc
+    except yaml.YAMLError as exc:
+        raise WorkspaceError(f"{path}: cannot parse: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise WorkspaceError(f"{path}: not UTF-8 text: {exc}") from exc
+    except OSError as exc:
+        raise WorkspaceError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+
+
+def _mapping(path: Path, data: Any) -> dict[str, Any]:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise WorkspaceError(f"{path}: expected a mapping at the top, found {type(data).__name__}")
+    return data
+
+
+# --- request <-> file dict -------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+def _row(item: KeyValue | MultipartField) -> dict[str, Any]:
+    """A table row: name and value always, the other fields only when not the default."""
+    default = type(item)()
+    out: dict[str, Any] = {"name": item.name, "value": item.value}
+    for key, value in vars(item).items():
+        if key not in out and value != getattr(default, key):
+            out[key] = value
+    return out
+
+
+def _secret_ref(value: Any) -> str | None:
+    if isinstance(value, dict) and "secret" in value:
+        return str(value["secret"])
+    return None
+
+
+def dump_request(model: RequestModel, secrets: Secrets,
+                 old_refs: Mapping[str, str] | None = None) -> bytes:
+    """The file text of ``model``; secret auth fields are stored in ``secrets`` (reusing
+    ``old_refs`` so that an unchanged request gives the same bytes)."""
+    old_refs = old_refs or {}
+    default = RequestModel()
+    out: dict[str, Any] = {}
+    for key in _REQUEST_ORDER:
+        value = getattr(model, key)
+        if value == getattr(default, key):
+            continue
+        if key in ("params", "headers"):
+            out[key] = [_row(kv) for kv in value]
+        elif key == "body":
+            body: dict[str, Any] = {}
+            for sub in _BODY_ORDER:
+                v = getattr(value, sub)
+                if v == getattr(default.body, sub):
+                    continue
+                body[sub] = [_row(r) for r in v] if sub in ("form", "multipart") else _plain(v)
+            out[key] = body
+        elif key == "auth":
+            auth: dict[str, Any] = {}
+            for sub, v in vars(value).items():
+                if v == getattr(default.auth, sub):
+                    continue
+                if sub in SECRET_AUTH_FIELDS and names_a_variable(v):
+                    auth[sub] = v  # only names a variable (whose value may be secret)
+                    if sub in old_refs:
+                        secrets.delete(old_refs[sub])
+                elif sub in SECRET_AUTH_FIELDS:
+                    ref = old_refs.get(sub) or uuid.uuid4().hex
+                    if secrets.get(ref) != v:
+                        secrets.set(ref, v)
+                    auth[sub] = {"secret": ref}
+                else:
+                    auth[sub] = _plain(v)
+            out[key] = auth
+        elif key == "options":
+            out[key] = {sub: v for sub, v in vars(value).items()
+                        if v != getattr(default.options, sub)}
+        elif key == "ws_subprotocols":
+            out[key] = list(value)
+        elif key == "ws_saved":
+            out[key] = [dict(m) for m in value]
+        else:
+            out[key] = _plain(value)
+    return _dump(out)
+
+
+def _secret_refs(data: Mapping[str, Any]) -> dict[str, str]:
+    auth = data.get("auth")
+    refs: dict[str, str] = {}
+    if isinstance(auth, dict):
+        for key in SECRET_AUTH_FIELDS:
+            ref = _secret_ref(auth.get(key))
+            if ref is not None:
+                refs[key] = ref
+    return refs
+
+
+def _request_from(path: Path, data: dict[str, Any], secrets: Secrets) -> RequestModel:
+    data = dict(data)
+    auth = data.get("auth")
+    if isinstance(auth, dict):
+        auth = dict(auth)
+        for key in SECRET_AUTH_FIELDS:
+            ref = _secret_ref(auth.get(key))
+            if ref is not None:
+                auth[key] = secrets.get(ref) or ""
+        data["auth"] = auth
+    try:
+        return RequestModel.from_dict(data)
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise WorkspaceError(f"{path}: not a valid request: {exc}") from exc
+
+
+# --- names -----------------------------------------------------------------------------------
+
+
+def slugify(name: str) -> str:
+    """A file-name-safe stem: ``"Get user #1"`` -> ``"get-user-1"`` (never empty)."""
+    slug = re.sub(r"[^\w]+", "-", name.strip().lower(), flags=re.ASCII).strip("-_")
+    return slug[:80] or "request"
+
+
+def _check_name(name: str, what: str) -> str:
+    if (not name or name != name.strip() or name in (".", "..") or name.startswith(".")
+            or any(c in name for c in '/\\:*?"<>|\0')):
+        raise WorkspaceError(f"not a valid {what} name: {name!r}")
+    return name
+
+
+# --- the workspace ---------------------------------------------------------------------------
+
+
+class Workspace:
+    """Requests, collections and environments stored under ``root``."""
+
+    def __init__(self, root: str | Path, secrets: Secrets | None = None) -> None:
+        self.root = Path(root)
+        self.secrets: Secrets = secrets if secrets is not None else MemorySecrets()
+
+    # collections
+
+    def _collection_dir(self, collection: str) -> Path:
+        """The folder of ``collection``: a name, or a path of names for a folder inside a
+        collection (``"Shop/Orders"``)."""
+        parts = collection.split("/")
+        for part in parts:
+            _check_name(part, "collection")
+        if parts[0] == ENVIRONMENTS_DIR:
+            raise WorkspaceError(f"{ENVIRONMENTS_DIR!r} is reserved for environments")
+        return self.root.joinpath(*parts)
+
+    def collection_of(self, path: str | Path) -> str:
+        """The collection (``"Shop/Orders"``) a request file or collection folder is in."""
+        path = Path(path)
+        folder = path if path.is_dir() else path.parent
+        return folder.relative_to(self.root).as_posix()
+
+    def list_collections(self, parent: str | None = None) -> list[str]:
+        """The collections at the top (or the folders inside ``parent``), by name, as
+        collection paths (``"Shop"``, ``"Shop/Orders"``)."""
+        folder = self.root if parent is None else self._collection_dir(parent)
+        if not folder.is_dir():
+            return []
+        prefix = "" if parent is None else f"{parent}/"
+        return sorted((f"{prefix}{p.name}" for p in folder.iterdir()
+                       if p.is_dir() and not p.name.startswith(".")
+                       and not (parent is None and p.name == ENVIRONMENTS_DIR)),
+                      key=str.casefold)
+
+    def walk(self) -> list[tuple[str, list[Path]]]:
+        """Every collection and folder, parents first, each with its requests in order."""
+        out: list[tuple[str, list[Path]]] = []
+
+        def visit(collection: str) -> None:
+            out.append((collection, self.list_requests(collection)))
+            for child in self.list_collections(collection):
+                visit(child)
+
+        for top in self.list_collections():
+            visit(top)
+        return out
+
+    def create_collection(self, name: str) -> Path:
+        folder = self._collection_dir(name)
+        folder.mkdir(parents=True, exist_ok=True)
+        if not (folder / COLLECTION_FILE).exists():
+            self._write_order(folder, [])
+        return folder
+
+    def rename_collection(self, collection: str, new_name: str) -> str:
+        """Rename the last part of ``collection``; returns the new collection path."""
+        _check_name(new_name, "collection")
+        folder = self._collection_dir(collection)
+        parent = collection.rpartition("/")[0]
+        target = f"{parent}/{new_name}" if parent else new_name
+        dest = self._collection_dir(target)
+        if dest.exists() and dest.resolve() != folder.resolve():
+            raise WorkspaceError(f"a collection named {new_name!r} already exists")
+        folder.rename(dest)
+        return target
+
+    def move_collection(self, collection: str, parent: str | None) -> str:
+        """Move a collection (with everything in it) into ``parent`` (``None``: the top)."""
+        folder = self._collection_dir(collection)
+        name = collection.rpartition("/")[2]
+        target = f"{parent}/{name}" if parent else name
+        if parent is not None and (parent == collection or parent.startswith(collection + "/")):
+            raise WorkspaceError("a collection cannot be moved into itself")
+        dest = self._collection_dir(target)
+        if dest.exists():
+            if dest.resolve() == folder.resolve():
+                return collection
+            raise WorkspaceError(f"{target!r} already exists")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        folder.rename(dest)
+        return target
+
+    def delete_collection(self, collection: str) -> None:
+        """Delete a collection, its folders and requests (and their secrets)."""
+        import shutil
+
+        folder = self._collection_dir(collection)
+        for path in sorted(folder.rglob(f"*{REQUEST_SUFFIX}")):
+            self._forget_secrets(path)
+        shutil.rmtree(folder)
+
+    def _forget_secrets(self, path: Path) -> None:
+        try:
+            data = _mapping(path, _parse(path))
+        except WorkspaceError:
+            return
+        refs = list(_secret_refs(data).values())
+        variables = data.get("variables")
+        if isinstance(variables, dict):
+            refs += [r for spec in variables.values() if isinstance(spec, dict)
+                     and (r := _secret_ref(spec.get("value"))) is not None]
+        for ref in refs:
+            self.secrets.delete(ref)
+
+    def duplicate(self, path: str | Path) -> Path:
+        """A copy of the request in ``path`` just after it, named "<name> copy", with its
+        own secrets."""
+        path = Path(path)
+        model = self.load_request(path)
+        model.name = f"{model.name} copy"
+        folder = path.parent
+        order = self._read_order(folder)  # first: a broken collection.yaml writes nothing
+        target = self._free_name(folder, slugify(model.name))
+        write_atomic(target, dump_request(model, self.secrets))
+        if path.name in order:
+            order.insert(order.index(path.name) + 1, target.name)
+        else:
+            order.append(target.name)
+        self._write_order(folder, order)
+        return target
+
+    def reorder(self, collection: str, names: list[str]) -> None:
+        """Store the order of the request files (by file name) in ``collection``."""
+        self._write_order(self._collection_dir(collection), names)
+
+    # collection variables (in collection.yaml, beside the order)
+
+    def load_collection_variables(self, collection: str) -> dict[str, dict[str, Any]]:
+        """``{NAME: {"value": str, "secret": bool}}`` of ``collection`` alone."""
+        path = self._collection_dir(collection) / COLLECTION_FILE
+        if not path.exists():
+            return {}
+        return self._variables_in(path)
+
+    def collection_variables(self, collection: str) -> dict[str, str]:
+        """The variables in scope in ``collection``: its outer collections', then its own
+        (an inner folder's value wins)."""
+        out: dict[str, str] = {}
+        parts = collection.split("/")
+        for i in range(1, len(parts) + 1):
+            scope = "/".join(parts[:i])
+            out.update({k: v["value"]
+                        for k, v in self.load_collection_variables(scope).items()})
+        return out
+
+    def save_collection_variables(self, collection: str,
+                                  variables: Mapping[str, str | Mapping[str, Any]]) -> Path:
+        folder = self.create_collection(collection)
+        path = folder / COLLECTION_FILE
+        data = _mapping(path, _parse(path))
+        data["variables"] = self._variables_out(path, variables)
+        if not data["variables"]:
+            del data["variables"]
+        write_if_changed(path, _dump(data))
+        return path
+
+    def _read_order(self, folder: Path) -> list[str]:
+        path = folder / COLLECTION_FILE
+        if not path.exists():
+            return []
+        data = _mapping(path, _parse(path))
+        order = data.get("order") or []
+        if not isinstance(order, list):
+            raise WorkspaceError(f"{path}: 'order' must be a list")
+        return [str(n) for n in order]
+
+    def _write_order(self, folder: Path, names: list[str]) -> None:
+        path = folder / COLLECTION_FILE
+        data: dict[str, Any] = {}
+        if path.exists():
+            data = _mapping(path, _parse(path))  # keeps any other keys a user added
+        data["order"] = list(dict.fromkeys(names))
+        write_if_changed(path, _dump(data))
+
+    def list_requests(self, collection: str) -> list[Path]:
+        """The request files of ``collection``: in the stored order, then any others by name."""
+        folder = self._collection_dir(collection)
+        if not folder.is_dir():
+            return []
+        present = {p.name for p in folder.iterdir()
+                   if p.is_file() and p.suffix == REQUEST_SUFFIX and p.name != COLLECTION_FILE
+                   and not p.name.startswith(".")}
+        ordered = [n for n in dict.fromkeys(self._read_order(folder)) if n in present]
+        rest = sorted(present.difference(ordered))
+        return [folder / n for n in ordered + rest]
+
+    # requests
+
+    def load_request(self, path: str | Path) -> RequestModel:
+        path = Path(path)
+        return _request_from(path, _mapping(path, _parse(path)), self.secrets)
+
+    def missing_secrets(self, path: str | Path) -> list[str]:
+        """The auth fields of the request in ``path`` whose secret is not in the store (a
+        workspace cloned from git on another machine, a cleared keyring): they read as ""."""
+        path = Path(path)
+        refs = _secret_refs(_mapping(path, _parse(path)))
+        return [field for field, ref in refs.items() if self.secrets.get(ref) is None]
+
+    def _free_name(self, folder: Path, stem: str, keep: Path | None = None) -> Path:
+        candidate = folder / f"{stem}{REQUEST_SUFFIX}"
+        n = 2
+        while candidate.exists() and candidate != keep and candidate.name != COLLECTION_FILE:
+            candidate = folder / f"{stem}-{n}{REQUEST_SUFFIX}"
+            n += 1
+        if candidate.name == COLLECTION_FILE:
+            return self._free_name(folder, f"{stem}-request", keep)
+        return candidate
+
+    def save_request(self, collection: str, model: RequestModel, name: str | None = None) -> Path:
+        """Save ``model`` as ``<collection>/<name>.yaml`` (``name`` defaults to the slug of the
+        request's name) and return the path. An existing file of that name is replaced; an
+        identical one is not touched. Use ``new_request`` for a fresh, non-clashing name."""
+        folder = self._collection_dir(collection)
+        stem = name.removesuffix(REQUEST_SUFFIX) if name else slugify(model.name)
+        _check_name(stem, "request")
+        path = folder / f"{stem}{REQUEST_SUFFIX}"
+        if path.name == COLLECTION_FILE:
+            raise WorkspaceError(f"{COLLECTION_FILE!r} is reserved")
+        old_refs: dict[str, str] = {}
+        existed = path.exists()
+        if existed:
+            old_refs = _secret_refs(_mapping(path, _parse(path)))
+        elif folder.is_dir():
+            self._read_order(folder)  # a broken collection.yaml stops the save before a write
+        # The secrets first: without a keyring nothing at all is written, not even a folder.
+        data = dump_request(model, self.secrets, old_refs)
+        self.create_collection(collection)
+        write_if_changed(path, data)
+        if not existed:
+            self._write_order(folder, [*self._read_order(folder), path.name])
+        return path
+
+    def new_request(self, collection: str, model: RequestModel) -> Path:
+        """Save ``model`` under a file name no other request in ``collection`` uses."""
+        folder = self._collection_dir(collection)
+        path = self._free_name(folder, slugify(model.name))
+        return self.save_request(collection, model, path.stem)
+
+    def rename(self, path: str | Path, new_name: str) -> Path:
+        """Give the request in ``path`` the name ``new_name`` (in the file and in its file
+        name); its place in the collection's order is kept. Returns the new path."""
+        path = Path(path)
+        folder = path.parent
+        model = self.load_request(path)
+        refs = _secret_refs(_mapping(path, _parse(path)))
+        model.name = new_name
+        target = self._free_name(folder, slugify(new_name), keep=path)
+        write_if_changed(target, dump_request(model, self.secrets, refs))
+        if target != path:
+            path.unlink()
+            order = self._read_order(folder)
+            order = [target.name if n == path.name else n for n in order]
+            if target.name not in order:
+                order.append(target.name)
+            self._write_order(folder, order)
+        return target
+
+    def delete(self, path: str | Path) -> None:
+        path = Path(path)
+        self._forget_secrets(path)
+        path.unlink()
+        folder = path.parent
+        order = self._read_order(folder)
+        if path.name in order:
+            self._write_order(folder, [n for n in order if n != path.name])
+
+    def move(self, path: str | Path, collection: str) -> Path:
+        """Move the request file ``path`` to the end of ``collection``; returns the new path."""
+        path = Path(path)
+        self._parse_request_file(path)
+        dest = self.create_collection(collection)
+        if dest.resolve() == path.parent.resolve():
+            return path
+        target = self._free_name(dest, path.stem)
+        dest_order = self._read_order(dest)
+        src_order = self._read_order(path.parent)
+        write_atomic(target, path.read_bytes())
+        path.unlink()
+        self._write_order(dest, [*dest_order, target.name])
+        if path.name in src_order:
+            self._write_order(path.parent, [n for n in src_order if n != path.name])
+        return target
+
+    def _parse_request_file(self, path: Path) -> None:
+        _mapping(path, _parse(path))
+
+    # environments
+
+    def _environment_path(self, name: str) -> Path:
+        _check_name(name, "environment")
+        return self.root / ENVIRONMENTS_DIR / f"{name}{REQUEST_SUFFIX}"
+
+    def list_environments(self) -> list[str]:
+        folder = self.root / ENVIRONMENTS_DIR
+        if not folder.is_dir():
+            return []
+        return sorted(p.stem for p in folder.glob(f"*{REQUEST_SUFFIX}")
+                      if not p.name.startswith("."))
+
+    def load_environment_variables(self, name: str) -> dict[str, dict[str, Any]]:
+        """``{NAME: {"value": str, "secret": bool}}`` in file order, secrets resolved."""
+        return self._variables_in(self._environment_path(name))
+
+    def _variables_in(self, path: Path) -> dict[str, dict[str, Any]]:
+        data = _mapping(path, _parse(path))
+        variables = data.get("variables") or {}
+        if not isinstance(variables, dict):
+            raise WorkspaceError(f"{path}: 'variables' must be a mapping")
+        out: dict[str, dict[str, Any]] = {}
+        for var, spec in variables.items():
+            if not isinstance(spec, dict):
+                spec = {"value": spec}
+            value = spec.get("value", "")
+            ref = _secret_ref(value)
+            missing = False
+            if ref is not None:
+                value = self.secrets.get(ref)
+                missing = value is None
+            out[str(var)] = {"value": "" if value is None else str(value),
+                             "secret": bool(spec.get("secret", False)) or ref is not None}
+            if missing:  # not in this computer's keyring (e.g. cloned from elsewhere)
+                out[str(var)]["missing"] = True
+        return out
+
+    def load_environment(self, name: str) -> dict[str, str]:
+        return {k: v["value"] for k, v in self.load_environment_variables(name).items()}
+
+    def save_environment(self, name: str,
+                         variables: Mapping[str, str | Mapping[str, Any]]) -> Path:
+        """Save an environment. Each value is a plain string, or ``{"value": str,
+        "secret": bool}``; secret values go to the secrets store. Returns the path."""
+        path = self._environment_path(name)
+        out = self._variables_out(path, variables)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_if_changed(path, _dump({"variables": out}))
+        return path
+
+    def _variables_out(self, path: Path,
+                       variables: Mapping[str, str | Mapping[str, Any]]) -> dict[str, Any]:
+        """The file form of ``variables``, secret values stored under the references
+        ``path`` already uses."""
+        old_refs: dict[str, str] = {}
+        if path.exists():
+            old = _mapping(path, _parse(path)).get("variables")
+            if isinstance(old, dict):
+                for var, spec in old.items():
+                    ref = _secret_ref(spec.get("value")) if isinstance(spec, dict) else None
+                    if ref is not None:
+                        old_refs[str(var)] = ref
+        out: dict[str, Any] = {}
+        for var, spec in variables.items():
+            if isinstance(spec, Mapping):
+                value, secret = str(spec.get("value", "")), bool(spec.get("secret", False))
+            else:
+                value, secret = str(spec), False
+            if secret and not value:
+                out[var] = {"value": "", "secret": True}  # no value yet: nothing to keep
+            elif secret:
+                ref = old_refs.get(var) or uuid.uuid4().hex
+                if self.secrets.get(ref) != value:
+                    self.secrets.set(ref, value)
+                out[var] = {"value": {"secret": ref}, "secret": True}
+            else:
+                out[var] = {"value": value}
+        for var, ref in old_refs.items():
+            if var not in variables or _secret_ref(out[var].get("value")) != ref:
+                self.secrets.delete(ref)
+        return out
+
+    def delete_environment(self, name: str) -> None:
+        path = self._environment_path(name)
+        self._forget_secrets(path)
+        path.unlink()

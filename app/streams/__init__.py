@@ -1,0 +1,1 @@
+"""Stream buffers: the logs of event streams and WebSocket messages."""
