@@ -6,9 +6,10 @@ __all__ = ["human_duration", "human_eta", "human_rate", "human_size"]
 
 
 def human_size(n: float) -> str:
-    """``1536`` -> ``1.5 KB`` (powers of 1024, as file managers show them)."""
+    """``512`` -> ``512 bytes``, ``1536`` -> ``1.5 KB`` (powers of 1024, as file managers show
+    them): the one way Spyglass writes a size."""
     if n < 1024:
-        return f"{int(n)} B"
+        return f"{int(n)} bytes"
     for unit in ("KB", "MB", "GB", "TB"):
         n /= 1024
         if n < 1024 or unit == "TB":

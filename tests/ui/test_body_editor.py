@@ -102,7 +102,7 @@ def test_dropping_files_adds_file_parts_with_their_size(qtbot: QtBot, body: Body
                                          MultipartField("file", str(notes), True)]
     model = page.model
     assert model.index(0, SIZE).data() == "2.0 KB"
-    assert model.index(1, SIZE).data() == "5 B"
+    assert model.index(1, SIZE).data() == "5 bytes"
     assert model.index(0, TYPE).data() == "File"
     assert model.rowCount() == 3  # and the blank row to type into
 

@@ -232,7 +232,7 @@ def test_save_writes_an_identical_file_and_reports_errors(view: BodyView, qtbot:
         view.save_to(str(target))
     assert blocker.args == [str(target)]
     assert target.read_bytes() == body
-    assert view.message.startswith("Saved 5.2 MB")
+    assert view.message.startswith("Saved 5.0 MB")
     view.save_to(str(tmp_path / "no" / "such" / "dir.bin"))
     qtbot.waitUntil(lambda: not view.saving)
     assert view.message.startswith("Could not save to") and "No such file" in view.message

@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
 
 from app.body.pretty import Kind, PrettyError, detect_kind, pretty_print
 from app.body.store import BodyJob, BodyStore, JobCancelled, UserActivity
-from ui.response.body_viewer import COPY_CAP, LargeTextView, human_size
+from ui.formatting import human_size
+from ui.response.body_viewer import COPY_CAP, LargeTextView
 from ui.response.find_bar import FindBar
 from ui.response.hex_view import HexView
 from ui.response.image_preview import ImagePreview

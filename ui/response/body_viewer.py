@@ -39,9 +39,10 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
 from app.body.store import BodyStore, UserActivity, decode_line
+from ui.formatting import human_size
 from ui.highlight import format_for, lexer_for
 
-__all__ = ["COPY_CAP", "LargeTextView", "human_size"]
+__all__ = ["COPY_CAP", "LargeTextView"]
 
 COPY_CAP = 32 << 20          # bytes copied to the clipboard at most
 TAB = 4
@@ -763,13 +764,3 @@ def _match_format(dark: bool, current: bool) -> QTextCharFormat:
     else:
         fmt.setBackground(QColor("#5c5000" if dark else "#fff176"))
     return fmt
-
-
-def human_size(size: int) -> str:
-    """A byte count for people: 512 bytes, 1.2 KB, 3.4 MB."""
-    value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{size} bytes"

@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor, QImage, QImageReader, QPainter, QPaintEvent, Q
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.body.store import BodyJob
-from ui.response.body_viewer import human_size
+from ui.formatting import human_size
 
 __all__ = ["ImagePreview"]
 
