@@ -41,9 +41,11 @@ def resolve_nested(variables: Mapping[str, str], depth: int = 10) -> dict[str, s
         for name, value in resolved.items():
             if "{{" not in value or len(value) > _NESTED_LIMIT:
                 continue  # (values that refer to each other twice over grow exponentially)
-            new = VARIABLE.sub(
-                lambda m, own=name: resolved[m.group(1)] if m.group(1) in resolved
-                and m.group(1) != own else m.group(0), value)
+            def inner(m: re.Match[str], own: str = name) -> str:
+                found = m.group(1)
+                return resolved[found] if found in resolved and found != own else m.group(0)
+
+            new = VARIABLE.sub(inner, value)
             if new != value:
                 resolved[name] = new
                 changed = True
