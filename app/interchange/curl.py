@@ -45,8 +45,8 @@ from app.model.request import (
     with_query,
 )
 
-__all__ = ["auth_from_headers", "implied_content_type", "is_curl_command", "parse_curl",
-           "parse_form", "to_curl"]
+__all__ = ["QuoteTracker", "auth_from_headers", "implied_content_type", "is_curl_command",
+           "parse_curl", "parse_form", "to_curl"]
 
 _CURL_START = re.compile(r"^\s*(?:\$\s+)?curl(?:\.exe)?(?=\s|$)", re.IGNORECASE)
 # Chrome's "Copy as cURL (cmd)" quoting: curl ^"https://...^"
@@ -209,6 +209,61 @@ def _posix_words(text: str) -> list[str]:
     if in_word:
         words.append("".join(word))
     return words
+
+
+class QuoteTracker:
+    """Whether a bash command line read so far, line by line, has a quote left open (a body
+    may run over several lines). One pass, with the quote readers :func:`parse_curl` uses, so
+    a multi-command text is split by the same quoting rules it is parsed with."""
+
+    def __init__(self) -> None:
+        self.state = ""  # "", "'", '"' or "$'"
+        self._joined: bool | None = None  # after a backslash-newline: whether at a word start
+
+    def feed(self, line: str) -> None:
+        """Read one more line (without its line end)."""
+        at_word_start = True if self._joined is None else self._joined
+        self._joined = None
+        i = 0
+        if self.state:
+            i = self._close(line, 0)
+            at_word_start = False  # right after a closing quote: inside that word
+        while 0 <= i < len(line):
+            c = line[i]
+            if c == "\\":
+                if i + 1 == len(line):  # a line continuation: bash removes it, word and all
+                    self._joined = at_word_start
+                i += 2
+                at_word_start = False
+                continue
+            if c == "#" and at_word_start:
+                return  # a comment: quotes in it do not count
+            if c == "'" or c == '"':
+                self.state = c
+                i = self._close(line, i + 1)
+            elif c == "$" and line.startswith("'", i + 1):
+                self.state = "$'"
+                i = self._close(line, i + 2)
+            else:
+                i += 1
+            at_word_start = c.isspace()
+
+    def _close(self, line: str, i: int) -> int:
+        """Read inside the open quote from ``i``: past its end, or -1 when it stays open."""
+        try:
+            if self.state == "'":
+                end = line.find("'", i)
+                if end < 0:
+                    raise ValueError(_UNCLOSED)
+                i = end + 1
+            elif self.state == '"':
+                i = _double_quoted(line, i)[1]
+            else:
+                i = _ansi_c(line, i)[1]
+        except ValueError:
+            return -1
+        self.state = ""
+        return i
 
 
 def _uncaret(text: str) -> str:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 
 from app.interchange.common import folder_name, request_name, withhold_secrets
-from app.interchange.curl import is_curl_command, parse_curl, to_curl
+from app.interchange.curl import QuoteTracker, is_curl_command, parse_curl, to_curl
 from app.interchange.model import Folder, ImportResult, InterchangeError
 from app.model.request import RequestModel
 
@@ -29,44 +29,7 @@ def _continues(line: str, marks: str = "\\^") -> bool:
     return bool(stripped) and stripped[-1] in marks
 
 
-class _Quotes:
-    """Whether a bash command line read so far has a quote left open (a body may run over
-    several lines), read line by line in one pass: the same quoting ``parse_curl`` reads."""
-
-    def __init__(self) -> None:
-        self.state = ""  # "", "'", '"' or "$'"
-
-    def feed(self, line: str) -> None:
-        i, state = 0, self.state
-        at_word_start = True
-        while i < len(line):
-            c = line[i]
-            if state == "":
-                if c == "\\":
-                    i += 2
-                    at_word_start = False
-                    continue
-                if c == "#" and at_word_start:
-                    break  # a comment: quotes in it do not count
-                if c == "'":
-                    state = "'"
-                elif c == "$" and line.startswith("'", i + 1):
-                    state, i = "$'", i + 1
-                elif c == '"':
-                    state = '"'
-                at_word_start = c.isspace()
-            elif state == "'":
-                if c == "'":
-                    state = ""
-            elif c == "\\":
-                i += 1
-            elif (state == '"' and c == '"') or (state == "$'" and c == "'"):
-                state = ""
-            i += 1
-        self.state = state
-
-
-def _open_quote(lines: list[str], quotes: _Quotes) -> bool:
+def _open_quote(lines: list[str], quotes: QuoteTracker) -> bool:
     """Whether the command in ``lines`` (which ``quotes`` has read) still has a quote open."""
     if _WINDOWS.match(lines[0]) or _continues(lines[0], "^"):
         # cmd.exe quoting (Chrome's ^" and carets): rare, and short; ask the parser itself
@@ -86,7 +49,7 @@ def split_commands(text: str) -> list[tuple[str, int, str]]:
     lines = text.lstrip("\ufeff").split("\n")
     comment = ""
     current: list[str] = []
-    quotes = _Quotes()
+    quotes = QuoteTracker()
     start = 0
     for number, line in enumerate(lines, start=1):
         if current:
@@ -106,7 +69,7 @@ def split_commands(text: str) -> list[tuple[str, int, str]]:
             raise InterchangeError(f"Line {number} is not a curl command: "
                                    f"{stripped[:40]!r}")
         current, start = [line], number
-        quotes = _Quotes()
+        quotes = QuoteTracker()
         quotes.feed(line)
     if current:
         out.append((comment, start, "\n".join(current)))

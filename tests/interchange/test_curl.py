@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.interchange.curl import is_curl_command, parse_curl, to_curl
+from app.interchange.curl import QuoteTracker, is_curl_command, parse_curl, to_curl
 from app.model.request import (
     AuthKind,
     AuthModel,
@@ -522,3 +522,20 @@ def _carried(model: RequestModel) -> RequestModel:
 @given(_any_models())
 def test_round_trip_keeps_what_curl_carries(model: RequestModel) -> None:
     assert parse_curl(to_curl(model)) == _carried(model)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="ab '\"$\\#\n", max_size=12), min_size=1, max_size=6))
+def test_the_quote_tracker_agrees_with_the_parser(pieces: list[str]) -> None:
+    """Splitting a text of commands (line by line) and parsing one (whole) read quotes the
+    same way: the tracker says a quote is open exactly when the parser finds one unclosed."""
+    text = "curl http://h/ -d " + "".join(pieces)
+    tracker = QuoteTracker()
+    for line in text.split("\n"):
+        tracker.feed(line)
+    try:
+        parse_curl(text)
+        unclosed = False
+    except ValueError as exc:
+        unclosed = "unclosed quote" in str(exc)
+    assert (tracker.state != "") == unclosed, text
