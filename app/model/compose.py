@@ -83,7 +83,7 @@ def make_session(options: RequestOptions) -> AsyncSession:
 class ComposedRequest:
     """A request ready for ``fetch``, and the files it keeps open until it is sent."""
 
-    request: Request
+    request: Request[AsyncSession]
     timeout: Timeout | None
     files: ExitStack = field(default_factory=ExitStack)
     url: str = ""
@@ -152,7 +152,7 @@ def _open(files: ExitStack, path: str) -> Any:
         raise ComposeError("body", f"Cannot read {path}: {exc.strerror or exc}") from exc
 
 
-def _set_body(rqst: Request, model: RequestModel, variables: Mapping[str, str],
+def _set_body(rqst: Request[AsyncSession], model: RequestModel, variables: Mapping[str, str],
               files: ExitStack, explicit_type: str | None) -> None:
     body = model.body
     kind = body.kind

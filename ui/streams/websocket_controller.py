@@ -310,7 +310,7 @@ class WebSocketController(QObject):
         if isinstance(exc, APIError) and exc.data:
             data = exc.data if isinstance(exc.data, str) else json.dumps(exc.data)
             text = replace(text, detail=f"{text.detail}\n{data[:500]}")
-        if text.title == "Unexpected error":
+        if text.unexpected:
             log.error("unexpected failure in %s", key, exc_info=exc)
         self.error = text
         self._outbox = None
