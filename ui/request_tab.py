@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.model.http import media_type
 from app.model.request import RequestModel
 from ui.request.request_editor import RequestEditor
 from ui.request.tones import ERROR, banner_css
@@ -410,7 +411,7 @@ class RequestTab(QWidget):
 
     def _on_head(self, head: ResponseHead) -> None:
         self.upload.hide()
-        if head.content_type.split(";", 1)[0].strip().lower() == "text/event-stream":
+        if media_type(head.content_type) == "text/event-stream":
             # A plain request answered with an event stream: show it as one, fed by the
             # same response (sending it again could repeat a POST's side effects).
             pane = self.events_pane()

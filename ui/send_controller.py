@@ -15,7 +15,7 @@ from ui.error_messages import ErrorText, describe_error
 from ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
-    from app.client import Response
+    from app.client import AsyncResponse
     from app.client.timings import Timings
     from app.model.compose import SessionPool
 
@@ -42,7 +42,7 @@ class ResponseHead:
     history: list[tuple[int, str]] = field(default_factory=list)
 
     @classmethod
-    def of(cls, response: Response) -> ResponseHead:
+    def of(cls, response: AsyncResponse) -> ResponseHead:
         return cls(response.status, response.reason, response.http_version, response.url,
                    response.headers.get("Content-Type", ""), response.content_length,
                    list(response.headers.items()), response.history)
@@ -135,7 +135,7 @@ class SendController(QObject):
         if key != self._key:
             return
         text: ErrorText = describe_error(exc)
-        if text.title == "Unexpected error":
+        if text.unexpected:
             log.error("unexpected failure in %s", key, exc_info=exc)
         self.failed.emit(text, self._head_seen)
 

@@ -28,6 +28,7 @@ from typing import Literal
 from xml.parsers.expat import ExpatError
 
 from app.body.store import BodyStore, JobCancelled
+from app.model.http import media_type
 
 __all__ = [
     "JSON_VALIDATE_LIMIT",
@@ -66,7 +67,7 @@ _TAG_START = re.compile(rb"<[A-Za-z!?]")
 
 def detect_kind(content_type: str | None, first_bytes: bytes) -> Kind:
     """What a body is, from its ``Content-Type`` and (for generic types) its first bytes."""
-    media = (content_type or "").split(";", 1)[0].strip().lower()
+    media = media_type(content_type)
     if media.startswith("image/"):
         return "xml" if media == "image/svg+xml" else "image"
     if media in _JSON_TYPES or media.endswith(("+json", "/json")):

@@ -19,6 +19,7 @@ from .content import AttachedFile
 from .errors import (
     APIError,
     ClientError,
+    ErrorKind,
     RequestError,
     RequestTimeout,
     StreamError,
@@ -26,15 +27,21 @@ from .errors import (
 )
 from .events import SSEContextManager, SSEResponse
 from .request import FetchContextManager, Request
-from .response import Response
+from .response import AsyncResponse, Response
 from .session import AsyncSession, Session, Timeout
 from .sse import SSEEvent, SSEParser
 from .timings import Timings
-from .websocket import WebSocketContextManager, WebSocketResponse
+from .websocket import (
+    WebSocketContextManager,
+    WebSocketMessage,
+    WebSocketMessageType,
+    WebSocketResponse,
+)
 
 __all__ = [
     "APIError",
     "APIKeyAuth",
+    "AsyncResponse",
     "AsyncSession",
     "AttachedFile",
     "BackendAIAuth",
@@ -42,6 +49,7 @@ __all__ = [
     "BearerAuth",
     "ClientError",
     "DigestAuth",
+    "ErrorKind",
     "FetchContextManager",
     "Request",
     "RequestError",
@@ -57,6 +65,8 @@ __all__ = [
     "Timings",
     "UsageError",
     "WebSocketContextManager",
+    "WebSocketMessage",
+    "WebSocketMessageType",
     "WebSocketResponse",
     "auth",
     "errors",

@@ -15,14 +15,15 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-from .errors import RequestError, UsageError
+from app.model.http import STANDARD_METHODS, canonical_method, is_token, media_type
+
+from .errors import ErrorKind, RequestError, UsageError
 
 if TYPE_CHECKING:
     from .content import Body
 
 __all__ = [
     "MAX_REDIRECTS",
-    "STANDARD_METHODS",
     "Params",
     "PreparedRequest",
     "ResponseInfo",
@@ -35,11 +36,7 @@ __all__ = [
     "redirect_request",
 ]
 
-STANDARD_METHODS = frozenset(
-    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
-)
 MAX_REDIRECTS = 20
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _ABSOLUTE = re.compile(r"^(https?|wss?)://", re.IGNORECASE)
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
@@ -53,10 +50,9 @@ def normalize_method(method: str) -> str:
     """Upper-case the standard methods; keep any other RFC 9110 token exactly as given."""
     if method in STANDARD_METHODS:
         return method
-    if not isinstance(method, str) or not _TOKEN.fullmatch(method):
+    if not isinstance(method, str) or not is_token(method):
         raise ValueError(f"{method!r} is not a valid HTTP method (an RFC 9110 token)")
-    upper = method.upper()
-    return upper if upper in STANDARD_METHODS else method
+    return canonical_method(method)
 
 
 def join_url(endpoint: URL | None, path: str | URL | None) -> URL:
@@ -158,7 +154,7 @@ class PreparedRequest:
         value = self.headers.get("Content-Type")
         if value is None:
             return None
-        return value.split(";", 1)[0].strip().lower()
+        return media_type(value)
 
     def copy(self) -> PreparedRequest:
         return replace(self, headers=CIMultiDict(self.headers))
@@ -195,13 +191,13 @@ def redirect_request(request: PreparedRequest, response: ResponseInfo) -> Prepar
         raise RequestError(
             f"The redirect from {request.url} points to an invalid URL: {location!r}",
             url=str(request.url),
-            kind="redirect",
+            kind=ErrorKind.REDIRECT,
         ) from exc
     if target.scheme not in ("http", "https"):
         raise RequestError(
             f"The redirect from {request.url} points to an unsupported URL: {location!r}",
             url=str(request.url),
-            kind="redirect",
+            kind=ErrorKind.REDIRECT,
         )
     if not target.fragment and request.url.fragment:
         target = target.with_fragment(request.url.fragment)

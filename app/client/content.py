@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 from aiohttp import MultipartWriter, payload
 from aiohttp.abc import AbstractStreamWriter
 
-from .errors import RequestError, UsageError
+from .errors import ErrorKind, RequestError, UsageError
 
 __all__ = [
     "AttachedFile",
@@ -336,7 +336,8 @@ class AsyncIterBody(Body):
     def _payload(self) -> payload.Payload:
         if self._sent_once:
             raise RequestError(
-                "the request body is a one-shot async iterator: it was sent already", kind="body"
+                "the request body is a one-shot async iterator: it was sent already",
+                kind=ErrorKind.BODY,
             )
         self._sent_once = True
         return _AsyncIterPayload(self.source, content_type=self.content_type)

@@ -18,23 +18,51 @@ library catches foreign exceptions.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import ssl
+from enum import StrEnum
 from types import TracebackType
 from typing import Any
 
 import aiohttp
 
+from app.model.http import charset, decode_text, is_json_media
+
 __all__ = [
     "APIError",
     "ClientError",
+    "ErrorKind",
     "RequestError",
     "RequestTimeout",
     "StreamError",
     "UsageError",
+    "api_error",
+    "error_data",
+    "raise_for_status",
     "translate",
 ]
+
+
+class ErrorKind(StrEnum):
+    """What failed, for a user interface to choose its words (``RequestError.kind``)."""
+
+    TIMEOUT = "timeout"
+    DNS = "dns"
+    CONNECT = "connect"
+    CERTIFICATE = "certificate"
+    TLS = "tls"
+    PROXY = "proxy"
+    DISCONNECTED = "disconnected"
+    RESET = "reset"
+    TRUNCATED = "truncated"
+    PROTOCOL = "protocol"
+    INVALID_URL = "invalid_url"
+    BODY = "body"
+    CONNECTION = "connection"
+    REDIRECT = "redirect"
+    OTHER = "other"
 
 
 class ClientError(Exception):
@@ -62,22 +90,24 @@ class APIError(ClientError):
 class RequestError(ClientError):
     """The request could not be sent, or its response could not be received.
 
-    ``kind`` says what failed, for a user interface to choose its words: ``timeout``,
-    ``dns``, ``connect``, ``certificate``, ``tls``, ``proxy``, ``disconnected``, ``reset``,
-    ``truncated``, ``protocol``, ``invalid_url``, ``body``, ``connection``, ``redirect`` or
-    ``other``.
+    ``kind`` says what failed (an :class:`ErrorKind`), for a user interface to choose its
+    words.
     """
 
-    def __init__(self, message: str, *, url: str | None = None, kind: str = "other") -> None:
+    def __init__(
+        self, message: str, *, url: str | None = None, kind: ErrorKind = ErrorKind.OTHER
+    ) -> None:
         self.url = url
-        self.kind = kind
+        self.kind = ErrorKind(kind)
         super().__init__(message)
 
 
 class RequestTimeout(RequestError):
     """A connect, read or total deadline passed."""
 
-    def __init__(self, message: str, *, url: str | None = None, kind: str = "timeout") -> None:
+    def __init__(
+        self, message: str, *, url: str | None = None, kind: ErrorKind = ErrorKind.TIMEOUT
+    ) -> None:
         super().__init__(message, url=url, kind=kind)
 
 
@@ -94,33 +124,35 @@ class StreamError(ClientError):
         super().__init__(message)
 
 
-def _describe(exc: BaseException, url: str) -> tuple[type[RequestError], str, str]:
+def _describe(exc: BaseException, url: str) -> tuple[type[RequestError], ErrorKind, str]:
     """Choose the error class, its kind and a plain-words message for a foreign exception."""
     # ServerTimeoutError is also a ClientError and an OSError: timeouts are checked first.
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
-        return RequestTimeout, "timeout", f"Timed out connecting to {url}"
+        return RequestTimeout, ErrorKind.TIMEOUT, f"Timed out connecting to {url}"
     if isinstance(exc, aiohttp.SocketTimeoutError):
-        return RequestTimeout, "timeout", f"Timed out waiting for data from {url}"
+        return RequestTimeout, ErrorKind.TIMEOUT, f"Timed out waiting for data from {url}"
     if isinstance(exc, asyncio.TimeoutError):
-        return RequestTimeout, "timeout", f"Timed out talking to {url}"
+        return RequestTimeout, ErrorKind.TIMEOUT, f"Timed out talking to {url}"
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
         cert = exc.certificate_error
         detail = getattr(cert, "verify_message", None) or str(cert)
-        return RequestError, "certificate", f"TLS certificate of {url} is not trusted: {detail}"
+        message = f"TLS certificate of {url} is not trusted: {detail}"
+        return RequestError, ErrorKind.CERTIFICATE, message
     if isinstance(exc, aiohttp.ClientConnectorSSLError | aiohttp.ClientSSLError | ssl.SSLError):
-        return RequestError, "tls", f"TLS handshake with {url} failed: {_reason_of(exc)}"
+        return RequestError, ErrorKind.TLS, f"TLS handshake with {url} failed: {_reason_of(exc)}"
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
-        return RequestError, "dns", f"Could not resolve host {exc.host!r} ({url})"
+        return RequestError, ErrorKind.DNS, f"Could not resolve host {exc.host!r} ({url})"
     if isinstance(exc, aiohttp.ClientProxyConnectionError):
-        return RequestError, "proxy", f"Could not connect to the proxy for {url}: {_reason_of(exc)}"
+        message = f"Could not connect to the proxy for {url}: {_reason_of(exc)}"
+        return RequestError, ErrorKind.PROXY, message
     if isinstance(exc, aiohttp.ClientConnectorError):
         return (
-            RequestError, "connect",
+            RequestError, ErrorKind.CONNECT,
             f"Could not connect to {exc.host}:{exc.port} ({url}): {_reason_of(exc)}",
         )
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         message = f"The server closed the connection before answering ({url})"
-        return RequestError, "disconnected", message
+        return RequestError, ErrorKind.DISCONNECTED, message
     if isinstance(exc, aiohttp.ClientPayloadError):
         # aiohttp nests the parser's error in the text ("<ContentLengthError: 400, message=...>"),
         # whose 400 reads like an HTTP status: keep only its message.
@@ -128,23 +160,57 @@ def _describe(exc: BaseException, url: str) -> tuple[type[RequestError], str, st
         nested = re.search(r"message='(.*)'>", detail)
         if nested:
             detail = nested.group(1)
-        return RequestError, "truncated", f"The response body from {url} was cut short: {detail}"
+        message = f"The response body from {url} was cut short: {detail}"
+        return RequestError, ErrorKind.TRUNCATED, message
     if isinstance(exc, aiohttp.InvalidURL):
-        return RequestError, "invalid_url", f"Invalid URL: {exc}"
+        return RequestError, ErrorKind.INVALID_URL, f"Invalid URL: {exc}"
     if isinstance(exc, aiohttp.ClientResponseError):
-        return RequestError, "protocol", f"Invalid HTTP response from {url}: {exc.message}"
+        return RequestError, ErrorKind.PROTOCOL, f"Invalid HTTP response from {url}: {exc.message}"
     if isinstance(exc, ConnectionResetError | aiohttp.ClientConnectionResetError):
-        return RequestError, "reset", f"The connection to {url} was reset"
+        return RequestError, ErrorKind.RESET, f"The connection to {url} was reset"
     if isinstance(exc, aiohttp.ClientConnectionError):
         # aiohttp wraps failures of the request body (a file that vanished) in this error.
         cause = exc.__cause__
         if isinstance(cause, OSError | ValueError) and not isinstance(cause, aiohttp.ClientError):
             message = f"Could not send the request body to {url}: {_reason_of(cause)}"
-            return RequestError, "body", message
-        return RequestError, "connection", f"Connection to {url} failed: {_reason_of(exc)}"
+            return RequestError, ErrorKind.BODY, message
+        return RequestError, ErrorKind.CONNECTION, f"Connection to {url} failed: {_reason_of(exc)}"
     if isinstance(exc, aiohttp.ClientError | OSError):
-        return RequestError, "other", f"Request to {url} failed: {_reason_of(exc)}"
+        return RequestError, ErrorKind.OTHER, f"Request to {url} failed: {_reason_of(exc)}"
     raise TypeError(f"not a transport exception: {exc!r}")
+
+
+def error_data(reason: str, body: bytes, content_type: str) -> Any:
+    """What ``APIError.data`` holds: the JSON body where it is JSON, else title and text."""
+    text = decode_text(body, charset(content_type))
+    if body and is_json_media(content_type):
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass
+    return {"title": reason, "content": text}
+
+
+def api_error(
+    status: int, reason: str, body: bytes, content_type: str, *, url: str
+) -> APIError:
+    """The :class:`APIError` for an error answer whose body has been read."""
+    return APIError(status, reason, error_data(reason, body, content_type), url=url)
+
+
+async def raise_for_status(raw: aiohttp.ClientResponse, *, limit: int | None = None) -> None:
+    """The one status check: on 400 or more, read the body (whole, or up to ``limit`` bytes),
+    release the connection and raise :class:`APIError`; below 400, do nothing."""
+    if raw.status < 400:
+        return
+    try:
+        with translate(raw.url):
+            body = await (raw.read() if limit is None else raw.content.read(limit))
+    finally:
+        raw.release()
+    raise api_error(
+        raw.status, raw.reason or "", body, raw.headers.get("Content-Type", ""), url=str(raw.url)
+    )
 
 
 def _reason_of(exc: BaseException) -> str:

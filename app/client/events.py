@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from multidict import CIMultiDictProxy
 
-from .errors import APIError, RequestError, RequestTimeout, StreamError, translate
-from .response import error_data
+from .errors import (
+    APIError,
+    RequestError,
+    RequestTimeout,
+    StreamError,
+    raise_for_status,
+    translate,
+)
+from .session import core_of
 from .sse import SSEEvent, SSEParser
 from .timings import TimingCollector
 
@@ -33,7 +40,9 @@ MAX_BACKOFF_S = 30.0
 class SSEResponse:
     """An open event stream: ``async for event in it`` yields :class:`SSEEvent` values."""
 
-    def __init__(self, request: Request, *, reconnect: bool, last_event_id: str | None) -> None:
+    def __init__(
+        self, request: Request[Any], *, reconnect: bool, last_event_id: str | None
+    ) -> None:
         self._request = request
         self._reconnect = reconnect
         self._parser = SSEParser(last_event_id=last_event_id or "")
@@ -75,8 +84,6 @@ class SSEResponse:
 
     async def _connect(self) -> None:
         """Open one connection; raise on an error status or a wrong content type."""
-        from .request import core_of
-
         request = self._request
         core = core_of(request.session)
         prepared = request.prepare()
@@ -99,17 +106,7 @@ class SSEResponse:
         except TimeoutError as exc:
             raise RequestTimeout(f"Timed out waiting for the event stream {url}", url=url) from exc
         self.connections += 1
-        if raw.status >= 400:
-            try:
-                with translate(url):
-                    body = await raw.content.read(1 << 20)
-            finally:
-                raw.release()
-            reason = raw.reason or ""
-            raise APIError(
-                raw.status, reason, error_data(reason, body, raw.headers.get("Content-Type", "")),
-                url=str(raw.url),
-            )
+        await raise_for_status(raw, limit=1 << 20)
         if raw.status == 204:
             raw.release()
             self._ended = True
@@ -184,7 +181,7 @@ class SSEContextManager:
     """The context manager of :meth:`Request.connect_events`."""
 
     def __init__(
-        self, request: Request, *, reconnect: bool = False, last_event_id: str | None = None
+        self, request: Request[Any], *, reconnect: bool = False, last_event_id: str | None = None
     ) -> None:
         self._response = SSEResponse(request, reconnect=reconnect, last_event_id=last_event_id)
 

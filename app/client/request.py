@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from multidict import CIMultiDict
 from yarl import URL
@@ -27,34 +27,35 @@ from .content import (
     encode_form,
     encode_json,
 )
-from .errors import APIError, UsageError
-from .response import Response, error_data
-from .session import AsyncSession, Session, Timeout
+from .errors import UsageError, raise_for_status
+from .response import AsyncResponse, BaseResponse, Response
+from .session import AsyncSession, Session, Timeout, core_of
 from .timings import TimingCollector
 
 if TYPE_CHECKING:
+    import aiohttp
+
     from .events import SSEContextManager
     from .websocket import WebSocketContextManager, WebSocketResponse
 
 __all__ = ["FetchContextManager", "Request"]
 
 
-def core_of(session: Session | AsyncSession) -> AsyncSession:
-    """The asynchronous session that does the I/O for ``session``."""
-    if isinstance(session, AsyncSession):
-        return session
-    if isinstance(session, Session):
-        return session._core
-    raise UsageError(f"a Request needs a Session or an AsyncSession, not {type(session).__name__}")
+#: The kind of session a request belongs to; it decides the kind of its response.
+SessionT = TypeVar("SessionT", Session, AsyncSession)
 
 
-class Request:
+class Request(Generic[SessionT]):
     """An HTTP request to build, then send with :meth:`fetch`, :meth:`connect_events` or
-    :meth:`connect_websocket`."""
+    :meth:`connect_websocket`.
+
+    Generic in its session's kind, so that a type checker knows that ``fetch()`` gives a
+    :class:`Response` under a ``Session`` and an :class:`AsyncResponse` under an
+    ``AsyncSession``."""
 
     def __init__(
         self,
-        session: Session | AsyncSession,
+        session: SessionT,
         method: str = "GET",
         path: str | URL | None = None,
         content: Any = None,
@@ -64,7 +65,7 @@ class Request:
         reporthook: ReportHook | None = None,
     ) -> None:
         core_of(session)
-        self.session = session
+        self.session: SessionT = session
         self.method = method
         self.path = path
         self.params = params
@@ -155,7 +156,7 @@ class Request:
 
     def fetch(
         self, *, check_status: bool = True, timeout: Timeout | float | None = None
-    ) -> FetchContextManager:
+    ) -> FetchContextManager[SessionT]:
         """Send the request and read the response: ``with`` under a ``Session``,
         ``async with`` under an ``AsyncSession``. Nothing is sent before entering."""
         return FetchContextManager(self, check_status=check_status, timeout=timeout)
@@ -191,44 +192,45 @@ class Request:
             )
 
 
-class FetchContextManager:
+class FetchContextManager(Generic[SessionT]):
     """The context manager returned by :meth:`Request.fetch`: ``with`` for a ``Session``,
     ``async with`` for an ``AsyncSession``."""
 
     def __init__(
         self,
-        request: Request,
+        request: Request[SessionT],
         *,
         check_status: bool = True,
         timeout: Timeout | float | None = None,
     ) -> None:
-        self.request = request
+        self.request: Request[SessionT] = request
         self.check_status = check_status
         self.timeout = Timeout.of(timeout) if timeout is not None else None
-        self._response: Response | None = None
+        self._response: BaseResponse | None = None
 
-    async def _enter(self, async_mode: bool) -> Response:
-        request = self.request
-        core = core_of(request.session)
+    async def _send(self) -> tuple[aiohttp.ClientResponse, list[tuple[int, str]], TimingCollector]:
+        request: Request[Any] = self.request
         collector = TimingCollector()
-        raw, history = await core.send(
+        raw, history = await core_of(request.session).send(
             request.prepare(),
             auth=request.effective_auth(),
             timeout=self.timeout.for_aiohttp() if self.timeout is not None else None,
             reporthook=request.reporthook,
             collector=collector,
         )
-        response = Response(
-            request.session, raw, async_mode=async_mode, history=history, collector=collector
-        )
-        if self.check_status and raw.status >= 400:
-            try:
-                body = await response._read()
-            finally:
-                raw.release()
-            reason = response.reason
-            data = error_data(reason, body, raw.headers.get("Content-Type", ""))
-            raise APIError(raw.status, reason, data, url=response.url)
+        if self.check_status:
+            await raise_for_status(raw)
+        return raw, history, collector
+
+    async def _enter_async(self) -> AsyncResponse:
+        raw, history, collector = await self._send()
+        response = AsyncResponse(raw, history=history, collector=collector)
+        self._response = response
+        return response
+
+    async def _enter_sync(self, session: Session) -> Response:
+        raw, history, collector = await self._send()
+        response = Response(session, raw, history=history, collector=collector)
         self._response = response
         return response
 
@@ -237,25 +239,25 @@ class FetchContextManager:
         if response is not None:
             await response.release()
 
-    async def __aenter__(self) -> Response:
+    async def __aenter__(self: FetchContextManager[AsyncSession]) -> AsyncResponse:
         if not isinstance(self.request.session, AsyncSession):
             raise UsageError(
                 "this request belongs to a synchronous Session: use `with request.fetch() as "
                 "response`, not `async with`"
             )
-        return await self._enter(async_mode=True)
+        return await self._enter_async()
 
     async def __aexit__(self, *exc: object) -> None:
         await self._exit()
 
-    def __enter__(self) -> Response:
+    def __enter__(self: FetchContextManager[Session]) -> Response:
         session = self.request.session
         if not isinstance(session, Session):
             raise UsageError(
                 "this request belongs to an AsyncSession: use `async with request.fetch() as "
                 "response`, not `with`"
             )
-        return session.run(self._enter(async_mode=False))
+        return session.run(self._enter_sync(session))
 
     def __exit__(self, *exc: object) -> None:
         session = self.request.session

@@ -22,18 +22,18 @@ import aiohttp
 from multidict import CIMultiDict
 from yarl import URL
 
-from . import __version__
+from app import __version__
+from app.model.http import STANDARD_METHODS
+
 from ._models import (
     MAX_REDIRECTS,
-    STANDARD_METHODS,
     PreparedRequest,
     ResponseInfo,
     redirect_request,
 )
 from .auth import Auth, BasicAuth
 from .content import ReportHook
-from .errors import APIError, RequestError, StreamError, UsageError, translate
-from .response import error_data
+from .errors import ErrorKind, RequestError, StreamError, UsageError, api_error, translate
 from .timings import (
     TimedResolver,
     TimedSSLContext,
@@ -42,7 +42,7 @@ from .timings import (
     timed_socket,
 )
 
-__all__ = ["AsyncSession", "Session", "Timeout"]
+__all__ = ["AsyncSession", "Session", "Timeout", "core_of"]
 
 T = TypeVar("T")
 USER_AGENT = f"Spyglass/{__version__}"
@@ -259,7 +259,7 @@ class AsyncSession:
                     raise RequestError(
                         f"Too many redirects (more than {MAX_REDIRECTS}) from {request.url}",
                         url=str(request.url),
-                        kind="redirect",
+                        kind=ErrorKind.REDIRECT,
                     )
                 _check_replayable(nxt, "follow the redirect")
                 request = nxt
@@ -381,7 +381,7 @@ def _check_replayable(request: PreparedRequest, purpose: str) -> None:
             f"Cannot {purpose} for {request.url}: the request body is a one-shot stream "
             "that was already sent (give bytes, a seekable file or set follow_redirects=False)",
             url=str(request.url),
-            kind="body",
+            kind=ErrorKind.BODY,
         )
 
 
@@ -409,8 +409,7 @@ class _HandshakeCapture:
 
     def refused(self, exc: aiohttp.WSServerHandshakeError, url: str) -> Exception:
         if exc.status and exc.status != 101 and exc.status >= 300:
-            data = error_data(exc.message, self.body, self.content_type)
-            return APIError(exc.status, exc.message, data, url=url)
+            return api_error(exc.status, exc.message, self.body, self.content_type, url=url)
         return StreamError(f"The WebSocket handshake with {url} failed: {exc.message}", url=url)
 
 
@@ -495,6 +494,15 @@ class Session:
         except BaseException:
             future.cancel()
             raise
+
+
+def core_of(session: Session | AsyncSession) -> AsyncSession:
+    """The asynchronous session that does the I/O for ``session``."""
+    if isinstance(session, AsyncSession):
+        return session
+    if isinstance(session, Session):
+        return session._core
+    raise UsageError(f"a Request needs a Session or an AsyncSession, not {type(session).__name__}")
 
 
 def _run_loop(loop: asyncio.AbstractEventLoop) -> None:

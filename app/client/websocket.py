@@ -1,23 +1,59 @@
-"""WebSocket over a session: ``Request.connect_websocket()``."""
+"""WebSocket over a session: ``Request.connect_websocket()``.
+
+Messages come out as the library's own :class:`WebSocketMessage`, so that no user of the
+library needs aiohttp's message types.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from enum import Enum
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import aiohttp
 from aiohttp import WSMsgType
 
 from .content import encode_json
 from .errors import StreamError, translate
+from .session import core_of
 
 if TYPE_CHECKING:
     from .request import Request
 
-__all__ = ["WebSocketContextManager", "WebSocketResponse"]
+__all__ = [
+    "WebSocketContextManager",
+    "WebSocketMessage",
+    "WebSocketMessageType",
+    "WebSocketResponse",
+]
 
-_CLOSING = (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED)
+
+class WebSocketMessageType(Enum):
+    """What a received :class:`WebSocketMessage` is."""
+
+    TEXT = "text"
+    BINARY = "binary"
+    #: The peer sent a close frame (its code and reason are on the message).
+    CLOSE = "close"
+    #: The connection is closing or closed on this side (``close()`` was called).
+    CLOSED = "closed"
+
+
+class WebSocketMessage(NamedTuple):
+    """One received message. ``data`` is ``str`` for text, ``bytes`` for binary and empty
+    for the closing kinds; ``close_code`` and ``close_reason`` are set on ``CLOSE``
+    (``close_code`` also on ``CLOSED`` when known)."""
+
+    type: WebSocketMessageType
+    data: str | bytes = ""
+    close_code: int | None = None
+    close_reason: str = ""
+
+
+_TEXT, _BINARY = WebSocketMessageType.TEXT, WebSocketMessageType.BINARY
+_CLOSING = (WebSocketMessageType.CLOSE, WebSocketMessageType.CLOSED)
+_SKIPPED = (WSMsgType.PING, WSMsgType.PONG, WSMsgType.CONTINUATION)
 
 
 class WebSocketResponse:
@@ -65,10 +101,21 @@ class WebSocketResponse:
     async def send_json(self, value: Any) -> None:
         await self.send_str(encode_json(value).decode("utf-8"))
 
-    async def receive(self, timeout: float | None = None) -> aiohttp.WSMessage:
-        """The next message of any kind (a CLOSE message once the peer closes)."""
-        with translate(self._url, stream=True):
-            msg = await self._ws.receive(timeout)
+    async def receive(self, timeout: float | None = None) -> WebSocketMessage:
+        """The next message of any kind (a ``CLOSE`` message once the peer closes)."""
+        while True:
+            with translate(self._url, stream=True):
+                msg = await self._ws.receive(timeout)
+            kind = msg.type
+            if kind is WSMsgType.TEXT:
+                return WebSocketMessage(_TEXT, msg.data)
+            if kind is WSMsgType.BINARY:
+                return WebSocketMessage(_BINARY, msg.data)
+            # aiohttp answers pings itself and joins fragments: these do not reach here.
+            if kind not in _SKIPPED:
+                return self._closing(msg)
+
+    def _closing(self, msg: aiohttp.WSMessage) -> WebSocketMessage:
         if msg.type is WSMsgType.ERROR:
             exc = msg.data if isinstance(msg.data, BaseException) else None
             message = f"The WebSocket {self._url} broke: {msg.data}"
@@ -76,16 +123,19 @@ class WebSocketResponse:
         if msg.type is WSMsgType.CLOSE:
             self._close_seen = True
             self.close_reason = msg.extra or ""
-        elif msg.type is WSMsgType.CLOSED and not self._close_seen:
+            return WebSocketMessage(WebSocketMessageType.CLOSE, "", msg.data, self.close_reason)
+        if msg.type is WSMsgType.CLOSED and not self._close_seen:
             self._close_seen = True
             raise StreamError(
                 f"The WebSocket {self._url} broke: the connection was lost without a close "
                 f"frame (code {self.close_code})",
                 url=self._url,
             )
-        return msg
+        return WebSocketMessage(WebSocketMessageType.CLOSED, "", self.close_code)
 
-    async def _receive_kind(self, kind: WSMsgType, timeout: float | None) -> Any:
+    async def _receive_kind(
+        self, kind: WebSocketMessageType, timeout: float | None
+    ) -> str | bytes:
         msg = await self.receive(timeout)
         if msg.type is kind:
             return msg.data
@@ -93,20 +143,23 @@ class WebSocketResponse:
             raise StreamError(
                 f"The WebSocket {self._url} closed (code {self.close_code}"
                 f"{': ' + self.close_reason if self.close_reason else ''}) while a "
-                f"{kind.name.lower()} message was awaited",
+                f"{kind.value} message was awaited",
                 url=self._url,
             )
         raise StreamError(
-            f"Expected a {kind.name.lower()} message from {self._url}, "
-            f"got {msg.type.name.lower()}",
+            f"Expected a {kind.value} message from {self._url}, got {msg.type.value}",
             url=self._url,
         )
 
     async def receive_str(self, timeout: float | None = None) -> str:
-        return await self._receive_kind(WSMsgType.TEXT, timeout)  # type: ignore[no-any-return]
+        data = await self._receive_kind(_TEXT, timeout)
+        assert isinstance(data, str)
+        return data
 
     async def receive_bytes(self, timeout: float | None = None) -> bytes:
-        return await self._receive_kind(WSMsgType.BINARY, timeout)  # type: ignore[no-any-return]
+        data = await self._receive_kind(_BINARY, timeout)
+        assert isinstance(data, bytes)
+        return data
 
     async def receive_json(self, timeout: float | None = None) -> Any:
         text = await self.receive_str(timeout)
@@ -122,16 +175,15 @@ class WebSocketResponse:
         with translate(self._url, stream=True):
             await self._ws.close(code=code, message=message)
 
-    def __aiter__(self) -> AsyncIterator[aiohttp.WSMessage]:
+    def __aiter__(self) -> AsyncIterator[WebSocketMessage]:
         return self._messages()
 
-    async def _messages(self) -> AsyncIterator[aiohttp.WSMessage]:
+    async def _messages(self) -> AsyncIterator[WebSocketMessage]:
         while True:
             msg = await self.receive()
             if msg.type in _CLOSING:
                 return
-            if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
-                yield msg
+            yield msg
 
 
 class WebSocketContextManager:
@@ -139,7 +191,7 @@ class WebSocketContextManager:
 
     def __init__(
         self,
-        request: Request,
+        request: Request[Any],
         *,
         protocols: tuple[str, ...] = (),
         heartbeat: float | None = None,
@@ -152,8 +204,6 @@ class WebSocketContextManager:
         self._ws: WebSocketResponse | None = None
 
     async def __aenter__(self) -> WebSocketResponse:
-        from .request import core_of
-
         request = self.request
         prepared = request.prepare()
         prepared.method = "GET"

@@ -7,6 +7,7 @@ import re
 from urllib.parse import urlsplit
 
 from app.interchange.curl import auth_from_headers, implied_content_type
+from app.model.http import media_type
 from app.model.request import AuthKind, AuthModel, BodyKind, RequestModel
 from app.model.templating import names_a_variable
 from app.storage.workspace import SECRET_AUTH_FIELDS
@@ -16,7 +17,6 @@ __all__ = [
     "drop_implied_content_type",
     "folder_name",
     "is_reference",
-    "media_type",
     "request_name",
     "take_authorization",
     "withhold_auth",
@@ -35,11 +35,6 @@ def is_reference(value: str) -> bool:
     """Whether ``value`` is only a ``{{variable}}`` (a name, not a secret): the rule the
     workspace applies when it decides what goes to the secret store."""
     return names_a_variable(value)
-
-
-def media_type(content_type: str) -> str:
-    """``"application/json; charset=utf-8"`` -> ``"application/json"``."""
-    return content_type.split(";", 1)[0].strip().lower()
 
 
 def request_name(method: str, url: str) -> str:

@@ -31,6 +31,7 @@ import shlex
 from dataclasses import dataclass, field
 from urllib.parse import quote, quote_plus, unquote_to_bytes
 
+from app.model.http import canonical_method, is_token, media_type
 from app.model.request import (
     BODY_CONTENT_TYPES,
     AuthKind,
@@ -51,10 +52,6 @@ __all__ = ["QuoteTracker", "auth_from_headers", "implied_content_type", "is_curl
 _CURL_START = re.compile(r"^\s*(?:\$\s+)?curl(?:\.exe)?(?=\s|$)", re.IGNORECASE)
 # Chrome's "Copy as cURL (cmd)" quoting: curl ^"https://...^"
 _CMD_QUOTES = re.compile(r'^\s*curl(?:\.exe)?\s+\^"', re.IGNORECASE)
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_STANDARD_METHODS = frozenset(
-    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
-)
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 _FORM_PAIRS = re.compile(r"[^&=]*=[^&]*(?:&[^&=]*=[^&]*)*")
 _PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -629,7 +626,7 @@ def parse_form(text: str) -> list[KeyValue] | None:
 
 
 def _text_body(text: str, content_type: str | None, headers: list[KeyValue]) -> BodyModel:
-    media = (content_type or "").split(";", 1)[0].strip().lower()
+    media = media_type(content_type)
     if media == "application/json" or media.endswith("+json"):
         return BodyModel(BodyKind.JSON, text=text)
     if media in ("application/xml", "text/xml") or media.endswith("+xml"):
@@ -702,10 +699,9 @@ def auth_from_headers(headers: list[KeyValue]) -> AuthModel:
 
 def _method(cmd: _Command, body: BodyModel) -> str:
     if cmd.method is not None:
-        if not _TOKEN.fullmatch(cmd.method):
+        if not is_token(cmd.method):
             raise ValueError(f"{cmd.method!r} is not a valid HTTP method")
-        upper = cmd.method.upper()
-        return upper if upper in _STANDARD_METHODS else cmd.method
+        return canonical_method(cmd.method)
     if cmd.head:
         return "HEAD"
     if cmd.upload_file is not None:

@@ -24,7 +24,6 @@ from app import __version__
 from app.interchange.common import (
     drop_implied_content_type,
     folder_name,
-    media_type,
     request_name,
     take_authorization,
     withhold_secrets,
@@ -32,6 +31,7 @@ from app.interchange.common import (
 from app.interchange.curl import implied_content_type, parse_form
 from app.interchange.document import load_document
 from app.interchange.model import Folder, ImportResult, InterchangeError
+from app.model.http import media_parameter, media_type
 from app.model.request import (
     AuthKind,
     BodyKind,
@@ -63,11 +63,7 @@ def _list(value: Any) -> list[Any]:
 
 def _multipart_text(text: str, mime: str) -> list[MultipartField] | None:
     """The parts of a captured multipart body (Chrome records the body text, not params)."""
-    boundary = ""
-    for param in mime.split(";")[1:]:
-        key, _, value = param.strip().partition("=")
-        if key.strip().lower() == "boundary":
-            boundary = value.strip().strip('"')
+    boundary = media_parameter(mime, "boundary")
     if not boundary:
         return None
     parts: list[MultipartField] = []

@@ -21,9 +21,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from app.interchange.common import folder_name, media_type
+from app.interchange.common import folder_name
 from app.interchange.document import load_document
 from app.interchange.model import Folder, ImportResult, InterchangeError, Variable
+from app.model.http import media_type
 from app.model.request import (
     AuthKind,
     AuthModel,

@@ -20,13 +20,13 @@ from app import __version__
 from app.interchange.common import (
     drop_implied_content_type,
     folder_name,
-    media_type,
     request_name,
     take_authorization,
     withhold_auth,
 )
 from app.interchange.document import load_document
 from app.interchange.model import Folder, ImportResult, InterchangeError, Variable
+from app.model.http import canonical_method, media_type
 from app.model.request import (
     AuthKind,
     AuthModel,
@@ -46,8 +46,6 @@ SCHEMA_V21 = "https://schema.getpostman.com/json/collection/v2.1.0/collection.js
 
 _LANGUAGES = {BodyKind.JSON: "json", BodyKind.XML: "xml", BodyKind.TEXT: "text"}
 _RAW_TYPES = {"javascript": "application/javascript", "html": "text/html"}
-_STANDARD_METHODS = frozenset(
-    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
 
 
 def _text(value: Any) -> str:
@@ -156,7 +154,7 @@ class _Reader:
                 options.verify_tls = False
         model = RequestModel(
             name=_text(item.get("name")) or request_name(method, url),
-            method=method.upper() if method.upper() in _STANDARD_METHODS else method,
+            method=canonical_method(method),
             url=url, params=params, headers=headers, body=body,
             auth=copy.copy(inherited) if auth is None else auth, options=options,
         )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import mimetypes
 import os
-import re
 from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from app.client import (
 )
 from app.client.auth import Auth
 from app.client.content import ReportHook
+from app.model.http import is_token
 from app.model.request import (
     BODY_CONTENT_TYPES,
     AuthKind,
@@ -41,7 +41,6 @@ from app.model.templating import VARIABLE, resolve_nested, unresolved
 __all__ = ["ComposeError", "ComposedRequest", "SessionKey", "SessionPool", "compose",
            "resolve_nested", "session_key", "substitute", "unresolved"]
 
-_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 SessionKey = tuple[bool, str, bool]
 
@@ -84,7 +83,7 @@ def make_session(options: RequestOptions) -> AsyncSession:
 class ComposedRequest:
     """A request ready for ``fetch``, and the files it keeps open until it is sent."""
 
-    request: Request
+    request: Request[AsyncSession]
     timeout: Timeout | None
     files: ExitStack = field(default_factory=ExitStack)
     url: str = ""
@@ -153,7 +152,7 @@ def _open(files: ExitStack, path: str) -> Any:
         raise ComposeError("body", f"Cannot read {path}: {exc.strerror or exc}") from exc
 
 
-def _set_body(rqst: Request, model: RequestModel, variables: Mapping[str, str],
+def _set_body(rqst: Request[AsyncSession], model: RequestModel, variables: Mapping[str, str],
               files: ExitStack, explicit_type: str | None) -> None:
     body = model.body
     kind = body.kind
@@ -210,7 +209,7 @@ def compose(
         if not row.enabled or not row.name.strip():
             continue
         name = row.name.strip()
-        if not _HEADER_NAME.fullmatch(name):
+        if not is_token(name):
             raise ComposeError("headers", f"{name!r} is not a valid header name")
         value = substitute(row.value, variables, "headers")
         if "\n" in value or "\r" in value:

@@ -32,6 +32,7 @@ from app.client import (
 )
 from app.client._models import PreparedRequest
 from app.client.auth import Auth
+from tests.client.conftest import SessionKind
 from tests.client.server import BACKENDAI_DATES, DIGEST_PASSWORD, DIGEST_USER, ServerThread
 
 MIB = 1 << 20
@@ -51,17 +52,11 @@ def headers_of(echo: dict[str, Any]) -> dict[str, str]:
     return {name.lower(): value for name, value in echo["headers"]}
 
 
-def sync_json(session: Session, method: str, path: str, **kw: Any) -> Any:
+async def fetch_json(
+    kind: SessionKind, session: Session | AsyncSession, method: str, path: str, **kw: Any
+) -> Any:
     """Send a request (``auth=`` sets the request's own auth, ``json=`` its body); the JSON."""
-    request = _build(session, method, path, **kw)
-    with request.fetch() as response:
-        assert response.status == 200
-        return response.json()
-
-
-async def async_json(session: AsyncSession, method: str, path: str, **kw: Any) -> Any:
-    request = _build(session, method, path, **kw)
-    async with request.fetch() as response:
+    async with kind.fetch(_build(session, method, path, **kw)) as response:
         assert response.status == 200
         return await response.json()
 
@@ -74,7 +69,7 @@ def _build(
     auth: Auth | None = None,
     json: Any = None,
     **kw: Any,
-) -> Request:
+) -> Request[Any]:
     request = Request(session, method, path, **kw)
     request.auth = auth
     if json is not None:
@@ -82,12 +77,8 @@ def _build(
     return request
 
 
-def sync_works(session: Session) -> None:
-    assert sync_json(session, "GET", "/echo")["method"] == "GET"
-
-
-async def async_works(session: AsyncSession) -> None:
-    assert (await async_json(session, "GET", "/echo"))["method"] == "GET"
+async def works(kind: SessionKind, session: Session | AsyncSession) -> None:
+    assert (await fetch_json(kind, session, "GET", "/echo"))["method"] == "GET"
 
 
 # -- Basic, Bearer, API key ------------------------------------------------------------------
@@ -95,50 +86,40 @@ async def async_works(session: AsyncSession) -> None:
 BASIC_OK = "Basic " + base64.b64encode("user:päss".encode()).decode()
 
 
-def test_basic_auth_utf8_sync(base_url: str) -> None:
-    with Session(base_url, auth=BasicAuth("user", "päss")) as session:
-        assert sync_json(session, "GET", "/basic") == {"ok": True}
-    with Session(base_url, auth=("user", "päss")) as session:
-        assert sync_json(session, "POST", "/basic", json={"x": 1}) == {"ok": True}
+async def test_basic_auth_utf8(kind: SessionKind, base_url: str) -> None:
+    async with kind.open(base_url, auth=BasicAuth("user", "päss")) as session:
+        assert await fetch_json(kind, session, "GET", "/basic") == {"ok": True}
+    async with kind.open(base_url, auth=("user", "päss")) as session:
+        assert await fetch_json(kind, session, "POST", "/basic", json={"x": 1}) == {"ok": True}
 
 
-async def test_basic_auth_utf8_async(base_url: str) -> None:
-    async with AsyncSession(base_url, auth=BasicAuth("user", "päss")) as session:
-        assert await async_json(session, "GET", "/basic") == {"ok": True}
-
-
-def test_basic_auth_per_request_override_sync(base_url: str) -> None:
-    with Session(base_url, auth=BasicAuth("user", "wrong")) as session:
-        with pytest.raises(APIError) as info, Request(session, "GET", "/basic").fetch():
-            pass
-        assert info.value.status == 401
-        assert sync_json(session, "GET", "/basic", auth=BasicAuth("user", "päss")) == {"ok": True}
-        echo = sync_json(session, "GET", "/echo", auth=BearerAuth("tok"))
-        assert headers_of(echo)["authorization"] == "Bearer tok"
-    with Session(base_url) as session:
-        assert sync_json(session, "GET", "/basic", auth=BasicAuth("user", "päss")) == {"ok": True}
-        with pytest.raises(APIError), Request(session, "GET", "/basic").fetch():
-            pass
-
-
-async def test_basic_auth_per_request_override_async(base_url: str) -> None:
-    async with AsyncSession(base_url, auth=BasicAuth("user", "wrong")) as session:
+async def test_basic_auth_per_request_override(kind: SessionKind, base_url: str) -> None:
+    good = BasicAuth("user", "päss")
+    async with kind.open(base_url, auth=BasicAuth("user", "wrong")) as session:
         with pytest.raises(APIError) as info:
-            async with Request(session, "GET", "/basic").fetch():
+            async with kind.fetch(Request(session, "GET", "/basic")):
                 pass
         assert info.value.status == 401
-        ok = await async_json(session, "GET", "/basic", auth=BasicAuth("user", "päss"))
-        assert ok == {"ok": True}
+        assert await fetch_json(kind, session, "GET", "/basic", auth=good) == {"ok": True}
+        echo = await fetch_json(kind, session, "GET", "/echo", auth=BearerAuth("tok"))
+        assert headers_of(echo)["authorization"] == "Bearer tok"
+    async with kind.open(base_url) as session:
+        assert await fetch_json(kind, session, "GET", "/basic", auth=good) == {"ok": True}
+        with pytest.raises(APIError):
+            async with kind.fetch(Request(session, "GET", "/basic")):
+                pass
 
 
-def test_bearer_and_api_key_sync(base_url: str) -> None:
-    with Session(base_url, auth=BearerAuth("tok-123")) as session:
-        echo = sync_json(session, "GET", "/echo")
+async def test_bearer_and_api_key(kind: SessionKind, base_url: str) -> None:
+    async with kind.open(base_url, auth=BearerAuth("tok-123")) as session:
+        echo = await fetch_json(kind, session, "GET", "/echo")
         assert headers_of(echo)["authorization"] == "Bearer tok-123"
-        echo = sync_json(session, "GET", "/echo", auth=APIKeyAuth("X-API-Key", "k-1"))
+        echo = await fetch_json(kind, session, "GET", "/echo",
+                                auth=APIKeyAuth("X-API-Key", "k-1"))
         assert headers_of(echo)["x-api-key"] == "k-1"
         assert "authorization" not in headers_of(echo)
-        echo = sync_json(
+        echo = await fetch_json(
+            kind,
             session,
             "GET",
             "/echo?a=1",
@@ -148,16 +129,13 @@ def test_bearer_and_api_key_sync(base_url: str) -> None:
         assert ["api_key", "k 2&"] in echo["query"]
         assert ["a", "1"] in echo["query"] and ["b", "2"] in echo["query"]
         assert "authorization" not in headers_of(echo)
-
-
-async def test_bearer_and_api_key_async(base_url: str) -> None:
-    async with AsyncSession(base_url, auth=APIKeyAuth("api_key", "k-3", "query")) as session:
-        echo = await async_json(session, "GET", "/echo")
+    async with kind.open(base_url, auth=APIKeyAuth("api_key", "k-3", "query")) as session:
+        echo = await fetch_json(kind, session, "GET", "/echo")
         assert echo["query"] == [["api_key", "k-3"]]
-        echo = await async_json(session, "GET", "/echo", auth=APIKeyAuth("X-Key", "k-4"))
+        echo = await fetch_json(kind, session, "GET", "/echo", auth=APIKeyAuth("X-Key", "k-4"))
         assert headers_of(echo)["x-key"] == "k-4"
         assert echo["query"] == []
-        echo = await async_json(session, "GET", "/echo", auth=BearerAuth("tok-5"))
+        echo = await fetch_json(kind, session, "GET", "/echo", auth=BearerAuth("tok-5"))
         assert headers_of(echo)["authorization"] == "Bearer tok-5"
 
 
@@ -165,25 +143,22 @@ async def test_bearer_and_api_key_async(base_url: str) -> None:
 
 
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
-def test_digest_sync(base_url: str, algorithm: str) -> None:
-    with Session(base_url, auth=DigestAuth(DIGEST_USER, DIGEST_PASSWORD)) as session:
-        got = sync_json(session, "GET", f"/digest/{algorithm}")
+async def test_digest(kind: SessionKind, base_url: str, algorithm: str) -> None:
+    auth = DigestAuth(DIGEST_USER, DIGEST_PASSWORD)
+    async with kind.open(base_url, auth=auth) as session:
+        got = await fetch_json(kind, session, "GET", f"/digest/{algorithm}")
         assert got == {"authenticated": True, "method": "GET"}
-        value = {"name": "Zoë", "n": [1, 2, 3]}
-        got = sync_json(session, "POST", f"/digest-echo/{algorithm}", json=value)
+        value: Any = {"name": "Zoë", "n": [1, 2, 3]}
+        got = await fetch_json(kind, session, "POST", f"/digest-echo/{algorithm}", json=value)
         assert got["authenticated"] and got["method"] == "POST"
         assert got["content_type"] == "application/json"
         assert json.loads(got["text"]) == value
-
-
-@pytest.mark.parametrize("algorithm", ALGORITHMS)
-async def test_digest_async(base_url: str, algorithm: str) -> None:
-    async with AsyncSession(base_url) as session:
-        auth = DigestAuth(DIGEST_USER, DIGEST_PASSWORD)
-        got = await async_json(session, "GET", f"/digest/{algorithm}?q=1", auth=auth)
+    async with kind.open(base_url) as session:
+        got = await fetch_json(kind, session, "GET", f"/digest/{algorithm}?q=1", auth=auth)
         assert got == {"authenticated": True, "method": "GET"}
         value = ["a", {"b": None}]
-        got = await async_json(session, "PUT", f"/digest-echo/{algorithm}", auth=auth, json=value)
+        got = await fetch_json(kind, session, "PUT", f"/digest-echo/{algorithm}", auth=auth,
+                               json=value)
         assert got["method"] == "PUT" and json.loads(got["text"]) == value
 
 
@@ -208,58 +183,44 @@ def _check_digest_progress(calls: list[tuple[int, int | None]], size: int) -> No
         assert all(total == size for _, total in run)
 
 
-def test_digest_resend_with_reporthook_sync(base_url: str) -> None:
-    body = bytes(range(256)) * (3 * MIB // 256) + b"tail"
+@pytest.mark.parametrize(("algorithm", "body"), [
+    ("SHA-256", bytes(range(256)) * (3 * MIB // 256) + b"tail"),
+    ("MD5", b"z" * (2 * MIB + 17)),
+])
+async def test_digest_resend_with_reporthook(
+    kind: SessionKind, base_url: str, algorithm: str, body: bytes
+) -> None:
     calls: list[tuple[int, int | None]] = []
-    with Session(base_url, auth=DigestAuth(DIGEST_USER, DIGEST_PASSWORD)) as session:
+    async with kind.open(base_url, auth=DigestAuth(DIGEST_USER, DIGEST_PASSWORD)) as session:
         request = Request(
             session,
             "POST",
-            "/digest-echo/SHA-256",
+            f"/digest-echo/{algorithm}",
             body,
             reporthook=lambda sent, total: calls.append((sent, total)),
         )
-        with request.fetch() as response:
-            got = response.json()
+        async with kind.fetch(request) as response:
+            got = await response.json()
     assert got["length"] == len(body)
     assert got["sha256"] == hashlib.sha256(body).hexdigest()
     _check_digest_progress(calls, len(body))
 
 
-async def test_digest_resend_with_reporthook_async(base_url: str) -> None:
-    body = b"z" * (2 * MIB + 17)
-    calls: list[tuple[int, int | None]] = []
-    async with AsyncSession(base_url, auth=DigestAuth(DIGEST_USER, DIGEST_PASSWORD)) as session:
-        request = Request(
-            session,
-            "POST",
-            "/digest-echo/MD5",
-            body,
-            reporthook=lambda sent, total: calls.append((sent, total)),
-        )
-        async with request.fetch() as response:
-            got = await response.json()
-    assert got["sha256"] == hashlib.sha256(body).hexdigest()
-    _check_digest_progress(calls, len(body))
-
-
-@pytest.mark.parametrize("algorithm", ALGORITHMS)
-def test_digest_wrong_password_sync(base_url: str, algorithm: str) -> None:
-    with Session(base_url, auth=DigestAuth(DIGEST_USER, "wrong")) as session:
+@pytest.mark.parametrize(("user", "password", "method", "path", "content"), [
+    (DIGEST_USER, "wrong", "GET", "/digest/MD5", None),
+    (DIGEST_USER, "wrong", "GET", "/digest/SHA-256", None),
+    ("mallory", DIGEST_PASSWORD, "POST", "/digest/SHA-256", b"body"),
+])
+async def test_digest_wrong_credentials(
+    kind: SessionKind, base_url: str, user: str, password: str, method: str, path: str,
+    content: bytes | None,
+) -> None:
+    async with kind.open(base_url, auth=DigestAuth(user, password)) as session:
         with pytest.raises(APIError) as info:
-            with Request(session, "GET", f"/digest/{algorithm}").fetch():
+            async with kind.fetch(Request(session, method, path, content)):
                 pass
         assert info.value.status == 401
-        sync_works(session)
-
-
-async def test_digest_wrong_password_async(base_url: str) -> None:
-    async with AsyncSession(base_url, auth=DigestAuth("mallory", DIGEST_PASSWORD)) as session:
-        with pytest.raises(APIError) as info:
-            async with Request(session, "POST", "/digest/SHA-256", b"body").fetch():
-                pass
-        assert info.value.status == 401
-        await async_works(session)
+        await works(kind, session)
 
 
 # -- auth on streams -------------------------------------------------------------------------
@@ -310,25 +271,28 @@ def _seen_credentials(echo: dict[str, Any]) -> list[str]:
 
 
 @pytest.mark.parametrize("code", [302, 307])
-@pytest.mark.parametrize("kind", sorted(CREDENTIALS))
-def test_credentials_stay_with_their_origin_sync(
-    base_url: str, other: ServerThread, kind: str, code: int
+@pytest.mark.parametrize("credential", sorted(CREDENTIALS))
+async def test_credentials_stay_with_their_origin(
+    kind: SessionKind, base_url: str, other: ServerThread, credential: str, code: int
 ) -> None:
-    with Session(base_url, auth=CREDENTIALS[kind]()) as session:
-        away = sync_json(session, "GET", f"/redirect/{code}", params={"to": f"{other.url}/echo"})
+    async with kind.open(base_url, auth=CREDENTIALS[credential]()) as session:
+        away = await fetch_json(kind, session, "GET", f"/redirect/{code}",
+                                params={"to": f"{other.url}/echo"})
         assert headers_of(away)["host"] == f"127.0.0.1:{other.port}"
         assert _seen_credentials(away) == []
-        home = sync_json(session, "GET", f"/redirect/{code}", params={"to": "/echo"})
+        home = await fetch_json(kind, session, "GET", f"/redirect/{code}",
+                                params={"to": "/echo"})
         assert _seen_credentials(home) != []
 
 
-@pytest.mark.parametrize("kind", sorted(CREDENTIALS))
-async def test_credentials_stay_with_their_origin_async(
-    base_url: str, other: ServerThread, kind: str
+@pytest.mark.parametrize("credential", sorted(CREDENTIALS))
+async def test_request_credentials_stay_with_their_origin_on_a_307_post(
+    kind: SessionKind, base_url: str, other: ServerThread, credential: str
 ) -> None:
-    async with AsyncSession(base_url) as session:
-        auth = CREDENTIALS[kind]()
-        away = await async_json(
+    async with kind.open(base_url) as session:
+        auth = CREDENTIALS[credential]()
+        away = await fetch_json(
+            kind,
             session,
             "POST",
             "/redirect/307",
@@ -338,7 +302,8 @@ async def test_credentials_stay_with_their_origin_async(
         )
         assert headers_of(away)["host"] == f"127.0.0.1:{other.port}"
         assert away["method"] == "POST" and _seen_credentials(away) == []
-        home = await async_json(
+        home = await fetch_json(
+            kind,
             session,
             "POST",
             "/redirect/307",
@@ -349,32 +314,24 @@ async def test_credentials_stay_with_their_origin_async(
         assert _seen_credentials(home) != []
 
 
-def test_digest_stays_with_its_origin_sync(base_url: str, other: ServerThread) -> None:
-    with Session(base_url, auth=DigestAuth(DIGEST_USER, DIGEST_PASSWORD)) as session:
+@pytest.mark.parametrize(("code", "algorithm"), [(302, "MD5"), (307, "SHA-256")])
+async def test_digest_stays_with_its_origin(
+    kind: SessionKind, base_url: str, other: ServerThread, code: int, algorithm: str
+) -> None:
+    async with kind.open(base_url, auth=DigestAuth(DIGEST_USER, DIGEST_PASSWORD)) as session:
         # Same origin: the challenge after the redirect is answered.
-        got = sync_json(session, "GET", "/redirect/302", params={"to": "/digest/MD5"})
+        got = await fetch_json(kind, session, "GET", f"/redirect/{code}",
+                               params={"to": f"/digest/{algorithm}"})
         assert got == {"authenticated": True, "method": "GET"}
         # Another origin: its challenge is not answered with these credentials.
-        request = Request(session, "GET", "/redirect/302", params={"to": f"{other.url}/digest/MD5"})
-        with pytest.raises(APIError) as info, request.fetch():
-            pass
-        assert info.value.status == 401
-        assert info.value.url == f"{other.url}/digest/MD5"
-        sync_works(session)
-
-
-async def test_digest_stays_with_its_origin_async(base_url: str, other: ServerThread) -> None:
-    async with AsyncSession(base_url, auth=DigestAuth(DIGEST_USER, DIGEST_PASSWORD)) as session:
-        got = await async_json(session, "GET", "/redirect/307", params={"to": "/digest/SHA-256"})
-        assert got == {"authenticated": True, "method": "GET"}
-        request = Request(
-            session, "GET", "/redirect/307", params={"to": f"{other.url}/digest/SHA-256"}
-        )
+        request = Request(session, "GET", f"/redirect/{code}",
+                          params={"to": f"{other.url}/digest/{algorithm}"})
         with pytest.raises(APIError) as info:
-            async with request.fetch():
+            async with kind.fetch(request):
                 pass
         assert info.value.status == 401
-        await async_works(session)
+        assert info.value.url == f"{other.url}/digest/{algorithm}"
+        await works(kind, session)
 
 
 # -- Backend.AI signing ----------------------------------------------------------------------
@@ -384,49 +341,45 @@ def backendai() -> BackendAIAuth:
     return BackendAIAuth(ACCESS_KEY, SECRET_KEY)
 
 
-def test_backendai_get_post_query_sync(base_url: str) -> None:
-    with Session(base_url, auth=backendai()) as session:
-        got = sync_json(session, "GET", "/backendai")
+async def test_backendai_get_post_query(kind: SessionKind, base_url: str) -> None:
+    async with kind.open(base_url, auth=backendai()) as session:
+        got = await fetch_json(kind, session, "GET", "/backendai")
         assert got["ok"] and got["domain"] == "default"
-        assert sync_json(session, "POST", "/backendai", json={"image": "python:3.11"})["ok"]
-        got = sync_json(
-            session, "GET", "/backendai?b=1&a=x%20y", params={"c": "ä ö", "d": ["1", "2"]}
+        got = await fetch_json(kind, session, "POST", "/backendai", json={"image": "python:3.11"})
+        assert got["ok"]
+        got = await fetch_json(
+            kind, session, "GET", "/backendai?b=1&a=x%20y",
+            params={"c": "ä ö", "d": ["1", "2"]},
         )
         assert got["ok"]
-        assert sync_json(session, "DELETE", "/backendai", content="plain text")["ok"]
-
-
-async def test_backendai_get_post_query_async(base_url: str) -> None:
+        got = await fetch_json(kind, session, "DELETE", "/backendai", content="plain text")
+        assert got["ok"]
     auth = BackendAIAuth(ACCESS_KEY, SECRET_KEY, domain="research")
-    async with AsyncSession(base_url, auth=auth) as session:
-        got = await async_json(session, "GET", "/backendai")
+    async with kind.open(base_url, auth=auth) as session:
+        got = await fetch_json(kind, session, "GET", "/backendai")
         assert got["ok"] and got["domain"] == "research"
-        got = await async_json(session, "PATCH", "/backendai", json=[1, 2])
+        got = await fetch_json(kind, session, "PATCH", "/backendai", json=[1, 2])
         assert got["ok"]
-        got = await async_json(session, "GET", "/backendai", params=[("q", "a/b?c")])
+        got = await fetch_json(kind, session, "GET", "/backendai", params=[("q", "a/b?c")])
         assert got["ok"]
 
 
-def test_backendai_redirect_is_signed_again_sync(base_url: str) -> None:
-    with Session(base_url, auth=backendai()) as session:
-        with Request(session, "GET", "/backendai/redirect").fetch() as response:
-            assert response.json()["ok"]
+async def test_backendai_redirect_is_signed_again(kind: SessionKind, base_url: str) -> None:
+    async with kind.open(base_url, auth=backendai()) as session:
+        async with kind.fetch(Request(session, "GET", "/backendai/redirect")) as response:
+            assert (await response.json())["ok"]
             assert response.history == [(307, f"{base_url}/backendai/redirect")]
-        trace = uuid.uuid4().hex
-        got = sync_json(
-            session, "POST", "/backendai/hops/2", params={"trace": trace}, json={"k": "v"}
-        )
-    assert got["method"] == "POST" and got["length"] == len(b'{"k": "v"}')
-    _check_fresh_dates(got["dates"], 3)
-
-
-async def test_backendai_redirect_is_signed_again_async(base_url: str) -> None:
-    async with AsyncSession(base_url, auth=backendai()) as session:
-        got = await async_json(session, "POST", "/backendai/redirect", json={"a": 1})
+        got = await fetch_json(kind, session, "POST", "/backendai/redirect", json={"a": 1})
         assert got["ok"]
         trace = uuid.uuid4().hex
-        got = await async_json(session, "GET", "/backendai/hops/3", params={"trace": trace})
-    _check_fresh_dates(got["dates"], 4)
+        got = await fetch_json(
+            kind, session, "POST", "/backendai/hops/2", params={"trace": trace}, json={"k": "v"}
+        )
+        assert got["method"] == "POST" and got["length"] == len(b'{"k": "v"}')
+        _check_fresh_dates(got["dates"], 3)
+        trace = uuid.uuid4().hex
+        got = await fetch_json(kind, session, "GET", "/backendai/hops/3", params={"trace": trace})
+        _check_fresh_dates(got["dates"], 4)
 
 
 def _check_fresh_dates(dates: list[str], hops: int) -> None:
@@ -452,7 +405,7 @@ async def test_backendai_websocket_handshake_wrong_secret(base_url: str) -> None
                 pass
         assert info.value.status == 401
         assert info.value.data == {"error": "signature mismatch"}
-        await async_works(session)
+        await works(SessionKind("async"), session)
 
 
 async def test_backendai_event_stream_reconnects_signed(base_url: str) -> None:
@@ -466,23 +419,21 @@ async def test_backendai_event_stream_reconnects_signed(base_url: str) -> None:
     _check_fresh_dates(BACKENDAI_DATES[trace], 4)
 
 
-def test_backendai_wrong_secret_sync(base_url: str) -> None:
-    with Session(base_url, auth=BackendAIAuth(ACCESS_KEY, "not-the-secret")) as session:
-        with pytest.raises(APIError) as info, Request(session, "GET", "/backendai").fetch():
-            pass
-        assert info.value.status == 401
-        assert info.value.data == {"error": "signature mismatch"}
-        sync_works(session)
-
-
-async def test_backendai_wrong_secret_async(base_url: str) -> None:
-    async with AsyncSession(base_url, auth=BackendAIAuth("AKOTHER", SECRET_KEY)) as session:
+@pytest.mark.parametrize(("access", "secret", "method", "content", "error"), [
+    (ACCESS_KEY, "not-the-secret", "GET", None, "signature mismatch"),
+    ("AKOTHER", SECRET_KEY, "POST", b"x", "unknown access key"),
+])
+async def test_backendai_wrong_secret(
+    kind: SessionKind, base_url: str, access: str, secret: str, method: str,
+    content: bytes | None, error: str,
+) -> None:
+    async with kind.open(base_url, auth=BackendAIAuth(access, secret)) as session:
         with pytest.raises(APIError) as info:
-            async with Request(session, "POST", "/backendai", b"x").fetch():
+            async with kind.fetch(Request(session, method, "/backendai", content)):
                 pass
         assert info.value.status == 401
-        assert info.value.data == {"error": "unknown access key"}
-        await async_works(session)
+        assert info.value.data == {"error": error}
+        await works(kind, session)
 
 
 # -- BackendAIAuth.sign, computed by hand ----------------------------------------------------

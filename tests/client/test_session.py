@@ -13,25 +13,24 @@ from typing import Any
 import pytest
 
 from app.client import AsyncSession, Request, Session
+from tests.client.conftest import SessionKind
 
 
-def test_sync_get_with_endpoint_params_and_headers(base_url: str) -> None:
-    with Session(base_url + "/echo/", headers={"X-Session": "s", "X-Both": "s"}) as session:
+async def test_get_with_endpoint_params_and_headers(kind: SessionKind, base_url: str) -> None:
+    headers = {"X-Session": "s", "X-Both": "s"}
+    async with kind.open(base_url + "/echo/", headers=headers) as session:
         rqst = Request(session, "get", "/sub?a=1", params={"b": ["2", "3"]})
         rqst.headers["X-Both"] = "r"
-        with rqst.fetch() as resp:
-            data = resp.json()
+        async with kind.fetch(rqst) as resp:
+            data = await resp.json()
     assert resp.status == 200 and resp.reason == "OK"
     assert data["method"] == "GET"
     assert data["path_qs"] == "/echo/sub?a=1&b=2&b=3"
     headers = dict(data["headers"])
     assert headers["X-Session"] == "s" and headers["X-Both"] == "r"
-
-
-async def test_async_get_with_endpoint_params_and_headers(base_url: str) -> None:
-    async with AsyncSession(base_url, headers={"X-Session": "s"}) as session:
+    async with kind.open(base_url, headers={"X-Session": "s"}) as session:
         rqst = Request(session, "DELETE", "echo", params=[("q", "x y")])
-        async with rqst.fetch() as resp:
+        async with kind.fetch(rqst) as resp:
             data = await resp.json()
     assert data["method"] == "DELETE"
     assert data["query"] == [["q", "x y"]]
@@ -63,20 +62,18 @@ async def test_method_tokens_go_on_the_wire_as_spec_says(given: str, sent: bytes
     assert lines == [sent + b" /x HTTP/1.1"]
 
 
-def test_cookies_are_kept_for_ip_address_hosts(base_url: str) -> None:
+async def test_cookies_are_kept_for_ip_address_hosts(kind: SessionKind, base_url: str) -> None:
     assert "127.0.0.1" in base_url
-    with Session(base_url) as session:
-        with Request(session, "GET", "/cookies/set", params={"flavour": "oat"}).fetch():
+    async with kind.open(base_url) as session:
+        set_one = Request(session, "GET", "/cookies/set", params={"flavour": "oat"})
+        async with kind.fetch(set_one):
             pass
-        with Request(session, "GET", "/cookies").fetch() as resp:
-            assert resp.json() == {"flavour": "oat"}
-
-
-async def test_cookies_async(base_url: str) -> None:
-    async with AsyncSession(base_url) as session:
-        async with Request(session, "GET", "/cookies/set?a=1").fetch():
+        async with kind.fetch(Request(session, "GET", "/cookies")) as resp:
+            assert await resp.json() == {"flavour": "oat"}
+    async with kind.open(base_url) as session:
+        async with kind.fetch(Request(session, "GET", "/cookies/set?a=1")):
             pass
-        async with Request(session, "GET", "/cookies").fetch() as resp:
+        async with kind.fetch(Request(session, "GET", "/cookies")) as resp:
             assert await resp.json() == {"a": "1"}
 
 
@@ -179,18 +176,15 @@ def test_a_forgotten_session_does_not_keep_the_process_alive(base_url: str) -> N
     assert "Unclosed" not in done.stderr and "Traceback" not in done.stderr
 
 
-def test_closing_is_harmless_twice_and_unused(base_url: str) -> None:
-    s = Session(base_url)
-    s.close()
-    s.close()
-    with Session(base_url):
+async def test_closing_is_harmless_twice_and_unused(kind: SessionKind, base_url: str) -> None:
+    s = kind.session(base_url)
+    await kind.close(s)
+    await kind.close(s)
+    unused = kind.session()
+    await kind.close(unused)
+    await kind.close(unused)
+    async with kind.open(base_url):
         pass
-
-
-async def test_async_closing_is_harmless_twice_and_unused() -> None:
-    s = AsyncSession()
-    await s.close()
-    await s.close()
 
 
 def test_nothing_is_sent_before_the_context_is_entered(base_url: str) -> None:

@@ -14,6 +14,7 @@ import pytest
 import trustme
 
 from app.client import AsyncSession, ClientError, Request, RequestError, Session, Timings
+from tests.client.conftest import SessionKind
 from tests.client.server import ServerThread
 
 
@@ -25,14 +26,9 @@ def assert_request_error(exc: BaseException) -> None:
     assert exc.__cause__ is not None
 
 
-def sync_get(session: Session, url: str) -> int:
-    with Request(session, "GET", url).fetch() as response:
-        response.read()
-        return response.status
-
-
-async def async_get(session: AsyncSession, url: str) -> int:
-    async with Request(session, "GET", url).fetch() as response:
+async def get(kind: SessionKind, session: Session | AsyncSession, url: str) -> int:
+    """GET ``url``, read the body; the status."""
+    async with kind.fetch(Request(session, "GET", url)) as response:
         await response.read()
         return response.status
 
@@ -40,59 +36,43 @@ async def async_get(session: AsyncSession, url: str) -> int:
 # -- server certificate ----------------------------------------------------------------------
 
 
-def test_untrusted_certificate_sync(tls_server: ServerThread, base_url: str) -> None:
+async def test_untrusted_certificate(
+    kind: SessionKind, tls_server: ServerThread, base_url: str
+) -> None:
     url = f"{tls_server.url}/echo"
-    with Session() as session:
+    async with kind.open() as session:
         with pytest.raises(RequestError) as info:
-            sync_get(session, url)
+            await get(kind, session, url)
         assert_request_error(info.value)
         assert "certificate" in str(info.value).lower()
         assert info.value.url == url
         # The same session still works (for an origin it can trust).
-        assert sync_get(session, f"{base_url}/echo") == 200
+        assert await get(kind, session, f"{base_url}/echo") == 200
 
 
-async def test_untrusted_certificate_async(tls_server: ServerThread, base_url: str) -> None:
-    url = f"{tls_server.url}/echo"
-    async with AsyncSession() as session:
-        with pytest.raises(RequestError) as info:
-            await async_get(session, url)
-        assert_request_error(info.value)
-        assert "certificate" in str(info.value).lower()
-        assert await async_get(session, f"{base_url}/echo") == 200
+async def test_verify_false(kind: SessionKind, tls_server: ServerThread) -> None:
+    async with kind.open(tls_server.url, verify=False) as session:
+        assert await get(kind, session, "/echo") == 200
 
 
-def test_verify_false_sync(tls_server: ServerThread) -> None:
-    with Session(tls_server.url, verify=False) as session:
-        assert sync_get(session, "/echo") == 200
-
-
-async def test_verify_false_async(tls_server: ServerThread) -> None:
-    async with AsyncSession(tls_server.url, verify=False) as session:
-        assert await async_get(session, "/echo") == 200
-
-
-def test_ca_file_sync(tls_server: ServerThread, ca_file: str) -> None:
-    with Session(tls_server.url, ca_file=ca_file) as session:
-        with Request(session, "GET", "/echo").fetch() as response:
+async def test_ca_file(kind: SessionKind, tls_server: ServerThread, ca_file: str) -> None:
+    async with kind.open(tls_server.url, ca_file=ca_file) as session:
+        async with kind.fetch(Request(session, "GET", "/echo")) as response:
             assert response.status == 200
             assert response.url.startswith("https://")
-            assert response.json()["method"] == "GET"
+            assert (await response.json())["method"] == "GET"
 
 
-async def test_ca_file_async(tls_server: ServerThread, ca_file: str) -> None:
-    async with AsyncSession(tls_server.url, ca_file=ca_file) as session:
-        assert await async_get(session, "/echo") == 200
-
-
-def test_ca_file_wrong_hostname_sync(tls_server: ServerThread, ca_file: str) -> None:
+async def test_ca_file_wrong_hostname(
+    kind: SessionKind, tls_server: ServerThread, ca_file: str
+) -> None:
     """The CA is trusted but the certificate names 127.0.0.1 and localhost only."""
     url = f"https://127.0.0.2:{tls_server.port}/echo"
-    with Session(ca_file=ca_file, timeout=5) as session:
+    async with kind.open(ca_file=ca_file, timeout=5) as session:
         with pytest.raises(RequestError) as info:
-            sync_get(session, url)
+            await get(kind, session, url)
         assert_request_error(info.value)
-        assert sync_get(session, f"{tls_server.url}/echo") == 200
+        assert await get(kind, session, f"{tls_server.url}/echo") == 200
 
 
 # -- timings ---------------------------------------------------------------------------------
@@ -106,26 +86,14 @@ def _check_new_then_reused(first: Timings, second: Timings) -> None:
     assert second.ttfb is not None and second.total is not None
 
 
-def test_timings_new_and_reused_connection_sync(tls_server: ServerThread, ca_file: str) -> None:
-    timings: list[Timings] = []
-    ports: list[int] = []
-    with Session(tls_server.url, ca_file=ca_file) as session:
-        for _ in range(2):
-            with Request(session, "GET", "/echo").fetch() as response:
-                ports.append(response.json()["peer_port"])
-                timings.append(response.timings)
-    assert ports[0] == ports[1], "the second request should reuse the connection"
-    _check_new_then_reused(*timings)
-
-
-async def test_timings_new_and_reused_connection_async(
-    tls_server: ServerThread, ca_file: str
+async def test_timings_new_and_reused_connection(
+    kind: SessionKind, tls_server: ServerThread, ca_file: str
 ) -> None:
     timings: list[Timings] = []
     ports: list[int] = []
-    async with AsyncSession(tls_server.url, ca_file=ca_file) as session:
+    async with kind.open(tls_server.url, ca_file=ca_file) as session:
         for _ in range(2):
-            async with Request(session, "GET", "/echo").fetch() as response:
+            async with kind.fetch(Request(session, "GET", "/echo")) as response:
                 ports.append((await response.json())["peer_port"])
                 timings.append(response.timings)
     assert ports[0] == ports[1], "the second request should reuse the connection"
@@ -172,42 +140,23 @@ def client_pems(tls_ca: trustme.CA, tmp_path: Path) -> tuple[str, str, str]:
     return str(both), str(cert_only), str(key_only)
 
 
-def test_client_certificate_sync(
-    mtls_server: ServerThread, ca_file: str, client_pems: tuple[str, str, str]
+async def test_client_certificate(
+    kind: SessionKind, mtls_server: ServerThread, ca_file: str,
+    client_pems: tuple[str, str, str],
 ) -> None:
     both, cert, key = client_pems
-    with Session(mtls_server.url, ca_file=ca_file, client_cert=both) as session:
-        assert sync_get(session, "/echo") == 200
-    with Session(mtls_server.url, ca_file=ca_file, client_cert=(cert, key)) as session:
-        assert sync_get(session, "/echo") == 200
+    async with kind.open(mtls_server.url, ca_file=ca_file, client_cert=both) as session:
+        assert await get(kind, session, "/echo") == 200
+    async with kind.open(mtls_server.url, ca_file=ca_file, client_cert=(cert, key)) as session:
+        assert await get(kind, session, "/echo") == 200
 
 
-async def test_client_certificate_async(
-    mtls_server: ServerThread, ca_file: str, client_pems: tuple[str, str, str]
+async def test_missing_client_certificate(
+    kind: SessionKind, mtls_server: ServerThread, tls_server: ServerThread, ca_file: str
 ) -> None:
-    both, cert, key = client_pems
-    async with AsyncSession(mtls_server.url, ca_file=ca_file, client_cert=both) as session:
-        assert await async_get(session, "/echo") == 200
-    async with AsyncSession(mtls_server.url, ca_file=ca_file, client_cert=(cert, key)) as session:
-        assert await async_get(session, "/echo") == 200
-
-
-def test_missing_client_certificate_sync(
-    mtls_server: ServerThread, tls_server: ServerThread, ca_file: str
-) -> None:
-    with Session(mtls_server.url, ca_file=ca_file, timeout=10) as session:
+    async with kind.open(mtls_server.url, ca_file=ca_file, timeout=10) as session:
         with pytest.raises(RequestError) as info:
-            sync_get(session, "/echo")
+            await get(kind, session, "/echo")
         assert_request_error(info.value)
         # The same session still works where no client certificate is required.
-        assert sync_get(session, f"{tls_server.url}/echo") == 200
-
-
-async def test_missing_client_certificate_async(
-    mtls_server: ServerThread, tls_server: ServerThread, ca_file: str
-) -> None:
-    async with AsyncSession(mtls_server.url, ca_file=ca_file, timeout=10) as session:
-        with pytest.raises(RequestError) as info:
-            await async_get(session, "/echo")
-        assert_request_error(info.value)
-        assert await async_get(session, f"{tls_server.url}/echo") == 200
+        assert await get(kind, session, f"{tls_server.url}/echo") == 200

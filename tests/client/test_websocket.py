@@ -6,9 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 
-import aiohttp
 import pytest
-from aiohttp import WSMsgType
 from websockets.asyncio.server import Server, ServerConnection, serve
 
 from app.client import (
@@ -19,6 +17,8 @@ from app.client import (
     Session,
     StreamError,
     UsageError,
+    WebSocketMessage,
+    WebSocketMessageType,
     WebSocketResponse,
 )
 
@@ -60,12 +60,12 @@ async def test_receive_returns_any_message(base_url: str) -> None:
     async with AsyncSession(base_url) as session:
         async with Request(session, "GET", "/ws/echo").connect_websocket() as ws:
             first = await ws.receive(timeout=5)
-            assert isinstance(first, aiohttp.WSMessage)
-            assert first.type is WSMsgType.TEXT
+            assert isinstance(first, WebSocketMessage)
+            assert first.type is WebSocketMessageType.TEXT
             assert json.loads(first.data)["hello"] is True
             await ws.send_bytes(b"raw")
             msg = await ws.receive(timeout=5)
-            assert (msg.type, msg.data) == (WSMsgType.BINARY, b"raw")
+            assert (msg.type, msg.data) == (WebSocketMessageType.BINARY, b"raw")
 
 
 async def test_subprotocol_is_negotiated(base_url: str) -> None:
@@ -139,13 +139,13 @@ async def test_iteration_yields_text_and_binary_and_ends_at_close(base_url: str)
             await ws.send_str("send-binary")
             await ws.send_str("close 4001 bye")
             messages = [msg async for msg in ws]
-            assert all(isinstance(m, aiohttp.WSMessage) for m in messages)
+            assert all(isinstance(m, WebSocketMessage) for m in messages)
             assert [(m.type, m.data) for m in messages[1:]] == [
-                (WSMsgType.TEXT, "one"),
-                (WSMsgType.BINARY, b"two"),
-                (WSMsgType.BINARY, b"\x00\x01\x02"),
+                (WebSocketMessageType.TEXT, "one"),
+                (WebSocketMessageType.BINARY, b"two"),
+                (WebSocketMessageType.BINARY, b"\x00\x01\x02"),
             ]
-            assert messages[0].type is WSMsgType.TEXT
+            assert messages[0].type is WebSocketMessageType.TEXT
             assert json.loads(messages[0].data)["hello"] is True
             assert ws.closed
             assert ws.close_code == 4001
@@ -161,10 +161,21 @@ async def test_receive_gives_the_close_message_with_code_and_reason(base_url: st
             await hello(ws)
             await ws.send_str("close 4002 see you later")
             msg = await ws.receive(timeout=5)
-            assert msg.type is WSMsgType.CLOSE
-            assert msg.data == 4002
+            assert msg.type is WebSocketMessageType.CLOSE
+            assert (msg.close_code, msg.close_reason, msg.data) == (4002, "see you later", "")
             assert ws.close_code == 4002
             assert ws.close_reason == "see you later"
+
+
+async def test_receive_after_closing_gives_the_closed_message(base_url: str) -> None:
+    async with AsyncSession(base_url) as session:
+        async with Request(session, "GET", "/ws/echo").connect_websocket() as ws:
+            await hello(ws)
+            await ws.close(code=4003)
+            msg = await ws.receive(timeout=5)
+            assert isinstance(msg, WebSocketMessage)
+            assert (msg.type, msg.data, msg.close_code) == (
+                WebSocketMessageType.CLOSED, "", ws.close_code)
 
 
 async def test_receive_str_on_a_binary_frame_raises_stream_error(base_url: str) -> None:

@@ -6,8 +6,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QPalette
 from pytestqt.qtbot import QtBot
 
+from app.model import http
 from app.model.request import BodyKind
-from ui.request.method_box import MethodBox, method_colour
+from ui.request.method_box import STANDARD_METHODS, MethodBox, method_colour
 from ui.request.url_bar import UrlBar
 from ui.request.variables import variable_spans
 
@@ -16,6 +17,11 @@ def _type_method(qtbot: QtBot, box: MethodBox, text: str) -> None:
     box.lineEdit().selectAll()
     qtbot.keyClicks(box.lineEdit(), text)
     box.lineEdit().editingFinished.emit()
+
+
+def test_the_menu_offers_the_standard_methods_once_each() -> None:
+    assert len(STANDARD_METHODS) == len(set(STANDARD_METHODS))
+    assert set(STANDARD_METHODS) == http.STANDARD_METHODS
 
 
 def test_method_box_takes_any_token_and_upper_cases_standard_ones(qtbot: QtBot) -> None:

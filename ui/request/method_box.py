@@ -6,9 +6,11 @@ from PySide6.QtCore import QRegularExpression, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPalette, QRegularExpressionValidator
 from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
+from app.model.http import TOKEN_PATTERN, canonical_method
+
 __all__ = ["STANDARD_METHODS", "MethodBox", "method_colour"]
 
-#: The methods offered in the list, most used first.
+#: The methods offered in the list (``app.model.http.STANDARD_METHODS``), most used first.
 STANDARD_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE",
                     "CONNECT")
 # Mid-tone colours that read on light and dark backgrounds alike.
@@ -20,7 +22,7 @@ _COLOURS = {
     "DELETE": "#e03131",
 }
 _OTHER = "#868e96"
-_TOKEN = QRegularExpression(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_TOKEN = QRegularExpression(TOKEN_PATTERN)
 
 
 def method_colour(method: str) -> QColor:
@@ -63,23 +65,22 @@ class MethodBox(QComboBox):
 
     def method(self) -> str:
         """The method as it will be sent (standard methods upper-cased)."""
-        text = self.currentText().strip()
-        return text.upper() if text.upper() in STANDARD_METHODS else text
+        return canonical_method(self.currentText().strip())
 
     def set_method(self, method: str) -> None:
         """Show ``method`` without emitting :attr:`methodChanged`."""
         self._silent = True
         try:
-            upper = method.upper()
-            self.setCurrentText(upper if upper in STANDARD_METHODS else method)
+            self.setCurrentText(canonical_method(method))
         finally:
             self._silent = False
         self._recolour()
 
     def _normalize(self) -> None:
         text = self.currentText()
-        if text.upper() in STANDARD_METHODS and text != text.upper():
-            self.setCurrentText(text.upper())
+        canonical = canonical_method(text)
+        if canonical != text:
+            self.setCurrentText(canonical)
 
     def _on_text_changed(self, _text: str) -> None:
         self._recolour()

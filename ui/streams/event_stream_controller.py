@@ -223,7 +223,7 @@ class EventStreamController(QObject):
         from app.client import APIError
 
         text = describe_error(exc)
-        if text.title == "Unexpected error":
+        if text.unexpected:
             log.error("unexpected failure in %s", key, exc_info=exc)
         if isinstance(exc, APIError) and exc.data not in (None, "", {}):
             shown = json.dumps(exc.data, ensure_ascii=False, default=str)

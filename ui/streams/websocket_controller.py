@@ -27,9 +27,9 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING
 
-from aiohttp import WSMsgType
 from PySide6.QtCore import QObject, Signal
 
+from app.client import WebSocketMessageType
 from app.streams.message_log import MessageLog
 from ui.error_messages import ErrorText, describe_error
 
@@ -217,7 +217,7 @@ class WebSocketController(QObject):
         """Log every message until the connection closes: (who closed, code, reason)."""
         append = self.log.append
         clock = time.perf_counter
-        text, binary = WSMsgType.TEXT, WSMsgType.BINARY
+        text, binary = WebSocketMessageType.TEXT, WebSocketMessageType.BINARY
         turn_at = clock() + SLICE_S
         received = 0
         while True:
@@ -227,9 +227,9 @@ class WebSocketController(QObject):
                 append("in", "text", msg.data)
             elif kind is binary:
                 append("in", "binary", msg.data)
-            elif kind is WSMsgType.CLOSE:
-                return "server", msg.data, msg.extra or ""
-            elif kind in (WSMsgType.CLOSING, WSMsgType.CLOSED):
+            elif kind is WebSocketMessageType.CLOSE:
+                return "server", msg.close_code, msg.close_reason
+            else:
                 return "client", ws.close_code, ""
             received += 1
             if not received & 63 and clock() > turn_at:
@@ -310,7 +310,7 @@ class WebSocketController(QObject):
         if isinstance(exc, APIError) and exc.data:
             data = exc.data if isinstance(exc.data, str) else json.dumps(exc.data)
             text = replace(text, detail=f"{text.detail}\n{data[:500]}")
-        if text.title == "Unexpected error":
+        if text.unexpected:
             log.error("unexpected failure in %s", key, exc_info=exc)
         self.error = text
         self._outbox = None
