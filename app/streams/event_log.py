@@ -100,7 +100,6 @@ class EventLog(SpillLog[_EventColumns, LoggedEvent]):
     events kept at all.
     """
 
-    COLUMNS = _EventColumns
     NAME = "events"
 
     def __init__(self, *, memory_events: int = MEMORY_EVENTS, memory_bytes: int = MEMORY_BYTES,
@@ -110,7 +109,7 @@ class EventLog(SpillLog[_EventColumns, LoggedEvent]):
             raise ValueError("memory_events and segment_events must be positive")
         self._type_ids: dict[str, int] = {}
         self._type_names: list[str] = []
-        super().__init__(memory_records=memory_events, memory_bytes=memory_bytes,
+        super().__init__(_EventColumns, memory_records=memory_events, memory_bytes=memory_bytes,
                          segment_records=segment_events, segment_bytes=segment_bytes, cap=cap,
                          directory=directory)
 
@@ -225,7 +224,7 @@ class EventIndex(FilterIndex[_EventColumns]):
         self._pattern = self.filter.pattern()
         self._wanted: set[int] | None = None
         self._types_seen = -1
-        super().__init__(log, None if self.filter.empty else self._select,  # type: ignore[arg-type]
+        super().__init__(log, None if self.filter.empty else self._select,
                          needs_columns=self._pattern is not None)
 
     def _wanted_ids(self) -> set[int] | None:

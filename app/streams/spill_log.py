@@ -50,7 +50,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import ClassVar, Generic, NamedTuple, Protocol, Self, TypeVar
+from typing import Any, ClassVar, Generic, NamedTuple, Protocol, Self, TypeVar
 
 from app.storage.atomic import atomic_writer
 
@@ -149,7 +149,7 @@ class _Spill:
             shutil.rmtree(self.directory, ignore_errors=True)
 
 
-_Job = _Segment[Columns] | threading.Event | None
+_Job = _Segment[Any] | threading.Event | None
 
 
 def _write_segments(jobs: queue.SimpleQueue[_Job], spill: _Spill) -> None:
@@ -218,24 +218,25 @@ def _load(columns_type: type[C], path: str) -> C:
 class SpillLog(Generic[C, R]):
     """Append-only records ``R`` stored as columns ``C``, in bounded memory.
 
-    A subclass sets ``COLUMNS`` (and ``ROW_OVERHEAD``, ``NAME``), implements ``record`` and
-    ``line``, and appends with ``self._open_columns()`` then ``self._push(tag, size)``. Both
-    are O(1) amortized and never touch the disk.
+    A subclass passes its :class:`Columns` class (and sets ``ROW_OVERHEAD``, ``NAME``),
+    implements ``record`` and ``line``, and appends by filling ``self._open.mem`` then calling
+    ``self._push(tag, size)``: O(1) amortized, never touching the disk.
     """
 
-    COLUMNS: ClassVar[type[Columns]]
     #: What a record costs in memory besides its payload (for ``memory_bytes``).
     ROW_OVERHEAD: ClassVar[int] = 0
     #: In the names of the writer thread, the spill folder and its files.
     NAME: ClassVar[str] = "log"
 
-    def __init__(self, *, memory_records: int | None = None, memory_bytes: int = 32 << 20,
+    def __init__(self, columns: type[C], *, memory_records: int | None = None,
+                 memory_bytes: int = 32 << 20,
                  segment_records: int = 4096, segment_bytes: int = 1 << 20,
                  cap: int | None = None, directory: str | os.PathLike[str] | None = None) -> None:
         if segment_records < 1 or segment_bytes < 1:
             raise ValueError("segments need room for at least one record and one byte")
         if memory_records is not None and memory_records < 1:
             raise ValueError("memory_records must be positive")
+        self._columns_type = columns
         self.memory_records = memory_records
         self.memory_limit = memory_bytes
         if memory_records is not None:
@@ -262,7 +263,7 @@ class SpillLog(Generic[C, R]):
             self.set_cap(cap)
 
     def _new_segment(self, start: int) -> _Segment[C]:
-        return _Segment(start, self.COLUMNS())  # type: ignore[arg-type]
+        return _Segment(start, self._columns_type())
 
     # -- what a subclass says --------------------------------------------------------------
 
@@ -386,7 +387,7 @@ class SpillLog(Generic[C, R]):
             self._writer = threading.Thread(target=_write_segments, args=(self._jobs, self._spill),
                                             name=f"spyglass-{self.NAME}", daemon=True)
             self._writer.start()
-        self._jobs.put(segment)  # type: ignore[arg-type]
+        self._jobs.put(segment)
 
     # -- the cap and clearing --------------------------------------------------------------
 
@@ -455,12 +456,12 @@ class SpillLog(Generic[C, R]):
         loaded = self._loaded.get(segment.start)
         if loaded is None:
             assert segment.path is not None
-            loaded = self._loaded[segment.start] = _load(self.COLUMNS, segment.path)  # type: ignore[assignment]
+            loaded = self._loaded[segment.start] = _load(self._columns_type, segment.path)
             if len(self._loaded) > _LOADED_CACHE:
                 self._loaded.popitem(last=False)
         else:
             self._loaded.move_to_end(segment.start)
-        return loaded  # type: ignore[return-value]
+        return loaded
 
     def get(self, index: int) -> R:
         """The record at absolute ``index`` (IndexError when dropped or not there yet)."""
@@ -506,13 +507,15 @@ class SpillLog(Generic[C, R]):
 
     # -- snapshots and the end -------------------------------------------------------------
 
-    def snapshot(self) -> Snapshot[R]:
-        """The kept records as they are now, readable from any thread until ``release``."""
+    def snapshot(self, stop: int | None = None) -> Snapshot[R]:
+        """The kept records as they are now (those before ``stop``, if given), readable from
+        any thread until ``release``."""
         parts: list[_Part] = []
+        end = self._total if stop is None else min(stop, self._total)
         with self._spill.lock:
             for segment in self._segments:
                 a = max(segment.start, self._first)
-                b = segment.stop
+                b = min(segment.stop, end)
                 if a >= b:
                     continue
                 k, n = a - segment.start, b - segment.start
@@ -525,8 +528,7 @@ class SpillLog(Generic[C, R]):
                     segment.pins += 1
                     self._spill.pins += 1
                     parts.append(_Part(a, tags, None, segment, k))
-        return Snapshot(parts, self.COLUMNS, self.record, self.line,  # type: ignore[arg-type]
-                        self._spill)
+        return Snapshot(parts, self._columns_type, self.record, self.line, self._spill)
 
     def wait_spilled(self, timeout: float = 30.0) -> bool:
         """Wait until every segment handed to the writer is written (for tests and benches)."""
@@ -569,15 +571,15 @@ class _Part(NamedTuple):
     start: int  # the index of its first record
     tags: array[int]
     columns: Columns | None  # the records, or None: read them from the segment's file
-    segment: _Segment[Columns] | None
+    segment: _Segment[Any] | None
     offset: int  # of the first record in the segment
 
 
 class Snapshot(Generic[R]):
     """The kept records of a log at one moment; ``release()`` lets the log delete its files."""
 
-    def __init__(self, parts: list[_Part], columns_type: type[Columns],
-                 record: Callable[[Columns, int, int, int], R],
+    def __init__(self, parts: list[_Part], columns_type: type[Any],
+                 record: Callable[[Any, int, int, int], R],
                  line: Callable[[R, Clock], str], spill: _Spill) -> None:
         self._parts = parts
         self._columns_type = columns_type
@@ -706,7 +708,7 @@ class FilterIndex(Generic[C]):
     caller no longer needs.
     """
 
-    def __init__(self, log: SpillLog[C, object], select: Select[C] | None = None, *,
+    def __init__(self, log: SpillLog[C, Any], select: Select[C] | None = None, *,
                  needs_columns: bool = True) -> None:
         self.log = log
         self._select = select
