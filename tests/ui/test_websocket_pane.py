@@ -400,3 +400,26 @@ def test_a_firehose_of_200000_keeps_counts_exact_in_bounded_memory(
     assert peak <= log.memory_limit + log.segment_records * (ROW_OVERHEAD + 16)
     assert log.wait_spilled()
     assert log.on_disk > count // 2
+
+
+def test_export_writes_json_lines_atomically(qtbot: QtBot, pane: WebSocketPane,
+                                             playground: str, tmp_path: Any) -> None:
+    connect(qtbot, pane, playground + "/ws/echo")
+    type_and_enter(qtbot, pane, "hello")
+    qtbot.waitUntil(lambda: rows(pane, "in", "text") == ["hello"])
+    target = tmp_path / "messages.jsonl"
+    with qtbot.waitSignal(pane.controller.exported, timeout=10_000) as done:
+        pane.export_to(str(target))
+    assert done.args == [str(target), len(pane.log)]
+    lines = [json.loads(line) for line in target.read_text("utf-8").splitlines()]
+    assert [(r["direction"], r.get("text")) for r in lines[-2:]] == [("out", "hello"),
+                                                                    ("in", "hello")]
+    assert all(r["time"].endswith("Z") and len(r["time"]) == 24 for r in lines)
+    assert pane.message.text() == f"Exported {len(lines):,} messages to {target}."
+    # A failed export says why and leaves what was there.
+    (tmp_path / "taken").mkdir()
+    with qtbot.waitSignal(pane.controller.exported, timeout=10_000):
+        pane.export_to(str(tmp_path / "taken"))
+    assert pane.message.text().startswith(f"Could not export to {tmp_path / 'taken'}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["messages.jsonl", "taken"]
+    assert list((tmp_path / "taken").iterdir()) == []
