@@ -584,6 +584,7 @@ class Snapshot(Generic[R]):
         self._parts = parts
         self._columns_type = columns_type
         self._record = record
+        #: How a record becomes one JSON line (the log's ``line``).
         self.line = line
         self._spill = spill
         self._released = False
