@@ -15,8 +15,10 @@ line look like, and what a filter matches. Everything else lives here, once:
   ``memory_bytes`` (payload plus ``ROW_OVERHEAD`` a record), the oldest are handed to a writer
   thread, which marshals each to a file of its own in a private temporary folder and then
   frees its columns. Reading a spilled record loads its segment back (the last two loaded are
-  cached). If a segment cannot be written (a full disk), it stays in memory, spilling stops
-  and ``spill_error`` says why: memory grows, nothing is lost.
+  cached). Should the writer fall behind by more than the memory limit, appending waits
+  for it, so memory stays bounded even when the disk is slower than the stream. If a segment
+  cannot be written (a full disk), it stays in memory, spilling stops and ``spill_error``
+  says why: memory grows, nothing is lost.
 - **Cap.** Nothing is dropped unless a ``cap`` is set: then the last ``cap`` records are kept,
   ``dropped`` says how many went, and the segments they filled are deleted.
 - **Indices** are absolute: the n-th record ever appended has index ``n - 1``; ``first`` is the
@@ -44,9 +46,10 @@ import re
 import shutil
 import tempfile
 import threading
+import time
 import weakref
 from array import array
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -253,6 +256,7 @@ class SpillLog(Generic[C, R]):
         self._segments: list[_Segment[C]] = [self._open]
         self._starts: list[int] = [0]
         self._resident: list[_Segment[C]] = []  # closed, in memory, not yet handed over
+        self._pending: deque[_Segment[C]] = deque()  # handed over, perhaps not written yet
         self._loaded: OrderedDict[int, C] = OrderedDict()
         self._spill = _Spill(os.fspath(directory) if directory is not None else None, self.NAME)
         self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
@@ -327,7 +331,8 @@ class SpillLog(Generic[C, R]):
     @property
     def memory_bytes(self) -> int:
         """The estimated bytes the log holds in memory (payload plus ``ROW_OVERHEAD`` a
-        record), segments handed to the writer thread aside: what the limits bound."""
+        record), segments handed to the writer thread aside: what ``memory_limit`` bounds,
+        plus the open segment. What the writer has yet to write is bounded by as much again."""
         return sum(s.nbytes + len(s.tags) * self.ROW_OVERHEAD
                    for s in (*self._resident, self._open))
 
@@ -388,6 +393,26 @@ class SpillLog(Generic[C, R]):
                                             name=f"spyglass-{self.NAME}", daemon=True)
             self._writer.start()
         self._jobs.put(segment)
+        self._pending.append(segment)
+        self._keep_up()
+
+    def _pending_cost(self) -> int:
+        """The memory of the segments handed over and not yet written (or given up on)."""
+        pending = self._pending
+        while pending and (pending[0].mem is None or not pending[0].queued):
+            pending.popleft()
+        return sum(s.nbytes + len(s.tags) * self.ROW_OVERHEAD
+                   for s in pending if s.mem is not None and s.queued)
+
+    def _keep_up(self) -> None:
+        """Wait for the writer when what it has yet to write passes the memory limit: a disk
+        slower than the stream must not let memory grow without bound. The wait sleeps, so
+        the writer has the interpreter; it is rare and short (a segment is written in about
+        a millisecond)."""
+        writer = self._writer
+        while (self._pending_cost() > max(self.memory_limit, self.segment_bytes)
+               and writer is not None and writer.is_alive() and self._spill.error is None):
+            time.sleep(0.0005)
 
     # -- the cap and clearing --------------------------------------------------------------
 
@@ -432,6 +457,7 @@ class SpillLog(Generic[C, R]):
         self._segments = [self._open]
         self._starts = [self._total]
         self._resident = []
+        self._pending.clear()
         self._first = self._cleared = self._total
         self._counts = [0] * len(self._counts)
         self._bytes = 0

@@ -11,6 +11,7 @@ import errno
 import json
 import marshal
 import threading
+import time
 from array import array
 from pathlib import Path
 from typing import NamedTuple, Self
@@ -174,6 +175,32 @@ def test_clear_drops_everything_and_indices_go_on(tmp_path: Path) -> None:
         assert list(tmp_path.glob("*/*.frames")) == []
         log.append(True, "again", 10.0)
         assert log.get(10).data == "again" and log.last == Frame(10, 10.0, True, "again")
+
+
+class _SlowDiskColumns(_FrameColumns):
+    __slots__ = ()
+
+    def dumps(self) -> bytes:
+        time.sleep(0.003)  # a disk slower than the stream
+        return super().dumps()
+
+
+class _SlowDiskLog(FrameLog):
+    def __init__(self, **limits: object) -> None:
+        SpillLog.__init__(self, _SlowDiskColumns, **limits)  # type: ignore[arg-type]
+        for _ in range(4):
+            self._new_tag()
+
+
+def test_memory_stays_bounded_when_the_disk_is_slower_than_the_stream() -> None:
+    with _SlowDiskLog(memory_bytes=1000, segment_bytes=100) as log:
+        worst = 0
+        for i in range(3000):
+            log.append(False, f"{i:09d}", 0.0)  # a segment every 10 frames
+            worst = max(worst, log.memory_bytes + log._pending_cost())
+        assert worst <= 2 * (1000 + 100)
+        assert log.wait_spilled() and log.on_disk >= 2800
+        assert [f.data for f in log][::500] == [f"{i:09d}" for i in range(0, 3000, 500)]
 
 
 # -- the filter index -------------------------------------------------------------------------
