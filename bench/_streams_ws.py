@@ -79,7 +79,7 @@ async def run_ws(playground_url: str, count: int = 200_000) -> dict[str, Any]:
                 "ws_max_stall_ms": round(stall, 1), "ws_state": pane.state,
                 "ws_rows": pane.console.model.rowCount(),
                 "ws_in_memory_mib": round(log.memory_bytes / 2**20, 1),
-                "ws_spilled_rows": log.spilled_rows}
+                "ws_spilled_rows": log.on_disk}
     finally:
         pane.dispose()
         pane.hide()  # not close(): closing the last window would quit the application

@@ -11,9 +11,11 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
-__all__ = ["write_atomic", "write_if_changed"]
+__all__ = ["atomic_writer", "write_atomic", "write_if_changed"]
 
 # Read once, at import: reading it means setting it, which would race with other threads later.
 _UMASK = os.umask(0o022)
@@ -42,11 +44,14 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~_UMASK
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically.
+@contextlib.contextmanager
+def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """A binary file that replaces ``path`` atomically when the ``with`` block ends well.
 
-    Raises ``OSError`` (of the errno's own subclass, e.g. ``PermissionError``) whose message
-    names ``path``; on failure the temporary file is removed and the old file is untouched.
+    For writes too large to hold in memory at once (an export of a million records). If the
+    block raises, the temporary file is removed, the old file is untouched and the exception
+    goes on; an ``OSError`` with an errno is raised again as one whose message names ``path``
+    (of the errno's own subclass, e.g. ``PermissionError``).
     """
     target = Path(path)
     folder = target.parent
@@ -54,12 +59,12 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     try:
         fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
         try:
-            out = os.fdopen(fd, "wb")
+            out = os.fdopen(fd, "wb", buffering=1 << 20)
         except BaseException:
             os.close(fd)
             raise
         with out:
-            out.write(data)
+            yield out
             out.flush()
             os.fsync(out.fileno())
         with contextlib.suppress(OSError):
@@ -68,11 +73,24 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
         tmp_name = None
         _fsync_dir(folder)
     except OSError as exc:
+        if exc.errno is None:  # not the file system's: a caller's own (a cancellation)
+            raise
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise OSError(exc.errno, f"cannot save {target}: {reason}", str(target)) from exc
+    finally:
         if tmp_name is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
-        reason = exc.strerror or str(exc) or type(exc).__name__
-        raise OSError(exc.errno, f"cannot save {target}: {reason}", str(target)) from exc
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically.
+
+    Raises ``OSError`` (of the errno's own subclass, e.g. ``PermissionError``) whose message
+    names ``path``; on failure the temporary file is removed and the old file is untouched.
+    """
+    with atomic_writer(path) as out:
+        out.write(data)
 
 
 def write_if_changed(path: str | os.PathLike[str], data: bytes) -> bool:

@@ -396,6 +396,30 @@ def test_a_firehose_of_200000_keeps_counts_exact_in_bounded_memory(
     assert incoming[0].data == '{"n":1}' and incoming[count - 1].data == f'{{"n":{count}}}'
     assert incoming[-1].kind == "close" and incoming[-1].data == "1000 done"
     assert pane.console.model.rowCount() == len(log) == count + 3   # connecting, connected
-    # In memory: the limit, plus the chunk still filling.
-    assert peak <= log.memory_limit + log.chunk_rows * (ROW_OVERHEAD + 16)
-    assert log.spilled_rows > count // 2
+    # In memory: the limit, plus the segment still filling.
+    assert peak <= log.memory_limit + log.segment_records * (ROW_OVERHEAD + 16)
+    assert log.wait_spilled()
+    assert log.on_disk > count // 2
+
+
+def test_export_writes_json_lines_atomically(qtbot: QtBot, pane: WebSocketPane,
+                                             playground: str, tmp_path: Any) -> None:
+    connect(qtbot, pane, playground + "/ws/echo")
+    type_and_enter(qtbot, pane, "hello")
+    qtbot.waitUntil(lambda: rows(pane, "in", "text") == ["hello"])
+    target = tmp_path / "messages.jsonl"
+    with qtbot.waitSignal(pane.controller.exported, timeout=10_000) as done:
+        pane.export_to(str(target))
+    assert done.args == [str(target), len(pane.log)]
+    lines = [json.loads(line) for line in target.read_text("utf-8").splitlines()]
+    assert [(r["direction"], r.get("text")) for r in lines[-2:]] == [("out", "hello"),
+                                                                    ("in", "hello")]
+    assert all(r["time"].endswith("Z") and len(r["time"]) == 24 for r in lines)
+    assert pane.message.text() == f"Exported {len(lines):,} messages to {target}."
+    # A failed export says why and leaves what was there.
+    (tmp_path / "taken").mkdir()
+    with qtbot.waitSignal(pane.controller.exported, timeout=10_000):
+        pane.export_to(str(tmp_path / "taken"))
+    assert pane.message.text().startswith(f"Could not export to {tmp_path / 'taken'}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["messages.jsonl", "taken"]
+    assert list((tmp_path / "taken").iterdir()) == []

@@ -21,16 +21,17 @@ import asyncio
 import contextlib
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from app.client import WebSocketMessageType
 from app.streams.message_log import MessageLog
+from app.streams.spill_log import export_jsonl
 from ui.error_messages import ErrorText, describe_error
 
 if TYPE_CHECKING:
@@ -48,8 +49,6 @@ STATES = ("closed", "connecting", "open", "closing", "failed", "disconnected")
 #: The receiving task gives the loop a turn after this long without one: a firehose whose
 #: frames are already buffered would otherwise keep the window from painting.
 SLICE_S = 0.004
-#: Rows an export formats on the loop between two writes.
-EXPORT_BLOCK = 2000
 
 
 @dataclass(frozen=True)
@@ -86,6 +85,7 @@ class WebSocketController(QObject):
         self._export_key = f"{key} / export"
         self._export_path = ""
         self.log = MessageLog()
+        self._spill_noted: str | None = None
         self._state = "closed"
         self._generation = 0
         self._outbox: asyncio.Queue[_Send | _Close] | None = None
@@ -233,26 +233,20 @@ class WebSocketController(QObject):
                 return "client", ws.close_code, ""
             received += 1
             if not received & 63 and clock() > turn_at:
-                if self.log.spill_due:
-                    await self._spill()
+                self._note_spill_error()
                 await asyncio.sleep(0)
                 turn_at = clock() + SLICE_S
 
-    async def _spill(self) -> None:
-        """Move old rows to disk on a worker thread (the receiving pauses meanwhile)."""
-        log_ = self.log
-        job = log_.next_spill()
-        if job is None:
+    def _note_spill_error(self) -> None:
+        """Say once in the log that old rows could not go to disk (the log's writer thread
+        found out): memory now grows."""
+        error = self.log.spill_error
+        if error is None or error == self._spill_noted:
+            self._spill_noted = error
             return
-        try:
-            await asyncio.get_running_loop().run_in_executor(None, job.run)
-        except OSError as exc:
-            log_.abandon(job, exc)
-            log_.append("", "error", f"Could not move old messages to disk ({exc}): they stay "
+        self._spill_noted = error
+        self.log.append("", "error", f"Could not move old messages to disk ({error}): they stay "
                                      "in memory, which now grows")
-            return
-        finally:
-            log_.commit(job)    # harmless after abandon() or a cancellation
 
     async def _send_all(self, ws: WebSocketResponse,
                         outbox: asyncio.Queue[_Send | _Close]) -> tuple[int | None, str]:
@@ -276,23 +270,21 @@ class WebSocketController(QObject):
                 self.log.append("", "error", f"Not sent: {describe_error(exc).detail}")
 
     async def _export(self, path: str, stop: int) -> int:
-        """Format a block of rows on the loop, write it on a worker thread, and so on; rows
-        the cap drops meanwhile are skipped."""
-        loop = asyncio.get_running_loop()
-        out = await loop.run_in_executor(None, partial(open, path, "w", encoding="utf-8"))
-        written = 0
+        """Write the rows before ``stop`` still kept, atomically, on a worker thread."""
+        snapshot = self.log.snapshot(stop)
+        cancelled = threading.Event()
+
+        def work() -> int:
+            try:
+                return export_jsonl(snapshot, path, cancelled=cancelled.is_set)
+            finally:
+                snapshot.release()
+
         try:
-            seq = self.log.first
-            while seq < stop:
-                seq = max(seq, self.log.first)
-                upto = min(stop, seq + EXPORT_BLOCK)
-                lines = list(self.log.jsonl_lines(seq, upto))
-                written += len(lines)
-                await loop.run_in_executor(None, out.write, "".join(lines))
-                seq = upto
-        finally:
-            await loop.run_in_executor(None, out.close)
-        return written
+            return await asyncio.get_running_loop().run_in_executor(None, work)
+        except asyncio.CancelledError:
+            cancelled.set()  # the thread stops at its next segment and removes its file
+            raise
 
     def _on_finished(self, key: str, result: object) -> None:
         if key == self._export_key:

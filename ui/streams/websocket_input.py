@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.streams.message_log import InputError, encode_outgoing
+from app.streams.typed_input import InputError, encode_outgoing
 from ui.request.tones import ERROR, css
 
 __all__ = ["MODES", "MessageComposer", "MessageInput"]
