@@ -23,16 +23,16 @@ from app.model.request import RequestModel
 from ui.request.request_editor import RequestEditor
 from ui.request.tones import ERROR, banner_css
 from ui.response.response_pane import ResponsePane
-from ui.send_controller import SendController, VariablesSource
+from ui.modes.http.controller import SendController, VariablesSource
 from ui.tasks import TaskRunner
 from ui.upload_progress import UploadProgress
 
 if TYPE_CHECKING:
     from app.model.compose import SessionPool
     from ui.error_messages import ErrorText
-    from ui.send_controller import ResponseHead
-    from ui.streams.event_stream_pane import EventStreamPane
-    from ui.streams.websocket_pane import WebSocketPane
+    from ui.modes.http.controller import ResponseHead
+    from ui.modes.events.event_stream_pane import EventStreamPane
+    from ui.modes.websocket.websocket_pane import WebSocketPane
 
 __all__ = ["MODES", "RequestTab"]
 
@@ -286,7 +286,7 @@ class RequestTab(QWidget):
     def events_pane(self) -> EventStreamPane:
         """The event-stream pane, built on first use."""
         if self._events is None:
-            from ui.streams.event_stream_pane import EventStreamPane
+            from ui.modes.events.event_stream_pane import EventStreamPane
 
             self._events = EventStreamPane(self._runner, self._sessions, f"{self._key} / events")
             self._events.state_changed.connect(self._on_stream_state)
@@ -296,7 +296,7 @@ class RequestTab(QWidget):
     def socket_pane(self) -> WebSocketPane:
         """The WebSocket pane, built on first use."""
         if self._socket is None:
-            from ui.streams.websocket_pane import WebSocketPane
+            from ui.modes.websocket.websocket_pane import WebSocketPane
 
             self._socket = WebSocketPane(self._runner, self._sessions, f"{self._key} / websocket")
             self._socket.state_changed.connect(self._on_stream_state)
@@ -454,7 +454,7 @@ class RequestTab(QWidget):
         self.exchanged.emit((entry, [*_secret_texts(model), *self.sent_secrets]))
 
     def _on_finished(self, summary: object) -> None:
-        from ui.send_controller import ResponseSummary
+        from ui.modes.http.controller import ResponseSummary
 
         if isinstance(summary, ResponseSummary):
             self._history_entry(summary.head.status, None, summary.head.url, summary.elapsed,

@@ -20,8 +20,8 @@ from app.streams.message_log import ROW_OVERHEAD
 from tests.client.server import ServerThread
 from ui.error_messages import describe_error
 from ui.response.hex_view import hex_row
-from ui.streams.websocket_delegate import row_words
-from ui.streams.websocket_pane import WebSocketPane
+from ui.modes.websocket.websocket_delegate import row_words
+from ui.modes.websocket.websocket_pane import WebSocketPane
 from ui.tasks import TaskRunner
 
 Run = Callable[..., Any]

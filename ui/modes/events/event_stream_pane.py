@@ -37,19 +37,19 @@ from PySide6.QtWidgets import (
 from app.streams.event_log import EventFilter, EventLog
 from ui.error_messages import ErrorText
 from ui.formatting import human_size
-from ui.streams.event_stream_controller import EventStreamController
-from ui.streams.event_stream_detail import EventDetail
-from ui.streams.event_stream_export import EventExport
-from ui.streams.event_stream_filters import EventTypeList, TextFilter
-from ui.streams.event_stream_merge import MergedTextView
-from ui.streams.event_stream_model import COLUMNS, EventTableModel
-from ui.streams.event_stream_status import StateChip, StreamBanner
+from ui.modes.events.event_stream_controller import EventStreamController
+from ui.modes.events.event_stream_detail import EventDetail
+from ui.modes.events.event_stream_export import EventExport
+from ui.modes.events.event_stream_filters import EventTypeList, TextFilter
+from ui.modes.events.event_stream_merge import MergedTextView
+from ui.modes.events.event_stream_model import COLUMNS, EventTableModel
+from ui.modes.events.event_stream_status import StateChip, StreamBanner
 from ui.upload_progress import TransferMeter
 
 if TYPE_CHECKING:
     from app.model.compose import SessionPool
     from app.model.request import RequestModel
-    from ui.send_controller import VariablesSource
+    from ui.modes.http.controller import VariablesSource
     from ui.tasks import TaskRunner
 
 __all__ = ["EventStreamPane"]

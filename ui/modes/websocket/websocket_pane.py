@@ -25,15 +25,15 @@ from PySide6.QtWidgets import (
 from app.streams.message_log import MessageLog
 from ui.error_messages import ErrorText
 from ui.request.tones import ERROR, css
-from ui.streams.event_stream_status import StreamBanner
-from ui.streams.websocket_console import WebSocketConsole
-from ui.streams.websocket_controller import WebSocketController
-from ui.streams.websocket_status import CloseBar, StateChip
+from ui.modes.events.event_stream_status import StreamBanner
+from ui.modes.websocket.websocket_console import WebSocketConsole
+from ui.modes.websocket.websocket_controller import WebSocketController
+from ui.modes.websocket.websocket_status import CloseBar, StateChip
 
 if TYPE_CHECKING:
     from app.model.compose import SessionPool
     from app.model.request import RequestModel
-    from ui.send_controller import VariablesSource
+    from ui.modes.http.controller import VariablesSource
     from ui.tasks import TaskRunner
 
 __all__ = ["WebSocketPane"]

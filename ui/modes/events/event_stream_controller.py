@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from app.client.events import SSEResponse
     from app.model.compose import SessionPool
     from app.model.request import RequestModel
-    from ui.send_controller import VariablesSource
+    from ui.modes.http.controller import VariablesSource
     from ui.tasks import TaskRunner
 
 __all__ = ["ACTIVE_STATES", "EventStreamController"]

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from app.client import WebSocketResponse
     from app.model.compose import SessionPool
     from app.model.request import RequestModel
-    from ui.send_controller import VariablesSource
+    from ui.modes.http.controller import VariablesSource
     from ui.tasks import TaskRunner
 
 __all__ = ["STATES", "WebSocketController"]
