@@ -24,16 +24,16 @@ from PySide6.QtWidgets import (
 
 from app.streams.message_log import MessageLog
 from ui.error_messages import ErrorText
-from ui.request.tones import ERROR, css
 from ui.modes.events.event_stream_status import StreamBanner
 from ui.modes.websocket.websocket_console import WebSocketConsole
 from ui.modes.websocket.websocket_controller import WebSocketController
 from ui.modes.websocket.websocket_status import CloseBar, StateChip
+from ui.request.tones import ERROR, css
 
 if TYPE_CHECKING:
     from app.model.compose import SessionPool
     from app.model.request import RequestModel
-    from ui.modes.http.controller import VariablesSource
+    from ui.modes.base import VariablesSource
     from ui.tasks import TaskRunner
 
 __all__ = ["WebSocketPane"]
@@ -104,6 +104,7 @@ class WebSocketPane(QWidget):
 
         c = self.controller
         c.state_changed.connect(self._on_state)
+        c.started.connect(self._on_started)
         c.opened.connect(self._on_opened)
         c.closed.connect(self._on_closed)
         c.failed.connect(self._on_failed)
@@ -152,13 +153,17 @@ class WebSocketPane(QWidget):
         if self._model is None:
             self._say("Enter a ws:// or wss:// URL first.", error=True)
             return
+        self._begin()
+        self.controller.connect_(self._model, self._variables, self.subprotocols())
+
+    def _begin(self) -> None:
+        """A new connection: what the pane said of the last one goes."""
         self.peer_close = None
         self.banner.hide()
         self.close_bar.hide()
         self.close_label.setText("")
         self._say("")
         self.console.follow()
-        self.controller.connect_(self._model, self._variables, self.subprotocols())
 
     def disconnect_(self) -> None:
         """Close normally (1000); stop connecting or closing at once."""
@@ -216,6 +221,12 @@ class WebSocketPane(QWidget):
         if self._model is not None:
             self._saved[self._model.url] = self.console.saved.messages()
 
+    def _on_started(self, model: RequestModel, variables: VariablesSource | None) -> None:
+        """The tab connects with ``model``: show it, with its saved messages."""
+        self.set_model(model, variables)
+        self.set_saved_messages(model.ws_saved)  # kept when the URL was edited
+        self._begin()
+
     def _on_state(self, state: str) -> None:
         self.state_chip.show_state(state)
         self.connect_button.setText(_BUTTON_WORDS[state])
@@ -223,6 +234,8 @@ class WebSocketPane(QWidget):
         self.console.composer.send_button.setEnabled(state == "open")
         if state in ("closed", "failed", "disconnected"):
             self.console.stop_following()
+            self.close_bar.hide()
+        elif state == "closing":
             self.close_bar.hide()
         if state != "open" and not self.protocol:
             self.protocol_label.setText("")

@@ -1,0 +1,173 @@
+"""The one place where the ways of sending a request are registered.
+
+Each mode says here what the tab shows of it (its label in the mode box, its button texts and
+tooltip), which URL schemes select it, which response media types it takes over from a plain
+request, and how to build its controller and pane. They are built on first use: the first
+frame imports no stream pane. Adding a mode is a folder under ``ui/modes/`` and one
+``register`` call below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from app.model.request import RequestMode
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from app.model.compose import SessionPool
+    from app.model.request import RequestModel
+    from ui.modes.base import ModeController, StreamSink, VariablesSource
+    from ui.tasks import TaskRunner
+    from ui.upload_progress import UploadProgress
+
+__all__ = ["MODES", "ModeHost", "ModeParts", "ModeRegistry", "ModeSpec"]
+
+
+class ModeHost(Protocol):
+    """What a mode may use of the request tab that shows it."""
+
+    runner: TaskRunner
+    sessions: Callable[[], SessionPool]
+    #: The tab's task key ("tab 3"): a mode's keys start with it.
+    key: str
+    #: The upload meter under the editor.
+    upload: UploadProgress
+
+    @property
+    def variables(self) -> VariablesSource | None: ...
+
+    def to_model(self) -> RequestModel: ...
+
+    def send(self) -> None: ...
+
+    def show_pane(self, pane: QWidget) -> None:
+        """Bring ``pane`` forward below the editor."""
+        ...
+
+    def hand_off(self, media_type: str, url: str, status_text: str,
+                 stop: Callable[[], object]) -> StreamSink | None:
+        """Give a response of ``media_type`` to the mode that takes it over, which then
+        shows it (and calls ``stop`` when the user stops it there); None when no mode does."""
+        ...
+
+
+@dataclass(frozen=True)
+class ModeParts:
+    """One mode, built for one tab."""
+
+    controller: ModeController
+    pane: QWidget
+    #: Writes what the pane holds of the request (e.g. WebSocket subprotocols) into a model.
+    to_model: Callable[[RequestModel], None] | None = None
+    #: Shows what a loaded model says of those.
+    load_model: Callable[[RequestModel], None] | None = None
+    #: Takes over a stream another mode reads: (model, variables, url, status text, how to
+    #: stop the reading) -> where the body goes.
+    adopt: Callable[[RequestModel, VariablesSource | None, str, str, Callable[[], object]],
+                    StreamSink] | None = None
+    #: Whether Find (Ctrl+F) applies to the pane, and how to open it.
+    find: Callable[[], None] | None = None
+    #: Whether the tab is untouched as far as this mode goes (nothing shown).
+    blank: Callable[[], bool] = lambda: True
+    #: The tab is closing: stop, and drop temporary files (default: the controller's).
+    close: Callable[[], None] | None = None
+
+    def dispose(self) -> None:
+        """Stop the mode's work and let go of its files."""
+        if self.close is not None:
+            self.close()
+        else:
+            self.controller.dispose()
+
+
+@dataclass(frozen=True)
+class ModeSpec:
+    """A way of sending a request, as the tab shows it."""
+
+    mode: RequestMode
+    label: str
+    #: The send button's text when idle and when there is something to stop.
+    idle_text: str
+    busy_text: str
+    tooltip: str
+    build: Callable[[ModeHost], ModeParts]
+    #: The URL schemes it is sent over (empty: any); a URL of another scheme leaves it.
+    schemes: tuple[str, ...] = ()
+    #: The URL schemes that select it when typed.
+    selected_by: tuple[str, ...] = ()
+    #: The model fields it keeps (kept as loaded until its pane is built).
+    fields: tuple[str, ...] = ()
+    #: Response media types it takes over when a plain request gets one.
+    media_types: tuple[str, ...] = field(default_factory=tuple)
+
+
+class ModeRegistry:
+    """The modes, in the order the mode box lists them; the first is the default."""
+
+    def __init__(self) -> None:
+        self._specs: dict[RequestMode, ModeSpec] = {}
+
+    def register(self, spec: ModeSpec) -> None:
+        self._specs[spec.mode] = spec
+
+    def __iter__(self) -> Iterator[ModeSpec]:
+        return iter(list(self._specs.values()))
+
+    def __contains__(self, mode: object) -> bool:
+        return mode in self._specs
+
+    def get(self, mode: RequestMode) -> ModeSpec:
+        """The spec of ``mode``; the default one for a mode not registered here."""
+        return self._specs.get(mode) or self.default
+
+    @property
+    def default(self) -> ModeSpec:
+        return next(iter(self._specs.values()))
+
+    def for_url(self, current: RequestMode, url: str) -> ModeSpec | None:
+        """The mode a typed URL switches to from ``current`` (None: stay)."""
+        scheme = url.strip().split("://", 1)[0].lower() if "://" in url else ""
+        spec = self.get(current)
+        if not spec.schemes or scheme in spec.schemes:
+            return None
+        return next((s for s in self._specs.values() if scheme in s.selected_by), None)
+
+    def for_media_type(self, media_type: str) -> ModeSpec | None:
+        """The mode that takes over a plain response of ``media_type``."""
+        return next((s for s in self._specs.values() if media_type in s.media_types), None)
+
+
+def _build_http(host: ModeHost) -> ModeParts:
+    from ui.modes.http.mode import build
+
+    return build(host)
+
+
+def _build_events(host: ModeHost) -> ModeParts:
+    from ui.modes.events.mode import build
+
+    return build(host)
+
+
+def _build_websocket(host: ModeHost) -> ModeParts:
+    from ui.modes.websocket.mode import build
+
+    return build(host)
+
+
+#: The modes of the window.
+MODES = ModeRegistry()
+MODES.register(ModeSpec(
+    RequestMode.HTTP, "HTTP", "Send", "Cancel", "Send as plain HTTP", _build_http,
+    schemes=("http", "https"), selected_by=("http", "https")))
+MODES.register(ModeSpec(
+    RequestMode.SSE, "Event stream", "Stream", "Stop", "Send as an event stream (SSE)",
+    _build_events, schemes=("http", "https"), media_types=("text/event-stream",)))
+MODES.register(ModeSpec(
+    RequestMode.WEBSOCKET, "WebSocket", "Connect", "Disconnect", "Open a WebSocket",
+    _build_websocket, schemes=("ws", "wss"), selected_by=("ws", "wss"),
+    fields=("ws_subprotocols", "ws_saved")))
