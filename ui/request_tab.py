@@ -206,7 +206,7 @@ class RequestTab(QWidget):
                  stop: Callable[[], object]) -> StreamSink | None:
         """A response of ``media_type`` goes to the mode that takes it over, if any."""
         spec = self.modes.for_media_type(media_type)
-        if spec is None or spec.mode == self.mode:
+        if spec is None:
             return None
         adopt = self.parts(spec.mode).adopt
         if adopt is None:

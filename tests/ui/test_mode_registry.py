@@ -158,3 +158,26 @@ def test_a_new_tab_does_not_import_the_stream_modes() -> None:
                          check=True, timeout=60,
                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert out.stdout.strip() == "[]"
+
+
+def test_the_button_follows_each_built_in_mode(qtbot: QtBot, qt_loop: Any, playground: str,
+                                               run_async: Any) -> None:
+    from app.model.compose import SessionPool
+
+    pool = SessionPool()
+    made = RequestTab(TaskRunner(), lambda: pool, 8, None)
+    qtbot.addWidget(made)
+    try:
+        made.load_model(RequestModel(url=f"{playground}/delay/10"))
+        made.send()
+        assert made.busy and made.send_button.text() == "Cancel"
+        assert made.cancel() and made.send_button.text() == "Send"
+        assert made.response.status_text == "Cancelled"
+        made.load_model(RequestModel(url=f"{playground}/delay/10", mode=RequestMode.SSE))
+        assert made.send_button.text() == "Stream"
+        made.send()
+        assert made.busy and made.send_button.text() == "Stop"
+        assert made.cancel() and made.send_button.text() == "Stream"
+    finally:
+        made.dispose()
+        run_async(pool.close())

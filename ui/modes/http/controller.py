@@ -102,10 +102,10 @@ class SendController(QObject):
             self._cancelled()
         self._head_seen = False
         self._sent = (model, time.time(), ())
-        self._set_state(ConnectionState.SENDING)
-        self.started.emit()
         self._runner.start(self._key, self._send(model, variables), on_error=self._on_failed,
                            on_result=self._on_finished)
+        self.started.emit()
+        self._set_state(ConnectionState.SENDING)  # (now busy: the button says so)
 
     def stop(self) -> bool:
         """Stop the transfer at once; True when something was under way."""
