@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
@@ -55,8 +56,7 @@ class TaskRunner(QObject):
         self.cancel(key)
         task = asyncio.ensure_future(coro)
         self._tasks[key] = task
-        task.add_done_callback(
-            lambda t, key=key: self._done(key, t, on_error, on_result))  # type: ignore[misc]
+        task.add_done_callback(partial(self._done, key, on_error=on_error, on_result=on_result))
         return task
 
     def cancel(self, key: str) -> bool:
@@ -80,7 +80,7 @@ class TaskRunner(QObject):
         task = self._tasks.get(key)
         return task is not None and not task.done()
 
-    def _done(self, key: str, task: asyncio.Task[Any], on_error: ErrorCallback | None,
+    def _done(self, key: str, task: asyncio.Task[Any], *, on_error: ErrorCallback | None,
               on_result: ResultCallback | None) -> None:
         if self._tasks.get(key) is task:
             del self._tasks[key]

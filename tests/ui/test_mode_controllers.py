@@ -101,7 +101,8 @@ def test_event_stream_states_and_outcome(qtbot: QtBot, pool: SessionPool,
         qtbot.waitUntil(lambda: c.state == S.FAILED, timeout=10000)
         assert seen.states[-2:] == [S.CONNECTING, S.FAILED]
         outcome = seen.exchanges[-1][1]
-        assert outcome.status is None and outcome.error == c.error.title  # type: ignore[union-attr]
+        assert c.error is not None
+        assert outcome.status is None and outcome.error == c.error.title
         assert not c.stop()
     finally:
         c.dispose()

@@ -49,7 +49,7 @@ from ui.upload_progress import TransferMeter
 if TYPE_CHECKING:
     from app.model.compose import SessionPool
     from app.model.request import RequestModel
-    from ui.modes.http.controller import VariablesSource
+    from ui.modes.base import VariablesSource
     from ui.tasks import TaskRunner
 
 __all__ = ["EventStreamPane"]
