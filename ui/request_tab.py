@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.model.request import RequestMode, RequestModel
-from ui.modes.registry import MODES, ModeParts, ModeRegistry, ModeSpec
+from ui.modes.registry import MODES, ModeRegistry, ModeSpec
 from ui.request.request_editor import RequestEditor
 from ui.request.tones import ERROR, banner_css
 from ui.tasks import TaskRunner
@@ -30,7 +30,7 @@ from ui.upload_progress import UploadProgress
 if TYPE_CHECKING:
     from app.model.compose import SessionPool
     from app.storage.history import Outcome
-    from ui.modes.base import ModeController, StreamSink, VariablesSource
+    from ui.modes.base import ModeController, ModeParts, StreamSink, VariablesSource
 
 __all__ = ["RequestTab", "unresolved_names"]
 

@@ -17,8 +17,8 @@ from pytestqt.qtbot import QtBot
 
 from app.model.request import RequestMode, RequestModel
 from app.storage.history import HistoryEntry, Outcome
-from ui.modes.base import ConnectionState
-from ui.modes.registry import MODES, ModeHost, ModeParts, ModeRegistry, ModeSpec
+from ui.modes.base import ConnectionState, ModeHost, ModeParts
+from ui.modes.registry import MODES, ModeRegistry, ModeSpec
 from ui.request_tab import RequestTab
 from ui.tasks import TaskRunner
 

@@ -6,15 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ui.modes.base import ConnectionState
+from ui.modes.base import ConnectionState, ModeParts
 from ui.modes.events.event_stream_pane import EventStreamPane
-from ui.modes.registry import ModeParts
 
 if TYPE_CHECKING:
     from app.model.request import RequestModel
     from ui.error_messages import ErrorText
-    from ui.modes.base import VariablesSource
-    from ui.modes.registry import ModeHost
+    from ui.modes.base import ModeHost, VariablesSource
 
 __all__ = ["AdoptedStream", "build"]
 

@@ -8,31 +8,30 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
+from ui.modes.base import ModeParts
 from ui.modes.http.controller import ResponseSummary, SendController
-from ui.modes.registry import ModeParts
 from ui.response.response_pane import ResponsePane
 
 if TYPE_CHECKING:
     from ui.error_messages import ErrorText
-    from ui.modes.base import StreamSink
+    from ui.modes.base import ModeHost, StreamSink
     from ui.modes.http.controller import ResponseHead
-    from ui.modes.registry import ModeHost
 
 __all__ = ["HttpView", "build"]
 
 
 def build(host: ModeHost) -> ModeParts:
     """The HTTP mode of the tab ``host``."""
-    controller = SendController(host.runner, host.sessions, f"{host.key} / send")
     pane = ResponsePane()
-    view = HttpView(host, controller, pane)
+    controller = SendController(host.runner, host.sessions, f"{host.key} / send", pane)
+    HttpView(host, controller, pane)  # owned by the controller (its Qt parent)
 
     def close() -> None:
         controller.dispose()
         pane.body.clear()
 
     return ModeParts(controller, pane, find=pane.open_find,
-                     blank=lambda: view.pane.body.store is None, close=close)
+                     blank=lambda: pane.body.store is None, close=close)
 
 
 class HttpView(QObject):

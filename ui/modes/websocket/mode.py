@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from app.model.variables import Resolution
-from ui.modes.registry import ModeParts
+from ui.modes.base import ModeParts
 from ui.modes.websocket.websocket_pane import WebSocketPane
 
 if TYPE_CHECKING:
     from app.model.request import RequestModel
-    from ui.modes.registry import ModeHost
+    from ui.modes.base import ModeHost
 
 __all__ = ["build"]
 
