@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.streams.message_log import MessageLog
 from ui.error_messages import ErrorText
+from ui.modes.base import ConnectionState as S
 from ui.modes.events.event_stream_status import StreamBanner
 from ui.modes.websocket.websocket_console import WebSocketConsole
 from ui.modes.websocket.websocket_controller import WebSocketController
@@ -38,15 +39,15 @@ if TYPE_CHECKING:
 
 __all__ = ["WebSocketPane"]
 
-_BUTTON_WORDS = {"closed": "Connect", "connecting": "Cancel", "open": "Disconnect",
-                 "closing": "Disconnect", "failed": "Connect", "disconnected": "Reconnect"}
+_BUTTON_WORDS = {S.CLOSED: "Connect", S.CONNECTING: "Cancel", S.OPEN: "Disconnect",
+                 S.CLOSING: "Disconnect", S.FAILED: "Connect", S.DISCONNECTED: "Reconnect"}
 
 
 class WebSocketPane(QWidget):
     """Connect, talk, close: one WebSocket session of one request tab."""
 
-    #: closed, connecting, open, closing, failed or disconnected.
-    state_changed = Signal(str)
+    #: The ConnectionState: closed, connecting, open, closing, failed or disconnected.
+    state_changed = Signal(object)
 
     def __init__(self, runner: TaskRunner, sessions: Callable[[], SessionPool], key: str,
                  parent: QWidget | None = None) -> None:
@@ -116,12 +117,12 @@ class WebSocketPane(QWidget):
         self.console.send_requested.connect(self._send)
         self.console.export_requested.connect(self._choose_export_path)
         self.console.saved.changed.connect(self._keep_saved)
-        self._on_state("closed")
+        self._on_state(S.CLOSED)
 
     # -- the public API -----------------------------------------------------------------------
 
     @property
-    def state(self) -> str:
+    def state(self) -> S:
         """closed, connecting, open, closing, failed or disconnected."""
         return self.controller.state
 
@@ -227,17 +228,17 @@ class WebSocketPane(QWidget):
         self.set_saved_messages(model.ws_saved)  # kept when the URL was edited
         self._begin()
 
-    def _on_state(self, state: str) -> None:
+    def _on_state(self, state: S) -> None:
         self.state_chip.show_state(state)
         self.connect_button.setText(_BUTTON_WORDS[state])
-        self.close_button.setEnabled(state == "open")
-        self.console.composer.send_button.setEnabled(state == "open")
-        if state in ("closed", "failed", "disconnected"):
+        self.close_button.setEnabled(state == S.OPEN)
+        self.console.composer.send_button.setEnabled(state == S.OPEN)
+        if state in (S.CLOSED, S.FAILED, S.DISCONNECTED):
             self.console.stop_following()
             self.close_bar.hide()
-        elif state == "closing":
+        elif state == S.CLOSING:
             self.close_bar.hide()
-        if state != "open" and not self.protocol:
+        if state != S.OPEN and not self.protocol:
             self.protocol_label.setText("")
         self.state_changed.emit(state)
 
@@ -260,7 +261,7 @@ class WebSocketPane(QWidget):
 
     def _on_failed(self, text: ErrorText) -> None:
         self.close_label.setText("")
-        self.banner.show_error(text, disconnected=self.state == "disconnected",
+        self.banner.show_error(text, disconnected=self.state == S.DISCONNECTED,
                                can_reconnect=self._model is not None)
 
     def _choose_export_path(self) -> None:
