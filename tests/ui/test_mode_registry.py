@@ -181,3 +181,36 @@ def test_the_button_follows_each_built_in_mode(qtbot: QtBot, qt_loop: Any, playg
     finally:
         made.dispose()
         run_async(pool.close())
+
+
+def test_a_plain_response_handed_to_the_events_mode(qtbot: QtBot, qt_loop: Any,
+                                                    playground: str, run_async: Any) -> None:
+    """The HTTP mode gives a text/event-stream response to the mode that takes that media
+    type; the send is recorded once, and Stop there stops the HTTP read too."""
+    from app.model.compose import SessionPool
+
+    pool = SessionPool()
+    made = RequestTab(TaskRunner(), lambda: pool, 9, None)
+    qtbot.addWidget(made)
+    entries: list[HistoryEntry] = []
+    made.exchanged.connect(entries.append)
+    try:
+        made.load_model(RequestModel(url=f"{playground}/sse/ticker?count=4&interval=0.01"))
+        made.send()
+        qtbot.waitUntil(lambda: not made.busy, timeout=10000)
+        events: Any = made.pane(RequestMode.SSE)
+        assert made.mode == RequestMode.HTTP and made.lower.currentWidget() is events
+        assert events.log.total == 4 and events.state == ConnectionState.ENDED
+        [entry] = entries
+        assert entry.status == 200 and entry.request["model"]["mode"] == "http"
+
+        made.load_model(RequestModel(url=f"{playground}/sse/ticker?count=100&interval=0.5"))
+        made.send()
+        qtbot.waitUntil(lambda: events.state == ConnectionState.OPEN, timeout=10000)
+        assert made.busy and made.send_button.text() == "Cancel"
+        events.stop()
+        assert not made.busy and made.send_button.text() == "Send"
+        assert events.state == ConnectionState.STOPPED
+    finally:
+        made.dispose()
+        run_async(pool.close())
