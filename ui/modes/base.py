@@ -1,5 +1,6 @@
 """What every way of sending a request shares: the states of its connection, the controller
-protocol the request tab drives, and the stream hand-off between modes.
+protocol the request tab drives, what a mode may ask of the tab (``ModeHost``), what a mode
+gives the tab once built (``ModeParts``), and the stream hand-off between modes.
 
 A mode's controller owns the mode's work (a task of the tab's ``TaskRunner``) and narrates it
 by signals; it has no widgets. Its pane shows what the controller says. The tab knows neither:

@@ -10,7 +10,7 @@ frame imports no stream pane. Adding a mode is a folder under ``ui/modes/`` and 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.model.request import RequestMode
@@ -39,7 +39,7 @@ class ModeSpec:
     #: The model fields it keeps (kept as loaded until its pane is built).
     fields: tuple[str, ...] = ()
     #: Response media types it takes over when a plain request gets one.
-    media_types: tuple[str, ...] = field(default_factory=tuple)
+    media_types: tuple[str, ...] = ()
 
 
 class ModeRegistry:
@@ -49,13 +49,11 @@ class ModeRegistry:
         self._specs: dict[RequestMode, ModeSpec] = {}
 
     def register(self, spec: ModeSpec) -> None:
+        """Add ``spec`` (after the others), or replace the one of its mode."""
         self._specs[spec.mode] = spec
 
     def __iter__(self) -> Iterator[ModeSpec]:
         return iter(list(self._specs.values()))
-
-    def __contains__(self, mode: object) -> bool:
-        return mode in self._specs
 
     def get(self, mode: RequestMode) -> ModeSpec:
         """The spec of ``mode``; the default one for a mode not registered here."""
@@ -63,6 +61,7 @@ class ModeRegistry:
 
     @property
     def default(self) -> ModeSpec:
+        """The first mode registered: a new tab's."""
         return next(iter(self._specs.values()))
 
     def for_url(self, current: RequestMode, url: str) -> ModeSpec | None:
