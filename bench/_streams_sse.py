@@ -62,7 +62,7 @@ async def run_sse(playground_url: str, count: int = 200_000) -> dict[str, Any]:
     Call it on a running qasync loop, with a ``QApplication`` made (``main`` does both)."""
     from app.model.compose import SessionPool
     from app.model.request import RequestModel
-    from ui.streams.event_stream_pane import EventStreamPane
+    from ui.modes.events.event_stream_pane import EventStreamPane
     from ui.tasks import TaskRunner
 
     pool = SessionPool()

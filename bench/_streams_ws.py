@@ -48,7 +48,7 @@ async def run_ws(playground_url: str, count: int = 200_000) -> dict[str, Any]:
     """Receive ``count`` firehose messages in a shown pane; return the figures."""
     from app.model.compose import SessionPool
     from app.model.request import RequestModel
-    from ui.streams.websocket_pane import WebSocketPane
+    from ui.modes.websocket.websocket_pane import WebSocketPane
     from ui.tasks import TaskRunner
 
     ws_url = "ws://" + playground_url.split("://", 1)[1].rstrip("/")
@@ -104,7 +104,7 @@ def main() -> None:
         # collector's full passes (some 30 ms each here, otherwise the loop's worst stall).
         import gc
 
-        import ui.streams.websocket_pane  # noqa: F401  (what the window has loaded by then)
+        import ui.modes.websocket.websocket_pane  # noqa: F401  (what the window has loaded by then)
 
         gc.freeze()
     with contextlib.ExitStack() as stack:

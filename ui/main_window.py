@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     # after the first frame: see populate().
     from app.model.compose import SessionPool
     from app.model.request import RequestModel
-    from app.storage.history import History
+    from app.model.variables import Resolution
+    from app.storage.history import History, HistoryEntry
     from app.storage.secrets import SecretStore
     from ui.request_tab import RequestTab
     from ui.sidebar.sidebar import Sidebar
@@ -209,8 +210,7 @@ class MainWindow(QMainWindow):
                 ) -> RequestTab:
         from ui.request_tab import RequestTab
 
-        tab = RequestTab(self.runner, self.sessions, next(self._tab_ids),
-                         self.playground.variables_for, model)
+        tab = RequestTab(self.runner, self.sessions, next(self._tab_ids), None, model)
         tab.set_variables(lambda m, t=tab: self._variables_for(t, m), self._lookup_for(tab))
         tab.set_origin(origin, self._collection_of(origin))
         if origin is not None and self._populated:
@@ -325,12 +325,14 @@ class MainWindow(QMainWindow):
         except ValueError:
             return None
 
-    async def _variables_for(self, tab: RequestTab, model: RequestModel) -> dict[str, str]:
+    async def _variables_for(self, tab: RequestTab, model: RequestModel) -> Resolution:
+        from app.model.variables import Resolution
+
         values = await self.workspace.variables_for(tab.collection)
-        # Kept with the tab: the scope may change before the answer comes (history redaction).
-        tab.sent_secrets = self.workspace.secret_values()
+        # Taken now: the scope may change before the answer comes (history redaction).
+        secrets = tuple(self.workspace.secret_values())
         values.update(await self.playground.variables_for(model))
-        return values
+        return Resolution(values, secrets)
 
     def _lookup_for(self, tab: RequestTab) -> Any:
         from app.model.getting_started import PLAYGROUND_VARIABLE
@@ -517,22 +519,17 @@ class MainWindow(QMainWindow):
     def show_history(self) -> None:
         self.sidebar.show_page(self.sidebar.history)
 
-    def _record_history(self, entry: object) -> None:
-        """A request was sent: keep it in the history (redacted), off the UI thread."""
+    def _record_history(self, entry: HistoryEntry) -> None:
+        """A request was sent: keep its entry (redacted by the tab) in the history, off the UI
+        thread."""
         import asyncio
 
-        from app.storage.history import HistoryEntry
-
         history = self.history
-        if history is None or not isinstance(entry, tuple):
+        if history is None:
             return
-        entry, used = entry
-        if not isinstance(entry, HistoryEntry):
-            return
-        secrets = [*self.workspace.secret_values(), *used]
 
         async def add() -> None:
-            entry_id = await asyncio.to_thread(history.add, entry, secrets)
+            entry_id = await asyncio.to_thread(history.add, entry)
             stored = await asyncio.to_thread(history.get, entry_id)
             if stored is not None:
                 self.sidebar.history.add(stored)
@@ -635,7 +632,7 @@ class MainWindow(QMainWindow):
     async def _restore_secrets(self, tab: RequestTab) -> None:
         """A tab restored from the last session gets its secrets back from the keyring (the
         window state file does not hold them)."""
-        from app.storage.workspace import SECRET_AUTH_FIELDS
+        from app.model.request import SECRET_AUTH_FIELDS
 
         if tab.origin is None or not tab.origin.exists():
             tab.set_origin(None, None)

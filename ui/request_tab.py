@@ -1,9 +1,10 @@
-"""One request tab: the editor above, and below it the response, the event stream or the
-WebSocket console, whichever way the request is sent."""
+"""One request tab: the editor above, and below it the pane of the mode the request is sent in
+(the response, the event stream, the WebSocket console...). The modes come from a registry
+(``ui.modes.registry``); the tab knows none of them by name."""
 
 from __future__ import annotations
 
-import time
+import copy
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,35 +20,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.model.http import media_type
-from app.model.request import RequestModel
+from app.model.request import RequestMode, RequestModel
+from ui.modes.registry import MODES, ModeRegistry, ModeSpec
 from ui.request.request_editor import RequestEditor
 from ui.request.tones import ERROR, banner_css
-from ui.response.response_pane import ResponsePane
-from ui.send_controller import SendController, VariablesSource
 from ui.tasks import TaskRunner
 from ui.upload_progress import UploadProgress
 
 if TYPE_CHECKING:
     from app.model.compose import SessionPool
-    from ui.error_messages import ErrorText
-    from ui.send_controller import ResponseHead
-    from ui.streams.event_stream_pane import EventStreamPane
-    from ui.streams.websocket_pane import WebSocketPane
+    from app.storage.history import Outcome
+    from ui.modes.base import ModeController, ModeParts, StreamSink, VariablesSource
 
-__all__ = ["MODES", "RequestTab"]
-
-#: How a request is sent: (model value, label in the mode box)
-MODES = (("http", "HTTP"), ("sse", "Event stream"), ("websocket", "WebSocket"))
-_BUTTONS = {"http": ("Send", "Cancel"), "sse": ("Stream", "Stop"),
-            "websocket": ("Connect", "Disconnect")}
-_ACTIVE = {"connecting", "open", "reconnecting", "closing"}
-
-
-def _secret_texts(model: RequestModel) -> list[str]:
-    from app.storage.workspace import SECRET_AUTH_FIELDS
-
-    return [v for k in SECRET_AUTH_FIELDS if (v := getattr(model.auth, k))]
+__all__ = ["RequestTab", "unresolved_names"]
 
 
 def _variable_texts(model: RequestModel) -> list[tuple[str, str]]:
@@ -78,20 +63,24 @@ def unresolved_names(model: RequestModel, known: Any) -> list[tuple[str, str]]:
 
 
 class RequestTab(QWidget):
-    """Composes, sends and shows one request; owns the tab's task keys."""
+    """Composes, sends and shows one request; owns the tab's task keys.
+
+    The modes are looked up in ``modes`` (the window's registry unless a test gives another):
+    each one's controller and pane are built the first time the tab needs them."""
 
     title_changed = Signal(str)
-    #: A request went out and came back (or failed): (app.storage.history.HistoryEntry, the secret
-    #: values it used, to redact).
+    #: A request went out and came back (or failed): its app.storage.history.HistoryEntry,
+    #: already redacted.
     exchanged = Signal(object)
 
     def __init__(self, runner: TaskRunner, sessions: Callable[[], SessionPool], tab_id: int,
-                 variables: VariablesSource, model: RequestModel | None = None,
-                 parent: QWidget | None = None) -> None:
+                 variables: VariablesSource | None, model: RequestModel | None = None,
+                 parent: QWidget | None = None, *, modes: ModeRegistry = MODES) -> None:
         super().__init__(parent)
-        self._runner = runner
-        self._sessions = sessions
-        self._key = f"tab {tab_id}"
+        self.runner = runner
+        self.sessions = sessions
+        self.key = f"tab {tab_id}"
+        self.modes = modes
         self._variables = variables
         self._lookup: Callable[[], dict[str, Any]] | None = None
         #: The workspace file this tab's request came from (None: not saved yet).
@@ -101,18 +90,17 @@ class RequestTab(QWidget):
         self.modified = False
         #: Restored from the last session, its secrets not yet read back from the keyring.
         self.secrets_pending = False
-        #: The secret values the last send used (for redacting its history entry).
-        self.sent_secrets: list[str] = []
-        self._sent: tuple[RequestModel, float] | None = None
-        self.controller = SendController(runner, sessions, f"{self._key} / send", self)
+        self._parts: dict[RequestMode, ModeParts] = {}
+        #: The last model loaded: what a mode not built yet keeps of it.
+        self._loaded = RequestModel()
         self.editor = RequestEditor()
         self.mode_box = QComboBox()
-        for value, label in MODES:
-            self.mode_box.addItem(label, value)
-        self.mode_box.setToolTip("Send as plain HTTP, as an event stream (SSE), or open a "
-                                 "WebSocket")
-        self.mode_box.currentIndexChanged.connect(self._on_mode_changed)
-        self.send_button = QPushButton("Send")
+        for spec in modes:
+            self.mode_box.addItem(spec.label, spec.mode.value)
+            self.mode_box.setItemData(self.mode_box.count() - 1, spec.tooltip,
+                                      Qt.ItemDataRole.ToolTipRole)
+        self.mode_box.setToolTip(", or ".join(s.tooltip for s in modes).capitalize())
+        self.send_button = QPushButton(modes.default.idle_text)
         self.send_button.setObjectName("sendButton")
         self.send_button.setToolTip("Send (Ctrl+Enter) · Cancel (Esc)")
         self.send_button.setMinimumWidth(96)
@@ -123,13 +111,6 @@ class RequestTab(QWidget):
         self.editor.url_bar.returnPressed.connect(self._send_or_cancel)
         self.editor.url_bar.textChanged.connect(self._guess_mode)
         self.upload = UploadProgress()
-        self.response = ResponsePane()
-        self.response.retry_requested.connect(self.send)
-        self._events: EventStreamPane | None = None
-        self._socket: WebSocketPane | None = None
-        self._routing_events = False  # an HTTP response that turned out to be an event stream
-        # The WebSocket settings of the model, until the WebSocket pane is built.
-        self._pending_ws: tuple[list[str], list[dict[str, str]]] = ([], [])
 
         top = QWidget()
         top_layout = QVBoxLayout(top)
@@ -143,7 +124,6 @@ class RequestTab(QWidget):
         top_layout.addWidget(self.unresolved)
         top_layout.addWidget(self.upload)
         self.lower = QStackedWidget()
-        self.lower.addWidget(self.response)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(top)
         self.splitter.addWidget(self.lower)
@@ -153,16 +133,9 @@ class RequestTab(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
+        self.parts(modes.default.mode)  # the default mode's pane is the first one shown
+        self.mode_box.currentIndexChanged.connect(self._on_mode_changed)
 
-        c = self.controller
-        c.started.connect(self._on_started)
-        c.upload_progress.connect(self.upload.update_progress)
-        c.response_head.connect(self._on_head)
-        c.body_chunk.connect(self._on_chunk)
-        c.download_progress.connect(self.response.show_download)
-        c.finished.connect(self._on_finished)
-        c.failed.connect(self._on_failed)
-        c.cancelled.connect(self._on_cancelled)
         # Comparing with the saved file and looking for undefined variables read the whole
         # request: done once typing pauses, not on every key.
         self._edit_timer = QTimer(self)
@@ -176,34 +149,112 @@ class RequestTab(QWidget):
                 self.editor.show_page(self.editor.body)
         self._emit_title()
 
-    # -- model ----------------------------------------------------------------------------
+    # -- the modes ------------------------------------------------------------------------
 
     @property
-    def mode(self) -> str:
-        return str(self.mode_box.currentData())
+    def mode(self) -> RequestMode:
+        """How the request is sent now (the mode box)."""
+        return RequestMode(self.mode_box.currentData())
 
-    def set_mode(self, mode: str) -> None:
-        index = self.mode_box.findData(mode)
+    def set_mode(self, mode: RequestMode) -> None:
+        index = self.mode_box.findData(str(mode))
         self.mode_box.setCurrentIndex(max(index, 0))
+
+    @property
+    def spec(self) -> ModeSpec:
+        """The current mode, as registered."""
+        return self.modes.get(self.mode)
+
+    def parts(self, mode: RequestMode) -> ModeParts:
+        """The controller and pane of ``mode`` in this tab, built on first use."""
+        parts = self._parts.get(mode)
+        if parts is None:
+            parts = self.modes.get(mode).build(self)
+            self._parts[mode] = parts
+            self.lower.addWidget(parts.pane)
+            if parts.load_model is not None:
+                parts.load_model(self._loaded)
+            c = parts.controller
+            c.state_changed.connect(lambda _state, m=mode: self._on_state(m))
+            c.exchanged.connect(self._on_exchanged)
+        return parts
+
+    def pane(self, mode: RequestMode) -> QWidget:
+        """The pane of ``mode``, built on first use."""
+        return self.parts(mode).pane
+
+    @property
+    def controller(self) -> ModeController:
+        """The controller of the current mode."""
+        return self.parts(self.mode).controller
+
+    @property
+    def response(self) -> Any:
+        """The pane of the default mode (plain HTTP's response pane)."""
+        return self.parts(self.modes.default.mode).pane
+
+    @property
+    def variables(self) -> VariablesSource | None:
+        """Where a send finds the values of its ``{{variables}}``."""
+        return self._variables
+
+    def show_pane(self, pane: QWidget) -> None:
+        """Bring ``pane`` forward below the editor (a mode's request)."""
+        self.lower.setCurrentWidget(pane)
+
+    def hand_off(self, media_type: str, url: str, status_text: str,
+                 stop: Callable[[], object]) -> StreamSink | None:
+        """A response of ``media_type`` goes to the mode that takes it over, if any."""
+        spec = self.modes.for_media_type(media_type)
+        if spec is None:
+            return None
+        adopt = self.parts(spec.mode).adopt
+        if adopt is None:
+            return None
+        return adopt(self.to_model(), self._variables, url, status_text, stop)
+
+    def _on_mode_changed(self) -> None:
+        self.lower.setCurrentWidget(self.parts(self.mode).pane)
+        self._set_busy(self.busy)
+
+    def _guess_mode(self, url: str) -> None:
+        """A URL whose scheme the mode is not sent over selects the mode it is (ws:// or
+        wss:// means a WebSocket; leaving one goes back to HTTP)."""
+        spec = self.modes.for_url(self.mode, url)
+        if spec is not None:
+            self.set_mode(spec.mode)
+
+    def _on_state(self, mode: RequestMode) -> None:
+        if mode == self.mode:
+            self._set_busy(self.busy)
+
+    def _on_exchanged(self, model: RequestModel, outcome: Outcome,
+                      secrets: tuple[str, ...]) -> None:
+        from app.storage.history import entry_for
+
+        self.exchanged.emit(entry_for(model, outcome, secrets, origin=str(self.origin or "")))
+
+    # -- model ----------------------------------------------------------------------------
 
     def to_model(self) -> RequestModel:
         model = self.editor.to_model()
         model.mode = self.mode
-        if self._socket is not None:
-            model.ws_subprotocols = self._socket.subprotocols()
-            model.ws_saved = self._socket.saved_messages()
-        else:
-            model.ws_subprotocols = list(self._pending_ws[0])
-            model.ws_saved = list(self._pending_ws[1])
+        for spec in self.modes:
+            parts = self._parts.get(spec.mode)
+            if parts is not None and parts.to_model is not None:
+                parts.to_model(model)
+            else:
+                for name in spec.fields:
+                    setattr(model, name, copy.deepcopy(getattr(self._loaded, name)))
         return model
 
     def load_model(self, model: RequestModel) -> None:
         self.editor.load_model(model)
-        self._pending_ws = (list(model.ws_subprotocols), list(model.ws_saved))
+        self._loaded = copy.deepcopy(model)
         self.set_mode(model.mode)
-        if self._socket is not None:
-            self._socket.set_subprotocols(model.ws_subprotocols)
-            self._socket.set_saved_messages(model.ws_saved)
+        for parts in list(self._parts.values()):
+            if parts.load_model is not None:
+                parts.load_model(model)
         self._emit_title()
 
     def title(self) -> str:
@@ -246,7 +297,7 @@ class RequestTab(QWidget):
         """An untouched new tab (opening a request from the sidebar may take its place)."""
         return (self.origin is None and not self.busy
                 and self.to_model().to_dict() == RequestModel().to_dict()
-                and self.response.body.store is None)
+                and all(parts.blank() for parts in self._parts.values()))
 
     # -- variables ------------------------------------------------------------------------
 
@@ -282,89 +333,21 @@ class RequestTab(QWidget):
             "the variable to one (Ctrl+E); the request cannot be sent until then.")
         self.unresolved.show()
 
-    # -- the panes below ------------------------------------------------------------------
-
-    def events_pane(self) -> EventStreamPane:
-        """The event-stream pane, built on first use."""
-        if self._events is None:
-            from ui.streams.event_stream_pane import EventStreamPane
-
-            self._events = EventStreamPane(self._runner, self._sessions, f"{self._key} / events")
-            self._events.state_changed.connect(self._on_stream_state)
-            self.lower.addWidget(self._events)
-        return self._events
-
-    def socket_pane(self) -> WebSocketPane:
-        """The WebSocket pane, built on first use."""
-        if self._socket is None:
-            from ui.streams.websocket_pane import WebSocketPane
-
-            self._socket = WebSocketPane(self._runner, self._sessions, f"{self._key} / websocket")
-            self._socket.state_changed.connect(self._on_stream_state)
-            # The pane keeps saved messages per URL: give it the request before them.
-            self._socket.set_model(self.editor.to_model(), self._variables)
-            self._socket.set_subprotocols(self._pending_ws[0])
-            self._socket.set_saved_messages(self._pending_ws[1])
-            self.lower.addWidget(self._socket)
-        return self._socket
-
-    def _on_mode_changed(self) -> None:
-        mode = self.mode
-        if mode == "sse":
-            self.lower.setCurrentWidget(self.events_pane())
-        elif mode == "websocket":
-            self.lower.setCurrentWidget(self.socket_pane())
-        else:
-            self.lower.setCurrentWidget(self.response)
-        self._set_busy(self.busy)
-
-    def _guess_mode(self, url: str) -> None:
-        """A ws:// or wss:// URL means a WebSocket; leaving one goes back to HTTP."""
-        scheme = url.strip().split("://", 1)[0].lower() if "://" in url else ""
-        if scheme in ("ws", "wss") and self.mode != "websocket":
-            self.set_mode("websocket")
-        elif scheme in ("http", "https") and self.mode == "websocket":
-            self.set_mode("http")
-
     # -- sending --------------------------------------------------------------------------
 
     @property
     def busy(self) -> bool:
-        mode = self.mode
-        if mode == "sse":
-            return self._events is not None and self._events.state in _ACTIVE
-        if mode == "websocket":
-            return self._socket is not None and self._socket.state in _ACTIVE
-        return self.controller.busy
+        parts = self._parts.get(self.mode)
+        return parts is not None and parts.controller.busy
 
     def send(self) -> None:
-        model = self.to_model()
-        mode = self.mode
-        if mode in ("sse", "websocket"):
-            self._sent = (model, time.time())
-        if mode == "sse":
-            self.events_pane().start(model, self._variables)
-        elif mode == "websocket":
-            pane = self.socket_pane()
-            pane.set_model(model, self._variables)
-            pane.set_saved_messages(model.ws_saved)  # kept when the URL was edited
-            pane.connect_()
-        else:
-            self._sent = (model, time.time())
-            self.controller.send(model, self._variables)
+        self.parts(self.mode).controller.start(self.to_model(), self._variables)
 
     def cancel(self) -> bool:
         """Stop what is under way in this tab (Esc); False when nothing was."""
         if not self.busy:
             return False
-        mode = self.mode
-        if mode == "sse" and self._events is not None:
-            self._events.stop()
-        elif mode == "websocket" and self._socket is not None:
-            self._socket.disconnect_()
-        else:
-            return self.controller.cancel()
-        return True
+        return self.parts(self.mode).controller.stop()
 
     def _send_or_cancel(self) -> None:
         if self.busy:
@@ -373,123 +356,16 @@ class RequestTab(QWidget):
             self.send()
 
     def _set_busy(self, busy: bool) -> None:
-        idle_text, busy_text = _BUTTONS[self.mode]
-        self.send_button.setText(busy_text if busy else idle_text)
+        spec = self.spec
+        self.send_button.setText(spec.busy_text if busy else spec.idle_text)
         self.send_button.setProperty("busy", busy)
 
-    def _record_stream(self, state: str) -> None:
-        """A stream sent from this tab opened (or failed to): it goes to the history too."""
-        if self._sent is None or state not in ("open", "failed", "ended", "disconnected"):
-            return
-        started = self._sent[1]
-        if self.mode == "sse" and self._events is not None:
-            c = self._events.controller
-            status = int(c.status_text.split()[-1]) if c.status_text[-3:].isdigit() else None
-            error = None if state != "failed" or c.error is None else c.error.title
-            self._history_entry(status if error is None else None, error, c.url,
-                                time.time() - started, 0)
-        elif self.mode == "websocket" and self._socket is not None:
-            ws = self._socket.controller
-            error = None if state == "open" or ws.error is None else ws.error.title
-            self._history_entry(101 if error is None else None, error, "",
-                                time.time() - started, 0)
-        self._sent = None
-
-    def _on_stream_state(self, state: str) -> None:
-        self._record_stream(state)
-        if state == "stopped" and self._routing_events:
-            self.controller.cancel()  # Stop on a stream fed by a plain response ends it too
-        self._set_busy(self.busy)
-
-    def _on_started(self) -> None:
-        self._routing_events = False
-        self.lower.setCurrentWidget(self.response)
-        self._set_busy(True)
-        self.upload.begin()
-        self.upload.hide()
-        self.response.show_sending()
-
-    def _on_head(self, head: ResponseHead) -> None:
-        self.upload.hide()
-        if media_type(head.content_type) == "text/event-stream":
-            # A plain request answered with an event stream: show it as one, fed by the
-            # same response (sending it again could repeat a POST's side effects).
-            pane = self.events_pane()
-            pane.set_model(self.to_model(), self._variables)
-            pane.begin_external(head.url, f"{head.status} {head.reason}".strip())
-            self.lower.setCurrentWidget(pane)
-            self._routing_events = True
-            return
-        self.response.show_head(head)
-
-    def _on_chunk(self, chunk: bytes) -> None:
-        if self._routing_events and self._events is not None:
-            self._events.feed(chunk)
-        else:
-            self.response.append_body(chunk)
-
-    def _end_routing(self, error: ErrorText | None) -> bool:
-        if not self._routing_events or self._events is None:
-            return False
-        self._routing_events = False
-        self._events.end_external(error)
-        return True
-
-    def _history_entry(self, status: int | None, error: str | None, url: str,
-                       duration: float, size: int) -> None:
-        if self._sent is None:
-            return
-        from app.storage.history import HistoryEntry
-        from app.storage.workspace import SECRET_AUTH_FIELDS
-
-        model, started = self._sent
-        self._sent = None
-        data = model.to_dict()
-        for key in SECRET_AUTH_FIELDS:
-            data["auth"][key] = ""
-        headers = [[h.name, h.value] for h in model.headers if h.enabled]
-        request = {"model": data, "headers": headers, "origin": str(self.origin or "")}
-        entry = HistoryEntry(method=model.method, url=url or model.url, status=status,
-                             error=error, duration=duration, response_size=size,
-                             request=request, time=started)
-        self.exchanged.emit((entry, [*_secret_texts(model), *self.sent_secrets]))
-
-    def _on_finished(self, summary: object) -> None:
-        from ui.send_controller import ResponseSummary
-
-        if isinstance(summary, ResponseSummary):
-            self._history_entry(summary.head.status, None, summary.head.url, summary.elapsed,
-                                summary.size)
-        self._set_busy(False)
-        if not self._end_routing(None):
-            self.response.show_finished(summary)  # type: ignore[arg-type]
-
-    def _on_failed(self, text: ErrorText, had_response: bool) -> None:
-        if self._sent is not None and not text.field:  # (a field error: nothing was sent)
-            self._history_entry(None, f"{text.title}: {text.detail}".rstrip(": "), "",
-                                time.time() - self._sent[1], 0)
-        self._sent = None
-        self._set_busy(False)
-        self.upload.hide()
-        if not self._end_routing(text):
-            self.response.show_error(text, had_response)
-
-    def _on_cancelled(self) -> None:
-        self._sent = None
-        self._set_busy(False)
-        self.upload.hide()
-        if not self._end_routing(None):
-            self.response.show_cancelled()
-
     def open_find(self) -> None:
-        if self.lower.currentWidget() is self.response:
-            self.response.open_find()
+        for parts in self._parts.values():
+            if parts.find is not None and self.lower.currentWidget() is parts.pane:
+                parts.find()
 
     def dispose(self) -> None:
         """The tab is closing: stop its work and drop its temporary files."""
-        self.controller.dispose()
-        self.response.body.clear()
-        if self._events is not None:
-            self._events.dispose()
-        if self._socket is not None:
-            self._socket.dispose()
+        for parts in self._parts.values():
+            parts.dispose()

@@ -1,21 +1,31 @@
 """The one owner of every coroutine the window starts.
 
 Work is keyed ("tab 3 / send"): starting work under a key cancels what ran there before,
-results of cancelled or replaced work are dropped, and failures come back as a signal, so a
-coroutine is never fired and forgotten.
+results of cancelled or replaced work are dropped, and each task carries its own callbacks for
+its result and its failure (a failure nobody asked for is logged), so a coroutine is never
+fired and forgotten.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Coroutine
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject
 
 if TYPE_CHECKING:  # asyncio is imported on first use: the first frame does not need it
     import asyncio
 
-__all__ = ["TaskRunner", "show_later"]
+__all__ = ["ErrorCallback", "ResultCallback", "TaskRunner", "show_later"]
+
+log = logging.getLogger(__name__)
+
+#: Called with the exception when a task raised (never for cancellation).
+ErrorCallback = Callable[[BaseException], object]
+#: Called with the result when a task finished and was still the current work for its key.
+ResultCallback = Callable[[Any], object]
 
 
 def show_later(box: Callable[..., object], *args: object) -> None:
@@ -30,23 +40,23 @@ def show_later(box: Callable[..., object], *args: object) -> None:
 class TaskRunner(QObject):
     """Runs coroutines as asyncio tasks on the Qt loop, one per key."""
 
-    #: (key, result) when work finished and was still the current work for its key.
-    finished = Signal(str, object)
-    #: (key, exception) when work raised; never for cancellation.
-    failed = Signal(str, object)
-
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._tasks: dict[str, asyncio.Task[Any]] = {}
 
-    def start(self, key: str, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-        """Run ``coro`` under ``key``, cancelling whatever ran under that key before."""
+    def start(self, key: str, coro: Coroutine[Any, Any, Any], *,
+              on_error: ErrorCallback | None = None,
+              on_result: ResultCallback | None = None) -> asyncio.Task[Any]:
+        """Run ``coro`` under ``key``, cancelling whatever ran under that key before.
+
+        ``on_result`` gets its result and ``on_error`` its exception, unless the work was
+        cancelled or replaced meanwhile; an exception with no ``on_error`` is logged."""
         import asyncio
 
         self.cancel(key)
         task = asyncio.ensure_future(coro)
         self._tasks[key] = task
-        task.add_done_callback(lambda t, key=key: self._done(key, t))
+        task.add_done_callback(partial(self._done, key, on_error=on_error, on_result=on_result))
         return task
 
     def cancel(self, key: str) -> bool:
@@ -70,7 +80,8 @@ class TaskRunner(QObject):
         task = self._tasks.get(key)
         return task is not None and not task.done()
 
-    def _done(self, key: str, task: asyncio.Task[Any]) -> None:
+    def _done(self, key: str, task: asyncio.Task[Any], *, on_error: ErrorCallback | None,
+              on_result: ResultCallback | None) -> None:
         if self._tasks.get(key) is task:
             del self._tasks[key]
         elif not task.cancelled():
@@ -81,7 +92,10 @@ class TaskRunner(QObject):
         if task.cancelled():
             return
         exc = task.exception()
-        if exc is not None:
-            self.failed.emit(key, exc)
+        if exc is None:
+            if on_result is not None:
+                on_result(task.result())
+        elif on_error is not None:
+            on_error(exc)
         else:
-            self.finished.emit(key, task.result())
+            log.error("%s failed", key, exc_info=exc)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings
@@ -112,8 +113,6 @@ class WindowState:
     def save(self, *, geometry: QByteArray, window_state: QByteArray,
              splitters: dict[str, QByteArray], tabs: list[tuple[RequestModel, str | None]],
              current: int) -> None:
-        from app.storage.workspace import SECRET_AUTH_FIELDS
-
         s = self.settings
         s.setValue("window/geometry", geometry)
         s.setValue("window/state", window_state)
@@ -121,9 +120,7 @@ class WindowState:
             s.setValue(f"splitters/{name}", value)
         saved = []
         for model, origin in tabs:
-            data = model.to_dict()
-            for key in SECRET_AUTH_FIELDS:
-                data["auth"][key] = ""
+            data = replace(model, auth=model.auth.without_secrets()).to_dict()
             saved.append({"model": data, "origin": origin})
         s.setValue("tabs/open", json.dumps(saved))
         s.setValue("tabs/current", current)

@@ -8,9 +8,8 @@ from urllib.parse import urlsplit
 
 from app.interchange.curl import auth_from_headers, implied_content_type
 from app.model.http import media_type
-from app.model.request import AuthKind, AuthModel, BodyKind, RequestModel
+from app.model.request import SECRET_AUTH_FIELDS, AuthKind, AuthModel, BodyKind, RequestModel
 from app.model.templating import names_a_variable
-from app.storage.workspace import SECRET_AUTH_FIELDS
 
 __all__ = [
     "PLACEHOLDERS",

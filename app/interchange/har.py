@@ -38,6 +38,7 @@ from app.model.request import (
     BodyModel,
     KeyValue,
     MultipartField,
+    RequestMode,
     RequestModel,
     query_of,
     with_query,
@@ -160,7 +161,7 @@ class _Reader:
             body=_body(spec.get("postData"), headers),
         )
         if scheme in ("ws", "wss"):
-            model.mode = "websocket"
+            model.mode = RequestMode.WEBSOCKET
             for row in list(model.headers):
                 if row.name.lower() == "sec-websocket-protocol":
                     model.ws_subprotocols = [p.strip() for p in row.value.split(",") if p.strip()]

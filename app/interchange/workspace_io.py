@@ -21,7 +21,7 @@ from pathlib import Path
 from app.interchange.common import PLACEHOLDERS, is_reference
 from app.interchange.model import Folder, ImportResult, Variable
 from app.storage.secrets import SecretStore
-from app.storage.workspace import ENVIRONMENTS_DIR, SECRET_AUTH_FIELDS, Workspace
+from app.storage.workspace import ENVIRONMENTS_DIR, Workspace
 
 __all__ = ["ImportReport", "folders_from_workspace", "import_into", "secret_count"]
 
@@ -65,8 +65,8 @@ def secret_count(result: ImportResult) -> int:
             count += sum(1 for var in folder.variables.values() if var.secret and var.value)
         for _, model in top.all_requests():
             # A field that only names a {{variable}} is written to the file as it is.
-            count += sum(1 for name in SECRET_AUTH_FIELDS
-                         if (value := getattr(model.auth, name)) and not is_reference(value))
+            count += sum(1 for value in model.auth.secret_values()
+                         if not is_reference(value))
     return count
 
 
@@ -90,8 +90,8 @@ def _write(workspace: Workspace, folder: Folder, path: str, report: ImportReport
     for model in folder.requests:
         report.paths.append(workspace.new_request(path, model))
         report.requests += 1
-        report.secrets += sum(1 for name in SECRET_AUTH_FIELDS
-                              if (value := getattr(model.auth, name)) and not is_reference(value))
+        report.secrets += sum(1 for value in model.auth.secret_values()
+                              if not is_reference(value))
     taken = {name.rpartition("/")[2].casefold() for name in workspace.list_collections(path)}
     for child in folder.folders:
         _write(workspace, child, f"{path}/{_free_name(taken, child.name)}", report)

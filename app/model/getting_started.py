@@ -13,6 +13,7 @@ from app.model.request import (
     BodyModel,
     KeyValue,
     MultipartField,
+    RequestMode,
     RequestModel,
     query_of,
 )
@@ -56,13 +57,13 @@ def getting_started() -> list[RequestModel]:
         _request("An image (preview)", "GET", "/image.png"),
         _request("Gzip-compressed body", "GET", "/gzip"),
         _request("Event stream ticker", "GET", "/sse/ticker?count=50&interval=0.3",
-                 mode="sse"),
-        _request("LLM-style chat stream", "POST", "/sse/chat", mode="sse", body=BodyModel(
+                 mode=RequestMode.SSE),
+        _request("LLM-style chat stream", "POST", "/sse/chat", mode=RequestMode.SSE, body=BodyModel(
             kind=BodyKind.JSON,
             text='{\n  "prompt": "Explain server-sent events in one paragraph."\n}')),
-        _request("WebSocket echo", "GET", "/ws/echo", mode="websocket",
+        _request("WebSocket echo", "GET", "/ws/echo", mode=RequestMode.WEBSOCKET,
                  ws_subprotocols=["chat"]),
-        _request("WebSocket console", "GET", "/ws/console", mode="websocket",
+        _request("WebSocket console", "GET", "/ws/console", mode=RequestMode.WEBSOCKET,
                  ws_saved=[{"mode": "text", "text": "help"}, {"mode": "text", "text": "time"},
                            {"mode": "text", "text": "count 5"},
                            {"mode": "text", "text": "close 4001 bye"}]),

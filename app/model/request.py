@@ -6,17 +6,19 @@ workspace, importers and exporters read and write them.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "SECRET_AUTH_FIELDS",
     "AuthKind",
     "AuthModel",
     "BodyKind",
     "BodyModel",
     "KeyValue",
     "MultipartField",
+    "RequestMode",
     "RequestModel",
     "RequestOptions",
     "query_of",
@@ -82,6 +84,11 @@ class AuthKind(StrEnum):
     BACKENDAI = "backendai"
 
 
+#: The auth fields whose values are secrets: kept in the keyring, never in a file, blanked in
+#: the history and in the saved window state.
+SECRET_AUTH_FIELDS = ("password", "token", "key_value", "secret_key")
+
+
 @dataclass
 class AuthModel:
     """Every field any auth kind needs; each kind reads its own."""
@@ -98,6 +105,32 @@ class AuthModel:
     api_version: str = "v9.20250722"
     hash_type: str = "sha256"
     domain: str = "default"
+
+    def secret_values(self) -> list[str]:
+        """The non-empty values of the secret fields (what a redaction masks)."""
+        return [value for name in SECRET_AUTH_FIELDS if (value := getattr(self, name))]
+
+    def without_secrets(self) -> AuthModel:
+        """A copy with every secret field blank."""
+        blank: dict[str, Any] = dict.fromkeys(SECRET_AUTH_FIELDS, "")
+        return replace(self, **blank)
+
+
+class RequestMode(StrEnum):
+    """How a request is sent; the values are what workspace files hold."""
+
+    HTTP = "http"
+    SSE = "sse"
+    WEBSOCKET = "websocket"
+
+    @classmethod
+    def read(cls, value: object) -> RequestMode:
+        """The mode a file names; an unknown one is sent as plain HTTP (the window has
+        always opened such a request in HTTP mode)."""
+        try:
+            return cls(str(value))
+        except ValueError:
+            return cls.HTTP
 
 
 @dataclass
@@ -122,8 +155,8 @@ class RequestModel:
     body: BodyModel = field(default_factory=BodyModel)
     auth: AuthModel = field(default_factory=AuthModel)
     options: RequestOptions = field(default_factory=RequestOptions)
-    #: How it is sent: ``http``, ``sse`` (as an event stream) or ``websocket``.
-    mode: str = "http"
+    #: How it is sent: plain HTTP, as an event stream, or as a WebSocket.
+    mode: RequestMode = RequestMode.HTTP
     #: The subprotocols a WebSocket asks for, and the messages saved to send again.
     ws_subprotocols: list[str] = field(default_factory=list)
     ws_saved: list[dict[str, str]] = field(default_factory=list)
@@ -150,7 +183,7 @@ class RequestModel:
             ),
             auth=AuthModel(**{**auth, "kind": AuthKind(auth.get("kind", "none"))}),
             options=RequestOptions(**(data.get("options") or {})),
-            mode=str(data.get("mode", "http")),
+            mode=RequestMode.read(data.get("mode", "http")),
             ws_subprotocols=[str(p) for p in data.get("ws_subprotocols") or []],
             ws_saved=[dict(m) for m in data.get("ws_saved") or []],
         )

@@ -26,9 +26,12 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.model.request import RequestModel
 
 __all__ = [
     "REDACTED",
@@ -36,6 +39,8 @@ __all__ = [
     "History",
     "HistoryEntry",
     "HistoryError",
+    "Outcome",
+    "entry_for",
     "redact",
 ]
 
@@ -80,6 +85,36 @@ class HistoryEntry:
     request: Mapping[str, Any] = field(default_factory=dict)
     time: float = field(default_factory=time.time)
     id: int | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one send went, as its mode's controller saw it: ``status`` is ``None`` when it
+    failed, and ``error`` says why; ``url`` is where it ended (empty: the request's own URL)."""
+
+    started: float
+    duration: float
+    status: int | None = None
+    error: str | None = None
+    url: str = ""
+    size: int = 0
+
+
+def entry_for(model: RequestModel, outcome: Outcome, secrets: Iterable[str] = (), *,
+              origin: str = "") -> HistoryEntry:
+    """The history entry of ``model`` sent with ``outcome``, already redacted: the secret
+    auth fields are blank, and the auth secrets, ``secrets`` (the secret variable values
+    the send substituted) and the sensitive headers are masked everywhere."""
+    data = replace(model, auth=model.auth.without_secrets()).to_dict()
+    headers = [[h.name, h.value] for h in model.headers if h.enabled]
+    request = {"model": data, "headers": headers, "origin": origin}
+    masked = sorted({s for s in (*model.auth.secret_values(), *secrets) if s},
+                    key=len, reverse=True)
+    error = None if outcome.error is None else _redact_text(outcome.error, masked)
+    return HistoryEntry(method=model.method, url=_redact_text(outcome.url or model.url, masked),
+                        status=outcome.status, error=error, duration=outcome.duration,
+                        response_size=outcome.size, request=_redact(request, masked),
+                        time=outcome.started)
 
 
 def redact(value: Any, secret_values: Iterable[str] = ()) -> Any:

@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from app.model.request import KeyValue, MultipartField, RequestModel
+from app.model.request import SECRET_AUTH_FIELDS, KeyValue, MultipartField, RequestModel
 from app.model.templating import names_a_variable
 from app.storage.atomic import write_atomic, write_if_changed
 from app.storage.secrets import MemorySecrets, SecretStore
@@ -34,7 +34,6 @@ from app.storage.secrets import MemorySecrets, SecretStore
 __all__ = [
     "COLLECTION_FILE",
     "ENVIRONMENTS_DIR",
-    "SECRET_AUTH_FIELDS",
     "MemorySecrets",
     "Secrets",
     "Workspace",
@@ -47,7 +46,6 @@ COLLECTION_FILE = "collection.yaml"
 ENVIRONMENTS_DIR = "environments"
 REQUEST_SUFFIX = ".yaml"
 #: Auth fields whose values go to the secrets store, never to a file.
-SECRET_AUTH_FIELDS = ("password", "token", "key_value", "secret_key")
 
 #: The order fields are written in (readable, stable, not alphabetical).
 _REQUEST_ORDER = ("name", "method", "url", "mode", "params", "headers", "body", "auth",

@@ -24,9 +24,9 @@ from app.model.compose import SessionPool
 from app.model.request import BodyKind, BodyModel, RequestModel
 from app.playground.sse import chat_answer
 from ui.error_messages import ErrorText
-from ui.streams.event_stream_model import DATA, ID, TYPE
-from ui.streams.event_stream_pane import EventStreamPane
-from ui.streams.merged_text import MISSING, TokenMerger, TokenPath
+from ui.modes.events.event_stream_model import DATA, ID, TYPE
+from ui.modes.events.event_stream_pane import EventStreamPane
+from ui.modes.events.merged_text import MISSING, TokenMerger, TokenPath
 from ui.tasks import TaskRunner
 
 KEY = "tab 1 / events"

@@ -16,12 +16,13 @@ from pytestqt.qtbot import QtBot
 from app.client import StreamError
 from app.model.compose import SessionPool
 from app.model.request import AuthKind, AuthModel, KeyValue, RequestModel
+from app.model.variables import Resolution
 from app.streams.message_log import ROW_OVERHEAD
 from tests.client.server import ServerThread
 from ui.error_messages import describe_error
+from ui.modes.websocket.websocket_delegate import row_words
+from ui.modes.websocket.websocket_pane import WebSocketPane
 from ui.response.hex_view import hex_row
-from ui.streams.websocket_delegate import row_words
-from ui.streams.websocket_pane import WebSocketPane
 from ui.tasks import TaskRunner
 
 Run = Callable[..., Any]
@@ -218,8 +219,8 @@ def test_the_negotiated_subprotocol_is_shown(qtbot: QtBot, pane: WebSocketPane,
 
 def test_headers_and_bearer_auth_reach_the_handshake(qtbot: QtBot, pane: WebSocketPane,
                                                      test_server: str) -> None:
-    async def variables(_model: RequestModel) -> dict[str, str]:
-        return {"server": test_server, "token": "tok-123"}
+    async def variables(_model: RequestModel) -> Resolution:
+        return Resolution({"server": test_server, "token": "tok-123"})
 
     model = RequestModel(url="{{server}}/ws/echo",
                          headers=[KeyValue("X-Test", "from the pane"),
@@ -297,14 +298,14 @@ def test_connecting_can_be_cancelled_and_dispose_stops_everything(
         qtbot.waitUntil(lambda: bool(accepted))
         assert pane.state == "connecting" and pane.connect_button.text() == "Cancel"
         qtbot.mouseClick(pane.connect_button, Qt.MouseButton.LeftButton)
-        assert pane.state == "closed" and not pane.controller.busy
+        assert pane.state == "closed" and not pane.controller.running
         assert rows(pane, "", "info")[-1] == "Disconnected"
 
         pane.connect_()
         qtbot.waitUntil(lambda: len(accepted) == 2)
-        assert pane.controller.busy
+        assert pane.controller.running
         pane.dispose()
-        assert not pane.controller.busy and len(pane.log) == 0
+        assert not pane.controller.running and len(pane.log) == 0
     finally:
         for writer in accepted:
             writer.close()

@@ -13,7 +13,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from app.model.request import BodyKind, BodyModel, MultipartField, RequestModel
+from app.model.request import BodyKind, BodyModel, MultipartField, RequestMode, RequestModel
 from ui.main_window import MainWindow
 from ui.request_tab import RequestTab
 from ui.window_state import WindowState
@@ -258,7 +258,7 @@ def test_a_request_sent_as_event_stream(qtbot: QtBot, window: MainWindow,
                                 mode="sse"))
     assert tab.mode == "sse" and tab.send_button.text() == "Stream"
     qtbot.keyClick(tab.editor.url_bar, Qt.Key.Key_Return)
-    pane = tab.events_pane()
+    pane = tab.pane(RequestMode.SSE)
     assert tab.lower.currentWidget() is pane
     qtbot.waitUntil(lambda: pane.log.total == 6, timeout=10000)
     assert [pane.log.get(i).id for i in range(6)] == [str(i) for i in range(1, 7)]
@@ -275,9 +275,9 @@ def test_an_http_response_that_is_an_event_stream_opens_the_pane(
     tab.load_model(RequestModel(url=f"{playground}/sse/ticker?count=4&interval=0.01"))
     assert tab.mode == "http"
     tab.send()
-    qtbot.waitUntil(lambda: tab._events is not None and tab._events.log.total == 4,
-                    timeout=10000)
-    assert tab.lower.currentWidget() is tab.events_pane()
+    pane = tab.pane(RequestMode.SSE)
+    qtbot.waitUntil(lambda: pane.log.total == 4, timeout=10000)
+    assert tab.lower.currentWidget() is pane
     qtbot.waitUntil(lambda: not tab.busy, timeout=10000)
 
 
@@ -291,7 +291,7 @@ def test_a_websocket_url_opens_the_console(qtbot: QtBot, window: MainWindow,
     assert tab.mode == "websocket"
     assert tab.send_button.text() == "Connect"
     tab.send()
-    pane = tab.socket_pane()
+    pane = tab.pane(RequestMode.WEBSOCKET)
     qtbot.waitUntil(lambda: pane.state == "open", timeout=10000)
     assert tab.send_button.text() == "Disconnect"
     assert pane.send("text", "hello there")
@@ -308,7 +308,7 @@ def test_websocket_settings_come_with_the_request(qtbot: QtBot, window: MainWind
     tab = window.new_tab(RequestModel(url=playground.replace("http", "ws") + "/ws/echo",
                                       mode="websocket", ws_subprotocols=["chat"],
                                       ws_saved=saved))
-    pane = tab.socket_pane()
+    pane = tab.pane(RequestMode.WEBSOCKET)
     assert pane.saved_messages() == saved
     assert pane.subprotocols() == ["chat"]
     tab.send()

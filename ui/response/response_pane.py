@@ -25,7 +25,7 @@ from ui.upload_progress import TransferMeter
 
 if TYPE_CHECKING:
     from ui.error_messages import ErrorText
-    from ui.send_controller import ResponseHead, ResponseSummary
+    from ui.modes.http.controller import ResponseHead, ResponseSummary
 
 __all__ = ["ResponsePane", "status_colour"]
 

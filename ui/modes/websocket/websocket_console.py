@@ -27,12 +27,12 @@ from PySide6.QtWidgets import (
 
 from app.streams.message_log import Message, MessageFilter, MessageLog
 from ui.formatting import human_size
+from ui.modes.websocket.websocket_delegate import MessageDelegate, row_words
+from ui.modes.websocket.websocket_input import MessageComposer
+from ui.modes.websocket.websocket_model import MessageListModel
+from ui.modes.websocket.websocket_saved import SavedMessagesPanel
 from ui.request.tones import WARNING, css
 from ui.response.body_view import BodyView
-from ui.streams.websocket_delegate import MessageDelegate, row_words
-from ui.streams.websocket_input import MessageComposer
-from ui.streams.websocket_model import MessageListModel
-from ui.streams.websocket_saved import SavedMessagesPanel
 
 __all__ = ["CAPS", "FRAME_MS", "WebSocketConsole"]
 

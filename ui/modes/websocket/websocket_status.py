@@ -14,18 +14,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.modes.base import ConnectionState as S
 from ui.request.tones import ERROR, css
 
 __all__ = ["STATE_LOOKS", "CloseBar", "StateChip", "close_code_problem"]
 
 #: state -> (words, colour)
 STATE_LOOKS = {
-    "closed": ("Not connected", "#6b7280"),
-    "connecting": ("Connecting…", "#b45309"),
-    "open": ("Open", "#15803d"),
-    "closing": ("Closing…", "#b45309"),
-    "failed": ("Failed", "#b91c1c"),
-    "disconnected": ("Disconnected", "#b91c1c"),
+    S.CLOSED: ("Not connected", "#6b7280"),
+    S.CONNECTING: ("Connecting…", "#b45309"),
+    S.OPEN: ("Open", "#15803d"),
+    S.CLOSING: ("Closing…", "#b45309"),
+    S.FAILED: ("Failed", "#b91c1c"),
+    S.DISCONNECTED: ("Disconnected", "#b91c1c"),
 }
 
 
@@ -35,9 +36,9 @@ class StateChip(QLabel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("wsState")
-        self.show_state("closed")
+        self.show_state(S.CLOSED)
 
-    def show_state(self, state: str) -> None:
+    def show_state(self, state: S) -> None:
         words, colour = STATE_LOOKS[state]
         self.setText(words)
         self.setStyleSheet(f"#wsState {{ background: {colour}; color: white; "

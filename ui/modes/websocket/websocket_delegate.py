@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from app.streams.message_log import Message, preview
 from ui.formatting import human_size
-from ui.streams.websocket_model import MESSAGE_ROLE
+from ui.modes.websocket.websocket_model import MESSAGE_ROLE
 
 __all__ = ["ARROWS", "MessageDelegate", "row_words"]
 

@@ -7,19 +7,20 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ui.error_messages import ErrorText
+from ui.modes.base import ConnectionState as S
 
 __all__ = ["STATE_LOOKS", "StateChip", "StreamBanner"]
 
 #: state -> (words, colour)
 STATE_LOOKS = {
-    "idle": ("Not connected", "#6b7280"),
-    "connecting": ("Connecting…", "#6b7280"),
-    "open": ("Open", "#15803d"),
-    "reconnecting": ("Reconnecting…", "#b45309"),
-    "ended": ("Ended", "#1d4ed8"),
-    "failed": ("Failed", "#b91c1c"),
-    "disconnected": ("Disconnected", "#b91c1c"),
-    "stopped": ("Stopped", "#6b7280"),
+    S.IDLE: ("Not connected", "#6b7280"),
+    S.CONNECTING: ("Connecting…", "#6b7280"),
+    S.OPEN: ("Open", "#15803d"),
+    S.RECONNECTING: ("Reconnecting…", "#b45309"),
+    S.ENDED: ("Ended", "#1d4ed8"),
+    S.FAILED: ("Failed", "#b91c1c"),
+    S.DISCONNECTED: ("Disconnected", "#b91c1c"),
+    S.STOPPED: ("Stopped", "#6b7280"),
 }
 
 
@@ -29,9 +30,9 @@ class StateChip(QLabel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("streamState")
-        self.show_state("idle")
+        self.show_state(S.IDLE)
 
-    def show_state(self, state: str) -> None:
+    def show_state(self, state: S) -> None:
         words, colour = STATE_LOOKS[state]
         self.setText(words)
         self.setStyleSheet(f"#streamState {{ background: {colour}; color: white; "

@@ -24,29 +24,30 @@ from PySide6.QtWidgets import (
 
 from app.streams.message_log import MessageLog
 from ui.error_messages import ErrorText
+from ui.modes.base import ConnectionState as S
+from ui.modes.events.event_stream_status import StreamBanner
+from ui.modes.websocket.websocket_console import WebSocketConsole
+from ui.modes.websocket.websocket_controller import WebSocketController
+from ui.modes.websocket.websocket_status import CloseBar, StateChip
 from ui.request.tones import ERROR, css
-from ui.streams.event_stream_status import StreamBanner
-from ui.streams.websocket_console import WebSocketConsole
-from ui.streams.websocket_controller import WebSocketController
-from ui.streams.websocket_status import CloseBar, StateChip
 
 if TYPE_CHECKING:
     from app.model.compose import SessionPool
     from app.model.request import RequestModel
-    from ui.send_controller import VariablesSource
+    from ui.modes.base import VariablesSource
     from ui.tasks import TaskRunner
 
 __all__ = ["WebSocketPane"]
 
-_BUTTON_WORDS = {"closed": "Connect", "connecting": "Cancel", "open": "Disconnect",
-                 "closing": "Disconnect", "failed": "Connect", "disconnected": "Reconnect"}
+_BUTTON_WORDS = {S.CLOSED: "Connect", S.CONNECTING: "Cancel", S.OPEN: "Disconnect",
+                 S.CLOSING: "Disconnect", S.FAILED: "Connect", S.DISCONNECTED: "Reconnect"}
 
 
 class WebSocketPane(QWidget):
     """Connect, talk, close: one WebSocket session of one request tab."""
 
-    #: closed, connecting, open, closing, failed or disconnected.
-    state_changed = Signal(str)
+    #: The ConnectionState: closed, connecting, open, closing, failed or disconnected.
+    state_changed = Signal(object)
 
     def __init__(self, runner: TaskRunner, sessions: Callable[[], SessionPool], key: str,
                  parent: QWidget | None = None) -> None:
@@ -104,6 +105,7 @@ class WebSocketPane(QWidget):
 
         c = self.controller
         c.state_changed.connect(self._on_state)
+        c.started.connect(self._on_started)
         c.opened.connect(self._on_opened)
         c.closed.connect(self._on_closed)
         c.failed.connect(self._on_failed)
@@ -115,12 +117,12 @@ class WebSocketPane(QWidget):
         self.console.send_requested.connect(self._send)
         self.console.export_requested.connect(self._choose_export_path)
         self.console.saved.changed.connect(self._keep_saved)
-        self._on_state("closed")
+        self._on_state(S.CLOSED)
 
     # -- the public API -----------------------------------------------------------------------
 
     @property
-    def state(self) -> str:
+    def state(self) -> S:
         """closed, connecting, open, closing, failed or disconnected."""
         return self.controller.state
 
@@ -152,13 +154,17 @@ class WebSocketPane(QWidget):
         if self._model is None:
             self._say("Enter a ws:// or wss:// URL first.", error=True)
             return
+        self._begin()
+        self.controller.connect_(self._model, self._variables, self.subprotocols())
+
+    def _begin(self) -> None:
+        """A new connection: what the pane said of the last one goes."""
         self.peer_close = None
         self.banner.hide()
         self.close_bar.hide()
         self.close_label.setText("")
         self._say("")
         self.console.follow()
-        self.controller.connect_(self._model, self._variables, self.subprotocols())
 
     def disconnect_(self) -> None:
         """Close normally (1000); stop connecting or closing at once."""
@@ -216,15 +222,23 @@ class WebSocketPane(QWidget):
         if self._model is not None:
             self._saved[self._model.url] = self.console.saved.messages()
 
-    def _on_state(self, state: str) -> None:
+    def _on_started(self, model: RequestModel, variables: VariablesSource | None) -> None:
+        """The tab connects with ``model``: show it, with its saved messages."""
+        self.set_model(model, variables)
+        self.set_saved_messages(model.ws_saved)  # kept when the URL was edited
+        self._begin()
+
+    def _on_state(self, state: S) -> None:
         self.state_chip.show_state(state)
         self.connect_button.setText(_BUTTON_WORDS[state])
-        self.close_button.setEnabled(state == "open")
-        self.console.composer.send_button.setEnabled(state == "open")
-        if state in ("closed", "failed", "disconnected"):
+        self.close_button.setEnabled(state == S.OPEN)
+        self.console.composer.send_button.setEnabled(state == S.OPEN)
+        if state in (S.CLOSED, S.FAILED, S.DISCONNECTED):
             self.console.stop_following()
             self.close_bar.hide()
-        if state != "open" and not self.protocol:
+        elif state == S.CLOSING:
+            self.close_bar.hide()
+        if state != S.OPEN and not self.protocol:
             self.protocol_label.setText("")
         self.state_changed.emit(state)
 
@@ -247,7 +261,7 @@ class WebSocketPane(QWidget):
 
     def _on_failed(self, text: ErrorText) -> None:
         self.close_label.setText("")
-        self.banner.show_error(text, disconnected=self.state == "disconnected",
+        self.banner.show_error(text, disconnected=self.state == S.DISCONNECTED,
                                can_reconnect=self._model is not None)
 
     def _choose_export_path(self) -> None:

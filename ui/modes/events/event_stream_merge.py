@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.streams.event_log import EventIndex
-from ui.streams.merged_text import AUTO_PATHS, TokenMerger, TokenPath
+from ui.modes.events.merged_text import AUTO_PATHS, TokenMerger, TokenPath
 
 __all__ = ["MergedTextView"]
 

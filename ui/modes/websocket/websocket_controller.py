@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import threading
@@ -30,22 +31,27 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from app.client import WebSocketMessageType
+from app.storage.history import Outcome
 from app.streams.message_log import MessageLog
 from app.streams.spill_log import export_jsonl
 from ui.error_messages import ErrorText, describe_error
+from ui.modes.base import ConnectionState
 
 if TYPE_CHECKING:
     from app.client import WebSocketResponse
     from app.model.compose import SessionPool
     from app.model.request import RequestModel
-    from ui.send_controller import VariablesSource
+    from ui.modes.base import VariablesSource
     from ui.tasks import TaskRunner
 
 __all__ = ["STATES", "WebSocketController"]
 
 log = logging.getLogger(__name__)
 
-STATES = ("closed", "connecting", "open", "closing", "failed", "disconnected")
+#: The states a WebSocket goes through (see the module docstring).
+STATES = (ConnectionState.CLOSED, ConnectionState.CONNECTING, ConnectionState.OPEN,
+          ConnectionState.CLOSING, ConnectionState.FAILED, ConnectionState.DISCONNECTED)
+_ACTIVE = frozenset({ConnectionState.CONNECTING, ConnectionState.OPEN, ConnectionState.CLOSING})
 #: The receiving task gives the loop a turn after this long without one: a firehose whose
 #: frames are already buffered would otherwise keep the window from painting.
 SLICE_S = 0.004
@@ -66,7 +72,11 @@ class _Close:
 class WebSocketController(QObject):
     """Owns one tab's WebSocket: the task that runs it and the log it fills."""
 
-    state_changed = Signal(str)
+    state_changed = Signal(object)  # ConnectionState
+    #: ``start`` was asked to connect with (model, variables): the pane shows that request.
+    started = Signal(object, object)
+    #: (model, Outcome, secret values) once a connection ``start`` asked for opened or failed.
+    exchanged = Signal(object, object, object)
     #: The handshake succeeded; the negotiated subprotocol, or None.
     opened = Signal(object)
     #: The connection closed cleanly: (code or None, reason, "server" or "client").
@@ -83,39 +93,68 @@ class WebSocketController(QObject):
         self._sessions = sessions
         self._key = key
         self._export_key = f"{key} / export"
-        self._export_path = ""
         self.log = MessageLog()
         self._spill_noted: str | None = None
-        self._state = "closed"
+        self._state = ConnectionState.CLOSED
+        #: The connection ``start`` asked for, until it has an answer: (model, wall-clock
+        #: start, the secret values it substituted).
+        self._sent: tuple[RequestModel, float, tuple[str, ...]] | None = None
         self._generation = 0
         self._outbox: asyncio.Queue[_Send | _Close] | None = None
         #: The negotiated subprotocol of the open connection (or of the last one).
         self.protocol: str | None = None
         #: The last failure, shown until the next connection.
         self.error: ErrorText | None = None
-        runner.failed.connect(self._on_failed)
-        runner.finished.connect(self._on_finished)
 
     @property
-    def state(self) -> str:
+    def state(self) -> ConnectionState:
         return self._state
 
     @property
-    def busy(self) -> bool:
+    def running(self) -> bool:
         """The connection's task runs (it may be finishing a close)."""
         return self._runner.running(self._key)
 
     @property
     def active(self) -> bool:
         """Connecting, open or closing."""
-        return self._state in ("connecting", "open", "closing")
+        return self._state in _ACTIVE
 
-    def _set_state(self, state: str) -> None:
-        if state != self._state:
-            self._state = state
-            self.state_changed.emit(state)
+    @property
+    def busy(self) -> bool:
+        """Connecting, open or closing: there is a connection to stop."""
+        return self.active
+
+    def _set_state(self, state: ConnectionState) -> None:
+        if state == self._state:
+            return
+        self._state = state
+        if self._sent is not None and state != ConnectionState.CONNECTING:
+            model, started, secrets = self._sent
+            self._sent = None
+            if state != ConnectionState.CLOSED:  # (closed while connecting: nothing to say)
+                error = None if state == ConnectionState.OPEN or self.error is None \
+                    else self.error.title
+                outcome = Outcome(started, time.time() - started,
+                                  101 if error is None else None, error)
+                self.exchanged.emit(model, outcome, secrets)
+        self.state_changed.emit(state)
 
     # -- commands from the pane ---------------------------------------------------------------
+
+    def start(self, model: RequestModel, variables: VariablesSource | None = None) -> None:
+        """Connect with ``model`` and its subprotocols (the tab's Connect); the connection
+        goes to the history once it opens or fails."""
+        self._sent = (model, time.time(), ())
+        self.started.emit(model, variables)
+        self.connect_(model, variables, model.ws_subprotocols)
+
+    def stop(self) -> bool:
+        """Close normally (1000), or stop connecting at once; False when not connected."""
+        if not self.active:
+            return False
+        self.close_socket(1000, "")
+        return True
 
     def connect_(self, model: RequestModel, variables: VariablesSource | None = None,
                  protocols: Sequence[str] = ()) -> None:
@@ -123,16 +162,16 @@ class WebSocketController(QObject):
         self._generation += 1
         self.error = None
         self.protocol = None
-        self._set_state("connecting")
+        self._set_state(ConnectionState.CONNECTING)
         self._runner.start(self._key, self._run(self._generation, model, variables,
-                                                tuple(protocols)))
+                                                tuple(protocols)), on_error=self._on_failed)
 
     def close_socket(self, code: int = 1000, reason: str = "") -> None:
         """Close with ``code`` and ``reason`` (the peer answers); stop connecting at once."""
-        if self._state == "open" and self._outbox is not None:
-            self._set_state("closing")
+        if self._state == ConnectionState.OPEN and self._outbox is not None:
+            self._set_state(ConnectionState.CLOSING)
             self._outbox.put_nowait(_Close(code, reason))
-        elif self._state in ("connecting", "closing"):
+        elif self._state in (ConnectionState.CONNECTING, ConnectionState.CLOSING):
             self.abort()
 
     def abort(self) -> None:
@@ -143,19 +182,20 @@ class WebSocketController(QObject):
         if self._runner.cancel(self._key) or self.active:
             self.log.append("", "info", "Disconnected")
         if self.active:
-            self._set_state("closed")
+            self._set_state(ConnectionState.CLOSED)
 
     def send(self, kind: str, data: str | bytes) -> bool:
         """Queue a ``text`` (str) or ``binary`` (bytes) message; False when not open."""
-        if self._state != "open" or self._outbox is None:
+        if self._state != ConnectionState.OPEN or self._outbox is None:
             return False
         self._outbox.put_nowait(_Send(kind, data))
         return True
 
     def export(self, path: str) -> None:
         """Write the log as it is now to ``path`` as JSON lines; ``exported`` tells the end."""
-        self._export_path = path
-        self._runner.start(self._export_key, self._export(path, self.log.end))
+        self._runner.start(self._export_key, self._export(path, self.log.end),
+                           on_result=functools.partial(self.exported.emit, path),
+                           on_error=lambda exc: self.exported.emit(path, describe_error(exc)))
 
     def dispose(self) -> None:
         """The pane is going: stop the connection and delete the log's file."""
@@ -175,7 +215,12 @@ class WebSocketController(QObject):
             return generation == self._generation
 
         try:
-            variables = dict(await source(model)) if source is not None else {}
+            variables: dict[str, str] = {}
+            if source is not None:
+                resolution = await source(model)
+                variables = dict(resolution.values)
+                if self._sent is not None and self._sent[0] is model:
+                    self._sent = (model, self._sent[1], resolution.secrets)
             composed = compose(self._sessions().get(model.options), model, variables,
                                websocket=True)
             composed.close()        # a WebSocket handshake sends no body: no files stay open
@@ -187,7 +232,7 @@ class WebSocketController(QObject):
                 self._outbox, self.protocol = outbox, ws.protocol
                 chosen = f" (subprotocol {ws.protocol})" if ws.protocol else ""
                 self.log.append("", "info", f"Connected{chosen}")
-                self._set_state("open")
+                self._set_state(ConnectionState.OPEN)
                 self.opened.emit(ws.protocol)
                 sender = asyncio.ensure_future(self._send_all(ws, outbox))
                 try:
@@ -210,7 +255,7 @@ class WebSocketController(QObject):
         if by == "server":
             words = f"{code}" + (f" {reason}" if reason else "")
             self.log.append("in", "close", words)
-        self._set_state("closed")
+        self._set_state(ConnectionState.CLOSED)
         self.closed.emit(code, reason, by)
 
     async def _receive_all(self, ws: WebSocketResponse) -> tuple[str, int | None, str]:
@@ -286,16 +331,7 @@ class WebSocketController(QObject):
             cancelled.set()  # the thread stops at its next segment and removes its file
             raise
 
-    def _on_finished(self, key: str, result: object) -> None:
-        if key == self._export_key:
-            self.exported.emit(self._export_path, result)
-
-    def _on_failed(self, key: str, exc: BaseException) -> None:
-        if key == self._export_key:
-            self.exported.emit(self._export_path, describe_error(exc))
-            return
-        if key != self._key:
-            return
+    def _on_failed(self, exc: BaseException) -> None:
         from app.client import APIError, StreamError
 
         text = describe_error(exc)
@@ -303,10 +339,11 @@ class WebSocketController(QObject):
             data = exc.data if isinstance(exc.data, str) else json.dumps(exc.data)
             text = replace(text, detail=f"{text.detail}\n{data[:500]}")
         if text.unexpected:
-            log.error("unexpected failure in %s", key, exc_info=exc)
+            log.error("unexpected failure in %s", self._key, exc_info=exc)
         self.error = text
         self._outbox = None
-        dropped = isinstance(exc, StreamError) and self._state in ("open", "closing")
+        dropped = isinstance(exc, StreamError) and self._state in (ConnectionState.OPEN,
+                                                                    ConnectionState.CLOSING)
         self.log.append("", "error", f"{text.title}: {text.detail}")
-        self._set_state("disconnected" if dropped else "failed")
+        self._set_state(ConnectionState.DISCONNECTED if dropped else ConnectionState.FAILED)
         self.failed.emit(text)

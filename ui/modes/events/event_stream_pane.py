@@ -37,19 +37,20 @@ from PySide6.QtWidgets import (
 from app.streams.event_log import EventFilter, EventLog
 from ui.error_messages import ErrorText
 from ui.formatting import human_size
-from ui.streams.event_stream_controller import EventStreamController
-from ui.streams.event_stream_detail import EventDetail
-from ui.streams.event_stream_export import EventExport
-from ui.streams.event_stream_filters import EventTypeList, TextFilter
-from ui.streams.event_stream_merge import MergedTextView
-from ui.streams.event_stream_model import COLUMNS, EventTableModel
-from ui.streams.event_stream_status import StateChip, StreamBanner
+from ui.modes.base import ConnectionState as S
+from ui.modes.events.event_stream_controller import EventStreamController
+from ui.modes.events.event_stream_detail import EventDetail
+from ui.modes.events.event_stream_export import EventExport
+from ui.modes.events.event_stream_filters import EventTypeList, TextFilter
+from ui.modes.events.event_stream_merge import MergedTextView
+from ui.modes.events.event_stream_model import COLUMNS, EventTableModel
+from ui.modes.events.event_stream_status import StateChip, StreamBanner
 from ui.upload_progress import TransferMeter
 
 if TYPE_CHECKING:
     from app.model.compose import SessionPool
     from app.model.request import RequestModel
-    from ui.send_controller import VariablesSource
+    from ui.modes.base import VariablesSource
     from ui.tasks import TaskRunner
 
 __all__ = ["EventStreamPane"]
@@ -62,7 +63,7 @@ CAP_MAX = 100_000_000
 class EventStreamPane(QWidget):
     """One tab's event stream, shown live. See the module docstring for how it keeps up."""
 
-    state_changed = Signal(str)
+    state_changed = Signal(object)  # ConnectionState
     # Counts travel as objects (ints): a Qt int is 32 bits, as in SendController.
     event_count_changed = Signal(object)
     export_finished = Signal(str, object)  # path, events written
@@ -237,7 +238,7 @@ class EventStreamPane(QWidget):
         return self.controller.log
 
     @property
-    def state(self) -> str:
+    def state(self) -> S:
         return self.controller.state
 
     @property
@@ -347,7 +348,7 @@ class EventStreamPane(QWidget):
     def _on_auto_reconnect(self, on: bool) -> None:
         self.controller.auto_reconnect = on
 
-    def _on_state(self, state: str) -> None:
+    def _on_state(self, state: S) -> None:
         self._wake()
         self._update_status()
         self.state_changed.emit(state)
@@ -429,8 +430,8 @@ class EventStreamPane(QWidget):
         self._status_at = time.perf_counter()
         controller, log = self.controller, self.log
         state = controller.state
-        failed_open = state == "failed" and controller.was_open
-        self.state_chip.show_state("disconnected" if failed_open else state)
+        failed_open = state == S.FAILED and controller.was_open
+        self.state_chip.show_state(S.DISCONNECTED if failed_open else state)
         self.url_label.setText(" · ".join(p for p in (controller.status_text, controller.url) if p))
         self.url_label.setToolTip(controller.url)
         self._event_meter.add(log.total)
@@ -506,13 +507,13 @@ class EventStreamPane(QWidget):
         resume = (f" Reconnect resumes after id {controller.last_event_id}."
                   if controller.last_event_id else "")
         received = f"{self.log.total:,} events received."
-        if state == "failed" and controller.error is not None:
+        if state == S.FAILED and controller.error is not None:
             self.banner.show_error(controller.error, disconnected=controller.was_open,
                                    can_reconnect=can)
-        elif state == "ended":
+        elif state == S.ENDED:
             self.banner.show_text("The server ended the stream", received + resume, "",
                                   error=False, can_reconnect=can)
-        elif state == "stopped":
+        elif state == S.STOPPED:
             self.banner.show_text("Stopped", received + resume, "", error=False,
                                   can_reconnect=can)
         else:

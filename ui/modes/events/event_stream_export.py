@@ -29,8 +29,6 @@ class EventExport(QObject):
         super().__init__(parent)
         self._runner = runner
         self.key = key
-        runner.finished.connect(self._on_finished)
-        runner.failed.connect(self._on_failed)
 
     @property
     def busy(self) -> bool:
@@ -40,7 +38,8 @@ class EventExport(QObject):
         """Write the events ``log`` keeps now to ``path``."""
         snapshot = log.snapshot()
         self.started.emit(len(snapshot))
-        self._runner.start(self.key, self._export(snapshot, path))
+        self._runner.start(self.key, self._export(snapshot, path), on_result=self._on_finished,
+                           on_error=self._on_failed)
 
     def cancel(self) -> None:
         self._runner.cancel(self.key)
@@ -61,11 +60,9 @@ class EventExport(QObject):
             raise
         return path, count
 
-    def _on_finished(self, key: str, result: object) -> None:
-        if key == self.key and isinstance(result, tuple):
-            path, count = result
-            self.finished.emit(path, count)
+    def _on_finished(self, result: tuple[str, int]) -> None:
+        path, count = result
+        self.finished.emit(path, count)
 
-    def _on_failed(self, key: str, exc: BaseException) -> None:
-        if key == self.key:
-            self.failed.emit(describe_error(exc))
+    def _on_failed(self, exc: BaseException) -> None:
+        self.failed.emit(describe_error(exc))

@@ -23,31 +23,36 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.client.sse import SSEParser
+from app.storage.history import Outcome
 from app.streams.event_log import EventLog
 from ui.error_messages import ErrorText, describe_error
+from ui.modes.base import ACTIVE_STATES, ConnectionState
 
 if TYPE_CHECKING:
     from app.client.events import SSEResponse
     from app.model.compose import SessionPool
     from app.model.request import RequestModel
-    from ui.send_controller import VariablesSource
+    from ui.modes.base import VariablesSource
     from ui.tasks import TaskRunner
 
-__all__ = ["ACTIVE_STATES", "EventStreamController"]
+__all__ = ["EventStreamController"]
 
 log = logging.getLogger(__name__)
 
-ACTIVE_STATES = frozenset({"connecting", "open", "reconnecting"})
 #: The reading task gives the loop a turn after this long without one: a firehose whose
 #: bytes are already buffered would otherwise keep the window from painting.
 SLICE_S = 0.005
 POLL_MS = 20
+#: The states that answer a ``start``: its history entry is made then.
+_ANSWERED = frozenset({ConnectionState.OPEN, ConnectionState.ENDED, ConnectionState.FAILED})
 
 
 class EventStreamController(QObject):
     """Owns one tab's event stream: the task that reads it and the log it fills."""
 
-    state_changed = Signal(str)
+    state_changed = Signal(object)  # ConnectionState
+    #: (model, Outcome, secret values) once a stream ``start`` sent opened, ended or failed.
+    exchanged = Signal(object, object, object)
     #: A fresh log replaced the old one (a new stream, or Clear); the old one is closed.
     log_replaced = Signal(object)
 
@@ -60,7 +65,11 @@ class EventStreamController(QObject):
         self._key = key
         self._log_factory = log_factory
         self._log = log_factory()
-        self._state = "idle"
+        self._state = ConnectionState.IDLE
+        #: The stream ``start`` sent, until it has an answer: (model, wall-clock start,
+        #: the secret values it substituted).
+        self._sent: tuple[RequestModel, float, tuple[str, ...]] | None = None
+        self._status: int | None = None
         self._generation = 0
         self._stream: SSEResponse | None = None
         self._parser: SSEParser | None = None  # a response routed here by the send controller
@@ -77,7 +86,6 @@ class EventStreamController(QObject):
         self.error: ErrorText | None = None
         self._poll = QTimer(self, interval=POLL_MS)
         self._poll.timeout.connect(self._poll_stream)
-        runner.failed.connect(self._on_failed)
 
     # -- what the pane reads ---------------------------------------------------------------
 
@@ -86,12 +94,17 @@ class EventStreamController(QObject):
         return self._log
 
     @property
-    def state(self) -> str:
+    def state(self) -> ConnectionState:
         return self._state
 
     @property
     def active(self) -> bool:
         return self._state in ACTIVE_STATES
+
+    @property
+    def busy(self) -> bool:
+        """Connecting, open or reconnecting: there is a stream to stop."""
+        return self.active
 
     @property
     def was_open(self) -> bool:
@@ -122,6 +135,7 @@ class EventStreamController(QObject):
         """Open a new stream for ``model`` (into a fresh log), replacing any under way."""
         self.set_model(model, variables)
         self._cancel()
+        self._sent = (model, time.time(), ())
         self.replace_log()
         self._last_id = ""
         self._connect(resume_from="")
@@ -142,16 +156,22 @@ class EventStreamController(QObject):
         self.reconnects = 0
         self._was_open = False
         self.status_text = ""
-        self._set_state("connecting")
+        self._status = None
+        self._set_state(ConnectionState.CONNECTING)
         self._poll.start()
         self._runner.start(self._key, self._read(self._generation, self._model, self._variables,
-                                                 resume_from))
+                                                 resume_from), on_error=self._on_failed)
 
     async def _read(self, generation: int, model: RequestModel,
                     source: VariablesSource | None, resume_from: str) -> None:
         from app.model.compose import compose
 
-        variables = dict(await source(model)) if source is not None else {}
+        variables: dict[str, str] = {}
+        if source is not None:
+            resolution = await source(model)
+            variables = dict(resolution.values)
+            if self._sent is not None and self._sent[0] is model:
+                self._sent = (model, self._sent[1], resolution.secrets)
         composed = compose(self._sessions().get(model.options), model, variables)
         self.url = composed.url
         stream: SSEResponse | None = None
@@ -160,8 +180,9 @@ class EventStreamController(QObject):
                     reconnect=self.auto_reconnect, last_event_id=resume_from or None) as stream:
                 self._stream = stream
                 self.status_text = f"HTTP {stream.status}"
+                self._status = stream.status
                 self._was_open = True
-                self._set_state("open")
+                self._set_state(ConnectionState.OPEN)
                 await self._consume(stream)
         finally:
             composed.close()
@@ -171,7 +192,7 @@ class EventStreamController(QObject):
                 self.reconnects = max(0, stream.connections - 1)
                 self._stream = None
         if generation == self._generation:
-            self._set_state("ended")
+            self._set_state(ConnectionState.ENDED)
 
     async def _consume(self, stream: SSEResponse) -> None:
         clock, perf = time.time, time.perf_counter
@@ -193,19 +214,21 @@ class EventStreamController(QObject):
             return
         self.retry = stream.retry
         self.reconnects = max(0, stream.connections - 1)
-        if stream.status is None and self._state == "open":
-            self._set_state("reconnecting")
-        elif stream.status is not None and self._state == "reconnecting":
-            self._set_state("open")
+        if stream.status is None and self._state == ConnectionState.OPEN:
+            self._set_state(ConnectionState.RECONNECTING)
+        elif stream.status is not None and self._state == ConnectionState.RECONNECTING:
+            self._set_state(ConnectionState.OPEN)
 
-    def stop(self) -> None:
-        """Stop reading; the events stay, and ``reconnect`` resumes after the last one."""
+    def stop(self) -> bool:
+        """Stop reading; the events stay, and ``reconnect`` resumes after the last one.
+        False when nothing was read."""
         if self._parser is not None:
             self._last_id = self._parser.last_event_id
             self._parser = None
-            self._set_state("stopped")
-        elif self._cancel():
-            self._set_state("stopped")
+        elif not self._cancel():
+            return False
+        self._set_state(ConnectionState.STOPPED)
+        return True
 
     def _cancel(self) -> bool:
         stream = self._stream
@@ -217,27 +240,26 @@ class EventStreamController(QObject):
         self._generation += 1  # what the cancelled task still does is stale
         return self._runner.cancel(self._key)
 
-    def _on_failed(self, key: str, exc: BaseException) -> None:
-        if key != self._key:
-            return
+    def _on_failed(self, exc: BaseException) -> None:
         from app.client import APIError
 
         text = describe_error(exc)
         if text.unexpected:
-            log.error("unexpected failure in %s", key, exc_info=exc)
+            log.error("unexpected failure in %s", self._key, exc_info=exc)
         if isinstance(exc, APIError) and exc.data not in (None, "", {}):
             shown = json.dumps(exc.data, ensure_ascii=False, default=str)
             if len(shown) > 2000:
                 shown = shown[:2000] + "…"
             text = dataclasses.replace(text, detail=f"{text.detail}\n{shown}")
         self.error = text
-        self._set_state("failed")
+        self._set_state(ConnectionState.FAILED)
 
     # -- a response that turned out to be an event stream ----------------------------------
 
     def begin_external(self, url: str, status_text: str) -> None:
         """Show an event stream read by someone else (see ``feed``), in a fresh log."""
         self._cancel()
+        self._sent = None  # the reader of the response records it
         self.replace_log()
         self._parser = SSEParser()
         self.url = url
@@ -246,7 +268,7 @@ class EventStreamController(QObject):
         self.retry = None
         self.reconnects = 0
         self._was_open = True
-        self._set_state("open")
+        self._set_state(ConnectionState.OPEN)
 
     def feed(self, chunk: bytes) -> None:
         """Parse the next bytes of the external stream (ignored once it is stopped)."""
@@ -267,7 +289,7 @@ class EventStreamController(QObject):
         parser.close()
         self._parser = None
         self.error = error
-        self._set_state("failed" if error is not None else "ended")
+        self._set_state(ConnectionState.FAILED if error is not None else ConnectionState.ENDED)
 
     # -- the log and the end ---------------------------------------------------------------
 
@@ -278,10 +300,19 @@ class EventStreamController(QObject):
         old.close()
         self.log_replaced.emit(self._log)
 
-    def _set_state(self, state: str) -> None:
-        if state != self._state:
-            self._state = state
-            self.state_changed.emit(state)
+    def _set_state(self, state: ConnectionState) -> None:
+        if state == self._state:
+            return
+        self._state = state
+        if self._sent is not None and state in _ANSWERED:
+            model, started, secrets = self._sent
+            self._sent = None
+            failed = state == ConnectionState.FAILED and self.error is not None
+            outcome = Outcome(started, time.time() - started,
+                              None if failed else self._status,
+                              self.error.title if failed and self.error else None, self.url)
+            self.exchanged.emit(model, outcome, secrets)
+        self.state_changed.emit(state)
 
     def dispose(self) -> None:
         """Cancel the stream and delete the log's files (the tab is closing)."""

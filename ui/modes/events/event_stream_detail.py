@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 from app.streams.event_log import LoggedEvent
 from ui.formatting import human_size
 from ui.highlight import PygmentsHighlighter
-from ui.streams.event_stream_model import clock_time
+from ui.modes.events.event_stream_model import clock_time
 
 __all__ = ["EventDetail", "pretty_data"]
 

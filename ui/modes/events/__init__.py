@@ -1,0 +1,1 @@
+"""Event streams (SSE): the controller, the live pane and its parts."""

@@ -1,0 +1,1 @@
+"""Plain HTTP: the send controller; its pane is the response pane (``ui.response``)."""

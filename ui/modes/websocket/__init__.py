@@ -1,0 +1,1 @@
+"""WebSocket: the controller, the console pane and its parts."""

@@ -1,1 +1,0 @@
-"""The stream panes of a request tab: Server-Sent Events and WebSocket."""
