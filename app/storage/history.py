@@ -28,7 +28,10 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.model.request import RequestModel
 
 __all__ = [
     "REDACTED",
@@ -80,6 +83,18 @@ class HistoryEntry:
     request: Mapping[str, Any] = field(default_factory=dict)
     time: float = field(default_factory=time.time)
     id: int | None = None
+
+    def request_model(self) -> RequestModel:
+        """The request as it was sent (secrets redacted), to open again in a tab.
+
+        Raises ``ValueError`` saying why when the entry holds no request that can be read
+        back (an entry from an older version, or one edited by hand)."""
+        from app.model.request import RequestModel
+
+        try:
+            return RequestModel.from_dict(dict(self.request.get("model") or {}))
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise ValueError(str(exc) or type(exc).__name__) from exc
 
 
 def redact(value: Any, secret_values: Iterable[str] = ()) -> Any:

@@ -32,6 +32,7 @@ from app.storage.atomic import write_atomic, write_if_changed
 from app.storage.secrets import MemorySecrets, SecretStore
 
 __all__ = [
+    "BAD_NAME_CHARS",
     "COLLECTION_FILE",
     "ENVIRONMENTS_DIR",
     "SECRET_AUTH_FIELDS",
@@ -39,7 +40,9 @@ __all__ = [
     "Secrets",
     "Workspace",
     "WorkspaceError",
+    "check_name",
     "dump_request",
+    "name_problem",
     "slugify",
 ]
 
@@ -236,10 +239,33 @@ def slugify(name: str) -> str:
     return slug[:80] or "request"
 
 
-def _check_name(name: str, what: str) -> str:
-    if (not name or name != name.strip() or name in (".", "..") or name.startswith(".")
-            or any(c in name for c in '/\\:*?"<>|\0')):
-        raise WorkspaceError(f"not a valid {what} name: {name!r}")
+#: Characters no collection, request or environment name may hold: each names a file or a
+#: folder, on every platform.
+BAD_NAME_CHARS = '/\\:*?"<>|\0'
+
+
+def name_problem(name: str) -> str:
+    """Why ``name`` cannot name a collection, folder, request or environment ("" when it
+    can), in words for the user."""
+    if not name.strip():
+        return "Enter a name."
+    if name != name.strip():
+        return "A name cannot start or end with a space."
+    if name.startswith("."):
+        return "A name cannot start with a dot."
+    bad = sorted({c for c in name if c in BAD_NAME_CHARS}, key=BAD_NAME_CHARS.index)
+    if bad:
+        shown = " ".join("NUL" if c == "\0" else c for c in bad)
+        return f"A name cannot contain {shown}"
+    return ""
+
+
+def check_name(name: str, what: str) -> str:
+    """``name`` itself when it can name a ``what`` ("collection", "environment"...);
+    otherwise :class:`WorkspaceError` saying why."""
+    problem = name_problem(name)
+    if problem:
+        raise WorkspaceError(f"not a valid {what} name: {name!r}: {problem}")
     return name
 
 
@@ -260,7 +286,7 @@ class Workspace:
         collection (``"Shop/Orders"``)."""
         parts = collection.split("/")
         for part in parts:
-            _check_name(part, "collection")
+            check_name(part, "collection")
         if parts[0] == ENVIRONMENTS_DIR:
             raise WorkspaceError(f"{ENVIRONMENTS_DIR!r} is reserved for environments")
         return self.root.joinpath(*parts)
@@ -305,7 +331,7 @@ class Workspace:
 
     def rename_collection(self, collection: str, new_name: str) -> str:
         """Rename the last part of ``collection``; returns the new collection path."""
-        _check_name(new_name, "collection")
+        check_name(new_name, "collection")
         folder = self._collection_dir(collection)
         parent = collection.rpartition("/")[0]
         target = f"{parent}/{new_name}" if parent else new_name
@@ -464,7 +490,7 @@ class Workspace:
         identical one is not touched. Use ``new_request`` for a fresh, non-clashing name."""
         folder = self._collection_dir(collection)
         stem = name.removesuffix(REQUEST_SUFFIX) if name else slugify(model.name)
-        _check_name(stem, "request")
+        check_name(stem, "request")
         path = folder / f"{stem}{REQUEST_SUFFIX}"
         if path.name == COLLECTION_FILE:
             raise WorkspaceError(f"{COLLECTION_FILE!r} is reserved")
@@ -539,7 +565,7 @@ class Workspace:
     # environments
 
     def _environment_path(self, name: str) -> Path:
-        _check_name(name, "environment")
+        check_name(name, "environment")
         return self.root / ENVIRONMENTS_DIR / f"{name}{REQUEST_SUFFIX}"
 
     def list_environments(self) -> list[str]:
@@ -618,6 +644,52 @@ class Workspace:
             if var not in variables or _secret_ref(out[var].get("value")) != ref:
                 self.secrets.delete(ref)
         return out
+
+    def _free_environment(self, name: str, *, allowed: str | None = None) -> Path:
+        """The file ``name`` would have, when no other environment uses that name (compared
+        ignoring case, as some file systems do); ``allowed`` may be reused (a rename)."""
+        path = self._environment_path(name)
+        folded = name.casefold()
+        for other in self.list_environments():
+            if other.casefold() == folded and other != allowed:
+                raise WorkspaceError(f"an environment named {other!r} already exists")
+        return path
+
+    def _existing_environment(self, name: str) -> Path:
+        path = self._environment_path(name)
+        if not path.is_file():
+            raise WorkspaceError(f"{path}: the environment {name!r} does not exist")
+        return path
+
+    def create_environment(self, name: str) -> Path:
+        """A new environment without variables; an existing name is refused."""
+        self._free_environment(name)
+        return self.save_environment(name, {})
+
+    def rename_environment(self, old: str, new: str) -> Path:
+        """Rename the environment ``old`` to ``new`` (its file); returns the new path.
+
+        The secrets stay where they are: they are keyed by reference, not by name, so no
+        keyring call is needed. A rename is one atomic move; a change of case alone goes
+        through a hidden temporary name, for file systems that ignore case."""
+        source = self._existing_environment(old)
+        target = self._free_environment(new, allowed=old)
+        if old == new:
+            return source
+        if old.casefold() == new.casefold():
+            middle = source.with_name(f".rename-{uuid.uuid4().hex}{source.suffix}")
+            source.rename(middle)
+            middle.rename(target)
+        else:
+            source.rename(target)
+        return target
+
+    def duplicate_environment(self, name: str, new: str) -> Path:
+        """A copy of the environment ``name`` called ``new``, with its own copies of the
+        secret values (a keyring that cannot store them leaves no file); returns its path."""
+        self._existing_environment(name)
+        self._free_environment(new)
+        return self.save_environment(new, self.load_environment_variables(name))
 
     def delete_environment(self, name: str) -> None:
         path = self._environment_path(name)

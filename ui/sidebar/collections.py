@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 
 from app.model.request import RequestModel
 from app.storage.index import FolderEntry, RequestEntry
-from app.storage.workspace import WorkspaceError, _check_name
+from app.storage.workspace import WorkspaceError, check_name
 from ui.request.method_box import method_colour
 from ui.request.tones import ERROR
 from ui.workspace_controller import WorkspaceController
@@ -376,7 +376,7 @@ class CollectionTree(QWidget):
                 return None
             name = name.strip()
             try:
-                _check_name(name, "folder")
+                check_name(name, "folder")
                 return name
             except WorkspaceError:
                 label = ("A name cannot be empty, start with a dot or hold / \\ : * ? \" < > |."
