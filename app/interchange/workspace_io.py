@@ -164,7 +164,7 @@ def folders_from_workspace(workspace: Workspace, *, include_secrets: bool = Fals
         folder = Folder(path.rpartition("/")[2])
         for name, spec in source.load_collection_variables(path).items():
             value = spec["value"]
-            folder.variables[name] = Variable("" if value == _Withheld.MARKER else value,
+            folder.variables[name] = Variable(name, "" if value == _Withheld.MARKER else value,
                                               bool(spec["secret"]))
         for file in files:
             model = source.load_request(file)
