@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ import yaml
 
 from app.model.request import KeyValue, MultipartField, RequestModel
 from app.model.templating import names_a_variable
+from app.model.variables import Variable
 from app.storage.atomic import write_atomic, write_if_changed
 from app.storage.secrets import MemorySecrets, SecretStore
 
@@ -42,6 +43,7 @@ __all__ = [
     "WorkspaceError",
     "check_name",
     "dump_request",
+    "environment_name_problem",
     "name_problem",
     "slugify",
 ]
@@ -260,6 +262,21 @@ def name_problem(name: str) -> str:
     return ""
 
 
+def environment_name_problem(name: str, existing: Iterable[str], *,
+                             allowed: str | None = None) -> str:
+    """Why ``name`` cannot name a new environment ("" when it can): :func:`name_problem`, or
+    a name in ``existing`` already (compared ignoring case, as some file systems do);
+    ``allowed`` is one of them that may be reused (the one being renamed)."""
+    problem = name_problem(name)
+    if problem:
+        return problem
+    folded = name.casefold()
+    for other in existing:
+        if other.casefold() == folded and other != allowed:
+            return f"“{other}” already exists."
+    return ""
+
+
 def check_name(name: str, what: str) -> str:
     """``name`` itself when it can name a ``what`` ("collection", "environment"...);
     otherwise :class:`WorkspaceError` saying why."""
@@ -270,6 +287,15 @@ def check_name(name: str, what: str) -> str:
 
 
 # --- the workspace ---------------------------------------------------------------------------
+
+#: Variables to save: :class:`Variable` objects, or the mapping form files are read into.
+VariablesIn = Iterable[Variable] | Mapping[str, str | Mapping[str, Any]]
+
+
+def _as_variables(specs: Mapping[str, Mapping[str, Any]], source: str) -> list[Variable]:
+    return [Variable(name, str(spec["value"]), bool(spec["secret"]), source)
+            for name, spec in specs.items()]
+
 
 
 class Workspace:
@@ -409,6 +435,11 @@ class Workspace:
             return {}
         return self._variables_in(path)
 
+    def read_collection_variables(self, collection: str) -> list[Variable]:
+        """The variables of ``collection`` alone, in file order, secrets resolved."""
+        return _as_variables(self.load_collection_variables(collection),
+                             f"collection {collection.replace('/', ' / ')}")
+
     def collection_variables(self, collection: str) -> dict[str, str]:
         """The variables in scope in ``collection``: its outer collections', then its own
         (an inner folder's value wins)."""
@@ -420,8 +451,9 @@ class Workspace:
                         for k, v in self.load_collection_variables(scope).items()})
         return out
 
-    def save_collection_variables(self, collection: str,
-                                  variables: Mapping[str, str | Mapping[str, Any]]) -> Path:
+    def save_collection_variables(self, collection: str, variables: VariablesIn) -> Path:
+        """Save the variables of ``collection`` (as :meth:`save_environment` takes them)
+        into its collection.yaml, beside the order."""
         folder = self.create_collection(collection)
         path = folder / COLLECTION_FILE
         data = _mapping(path, _parse(path))
@@ -600,23 +632,29 @@ class Workspace:
                 out[str(var)]["missing"] = True
         return out
 
+    def read_environment(self, name: str) -> list[Variable]:
+        """The variables of environment ``name`` in file order, secrets resolved (a secret
+        missing from the store reads as "")."""
+        return _as_variables(self.load_environment_variables(name), f"environment {name}")
+
     def load_environment(self, name: str) -> dict[str, str]:
         return {k: v["value"] for k, v in self.load_environment_variables(name).items()}
 
-    def save_environment(self, name: str,
-                         variables: Mapping[str, str | Mapping[str, Any]]) -> Path:
-        """Save an environment. Each value is a plain string, or ``{"value": str,
-        "secret": bool}``; secret values go to the secrets store. Returns the path."""
+    def save_environment(self, name: str, variables: VariablesIn) -> Path:
+        """Save an environment: :class:`Variable` objects, or a mapping of names to a plain
+        string or ``{"value": str, "secret": bool}``; secret values go to the secrets store.
+        Returns the path."""
         path = self._environment_path(name)
         out = self._variables_out(path, variables)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_if_changed(path, _dump({"variables": out}))
         return path
 
-    def _variables_out(self, path: Path,
-                       variables: Mapping[str, str | Mapping[str, Any]]) -> dict[str, Any]:
+    def _variables_out(self, path: Path, variables: VariablesIn) -> dict[str, Any]:
         """The file form of ``variables``, secret values stored under the references
         ``path`` already uses."""
+        if not isinstance(variables, Mapping):
+            variables = {v.name: {"value": v.value, "secret": v.secret} for v in variables}
         old_refs: dict[str, str] = {}
         if path.exists():
             old = _mapping(path, _parse(path)).get("variables")
@@ -646,13 +684,12 @@ class Workspace:
         return out
 
     def _free_environment(self, name: str, *, allowed: str | None = None) -> Path:
-        """The file ``name`` would have, when no other environment uses that name (compared
-        ignoring case, as some file systems do); ``allowed`` may be reused (a rename)."""
+        """The file ``name`` would have, when no other environment uses that name
+        (:func:`environment_name_problem`); ``allowed`` may be reused (a rename)."""
         path = self._environment_path(name)
-        folded = name.casefold()
-        for other in self.list_environments():
-            if other.casefold() == folded and other != allowed:
-                raise WorkspaceError(f"an environment named {other!r} already exists")
+        problem = environment_name_problem(name, self.list_environments(), allowed=allowed)
+        if problem:
+            raise WorkspaceError(f"Cannot use the name “{name}”: {problem}")
         return path
 
     def _existing_environment(self, name: str) -> Path:

@@ -91,7 +91,7 @@ def test_rename_by_case_alone(ws: Workspace) -> None:
 
 def test_rename_failures_change_nothing(ws: Workspace) -> None:
     before = files(ws)
-    with pytest.raises(WorkspaceError, match="'Prod' already exists"):
+    with pytest.raises(WorkspaceError, match="“Prod” already exists"):
         ws.rename_environment("Dev", "prod")
     with pytest.raises(WorkspaceError, match="not a valid"):
         ws.rename_environment("Dev", ".dev")
@@ -131,3 +131,20 @@ def test_duplicate_without_a_keyring_writes_no_file(ws: Workspace) -> None:
     # Without secrets, a copy goes through.
     broken.duplicate_environment("Prod", "Prod copy")
     assert broken.load_environment("Prod copy") == {"HOST": "prod.example"}
+
+
+def test_variables_read_and_save_as_variable_objects(ws: Workspace) -> None:
+    from app.model.variables import Variable
+
+    assert ws.read_environment("Dev") == [
+        Variable("HOST", "dev.example", False, "environment Dev"),
+        Variable("TOKEN", "dev-SECRET", True, "environment Dev")]
+    before = (ws.root / "environments" / "Dev.yaml").read_bytes()
+    ws.save_environment("Dev", ws.read_environment("Dev"))  # the same file, byte for byte
+    assert (ws.root / "environments" / "Dev.yaml").read_bytes() == before
+    ws.save_collection_variables("Shop/Orders", [Variable("region", "eu"),
+                                                 Variable("key", "k-SECRET", True)])
+    assert ws.read_collection_variables("Shop/Orders") == [
+        Variable("region", "eu", False, "collection Shop / Orders"),
+        Variable("key", "k-SECRET", True, "collection Shop / Orders")]
+    assert b"k-SECRET" not in (ws.root / "Shop" / "Orders" / "collection.yaml").read_bytes()
