@@ -134,6 +134,7 @@ class MainWindow(QMainWindow):
         sidebar.history.limits_requested.connect(self.history_limits)
         self.workspace.failed.connect(lambda msg: self.statusBar().showMessage(msg, 15000))
         self.workspace.variables_changed.connect(self._refresh_variables)
+        self.workspace.environment_renamed.connect(self._environment_renamed)
         self.workspace.environments_changed.connect(self._restore_environment)
         self.workspace.open()
         return sidebar
@@ -442,7 +443,7 @@ class MainWindow(QMainWindow):
         origin = None if ask else tab.origin
         collection: str | None = None
         if origin is None:
-            from ui.sidebar.save_dialog import ask_where_to_save
+            from ui.dialogs.save_dialog import ask_where_to_save
 
             collections = [f.collection for top in self.workspace.tree for f in top.walk()]
             answer = ask_where_to_save(self, model.name, collections,
@@ -500,19 +501,13 @@ class MainWindow(QMainWindow):
             tab.set_origin(None, None)
 
     def manage_environments(self) -> None:
-        from ui.sidebar.environments import EnvironmentEditor
+        from ui.dialogs.environment_editor import EnvironmentEditor
 
-        editor = EnvironmentEditor(self.workspace.workspace, self.runner,
-                                   self.workspace.environment, parent=self)
-        editor.environment_renamed.connect(self._environment_renamed)
-        editor.environments_changed.connect(self.workspace.environment_edited)
-        editor.open()
+        EnvironmentEditor(self.workspace, self.workspace.environment, parent=self).open()
 
     def _environment_renamed(self, old: str, new: str) -> None:
         """The chosen environment keeps being chosen under its new name."""
-        if self.workspace.environment == old:
-            self.workspace.environment = new
-            self.state.environment = new
+        self.state.environment = new
 
     def show_history(self) -> None:
         self.sidebar.show_page(self.sidebar.history)
@@ -541,7 +536,7 @@ class MainWindow(QMainWindow):
 
     def history_limits(self) -> None:
         """Ask how much history to keep, and apply it at once."""
-        from ui.sidebar.history_limits import ask_history_limits
+        from ui.dialogs.history_limits import ask_history_limits
 
         history = self.history
         if history is None:
@@ -574,17 +569,17 @@ class MainWindow(QMainWindow):
         self.new_tab(model)
 
     def import_file(self) -> None:
-        from ui.sidebar.import_export import import_dialog
+        from ui.dialogs.import_export import import_dialog
 
         import_dialog(self)
 
     def export_workspace(self, fmt: str) -> None:
-        from ui.sidebar.import_export import export_dialog
+        from ui.dialogs.import_export import export_dialog
 
         export_dialog(self, fmt)
 
     def copy_as_python(self, flavour: str) -> None:
-        from ui.sidebar.import_export import copy_as_python
+        from ui.dialogs.import_export import copy_as_python
 
         if (tab := self.current_tab()) is not None:
             copy_as_python(self, tab, flavour)

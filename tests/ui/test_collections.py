@@ -200,7 +200,7 @@ def test_activating_a_request_asks_to_open_it(qtbot: QtBot, tree: CollectionTree
 
 def test_collection_variables_are_edited_with_secrets_kept_out_of_the_file(
         qtbot: QtBot, tree: CollectionTree, workspace: Workspace) -> None:
-    from ui.sidebar.collection_variables import CollectionVariablesDialog
+    from ui.dialogs.collection_variables import CollectionVariablesDialog
 
     workspace.save_collection_variables("Shop", {"base": "http://shop"})
     dialog = CollectionVariablesDialog(tree.controller, "Shop", tree)

@@ -406,7 +406,7 @@ class CollectionTree(QWidget):
                                collection, model, then=opened)
 
     def edit_variables(self, collection: str) -> None:
-        from ui.sidebar.collection_variables import CollectionVariablesDialog
+        from ui.dialogs.collection_variables import CollectionVariablesDialog
 
         CollectionVariablesDialog(self.controller, collection, self).open()
 

@@ -13,7 +13,7 @@ from app.storage.index import FolderEntry
 from ui.getting_started_panel import GettingStartedPanel
 from ui.request.tones import ERROR, WARNING, banner_css
 from ui.sidebar.collections import CollectionTree
-from ui.sidebar.environments import EnvironmentBar
+from ui.sidebar.environment_bar import EnvironmentBar
 from ui.sidebar.history_panel import HistoryPanel
 from ui.workspace_controller import WorkspaceController
 
