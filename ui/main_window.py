@@ -4,6 +4,7 @@ PlaygroundControl, remembering the layout to WindowState."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable
 from pathlib import Path
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
         from app.storage.history import History, HistoryError
         from app.storage.secrets import KeyringSecrets
         from app.storage.workspace import Workspace
+        from ui.documents import DocumentsController
         from ui.sidebar.sidebar import Sidebar
         from ui.workspace_controller import WorkspaceController
 
@@ -123,16 +125,29 @@ class MainWindow(QMainWindow):
                                    max_bytes=mib * 1024 * 1024)
         except (HistoryError, OSError) as exc:
             problem = str(exc)
+        self.documents = DocumentsController(self.workspace, self, self.playground,
+                                             self._ask_where_to_save, self.history, self)
         sidebar = Sidebar(self.workspace, self.runner, self.history, problem)
-        sidebar.collections.open_request.connect(self.open_from_workspace)
-        sidebar.collections.request_moved.connect(self._on_request_moved)
-        sidebar.collections.folder_moved.connect(self._on_folder_moved)
+        documents = self.documents
+        sidebar.collections.open_request.connect(documents.open)
+        sidebar.collections.request_moved.connect(documents.request_moved)
+        sidebar.collections.folder_moved.connect(documents.folder_moved)
         sidebar.collections.import_requested.connect(self.import_file)
         sidebar.environments.manage_requested.connect(self.manage_environments)
         sidebar.environments.environment_changed.connect(self._remember_environment)
-        sidebar.history.open_entry.connect(self.open_history_entry)
+        sidebar.history.open_entry.connect(documents.open_history_entry)
         sidebar.history.limits_requested.connect(self.history_limits)
-        self.workspace.failed.connect(lambda msg: self.statusBar().showMessage(msg, 15000))
+        status = self.statusBar()
+        documents.message.connect(status.showMessage)
+        documents.warning.connect(self._warn)
+        documents.information.connect(self._inform)
+        documents.clipboard.connect(self._to_clipboard)
+        documents.saved.connect(sidebar.collections.select_path)
+        documents.imported.connect(self._show_import)
+        documents.history_added.connect(sidebar.history.add)
+        documents.history_changed.connect(sidebar.history.refresh)
+        documents.workspace_switched.connect(lambda _root: sidebar.set_workspace_label())
+        self.workspace.failed.connect(lambda msg: status.showMessage(msg, 15000))
         self.workspace.variables_changed.connect(self._refresh_variables)
         self.workspace.environment_renamed.connect(self._environment_renamed)
         self.workspace.environments_changed.connect(self._restore_environment)
@@ -210,15 +225,15 @@ class MainWindow(QMainWindow):
                 ) -> RequestTab:
         from ui.request_tab import RequestTab
 
+        documents = self.documents
         tab = RequestTab(self.runner, self.sessions, next(self._tab_ids),
                          self.playground.variables_for, model)
-        tab.set_variables(lambda m, t=tab: self._variables_for(t, m), self._lookup_for(tab))
-        tab.set_origin(origin, self._collection_of(origin))
-        if origin is not None and self._populated:
-            self.workspace.watch_collection(tab.collection)
+        tab.set_variables(functools.partial(documents.variables_for, tab),
+                          documents.lookup_for(tab))
+        documents.attach(tab, origin)
         index = self.tabs.addTab(tab, tab.title())
         tab.title_changed.connect(lambda title, t=tab: self._retitle(t, title))
-        tab.exchanged.connect(self._record_history)
+        tab.exchanged.connect(documents.record_history)
         self.tabs.setCurrentIndex(index)
         tab.editor.focus_url()
         return tab
@@ -316,107 +331,32 @@ class MainWindow(QMainWindow):
         self.sidebar.show_page(self.sidebar.getting_started)
         self.sidebar.getting_started.list.setFocus()
 
-    # -- the workspace ----------------------------------------------------------------------
+    # -- the documents (their workflows are DocumentsController's) ---------------------------
 
-    def _collection_of(self, origin: Path | None) -> str | None:
-        if origin is None or not hasattr(self, "workspace"):  # (before populate())
-            return None
-        try:
-            return self.workspace.workspace.collection_of(origin)
-        except ValueError:
-            return None
+    def all_documents(self) -> list[RequestTab]:
+        return self.all_tabs()
 
-    async def _variables_for(self, tab: RequestTab, model: RequestModel) -> dict[str, str]:
-        values = await self.workspace.variables_for(tab.collection)
-        # Kept with the tab: the scope may change before the answer comes (history redaction).
-        tab.sent_secrets = self.workspace.secret_values()
-        values.update(await self.playground.variables_for(model))
-        return values
+    def current_document(self) -> RequestTab | None:
+        return self.current_tab()
 
-    def _lookup_for(self, tab: RequestTab) -> Any:
-        from app.model.getting_started import PLAYGROUND_VARIABLE
+    def open_document(self, model: RequestModel | None, origin: Path | None) -> RequestTab:
+        return self.new_tab(model, origin)
 
-        def lookup() -> dict[str, Any]:
-            playground = self.playground.url or "the playground (started on send)"
-            return self.workspace.lookup(tab.collection, {PLAYGROUND_VARIABLE: playground})
+    def show_document(self, tab: RequestTab) -> None:
+        self.tabs.setCurrentWidget(tab)
 
-        return lookup
-
-    def _refresh_variables(self) -> None:
-        for tab in self.all_tabs():
-            tab.refresh_variables()
-
-    def _remember_environment(self, name: str | None) -> None:
-        self.state.environment = name
-
-    def _restore_environment(self, names: list[str], current: str | None) -> None:
-        wanted = self.state.environment
-        if current is None and wanted and wanted in names:
-            self.sidebar.environments.set_environments(names, wanted)
-            self.workspace.set_environment(wanted)
+    def close_document(self, tab: RequestTab) -> None:
+        self.close_tab(self.tabs.indexOf(tab))
 
     def tab_of(self, origin: Path) -> RequestTab | None:
-        return next((t for t in self.all_tabs() if t.origin == origin), None)
+        return self.documents.document_of(origin)  # type: ignore[return-value]
 
     def open_from_workspace(self, path: Path, in_new_tab: bool = False) -> None:
         """Show the request in ``path``: its tab when open, else a new tab."""
-        if (tab := self.tab_of(path)) is not None:
-            self.tabs.setCurrentWidget(tab)
-            return
+        self.documents.open(path, in_new_tab)
 
-        async def load() -> None:
-            model = await self.workspace.load_request(path)
-            missing = await self.workspace.call(self.workspace.workspace.missing_secrets, path)
-            if missing:
-                names = {"password": "password", "token": "token", "key_value": "API key",
-                         "secret_key": "secret key"}
-                what = " and ".join(names.get(m, m) for m in missing)
-                self.statusBar().showMessage(
-                    f"The {what} of “{model.name}” is not in this computer's keyring: enter "
-                    "it in the Auth tab and save (Ctrl+S).", 20000)
-            if (existing := self.tab_of(path)) is not None:
-                self.tabs.setCurrentWidget(existing)
-                return
-            current = self.current_tab()
-            self.new_tab(model, path).mark_saved(model)
-            if not in_new_tab and current is not None and current.is_blank():
-                self.close_tab(self.tabs.indexOf(current))  # the new tab takes its place
-
-        self.workspace.start(f"Open {path.name}", load())
-
-    def _on_request_moved(self, old: Path, new: Path | None) -> None:
-        tab = self.tab_of(old)
-        if tab is None:
-            return
-        if new is None:
-            tab.set_origin(None, None)  # deleted: the tab keeps the request, unsaved
-        else:
-            tab.set_origin(new, self._collection_of(new))
-            if tab.modified is False:
-                self.workspace.start("Rename", self._reload_name(tab, new))
-
-    def _on_folder_moved(self, old: str, new: str | None) -> None:
-        """Tabs of requests in a folder that moved follow it (or, deleted, keep their
-        request, no longer saved)."""
-        root = self.workspace.root
-        for tab in self.all_tabs():
-            if tab.origin is None:
-                continue
-            try:
-                inside = tab.origin.relative_to(root / old)
-            except ValueError:
-                continue
-            if new is None:
-                tab.set_origin(None, None)
-            else:
-                origin = root / new / inside
-                tab.set_origin(origin, self._collection_of(origin))
-                self.workspace.watch_collection(tab.collection)
-
-    async def _reload_name(self, tab: RequestTab, path: Path) -> None:
-        model = await self.workspace.load_request(path)
-        tab.editor.set_name(model.name)
-        tab.mark_saved(model)
+    def open_history_entry(self, entry: object) -> None:
+        self.documents.open_history_entry(entry)
 
     def save_current(self) -> None:
         if (tab := self.current_tab()) is not None:
@@ -428,57 +368,57 @@ class MainWindow(QMainWindow):
 
     def save_tab(self, tab: RequestTab, ask: bool = False,
                  then: Callable[[], None] | None = None) -> None:
-        """Save the tab's request to its workspace file (Ctrl+S), or ask where (a new one);
-        ``then`` runs once it is saved."""
+        """Save the tab's request (Ctrl+S), or ask where (a new file); ``then`` runs once
+        it is saved."""
+        self.documents.save(tab, ask, then)
+
+    def _ask_where_to_save(self, name: str, collections: list[str], default: str
+                           ) -> tuple[str, str] | None:
+        from ui.dialogs import save_dialog
+
+        return save_dialog.ask_where_to_save(self, name, collections, default)
+
+    def _warn(self, title: str, text: str) -> None:
         from PySide6.QtWidgets import QMessageBox
 
-        if tab.secrets_pending and not ask:
-            QMessageBox.warning(
-                self, "Save request",
-                f"The secrets of “{tab.title()}” have not been read back from the keyring "
-                "yet (is it locked?). Saving now would drop them, so nothing was saved; "
-                "unlock the keyring and reopen the request, or use Save as.")
-            return
-        model = tab.to_model()
-        origin = None if ask else tab.origin
-        collection: str | None = None
-        if origin is None:
-            from ui.dialogs.save_dialog import ask_where_to_save
+        show_later(QMessageBox.warning, self, title, text)
 
-            collections = [f.collection for top in self.workspace.tree for f in top.walk()]
-            answer = ask_where_to_save(self, model.name, collections,
-                                       tab.collection or (collections[0] if collections
-                                                          else "My collection"))
-            if answer is None:
-                return
-            model.name, collection = answer
+    def _inform(self, title: str, text: str) -> None:
+        from PySide6.QtWidgets import QMessageBox
 
-        async def save() -> None:
-            path = await self.workspace.save_request(model, origin, collection)
-            tab.set_origin(path, self._collection_of(path))
-            if origin is None:
-                tab.editor.set_name(model.name)
-            tab.mark_saved(model)
-            tab.secrets_pending = False
-            self.workspace.watch_collection(tab.collection)
-            self.sidebar.collections.select_path(path)
-            self.statusBar().showMessage(
-                f"Saved {path.relative_to(self.workspace.root)}", 5000)
-            if then is not None:
-                then()
+        show_later(QMessageBox.information, self, title, text)
 
-        def failed(message: str) -> None:
-            show_later(QMessageBox.warning, self, "Save request",
-                       f"“{model.name}” was not saved: {message}\n\nIt is still in its tab.")
+    def _to_clipboard(self, text: str, message: str) -> None:
+        from PySide6.QtGui import QGuiApplication
 
-        self.workspace.start(f"Save {model.name}", save(), failed)
+        QGuiApplication.clipboard().setText(text)
+        self.statusBar().showMessage(message, 5000)
+
+    def _show_import(self, report: Any) -> None:
+        if report.collections:
+            self.sidebar.show_page(self.sidebar.collections)
+            self.sidebar.collections.select_path(report.collections[0])
+
+    def _refresh_variables(self) -> None:
+        for tab in self.all_tabs():
+            tab.refresh_variables()
+
+    def _remember_environment(self, name: str | None) -> None:
+        self.state.environment = name
+
+    def _environment_renamed(self, _old: str, new: str) -> None:
+        self.state.environment = new  # the chosen environment keeps being chosen
+
+    def _restore_environment(self, names: list[str], current: str | None) -> None:
+        wanted = self.state.environment
+        if current is None and wanted and wanted in names:
+            self.sidebar.environments.set_environments(names, wanted)
+            self.workspace.set_environment(wanted)
 
     def open_workspace_folder(self) -> None:
         from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-        from app.storage.workspace import Workspace
-
-        modified = [t.title() for t in self.all_tabs() if t.modified]
+        modified = self.documents.unsaved_titles()
         if modified:
             answer = QMessageBox.question(
                 self, "Open workspace folder",
@@ -495,94 +435,40 @@ class MainWindow(QMainWindow):
             return
         self.state.workspace = folder
         self.state.environment = None
-        self.workspace.switch_to(Workspace(folder, self.workspace.secrets))
-        self.sidebar.set_workspace_label()
-        for tab in self.all_tabs():
-            tab.set_origin(None, None)
+        self.documents.switch_workspace(folder)
 
     def manage_environments(self) -> None:
         from ui.dialogs.environment_editor import EnvironmentEditor
 
         EnvironmentEditor(self.workspace, self.workspace.environment, parent=self).open()
 
-    def _environment_renamed(self, old: str, new: str) -> None:
-        """The chosen environment keeps being chosen under its new name."""
-        self.state.environment = new
-
     def show_history(self) -> None:
         self.sidebar.show_page(self.sidebar.history)
 
-    def _record_history(self, entry: object) -> None:
-        """A request was sent: keep it in the history (redacted), off the UI thread."""
-        import asyncio
-
-        from app.storage.history import HistoryEntry
-
-        history = self.history
-        if history is None or not isinstance(entry, tuple):
-            return
-        entry, used = entry
-        if not isinstance(entry, HistoryEntry):
-            return
-        secrets = [*self.workspace.secret_values(), *used]
-
-        async def add() -> None:
-            entry_id = await asyncio.to_thread(history.add, entry, secrets)
-            stored = await asyncio.to_thread(history.get, entry_id)
-            if stored is not None:
-                self.sidebar.history.add(stored)
-
-        self.workspace.start("History", add())
-
     def history_limits(self) -> None:
         """Ask how much history to keep, and apply it at once."""
-        from ui.dialogs.history_limits import ask_history_limits
+        from ui.dialogs import history_limits
 
-        history = self.history
-        if history is None:
+        if self.history is None:
             return
-        answer = ask_history_limits(self, *self.state.history_limits)
-        if answer is None:
-            return
-        self.state.history_limits = answer
-        entries, mib = answer
-
-        async def apply() -> None:
-            import asyncio
-
-            await asyncio.to_thread(history.set_limits, entries, mib * 1024 * 1024)
-            self.sidebar.history.refresh()
-
-        self.workspace.start("History limits", apply())
-
-    def open_history_entry(self, entry: object) -> None:
-        from app.model.request import RequestModel
-        from app.storage.history import HistoryEntry
-
-        if not isinstance(entry, HistoryEntry):
-            return
-        try:
-            model = RequestModel.from_dict(dict(entry.request.get("model") or {}))
-        except (TypeError, ValueError, KeyError) as exc:
-            self.statusBar().showMessage(f"Cannot open this history entry: {exc}", 8000)
-            return
-        self.new_tab(model)
+        answer = history_limits.ask_history_limits(self, *self.state.history_limits)
+        if answer is not None:
+            self.state.history_limits = answer
+            self.documents.set_history_limits(*answer)
 
     def import_file(self) -> None:
         from ui.dialogs.import_export import import_dialog
 
-        import_dialog(self)
+        import_dialog(self, self.documents)
 
     def export_workspace(self, fmt: str) -> None:
         from ui.dialogs.import_export import export_dialog
 
-        export_dialog(self, fmt)
+        export_dialog(self, self.documents, fmt)
 
     def copy_as_python(self, flavour: str) -> None:
-        from ui.dialogs.import_export import copy_as_python
-
         if (tab := self.current_tab()) is not None:
-            copy_as_python(self, tab, flavour)
+            self.documents.copy_as_python(tab, flavour)
 
     def about(self) -> None:
         from PySide6.QtWidgets import QMessageBox
@@ -612,11 +498,8 @@ class MainWindow(QMainWindow):
         state = self.state
         models, current = state.tabs()
         for model, origin in models:
-            tab = self.new_tab(model, Path(origin) if origin else None)
-            if tab.origin is not None:
-                tab.secrets_pending = model.auth.kind != "none"
-                self.workspace.watch_collection(tab.collection)
-                self.workspace.start(f"Open {tab.origin.name}", self._restore_secrets(tab))
+            self.documents.restore(
+                self.new_tab(model, Path(origin) if origin else None))
         if not models:
             self.new_tab()
         self.tabs.setCurrentIndex(min(max(current, 0), self.tabs.count() - 1))
@@ -626,24 +509,6 @@ class MainWindow(QMainWindow):
         if state.first_run:
             self.sidebar.show_page(self.sidebar.getting_started)
             state.mark_seen()
-
-    async def _restore_secrets(self, tab: RequestTab) -> None:
-        """A tab restored from the last session gets its secrets back from the keyring (the
-        window state file does not hold them)."""
-        from app.storage.workspace import SECRET_AUTH_FIELDS
-
-        if tab.origin is None or not tab.origin.exists():
-            tab.set_origin(None, None)
-            return
-        saved = await self.workspace.load_request(tab.origin)
-        model = tab.to_model()
-        if model.auth.kind == saved.auth.kind:
-            for key in SECRET_AUTH_FIELDS:
-                if not getattr(model.auth, key):
-                    setattr(model.auth, key, getattr(saved.auth, key))
-            tab.editor.auth.load_model(model.auth)
-        tab.secrets_pending = False
-        tab.mark_saved(saved)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         tabs = self.all_tabs()

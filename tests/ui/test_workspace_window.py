@@ -143,7 +143,7 @@ def test_environment_variables_are_sent_previewed_and_flagged(
     assert "{{missing}}" in tab.unresolved.text()
     from ui.request.variables import variable_tooltip
 
-    lookup = window._lookup_for(tab)
+    lookup = window.documents.lookup_for(tab)
     assert playground in variable_tooltip("base", lookup)
     assert ENV_SECRET not in variable_tooltip("key", lookup)
     assert "not defined" in variable_tooltip("missing", lookup)
