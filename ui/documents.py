@@ -422,6 +422,12 @@ class DocumentsController(QObject):
             return
         self.message.emit(f"Exported the workspace to {path}", 8000)
 
+    def copy_as_curl(self, document: Document) -> None:
+        """The document's request as a curl command line, for the clipboard."""
+        from app.interchange.curl import to_curl
+
+        self.clipboard.emit(to_curl(document.to_model()), "Copied the request as a curl command")
+
     def copy_as_python(self, document: Document, flavour: str) -> None:
         """A runnable Python script for the document's request (``flavour`` "client" or
         "aiohttp"), with the variables in scope filled in, for the clipboard."""

@@ -1,6 +1,9 @@
-"""The main window: lays out the sidebar and the request tabs, and connects them. No business
-logic lives here: sending belongs to each tab's controller, starting the playground to
-PlaygroundControl, remembering the layout to WindowState."""
+"""The main window: lays out the sidebar and the request tabs, builds the menus
+(``ui.window_menus``) and connects them. No business logic lives here: the workflows of the
+tabs as documents of the workspace (open, save, history, import, export, the workspace switch)
+belong to DocumentsController, the workspace's files to WorkspaceController, sending to each
+tab's controller, starting the playground to PlaygroundControl, remembering the layout to
+WindowState. The questions the window asks first are in ``ui.dialogs``."""
 
 from __future__ import annotations
 
@@ -8,19 +11,19 @@ import functools
 import itertools
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent
 
 # Only what the first frame shows is imported here: PySide6 creates each class on first
 # access, and the dialogs and splitters cost milliseconds the first frame does not need.
 from PySide6.QtWidgets import QMainWindow, QTabWidget
 
-from app import __version__
 from ui.playground_control import PlaygroundControl
 from ui.tasks import TaskRunner, show_later
-from ui.theme import THEMES, apply_theme
+from ui.theme import apply_theme
+from ui.window_menus import build_menus
 from ui.window_state import WindowState
 
 if TYPE_CHECKING:
@@ -64,7 +67,7 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.tabs.tabCloseRequested.connect(self.close_tab)
         self.setCentralWidget(self.tabs)
-        self._build_menus()
+        self._theme_actions = build_menus(self)
         self._restore_geometry()
         self._populated = False
         if not deferred:
@@ -128,88 +131,22 @@ class MainWindow(QMainWindow):
         self.documents = DocumentsController(self.workspace, self, self.playground,
                                              self._ask_where_to_save, self.history, self)
         sidebar = Sidebar(self.workspace, self.runner, self.history, problem)
-        documents = self.documents
-        sidebar.collections.open_request.connect(documents.open)
-        sidebar.collections.request_moved.connect(documents.request_moved)
-        sidebar.collections.folder_moved.connect(documents.folder_moved)
+        sidebar.show_documents(self.documents)
         sidebar.collections.import_requested.connect(self.import_file)
         sidebar.environments.manage_requested.connect(self.manage_environments)
         sidebar.environments.environment_changed.connect(self._remember_environment)
-        sidebar.history.open_entry.connect(documents.open_history_entry)
         sidebar.history.limits_requested.connect(self.history_limits)
         status = self.statusBar()
-        documents.message.connect(status.showMessage)
-        documents.warning.connect(self._warn)
-        documents.information.connect(self._inform)
-        documents.clipboard.connect(self._to_clipboard)
-        documents.saved.connect(sidebar.collections.select_path)
-        documents.imported.connect(self._show_import)
-        documents.history_added.connect(sidebar.history.add)
-        documents.history_changed.connect(sidebar.history.refresh)
-        documents.workspace_switched.connect(lambda _root: sidebar.set_workspace_label())
+        self.documents.message.connect(status.showMessage)
+        self.documents.warning.connect(functools.partial(self._message_box, "warning"))
+        self.documents.information.connect(functools.partial(self._message_box, "information"))
+        self.documents.clipboard.connect(self._to_clipboard)
         self.workspace.failed.connect(lambda msg: status.showMessage(msg, 15000))
         self.workspace.variables_changed.connect(self._refresh_variables)
         self.workspace.environment_renamed.connect(self._environment_renamed)
         self.workspace.environments_changed.connect(self._restore_environment)
         self.workspace.open()
         return sidebar
-
-    # -- layout and menus -----------------------------------------------------------------
-
-    def _action(self, menu_name: str, text: str, slot: object,
-                shortcut: QKeySequence | str | None = None) -> QAction:
-        menu = self._menus[menu_name]
-        action = menu.addAction(text)
-        if shortcut is not None:
-            action.setShortcut(shortcut)
-        action.triggered.connect(slot)
-        return action
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        self._menus = {name: bar.addMenu(name) for name in
-                       ("&File", "&Request", "&View", "&Tools", "&Help")}
-        f, r, v, t, h = self._menus
-        self._action(f, "New tab", lambda: self.new_tab(), QKeySequence("Ctrl+T"))
-        self._action(f, "Save request", self.save_current, QKeySequence("Ctrl+S"))
-        self._action(f, "Save request as…", self.save_current_as, QKeySequence("Ctrl+Shift+S"))
-        self._menus[f].addSeparator()
-        self._action(f, "Open workspace folder…", self.open_workspace_folder,
-                     QKeySequence("Ctrl+O"))
-        self._action(f, "Import…", self.import_file, QKeySequence("Ctrl+I"))
-        self._export_menu = self._menus[f].addMenu("Export workspace")
-        for label, fmt in (("As curl commands…", "curl"), ("As HAR…", "har"),
-                           ("As Postman collection v2.1…", "postman")):
-            self._export_menu.addAction(label, lambda f=fmt: self.export_workspace(f))
-        self._action(f, "Close tab", lambda: self.close_tab(self.tabs.currentIndex()),
-                     QKeySequence("Ctrl+W"))
-        self._menus[f].addSeparator()
-        self._action(f, "Quit", self.close, QKeySequence("Ctrl+Q"))
-        send = self._action(r, "Send", self.send_current, QKeySequence("Ctrl+Return"))
-        send.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
-        self._action(r, "Cancel", self.escape, QKeySequence("Esc"))
-        self._action(r, "Focus URL", self.focus_url, QKeySequence("Ctrl+L"))
-        self._action(r, "Find in response", self.find_in_response, QKeySequence("Ctrl+F"))
-        self._action(r, "Copy as curl", self.copy_as_curl, QKeySequence("Ctrl+Shift+C"))
-        self._action(r, "Copy as Python (app.client)", lambda: self.copy_as_python("client"))
-        self._action(r, "Copy as Python (aiohttp)", lambda: self.copy_as_python("aiohttp"))
-        self._action(v, "Toggle sidebar", self.toggle_sidebar, QKeySequence("Ctrl+B"))
-        self._action(v, "History", self.show_history, QKeySequence("Ctrl+H"))
-        self._action(v, "Manage environments…", self.manage_environments,
-                     QKeySequence("Ctrl+E"))
-        theme_menu = self._menus[v].addMenu("Theme")
-        group = QActionGroup(self)
-        self._theme_actions = {}
-        for name in THEMES:
-            action = theme_menu.addAction(name.capitalize())
-            action.setCheckable(True)
-            group.addAction(action)
-            action.triggered.connect(lambda _=False, n=name: self.set_theme(n))
-            self._theme_actions[name] = action
-        self._action(t, "Start playground", self.start_playground)
-        self._action(t, "Stop playground", self.playground.stop)
-        self._action(h, "Getting started", self.show_getting_started)
-        self._action(h, "About Spyglass", self.about)
 
     # -- tabs -----------------------------------------------------------------------------
 
@@ -250,22 +187,23 @@ class MainWindow(QMainWindow):
     def all_tabs(self) -> list[RequestTab]:
         return [self.tabs.widget(i) for i in range(self.tabs.count())]  # type: ignore[misc]
 
+    # The tabs are the documents of the DocumentsController.
+    current_document = current_tab
+    all_documents = all_tabs
+    open_document = new_tab
+
     def close_tab(self, index: int) -> None:
-        from PySide6.QtWidgets import QMessageBox
+        from ui.dialogs.questions import ask_close_unsaved
 
         tab = self.tabs.widget(index)
         if tab is None:
             return
         if tab.modified and tab.origin is not None:
-            answer = QMessageBox.question(
-                self, "Close tab", f"“{tab.title()}” has changes that are not saved.",
-                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-                | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
-            if answer == QMessageBox.StandardButton.Cancel:
-                return
-            if answer == QMessageBox.StandardButton.Save:
+            answer = ask_close_unsaved(self, tab.title())
+            if answer == "save":
                 # Closed once saved: a failed save leaves the tab (and the edits) open.
                 self.save_tab(tab, then=lambda: self._remove_tab(tab))
+            if answer != "discard":
                 return
         self._remove_tab(tab)
 
@@ -279,42 +217,6 @@ class MainWindow(QMainWindow):
         if self.tabs.count() == 0:
             self.new_tab()
 
-    # -- actions --------------------------------------------------------------------------
-
-    def send_current(self) -> None:
-        if (tab := self.current_tab()) is not None:
-            tab.send()
-
-    def escape(self) -> None:
-        """Esc cancels the transfer under way; otherwise it closes the find bar."""
-        tab = self.current_tab()
-        if tab is None:
-            return
-        if not tab.cancel():
-            tab.response.body.find_bar.dismiss()
-
-    def focus_url(self) -> None:
-        if (tab := self.current_tab()) is not None:
-            tab.editor.focus_url()
-
-    def find_in_response(self) -> None:
-        if (tab := self.current_tab()) is not None:
-            tab.open_find()
-
-    def copy_as_curl(self) -> None:
-        """Put the current request on the clipboard as a curl command line."""
-        from PySide6.QtGui import QGuiApplication
-
-        from app.interchange.curl import to_curl
-
-        if (tab := self.current_tab()) is None:
-            return
-        QGuiApplication.clipboard().setText(to_curl(tab.to_model()))
-        self.statusBar().showMessage("Copied the request as a curl command", 4000)
-
-    def toggle_sidebar(self) -> None:
-        self.sidebar.setVisible(not self.sidebar.isVisible())
-
     def set_theme(self, name: str) -> None:
         from PySide6.QtWidgets import QApplication
 
@@ -324,23 +226,7 @@ class MainWindow(QMainWindow):
         self.state.theme = name
         self._theme_actions[name].setChecked(True)
 
-    def start_playground(self) -> None:
-        self.runner.start("window / playground", self.playground.ensure_started())
-
-    def show_getting_started(self) -> None:
-        self.sidebar.show_page(self.sidebar.getting_started)
-        self.sidebar.getting_started.list.setFocus()
-
     # -- the documents (their workflows are DocumentsController's) ---------------------------
-
-    def all_documents(self) -> list[RequestTab]:
-        return self.all_tabs()
-
-    def current_document(self) -> RequestTab | None:
-        return self.current_tab()
-
-    def open_document(self, model: RequestModel | None, origin: Path | None) -> RequestTab:
-        return self.new_tab(model, origin)
 
     def show_document(self, tab: RequestTab) -> None:
         self.tabs.setCurrentWidget(tab)
@@ -378,26 +264,16 @@ class MainWindow(QMainWindow):
 
         return save_dialog.ask_where_to_save(self, name, collections, default)
 
-    def _warn(self, title: str, text: str) -> None:
+    def _message_box(self, kind: str, title: str, text: str) -> None:
         from PySide6.QtWidgets import QMessageBox
 
-        show_later(QMessageBox.warning, self, title, text)
-
-    def _inform(self, title: str, text: str) -> None:
-        from PySide6.QtWidgets import QMessageBox
-
-        show_later(QMessageBox.information, self, title, text)
+        show_later(getattr(QMessageBox, kind), self, title, text)
 
     def _to_clipboard(self, text: str, message: str) -> None:
         from PySide6.QtGui import QGuiApplication
 
         QGuiApplication.clipboard().setText(text)
         self.statusBar().showMessage(message, 5000)
-
-    def _show_import(self, report: Any) -> None:
-        if report.collections:
-            self.sidebar.show_page(self.sidebar.collections)
-            self.sidebar.collections.select_path(report.collections[0])
 
     def _refresh_variables(self) -> None:
         for tab in self.all_tabs():
@@ -416,34 +292,18 @@ class MainWindow(QMainWindow):
             self.workspace.set_environment(wanted)
 
     def open_workspace_folder(self) -> None:
-        from PySide6.QtWidgets import QFileDialog, QMessageBox
+        from ui.dialogs.questions import ask_workspace_folder
 
-        modified = self.documents.unsaved_titles()
-        if modified:
-            answer = QMessageBox.question(
-                self, "Open workspace folder",
-                "These tabs have changes that are not saved:\n\n" + "\n".join(modified)
-                + "\n\nThey stay open, no longer tied to their files (save them into the "
-                "other workspace with Ctrl+S). Open another folder anyway?",
-                QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
-                QMessageBox.StandardButton.Cancel)
-            if answer != QMessageBox.StandardButton.Open:
-                return
-        folder = QFileDialog.getExistingDirectory(self, "Open workspace folder",
-                                                  str(self.workspace.root))
-        if not folder:
-            return
-        self.state.workspace = folder
-        self.state.environment = None
-        self.documents.switch_workspace(folder)
+        folder = ask_workspace_folder(self, self.documents.unsaved_titles(), self.workspace.root)
+        if folder is not None:
+            self.state.workspace = folder
+            self.state.environment = None
+            self.documents.switch_workspace(folder)
 
     def manage_environments(self) -> None:
         from ui.dialogs.environment_editor import EnvironmentEditor
 
         EnvironmentEditor(self.workspace, self.workspace.environment, parent=self).open()
-
-    def show_history(self) -> None:
-        self.sidebar.show_page(self.sidebar.history)
 
     def history_limits(self) -> None:
         """Ask how much history to keep, and apply it at once."""
@@ -465,18 +325,6 @@ class MainWindow(QMainWindow):
         from ui.dialogs.import_export import export_dialog
 
         export_dialog(self, self.documents, fmt)
-
-    def copy_as_python(self, flavour: str) -> None:
-        if (tab := self.current_tab()) is not None:
-            self.documents.copy_as_python(tab, flavour)
-
-    def about(self) -> None:
-        from PySide6.QtWidgets import QMessageBox
-
-        QMessageBox.about(self, "About Spyglass",
-                          f"<b>Spyglass {__version__}</b><p>A native desktop API explorer: "
-                          "HTTP, uploads with real progress, Server-Sent Events and "
-                          "WebSocket. Offline, no account.</p>")
 
     # -- persistence ----------------------------------------------------------------------
 

@@ -127,9 +127,12 @@ def test_drag_and_drop_moves_and_reorders(qtbot: QtBot, tree: CollectionTree,
     # Dropped between "List products" and "Create product": row 2 counts the folder first.
     assert model.dropMimeData(mime, model.supportedDropActions(), 2, 0, shop) is False
     qtbot.waitUntil(lambda: (workspace.root / "Shop" / "delete-user.yaml").exists())
+    # The file is there before its place in the order is written (one worker call does
+    # both), and "  Delete user" was in the tree already (under Users): wait for the order.
+    qtbot.waitUntil(lambda: [p.name for p in workspace.list_requests("Shop")] == [
+        "list-products.yaml", "delete-user.yaml", "create-product.yaml"])
+    qtbot.waitUntil(lambda: not (workspace.root / "Users" / "delete-user.yaml").exists())
     qtbot.waitUntil(lambda: "  Delete user" in _names(tree))
-    assert [p.name for p in workspace.list_requests("Shop")] == [
-        "list-products.yaml", "delete-user.yaml", "create-product.yaml"]
 
     # A folder onto another folder, then back to the top.
     orders = tree.proxy.mapToSource(_find(tree, "Orders"))

@@ -18,7 +18,9 @@ from ui.sidebar.history_panel import HistoryPanel
 from ui.workspace_controller import WorkspaceController
 
 if TYPE_CHECKING:
+    from app.interchange import ImportReport
     from app.storage.history import History
+    from ui.documents import DocumentsController
     from ui.tasks import TaskRunner
 
 __all__ = ["Sidebar", "banner"]
@@ -84,6 +86,24 @@ class Sidebar(QWidget):
         controller.environments_changed.connect(self.environments.set_environments)
         self.environments.environment_changed.connect(controller.set_environment)
         self.set_workspace_label()
+
+    def show_documents(self, documents: DocumentsController) -> None:
+        """Open what the user picks through ``documents``, and show what it did: the request
+        saved or imported, the history entry added, the workspace switched to."""
+        self.collections.open_request.connect(documents.open)
+        self.collections.request_moved.connect(documents.request_moved)
+        self.collections.folder_moved.connect(documents.folder_moved)
+        self.history.open_entry.connect(documents.open_history_entry)
+        documents.saved.connect(self.collections.select_path)
+        documents.imported.connect(self._on_imported)
+        documents.history_added.connect(self.history.add)
+        documents.history_changed.connect(self.history.refresh)
+        documents.workspace_switched.connect(lambda _root: self.set_workspace_label())
+
+    def _on_imported(self, report: ImportReport) -> None:
+        if report.collections:
+            self.show_page(self.collections)
+            self.collections.select_path(report.collections[0])
 
     def set_workspace_label(self) -> None:
         root = self.controller.root
