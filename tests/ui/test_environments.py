@@ -16,7 +16,7 @@ from app.model.variables import Variable
 from app.storage.secrets import UNAVAILABLE_MESSAGE, MemorySecrets, SecretsUnavailable
 from app.storage.workspace import Workspace, environment_name_problem
 from tests.ui.helpers import cell_editor, type_into_cell
-from ui.dialogs import environment_editor
+from ui.dialogs import environment_variables_pane
 from ui.dialogs.environment_editor import EnvironmentEditor
 from ui.dialogs.variables_model import MASK, NAME, SECRET, VALUE
 from ui.request.secret_field import SecretField
@@ -222,7 +222,7 @@ def test_secret_values_are_masked_until_shown(qtbot: QtBot, workspace: Workspace
         def exec(self, *args: Any) -> None:  # type: ignore[override]
             {a.text(): a for a in self.actions()}[picks.pop(0)].trigger()
 
-    monkeypatch.setattr(environment_editor, "QMenu", Menu)
+    monkeypatch.setattr(environment_variables_pane, "QMenu", Menu)
     row = editor.view.visualRect(model.index(1, NAME)).center()
     editor.view.customContextMenuRequested.emit(row)  # one row only
     assert model.index(1, VALUE).data() == "hunter2"

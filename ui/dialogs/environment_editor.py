@@ -15,12 +15,10 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence, QPalette
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -29,7 +27,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QMenu,
     QMessageBox,
     QSplitter,
     QToolButton,
@@ -38,55 +35,17 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from app.model.variables import Variable
 from app.storage.workspace import environment_name_problem
+from ui.dialogs.environment_editor_state import Activity, EditorState, NameAction
 from ui.dialogs.environment_name_panel import EnvironmentNamePanel
+from ui.dialogs.environment_variables_pane import EnvironmentVariablesPane
 from ui.dialogs.variables_model import NAME
-from ui.dialogs.variables_table import variables_table
-from ui.request.secret_field import _eye_icon
 from ui.request.tones import ERROR, banner_css
 from ui.workspace_controller import WorkspaceController, user_message
 
-__all__ = ["Activity", "EditorState", "EnvironmentEditor", "NameAction"]
+__all__ = ["EnvironmentEditor"]
 
 log = logging.getLogger(__name__)
-
-
-class NameAction(Enum):
-    """What the name typed in the name panel is for."""
-
-    NEW = "new"
-    RENAME = "rename"
-    DUPLICATE = "duplicate"
-
-
-class Activity(Enum):
-    """The change to the files under way (a read of variables is :attr:`EditorState.loading`:
-    another environment may be picked while one loads)."""
-
-    IDLE = "idle"
-    SAVING = "saving"
-    WORKING = "working"
-
-
-@dataclass
-class EditorState:
-    """Everything the editor's buttons and hints follow."""
-
-    names: list[str] = field(default_factory=list)
-    current: str | None = None
-    #: The variables as read or last saved; None while they cannot be read (yet).
-    loaded: tuple[Variable, ...] | None = None
-    loading: bool = False
-    load_failed: bool = False
-    activity: Activity = Activity.IDLE
-    #: Tasks started and not finished (counted from their start, so busy at once).
-    pending: int = 0
-    naming: NameAction | None = None
-
-    def changing(self) -> bool:
-        """Whether a save or a change to the files is running (or about to)."""
-        return self.activity is not Activity.IDLE or self.pending > 0
 
 
 class EnvironmentEditor(QDialog):
@@ -180,54 +139,14 @@ class EnvironmentEditor(QDialog):
         return left
 
     def _build_variables(self) -> QWidget:
-        self.title = QLabel()
-        self.title.setTextFormat(Qt.TextFormat.PlainText)
-        font = self.title.font()
-        font.setBold(True)
-        self.title.setFont(font)
-        self.hint = QLabel()
-        self.hint.setStyleSheet("QLabel { color: palette(placeholder-text); }")
-        self.reload_button = _tool("Reload", "Read the environment's file again", self.reload)
-        self.reload_button.hide()
-        self.show_secrets = QToolButton()
-        self.show_secrets.setCheckable(True)
-        self.show_secrets.setAutoRaise(True)
-        self.show_secrets.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.show_secrets.toggled.connect(self._on_show_secrets)
-        self.model, self.view = variables_table(self)
-        self._on_show_secrets(False)
-        head = QHBoxLayout()
-        head.addWidget(self.title)
-        head.addWidget(self.hint, 1)
-        head.addWidget(self.reload_button)
-        head.addWidget(self.show_secrets)
+        self.pane = EnvironmentVariablesPane()
+        self.pane.reload_button.clicked.connect(self.reload)
+        self.model, self.view = self.pane.model, self.pane.view
         self.model.changed.connect(self._update)
-        self.view.customContextMenuRequested.connect(self._context_menu)
-        remove = QAction("Remove variable", self.view)
-        remove.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
-        remove.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        remove.triggered.connect(lambda: self.model.remove_row(self.view.currentIndex().row()))
-        self.view.addAction(remove)
-        self.add_button = _tool("Add variable", "", self.add_variable)
-        self.note = QLabel("Use a variable as {{NAME}} in the URL, headers, body or auth. "
-                           "Secret values stay in the system keyring.")
-        self.note.setWordWrap(True)
-        self.note.setStyleSheet("QLabel { color: palette(placeholder-text); }")
-        foot = QHBoxLayout()
-        foot.addWidget(self.add_button)
-        foot.addWidget(self.note, 1)
-        self.empty = QLabel("No environments yet. Click New to create one.")
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setEnabled(False)
-        self.empty.hide()
-        right = QWidget()
-        layout = QVBoxLayout(right)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(head)
-        layout.addWidget(self.view, 1)
-        layout.addWidget(self.empty, 1)
-        layout.addLayout(foot)
-        return right
+        # What the tests and the user reach by name.
+        self.hint, self.reload_button = self.pane.hint, self.pane.reload_button
+        self.show_secrets, self.empty = self.pane.show_secrets, self.pane.empty
+        return self.pane
 
     # -- state -----------------------------------------------------------------------------
 
@@ -257,12 +176,6 @@ class EnvironmentEditor(QDialog):
         for button in (self.rename_button, self.duplicate_button, self.delete_button):
             button.setEnabled(has and not busy)
         self.save_button.setEnabled(has and readable and dirty and not busy)
-        self.view.setEnabled(readable)
-        self.add_button.setEnabled(readable)
-        self.view.setVisible(has or state.loading)
-        self.empty.setVisible(not has and not state.loading)
-        self.reload_button.setVisible(has and state.load_failed and not state.loading)
-        self.title.setText(state.current or "")
         if state.loading:
             hint = "Loading…"
         elif state.activity is Activity.SAVING:
@@ -273,7 +186,9 @@ class EnvironmentEditor(QDialog):
             hint = "Could not be read"
         else:
             hint = "Unsaved changes" if dirty else ""
-        self.hint.setText(hint)
+        self.pane.set_state(state.current or "", hint, shown=has or state.loading,
+                            readable=readable,
+                            reload=has and state.load_failed and not state.loading)
         self.setWindowModified(dirty)
         self.setWindowTitle("Environments[*]")
 
@@ -575,43 +490,6 @@ class EnvironmentEditor(QDialog):
         elif self.state.current not in names:
             self._show(names[0] if names else None)
         self._update()
-
-    # -- the table -------------------------------------------------------------------------
-
-    def add_variable(self) -> None:
-        """Start typing a new variable's name in the blank row."""
-        index = self.model.index(self.model.rowCount() - 1, NAME)
-        self.view.setFocus()
-        self.view.setCurrentIndex(index)
-        self.view.edit(index)
-
-    def _on_show_secrets(self, shown: bool) -> None:
-        colour = self.palette().color(QPalette.ColorRole.PlaceholderText)
-        self.show_secrets.setIcon(_eye_icon(colour, crossed=shown))
-        self.show_secrets.setText("Hide secrets" if shown else "Show secrets")
-        self.show_secrets.setToolTip("Mask every secret value" if shown
-                                     else "Show every secret value in clear")
-        self.model.set_show_secrets(shown)
-
-    def _context_menu(self, pos: QPoint) -> None:
-        index = self.view.indexAt(pos)
-        row = self.model.row_at(index.row()) if index.isValid() else None
-        if row is None:
-            return
-        position = index.row()
-        menu = QMenu(self)
-        if row.secret:
-            masked = self.model.is_masked(position)
-            reveal = menu.addAction("Show value" if masked else "Hide value")
-            reveal.setEnabled(not self.model.show_secrets())
-            reveal.triggered.connect(lambda: self.model.set_revealed(position, masked))
-        secret = menu.addAction("Not secret" if row.secret else "Mark as secret")
-        secret.triggered.connect(lambda: self.model.set_secret(position, not row.secret))
-        menu.addSeparator()
-        remove = menu.addAction("Remove variable")
-        remove.triggered.connect(lambda: self.model.remove_row(position))
-        menu.exec(self.view.viewport().mapToGlobal(pos))
-        menu.deleteLater()
 
     # -- closing ---------------------------------------------------------------------------
 
