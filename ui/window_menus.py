@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,14 @@ def _escape(tab: RequestTab) -> None:
         tab.response.body.find_bar.dismiss()
 
 
+def _copy_as_python(window: MainWindow, flavour: str, tab: RequestTab) -> None:
+    window.documents.copy_as_python(tab, flavour)
+
+
+def _set_theme(window: MainWindow, name: str, _checked: bool = False) -> None:
+    window.set_theme(name)
+
+
 def _about(window: MainWindow) -> None:
     from PySide6.QtWidgets import QMessageBox
 
@@ -71,7 +80,7 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
     export_menu = f.addMenu("Export workspace")
     for label, fmt in (("As curl commands…", "curl"), ("As HAR…", "har"),
                        ("As Postman collection v2.1…", "postman")):
-        export_menu.addAction(label, lambda f=fmt: window.export_workspace(f))
+        export_menu.addAction(label, functools.partial(window.export_workspace, fmt))
     _add(f, "Close tab", lambda: window.close_tab(window.tabs.currentIndex()), "Ctrl+W")
     f.addSeparator()
     _add(f, "Quit", window.close, "Ctrl+Q")
@@ -83,8 +92,8 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
     _add(r, "Copy as curl", _on_tab(window, lambda tab: window.documents.copy_as_curl(tab)),
          "Ctrl+Shift+C")
     for label, flavour in (("app.client", "client"), ("aiohttp", "aiohttp")):
-        _add(r, f"Copy as Python ({label})", _on_tab(
-            window, lambda tab, f=flavour: window.documents.copy_as_python(tab, f)))
+        _add(r, f"Copy as Python ({label})",
+             _on_tab(window, functools.partial(_copy_as_python, window, flavour)))
     _add(v, "Toggle sidebar", lambda: window.sidebar.setVisible(not window.sidebar.isVisible()),
          "Ctrl+B")
     _add(v, "History", lambda: window.sidebar.show_page(window.sidebar.history), "Ctrl+H")
@@ -96,7 +105,7 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
         action = theme_menu.addAction(name.capitalize())
         action.setCheckable(True)
         group.addAction(action)
-        action.triggered.connect(lambda _=False, n=name: window.set_theme(n))
+        action.triggered.connect(functools.partial(_set_theme, window, name))
         themes[name] = action
     _add(t, "Start playground", lambda: window.runner.start(
         "window / playground", window.playground.ensure_started()))

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.banner import banner
 from ui.dialogs.variables_table import variables_table
-from ui.sidebar.sidebar import banner
 from ui.workspace_controller import WorkspaceController, user_message
 
 __all__ = ["CollectionVariablesDialog"]

@@ -37,6 +37,11 @@ class _Row:
     revealed: bool = False  # this secret value is shown in clear (screen state, not stored)
 
 
+def _typed(variable: Variable, column: int, text: str) -> Variable:
+    """``variable`` with ``text`` typed into its name or value ``column``."""
+    return replace(variable, name=text) if column == NAME else replace(variable, value=text)
+
+
 def _saved(variable: Variable) -> Variable:
     """The variable as it would be saved: the name trimmed, no source."""
     return Variable(variable.name.strip(), variable.value, variable.secret)
@@ -257,19 +262,18 @@ class VariablesModel(QAbstractTableModel):
         if role != Role.EditRole or column not in (NAME, VALUE):
             return False
         text = "" if value is None else str(value)
-        field = "name" if column == NAME else "value"
         if row is None:
             if not text:
                 return False
             self.beginInsertRows(QModelIndex(), position + 1, position + 1)
-            self._rows.append(_Row(replace(Variable(""), **{field: text})))
+            self._rows.append(_Row(_typed(Variable(""), column, text)))
             self.endInsertRows()
             self._row_changed(position)
             self._edited()
             return True
-        if getattr(row, field) == text:
+        if (row.name if column == NAME else row.value) == text:
             return True
-        self._rows[position].variable = replace(row, **{field: text})
+        self._rows[position].variable = _typed(row, column, text)
         self.dataChanged.emit(index, index)
         self._edited()
         return True

@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QTabWidget, QVBoxLayout, QWidget
 
 from app.storage.index import FolderEntry
+from ui.banner import banner
 from ui.getting_started_panel import GettingStartedPanel
-from ui.request.tones import ERROR, WARNING, banner_css
 from ui.sidebar.collections import CollectionTree
 from ui.sidebar.environment_bar import EnvironmentBar
 from ui.sidebar.history_panel import HistoryPanel
@@ -23,18 +23,7 @@ if TYPE_CHECKING:
     from ui.documents import DocumentsController
     from ui.tasks import TaskRunner
 
-__all__ = ["Sidebar", "banner"]
-
-
-def banner(kind: str) -> QLabel:
-    """A word-wrapped message strip (``kind`` is "warning" or "error"), hidden until set."""
-    label = QLabel()
-    label.setObjectName(f"{kind}Banner")
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setStyleSheet(banner_css(WARNING if kind == "warning" else ERROR))
-    label.hide()
-    return label
+__all__ = ["Sidebar"]
 
 
 def _problems(tree: list[FolderEntry]) -> list[str]:
