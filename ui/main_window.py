@@ -120,6 +120,7 @@ class MainWindow(QMainWindow):
             self._secrets = KeyringSecrets()
         root = Path(self.state.workspace or self.data_dir() / "workspace")
         self.workspace = WorkspaceController(self.runner, Workspace(root, self._secrets), self)
+        self.workspace.preferred_environment = self.state.environment
         problem = ""
         try:
             self.data_dir().mkdir(parents=True, exist_ok=True)
@@ -144,7 +145,6 @@ class MainWindow(QMainWindow):
         self.workspace.failed.connect(lambda msg: status.showMessage(msg, 15000))
         self.workspace.variables_changed.connect(self._refresh_variables)
         self.workspace.environment_renamed.connect(self._environment_renamed)
-        self.workspace.environments_changed.connect(self._restore_environment)
         self.workspace.open()
         return sidebar
 
@@ -162,6 +162,8 @@ class MainWindow(QMainWindow):
                 ) -> RequestTab:
         from ui.request_tab import RequestTab
 
+        if not self._populated:  # Ctrl+T before the deferred content came
+            self.populate()
         documents = self.documents
         tab = RequestTab(self.runner, self.sessions, next(self._tab_ids),
                          self.playground.variables_for, model)
@@ -284,12 +286,6 @@ class MainWindow(QMainWindow):
 
     def _environment_renamed(self, _old: str, new: str) -> None:
         self.state.environment = new  # the chosen environment keeps being chosen
-
-    def _restore_environment(self, names: list[str], current: str | None) -> None:
-        wanted = self.state.environment
-        if current is None and wanted and wanted in names:
-            self.sidebar.environments.set_environments(names, wanted)
-            self.workspace.set_environment(wanted)
 
     def open_workspace_folder(self) -> None:
         from ui.dialogs.questions import ask_workspace_folder

@@ -64,6 +64,9 @@ class WorkspaceController(QObject):
         self.tree: list[FolderEntry] = []
         self.environments: list[str] = []
         self.environment: str | None = None
+        #: The environment to choose when it is there and none is chosen (the one chosen
+        #: last time, kept by the window; the last one picked since).
+        self.preferred_environment: str | None = None
         self._env_values: dict[str, Variable] = {}
         self._collection_values: dict[str, dict[str, Variable]] = {}
         self._lock: asyncio.Lock | None = None
@@ -114,7 +117,7 @@ class WorkspaceController(QObject):
         """Show another workspace folder (File ▸ Open workspace folder)."""
         self.workspace = workspace
         self.index = WorkspaceIndex(workspace)
-        self.environment = None
+        self.environment = self.preferred_environment = None
         self._env_values = {}
         self._collection_values.clear()
         self.variables_changed.emit()
@@ -177,11 +180,15 @@ class WorkspaceController(QObject):
         if self.environment not in names:
             self.environment = None
             self._env_values = {}
+        if self.environment is None and self.preferred_environment in names:
+            self.environment = self.preferred_environment
         self.environments_changed.emit(names, self.environment)
         if self.environment is not None:
             await self._load_environment(self.environment)
 
     def set_environment(self, name: str | None) -> None:
+        """Send with the environment ``name`` (None: none), and prefer it from now on."""
+        self.preferred_environment = name
         if name == self.environment and (name is None or self._env_values):
             return
         self.environment = name
@@ -312,6 +319,8 @@ class WorkspaceController(QObject):
     async def rename_environment(self, old: str, new: str) -> None:
         """Rename ``old``; the chosen environment stays chosen under its new name."""
         await self.call(self.workspace.rename_environment, old, new)
+        if self.preferred_environment == old:
+            self.preferred_environment = new
         if self.environment == old:
             self.environment = new
             self.environment_renamed.emit(old, new)

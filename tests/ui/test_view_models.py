@@ -237,6 +237,31 @@ def test_a_resolution_carries_the_secret_values_in_scope(
     assert controller.lookup("Shop")["region"].source == "collection Shop"
 
 
+def test_the_preferred_environment_is_chosen_when_it_is_there(
+        qtbot: QtBot, controller: WorkspaceController, tmp_path: Path,
+        secrets: MemorySecrets, runner: TaskRunner) -> None:
+    controller.workspace.save_environment("Dev", [Variable("base", "http://dev")])
+    controller.preferred_environment = "Prod"  # chosen last time, not (yet) there
+    seen = Recorder(controller, "environments_changed")
+    controller.open()
+    qtbot.waitUntil(lambda: bool(seen.of("environments_changed")))
+    assert seen.of("environments_changed")[-1] == (["Dev"], None)
+    controller.workspace.save_environment("Prod", [Variable("base", "http://prod")])
+    controller.environment_edited()
+    qtbot.waitUntil(lambda: controller.environment == "Prod")
+    assert seen.of("environments_changed")[-1] == (["Dev", "Prod"], "Prod")
+    qtbot.waitUntil(lambda: controller.lookup(None).get("base") is not None)
+    assert controller.lookup(None)["base"].value == "http://prod"
+
+    controller.set_environment(None)  # picked "No environment": preferred from now on
+    controller.environment_edited()
+    qtbot.waitUntil(lambda: seen.of("environments_changed")[-1] == (["Dev", "Prod"], None))
+    controller.set_environment("Dev")
+    controller.switch_to(Workspace(tmp_path / "other", secrets))  # another folder: none
+    assert controller.preferred_environment is None and controller.environment is None
+    idle(qtbot, runner)
+
+
 # --- DocumentsController: save ---------------------------------------------------------------
 
 

@@ -479,3 +479,26 @@ def test_an_environment_secret_missing_from_the_keyring_is_told(
     window.workspace.set_environment("Prod")
     qtbot.waitUntil(lambda: "apiKey (environment Prod) is not in this computer's keyring"
                     in window.statusBar().currentMessage())
+
+
+def test_the_chosen_environment_is_chosen_again_next_time(
+        qtbot: QtBot, tmp_path: Path, data_dir: Path, secrets: MemorySecrets,
+        run_async: Callable[..., Any]) -> None:
+    window = _open(qtbot, tmp_path, data_dir, secrets)
+    try:
+        _workspace(window).save_environment("Dev", {"base": "http://dev"})
+        window.workspace.environment_edited()
+        qtbot.waitUntil(lambda: window.workspace.environments == ["Dev"])
+        window.sidebar.environments.combo.setCurrentIndex(1)  # picked by the user
+        assert window.state.environment == "Dev"
+    finally:
+        window.close()
+        run_async(window.shutdown())
+    again = _open(qtbot, tmp_path, data_dir, secrets)
+    try:
+        qtbot.waitUntil(lambda: again.workspace.environment == "Dev")
+        assert again.sidebar.environments.current() == "Dev"
+        qtbot.waitUntil(lambda: "base" in again.workspace.lookup(None))
+    finally:
+        again.close()
+        run_async(again.shutdown())
