@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ __all__ = [
     "ENVIRONMENTS_DIR",
     "SECRET_AUTH_FIELDS",
     "MemorySecrets",
+    "Moved",
     "Secrets",
     "Workspace",
     "WorkspaceError",
@@ -288,6 +290,15 @@ def check_name(name: str, what: str) -> str:
 
 # --- the workspace ---------------------------------------------------------------------------
 
+
+@dataclass
+class Moved:
+    """What :meth:`Workspace.move_items` moved: (old, new) request files and collections."""
+
+    requests: list[tuple[Path, Path]] = field(default_factory=list)
+    collections: list[tuple[str, str]] = field(default_factory=list)
+
+
 #: Variables to save: :class:`Variable` objects, or the mapping form files are read into.
 VariablesIn = Iterable[Variable] | Mapping[str, str | Mapping[str, Any]]
 
@@ -421,6 +432,40 @@ class Workspace:
             order.append(target.name)
         self._write_order(folder, order)
         return target
+
+    def move_items(self, items: Iterable[tuple[str, str]], target: str, at: int = -1
+                   ) -> Moved:
+        """Move ``items`` (``("request", file path)`` or ``("folder", collection)``, as the
+        tree drags them) into the collection ``target`` ("": the top, for collections only);
+        the requests go to place ``at`` among its requests (-1: the end)."""
+        moved = Moved()
+        for kind, path in items:
+            if kind == "folder":
+                if path == target or (target + "/").startswith(path + "/"):
+                    raise WorkspaceError("A folder cannot be moved into itself")
+                moved.collections.append((path, self.move_collection(path, target or None)))
+            elif not target:
+                raise WorkspaceError("Requests live in a collection: drop them on a folder")
+            else:
+                moved.requests.append((Path(path), self.move(Path(path), target)))
+        if at >= 0 and target and moved.requests:
+            order = [p.name for p in self.list_requests(target)]
+            names = [new.name for _, new in moved.requests]
+            rest = [n for n in order if n not in names]
+            at = min(at, len(rest))
+            self.reorder(target, rest[:at] + names + rest[at:])
+        return moved
+
+    def delete_items(self, requests: Iterable[str | Path], collections: Iterable[str]) -> None:
+        """Delete requests and collections (with their secrets); a request inside a
+        collection deleted too, or a collection inside another, is deleted once."""
+        collections = sorted(collections, key=len)
+        for path in requests:
+            if not any(str(path).startswith(str(self.root / c) + "/") for c in collections):
+                self.delete(Path(path))
+        for collection in collections:
+            if (self.root / collection).exists():
+                self.delete_collection(collection)
 
     def reorder(self, collection: str, names: list[str]) -> None:
         """Store the order of the request files (by file name) in ``collection``."""

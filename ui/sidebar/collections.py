@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 
 from app.model.request import RequestModel
 from app.storage.index import FolderEntry, RequestEntry
-from app.storage.workspace import WorkspaceError, check_name
+from app.storage.workspace import Moved, WorkspaceError, check_name
 from ui.request.method_box import method_colour
 from ui.request.tones import ERROR
 from ui.workspace_controller import WorkspaceController
@@ -463,57 +463,27 @@ class CollectionTree(QWidget):
             QMessageBox.StandardButton.Cancel)
         if answer != QMessageBox.StandardButton.Yes:
             return
-        ws = self.controller.workspace
-
-        def delete_all() -> None:
-            for path in requests:
-                if not any(path.startswith(str(ws.root / f) + "/") for f in folders):
-                    ws.delete(Path(path))
-            for folder in sorted(folders, key=len):
-                if (ws.root / folder).exists():
-                    ws.delete_collection(folder)
-
         def deleted(_: object) -> None:
             for path in requests:
                 self.request_moved.emit(Path(path), None)
             for folder in folders:
                 self.folder_moved.emit(folder, None)
 
-        self.controller.change("Delete", delete_all, then=deleted)
+        self.controller.change("Delete", self.controller.workspace.delete_items, requests,
+                               folders, then=deleted)
 
     def _on_drop(self, items: list[tuple[str, str]], target: str, row: int) -> None:
-        ws = self.controller.workspace
-        moves: list[tuple[Path, Path]] = []
-        folder_moves: list[tuple[str, str]] = []
-
-        def move_all() -> None:
-            for kind, path in items:
-                if kind == "folder":
-                    if path == target or (target + "/").startswith(path + "/"):
-                        raise WorkspaceError("A folder cannot be moved into itself")
-                    folder_moves.append((path, ws.move_collection(path, target or None)))
-                elif not target:
-                    raise WorkspaceError("Requests live in a collection: drop them on a folder")
-                else:
-                    new = ws.move(Path(path), target)
-                    moves.append((Path(path), new))
-            if row >= 0 and target and moves:
-                order = [p.name for p in ws.list_requests(target)]
-                names = [new.name for _, new in moves]
-                rest = [n for n in order if n not in names]
-                at = min(row, len(rest))
-                ws.reorder(target, rest[:at] + names + rest[at:])
-
-        def moved(_: object) -> None:
+        def moved(result: Moved) -> None:
             if target:
                 self._expanded.add(target)
-            for old, new in moves:
+            for old, new in result.requests:
                 if old != new:
                     self.request_moved.emit(old, new)
-            for old_folder, new_folder in folder_moves:
+            for old_folder, new_folder in result.collections:
                 if old_folder != new_folder:
                     self.folder_moved.emit(old_folder, new_folder)
-            if moves:
-                self.select_path(moves[0][1])
+            if result.requests:
+                self.select_path(result.requests[0][1])
 
-        self.controller.change("Move", move_all, then=moved)
+        self.controller.change("Move", self.controller.workspace.move_items, items, target,
+                               row, then=moved)
