@@ -324,14 +324,15 @@ class DocumentsController(QObject):
     def record_history(self, entry: object) -> None:
         """A request was sent: keep it in the history (redacted), off the UI thread.
 
-        ``entry`` is what a tab emits today: ``(HistoryEntry, secret values used)``."""
+        ``entry`` is a ``HistoryEntry``, or ``(HistoryEntry, secret values used)`` as a tab
+        emits it today; the secret values in scope now are redacted too."""
         from app.storage.history import HistoryEntry
 
         history = self.history
-        if history is None or not isinstance(entry, tuple):
-            return
-        entry, used = entry
-        if not isinstance(entry, HistoryEntry):
+        used: list[str] = []
+        if isinstance(entry, tuple):
+            entry, used = entry
+        if history is None or not isinstance(entry, HistoryEntry):
             return
         secrets = [*self.workspace.secret_values(), *used]
 

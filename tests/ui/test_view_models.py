@@ -426,6 +426,9 @@ def test_variables_for_a_send_and_its_history_entry(
     qtbot.waitUntil(lambda: bool(seen.of("history_added")))
     stored = seen.of("history_added")[0][0]
     assert stored.url == f"http://x/?k={REDACTED}" and ENV_SECRET not in str(stored.request)
+    documents.record_history(HistoryEntry("GET", f"http://x/{TOKEN}"))  # a bare entry too
+    qtbot.waitUntil(lambda: len(seen.of("history_added")) == 2)
+    assert seen.of("history_added")[1][0].url == f"http://x/{TOKEN}"  # not a secret here
     idle(qtbot, runner)
 
 
