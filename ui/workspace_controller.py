@@ -270,10 +270,6 @@ class WorkspaceController(QObject):
             out = {k: replace(v, value=values[k]) for k, v in out.items()}
         return out
 
-    async def variables_for(self, collection: str | None) -> dict[str, str]:
-        """The values to send with, read fresh for the collection (the keyring off-thread)."""
-        return dict((await self.resolution(collection)).values)
-
     async def resolution(self, collection: str | None) -> Resolution:
         """The values to send a request of ``collection`` with, read fresh (the keyring
         off-thread), and the secret values in scope (for redacting what the send leaves)."""
