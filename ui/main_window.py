@@ -1,25 +1,29 @@
-"""The main window: lays out the sidebar and the request tabs, and connects them. No business
-logic lives here: sending belongs to each tab's controller, starting the playground to
-PlaygroundControl, remembering the layout to WindowState."""
+"""The main window: lays out the sidebar and the request tabs, builds the menus
+(``ui.window_menus``) and connects them. No business logic lives here: the workflows of the
+tabs as documents of the workspace (open, save, history, import, export, the workspace switch)
+belong to DocumentsController, the workspace's files to WorkspaceController, sending to each
+tab's controller, starting the playground to PlaygroundControl, remembering the layout to
+WindowState. The questions the window asks first are in ``ui.dialogs``."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent
 
 # Only what the first frame shows is imported here: PySide6 creates each class on first
 # access, and the dialogs and splitters cost milliseconds the first frame does not need.
 from PySide6.QtWidgets import QMainWindow, QTabWidget
 
-from app import __version__
 from ui.playground_control import PlaygroundControl
 from ui.tasks import TaskRunner, show_later
-from ui.theme import THEMES, apply_theme
+from ui.theme import apply_theme
+from ui.window_menus import build_menus
 from ui.window_state import WindowState
 
 if TYPE_CHECKING:
@@ -27,8 +31,7 @@ if TYPE_CHECKING:
     # after the first frame: see populate().
     from app.model.compose import SessionPool
     from app.model.request import RequestModel
-    from app.model.variables import Resolution
-    from app.storage.history import History, HistoryEntry
+    from app.storage.history import History
     from app.storage.secrets import SecretStore
     from ui.request_tab import RequestTab
     from ui.sidebar.sidebar import Sidebar
@@ -64,7 +67,7 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.tabs.tabCloseRequested.connect(self.close_tab)
         self.setCentralWidget(self.tabs)
-        self._build_menus()
+        self._theme_actions = build_menus(self)
         self._restore_geometry()
         self._populated = False
         if not deferred:
@@ -109,6 +112,7 @@ class MainWindow(QMainWindow):
         from app.storage.history import History, HistoryError
         from app.storage.secrets import KeyringSecrets
         from app.storage.workspace import Workspace
+        from ui.documents import DocumentsController
         from ui.sidebar.sidebar import Sidebar
         from ui.workspace_controller import WorkspaceController
 
@@ -116,6 +120,7 @@ class MainWindow(QMainWindow):
             self._secrets = KeyringSecrets()
         root = Path(self.state.workspace or self.data_dir() / "workspace")
         self.workspace = WorkspaceController(self.runner, Workspace(root, self._secrets), self)
+        self.workspace.preferred_environment = self.state.environment
         problem = ""
         try:
             self.data_dir().mkdir(parents=True, exist_ok=True)
@@ -124,77 +129,24 @@ class MainWindow(QMainWindow):
                                    max_bytes=mib * 1024 * 1024)
         except (HistoryError, OSError) as exc:
             problem = str(exc)
+        self.documents = DocumentsController(self.workspace, self, self.playground,
+                                             self._ask_where_to_save, self.history, self)
         sidebar = Sidebar(self.workspace, self.runner, self.history, problem)
-        sidebar.collections.open_request.connect(self.open_from_workspace)
-        sidebar.collections.request_moved.connect(self._on_request_moved)
-        sidebar.collections.folder_moved.connect(self._on_folder_moved)
+        sidebar.show_documents(self.documents)
         sidebar.collections.import_requested.connect(self.import_file)
         sidebar.environments.manage_requested.connect(self.manage_environments)
         sidebar.environments.environment_changed.connect(self._remember_environment)
-        sidebar.history.open_entry.connect(self.open_history_entry)
         sidebar.history.limits_requested.connect(self.history_limits)
-        self.workspace.failed.connect(lambda msg: self.statusBar().showMessage(msg, 15000))
+        status = self.statusBar()
+        self.documents.message.connect(status.showMessage)
+        self.documents.warning.connect(functools.partial(self._message_box, "warning"))
+        self.documents.information.connect(functools.partial(self._message_box, "information"))
+        self.documents.clipboard.connect(self._to_clipboard)
+        self.workspace.failed.connect(lambda msg: status.showMessage(msg, 15000))
         self.workspace.variables_changed.connect(self._refresh_variables)
-        self.workspace.environments_changed.connect(self._restore_environment)
+        self.workspace.environment_renamed.connect(self._environment_renamed)
         self.workspace.open()
         return sidebar
-
-    # -- layout and menus -----------------------------------------------------------------
-
-    def _action(self, menu_name: str, text: str, slot: object,
-                shortcut: QKeySequence | str | None = None) -> QAction:
-        menu = self._menus[menu_name]
-        action = menu.addAction(text)
-        if shortcut is not None:
-            action.setShortcut(shortcut)
-        action.triggered.connect(slot)
-        return action
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        self._menus = {name: bar.addMenu(name) for name in
-                       ("&File", "&Request", "&View", "&Tools", "&Help")}
-        f, r, v, t, h = self._menus
-        self._action(f, "New tab", lambda: self.new_tab(), QKeySequence("Ctrl+T"))
-        self._action(f, "Save request", self.save_current, QKeySequence("Ctrl+S"))
-        self._action(f, "Save request as…", self.save_current_as, QKeySequence("Ctrl+Shift+S"))
-        self._menus[f].addSeparator()
-        self._action(f, "Open workspace folder…", self.open_workspace_folder,
-                     QKeySequence("Ctrl+O"))
-        self._action(f, "Import…", self.import_file, QKeySequence("Ctrl+I"))
-        self._export_menu = self._menus[f].addMenu("Export workspace")
-        for label, fmt in (("As curl commands…", "curl"), ("As HAR…", "har"),
-                           ("As Postman collection v2.1…", "postman")):
-            self._export_menu.addAction(label, lambda f=fmt: self.export_workspace(f))
-        self._action(f, "Close tab", lambda: self.close_tab(self.tabs.currentIndex()),
-                     QKeySequence("Ctrl+W"))
-        self._menus[f].addSeparator()
-        self._action(f, "Quit", self.close, QKeySequence("Ctrl+Q"))
-        send = self._action(r, "Send", self.send_current, QKeySequence("Ctrl+Return"))
-        send.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
-        self._action(r, "Cancel", self.escape, QKeySequence("Esc"))
-        self._action(r, "Focus URL", self.focus_url, QKeySequence("Ctrl+L"))
-        self._action(r, "Find in response", self.find_in_response, QKeySequence("Ctrl+F"))
-        self._action(r, "Copy as curl", self.copy_as_curl, QKeySequence("Ctrl+Shift+C"))
-        self._action(r, "Copy as Python (app.client)", lambda: self.copy_as_python("client"))
-        self._action(r, "Copy as Python (aiohttp)", lambda: self.copy_as_python("aiohttp"))
-        self._action(v, "Toggle sidebar", self.toggle_sidebar, QKeySequence("Ctrl+B"))
-        self._action(v, "History", self.show_history, QKeySequence("Ctrl+H"))
-        self._action(v, "Manage environments…", self.manage_environments,
-                     QKeySequence("Ctrl+E"))
-        theme_menu = self._menus[v].addMenu("Theme")
-        group = QActionGroup(self)
-        self._theme_actions = {}
-        for name in THEMES:
-            action = theme_menu.addAction(name.capitalize())
-            action.setCheckable(True)
-            group.addAction(action)
-            action.triggered.connect(lambda _=False, n=name: self.set_theme(n))
-            self._theme_actions[name] = action
-        self._action(t, "Start playground", self.start_playground)
-        self._action(t, "Stop playground", self.playground.stop)
-        self._action(h, "Getting started", self.show_getting_started)
-        self._action(h, "About Spyglass", self.about)
 
     # -- tabs -----------------------------------------------------------------------------
 
@@ -210,14 +162,16 @@ class MainWindow(QMainWindow):
                 ) -> RequestTab:
         from ui.request_tab import RequestTab
 
+        if not self._populated:  # Ctrl+T before the deferred content came
+            self.populate()
+        documents = self.documents
         tab = RequestTab(self.runner, self.sessions, next(self._tab_ids), None, model)
-        tab.set_variables(lambda m, t=tab: self._variables_for(t, m), self._lookup_for(tab))
-        tab.set_origin(origin, self._collection_of(origin))
-        if origin is not None and self._populated:
-            self.workspace.watch_collection(tab.collection)
+        tab.set_variables(functools.partial(documents.resolution, tab),
+                          documents.lookup_for(tab))
+        documents.attach(tab, origin)
         index = self.tabs.addTab(tab, tab.title())
         tab.title_changed.connect(lambda title, t=tab: self._retitle(t, title))
-        tab.exchanged.connect(self._record_history)
+        tab.exchanged.connect(documents.record_history)
         self.tabs.setCurrentIndex(index)
         tab.editor.focus_url()
         return tab
@@ -234,22 +188,23 @@ class MainWindow(QMainWindow):
     def all_tabs(self) -> list[RequestTab]:
         return [self.tabs.widget(i) for i in range(self.tabs.count())]  # type: ignore[misc]
 
+    # The tabs are the documents of the DocumentsController.
+    current_document = current_tab
+    all_documents = all_tabs
+    open_document = new_tab
+
     def close_tab(self, index: int) -> None:
-        from PySide6.QtWidgets import QMessageBox
+        from ui.dialogs.questions import ask_close_unsaved
 
         tab = self.tabs.widget(index)
         if tab is None:
             return
         if tab.modified and tab.origin is not None:
-            answer = QMessageBox.question(
-                self, "Close tab", f"“{tab.title()}” has changes that are not saved.",
-                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-                | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
-            if answer == QMessageBox.StandardButton.Cancel:
-                return
-            if answer == QMessageBox.StandardButton.Save:
+            answer = ask_close_unsaved(self, tab.title())
+            if answer == "save":
                 # Closed once saved: a failed save leaves the tab (and the edits) open.
                 self.save_tab(tab, then=lambda: self._remove_tab(tab))
+            if answer != "discard":
                 return
         self._remove_tab(tab)
 
@@ -263,42 +218,6 @@ class MainWindow(QMainWindow):
         if self.tabs.count() == 0:
             self.new_tab()
 
-    # -- actions --------------------------------------------------------------------------
-
-    def send_current(self) -> None:
-        if (tab := self.current_tab()) is not None:
-            tab.send()
-
-    def escape(self) -> None:
-        """Esc cancels the transfer under way; otherwise it closes the find bar."""
-        tab = self.current_tab()
-        if tab is None:
-            return
-        if not tab.cancel():
-            tab.response.body.find_bar.dismiss()
-
-    def focus_url(self) -> None:
-        if (tab := self.current_tab()) is not None:
-            tab.editor.focus_url()
-
-    def find_in_response(self) -> None:
-        if (tab := self.current_tab()) is not None:
-            tab.open_find()
-
-    def copy_as_curl(self) -> None:
-        """Put the current request on the clipboard as a curl command line."""
-        from PySide6.QtGui import QGuiApplication
-
-        from app.interchange.curl import to_curl
-
-        if (tab := self.current_tab()) is None:
-            return
-        QGuiApplication.clipboard().setText(to_curl(tab.to_model()))
-        self.statusBar().showMessage("Copied the request as a curl command", 4000)
-
-    def toggle_sidebar(self) -> None:
-        self.sidebar.setVisible(not self.sidebar.isVisible())
-
     def set_theme(self, name: str) -> None:
         from PySide6.QtWidgets import QApplication
 
@@ -308,116 +227,23 @@ class MainWindow(QMainWindow):
         self.state.theme = name
         self._theme_actions[name].setChecked(True)
 
-    def start_playground(self) -> None:
-        self.runner.start("window / playground", self.playground.ensure_started())
+    # -- the documents (their workflows are DocumentsController's) ---------------------------
 
-    def show_getting_started(self) -> None:
-        self.sidebar.show_page(self.sidebar.getting_started)
-        self.sidebar.getting_started.list.setFocus()
+    def show_document(self, tab: RequestTab) -> None:
+        self.tabs.setCurrentWidget(tab)
 
-    # -- the workspace ----------------------------------------------------------------------
-
-    def _collection_of(self, origin: Path | None) -> str | None:
-        if origin is None or not hasattr(self, "workspace"):  # (before populate())
-            return None
-        try:
-            return self.workspace.workspace.collection_of(origin)
-        except ValueError:
-            return None
-
-    async def _variables_for(self, tab: RequestTab, model: RequestModel) -> Resolution:
-        from app.model.variables import Resolution
-
-        values = await self.workspace.variables_for(tab.collection)
-        # Taken now: the scope may change before the answer comes (history redaction).
-        secrets = tuple(self.workspace.secret_values())
-        values.update(await self.playground.variables_for(model))
-        return Resolution(values, secrets)
-
-    def _lookup_for(self, tab: RequestTab) -> Any:
-        from app.model.getting_started import PLAYGROUND_VARIABLE
-
-        def lookup() -> dict[str, Any]:
-            playground = self.playground.url or "the playground (started on send)"
-            return self.workspace.lookup(tab.collection, {PLAYGROUND_VARIABLE: playground})
-
-        return lookup
-
-    def _refresh_variables(self) -> None:
-        for tab in self.all_tabs():
-            tab.refresh_variables()
-
-    def _remember_environment(self, name: str | None) -> None:
-        self.state.environment = name
-
-    def _restore_environment(self, names: list[str], current: str | None) -> None:
-        wanted = self.state.environment
-        if current is None and wanted and wanted in names:
-            self.sidebar.environments.set_environments(names, wanted)
-            self.workspace.set_environment(wanted)
+    def close_document(self, tab: RequestTab) -> None:
+        self.close_tab(self.tabs.indexOf(tab))
 
     def tab_of(self, origin: Path) -> RequestTab | None:
-        return next((t for t in self.all_tabs() if t.origin == origin), None)
+        return self.documents.document_of(origin)  # type: ignore[return-value]
 
     def open_from_workspace(self, path: Path, in_new_tab: bool = False) -> None:
         """Show the request in ``path``: its tab when open, else a new tab."""
-        if (tab := self.tab_of(path)) is not None:
-            self.tabs.setCurrentWidget(tab)
-            return
+        self.documents.open(path, in_new_tab)
 
-        async def load() -> None:
-            model = await self.workspace.load_request(path)
-            missing = await self.workspace.call(self.workspace.workspace.missing_secrets, path)
-            if missing:
-                names = {"password": "password", "token": "token", "key_value": "API key",
-                         "secret_key": "secret key"}
-                what = " and ".join(names.get(m, m) for m in missing)
-                self.statusBar().showMessage(
-                    f"The {what} of “{model.name}” is not in this computer's keyring: enter "
-                    "it in the Auth tab and save (Ctrl+S).", 20000)
-            if (existing := self.tab_of(path)) is not None:
-                self.tabs.setCurrentWidget(existing)
-                return
-            current = self.current_tab()
-            self.new_tab(model, path).mark_saved(model)
-            if not in_new_tab and current is not None and current.is_blank():
-                self.close_tab(self.tabs.indexOf(current))  # the new tab takes its place
-
-        self.workspace.start(f"Open {path.name}", load())
-
-    def _on_request_moved(self, old: Path, new: Path | None) -> None:
-        tab = self.tab_of(old)
-        if tab is None:
-            return
-        if new is None:
-            tab.set_origin(None, None)  # deleted: the tab keeps the request, unsaved
-        else:
-            tab.set_origin(new, self._collection_of(new))
-            if tab.modified is False:
-                self.workspace.start("Rename", self._reload_name(tab, new))
-
-    def _on_folder_moved(self, old: str, new: str | None) -> None:
-        """Tabs of requests in a folder that moved follow it (or, deleted, keep their
-        request, no longer saved)."""
-        root = self.workspace.root
-        for tab in self.all_tabs():
-            if tab.origin is None:
-                continue
-            try:
-                inside = tab.origin.relative_to(root / old)
-            except ValueError:
-                continue
-            if new is None:
-                tab.set_origin(None, None)
-            else:
-                origin = root / new / inside
-                tab.set_origin(origin, self._collection_of(origin))
-                self.workspace.watch_collection(tab.collection)
-
-    async def _reload_name(self, tab: RequestTab, path: Path) -> None:
-        model = await self.workspace.load_request(path)
-        tab.editor.set_name(model.name)
-        tab.mark_saved(model)
+    def open_history_entry(self, entry: object) -> None:
+        self.documents.open_history_entry(entry)
 
     def save_current(self) -> None:
         if (tab := self.current_tab()) is not None:
@@ -429,170 +255,71 @@ class MainWindow(QMainWindow):
 
     def save_tab(self, tab: RequestTab, ask: bool = False,
                  then: Callable[[], None] | None = None) -> None:
-        """Save the tab's request to its workspace file (Ctrl+S), or ask where (a new one);
-        ``then`` runs once it is saved."""
+        """Save the tab's request (Ctrl+S), or ask where (a new file); ``then`` runs once
+        it is saved."""
+        self.documents.save(tab, ask, then)
+
+    def _ask_where_to_save(self, name: str, collections: list[str], default: str
+                           ) -> tuple[str, str] | None:
+        from ui.dialogs import save_dialog
+
+        return save_dialog.ask_where_to_save(self, name, collections, default)
+
+    def _message_box(self, kind: str, title: str, text: str) -> None:
         from PySide6.QtWidgets import QMessageBox
 
-        if tab.secrets_pending and not ask:
-            QMessageBox.warning(
-                self, "Save request",
-                f"The secrets of “{tab.title()}” have not been read back from the keyring "
-                "yet (is it locked?). Saving now would drop them, so nothing was saved; "
-                "unlock the keyring and reopen the request, or use Save as.")
-            return
-        model = tab.to_model()
-        origin = None if ask else tab.origin
-        collection: str | None = None
-        if origin is None:
-            from ui.sidebar.save_dialog import ask_where_to_save
+        show_later(getattr(QMessageBox, kind), self, title, text)
 
-            collections = [f.collection for top in self.workspace.tree for f in top.walk()]
-            answer = ask_where_to_save(self, model.name, collections,
-                                       tab.collection or (collections[0] if collections
-                                                          else "My collection"))
-            if answer is None:
-                return
-            model.name, collection = answer
+    def _to_clipboard(self, text: str, message: str) -> None:
+        from PySide6.QtGui import QGuiApplication
 
-        async def save() -> None:
-            path = await self.workspace.save_request(model, origin, collection)
-            tab.set_origin(path, self._collection_of(path))
-            if origin is None:
-                tab.editor.set_name(model.name)
-            tab.mark_saved(model)
-            tab.secrets_pending = False
-            self.workspace.watch_collection(tab.collection)
-            self.sidebar.collections.select_path(path)
-            self.statusBar().showMessage(
-                f"Saved {path.relative_to(self.workspace.root)}", 5000)
-            if then is not None:
-                then()
+        QGuiApplication.clipboard().setText(text)
+        self.statusBar().showMessage(message, 5000)
 
-        def failed(message: str) -> None:
-            show_later(QMessageBox.warning, self, "Save request",
-                       f"“{model.name}” was not saved: {message}\n\nIt is still in its tab.")
+    def _refresh_variables(self) -> None:
+        for tab in self.all_tabs():
+            tab.refresh_variables()
 
-        self.workspace.start(f"Save {model.name}", save(), failed)
+    def _remember_environment(self, name: str | None) -> None:
+        self.state.environment = name
+
+    def _environment_renamed(self, _old: str, new: str) -> None:
+        self.state.environment = new  # the chosen environment keeps being chosen
 
     def open_workspace_folder(self) -> None:
-        from PySide6.QtWidgets import QFileDialog, QMessageBox
+        from ui.dialogs.questions import ask_workspace_folder
 
-        from app.storage.workspace import Workspace
-
-        modified = [t.title() for t in self.all_tabs() if t.modified]
-        if modified:
-            answer = QMessageBox.question(
-                self, "Open workspace folder",
-                "These tabs have changes that are not saved:\n\n" + "\n".join(modified)
-                + "\n\nThey stay open, no longer tied to their files (save them into the "
-                "other workspace with Ctrl+S). Open another folder anyway?",
-                QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
-                QMessageBox.StandardButton.Cancel)
-            if answer != QMessageBox.StandardButton.Open:
-                return
-        folder = QFileDialog.getExistingDirectory(self, "Open workspace folder",
-                                                  str(self.workspace.root))
-        if not folder:
-            return
-        self.state.workspace = folder
-        self.state.environment = None
-        self.workspace.switch_to(Workspace(folder, self.workspace.secrets))
-        self.sidebar.set_workspace_label()
-        for tab in self.all_tabs():
-            tab.set_origin(None, None)
+        folder = ask_workspace_folder(self, self.documents.unsaved_titles(), self.workspace.root)
+        if folder is not None:
+            self.state.workspace = folder
+            self.state.environment = None
+            self.documents.switch_workspace(folder)
 
     def manage_environments(self) -> None:
-        from ui.sidebar.environments import EnvironmentEditor
+        from ui.dialogs.environment_editor import EnvironmentEditor
 
-        editor = EnvironmentEditor(self.workspace.workspace, self.runner,
-                                   self.workspace.environment, parent=self)
-        editor.environment_renamed.connect(self._environment_renamed)
-        editor.environments_changed.connect(self.workspace.environment_edited)
-        editor.open()
-
-    def _environment_renamed(self, old: str, new: str) -> None:
-        """The chosen environment keeps being chosen under its new name."""
-        if self.workspace.environment == old:
-            self.workspace.environment = new
-            self.state.environment = new
-
-    def show_history(self) -> None:
-        self.sidebar.show_page(self.sidebar.history)
-
-    def _record_history(self, entry: HistoryEntry) -> None:
-        """A request was sent: keep its entry (redacted by the tab) in the history, off the UI
-        thread."""
-        import asyncio
-
-        history = self.history
-        if history is None:
-            return
-
-        async def add() -> None:
-            entry_id = await asyncio.to_thread(history.add, entry)
-            stored = await asyncio.to_thread(history.get, entry_id)
-            if stored is not None:
-                self.sidebar.history.add(stored)
-
-        self.workspace.start("History", add())
+        EnvironmentEditor(self.workspace, self.workspace.environment, parent=self).open()
 
     def history_limits(self) -> None:
         """Ask how much history to keep, and apply it at once."""
-        from ui.sidebar.history_limits import ask_history_limits
+        from ui.dialogs import history_limits
 
-        history = self.history
-        if history is None:
+        if self.history is None:
             return
-        answer = ask_history_limits(self, *self.state.history_limits)
-        if answer is None:
-            return
-        self.state.history_limits = answer
-        entries, mib = answer
-
-        async def apply() -> None:
-            import asyncio
-
-            await asyncio.to_thread(history.set_limits, entries, mib * 1024 * 1024)
-            self.sidebar.history.refresh()
-
-        self.workspace.start("History limits", apply())
-
-    def open_history_entry(self, entry: object) -> None:
-        from app.model.request import RequestModel
-        from app.storage.history import HistoryEntry
-
-        if not isinstance(entry, HistoryEntry):
-            return
-        try:
-            model = RequestModel.from_dict(dict(entry.request.get("model") or {}))
-        except (TypeError, ValueError, KeyError) as exc:
-            self.statusBar().showMessage(f"Cannot open this history entry: {exc}", 8000)
-            return
-        self.new_tab(model)
+        answer = history_limits.ask_history_limits(self, *self.state.history_limits)
+        if answer is not None:
+            self.state.history_limits = answer
+            self.documents.set_history_limits(*answer)
 
     def import_file(self) -> None:
-        from ui.sidebar.import_export import import_dialog
+        from ui.dialogs.import_export import import_dialog
 
-        import_dialog(self)
+        import_dialog(self, self.documents)
 
     def export_workspace(self, fmt: str) -> None:
-        from ui.sidebar.import_export import export_dialog
+        from ui.dialogs.import_export import export_dialog
 
-        export_dialog(self, fmt)
-
-    def copy_as_python(self, flavour: str) -> None:
-        from ui.sidebar.import_export import copy_as_python
-
-        if (tab := self.current_tab()) is not None:
-            copy_as_python(self, tab, flavour)
-
-    def about(self) -> None:
-        from PySide6.QtWidgets import QMessageBox
-
-        QMessageBox.about(self, "About Spyglass",
-                          f"<b>Spyglass {__version__}</b><p>A native desktop API explorer: "
-                          "HTTP, uploads with real progress, Server-Sent Events and "
-                          "WebSocket. Offline, no account.</p>")
+        export_dialog(self, self.documents, fmt)
 
     # -- persistence ----------------------------------------------------------------------
 
@@ -614,11 +341,8 @@ class MainWindow(QMainWindow):
         state = self.state
         models, current = state.tabs()
         for model, origin in models:
-            tab = self.new_tab(model, Path(origin) if origin else None)
-            if tab.origin is not None:
-                tab.secrets_pending = model.auth.kind != "none"
-                self.workspace.watch_collection(tab.collection)
-                self.workspace.start(f"Open {tab.origin.name}", self._restore_secrets(tab))
+            self.documents.restore(
+                self.new_tab(model, Path(origin) if origin else None))
         if not models:
             self.new_tab()
         self.tabs.setCurrentIndex(min(max(current, 0), self.tabs.count() - 1))
@@ -628,24 +352,6 @@ class MainWindow(QMainWindow):
         if state.first_run:
             self.sidebar.show_page(self.sidebar.getting_started)
             state.mark_seen()
-
-    async def _restore_secrets(self, tab: RequestTab) -> None:
-        """A tab restored from the last session gets its secrets back from the keyring (the
-        window state file does not hold them)."""
-        from app.model.request import SECRET_AUTH_FIELDS
-
-        if tab.origin is None or not tab.origin.exists():
-            tab.set_origin(None, None)
-            return
-        saved = await self.workspace.load_request(tab.origin)
-        model = tab.to_model()
-        if model.auth.kind == saved.auth.kind:
-            for key in SECRET_AUTH_FIELDS:
-                if not getattr(model.auth, key):
-                    setattr(model.auth, key, getattr(saved.auth, key))
-            tab.editor.auth.load_model(model.auth)
-        tab.secrets_pending = False
-        tab.mark_saved(saved)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         tabs = self.all_tabs()

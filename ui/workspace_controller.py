@@ -10,31 +10,22 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
 from app.model.request import RequestModel
+from app.model.variables import Resolution, Variable
 from app.storage.index import FolderEntry, WorkspaceIndex
 from app.storage.secrets import SecretStore, SecretsUnavailable
 from app.storage.workspace import Workspace, WorkspaceError
 from ui.tasks import TaskRunner
 
-__all__ = ["Resolved", "WorkspaceController", "user_message"]
+__all__ = ["WorkspaceController", "user_message"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Resolved:
-    """Where a variable's value comes from, for the hover preview."""
-
-    value: str
-    source: str
-    secret: bool = False
 
 
 def user_message(exc: BaseException) -> str:
@@ -61,6 +52,8 @@ class WorkspaceController(QObject):
     environments_changed = Signal(object, object)
     #: Variable values changed (environment switched or edited, collection variables read).
     variables_changed = Signal()
+    #: (old name, new name): the chosen environment was renamed, and stays chosen.
+    environment_renamed = Signal(str, str)
 
     def __init__(self, runner: TaskRunner, workspace: Workspace,
                  parent: QObject | None = None) -> None:
@@ -71,8 +64,11 @@ class WorkspaceController(QObject):
         self.tree: list[FolderEntry] = []
         self.environments: list[str] = []
         self.environment: str | None = None
-        self._env_values: dict[str, tuple[str, bool]] = {}
-        self._collection_values: dict[str, dict[str, tuple[str, bool]]] = {}
+        #: The environment to choose when it is there and none is chosen (the one chosen
+        #: last time, kept by the window; the last one picked since).
+        self.preferred_environment: str | None = None
+        self._env_values: dict[str, Variable] = {}
+        self._collection_values: dict[str, dict[str, Variable]] = {}
         self._lock: asyncio.Lock | None = None
         self.keyring_message = ""
 
@@ -121,7 +117,7 @@ class WorkspaceController(QObject):
         """Show another workspace folder (File ▸ Open workspace folder)."""
         self.workspace = workspace
         self.index = WorkspaceIndex(workspace)
-        self.environment = None
+        self.environment = self.preferred_environment = None
         self._env_values = {}
         self._collection_values.clear()
         self.variables_changed.emit()
@@ -184,11 +180,15 @@ class WorkspaceController(QObject):
         if self.environment not in names:
             self.environment = None
             self._env_values = {}
+        if self.environment is None and self.preferred_environment in names:
+            self.environment = self.preferred_environment
         self.environments_changed.emit(names, self.environment)
         if self.environment is not None:
             await self._load_environment(self.environment)
 
     def set_environment(self, name: str | None) -> None:
+        """Send with the environment ``name`` (None: none), and prefer it from now on."""
+        self.preferred_environment = name
         if name == self.environment and (name is None or self._env_values):
             return
         self.environment = name
@@ -207,7 +207,7 @@ class WorkspaceController(QObject):
                 self.variables_changed.emit()
             raise
         if self.environment == name:
-            self._env_values = {k: (v["value"], bool(v["secret"])) for k, v in values.items()}
+            self._env_values = _variables(values, f"environment {name}")
             self.variables_changed.emit()
             self._tell_missing(values, f"environment {name}")
 
@@ -222,17 +222,18 @@ class WorkspaceController(QObject):
         self._collection_values[collection] = {}
         self.start(f"Variables of {collection}", self._load_collection(collection))
 
-    async def _load_collection(self, collection: str) -> dict[str, tuple[str, bool]]:
+    async def _load_collection(self, collection: str) -> dict[str, Variable]:
         parts = collection.split("/")
-        merged: dict[str, tuple[str, bool]] = {}
+        merged: dict[str, Variable] = {}
         for i in range(1, len(parts) + 1):
             scope = "/".join(parts[:i])
             try:
                 values = await self.call(self.workspace.load_collection_variables, scope)
             except FileNotFoundError:
                 continue
-            merged.update({k: (v["value"], bool(v["secret"])) for k, v in values.items()})
-            self._tell_missing(values, f"collection {scope.replace('/', ' / ')}")
+            where = f"collection {scope.replace('/', ' / ')}"
+            merged.update(_variables(values, f"collection {collection.replace('/', ' / ')}"))
+            self._tell_missing(values, where)
         self._collection_values[collection] = merged
         self.variables_changed.emit()
         return merged
@@ -251,36 +252,77 @@ class WorkspaceController(QObject):
             self.start(f"Variables of {collection}", self._load_collection(collection))
 
     def lookup(self, collection: str | None, extra: Mapping[str, str] | None = None
-               ) -> dict[str, Resolved]:
+               ) -> dict[str, Variable]:
         """Every variable in scope for a request of ``collection``: collection values, then
         the environment's (an environment value wins, as in Postman), then ``extra``."""
-        out: dict[str, Resolved] = {}
+        from dataclasses import replace
+
+        out: dict[str, Variable] = {}
         if collection is not None:
-            label = f"collection {collection.replace('/', ' / ')}"
-            for name, (value, secret) in self._collection_values.get(collection, {}).items():
-                out[name] = Resolved(value, label, secret)
-        for name, (value, secret) in self._env_values.items():
-            out[name] = Resolved(value, f"environment {self.environment}", secret)
+            out.update(self._collection_values.get(collection, {}))
+        out.update(self._env_values)
         for name, value in (extra or {}).items():
-            out[name] = Resolved(value, "Spyglass")
-        if any("{{" in r.value for r in out.values()):
+            out[name] = Variable(name, value, source="Spyglass")
+        if any("{{" in v.value for v in out.values()):
             from app.model.templating import resolve_nested
 
-            values = resolve_nested({k: r.value for k, r in out.items()})
-            out = {k: Resolved(values[k], r.source, r.secret) for k, r in out.items()}
+            values = resolve_nested({k: v.value for k, v in out.items()})
+            out = {k: replace(v, value=values[k]) for k, v in out.items()}
         return out
 
-    async def variables_for(self, collection: str | None) -> dict[str, str]:
-        """The values to send with, read fresh for the collection (the keyring off-thread)."""
+    async def resolution(self, collection: str | None) -> Resolution:
+        """The values to send a request of ``collection`` with, read fresh (the keyring
+        off-thread), and the secret values in scope (for redacting what the send leaves)."""
         if collection is not None and collection not in self._collection_values:
             self._collection_values[collection] = {}
             await self._load_collection(collection)
-        return {k: r.value for k, r in self.lookup(collection).items()}
+        values = {k: v.value for k, v in self.lookup(collection).items()}
+        return Resolution(values, tuple(self.secret_values()))
 
     def secret_values(self) -> list[str]:
         """The secret values known now (for redacting history): the environment's, and those
         of every collection read so far."""
-        values = [v for v, secret in self._env_values.values() if secret]
+        values = [v.value for v in self._env_values.values() if v.secret]
         for scope in self._collection_values.values():
-            values += [v for v, secret in scope.values() if secret]
+            values += [v.value for v in scope.values() if v.secret]
         return values
+
+    # -- environment operations (the environment editor's) ---------------------------------
+
+    async def list_environments(self) -> list[str]:
+        return await self.call(self.workspace.list_environments)
+
+    async def read_environment(self, name: str) -> list[Variable]:
+        return await self.call(self.workspace.read_environment, name)
+
+    async def save_environment(self, name: str, variables: list[Variable]) -> None:
+        """Save the variables of ``name``; its values are read again where they are used."""
+        await self.call(self.workspace.save_environment, name, variables)
+        self.environment_edited()
+
+    async def create_environment(self, name: str) -> None:
+        await self.call(self.workspace.create_environment, name)
+        self.environment_edited()
+
+    async def duplicate_environment(self, name: str, new: str) -> None:
+        await self.call(self.workspace.duplicate_environment, name, new)
+        self.environment_edited()
+
+    async def delete_environment(self, name: str) -> None:
+        await self.call(self.workspace.delete_environment, name)
+        self.environment_edited()
+
+    async def rename_environment(self, old: str, new: str) -> None:
+        """Rename ``old``; the chosen environment stays chosen under its new name."""
+        await self.call(self.workspace.rename_environment, old, new)
+        if self.preferred_environment == old:
+            self.preferred_environment = new
+        if self.environment == old:
+            self.environment = new
+            self.environment_renamed.emit(old, new)
+        self.environment_edited()
+
+
+def _variables(specs: Mapping[str, Mapping[str, Any]], source: str) -> dict[str, Variable]:
+    return {name: Variable(name, spec["value"], bool(spec["secret"]), source)
+            for name, spec in specs.items()}

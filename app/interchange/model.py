@@ -1,7 +1,8 @@
 """What an importer produces and an exporter reads: a tree of folders holding requests.
 
 A :class:`Folder` is a collection (at the top) or a folder inside one; its ``variables`` are the
-collection variables of that folder. An :class:`ImportResult` holds the top folders an import
+collection variables of that folder, by name (``app.model.variables.Variable``, re-exported here
+for the importers). An :class:`ImportResult` holds the top folders an import
 found (one for a Postman collection, an OpenAPI document or a HAR capture; one per collection
 named in the comments of a curl export), and the warnings worth telling the user about.
 """
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from app.model.request import RequestModel
+from app.model.variables import Variable
 
 __all__ = [
     "FORMAT_NAMES",
@@ -32,14 +34,6 @@ FORMAT_NAMES = {
 
 class InterchangeError(ValueError):
     """Content that cannot be imported (or exported); ``str(error)`` is meant for the user."""
-
-
-@dataclass
-class Variable:
-    """A collection variable; a secret one's value belongs in the secret store, never a file."""
-
-    value: str = ""
-    secret: bool = False
 
 
 @dataclass

@@ -257,7 +257,7 @@ class _Reader:
             value = _text(self.param_example(param))
             if where == "path":
                 if name not in folder.variables:
-                    folder.variables[name] = Variable(value)
+                    folder.variables[name] = Variable(name, value)
             elif where == "query":
                 query.append(KeyValue(name, value, required))
             elif where == "header" and name.lower() not in _IGNORED_HEADERS:
@@ -363,7 +363,7 @@ class _Reader:
 
     def secret(self, name: str, *, secret: bool = True) -> str:
         if name not in self.top.variables:
-            self.top.variables[name] = Variable("", secret)
+            self.top.variables[name] = Variable(name, "", secret)
         return "{{" + name + "}}"
 
     def scheme(self, name: str) -> AuthModel | None:
@@ -420,7 +420,7 @@ def import_openapi(source: str | Mapping[str, Any], *, name: str | None = None) 
     title = title or name or "OpenAPI"
     top = Folder(folder_name(name or title, "OpenAPI"))
     base = _base_url(doc)
-    top.variables["baseUrl"] = Variable(base)
+    top.variables["baseUrl"] = Variable("baseUrl", base)
     reader = _Reader(doc, top)
     if not base:
         reader.warn("The document names no server: set the variable baseUrl")

@@ -98,7 +98,7 @@ class _Reader:
                 continue
             key = _text(var.get("key", var.get("id")))
             if key:
-                out[key] = Variable(_text(var.get("value")), var.get("type") == "secret")
+                out[key] = Variable(key, _text(var.get("value")), var.get("type") == "secret")
         return out
 
     # auth
@@ -181,7 +181,7 @@ class _Reader:
             raw = base + sep + rest
             value = _text(var.get("value"))
             if value and key not in folder.variables:
-                folder.variables[key] = Variable(value)
+                folder.variables[key] = Variable(key, value)
         query = spec.get("query")
         if not isinstance(query, list):
             return raw, query_of(raw)

@@ -83,8 +83,7 @@ def _write(workspace: Workspace, folder: Folder, path: str, report: ImportReport
     workspace.create_collection(path)
     report.folders += 1
     if folder.variables:
-        workspace.save_collection_variables(
-            path, {k: {"value": v.value, "secret": v.secret} for k, v in folder.variables.items()})
+        workspace.save_collection_variables(path, folder.variables.values())
         report.variables += len(folder.variables)
         report.secrets += sum(1 for v in folder.variables.values() if v.secret and v.value)
     for model in folder.requests:
@@ -164,7 +163,7 @@ def folders_from_workspace(workspace: Workspace, *, include_secrets: bool = Fals
         folder = Folder(path.rpartition("/")[2])
         for name, spec in source.load_collection_variables(path).items():
             value = spec["value"]
-            folder.variables[name] = Variable("" if value == _Withheld.MARKER else value,
+            folder.variables[name] = Variable(name, "" if value == _Withheld.MARKER else value,
                                               bool(spec["secret"]))
         for file in files:
             model = source.load_request(file)

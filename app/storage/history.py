@@ -86,6 +86,18 @@ class HistoryEntry:
     time: float = field(default_factory=time.time)
     id: int | None = None
 
+    def request_model(self) -> RequestModel:
+        """The request as it was sent (secrets redacted), to open again in a tab.
+
+        Raises ``ValueError`` saying why when the entry holds no request that can be read
+        back (an entry from an older version, or one edited by hand)."""
+        from app.model.request import RequestModel
+
+        try:
+            return RequestModel.from_dict(dict(self.request.get("model") or {}))
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise ValueError(str(exc) or type(exc).__name__) from exc
+
 
 @dataclass(frozen=True)
 class Outcome:

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -28,17 +29,23 @@ import yaml
 
 from app.model.request import SECRET_AUTH_FIELDS, KeyValue, MultipartField, RequestModel
 from app.model.templating import names_a_variable
+from app.model.variables import Variable
 from app.storage.atomic import write_atomic, write_if_changed
 from app.storage.secrets import MemorySecrets, SecretStore
 
 __all__ = [
+    "BAD_NAME_CHARS",
     "COLLECTION_FILE",
     "ENVIRONMENTS_DIR",
     "MemorySecrets",
+    "Moved",
     "Secrets",
     "Workspace",
     "WorkspaceError",
+    "check_name",
     "dump_request",
+    "environment_name_problem",
+    "name_problem",
     "slugify",
 ]
 
@@ -234,14 +241,70 @@ def slugify(name: str) -> str:
     return slug[:80] or "request"
 
 
-def _check_name(name: str, what: str) -> str:
-    if (not name or name != name.strip() or name in (".", "..") or name.startswith(".")
-            or any(c in name for c in '/\\:*?"<>|\0')):
-        raise WorkspaceError(f"not a valid {what} name: {name!r}")
+#: Characters no collection, request or environment name may hold: each names a file or a
+#: folder, on every platform.
+BAD_NAME_CHARS = '/\\:*?"<>|\0'
+
+
+def name_problem(name: str) -> str:
+    """Why ``name`` cannot name a collection, folder, request or environment ("" when it
+    can), in words for the user."""
+    if not name.strip():
+        return "Enter a name."
+    if name != name.strip():
+        return "A name cannot start or end with a space."
+    if name.startswith("."):
+        return "A name cannot start with a dot."
+    bad = sorted({c for c in name if c in BAD_NAME_CHARS}, key=BAD_NAME_CHARS.index)
+    if bad:
+        shown = " ".join("NUL" if c == "\0" else c for c in bad)
+        return f"A name cannot contain {shown}"
+    return ""
+
+
+def environment_name_problem(name: str, existing: Iterable[str], *,
+                             allowed: str | None = None) -> str:
+    """Why ``name`` cannot name a new environment ("" when it can): :func:`name_problem`, or
+    a name in ``existing`` already (compared ignoring case, as some file systems do);
+    ``allowed`` is one of them that may be reused (the one being renamed)."""
+    problem = name_problem(name)
+    if problem:
+        return problem
+    folded = name.casefold()
+    for other in existing:
+        if other.casefold() == folded and other != allowed:
+            return f"“{other}” already exists."
+    return ""
+
+
+def check_name(name: str, what: str) -> str:
+    """``name`` itself when it can name a ``what`` ("collection", "environment"...);
+    otherwise :class:`WorkspaceError` saying why."""
+    problem = name_problem(name)
+    if problem:
+        raise WorkspaceError(f"not a valid {what} name: {name!r}: {problem}")
     return name
 
 
 # --- the workspace ---------------------------------------------------------------------------
+
+
+@dataclass
+class Moved:
+    """What :meth:`Workspace.move_items` moved: (old, new) request files and collections."""
+
+    requests: list[tuple[Path, Path]] = field(default_factory=list)
+    collections: list[tuple[str, str]] = field(default_factory=list)
+
+
+#: Variables to save: :class:`Variable` objects, or the mapping form files are read into.
+VariablesIn = Iterable[Variable] | Mapping[str, str | Mapping[str, Any]]
+
+
+def _as_variables(specs: Mapping[str, Mapping[str, Any]], source: str) -> list[Variable]:
+    return [Variable(name, str(spec["value"]), bool(spec["secret"]), source)
+            for name, spec in specs.items()]
+
 
 
 class Workspace:
@@ -258,7 +321,7 @@ class Workspace:
         collection (``"Shop/Orders"``)."""
         parts = collection.split("/")
         for part in parts:
-            _check_name(part, "collection")
+            check_name(part, "collection")
         if parts[0] == ENVIRONMENTS_DIR:
             raise WorkspaceError(f"{ENVIRONMENTS_DIR!r} is reserved for environments")
         return self.root.joinpath(*parts)
@@ -303,7 +366,7 @@ class Workspace:
 
     def rename_collection(self, collection: str, new_name: str) -> str:
         """Rename the last part of ``collection``; returns the new collection path."""
-        _check_name(new_name, "collection")
+        check_name(new_name, "collection")
         folder = self._collection_dir(collection)
         parent = collection.rpartition("/")[0]
         target = f"{parent}/{new_name}" if parent else new_name
@@ -368,6 +431,40 @@ class Workspace:
         self._write_order(folder, order)
         return target
 
+    def move_items(self, items: Iterable[tuple[str, str]], target: str, at: int = -1
+                   ) -> Moved:
+        """Move ``items`` (``("request", file path)`` or ``("folder", collection)``, as the
+        tree drags them) into the collection ``target`` ("": the top, for collections only);
+        the requests go to place ``at`` among its requests (-1: the end)."""
+        moved = Moved()
+        for kind, path in items:
+            if kind == "folder":
+                if path == target or (target + "/").startswith(path + "/"):
+                    raise WorkspaceError("A folder cannot be moved into itself")
+                moved.collections.append((path, self.move_collection(path, target or None)))
+            elif not target:
+                raise WorkspaceError("Requests live in a collection: drop them on a folder")
+            else:
+                moved.requests.append((Path(path), self.move(Path(path), target)))
+        if at >= 0 and target and moved.requests:
+            order = [p.name for p in self.list_requests(target)]
+            names = [new.name for _, new in moved.requests]
+            rest = [n for n in order if n not in names]
+            at = min(at, len(rest))
+            self.reorder(target, rest[:at] + names + rest[at:])
+        return moved
+
+    def delete_items(self, requests: Iterable[str | Path], collections: Iterable[str]) -> None:
+        """Delete requests and collections (with their secrets); a request inside a
+        collection deleted too, or a collection inside another, is deleted once."""
+        collections = sorted(collections, key=len)
+        for path in requests:
+            if not any(str(path).startswith(str(self.root / c) + "/") for c in collections):
+                self.delete(Path(path))
+        for collection in collections:
+            if (self.root / collection).exists():
+                self.delete_collection(collection)
+
     def reorder(self, collection: str, names: list[str]) -> None:
         """Store the order of the request files (by file name) in ``collection``."""
         self._write_order(self._collection_dir(collection), names)
@@ -381,6 +478,11 @@ class Workspace:
             return {}
         return self._variables_in(path)
 
+    def read_collection_variables(self, collection: str) -> list[Variable]:
+        """The variables of ``collection`` alone, in file order, secrets resolved."""
+        return _as_variables(self.load_collection_variables(collection),
+                             f"collection {collection.replace('/', ' / ')}")
+
     def collection_variables(self, collection: str) -> dict[str, str]:
         """The variables in scope in ``collection``: its outer collections', then its own
         (an inner folder's value wins)."""
@@ -392,8 +494,9 @@ class Workspace:
                         for k, v in self.load_collection_variables(scope).items()})
         return out
 
-    def save_collection_variables(self, collection: str,
-                                  variables: Mapping[str, str | Mapping[str, Any]]) -> Path:
+    def save_collection_variables(self, collection: str, variables: VariablesIn) -> Path:
+        """Save the variables of ``collection`` (as :meth:`save_environment` takes them)
+        into its collection.yaml, beside the order."""
         folder = self.create_collection(collection)
         path = folder / COLLECTION_FILE
         data = _mapping(path, _parse(path))
@@ -462,7 +565,7 @@ class Workspace:
         identical one is not touched. Use ``new_request`` for a fresh, non-clashing name."""
         folder = self._collection_dir(collection)
         stem = name.removesuffix(REQUEST_SUFFIX) if name else slugify(model.name)
-        _check_name(stem, "request")
+        check_name(stem, "request")
         path = folder / f"{stem}{REQUEST_SUFFIX}"
         if path.name == COLLECTION_FILE:
             raise WorkspaceError(f"{COLLECTION_FILE!r} is reserved")
@@ -537,7 +640,7 @@ class Workspace:
     # environments
 
     def _environment_path(self, name: str) -> Path:
-        _check_name(name, "environment")
+        check_name(name, "environment")
         return self.root / ENVIRONMENTS_DIR / f"{name}{REQUEST_SUFFIX}"
 
     def list_environments(self) -> list[str]:
@@ -572,23 +675,29 @@ class Workspace:
                 out[str(var)]["missing"] = True
         return out
 
+    def read_environment(self, name: str) -> list[Variable]:
+        """The variables of environment ``name`` in file order, secrets resolved (a secret
+        missing from the store reads as "")."""
+        return _as_variables(self.load_environment_variables(name), f"environment {name}")
+
     def load_environment(self, name: str) -> dict[str, str]:
         return {k: v["value"] for k, v in self.load_environment_variables(name).items()}
 
-    def save_environment(self, name: str,
-                         variables: Mapping[str, str | Mapping[str, Any]]) -> Path:
-        """Save an environment. Each value is a plain string, or ``{"value": str,
-        "secret": bool}``; secret values go to the secrets store. Returns the path."""
+    def save_environment(self, name: str, variables: VariablesIn) -> Path:
+        """Save an environment: :class:`Variable` objects, or a mapping of names to a plain
+        string or ``{"value": str, "secret": bool}``; secret values go to the secrets store.
+        Returns the path."""
         path = self._environment_path(name)
         out = self._variables_out(path, variables)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_if_changed(path, _dump({"variables": out}))
         return path
 
-    def _variables_out(self, path: Path,
-                       variables: Mapping[str, str | Mapping[str, Any]]) -> dict[str, Any]:
+    def _variables_out(self, path: Path, variables: VariablesIn) -> dict[str, Any]:
         """The file form of ``variables``, secret values stored under the references
         ``path`` already uses."""
+        if not isinstance(variables, Mapping):
+            variables = {v.name: {"value": v.value, "secret": v.secret} for v in variables}
         old_refs: dict[str, str] = {}
         if path.exists():
             old = _mapping(path, _parse(path)).get("variables")
@@ -616,6 +725,51 @@ class Workspace:
             if var not in variables or _secret_ref(out[var].get("value")) != ref:
                 self.secrets.delete(ref)
         return out
+
+    def _free_environment(self, name: str, *, allowed: str | None = None) -> Path:
+        """The file ``name`` would have, when no other environment uses that name
+        (:func:`environment_name_problem`); ``allowed`` may be reused (a rename)."""
+        path = self._environment_path(name)
+        problem = environment_name_problem(name, self.list_environments(), allowed=allowed)
+        if problem:
+            raise WorkspaceError(f"Cannot use the name “{name}”: {problem}")
+        return path
+
+    def _existing_environment(self, name: str) -> Path:
+        path = self._environment_path(name)
+        if not path.is_file():
+            raise WorkspaceError(f"{path}: the environment {name!r} does not exist")
+        return path
+
+    def create_environment(self, name: str) -> Path:
+        """A new environment without variables; an existing name is refused."""
+        self._free_environment(name)
+        return self.save_environment(name, {})
+
+    def rename_environment(self, old: str, new: str) -> Path:
+        """Rename the environment ``old`` to ``new`` (its file); returns the new path.
+
+        The secrets stay where they are: they are keyed by reference, not by name, so no
+        keyring call is needed. A rename is one atomic move; a change of case alone goes
+        through a hidden temporary name, for file systems that ignore case."""
+        source = self._existing_environment(old)
+        target = self._free_environment(new, allowed=old)
+        if old == new:
+            return source
+        if old.casefold() == new.casefold():
+            middle = source.with_name(f".rename-{uuid.uuid4().hex}{source.suffix}")
+            source.rename(middle)
+            middle.rename(target)
+        else:
+            source.rename(target)
+        return target
+
+    def duplicate_environment(self, name: str, new: str) -> Path:
+        """A copy of the environment ``name`` called ``new``, with its own copies of the
+        secret values (a keyring that cannot store them leaves no file); returns its path."""
+        self._existing_environment(name)
+        self._free_environment(new)
+        return self.save_environment(new, self.load_environment_variables(name))
 
     def delete_environment(self, name: str) -> None:
         path = self._environment_path(name)

@@ -299,7 +299,7 @@ def test_a_plain_export_never_reads_the_secret_store(tmp_path: Path) -> None:
     locked = Workspace(tmp_path, _Refusing())
     folders = folders_from_workspace(locked)
     (shop,) = folders
-    assert shop.variables["apiToken"] == Variable("", secret=True)
+    assert shop.variables["apiToken"] == Variable("apiToken", "", secret=True)
     admin = tree(folders)["Shop/Catalog/Admin"][1]
     assert admin[0].auth == AuthModel(AuthKind.BASIC, username=BASIC_USER,
                                       password="{{password}}")

@@ -74,13 +74,13 @@ def test_postman_folders_and_variables(shop: ImportResult) -> None:
     tree = folders(shop)
     assert list(tree) == ["Shop", "Shop/Catalog", "Shop/Catalog/Admin", "Shop/Orders"]
     assert tree["Shop"].variables == {
-        "baseUrl": Variable("https://shop.example.com/api"),
-        "apiToken": Variable(SECRET_VARIABLE, secret=True),
-        "retries": Variable("3"),
+        "baseUrl": Variable("baseUrl", "https://shop.example.com/api"),
+        "apiToken": Variable("apiToken", SECRET_VARIABLE, secret=True),
+        "retries": Variable("retries", "3"),
     }
     # a path variable (:orderId) joins its folder's variables
-    assert tree["Shop/Orders"].variables == {"region": Variable("eu"),
-                                             "orderId": Variable("42")}
+    assert tree["Shop/Orders"].variables == {"region": Variable("region", "eu"),
+                                             "orderId": Variable("orderId", "42")}
     assert shop.request_count == 13
     assert shop.folder_count == 4
 
@@ -222,7 +222,7 @@ def test_openapi_folders_by_tag_names_and_base_url(petstore: ImportResult) -> No
     assert petstore.describe() == "OpenAPI document 'Petstore'"
     tree = folders(petstore)
     assert list(tree) == ["Petstore", "Petstore/pets", "Petstore/store"]
-    assert tree["Petstore"].variables["baseUrl"] == Variable("https://eu.petstore.example.com/v1")
+    assert tree["Petstore"].variables["baseUrl"] == Variable("baseUrl", "https://eu.petstore.example.com/v1")
     assert [m.name for m in tree["Petstore/pets"].requests] == [
         "List all pets", "createPet", "Info for a specific pet", "Update a pet with form data",
         "DELETE /pets/{petId}", "Upload a photo"]
@@ -240,7 +240,7 @@ def test_openapi_parameters(petstore: ImportResult) -> None:
     assert listing.headers == [KeyValue("X-Request-ID", "")]
     one = pets["Info for a specific pet"]
     assert one.url == "{{baseUrl}}/pets/{{petId}}"
-    assert folders(petstore)["Petstore/pets"].variables == {"petId": Variable("7")}
+    assert folders(petstore)["Petstore/pets"].variables == {"petId": Variable("petId", "7")}
 
 
 def test_openapi_bodies(petstore: ImportResult) -> None:
@@ -270,16 +270,16 @@ def test_openapi_security_schemes_become_auth_with_placeholders(petstore: Import
                                        key_value="{{api_key}}")
     assert by_name(tree["Petstore"])["GET /health"].auth == AuthModel()  # security: []
     variables = tree["Petstore"].variables
-    assert variables["bearerAuth"] == Variable("", secret=True)
-    assert variables["password"] == Variable("", secret=True)
-    assert variables["username"] == Variable("", secret=False)
+    assert variables["bearerAuth"] == Variable("bearerAuth", "", secret=True)
+    assert variables["password"] == Variable("password", "", secret=True)
+    assert variables["username"] == Variable("username", "", secret=False)
 
 
 def test_openapi_31_types_lists_examples_and_const() -> None:
     result = import_openapi(OPENAPI_31)
     (model,) = result.collections[0].requests
     assert model.name == "addNote"
-    assert result.collections[0].variables["baseUrl"] == Variable("http://127.0.0.1:8000")
+    assert result.collections[0].variables["baseUrl"] == Variable("baseUrl", "http://127.0.0.1:8000")
     assert model.params == [KeyValue("draft", "true", enabled=False)]
     assert json.loads(model.body.text) == {"text": "hello", "tags": ["string"],
                                            "meta": {"v": 1}}
@@ -309,7 +309,7 @@ def test_openapi_without_servers_and_external_refs_warns() -> None:
         "/a": {"post": {"requestBody": {"content": {"application/json": {
             "schema": {"$ref": "other.yaml#/Thing"}}}}}}}}
     result = import_openapi(doc)
-    assert result.collections[0].variables["baseUrl"] == Variable("")
+    assert result.collections[0].variables["baseUrl"] == Variable("baseUrl", "")
     assert any("no server" in w for w in result.warnings)
     assert any("other.yaml#/Thing" in w for w in result.warnings)
     with pytest.raises(InterchangeError, match="OpenAPI 3"):

@@ -217,3 +217,22 @@ def test_new_limits_apply_at_once(tmp_path: Path) -> None:
         assert [e.url for e in history.search()] == ["http://x/7", "http://x/6", "http://x/5"]
         with pytest.raises(ValueError):
             history.set_limits(0, 1)
+
+
+def test_an_entry_opens_back_as_a_request_model(tmp_path: Path) -> None:
+    from app.model.request import AuthKind, AuthModel, RequestModel
+
+    sent = RequestModel(name="Login", method="POST", url="https://x.example/login",
+                        auth=AuthModel(kind=AuthKind.BEARER, token="t0k-SECRET"))
+    with History(tmp_path / "h.sqlite3") as history:
+        entry_id = history.add(HistoryEntry("POST", sent.url, 200,
+                                            request={"model": sent.to_dict()}), ["t0k-SECRET"])
+        stored = history.get(entry_id)
+    assert stored is not None
+    model = stored.request_model()
+    assert (model.name, model.method, model.url) == ("Login", "POST", sent.url)
+    assert model.auth.token == REDACTED  # the secret never came back
+    assert HistoryEntry("GET", "http://x/").request_model() == RequestModel()
+    with pytest.raises(ValueError, match=r"\S"):
+        HistoryEntry("GET", "http://x/", request={"model": {"method": 3, "body": "x"}}
+                     ).request_model()

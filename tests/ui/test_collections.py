@@ -127,9 +127,12 @@ def test_drag_and_drop_moves_and_reorders(qtbot: QtBot, tree: CollectionTree,
     # Dropped between "List products" and "Create product": row 2 counts the folder first.
     assert model.dropMimeData(mime, model.supportedDropActions(), 2, 0, shop) is False
     qtbot.waitUntil(lambda: (workspace.root / "Shop" / "delete-user.yaml").exists())
+    # The file is there before its place in the order is written (one worker call does
+    # both), and "  Delete user" was in the tree already (under Users): wait for the order.
+    qtbot.waitUntil(lambda: [p.name for p in workspace.list_requests("Shop")] == [
+        "list-products.yaml", "delete-user.yaml", "create-product.yaml"])
+    qtbot.waitUntil(lambda: not (workspace.root / "Users" / "delete-user.yaml").exists())
     qtbot.waitUntil(lambda: "  Delete user" in _names(tree))
-    assert [p.name for p in workspace.list_requests("Shop")] == [
-        "list-products.yaml", "delete-user.yaml", "create-product.yaml"]
 
     # A folder onto another folder, then back to the top.
     orders = tree.proxy.mapToSource(_find(tree, "Orders"))
@@ -200,7 +203,7 @@ def test_activating_a_request_asks_to_open_it(qtbot: QtBot, tree: CollectionTree
 
 def test_collection_variables_are_edited_with_secrets_kept_out_of_the_file(
         qtbot: QtBot, tree: CollectionTree, workspace: Workspace) -> None:
-    from ui.sidebar.collection_variables import CollectionVariablesDialog
+    from ui.dialogs.collection_variables import CollectionVariablesDialog
 
     workspace.save_collection_variables("Shop", {"base": "http://shop"})
     dialog = CollectionVariablesDialog(tree.controller, "Shop", tree)

@@ -12,21 +12,17 @@ from PySide6.QtWidgets import QLineEdit, QMenu, QMessageBox
 from pytestqt.qtbot import QtBot
 from shiboken6 import isValid
 
+from app.model.variables import Variable
 from app.storage.secrets import UNAVAILABLE_MESSAGE, MemorySecrets, SecretsUnavailable
-from app.storage.workspace import Workspace
+from app.storage.workspace import Workspace, environment_name_problem
 from tests.ui.helpers import cell_editor, type_into_cell
+from ui.dialogs import environment_variables_pane
+from ui.dialogs.environment_editor import EnvironmentEditor
+from ui.dialogs.variables_model import MASK, NAME, SECRET, VALUE
 from ui.request.secret_field import SecretField
-from ui.sidebar import environments
-from ui.sidebar.environments import (
-    MASK,
-    NAME,
-    SECRET,
-    VALUE,
-    EnvironmentBar,
-    EnvironmentEditor,
-    environment_name_problem,
-)
+from ui.sidebar.environment_bar import EnvironmentBar
 from ui.tasks import TaskRunner
+from ui.workspace_controller import WorkspaceController
 
 Button = QMessageBox.StandardButton
 
@@ -64,7 +60,7 @@ def open_editor(qtbot: QtBot, qt_loop: Any) -> Iterator[Callable[..., Environmen
 
     def make(workspace: Workspace, name: str | None = None) -> EnvironmentEditor:
         # Not qtbot.addWidget: the dialog deletes itself when closed.
-        editor = EnvironmentEditor(workspace, runner, name)
+        editor = EnvironmentEditor(WorkspaceController(runner, workspace), name)
         editors.append(editor)
         editor.show()
         qtbot.waitExposed(editor)
@@ -226,7 +222,7 @@ def test_secret_values_are_masked_until_shown(qtbot: QtBot, workspace: Workspace
         def exec(self, *args: Any) -> None:  # type: ignore[override]
             {a.text(): a for a in self.actions()}[picks.pop(0)].trigger()
 
-    monkeypatch.setattr(environments, "QMenu", Menu)
+    monkeypatch.setattr(environment_variables_pane, "QMenu", Menu)
     row = editor.view.visualRect(model.index(1, NAME)).center()
     editor.view.customContextMenuRequested.emit(row)  # one row only
     assert model.index(1, VALUE).data() == "hunter2"
@@ -310,7 +306,7 @@ def test_no_keyring_fails_the_whole_save(qtbot: QtBot, tmp_path: Path,
         if file.is_file():
             assert b"hunter2" not in file.read_bytes(), file
     assert editor.is_dirty()  # nothing typed is lost
-    assert editor.model.variables()["TOKEN"] == {"value": "hunter2", "secret": True}
+    assert Variable("TOKEN", "hunter2", True) in editor.model.variables()
 
 
 def test_a_full_disk_keeps_the_edits(qtbot: QtBot, workspace: Workspace,

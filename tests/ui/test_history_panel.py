@@ -16,13 +16,8 @@ from pytestqt.qtbot import QtBot
 
 from app.storage.history import History, HistoryEntry
 from ui.sidebar import history_panel
-from ui.sidebar.history_panel import (
-    DAY_ROLE,
-    HistoryPanel,
-    day_label,
-    matches,
-    relative_time,
-)
+from ui.sidebar.history_model import DAY_ROLE, day_label, matches, relative_time
+from ui.sidebar.history_panel import HistoryPanel
 from ui.tasks import TaskRunner
 
 Button = QMessageBox.StandardButton

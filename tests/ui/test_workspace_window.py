@@ -64,7 +64,7 @@ def _workspace(window: MainWindow) -> Workspace:
 
 def _save_new(qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch,
               name: str, collection: str, *, key: bool = True) -> Path:
-    monkeypatch.setattr("ui.sidebar.save_dialog.ask_where_to_save",
+    monkeypatch.setattr("ui.dialogs.save_dialog.ask_where_to_save",
                         lambda *a, **k: (name, collection))
     tab = window.current_tab()
     assert tab is not None
@@ -143,7 +143,7 @@ def test_environment_variables_are_sent_previewed_and_flagged(
     assert "{{missing}}" in tab.unresolved.text()
     from ui.request.variables import variable_tooltip
 
-    lookup = window._lookup_for(tab)
+    lookup = window.documents.lookup_for(tab)
     assert playground in variable_tooltip("base", lookup)
     assert ENV_SECRET not in variable_tooltip("key", lookup)
     assert "not defined" in variable_tooltip("missing", lookup)
@@ -308,7 +308,7 @@ def test_saving_without_a_keyring_says_so_and_writes_nothing(
         assert "No system keyring" in window.sidebar.keyring_banner.text()
         warned: list[str] = []
         monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warned.append(a[2]))
-        monkeypatch.setattr("ui.sidebar.save_dialog.ask_where_to_save",
+        monkeypatch.setattr("ui.dialogs.save_dialog.ask_where_to_save",
                             lambda *a, **k: ("Secret one", "Vault"))
         tab = window.current_tab()
         assert tab is not None
@@ -332,7 +332,7 @@ def test_history_limits_are_settings_applied_at_once(
     assert history is not None
     for i in range(5):
         history.add(HistoryEntry("GET", f"http://x/{i}", 200, time=1000.0 + i))
-    monkeypatch.setattr("ui.sidebar.history_limits.ask_history_limits",
+    monkeypatch.setattr("ui.dialogs.history_limits.ask_history_limits",
                         lambda *a, **k: (2, 7))
     window.sidebar.history.limits_requested.emit()
     qtbot.waitUntil(lambda: len(history) == 2)
@@ -446,7 +446,7 @@ def test_tabs_follow_their_folder_and_save_back_into_it(
 
 def test_renaming_the_chosen_environment_keeps_it_chosen(qtbot: QtBot,
                                                          window: MainWindow) -> None:
-    from ui.sidebar.environments import EnvironmentEditor
+    from ui.dialogs.environment_editor import EnvironmentEditor
 
     ws = _workspace(window)
     ws.save_environment("Dev", {"base": "http://dev"})
@@ -479,3 +479,26 @@ def test_an_environment_secret_missing_from_the_keyring_is_told(
     window.workspace.set_environment("Prod")
     qtbot.waitUntil(lambda: "apiKey (environment Prod) is not in this computer's keyring"
                     in window.statusBar().currentMessage())
+
+
+def test_the_chosen_environment_is_chosen_again_next_time(
+        qtbot: QtBot, tmp_path: Path, data_dir: Path, secrets: MemorySecrets,
+        run_async: Callable[..., Any]) -> None:
+    window = _open(qtbot, tmp_path, data_dir, secrets)
+    try:
+        _workspace(window).save_environment("Dev", {"base": "http://dev"})
+        window.workspace.environment_edited()
+        qtbot.waitUntil(lambda: window.workspace.environments == ["Dev"])
+        window.sidebar.environments.combo.setCurrentIndex(1)  # picked by the user
+        assert window.state.environment == "Dev"
+    finally:
+        window.close()
+        run_async(window.shutdown())
+    again = _open(qtbot, tmp_path, data_dir, secrets)
+    try:
+        qtbot.waitUntil(lambda: again.workspace.environment == "Dev")
+        assert again.sidebar.environments.current() == "Dev"
+        qtbot.waitUntil(lambda: "base" in again.workspace.lookup(None))
+    finally:
+        again.close()
+        run_async(again.shutdown())

@@ -19,7 +19,7 @@ __all__ = ["VariableLookup", "variable_at", "variable_format", "variable_matches
 
 
 #: The variables in scope now: name -> an object with ``value``, ``source`` and ``secret``
-#: (ui.workspace_controller.Resolved).
+#: (app.model.variables.Variable).
 VariableLookup = Callable[[], dict[str, Any]]
 
 

@@ -8,21 +8,16 @@ rebuilt from the files, keeping what was expanded and selected."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from PySide6.QtCore import (
-    QByteArray,
-    QMimeData,
     QModelIndex,
     QPersistentModelIndex,
-    QRect,
-    QSize,
     QSortFilterProxyModel,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QFont, QKeySequence, QPainter, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QAction, QKeySequence, QStandardItem
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -32,8 +27,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QToolButton,
     QTreeView,
     QVBoxLayout,
@@ -42,95 +35,12 @@ from PySide6.QtWidgets import (
 
 from app.model.request import RequestModel
 from app.storage.index import FolderEntry, RequestEntry
-from app.storage.workspace import WorkspaceError, _check_name
-from ui.request.method_box import method_colour
-from ui.request.tones import ERROR
+from app.storage.workspace import Moved, WorkspaceError, check_name
+from ui.sidebar.collection_delegate import CollectionDelegate
+from ui.sidebar.collection_model import ERROR_ROLE, KIND, METHOD, PATH, CollectionModel
 from ui.workspace_controller import WorkspaceController
 
 __all__ = ["ERROR_ROLE", "KIND", "METHOD", "PATH", "CollectionTree"]
-
-MIME = "application/x-spyglass-workspace-items"
-KIND = Qt.ItemDataRole.UserRole + 1      # "folder" or "request"
-PATH = Qt.ItemDataRole.UserRole + 2      # collection path (folder) or file path (request)
-METHOD = Qt.ItemDataRole.UserRole + 3
-ERROR_ROLE = Qt.ItemDataRole.UserRole + 4
-_SHORT = {"DELETE": "DEL", "OPTIONS": "OPT", "PATCH": "PATCH"}
-
-
-class _Model(QStandardItemModel):
-    """The tree's items; a drop asks for a move instead of moving items itself."""
-
-    move_requested = Signal(list, str, int)  # [(kind, path)], target collection ("" = top), row
-
-    def supportedDropActions(self) -> Qt.DropAction:
-        return Qt.DropAction.MoveAction
-
-    def mimeTypes(self) -> list[str]:
-        return [MIME]
-
-    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:
-        items = [(i.data(KIND), i.data(PATH)) for i in indexes if i.column() == 0]
-        mime = QMimeData()
-        mime.setData(MIME, QByteArray(json.dumps(items).encode()))
-        return mime
-
-    def canDropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,
-                        parent: QModelIndex) -> bool:
-        if not data.hasFormat(MIME):
-            return False
-        return not parent.isValid() or parent.data(KIND) == "folder"
-
-    def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,
-                     parent: QModelIndex) -> bool:
-        if not self.canDropMimeData(data, action, row, column, parent):
-            return False
-        items = [tuple(i) for i in json.loads(bytes(data.data(MIME).data()).decode())]
-        target = parent.data(PATH) if parent.isValid() else ""
-        if row >= 0 and parent.isValid():
-            # Rows count folders first: turn the row into a place among the requests.
-            folders = sum(1 for r in range(row) if self.index(r, 0, parent).data(KIND) == "folder")
-            row -= folders
-        self.move_requested.emit(items, target, row)
-        return False  # the files move; the tree is rebuilt from them
-
-
-class _Delegate(QStyledItemDelegate):
-    """A request as "METHOD name" with the method in its colour; a broken file in red."""
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
-        method = index.data(METHOD)
-        if index.data(KIND) != "request" or not method:
-            super().paint(painter, option, index)
-            return
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        text = opt.text
-        opt.text = ""
-        style = opt.widget.style() if opt.widget else QStyle()
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
-        rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, opt.widget)
-        painter.save()
-        small = QFont(opt.font)
-        small.setBold(True)
-        small.setPointSizeF(max(opt.font.pointSizeF() * 0.78, 6.0))
-        painter.setFont(small)
-        label = _SHORT.get(method, method[:5])
-        width = painter.fontMetrics().horizontalAdvance("PATCH") + 6
-        painter.setPen(ERROR if index.data(ERROR_ROLE) else method_colour(method))
-        painter.drawText(QRect(rect.left(), rect.top(), width, rect.height()),
-                         Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, label)
-        painter.setFont(opt.font)
-        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
-        role = opt.palette.ColorRole.HighlightedText if selected else opt.palette.ColorRole.Text
-        painter.setPen(ERROR if index.data(ERROR_ROLE) else opt.palette.color(role))
-        rest = QRect(rect.left() + width, rect.top(), rect.width() - width, rect.height())
-        elided = painter.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, rest.width())
-        painter.drawText(rest, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, elided)
-        painter.restore()
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
-        size = super().sizeHint(option, index)
-        return QSize(size.width() + 48, max(size.height(), 22))
 
 
 class CollectionTree(QWidget):
@@ -148,7 +58,7 @@ class CollectionTree(QWidget):
     def __init__(self, controller: WorkspaceController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
-        self.model = _Model(self)
+        self.model = CollectionModel(self)
         self.model.move_requested.connect(self._on_drop)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
@@ -179,7 +89,7 @@ class CollectionTree(QWidget):
         self.view.setObjectName("collectionTree")
         self.view.setModel(self.proxy)
         self.view.setHeaderHidden(True)
-        self.view.setItemDelegate(_Delegate(self.view))
+        self.view.setItemDelegate(CollectionDelegate(self.view))
         self.view.setUniformRowHeights(True)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
@@ -376,7 +286,7 @@ class CollectionTree(QWidget):
                 return None
             name = name.strip()
             try:
-                _check_name(name, "folder")
+                check_name(name, "folder")
                 return name
             except WorkspaceError:
                 label = ("A name cannot be empty, start with a dot or hold / \\ : * ? \" < > |."
@@ -406,7 +316,7 @@ class CollectionTree(QWidget):
                                collection, model, then=opened)
 
     def edit_variables(self, collection: str) -> None:
-        from ui.sidebar.collection_variables import CollectionVariablesDialog
+        from ui.dialogs.collection_variables import CollectionVariablesDialog
 
         CollectionVariablesDialog(self.controller, collection, self).open()
 
@@ -463,57 +373,27 @@ class CollectionTree(QWidget):
             QMessageBox.StandardButton.Cancel)
         if answer != QMessageBox.StandardButton.Yes:
             return
-        ws = self.controller.workspace
-
-        def delete_all() -> None:
-            for path in requests:
-                if not any(path.startswith(str(ws.root / f) + "/") for f in folders):
-                    ws.delete(Path(path))
-            for folder in sorted(folders, key=len):
-                if (ws.root / folder).exists():
-                    ws.delete_collection(folder)
-
         def deleted(_: object) -> None:
             for path in requests:
                 self.request_moved.emit(Path(path), None)
             for folder in folders:
                 self.folder_moved.emit(folder, None)
 
-        self.controller.change("Delete", delete_all, then=deleted)
+        self.controller.change("Delete", self.controller.workspace.delete_items, requests,
+                               folders, then=deleted)
 
     def _on_drop(self, items: list[tuple[str, str]], target: str, row: int) -> None:
-        ws = self.controller.workspace
-        moves: list[tuple[Path, Path]] = []
-        folder_moves: list[tuple[str, str]] = []
-
-        def move_all() -> None:
-            for kind, path in items:
-                if kind == "folder":
-                    if path == target or (target + "/").startswith(path + "/"):
-                        raise WorkspaceError("A folder cannot be moved into itself")
-                    folder_moves.append((path, ws.move_collection(path, target or None)))
-                elif not target:
-                    raise WorkspaceError("Requests live in a collection: drop them on a folder")
-                else:
-                    new = ws.move(Path(path), target)
-                    moves.append((Path(path), new))
-            if row >= 0 and target and moves:
-                order = [p.name for p in ws.list_requests(target)]
-                names = [new.name for _, new in moves]
-                rest = [n for n in order if n not in names]
-                at = min(row, len(rest))
-                ws.reorder(target, rest[:at] + names + rest[at:])
-
-        def moved(_: object) -> None:
+        def moved(result: Moved) -> None:
             if target:
                 self._expanded.add(target)
-            for old, new in moves:
+            for old, new in result.requests:
                 if old != new:
                     self.request_moved.emit(old, new)
-            for old_folder, new_folder in folder_moves:
+            for old_folder, new_folder in result.collections:
                 if old_folder != new_folder:
                     self.folder_moved.emit(old_folder, new_folder)
-            if moves:
-                self.select_path(moves[0][1])
+            if result.requests:
+                self.select_path(result.requests[0][1])
 
-        self.controller.change("Move", move_all, then=moved)
+        self.controller.change("Move", self.controller.workspace.move_items, items, target,
+                               row, then=moved)

@@ -11,321 +11,44 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import time
-from collections.abc import Callable, Coroutine
-from datetime import date, datetime
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
-    QAbstractListModel,
     QModelIndex,
-    QObject,
-    QPersistentModelIndex,
     QPoint,
-    QRect,
-    QSize,
     Qt,
     QTimer,
     Signal,
 )
 from PySide6.QtGui import (
     QAction,
-    QColor,
-    QFont,
-    QFontMetrics,
     QGuiApplication,
     QKeySequence,
-    QPainter,
-    QPalette,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QLabel,
     QLineEdit,
     QListView,
     QMenu,
     QMessageBox,
     QStackedWidget,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
 
-from ui.formatting import human_duration, human_size
-from ui.request.method_box import method_colour
 from ui.request.tones import ERROR, css
-from ui.response.response_pane import status_colour
+from ui.sidebar.history_delegate import HistoryDelegate
+from ui.sidebar.history_model import HistoryModel, matches
 
 if TYPE_CHECKING:
     from app.storage.history import History, HistoryEntry
     from ui.tasks import TaskRunner
 
-__all__ = [
-    "DAY_ROLE",
-    "ENTRY_ROLE",
-    "HistoryDelegate",
-    "HistoryModel",
-    "HistoryPanel",
-    "day_label",
-    "matches",
-    "relative_time",
-]
+__all__ = ["HistoryPanel"]
 
 log = logging.getLogger(__name__)
-
-#: The :class:`HistoryEntry` of a row.
-ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
-#: The day header drawn above a row ("Today"), or "" when the row above is of the same day.
-DAY_ROLE = Qt.ItemDataRole.UserRole + 2
-
-Index = QModelIndex | QPersistentModelIndex
-
-
-# --- words -----------------------------------------------------------------------------------
-
-
-def relative_time(when: float, now: float) -> str:
-    """``when`` as people say it, seen from ``now``: "just now", "2 min ago", "yesterday"."""
-    seconds = now - when
-    if seconds < 10:
-        return "just now"
-    if seconds < 60:
-        return f"{int(seconds)} s ago"
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min ago"
-    then, today = datetime.fromtimestamp(when), datetime.fromtimestamp(now)
-    days = (today.date() - then.date()).days
-    if seconds < 6 * 3600 or days == 0:
-        return f"{int(seconds // 3600)} h ago"
-    if days == 1:
-        return f"yesterday {then:%H:%M}"
-    if days < 7:
-        return f"{days} days ago"
-    return f"{then:%d %b}" if then.year == today.year else f"{then:%d %b %Y}"
-
-
-def day_label(day: date, today: date) -> str:
-    """The header of a day's entries: "Today", "Yesterday", "Monday 3 June"."""
-    days = (today - day).days
-    if days == 0:
-        return "Today"
-    if days == 1:
-        return "Yesterday"
-    text = f"{day:%A} {day.day} {day:%B}"
-    return text if day.year == today.year else f"{text} {day.year}"
-
-
-def matches(entry: HistoryEntry, text: str) -> bool:
-    """Whether ``entry`` is found when searching for ``text`` (as :meth:`History.search`
-    finds it: in the URL, the method, the status or the error, ignoring case)."""
-    if not text:
-        return True
-    needle = text.casefold()
-    fields = (entry.url, entry.method, "" if entry.status is None else str(entry.status),
-              entry.error or "")
-    return any(needle in field.casefold() for field in fields)
-
-
-# --- the model -------------------------------------------------------------------------------
-
-
-class HistoryModel(QAbstractListModel):
-    """The entries shown, newest first. ``clock`` gives "now" for the relative times."""
-
-    def __init__(self, parent: QObject | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
-        super().__init__(parent)
-        self._entries: list[HistoryEntry] = []
-        self.clock = clock
-
-    def entries(self) -> list[HistoryEntry]:
-        return list(self._entries)
-
-    def entry(self, row: int) -> HistoryEntry | None:
-        return self._entries[row] if 0 <= row < len(self._entries) else None
-
-    def set_entries(self, entries: list[HistoryEntry]) -> None:
-        self.beginResetModel()
-        self._entries = list(entries)
-        self.endResetModel()
-
-    def prepend(self, entry: HistoryEntry, limit: int | None = None) -> None:
-        """Put ``entry`` at the top (dropping the oldest rows beyond ``limit``)."""
-        self.beginInsertRows(QModelIndex(), 0, 0)
-        self._entries.insert(0, entry)
-        self.endInsertRows()
-        if limit is not None and len(self._entries) > limit:
-            self.beginRemoveRows(QModelIndex(), limit, len(self._entries) - 1)
-            del self._entries[limit:]
-            self.endRemoveRows()
-
-    def row_of(self, entry_id: int | None) -> int:
-        for row, entry in enumerate(self._entries):
-            if entry.id == entry_id:
-                return row
-        return -1
-
-    def remove(self, entry: HistoryEntry) -> None:
-        if entry.id is not None:
-            row = self.row_of(entry.id)
-        else:
-            row = next((i for i, e in enumerate(self._entries) if e is entry), -1)
-        if row < 0:
-            return
-        self.beginRemoveRows(QModelIndex(), row, row)
-        del self._entries[row]
-        self.endRemoveRows()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._entries)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        entry = self.entry(index.row()) if index.isValid() else None
-        if entry is None:
-            return None
-        if role == ENTRY_ROLE:
-            return entry
-        if role == Qt.ItemDataRole.DisplayRole:
-            return f"{entry.method} {entry.url}"
-        if role == DAY_ROLE:
-            day = date.fromtimestamp(entry.time)
-            above = self.entry(index.row() - 1)
-            if above is not None and date.fromtimestamp(above.time) == day:
-                return ""
-            return day_label(day, date.fromtimestamp(self.clock()))
-        if role == Qt.ItemDataRole.ToolTipRole:
-            when = datetime.fromtimestamp(entry.time).strftime("%Y-%m-%d %H:%M:%S")
-            lines = [f"{entry.method} {entry.url}"]
-            if entry.status is None:
-                lines.append(f"Failed: {entry.error or 'no response'}")
-            else:
-                lines.append(f"Status {entry.status} · {human_size(entry.response_size)} · "
-                             f"{human_duration(entry.duration)}")
-            lines.append(f"Sent {when}")
-            return "\n".join(lines)
-        return None
-
-
-# --- the delegate ----------------------------------------------------------------------------
-
-
-class HistoryDelegate(QStyledItemDelegate):
-    """Paints a row: [day header], method and URL, then status chip, size and time."""
-
-    PAD = 6
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._font_key = ""
-
-    def _fonts(self, base: QFont) -> tuple[QFont, QFont, QFont]:
-        method = QFont(base)
-        method.setBold(True)
-        method.setPointSizeF(base.pointSizeF() * 0.85)
-        small = QFont(base)
-        small.setPointSizeF(base.pointSizeF() * 0.85)
-        header = QFont(small)
-        header.setBold(True)
-        return method, small, header
-
-    def _header_height(self, base: QFont) -> int:
-        return QFontMetrics(self._fonts(base)[2]).height() + 10
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        base = option.font
-        _, small, _ = self._fonts(base)
-        height = QFontMetrics(base).height() + QFontMetrics(small).height() + 2 * self.PAD + 4
-        if index.data(DAY_ROLE):
-            height += self._header_height(base)
-        return QSize(200, height)
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        entry = index.data(ENTRY_ROLE)
-        if entry is None:
-            return
-        base = option.font
-        method_font, small, header_font = self._fonts(base)
-        palette = option.palette
-        widget = option.widget
-        style = widget.style() if widget is not None else QApplication.style()
-        rect = QRect(option.rect)
-        painter.save()
-        header = index.data(DAY_ROLE)
-        if header:
-            band = QRect(rect.left(), rect.top(), rect.width(), self._header_height(base))
-            painter.setFont(header_font)
-            painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
-            painter.drawText(band.adjusted(self.PAD, 4, -self.PAD, 0),
-                             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                             header)
-            painter.setPen(palette.color(QPalette.ColorRole.Mid))
-            painter.drawLine(band.left(), band.bottom(), band.right(), band.bottom())
-            rect.setTop(band.bottom() + 1)
-
-        item = QStyleOptionViewItem(option)
-        item.rect = rect
-        item.text = ""
-        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, item, painter, widget)
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        text_colour = palette.color(QPalette.ColorRole.HighlightedText if selected
-                                    else QPalette.ColorRole.Text)
-        muted = QColor(text_colour) if selected else \
-            palette.color(QPalette.ColorRole.PlaceholderText)
-
-        inner = rect.adjusted(self.PAD, self.PAD, -self.PAD, -self.PAD)
-        line1 = QFontMetrics(base).height()
-        method_width = QFontMetrics(method_font).horizontalAdvance("OPTIONS") + self.PAD
-        top = QRect(inner.left(), inner.top(), inner.width(), line1)
-        # method
-        painter.setFont(method_font)
-        painter.setPen(method_colour(entry.method))
-        method_rect = QRect(top.left(), top.top(), method_width, line1)
-        painter.drawText(method_rect, int(Qt.AlignmentFlag.AlignLeft
-                                          | Qt.AlignmentFlag.AlignVCenter),
-                         QFontMetrics(method_font).elidedText(
-                             entry.method, Qt.TextElideMode.ElideRight, method_width - 2))
-        # URL
-        painter.setFont(base)
-        painter.setPen(text_colour)
-        url_rect = QRect(method_rect.right() + 1, top.top(),
-                         top.right() - method_rect.right(), line1)
-        painter.drawText(url_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                         QFontMetrics(base).elidedText(entry.url, Qt.TextElideMode.ElideMiddle,
-                                                       url_rect.width()))
-        # status chip, size, time
-        painter.setFont(small)
-        fm = QFontMetrics(small)
-        line2 = fm.height()
-        y = top.bottom() + 4
-        x = url_rect.left()
-        failed = entry.status is None
-        chip_text = "failed" if failed else str(entry.status)
-        chip_colour = QColor(ERROR) if failed else QColor(status_colour(int(entry.status)))
-        chip = QRect(x, y, fm.horizontalAdvance(chip_text) + 10, line2)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(chip_colour)
-        painter.drawRoundedRect(chip, 3, 3)
-        painter.setPen(QColor("white"))
-        bold = QFont(small)
-        bold.setBold(True)
-        painter.setFont(bold)
-        painter.drawText(chip, int(Qt.AlignmentFlag.AlignCenter), chip_text)
-        painter.setFont(small)
-        painter.setPen(muted)
-        now = index.model().clock() if isinstance(index.model(), HistoryModel) else time.time()
-        parts = [] if failed else [human_size(entry.response_size)]
-        parts.append(relative_time(entry.time, now))
-        if failed and entry.error:
-            parts.append(entry.error)
-        rest = QRect(chip.right() + 6, y, inner.right() - chip.right() - 6, line2)
-        painter.drawText(rest, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                         fm.elidedText("  ·  ".join(parts), Qt.TextElideMode.ElideRight,
-                                       rest.width()))
-        painter.restore()
 
 
 # --- the panel -------------------------------------------------------------------------------

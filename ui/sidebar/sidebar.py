@@ -10,29 +10,20 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QTabWidget, QVBoxLayout, QWidget
 
 from app.storage.index import FolderEntry
+from ui.banner import banner
 from ui.getting_started_panel import GettingStartedPanel
-from ui.request.tones import ERROR, WARNING, banner_css
 from ui.sidebar.collections import CollectionTree
-from ui.sidebar.environments import EnvironmentBar
+from ui.sidebar.environment_bar import EnvironmentBar
 from ui.sidebar.history_panel import HistoryPanel
 from ui.workspace_controller import WorkspaceController
 
 if TYPE_CHECKING:
+    from app.interchange import ImportReport
     from app.storage.history import History
+    from ui.documents import DocumentsController
     from ui.tasks import TaskRunner
 
-__all__ = ["Sidebar", "banner"]
-
-
-def banner(kind: str) -> QLabel:
-    """A word-wrapped message strip (``kind`` is "warning" or "error"), hidden until set."""
-    label = QLabel()
-    label.setObjectName(f"{kind}Banner")
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setStyleSheet(banner_css(WARNING if kind == "warning" else ERROR))
-    label.hide()
-    return label
+__all__ = ["Sidebar"]
 
 
 def _problems(tree: list[FolderEntry]) -> list[str]:
@@ -84,6 +75,24 @@ class Sidebar(QWidget):
         controller.environments_changed.connect(self.environments.set_environments)
         self.environments.environment_changed.connect(controller.set_environment)
         self.set_workspace_label()
+
+    def show_documents(self, documents: DocumentsController) -> None:
+        """Open what the user picks through ``documents``, and show what it did: the request
+        saved or imported, the history entry added, the workspace switched to."""
+        self.collections.open_request.connect(documents.open)
+        self.collections.request_moved.connect(documents.request_moved)
+        self.collections.folder_moved.connect(documents.folder_moved)
+        self.history.open_entry.connect(documents.open_history_entry)
+        documents.saved.connect(self.collections.select_path)
+        documents.imported.connect(self._on_imported)
+        documents.history_added.connect(self.history.add)
+        documents.history_changed.connect(self.history.refresh)
+        documents.workspace_switched.connect(lambda _root: self.set_workspace_label())
+
+    def _on_imported(self, report: ImportReport) -> None:
+        if report.collections:
+            self.show_page(self.collections)
+            self.collections.select_path(report.collections[0])
 
     def set_workspace_label(self) -> None:
         root = self.controller.root

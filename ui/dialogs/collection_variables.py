@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.sidebar.environments import variables_table
-from ui.sidebar.sidebar import banner
+from ui.banner import banner
+from ui.dialogs.variables_table import variables_table
 from ui.workspace_controller import WorkspaceController, user_message
 
 __all__ = ["CollectionVariablesDialog"]
@@ -64,7 +64,7 @@ class CollectionVariablesDialog(QDialog):
     async def _load(self) -> None:
         try:
             values = await self.controller.call(
-                self.controller.workspace.load_collection_variables, self.collection)
+                self.controller.workspace.read_collection_variables, self.collection)
         except Exception as exc:  # shown in the dialog; nothing is written
             self._fail(f"Cannot read the variables: {user_message(exc)}")
             return

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.storage.workspace import WorkspaceError, _check_name
+from app.storage.workspace import WorkspaceError, check_name
 
 __all__ = ["SaveDialog", "ask_where_to_save"]
 
@@ -60,7 +60,7 @@ class SaveDialog(QDialog):
             return
         try:
             for part in collection.split("/"):
-                _check_name(part, "collection")
+                check_name(part, "collection")
         except WorkspaceError:
             self._fail("A collection name cannot start with a dot or hold \\ : * ? \" < > |.")
             return

@@ -1,0 +1,456 @@
+"""The window's view-models without a widget: WorkspaceController and DocumentsController,
+driven on the Qt loop against a real workspace in a temporary folder and an in-memory
+keyring. The documents are plain objects with the few methods a request tab offers."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from app.model.request import AuthKind, AuthModel, RequestModel
+from app.model.variables import Resolution, Variable
+from app.storage.history import REDACTED, History, HistoryEntry, Outcome, entry_for
+from app.storage.secrets import UNAVAILABLE_MESSAGE, MemorySecrets, SecretsUnavailable
+from app.storage.workspace import Workspace, WorkspaceError
+from ui.documents import DocumentsController
+from ui.tasks import TaskRunner
+from ui.workspace_controller import WorkspaceController
+
+TOKEN = "tok-Secret-4711"
+ENV_SECRET = "env-Secret-0815"
+
+
+class FakeDocument:
+    """A request tab as the documents controller sees it."""
+
+    def __init__(self, model: RequestModel | None = None) -> None:
+        self.model = model or RequestModel()
+        self.origin: Path | None = None
+        self.collection: str | None = None
+        self.modified = False
+        self.secrets_pending = False
+        self.sent_secrets: list[str] = []
+        self._saved: dict[str, Any] | None = None
+        self.editor = SimpleNamespace(set_name=self._set_name,
+                                      auth=SimpleNamespace(load_model=self._load_auth))
+
+    def _set_name(self, name: str) -> None:
+        self.model.name = name
+
+    def _load_auth(self, auth: AuthModel) -> None:
+        self.model.auth = auth
+
+    def edit(self, **changes: Any) -> None:
+        for key, value in changes.items():
+            setattr(self.model, key, value)
+        if self._saved is not None:
+            self.modified = self.model.to_dict() != self._saved
+
+    def to_model(self) -> RequestModel:
+        return RequestModel.from_dict(self.model.to_dict())
+
+    def title(self) -> str:
+        return self.model.name
+
+    def is_blank(self) -> bool:
+        return self.origin is None and self.model.to_dict() == RequestModel().to_dict()
+
+    def set_origin(self, origin: Path | None, collection: str | None) -> None:
+        self.origin, self.collection = origin, collection
+        if origin is None:
+            self._saved, self.modified = None, False
+
+    def mark_saved(self, model: RequestModel) -> None:
+        self._saved = model.to_dict()
+        self.modified = self.model.to_dict() != self._saved
+
+
+class FakeHost:
+    """The window's tabs, as a list; a new one is attached to the controller as the window
+    does."""
+
+    def __init__(self) -> None:
+        self.documents: list[FakeDocument] = []
+        self.current: FakeDocument | None = None
+        self.controller: DocumentsController | None = None
+
+    def all_documents(self) -> list[FakeDocument]:
+        return list(self.documents)
+
+    def current_document(self) -> FakeDocument | None:
+        return self.current
+
+    def open_document(self, model: RequestModel | None, origin: Path | None) -> FakeDocument:
+        document = FakeDocument(model)
+        if self.controller is not None:
+            self.controller.attach(document, origin)
+        self.documents.append(document)
+        self.current = document
+        return document
+
+    def show_document(self, document: FakeDocument) -> None:
+        self.current = document
+
+    def close_document(self, document: FakeDocument) -> None:
+        self.documents.remove(document)
+        if self.current is document:
+            self.current = self.documents[-1] if self.documents else None
+
+
+class FakePlayground:
+    url: str | None = None
+
+    async def variables_for(self, model: RequestModel) -> Mapping[str, str]:
+        return {}
+
+
+class NoKeyring(MemorySecrets):
+    def set(self, ref: str, value: str) -> None:
+        raise SecretsUnavailable(UNAVAILABLE_MESSAGE)
+
+
+class Recorder:
+    """Every emission of the signals given, as (name, args)."""
+
+    def __init__(self, source: Any, *names: str) -> None:
+        self.seen: list[tuple[str, tuple[Any, ...]]] = []
+        for name in names:
+            getattr(source, name).connect(lambda *args, n=name: self.seen.append((n, args)))
+
+    def of(self, name: str) -> list[tuple[Any, ...]]:
+        return [args for n, args in self.seen if n == name]
+
+
+@pytest.fixture
+def runner(qt_loop: Any) -> Iterator[TaskRunner]:
+    tasks = TaskRunner()
+    yield tasks
+    tasks.cancel_all()
+
+
+@pytest.fixture
+def secrets() -> MemorySecrets:
+    return MemorySecrets()
+
+
+@pytest.fixture
+def controller(runner: TaskRunner, tmp_path: Path, secrets: MemorySecrets
+               ) -> WorkspaceController:
+    return WorkspaceController(runner, Workspace(tmp_path / "ws", secrets))
+
+
+@pytest.fixture
+def host() -> FakeHost:
+    return FakeHost()
+
+
+class Answers:
+    """Stands in for the save dialog: answers from a queue and records the questions."""
+
+    def __init__(self) -> None:
+        self.queue: list[tuple[str, str] | None] = []
+        self.asked: list[tuple[str, list[str], str]] = []
+
+    def __call__(self, name: str, collections: list[str], default: str
+                 ) -> tuple[str, str] | None:
+        self.asked.append((name, collections, default))
+        assert self.queue, f"unexpected question for {name}"
+        return self.queue.pop(0)
+
+
+@pytest.fixture
+def answers() -> Answers:
+    return Answers()
+
+
+@pytest.fixture
+def documents(controller: WorkspaceController, host: FakeHost, answers: Answers,
+              tmp_path: Path) -> Iterator[DocumentsController]:
+    history = History(tmp_path / "history.sqlite3")
+    host.controller = DocumentsController(controller, host, FakePlayground(), answers, history)
+    yield host.controller
+    history.close()
+
+
+def idle(qtbot: QtBot, runner: TaskRunner) -> None:
+    qtbot.waitUntil(lambda: not runner._tasks, timeout=5000)
+
+
+# --- WorkspaceController ---------------------------------------------------------------------
+
+
+def test_environment_operations_are_serialized_calls(
+        qtbot: QtBot, controller: WorkspaceController, runner: TaskRunner,
+        run_async: Callable[..., Any]) -> None:
+    ws = controller.workspace
+    ws.save_environment("Dev", {"base": "http://dev", "key": {"value": ENV_SECRET,
+                                                                "secret": True}})
+    controller.open()
+    qtbot.waitUntil(lambda: controller.environments == ["Dev"])
+    controller.set_environment("Dev")
+    qtbot.waitUntil(lambda: "base" in controller.lookup(None))
+    assert controller.lookup(None)["key"] == Variable("key", ENV_SECRET, True, "environment Dev")
+
+    seen = Recorder(controller, "environment_renamed", "environments_changed")
+    run_async(controller.rename_environment("Dev", "Development"))
+    assert seen.of("environment_renamed") == [("Dev", "Development")]
+    assert controller.environment == "Development"
+    qtbot.waitUntil(lambda: controller.environments == ["Development"])
+    assert ("environments_changed", (["Development"], "Development")) in seen.seen
+    qtbot.waitUntil(lambda: controller.lookup(None).get("base", Variable("")).source
+                    == "environment Development")
+
+    run_async(controller.duplicate_environment("Development", "Copy"))
+    qtbot.waitUntil(lambda: controller.environments == ["Copy", "Development"])
+    assert run_async(controller.read_environment("Copy"))[1].value == ENV_SECRET
+    with pytest.raises(WorkspaceError, match="already exists"):
+        run_async(controller.rename_environment("Copy", "development"))
+    with pytest.raises(WorkspaceError, match="already exists"):
+        run_async(controller.create_environment("COPY"))
+    assert ws.list_environments() == ["Copy", "Development"]
+    run_async(controller.delete_environment("Copy"))
+    qtbot.waitUntil(lambda: controller.environments == ["Development"])
+    idle(qtbot, runner)
+
+
+def test_a_resolution_carries_the_secret_values_in_scope(
+        qtbot: QtBot, controller: WorkspaceController, run_async: Callable[..., Any]) -> None:
+    ws = controller.workspace
+    ws.save_collection_variables("Shop", [Variable("region", "eu"),
+                                          Variable("shop_key", "shop-Secret", True)])
+    ws.save_environment("Dev", [Variable("base", "http://dev/{{region}}"),
+                                Variable("key", ENV_SECRET, True)])
+    controller.open()
+    qtbot.waitUntil(lambda: controller.environments == ["Dev"])
+    controller.set_environment("Dev")
+    qtbot.waitUntil(lambda: "key" in controller.lookup(None))
+    resolution = run_async(controller.resolution("Shop"))
+    assert isinstance(resolution, Resolution)
+    assert dict(resolution.values) == {"region": "eu", "shop_key": "shop-Secret",
+                                       "base": "http://dev/eu", "key": ENV_SECRET}
+    assert sorted(resolution.secrets) == sorted([ENV_SECRET, "shop-Secret"])
+    assert controller.lookup("Shop")["region"].source == "collection Shop"
+
+
+def test_the_preferred_environment_is_chosen_when_it_is_there(
+        qtbot: QtBot, controller: WorkspaceController, tmp_path: Path,
+        secrets: MemorySecrets, runner: TaskRunner) -> None:
+    controller.workspace.save_environment("Dev", [Variable("base", "http://dev")])
+    controller.preferred_environment = "Prod"  # chosen last time, not (yet) there
+    seen = Recorder(controller, "environments_changed")
+    controller.open()
+    qtbot.waitUntil(lambda: bool(seen.of("environments_changed")))
+    assert seen.of("environments_changed")[-1] == (["Dev"], None)
+    controller.workspace.save_environment("Prod", [Variable("base", "http://prod")])
+    controller.environment_edited()
+    qtbot.waitUntil(lambda: controller.environment == "Prod")
+    assert seen.of("environments_changed")[-1] == (["Dev", "Prod"], "Prod")
+    qtbot.waitUntil(lambda: controller.lookup(None).get("base") is not None)
+    assert controller.lookup(None)["base"].value == "http://prod"
+
+    controller.set_environment(None)  # picked "No environment": preferred from now on
+    controller.environment_edited()
+    qtbot.waitUntil(lambda: seen.of("environments_changed")[-1] == (["Dev", "Prod"], None))
+    controller.set_environment("Dev")
+    controller.switch_to(Workspace(tmp_path / "other", secrets))  # another folder: none
+    assert controller.preferred_environment is None and controller.environment is None
+    idle(qtbot, runner)
+
+
+# --- DocumentsController: save ---------------------------------------------------------------
+
+
+def test_save_asks_where_then_saves_in_place(
+        qtbot: QtBot, documents: DocumentsController, host: FakeHost, answers: Answers,
+        runner: TaskRunner) -> None:
+    controller = documents.workspace
+    document = host.open_document(RequestModel(
+        url="http://x/", auth=AuthModel(kind=AuthKind.BEARER, token=TOKEN)), None)
+    seen = Recorder(documents, "saved", "message", "warning")
+    answers.queue.append(("List users", "Team"))
+    documents.save(document)
+    qtbot.waitUntil(lambda: document.origin is not None)
+    path = controller.root / "Team" / "list-users.yaml"
+    assert document.origin == path and document.collection == "Team"
+    assert answers.asked == [("New request", [], "My collection")]
+    assert document.title() == "List users" and not document.modified
+    assert seen.of("saved") == [(path,)]
+    assert TOKEN not in path.read_text()
+
+    document.edit(url="http://x/?page=2")
+    assert document.modified
+    documents.save(document)  # in place: no question
+    qtbot.waitUntil(lambda: not document.modified)
+    assert "page=2" in path.read_text()
+
+    answers.queue.append(("Other", "Team"))
+    documents.save(document, ask=True)  # save as: a new file, the document follows it
+    qtbot.waitUntil(lambda: document.origin == controller.root / "Team" / "other.yaml")
+    assert answers.asked[-1][1:] == (["Team"], "Team")
+    assert path.exists() and controller.workspace.load_request(
+        document.origin).auth.token == TOKEN
+    idle(qtbot, runner)
+    assert seen.of("warning") == []
+
+
+def test_a_cancelled_or_failed_save_writes_nothing(
+        qtbot: QtBot, runner: TaskRunner, tmp_path: Path, host: FakeHost,
+        answers: Answers) -> None:
+    controller = WorkspaceController(runner, Workspace(tmp_path / "ws", NoKeyring()))
+    documents = DocumentsController(controller, host, FakePlayground(), answers)
+    host.controller = documents
+    document = host.open_document(RequestModel(
+        name="Secret one", auth=AuthModel(kind=AuthKind.BEARER, token=TOKEN)), None)
+    seen = Recorder(documents, "warning", "saved")
+    answers.queue.append(None)
+    documents.save(document)  # cancelled: nothing at all
+    assert document.origin is None and not (tmp_path / "ws").exists()
+
+    answers.queue.append(("Secret one", "Vault"))
+    then: list[bool] = []
+    documents.save(document, then=lambda: then.append(True))
+    qtbot.waitUntil(lambda: bool(seen.of("warning")))
+    title, text = seen.of("warning")[0]
+    assert title == "Save request" and "not saved" in text and "keyring" in text
+    assert document.origin is None and document.to_model().auth.token == TOKEN
+    assert not list(tmp_path.rglob("*.yaml")) and then == [] and seen.of("saved") == []
+    idle(qtbot, runner)
+
+
+def test_a_restored_document_gets_its_secrets_back_before_it_saves(
+        qtbot: QtBot, documents: DocumentsController, host: FakeHost,
+        runner: TaskRunner) -> None:
+    ws = documents.workspace.workspace
+    path = ws.new_request("Shop", RequestModel(
+        name="Orders", auth=AuthModel(kind=AuthKind.BEARER, token=TOKEN)))
+    # As the window state file keeps it: no secret.
+    document = host.open_document(RequestModel(
+        name="Orders", auth=AuthModel(kind=AuthKind.BEARER)), path)
+    seen = Recorder(documents, "warning")
+    document.secrets_pending = True
+    documents.save(document)  # refused: it would drop the token
+    assert seen.of("warning") and "have not been read back" in seen.of("warning")[0][1]
+    documents.restore(document)
+    qtbot.waitUntil(lambda: not document.secrets_pending)
+    assert document.to_model().auth.token == TOKEN and not document.modified
+    idle(qtbot, runner)
+
+
+# --- DocumentsController: open -----------------------------------------------------------
+
+
+def test_open_from_the_workspace_takes_the_place_of_a_blank_document(
+        qtbot: QtBot, documents: DocumentsController, host: FakeHost,
+        runner: TaskRunner) -> None:
+    ws = documents.workspace.workspace
+    elsewhere = Workspace(ws.root, MemorySecrets())  # saved with another machine's keyring
+    path = elsewhere.new_request("Shared", RequestModel(
+        name="Deploy", auth=AuthModel(kind=AuthKind.BEARER, token=TOKEN)))
+    blank = host.open_document(None, None)
+    seen = Recorder(documents, "message")
+    documents.open(path)
+    qtbot.waitUntil(lambda: documents.document_of(path) is not None)
+    opened = documents.document_of(path)
+    assert opened is not None and host.documents == [opened] and blank not in host.documents
+    assert opened.collection == "Shared" and opened.title() == "Deploy"
+    assert any("token" in text and "keyring" in text for text, _ in seen.of("message"))
+
+    other = host.open_document(None, None)
+    documents.open(path)  # already open: shown, not opened twice
+    assert host.current is opened and len(host.documents) == 2 and other in host.documents
+    idle(qtbot, runner)
+
+
+def test_open_a_history_entry(documents: DocumentsController, host: FakeHost) -> None:
+    sent = RequestModel(name="Login", method="POST", url="http://x/login")
+    documents.open_history_entry(HistoryEntry("POST", sent.url,
+                                              request={"model": sent.to_dict()}))
+    assert host.current is not None and host.current.to_model() == sent
+    seen = Recorder(documents, "message")
+    documents.open_history_entry(HistoryEntry("GET", "http://x/",
+                                              request={"model": {"body": "x"}}))
+    assert len(host.documents) == 1
+    assert seen.of("message")[0][0].startswith("Cannot open this history entry")
+
+
+def test_documents_follow_a_request_and_a_folder_that_moved(
+        qtbot: QtBot, documents: DocumentsController, host: FakeHost,
+        runner: TaskRunner) -> None:
+    ws = documents.workspace.workspace
+    path = ws.new_request("Shop/Orders", RequestModel(name="List"))
+    documents.open(path)
+    qtbot.waitUntil(lambda: documents.document_of(path) is not None)
+    document = documents.document_of(path)
+    assert document is not None
+    ws.rename_collection("Shop", "Store")
+    documents.folder_moved("Shop", "Store")
+    moved = ws.root / "Store" / "Orders" / path.name
+    assert document.origin == moved and document.collection == "Store/Orders"
+    renamed = ws.rename(moved, "All orders")
+    documents.request_moved(moved, renamed)
+    qtbot.waitUntil(lambda: document.title() == "All orders")
+    assert document.origin == renamed and not document.modified
+    documents.request_moved(renamed, None)
+    assert document.origin is None
+    idle(qtbot, runner)
+
+
+# --- DocumentsController: variables, history, the workspace switch ---------------------------
+
+
+def test_variables_for_a_send_and_its_history_entry(
+        qtbot: QtBot, documents: DocumentsController, host: FakeHost,
+        run_async: Callable[..., Any], runner: TaskRunner) -> None:
+    controller = documents.workspace
+    controller.workspace.save_environment("Dev", [Variable("key", ENV_SECRET, True)])
+    controller.open()
+    qtbot.waitUntil(lambda: controller.environments == ["Dev"])
+    controller.set_environment("Dev")
+    qtbot.waitUntil(lambda: "key" in controller.lookup(None))
+    document = host.open_document(RequestModel(url="http://x/?k={{key}}"), None)
+    resolution = run_async(documents.resolution(document, document.to_model()))
+    assert resolution.values["key"] == ENV_SECRET and ENV_SECRET in resolution.secrets
+    assert documents.lookup_for(document)()["playground"].source == "Spyglass"
+
+    # The tab's controller builds the entry from the send's resolution; the controller keeps it.
+    seen = Recorder(documents, "history_added")
+    model = document.to_model()
+    sent = RequestModel(url=f"http://x/?k={ENV_SECRET}")
+    entry = entry_for(sent, Outcome(time.time(), 0.1, 200, url=sent.url), resolution.secrets)
+    documents.record_history(entry)
+    qtbot.waitUntil(lambda: bool(seen.of("history_added")))
+    stored = seen.of("history_added")[0][0]
+    assert stored.url == f"http://x/?k={REDACTED}" and ENV_SECRET not in str(stored.request)
+    assert model.url == "http://x/?k={{key}}"  # the tab's own request keeps its variable
+    idle(qtbot, runner)
+
+
+def test_switching_workspace_with_and_without_unsaved_documents(
+        qtbot: QtBot, documents: DocumentsController, host: FakeHost, tmp_path: Path,
+        secrets: MemorySecrets, runner: TaskRunner) -> None:
+    ws = documents.workspace.workspace
+    path = ws.new_request("Shop", RequestModel(name="List"))
+    documents.open(path)
+    qtbot.waitUntil(lambda: documents.document_of(path) is not None)
+    document = documents.document_of(path)
+    assert document is not None
+    assert documents.unsaved_titles() == []
+    document.edit(url="http://x/changed")
+    assert documents.unsaved_titles() == ["List"]  # what the window asks about first
+
+    other = Workspace(tmp_path / "repo", secrets)
+    other.new_request("Billing", RequestModel(name="Invoices"))
+    seen = Recorder(documents, "workspace_switched")
+    documents.switch_workspace(tmp_path / "repo")
+    assert seen.of("workspace_switched") == [(tmp_path / "repo",)]
+    assert documents.workspace.root == tmp_path / "repo"
+    assert document.origin is None and document.to_model().url == "http://x/changed"
+    qtbot.waitUntil(lambda: [f.collection for f in documents.workspace.tree] == ["Billing"])
+    assert documents.unsaved_titles() == []  # no longer tied to a file
+    idle(qtbot, runner)

@@ -1,0 +1,38 @@
+"""The window's small questions, asked before it calls a controller: closing a tab with
+changes, opening another workspace folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+__all__ = ["ask_close_unsaved", "ask_workspace_folder"]
+
+Button = QMessageBox.StandardButton
+
+
+def ask_close_unsaved(parent: QWidget | None, title: str) -> str:
+    """"save", "discard" or "cancel" for a tab titled ``title`` with unsaved changes."""
+    answer = QMessageBox.question(
+        parent, "Close tab", f"“{title}” has changes that are not saved.",
+        Button.Save | Button.Discard | Button.Cancel, Button.Save)
+    if answer == Button.Save:
+        return "save"
+    return "discard" if answer == Button.Discard else "cancel"
+
+
+def ask_workspace_folder(parent: QWidget | None, unsaved: list[str], root: Path) -> str | None:
+    """The folder to open as the workspace, or None; first, when tabs have unsaved changes
+    (``unsaved``, their titles), whether to go on anyway."""
+    if unsaved:
+        answer = QMessageBox.question(
+            parent, "Open workspace folder",
+            "These tabs have changes that are not saved:\n\n" + "\n".join(unsaved)
+            + "\n\nThey stay open, no longer tied to their files (save them into the "
+            "other workspace with Ctrl+S). Open another folder anyway?",
+            Button.Open | Button.Cancel, Button.Cancel)
+        if answer != Button.Open:
+            return None
+    folder = QFileDialog.getExistingDirectory(parent, "Open workspace folder", str(root))
+    return folder or None

@@ -1,0 +1,439 @@
+"""The documents view-model: the window's request tabs as documents of the workspace.
+
+:class:`DocumentsController` owns the workflows a tab goes through: open (from the workspace,
+from history), save and save as, getting the secrets of a tab restored from the last session
+back from the keyring, following a request or folder that moved, the variables a tab sends
+with, recording what was sent in the history, import, export, and switching to another
+workspace folder. Every file and keyring call goes through :class:`WorkspaceController`'s
+serialized calls (``call``, ``start``, ``change``), off the UI thread.
+
+It builds no widget and opens no dialog. The tabs are reached through a :class:`DocumentHost`
+(the window); a question for the user is a callable given to it (``ask_where_to_save``) or is
+asked by the window before it calls in (the workspace switch, export); what the user should
+read comes out as signals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from PySide6.QtCore import QObject, Signal
+
+from app.model.request import AuthModel, RequestModel
+from app.model.variables import Resolution, Variable
+from ui.workspace_controller import WorkspaceController, user_message
+
+if TYPE_CHECKING:
+    from app.storage.history import History, HistoryEntry
+
+__all__ = ["AskWhereToSave", "Document", "DocumentHost", "DocumentsController", "Playground"]
+
+#: ``(name, collections, default collection)`` -> ``(name, collection)``, or None: cancelled.
+AskWhereToSave = Callable[[str, list[str], str], "tuple[str, str] | None"]
+
+#: The words for the auth fields whose secret may be missing from the keyring.
+_SECRET_FIELD_WORDS = {"password": "password", "token": "token", "key_value": "API key",
+                       "secret_key": "secret key"}
+
+
+class _NameEditor(Protocol):
+    def set_name(self, name: str) -> None: ...
+
+
+class _AuthEditor(Protocol):
+    def load_model(self, model: AuthModel) -> None: ...
+
+
+class _Editor(_NameEditor, Protocol):
+    @property
+    def auth(self) -> _AuthEditor: ...
+
+
+class Document(Protocol):
+    """What the controller needs of a request tab."""
+
+    origin: Path | None
+    collection: str | None
+    modified: bool
+    #: The secrets of a tab restored from the last session are not read back yet.
+    secrets_pending: bool
+
+    @property
+    def editor(self) -> _Editor: ...
+    def to_model(self) -> RequestModel: ...
+    def title(self) -> str: ...
+    def is_blank(self) -> bool: ...
+    def set_origin(self, origin: Path | None, collection: str | None) -> None: ...
+    def mark_saved(self, model: RequestModel) -> None: ...
+
+
+class DocumentHost(Protocol):
+    """Where the documents are shown: the window's tabs."""
+
+    def all_documents(self) -> list[Document]: ...
+    def current_document(self) -> Document | None: ...
+    def open_document(self, model: RequestModel | None, origin: Path | None) -> Document: ...
+    def show_document(self, document: Document) -> None: ...
+    def close_document(self, document: Document) -> None: ...
+
+
+class Playground(Protocol):
+    """The local playground server, whose URL is the ``{{playground}}`` variable."""
+
+    @property
+    def url(self) -> str | None: ...
+    def variables_for(self, model: RequestModel) -> Awaitable[Mapping[str, str]]: ...
+
+
+class DocumentsController(QObject):
+    """Opens, saves and records the window's documents (see the module's docstring)."""
+
+    #: (text, milliseconds) for the status bar.
+    message = Signal(str, int)
+    #: (title, text): something went wrong that the user must read (a message box).
+    warning = Signal(str, str)
+    #: (title, text): something worth a message box that is not a failure.
+    information = Signal(str, str)
+    #: A document was saved into this request file (Path): show it in the tree.
+    saved = Signal(object)
+    #: An entry was added to the history (the stored, redacted HistoryEntry).
+    history_added = Signal(object)
+    #: The history was pruned (its limits changed): read it again.
+    history_changed = Signal()
+    #: An import went through: its ImportReport (whose collections to show).
+    imported = Signal(object)
+    #: Another workspace folder is shown (its Path).
+    workspace_switched = Signal(object)
+    #: (text, message): put ``text`` on the clipboard, and say ``message``.
+    clipboard = Signal(str, str)
+
+    def __init__(self, workspace: WorkspaceController, host: DocumentHost,
+                 playground: Playground, ask_where_to_save: AskWhereToSave,
+                 history: History | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.host = host
+        self.playground = playground
+        self.history = history
+        self._ask_where_to_save = ask_where_to_save
+
+    # -- tabs and their variables ---------------------------------------------------------
+
+    def collection_of(self, origin: Path | None) -> str | None:
+        """The collection a request file is in (None for no file, or one outside)."""
+        if origin is None:
+            return None
+        try:
+            return self.workspace.workspace.collection_of(origin)
+        except ValueError:
+            return None
+
+    def attach(self, document: Document, origin: Path | None, *, watch: bool = True) -> None:
+        """Tie a new document to its request file (if any), and read its collection's
+        variables for lookups (unless ``watch`` is off: the start-up path reads them later)."""
+        document.set_origin(origin, self.collection_of(origin))
+        if origin is not None and watch:
+            self.workspace.watch_collection(document.collection)
+
+    async def resolution(self, document: Document, model: RequestModel) -> Resolution:
+        """The values ``model`` is sent with from ``document``: its collection's and the
+        environment's, then the playground's; and the secret values in scope now (kept
+        with the send: the scope may change before the answer comes)."""
+        resolved = await self.workspace.resolution(document.collection)
+        values = dict(resolved.values)
+        values.update(await self.playground.variables_for(model))
+        return Resolution(values, resolved.secrets)
+
+    def lookup_for(self, document: Document) -> Callable[[], dict[str, Variable]]:
+        """The variables in scope for ``document`` now (the hover preview), without waiting."""
+        from app.model.getting_started import PLAYGROUND_VARIABLE
+
+        def lookup() -> dict[str, Variable]:
+            playground = self.playground.url or "the playground (started on send)"
+            return self.workspace.lookup(document.collection, {PLAYGROUND_VARIABLE: playground})
+
+        return lookup
+
+    def document_of(self, origin: Path) -> Document | None:
+        return next((d for d in self.host.all_documents() if d.origin == origin), None)
+
+    def unsaved_titles(self) -> list[str]:
+        """The titles of the documents with changes that are not saved."""
+        return [d.title() for d in self.host.all_documents() if d.modified]
+
+    # -- open -----------------------------------------------------------------------------
+
+    def open(self, path: Path, in_new_tab: bool = False) -> None:
+        """Show the request in ``path``: its document when open, else a new one (which takes
+        the place of a blank current tab, unless ``in_new_tab``)."""
+        if (document := self.document_of(path)) is not None:
+            self.host.show_document(document)
+            return
+        self.workspace.start(f"Open {path.name}", self._open(path, in_new_tab))
+
+    async def _open(self, path: Path, in_new_tab: bool) -> None:
+        model = await self.workspace.load_request(path)
+        missing = await self.workspace.call(self.workspace.workspace.missing_secrets, path)
+        if missing:
+            what = " and ".join(_SECRET_FIELD_WORDS.get(m, m) for m in missing)
+            self.message.emit(f"The {what} of “{model.name}” is not in this computer's keyring: "
+                              "enter it in the Auth tab and save (Ctrl+S).", 20000)
+        if (existing := self.document_of(path)) is not None:
+            self.host.show_document(existing)
+            return
+        current = self.host.current_document()
+        self.host.open_document(model, path).mark_saved(model)
+        if not in_new_tab and current is not None and current.is_blank():
+            self.host.close_document(current)  # the new document takes its place
+
+    def open_history_entry(self, entry: object) -> None:
+        """Open what a history entry sent in a new document (its secrets stay redacted)."""
+        from app.storage.history import HistoryEntry
+
+        if not isinstance(entry, HistoryEntry):
+            return
+        try:
+            model = entry.request_model()
+        except ValueError as exc:
+            self.message.emit(f"Cannot open this history entry: {exc}", 8000)
+            return
+        self.host.open_document(model, None)
+
+    def restore(self, document: Document) -> None:
+        """A document restored from the last session gets its secrets back from the keyring
+        (the window state file does not hold them); until then it refuses a plain save."""
+        if document.origin is None:
+            return
+        document.secrets_pending = document.to_model().auth.kind != "none"
+        self.workspace.watch_collection(document.collection)
+        self.workspace.start(f"Open {document.origin.name}", self._restore_secrets(document))
+
+    async def _restore_secrets(self, document: Document) -> None:
+        from app.model.request import SECRET_AUTH_FIELDS
+
+        if document.origin is None or not document.origin.exists():
+            document.set_origin(None, None)
+            return
+        saved = await self.workspace.load_request(document.origin)
+        model = document.to_model()
+        if model.auth.kind == saved.auth.kind:
+            for key in SECRET_AUTH_FIELDS:
+                if not getattr(model.auth, key):
+                    setattr(model.auth, key, getattr(saved.auth, key))
+            document.editor.auth.load_model(model.auth)
+        document.secrets_pending = False
+        document.mark_saved(saved)
+
+    # -- files that moved -------------------------------------------------------------------
+
+    def request_moved(self, old: Path, new: Path | None) -> None:
+        """The document of a request renamed or moved follows it; deleted, it keeps the
+        request, unsaved."""
+        document = self.document_of(old)
+        if document is None:
+            return
+        if new is None:
+            document.set_origin(None, None)
+            return
+        document.set_origin(new, self.collection_of(new))
+        if document.modified is False:
+            self.workspace.start("Rename", self._reload_name(document, new))
+
+    def folder_moved(self, old: str, new: str | None) -> None:
+        """Documents of requests in a folder that moved follow it (or, deleted, keep their
+        request, no longer saved)."""
+        root = self.workspace.root
+        for document in self.host.all_documents():
+            if document.origin is None:
+                continue
+            try:
+                inside = document.origin.relative_to(root / old)
+            except ValueError:
+                continue
+            if new is None:
+                document.set_origin(None, None)
+            else:
+                origin = root / new / inside
+                document.set_origin(origin, self.collection_of(origin))
+                self.workspace.watch_collection(document.collection)
+
+    async def _reload_name(self, document: Document, path: Path) -> None:
+        model = await self.workspace.load_request(path)
+        document.editor.set_name(model.name)
+        document.mark_saved(model)
+
+    # -- save -----------------------------------------------------------------------------
+
+    def save(self, document: Document, ask: bool = False,
+             then: Callable[[], None] | None = None) -> None:
+        """Save the document's request to its file (Ctrl+S), or, with ``ask`` or no file
+        yet, where the user says (a new file); ``then`` runs once it is saved."""
+        if document.secrets_pending and not ask:
+            self.warning.emit(
+                "Save request",
+                f"The secrets of “{document.title()}” have not been read back from the keyring "
+                "yet (is it locked?). Saving now would drop them, so nothing was saved; "
+                "unlock the keyring and reopen the request, or use Save as.")
+            return
+        model = document.to_model()
+        origin = None if ask else document.origin
+        collection: str | None = None
+        if origin is None:
+            collections = [f.collection for top in self.workspace.tree for f in top.walk()]
+            default = document.collection or (collections[0] if collections
+                                              else "My collection")
+            answer = self._ask_where_to_save(model.name, collections, default)
+            if answer is None:
+                return
+            model.name, collection = answer
+
+        def failed(message: str) -> None:
+            self.warning.emit("Save request", f"“{model.name}” was not saved: {message}\n\n"
+                              "It is still in its tab.")
+
+        self.workspace.start(f"Save {model.name}",
+                             self._save(document, model, origin, collection, then), failed)
+
+    async def _save(self, document: Document, model: RequestModel, origin: Path | None,
+                    collection: str | None, then: Callable[[], None] | None) -> None:
+        path = await self.workspace.save_request(model, origin, collection)
+        document.set_origin(path, self.collection_of(path))
+        if origin is None:
+            document.editor.set_name(model.name)
+        document.mark_saved(model)
+        document.secrets_pending = False
+        self.workspace.watch_collection(document.collection)
+        self.saved.emit(path)
+        self.message.emit(f"Saved {path.relative_to(self.workspace.root)}", 5000)
+        if then is not None:
+            then()
+
+    # -- history ----------------------------------------------------------------------------
+
+    def record_history(self, entry: HistoryEntry) -> None:
+        """A request was sent: keep its entry (built and redacted in app/ by ``entry_for``)
+        in the history, off the UI thread."""
+        history = self.history
+        if history is None:
+            return
+
+        async def add() -> None:
+            entry_id = await asyncio.to_thread(history.add, entry)
+            stored = await asyncio.to_thread(history.get, entry_id)
+            if stored is not None:
+                self.history_added.emit(stored)
+
+        self.workspace.start("History", add())
+
+    def set_history_limits(self, entries: int, mib: int) -> None:
+        """Keep at most ``entries`` entries and ``mib`` MiB of history, pruned at once."""
+        history = self.history
+        if history is None:
+            return
+
+        async def apply() -> None:
+            await asyncio.to_thread(history.set_limits, entries, mib * 1024 * 1024)
+            self.history_changed.emit()
+
+        self.workspace.start("History limits", apply())
+
+    # -- the workspace ------------------------------------------------------------------------
+
+    def switch_workspace(self, folder: str | Path) -> None:
+        """Show the workspace in ``folder``. Open documents stay, no longer tied to their
+        files (the window asks about unsaved ones first)."""
+        from app.storage.workspace import Workspace
+
+        self.workspace.switch_to(Workspace(folder, self.workspace.secrets))
+        for document in self.host.all_documents():
+            document.set_origin(None, None)
+        self.workspace_switched.emit(self.workspace.root)
+
+    def import_file(self, path: str) -> None:
+        """Import the file ``path`` (curl, Postman v2.1, OpenAPI 3, HAR)."""
+        self.import_text(None, source=path)
+
+    def import_text(self, text: str | None, *, source: str = "") -> None:
+        """Import ``text`` (or the file ``source``) into the workspace."""
+        self.workspace.start("Import", self._import(text, source))
+
+    async def _import(self, text: str | None, source: str) -> None:
+        from app.interchange import InterchangeError, import_into
+        from app.interchange import import_text as parse
+        from app.storage.secrets import SecretsUnavailable
+        from app.storage.workspace import WorkspaceError
+
+        controller = self.workspace
+        try:
+            content = text if text is not None else await asyncio.to_thread(_read, source)
+            result = await asyncio.to_thread(parse, content)
+            report = await controller.call(import_into, controller.workspace, result)
+        except (InterchangeError, ValueError, OSError, WorkspaceError,
+                SecretsUnavailable) as exc:
+            message = (f"Cannot read {source}: {exc.strerror}" if isinstance(exc, OSError)
+                       and exc.strerror else str(exc))
+            self.warning.emit("Import", message)
+            return
+        finally:
+            await controller.rescan()
+        summary = report.summary(str(controller.root))
+        self.message.emit(summary, 10000)
+        self.imported.emit(report)
+        if report.warnings:
+            shown = "\n".join(f"• {w}" for w in report.warnings[:12])
+            more = (f"\n… and {len(report.warnings) - 12} more"
+                    if len(report.warnings) > 12 else "")
+            self.information.emit("Import", f"{summary}\n\n{shown}{more}")
+
+    def export(self, fmt: str, path: str | Path, include_secrets: bool) -> None:
+        """Export the whole workspace as ``fmt`` into the file ``path`` (atomically)."""
+        self.workspace.start("Export", self._export(fmt, Path(path), include_secrets))
+
+    async def _export(self, fmt: str, path: Path, include_secrets: bool) -> None:
+        from app.interchange import export
+        from app.storage.atomic import write_atomic
+
+        controller = self.workspace
+        try:
+            text = await controller.call(
+                functools.partial(export, include_secrets=include_secrets),
+                controller.workspace, fmt)
+            await asyncio.to_thread(write_atomic, path, text.encode("utf-8"))
+        except Exception as exc:
+            self.warning.emit("Export", f"Nothing was exported: {user_message(exc)}")
+            return
+        self.message.emit(f"Exported the workspace to {path}", 8000)
+
+    def copy_as_curl(self, document: Document) -> None:
+        """The document's request as a curl command line, for the clipboard."""
+        from app.interchange.curl import to_curl
+
+        self.clipboard.emit(to_curl(document.to_model()), "Copied the request as a curl command")
+
+    def copy_as_python(self, document: Document, flavour: str) -> None:
+        """A runnable Python script for the document's request (``flavour`` "client" or
+        "aiohttp"), with the variables in scope filled in, for the clipboard."""
+        model = document.to_model()
+
+        async def run() -> None:
+            from app.interchange import to_python_aiohttp, to_python_client
+
+            values = (await self.resolution(document, model)).values
+            make = to_python_client if flavour == "client" else to_python_aiohttp
+            what = "app.client" if flavour == "client" else "aiohttp"
+            self.clipboard.emit(make(model, dict(values)),
+                                f"Copied the request as a Python script ({what})")
+
+        self.workspace.start("Copy as Python", run())
+
+
+def _read(path: str) -> str:
+    raw = Path(path).read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path} is not UTF-8 text (byte {exc.start})") from exc

@@ -1,0 +1,115 @@
+"""The window's menu bar: every menu item, its shortcut and the window method it runs."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+
+from ui.theme import THEMES
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMenu
+
+    from ui.main_window import MainWindow
+    from ui.request_tab import RequestTab
+
+__all__ = ["build_menus"]
+
+
+def _add(menu: QMenu, text: str, slot: object, shortcut: str | None = None) -> QAction:
+    action = menu.addAction(text)
+    if shortcut is not None:
+        action.setShortcut(QKeySequence(shortcut))
+    action.triggered.connect(slot)
+    return action
+
+
+def _on_tab(window: MainWindow, act: Callable[[RequestTab], object]) -> Callable[[], None]:
+    """A menu slot that does ``act`` to the current tab (when there is one)."""
+    def run() -> None:
+        if (tab := window.current_tab()) is not None:
+            act(tab)
+
+    return run
+
+
+def _escape(tab: RequestTab) -> None:
+    """Esc cancels the transfer under way; otherwise it closes the find bar."""
+    if not tab.cancel():
+        tab.response.body.find_bar.dismiss()
+
+
+def _copy_as_python(window: MainWindow, flavour: str, tab: RequestTab) -> None:
+    window.documents.copy_as_python(tab, flavour)
+
+
+def _set_theme(window: MainWindow, name: str, _checked: bool = False) -> None:
+    window.set_theme(name)
+
+
+def _about(window: MainWindow) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from app import __version__
+
+    QMessageBox.about(window, "About Spyglass",
+                      f"<b>Spyglass {__version__}</b><p>A native desktop API explorer: "
+                      "HTTP, uploads with real progress, Server-Sent Events and "
+                      "WebSocket. Offline, no account.</p>")
+
+
+def _show_getting_started(window: MainWindow) -> None:
+    window.sidebar.show_page(window.sidebar.getting_started)
+    window.sidebar.getting_started.list.setFocus()
+
+
+def build_menus(window: MainWindow) -> dict[str, QAction]:
+    """Fill the menu bar of ``window``; returns the theme actions, by theme name."""
+    bar = window.menuBar()
+    f, r, v, t, h = (bar.addMenu(name) for name in
+                     ("&File", "&Request", "&View", "&Tools", "&Help"))
+    _add(f, "New tab", lambda: window.new_tab(), "Ctrl+T")
+    _add(f, "Save request", window.save_current, "Ctrl+S")
+    _add(f, "Save request as…", window.save_current_as, "Ctrl+Shift+S")
+    f.addSeparator()
+    _add(f, "Open workspace folder…", window.open_workspace_folder, "Ctrl+O")
+    _add(f, "Import…", window.import_file, "Ctrl+I")
+    export_menu = f.addMenu("Export workspace")
+    for label, fmt in (("As curl commands…", "curl"), ("As HAR…", "har"),
+                       ("As Postman collection v2.1…", "postman")):
+        export_menu.addAction(label, functools.partial(window.export_workspace, fmt))
+    _add(f, "Close tab", lambda: window.close_tab(window.tabs.currentIndex()), "Ctrl+W")
+    f.addSeparator()
+    _add(f, "Quit", window.close, "Ctrl+Q")
+    send = _add(r, "Send", _on_tab(window, lambda tab: tab.send()))
+    send.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+    _add(r, "Cancel", _on_tab(window, _escape), "Esc")
+    _add(r, "Focus URL", _on_tab(window, lambda tab: tab.editor.focus_url()), "Ctrl+L")
+    _add(r, "Find in response", _on_tab(window, lambda tab: tab.open_find()), "Ctrl+F")
+    _add(r, "Copy as curl", _on_tab(window, lambda tab: window.documents.copy_as_curl(tab)),
+         "Ctrl+Shift+C")
+    for label, flavour in (("app.client", "client"), ("aiohttp", "aiohttp")):
+        _add(r, f"Copy as Python ({label})",
+             _on_tab(window, functools.partial(_copy_as_python, window, flavour)))
+    _add(v, "Toggle sidebar", lambda: window.sidebar.setVisible(not window.sidebar.isVisible()),
+         "Ctrl+B")
+    _add(v, "History", lambda: window.sidebar.show_page(window.sidebar.history), "Ctrl+H")
+    _add(v, "Manage environments…", window.manage_environments, "Ctrl+E")
+    theme_menu = v.addMenu("Theme")
+    group = QActionGroup(window)
+    themes: dict[str, QAction] = {}
+    for name in THEMES:
+        action = theme_menu.addAction(name.capitalize())
+        action.setCheckable(True)
+        group.addAction(action)
+        action.triggered.connect(functools.partial(_set_theme, window, name))
+        themes[name] = action
+    _add(t, "Start playground", lambda: window.runner.start(
+        "window / playground", window.playground.ensure_started()))
+    _add(t, "Stop playground", window.playground.stop)
+    _add(h, "Getting started", lambda: _show_getting_started(window))
+    _add(h, "About Spyglass", lambda: _about(window))
+    return themes
