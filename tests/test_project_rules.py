@@ -149,8 +149,8 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return groups
 
 
-def test_no_import_cycle_in_app() -> None:
-    modules = {_module_name(p): p for p in (ROOT / "app").rglob("*.py")}
+def test_no_import_cycle_in_app_or_ui() -> None:
+    modules = {_module_name(p): p for top in ("app", "ui") for p in (ROOT / top).rglob("*.py")}
     known = set(modules)
     graph = {name: _imports_of(path, name, known) for name, path in modules.items()}
     assert _cycles(graph) == []
