@@ -65,6 +65,7 @@ __all__ = [
     "Snapshot",
     "SpillLog",
     "export_jsonl",
+    "export_jsonl_async",
     "json_line",
 ]
 
@@ -720,6 +721,27 @@ def export_jsonl(snapshot: Snapshot[R], path: str | os.PathLike[str], *,
         if cancelled is not None and cancelled():
             raise InterruptedError("export cancelled")
     return count
+
+
+async def export_jsonl_async(snapshot: Snapshot[R], path: str | os.PathLike[str]) -> int:
+    """:func:`export_jsonl` on a worker thread, releasing the snapshot at the end: the file
+    never blocks the event loop. Cancelling the awaiting task stops the thread at its next
+    segment, and it leaves no partial file."""
+    import asyncio
+
+    cancelled = threading.Event()
+
+    def work() -> int:
+        try:
+            return export_jsonl(snapshot, path, cancelled=cancelled.is_set)
+        finally:
+            snapshot.release()
+
+    try:
+        return await asyncio.get_running_loop().run_in_executor(None, work)
+    except asyncio.CancelledError:
+        cancelled.set()
+        raise
 
 
 # -- filtering -----------------------------------------------------------------------------------

@@ -3,13 +3,12 @@ key) that writes a snapshot of the log in a worker thread and says how it went b
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from app.streams.event_log import EventLog, LogSnapshot, export_jsonl
+from app.streams.event_log import EventLog, LogSnapshot
+from app.streams.spill_log import export_jsonl_async
 from ui.error_messages import describe_error
 
 if TYPE_CHECKING:
@@ -45,20 +44,7 @@ class EventExport(QObject):
         self._runner.cancel(self.key)
 
     async def _export(self, snapshot: LogSnapshot, path: str) -> tuple[str, int]:
-        cancelled = threading.Event()
-
-        def work() -> int:  # in a worker thread: the file never blocks the window
-            try:
-                return export_jsonl(snapshot, path, cancelled=cancelled.is_set)
-            finally:
-                snapshot.release()
-
-        try:
-            count = await asyncio.get_running_loop().run_in_executor(None, work)
-        except asyncio.CancelledError:
-            cancelled.set()  # the thread stops at its next segment and removes its file
-            raise
-        return path, count
+        return path, await export_jsonl_async(snapshot, path)
 
     def _on_finished(self, result: tuple[str, int]) -> None:
         path, count = result

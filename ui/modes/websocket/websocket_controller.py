@@ -22,7 +22,6 @@ import contextlib
 import functools
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -33,7 +32,7 @@ from PySide6.QtCore import QObject, Signal
 from app.client import WebSocketMessageType
 from app.storage.history import Outcome
 from app.streams.message_log import MessageLog
-from app.streams.spill_log import export_jsonl
+from app.streams.spill_log import export_jsonl_async
 from ui.error_messages import ErrorText, describe_error
 from ui.modes.base import ConnectionState
 
@@ -316,20 +315,7 @@ class WebSocketController(QObject):
 
     async def _export(self, path: str, stop: int) -> int:
         """Write the rows before ``stop`` still kept, atomically, on a worker thread."""
-        snapshot = self.log.snapshot(stop)
-        cancelled = threading.Event()
-
-        def work() -> int:
-            try:
-                return export_jsonl(snapshot, path, cancelled=cancelled.is_set)
-            finally:
-                snapshot.release()
-
-        try:
-            return await asyncio.get_running_loop().run_in_executor(None, work)
-        except asyncio.CancelledError:
-            cancelled.set()  # the thread stops at its next segment and removes its file
-            raise
+        return await export_jsonl_async(self.log.snapshot(stop), path)
 
     def _on_failed(self, exc: BaseException) -> None:
         from app.client import APIError, StreamError
