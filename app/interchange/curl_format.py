@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from app.interchange.common import folder_name, request_name, withhold_secrets
 from app.interchange.curl import QuoteTracker, is_curl_command, parse_curl, to_curl
+from app.interchange.document import within_bounds
 from app.interchange.model import Folder, ImportResult, InterchangeError
 from app.model.request import RequestModel
 
@@ -85,6 +86,7 @@ def _child(parent: Folder, name: str) -> Folder:
     return folder
 
 
+@within_bounds
 def import_curl(text: str, *, name: str | None = None) -> ImportResult:
     """The requests of the curl commands in ``text``, in one collection (``name``, or the
     collections their ``# collection / name`` comments say)."""

@@ -30,7 +30,7 @@ from app.interchange.common import (
     withhold_secrets,
 )
 from app.interchange.curl import implied_content_type, parse_form
-from app.interchange.document import load_document
+from app.interchange.document import load_document, within_bounds
 from app.interchange.model import Folder, ImportResult, InterchangeError
 from app.model.request import (
     AuthKind,
@@ -204,6 +204,7 @@ def _title(log: Mapping[str, Any], entries: list[Any]) -> str:
     return ""
 
 
+@within_bounds
 def import_har(source: str | Mapping[str, Any], *, name: str | None = None) -> ImportResult:
     """The requests of the HAR in ``source`` (JSON text or the parsed document), in one
     collection (or, for a HAR that Spyglass wrote, the collections it came from)."""

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.interchange.common import folder_name, media_type
-from app.interchange.document import load_document
+from app.interchange.document import load_document, within_bounds
 from app.interchange.model import Folder, ImportResult, InterchangeError, Variable
 from app.model.request import (
     AuthKind,
@@ -408,6 +408,7 @@ def _base_url(doc: Mapping[str, Any]) -> str:
     return url.rstrip("/")
 
 
+@within_bounds
 def import_openapi(source: str | Mapping[str, Any], *, name: str | None = None) -> ImportResult:
     """The operations of the OpenAPI 3 document in ``source`` (JSON or YAML text, or the
     parsed document) as one collection."""

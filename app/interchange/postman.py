@@ -25,7 +25,7 @@ from app.interchange.common import (
     take_authorization,
     withhold_auth,
 )
-from app.interchange.document import load_document
+from app.interchange.document import load_document, within_bounds
 from app.interchange.model import Folder, ImportResult, InterchangeError, Variable
 from app.model.request import (
     AuthKind,
@@ -306,6 +306,7 @@ def _graphql(spec: Mapping[str, Any]) -> BodyModel:
     return BodyModel(BodyKind.JSON, text=text)
 
 
+@within_bounds
 def import_postman(source: str | Mapping[str, Any], *, name: str | None = None) -> ImportResult:
     """The collection in ``source`` (JSON text or the parsed document) as one top folder."""
     doc = load_document(source) if isinstance(source, str) else source

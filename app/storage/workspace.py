@@ -30,6 +30,7 @@ from app.model.request import KeyValue, MultipartField, RequestModel
 from app.model.templating import names_a_variable
 from app.storage.atomic import write_atomic, write_if_changed
 from app.storage.secrets import MemorySecrets, SecretStore
+from app.storage.yaml_load import InputTooLarge, load_yaml, read_limited
 
 __all__ = [
     "COLLECTION_FILE",
@@ -68,10 +69,6 @@ Secrets = SecretStore
 # --- YAML text -------------------------------------------------------------------------------
 
 
-#: libyaml's safe loader when PyYAML was built with it (about 10 times faster), else PyYAML's.
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 class _Dumper(yaml.SafeDumper):
     """Block style, sequences indented under their key, multi-line text as ``|`` scalars."""
 
@@ -102,8 +99,9 @@ def _dump(data: Any) -> bytes:
 def _parse(path: Path, text: bytes | None = None) -> Any:
     """The YAML in ``path``; ``WorkspaceError`` with path and line when it cannot be parsed."""
     try:
-        raw = path.read_bytes() if text is None else text
-        return yaml.load(raw.decode("utf-8"), Loader=_Loader)
+        raw = read_limited(path) if text is None else text
+        # Bounded: aliases may not expand into a bomb (a cloned repository can hold one).
+        return load_yaml(raw.decode("utf-8"))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
@@ -115,6 +113,8 @@ def _parse(path: Path, text: bytes | None = None) -> Any:
         raise WorkspaceError(f"{path}: cannot parse: {exc}") from exc
     except UnicodeDecodeError as exc:
         raise WorkspaceError(f"{path}: not UTF-8 text: {exc}") from exc
+    except InputTooLarge as exc:
+        raise WorkspaceError(str(exc)) from exc
     except OSError as exc:
         raise WorkspaceError(f"{path}: cannot read: {exc.strerror or exc}") from exc
 
