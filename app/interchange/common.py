@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import copy
 import re
+import unicodedata
 from urllib.parse import urlsplit
 
 from app.interchange.curl import auth_from_headers, implied_content_type
 from app.model.request import AuthKind, AuthModel, BodyKind, RequestModel
 from app.model.templating import names_a_variable
+from app.storage.names import truncate_utf8, windows_safe
 from app.storage.workspace import SECRET_AUTH_FIELDS
 
 __all__ = [
+    "NAME_BYTES",
     "PLACEHOLDERS",
+    "comment_text",
     "drop_implied_content_type",
     "folder_name",
     "is_reference",
     "media_type",
     "request_name",
     "take_authorization",
+
     "withhold_auth",
     "withhold_secrets",
 ]
@@ -28,7 +33,10 @@ PLACEHOLDERS = {"password": "password", "token": "token", "key_value": "apiKey",
                 "secret_key": "secretKey"}
 assert set(PLACEHOLDERS) == set(SECRET_AUTH_FIELDS)
 
-_FOLDER_UNSAFE = re.compile(r'[/\\:*?"<>|\x00-\x1f]+')
+_FOLDER_UNSAFE = re.compile(r'[/\\:*?"<>|\x00-\x1f\x7f-\x9f\u2028\u2029]+')
+#: A file name may have 255 bytes on most file systems; a folder name leaves room for the
+#: " 2" of a clash, the request file names inside, and the other formats' limits.
+NAME_BYTES = 100
 
 
 def is_reference(value: str) -> bool:
@@ -57,9 +65,21 @@ def request_name(method: str, url: str) -> str:
 
 
 def folder_name(name: str, fallback: str = "Imported") -> str:
-    """``name`` as a workspace collection or folder name (no ``/``, no leading dot)."""
+    """``name`` as a workspace collection or folder name that is safe everywhere: no ``/``
+    or other character Windows refuses, no control character, no leading dot, at most
+    :data:`NAME_BYTES` bytes of UTF-8 (cut at a character), and a Windows device name
+    (``CON``, ``nul.txt``) or a trailing dot given a ``_`` suffix."""
     cleaned = _FOLDER_UNSAFE.sub("-", name).strip().lstrip(".").strip()
-    return cleaned[:100].strip() or fallback
+    cleaned = truncate_utf8(cleaned, NAME_BYTES).strip() or fallback
+    return windows_safe(cleaned)
+
+
+def comment_text(text: str) -> str:
+    """``text`` on one line, fit to echo in a script's comment: control characters and line
+    breaks of every kind become spaces (a name holding a newline must not start a command)."""
+    spaced = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
+                     for c in text)
+    return " ".join(spaced.split())
 
 
 def take_authorization(model: RequestModel) -> None:

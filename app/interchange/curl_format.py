@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from app.interchange.common import folder_name, request_name, withhold_secrets
+from app.interchange.common import comment_text, folder_name, request_name, withhold_secrets
 from app.interchange.curl import QuoteTracker, is_curl_command, parse_curl, to_curl
 from app.interchange.document import within_bounds
 from app.interchange.model import Folder, ImportResult, InterchangeError
@@ -131,5 +131,6 @@ def export_curl(folders: Iterable[Folder], *, include_secrets: bool = False) -> 
 def _command(path: str, model: RequestModel, include_secrets: bool) -> str:
     if not include_secrets:
         model = withhold_secrets(model)
-    title = " ".join(model.name.split())
-    return f"# {path} / {title}\n{to_curl(model)}"
+    # Names echoed in a comment stay on its line: a folder named "x\ntouch PWNED" must not
+    # become a second command of the script.
+    return f"# {comment_text(path)} / {comment_text(model.name)}\n{to_curl(model)}"

@@ -29,6 +29,7 @@ import yaml
 from app.model.request import KeyValue, MultipartField, RequestModel
 from app.model.templating import names_a_variable
 from app.storage.atomic import write_atomic, write_if_changed
+from app.storage.names import windows_safe
 from app.storage.secrets import MemorySecrets, SecretStore
 from app.storage.yaml_load import InputTooLarge, load_yaml, read_limited
 
@@ -233,12 +234,15 @@ def _request_from(path: Path, data: dict[str, Any], secrets: Secrets) -> Request
 def slugify(name: str) -> str:
     """A file-name-safe stem: ``"Get user #1"`` -> ``"get-user-1"`` (never empty)."""
     slug = re.sub(r"[^\w]+", "-", name.strip().lower(), flags=re.ASCII).strip("-_")
-    return slug[:80] or "request"
+    return windows_safe(slug[:80] or "request")  # "con" -> "con_": a device on Windows
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _check_name(name: str, what: str) -> str:
     if (not name or name != name.strip() or name in (".", "..") or name.startswith(".")
-            or any(c in name for c in '/\\:*?"<>|\0')):
+            or any(c in name for c in '/\\:*?"<>|') or _CONTROL.search(name)):
         raise WorkspaceError(f"not a valid {what} name: {name!r}")
     return name
 
