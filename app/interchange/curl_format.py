@@ -10,7 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from app.interchange.common import comment_text, folder_name, request_name, withhold_secrets
+from app.interchange.common import (
+    comment_text,
+    folder_name,
+    make_safe,
+    request_name,
+    withhold_secrets,
+)
 from app.interchange.curl import QuoteTracker, is_curl_command, parse_curl, to_curl
 from app.interchange.document import within_bounds
 from app.interchange.model import Folder, ImportResult, InterchangeError
@@ -114,6 +120,7 @@ def import_curl(text: str, *, name: str | None = None) -> ImportResult:
         for part in parts[1:]:
             folder = _child(folder, part)
         folder.requests.append(model)
+    make_safe(result)
     return result
 
 

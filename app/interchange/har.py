@@ -24,6 +24,7 @@ from app import __version__
 from app.interchange.common import (
     drop_implied_content_type,
     folder_name,
+    make_safe,
     media_type,
     request_name,
     take_authorization,
@@ -251,6 +252,7 @@ def import_har(source: str | Mapping[str, Any], *, name: str | None = None) -> I
     result.warnings = reader.warnings()
     if not result.collections:
         raise InterchangeError("The HAR file has no HTTP requests")
+    make_safe(result)
     return result
 
 

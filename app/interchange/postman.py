@@ -20,10 +20,12 @@ from app import __version__
 from app.interchange.common import (
     drop_implied_content_type,
     folder_name,
+    make_safe,
     media_type,
     request_name,
     take_authorization,
     withhold_auth,
+    withhold_headers,
 )
 from app.interchange.document import load_document, within_bounds
 from app.interchange.model import Folder, ImportResult, InterchangeError, Variable
@@ -324,8 +326,10 @@ def import_postman(source: str | Mapping[str, Any], *, name: str | None = None) 
     top = Folder(folder_name(name or title, "Postman collection"))
     top.variables = reader.variables(doc.get("variable"))
     reader.items(doc["item"], top, reader.auth(doc.get("auth")) or AuthModel())
-    return ImportResult("postman", title=title, collections=[top],
-                        warnings=reader.warnings())
+    result = ImportResult("postman", title=title, collections=[top],
+                          warnings=reader.warnings())
+    make_safe(result)
+    return result
 
 
 # -- export --------------------------------------------------------------------------------
@@ -407,7 +411,9 @@ def _item(model: RequestModel, include_secrets: bool) -> dict[str, Any]:
     request: dict[str, Any] = {
         "auth": _auth_out(auth),
         "method": model.method,
-        "header": [_row(h.name, h.value, h.enabled, type="text") for h in model.headers],
+        "header": [_row(h.name, h.value, h.enabled, type="text")
+                   for h in (model.headers if include_secrets
+                             else withhold_headers(model.headers))],
     }
     body = _body_out(model.body)
     if body is not None:

@@ -54,7 +54,7 @@ SECRET_AUTH_FIELDS = ("password", "token", "key_value", "secret_key")
 #: The order fields are written in (readable, stable, not alphabetical).
 _REQUEST_ORDER = ("name", "method", "url", "mode", "params", "headers", "body", "auth",
                   "options", "ws_subprotocols", "ws_saved")
-_BODY_ORDER = ("kind", "text", "file_path", "form", "multipart")
+_BODY_ORDER = ("kind", "text", "file_path", "file_imported", "form", "multipart")
 #: Characters YAML folds into a plain newline inside a block scalar: such text stays quoted.
 _BLOCK_UNSAFE = re.compile("[\r\x85\u2028\u2029]")
 
