@@ -36,7 +36,12 @@ from app.interchange import (
 )
 from app.storage.secrets import KeyringSecrets, SecretStore, SecretsUnavailable
 from app.storage.workspace import Workspace, WorkspaceError
-from app.storage.yaml_load import InputTooLarge, read_limited, size_text
+from app.storage.yaml_load import (
+    InputTooLarge,
+    read_limited,
+    read_stream_limited,
+    size_text,
+)
 
 __all__ = ["main"]
 
@@ -88,7 +93,7 @@ def _read_source(source: str, stdin: TextIO | None) -> str:
         buffer = getattr(stream, "buffer", None)
         try:
             # One past the limit, so an endless stream stops as one too large.
-            text = (bytes(buffer.read(MAX_IMPORT_BYTES + 1)).decode("utf-8-sig")
+            text = (read_stream_limited(buffer, MAX_IMPORT_BYTES).decode("utf-8-sig")
                     if buffer is not None else stream.read(MAX_IMPORT_BYTES + 1))
         except UnicodeDecodeError as exc:
             raise _Failure(f"standard input is not UTF-8 text ({exc.reason} at byte "

@@ -23,7 +23,7 @@ small request files take libyaml's fast path as before.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
@@ -35,6 +35,7 @@ __all__ = [
     "YAMLLimitError",
     "load_yaml",
     "read_limited",
+    "read_stream_limited",
     "size_text",
 ]
 
@@ -45,6 +46,8 @@ ALIAS_EXPANSION_BUDGET = 1_000_000
 #: The largest file read whole: an import, or a workspace file. Far above any real collection
 #: or API description, far below what makes the machine swap; ``/dev/zero`` stops here too.
 MAX_FILE_BYTES = 64 * 1024 * 1024
+
+_CHUNK = 1024 * 1024
 
 #: libyaml's safe loader when PyYAML was built with it (about 10 times faster), else PyYAML's.
 FastLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -67,10 +70,24 @@ def read_limited(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
     """The bytes of the file at ``path``, reading at most ``limit`` + 1 of them:
     :class:`InputTooLarge` past ``limit``, ``OSError`` when it cannot be read."""
     with open(path, "rb") as stream:
-        data = stream.read(limit + 1)
+        data = read_stream_limited(stream, limit)
     if len(data) > limit:
         raise InputTooLarge(f"{path} is larger than {size_text(limit)}: not read")
     return data
+
+
+def read_stream_limited(stream: BinaryIO, limit: int) -> bytes:
+    """At most ``limit`` + 1 bytes of ``stream`` (one more than ``limit`` says it is too
+    large), read in pieces: ``read(limit + 1)`` would reserve the whole limit up front."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit:
+        chunk = stream.read(min(_CHUNK, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def size_text(limit: int) -> str:
@@ -117,8 +134,10 @@ def _measure(root: yaml.Node, budget: int) -> None:
         stack.append((node, True))
         for child in children:
             if id(child) in open_nodes:
-                raise YAMLLimitError("a YAML alias (*alias) refers to a node that contains "
-                                     "it: the document would be endless", child.start_mark)
+                # The node's mark is its anchor's: an alias keeps no place of its own.
+                raise YAMLLimitError("the YAML anchor (&anchor) here is used by an alias "
+                                     "(*alias) inside itself: the document would be endless",
+                                     child.start_mark)
             if id(child) not in sizes:
                 stack.append((child, False))
 
