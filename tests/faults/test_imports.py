@@ -198,7 +198,7 @@ def test_openapi_fan_out(witness: Witness) -> None:
     witness.saw(warning)
 
 
-@fault("Imports", "A broken Postman document with a Windows device name and 100 emoji",
+@fault("Imports", "A collection named CON with a folder of 100 emoji (ENAMETOOLONG before)",
        sees="Imported 1 request into 2 folders",
        kept="folders CON_ and 25 emoji (100 bytes): the import no longer aborts")
 def test_unsafe_names_from_an_import(witness: Witness, tmp_path: Path) -> None:
