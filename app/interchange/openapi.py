@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from app.interchange.common import folder_name, media_type
+from app.interchange.common import folder_name, make_safe, media_type
 from app.interchange.document import load_document, within_bounds
 from app.interchange.model import Folder, ImportResult, InterchangeError, Variable
 from app.model.request import (
@@ -500,4 +500,6 @@ def import_openapi(source: str | Mapping[str, Any], *, name: str | None = None) 
         reader.warn(f"The reference {ref!r} points outside the document: not resolved")
     if not top.requests and not top.folders:
         reader.warn("The document has no operations")
-    return ImportResult("openapi", title=title, collections=[top], warnings=reader.warnings)
+    # Header examples can be real keys someone pasted into a spec: the same rule as elsewhere.
+    return make_safe(ImportResult("openapi", title=title, collections=[top],
+                                  warnings=reader.warnings))
