@@ -150,3 +150,26 @@ def test_python_export_comments_stay_comments(witness: Witness) -> None:
     docstring = script.split("\n", 1)[0]
     assert "os.system" in docstring and docstring.endswith('."""')
     witness.saw(docstring)
+
+
+class _NoKeyring(MemorySecrets):
+    def available(self) -> bool:
+        return False
+
+    def set(self, ref: str, value: str) -> None:
+        raise AssertionError("a secret was written")
+
+
+@fault("Shared collections", "A curl with a session cookie imported where no keyring works",
+       sees="no system keyring is available, and 1 value of this import belong",
+       kept="nothing imported, no workspace folder: the cookie is never written in clear")
+def test_credential_headers_without_a_keyring(witness: Witness, tmp_path: Path) -> None:
+    source = tmp_path / "capture.sh"
+    source.write_text(f"curl -H 'Cookie: {SESSION}' http://127.0.0.1:1/\n")
+    err = io.StringIO()
+    status = main(["import", str(source), "--workspace", str(tmp_path / "ws")],
+                  secrets=_NoKeyring(), stdout=io.StringIO(), stderr=err)
+    assert status == 1
+    witness.saw(err.getvalue())
+    assert not (tmp_path / "ws").exists()
+    assert files_holding([tmp_path], [SESSION]) == [source]
