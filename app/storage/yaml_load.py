@@ -42,7 +42,9 @@ __all__ = [
 ]
 
 #: How many nodes aliases may add to a document once expanded. A shared schema used in a
-#: few hundred places stays far below; the smallest billion-laughs bomb is far above.
+#: few hundred places stays far below; the smallest billion-laughs bomb is far above. It is
+#: about what a plain file of 10 MiB holds, so aliases let through nothing that the size cap
+#: (:data:`MAX_FILE_BYTES`) would not let through written out.
 ALIAS_EXPANSION_BUDGET = 1_000_000
 
 #: The largest file read whole: an import, or a workspace file. Far above any real collection

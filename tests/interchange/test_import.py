@@ -477,3 +477,16 @@ def test_a_long_multi_line_body_is_read_in_one_pass() -> None:
     first, second = import_curl(text).collections[0].requests
     assert first.body.text.count("\n") == 50_001
     assert second.url == "https://y.example"
+
+
+def test_openapi_examples_stay_within_their_byte_budget() -> None:
+    big = {"type": "string", "example": "x" * 100_000}
+    doc = {"openapi": "3.0.0", "info": {"title": "Big"}, "paths": {"/p": {"post": {
+        "requestBody": {"content": {"application/json": {"schema": {
+            "type": "object", "properties": {f"f{i}": big for i in range(40)}}}}}}}}}
+    result = import_openapi(doc)
+    (model,) = result.collections[0].requests
+    fields = json.loads(model.body.text)
+    assert 8 <= len(fields) <= 11  # about 1 MiB of 100 KB values, then cut
+    assert any("POST /p was cut short" in w for w in result.warnings)
+    assert example_from_schema({"type": "array", "items": big})[0] == "x" * 100_000
