@@ -71,3 +71,44 @@ def test_reading_is_bounded(tmp_path: Path) -> None:
     with pytest.raises(InputTooLarge, match="larger than 9 bytes"):
         read_limited(path, 9)
     assert read_stream_limited(io.BytesIO(b"x" * 100), 5) == b"x" * 6
+
+
+def _expanded(value: object) -> int:
+    """Nodes of ``value`` written out: what a consumer walking it meets."""
+    if isinstance(value, list):
+        return 1 + sum(_expanded(v) for v in value)
+    if isinstance(value, dict):
+        return 1 + sum(1 + _expanded(v) for v in value.values())
+    return 1
+
+
+def _written(text: str) -> int:
+    """Distinct nodes of the YAML in ``text``: what it holds written as it is."""
+    seen: set[int] = set()
+    stack = [yaml.compose(text, Loader=yaml.SafeLoader)]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+    return len(seen)
+
+
+@given(st.lists(st.lists(st.integers(0, 30), max_size=6), min_size=1, max_size=8))
+def test_what_loads_stays_within_the_budget(uses: list[list[int]]) -> None:
+    """Random alias graphs: each anchor a list of aliases of earlier ones. What loads expands
+    to at most the nodes written plus the budget; the rest is refused."""
+    lines = ["a0: &a0 [x]"]
+    for i, refs in enumerate(uses, start=1):
+        items = ", ".join(f"*a{r % i}" for r in refs) or "y"
+        lines.append(f"a{i}: &a{i} [{items}]")
+    text = "\n".join(lines)
+    try:
+        value = load_yaml(text, budget=500)
+    except YAMLLimitError:
+        return
+    assert _expanded(value) <= _written(text) + 500
