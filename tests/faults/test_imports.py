@@ -3,6 +3,7 @@ window's reading), each ending in one clear line, quickly, with nothing written.
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
@@ -20,6 +21,7 @@ from app.interchange import (
     read_import,
 )
 from app.interchange.document import check_size
+from app.model.request import RequestModel
 from app.storage.secrets import MemorySecrets
 from app.storage.workspace import Workspace
 from tests.faults.samples import (
@@ -28,7 +30,7 @@ from tests.faults.samples import (
     yaml_bomb_openapi,
     yaml_bomb_postman,
 )
-from tests.faults.table import Witness, fault
+from tests.faults.table import Witness, fault, files_holding
 
 
 def cli(*argv: str) -> tuple[int, str, str]:
@@ -210,3 +212,54 @@ def test_unsafe_names_from_an_import(witness: Witness, tmp_path: Path) -> None:
     assert report.collections == ["CON_"]
     (inner,) = [d for d in (tmp_path / "CON_").iterdir() if d.is_dir()]
     assert inner.name == "😀" * 25 and len(inner.name.encode()) == 100
+
+
+@fault("Imports", "The disk fills up half-way through an import (ENOSPC from the 4th fsync on)",
+       sees="No space left on device",
+       kept="what the import wrote is taken away again, its secrets too; nothing else touched")
+def test_disk_full_half_way_through_an_import(witness: Witness, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "ws"
+    secrets = _Recording()
+    Workspace(root, secrets).save_request("Mine", RequestModel(name="keep"))
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    source = tmp_path / "many.sh"
+    source.write_text("".join(f"curl -H 'X-Api-Key: key-{i}' http://127.0.0.1/{i}\n"
+                              for i in range(6)))
+    real_fsync, calls = os.fsync, []
+
+    def fsync(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) >= 4:  # and on: the disk stays full
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    err = io.StringIO()
+    status = main(["import", str(source), "--workspace", str(root)], secrets=secrets,
+                  stdout=io.StringIO(), stderr=err)
+    monkeypatch.undo()
+    assert status == 1 and len(calls) >= 4
+    witness.saw(err.getvalue())
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
+    assert files_holding([root], ["key-0"]) == []
+    assert secrets.written > 0  # the import had stored its keys...
+    assert not any(v.startswith("key-") for v in secrets.live.values())  # ...and took them back
+
+
+class _Recording(MemorySecrets):
+    """A store that also keeps what it holds where a test can see it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.live: dict[str, str] = {}
+        self.written = 0
+
+    def set(self, ref: str, value: str) -> None:
+        super().set(ref, value)
+        self.live[ref] = value
+        self.written += 1
+
+    def delete(self, ref: str) -> None:
+        super().delete(ref)
+        self.live.pop(ref, None)
