@@ -54,9 +54,10 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 _CHUNK = 1024 * 1024
 
 #: Where an anchor can begin: at the start of a token (after a space, a line break, a flow
-#: bracket, a comma or a colon). A ``&`` inside a word, as in a URL's query, cannot be one.
-_ANCHOR = re.compile(r"(?:^|[\s\[\{,:])&")
-_ANCHOR_BYTES = re.compile(rb"(?:^|[\s\[\{,:])&")
+#: bracket, a comma, a colon or a byte-order mark). A ``&`` inside a word, as in a URL's
+#: query, cannot be one.
+_ANCHOR = re.compile(r"(?:^|[\s\[\{,:\ufeff])&")
+_ANCHOR_BYTES = re.compile(rb"(?:^|[\s\[\{,:\xbf])&")
 
 #: libyaml's safe loader when PyYAML was built with it (about 10 times faster), else PyYAML's.
 FastLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
