@@ -24,6 +24,7 @@ from typing import TextIO
 from app.interchange import (
     EXPORT_FORMATS,
     FORMATS,
+    MAX_IMPORT_BYTES,
     InterchangeError,
     export_curl,
     export_har,
@@ -35,6 +36,12 @@ from app.interchange import (
 )
 from app.storage.secrets import KeyringSecrets, SecretStore, SecretsUnavailable
 from app.storage.workspace import Workspace, WorkspaceError
+from app.storage.yaml_load import (
+    InputTooLarge,
+    read_limited,
+    read_stream_limited,
+    size_text,
+)
 
 __all__ = ["main"]
 
@@ -85,15 +92,21 @@ def _read_source(source: str, stdin: TextIO | None) -> str:
             raise _Failure("cannot read standard input: there is none")
         buffer = getattr(stream, "buffer", None)
         try:
-            if buffer is not None:
-                return bytes(buffer.read()).decode("utf-8-sig")
-            return stream.read()
+            # One past the limit, so an endless stream stops as one too large.
+            text = (read_stream_limited(buffer, MAX_IMPORT_BYTES).decode("utf-8-sig")
+                    if buffer is not None else stream.read(MAX_IMPORT_BYTES + 1))
         except UnicodeDecodeError as exc:
             raise _Failure(f"standard input is not UTF-8 text ({exc.reason} at byte "
                            f"{exc.start})") from None
+        if len(text) > MAX_IMPORT_BYTES:
+            raise _Failure(f"standard input is larger than {size_text(MAX_IMPORT_BYTES)}: "
+                           "not read")
+        return text
     path = Path(source)
     try:
-        data = path.read_bytes()
+        data = read_limited(path, MAX_IMPORT_BYTES)
+    except InputTooLarge as exc:
+        raise _Failure(str(exc)) from None
     except FileNotFoundError:
         raise _Failure(f"cannot read {source}: no such file") from None
     except IsADirectoryError:

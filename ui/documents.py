@@ -432,8 +432,6 @@ class DocumentsController(QObject):
 
 
 def _read(path: str) -> str:
-    raw = Path(path).read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{path} is not UTF-8 text (byte {exc.start})") from exc
+    from app.interchange import read_import
+
+    return read_import(path)  # bounded: /dev/zero or a huge file ends with a clear error

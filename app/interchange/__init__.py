@@ -23,7 +23,14 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from app.interchange.curl_format import export_curl, import_curl
-from app.interchange.document import FORMATS, detect_format, sniff
+from app.interchange.document import (
+    FORMATS,
+    MAX_IMPORT_BYTES,
+    detect_format,
+    read_import,
+    sniff,
+    within_bounds,
+)
 from app.interchange.har import export_har, har_log, import_har
 from app.interchange.model import FORMAT_NAMES, Folder, ImportResult, InterchangeError, Variable
 from app.interchange.openapi import example_from_schema, import_openapi
@@ -42,6 +49,7 @@ __all__ = [
     "EXPORT_FORMATS",
     "FORMATS",
     "FORMAT_NAMES",
+    "MAX_IMPORT_BYTES",
     "Folder",
     "ImportReport",
     "ImportResult",
@@ -63,6 +71,7 @@ __all__ = [
     "import_postman",
     "import_text",
     "postman_collection",
+    "read_import",
     "secret_count",
     "to_python_aiohttp",
     "to_python_client",
@@ -71,6 +80,7 @@ __all__ = [
 EXPORT_FORMATS = ("curl", "har", "postman")
 
 
+@within_bounds
 def import_text(text: str, format: str | None = None, *, name: str | None = None
                 ) -> ImportResult:
     """The requests in ``text``, in the ``format`` given or the one detected. ``name`` names

@@ -4,21 +4,39 @@ from __future__ import annotations
 
 import copy
 import re
+import unicodedata
 from urllib.parse import urlsplit
 
 from app.interchange.curl import auth_from_headers, implied_content_type
+from app.interchange.model import ImportResult
 from app.model.http import media_type
-from app.model.request import SECRET_AUTH_FIELDS, AuthKind, AuthModel, BodyKind, RequestModel
+from app.model.request import (
+    SECRET_AUTH_FIELDS,
+    AuthKind,
+    AuthModel,
+    BodyKind,
+    KeyValue,
+    RequestModel,
+)
 from app.model.templating import names_a_variable
+from app.model.variables import Variable
+from app.storage.names import truncate_utf8, windows_safe
 
 __all__ = [
+    "NAME_BYTES",
     "PLACEHOLDERS",
+    "comment_text",
     "drop_implied_content_type",
     "folder_name",
     "is_reference",
+    "is_secret_header",
+    "lift_secret_headers",
+    "make_safe",
+    "note_imported_files",
     "request_name",
     "take_authorization",
     "withhold_auth",
+    "withhold_headers",
     "withhold_secrets",
 ]
 
@@ -27,7 +45,110 @@ PLACEHOLDERS = {"password": "password", "token": "token", "key_value": "apiKey",
                 "secret_key": "secretKey"}
 assert set(PLACEHOLDERS) == set(SECRET_AUTH_FIELDS)
 
-_FOLDER_UNSAFE = re.compile(r'[/\\:*?"<>|\x00-\x1f]+')
+_FOLDER_UNSAFE = re.compile(r'[/\\:*?"<>|\x00-\x1f\x7f-\x9f\u2028\u2029]+')
+#: A file name may have 255 bytes on most file systems; a folder name leaves room for the
+#: " 2" of a clash, the request file names inside, and the other formats' limits.
+NAME_BYTES = 100
+
+
+#: Headers whose value is a credential: a cookie, any Authorization scheme, API keys, tokens.
+_SECRET_HEADER = re.compile(r"(?i)cookie|(proxy-)?authorization|(x-)?api-?key|.+[-_]token")
+#: An Authorization value: the scheme stays visible, the credentials become the secret.
+_SCHEME = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]+\s+)(\S.*)", re.DOTALL)
+
+
+def is_secret_header(name: str) -> bool:
+    """Whether a header called ``name`` carries a credential (``Cookie``, ``Authorization``
+    of any scheme, ``X-Api-Key``, ``Api-Key``, ``*-Token``; any case)."""
+    return bool(_SECRET_HEADER.fullmatch(name.strip()))
+
+
+def _secret_part(row: KeyValue) -> tuple[str, str]:
+    """``(what stays, the secret)`` of a secret header's value: ``("Token ", "abc")``."""
+    if row.name.strip().lower().endswith("authorization"):
+        match = _SCHEME.fullmatch(row.value.strip())
+        if match:
+            return match.group(1), match.group(2)
+    return "", row.value
+
+
+def lift_secret_headers(result: ImportResult) -> None:
+    """Turn each header of ``result`` that carries a credential (:func:`is_secret_header`,
+    its value not already a ``{{variable}}``) into a secret variable of its collection, the
+    header then saying ``{{name}}`` (``Token {{Authorization}}``): the value goes to the
+    secret store on import, never into a file, and an export without secrets withholds it.
+    The same value in many requests (a captured session) becomes one variable."""
+    lifted: list[str] = []
+    for top in result.collections:
+        taken = {name.casefold() for _, folder in top.walk() for name in folder.variables}
+        by_value: dict[tuple[str, str], str] = {}
+        for _, model in top.all_requests():
+            for row in model.headers:
+                if not is_secret_header(row.name) or not row.value.strip() or "{{" in row.value:
+                    continue
+                kept, secret = _secret_part(row)
+                base = re.sub(r"[^\w-]+", "-", row.name.strip(), flags=re.ASCII) or "secret"
+                key = (base.casefold(), secret)
+                name = by_value.get(key)
+                if name is None:
+                    name, n = base, 2
+                    while name.casefold() in taken:
+                        name, n = f"{base}-{n}", n + 1
+                    taken.add(name.casefold())
+                    by_value[key] = name
+                    top.variables[name] = Variable(name, secret, secret=True)
+                    lifted.append(name)
+                row.value = kept + "{{" + name + "}}"
+    if lifted:
+        names = ", ".join("{{" + name + "}}" for name in lifted[:6])
+        more = f" and {len(lifted) - 6} more" if len(lifted) > 6 else ""
+        result.warnings.append(f"Credentials in headers became secret variables, kept in the "
+                               f"keyring: {names}{more}")
+
+
+def make_safe(result: ImportResult) -> ImportResult:
+    """What every importer does last: credentials in headers become secret variables
+    (:func:`lift_secret_headers`) and the files the requests send are marked and listed
+    (:func:`note_imported_files`). Returns ``result``."""
+    lift_secret_headers(result)
+    note_imported_files(result)
+    return result
+
+
+def note_imported_files(result: ImportResult) -> None:
+    """Mark every file a request of ``result`` would send as imported (so the first send can
+    ask), list the paths in ``result.files``, and say so in a warning: a file named by an
+    import leaves the machine on Send."""
+    for top in result.collections:
+        for _, model in top.all_requests():
+            body = model.body
+            if body.kind is BodyKind.BINARY and body.file_path:
+                body.file_imported = True
+                result.files.append(body.file_path)
+            for part in body.multipart:
+                if part.is_file and part.value:
+                    part.imported = True
+                    result.files.append(part.value)
+    result.files = list(dict.fromkeys(result.files))
+    if result.files:
+        shown = ", ".join(repr(comment_text(f)) for f in result.files[:6])
+        more = f" and {len(result.files) - 6} more" if len(result.files) > 6 else ""
+        result.warnings.append(f"The requests send local files named by the import: {shown}"
+                               f"{more}; check them before you send")
+
+
+def withhold_headers(headers: list[KeyValue]) -> list[KeyValue]:
+    """Copies of ``headers`` with every credential (:func:`is_secret_header`) that is not a
+    ``{{variable}}`` as a ``{{placeholder}}`` named after its header."""
+    out: list[KeyValue] = []
+    for row in headers:
+        row = copy.copy(row)
+        if is_secret_header(row.name) and row.value.strip() and "{{" not in row.value:
+            kept, _ = _secret_part(row)
+            row.value = kept + "{{" + re.sub(r"[^\w-]+", "-", row.name.strip(),
+                                             flags=re.ASCII) + "}}"
+        out.append(row)
+    return out
 
 
 def is_reference(value: str) -> bool:
@@ -51,9 +172,21 @@ def request_name(method: str, url: str) -> str:
 
 
 def folder_name(name: str, fallback: str = "Imported") -> str:
-    """``name`` as a workspace collection or folder name (no ``/``, no leading dot)."""
+    """``name`` as a workspace collection or folder name that is safe everywhere: no ``/``
+    or other character Windows refuses, no control character, no leading dot, at most
+    :data:`NAME_BYTES` bytes of UTF-8 (cut at a character), and a Windows device name
+    (``CON``, ``nul.txt``) or a trailing dot given a ``_`` suffix."""
     cleaned = _FOLDER_UNSAFE.sub("-", name).strip().lstrip(".").strip()
-    return cleaned[:100].strip() or fallback
+    cleaned = truncate_utf8(cleaned, NAME_BYTES).strip() or fallback
+    return windows_safe(cleaned)
+
+
+def comment_text(text: str) -> str:
+    """``text`` on one line, fit to echo in a script's comment: control characters and line
+    breaks of every kind become spaces (a name holding a newline must not start a command)."""
+    spaced = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
+                     for c in text)
+    return " ".join(spaced.split())
 
 
 def take_authorization(model: RequestModel) -> None:
@@ -87,10 +220,11 @@ def _withheld(value: str, placeholder: str) -> str:
 
 
 def withhold_secrets(model: RequestModel) -> RequestModel:
-    """A copy of ``model`` whose auth secrets are ``{{placeholders}}`` (a value that is only a
-    ``{{variable}}`` already names no secret, and stays)."""
+    """A copy of ``model`` whose auth secrets and credential headers are ``{{placeholders}}``
+    (a value that is only a ``{{variable}}`` already names no secret, and stays)."""
     out = copy.deepcopy(model)
     out.auth = withhold_auth(out.auth)
+    out.headers = withhold_headers(out.headers)
     return out
 
 

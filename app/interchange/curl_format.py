@@ -10,8 +10,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from app.interchange.common import folder_name, request_name, withhold_secrets
+from app.interchange.common import (
+    comment_text,
+    folder_name,
+    make_safe,
+    request_name,
+    withhold_secrets,
+)
 from app.interchange.curl import QuoteTracker, is_curl_command, parse_curl, to_curl
+from app.interchange.document import within_bounds
 from app.interchange.model import Folder, ImportResult, InterchangeError
 from app.model.request import RequestModel
 
@@ -85,6 +92,7 @@ def _child(parent: Folder, name: str) -> Folder:
     return folder
 
 
+@within_bounds
 def import_curl(text: str, *, name: str | None = None) -> ImportResult:
     """The requests of the curl commands in ``text``, in one collection (``name``, or the
     collections their ``# collection / name`` comments say)."""
@@ -112,6 +120,7 @@ def import_curl(text: str, *, name: str | None = None) -> ImportResult:
         for part in parts[1:]:
             folder = _child(folder, part)
         folder.requests.append(model)
+    make_safe(result)
     return result
 
 
@@ -129,5 +138,6 @@ def export_curl(folders: Iterable[Folder], *, include_secrets: bool = False) -> 
 def _command(path: str, model: RequestModel, include_secrets: bool) -> str:
     if not include_secrets:
         model = withhold_secrets(model)
-    title = " ".join(model.name.split())
-    return f"# {path} / {title}\n{to_curl(model)}"
+    # Names echoed in a comment stay on its line: a folder named "x\ntouch PWNED" must not
+    # become a second command of the script.
+    return f"# {comment_text(path)} / {comment_text(model.name)}\n{to_curl(model)}"

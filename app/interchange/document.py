@@ -1,20 +1,41 @@
 """Reading an import: JSON or YAML text into a document, and which format it is in.
 
-Errors name the line (and column) where the text stops being JSON or YAML.
+Errors name the line (and column) where the text stops being JSON or YAML. Everything read is
+bounded: the input's size (:data:`MAX_IMPORT_BYTES`, :func:`read_import`) and what YAML aliases
+expand to (:mod:`app.storage.yaml_load`).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from typing import Any
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
 
 import yaml
 
 from app.interchange.curl import is_curl_command
 from app.interchange.model import InterchangeError
+from app.storage.yaml_load import MAX_FILE_BYTES, InputTooLarge, load_yaml, read_limited, size_text
 
-__all__ = ["FORMATS", "detect_format", "load_document", "sniff"]
+__all__ = [
+    "FORMATS",
+    "MAX_IMPORT_BYTES",
+    "check_size",
+    "detect_format",
+    "load_document",
+    "read_import",
+    "sniff",
+    "within_bounds",
+]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+#: The largest import read: a setting for :func:`read_import` and :func:`check_size`.
+MAX_IMPORT_BYTES = MAX_FILE_BYTES
 
 FORMATS = ("curl", "postman", "openapi", "har")
 
@@ -31,6 +52,52 @@ _Loader.yaml_implicit_resolvers = {
     key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+
+def read_import(path: str | Path, limit: int = MAX_IMPORT_BYTES) -> str:
+    """The text of the file at ``path`` to import, reading at most ``limit`` + 1 bytes (so
+    ``/dev/zero`` ends too); :class:`InterchangeError` when it is larger, not UTF-8 or
+    cannot be read."""
+    try:
+        raw = read_limited(path, limit)
+    except InputTooLarge as exc:
+        raise InterchangeError(str(exc)) from None
+    except OSError as exc:
+        raise InterchangeError(f"Cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InterchangeError(f"{path} is not UTF-8 text ({exc.reason} at byte "
+                               f"{exc.start})") from None
+
+
+def check_size(text: str, limit: int = MAX_IMPORT_BYTES) -> None:
+    """:class:`InterchangeError` when ``text`` (pasted, or read by a caller) is over ``limit``
+    bytes: each character is at least one byte, so the cheap count decides most texts."""
+    if len(text) > limit or (len(text) * 4 > limit and len(text.encode("utf-8")) > limit):
+        raise InterchangeError(f"The input is larger than {size_text(limit)}: not imported")
+
+
+def within_bounds(importer: Callable[P, R]) -> Callable[P, R]:
+    """``importer`` (text or a document in, an import out) with its bounds: text over
+    :data:`MAX_IMPORT_BYTES` is refused before it is read, and a ``RecursionError`` or
+    ``MemoryError`` from whatever the document still holds becomes the importer's one-line
+    :class:`InterchangeError`, never "unexpected error" in the window or a traceback."""
+
+    @functools.wraps(importer)
+    def bounded(*args: P.args, **kwargs: P.kwargs) -> R:
+        if args and isinstance(args[0], str):
+            check_size(args[0])
+        try:
+            return importer(*args, **kwargs)
+        except RecursionError:
+            raise InterchangeError("Not imported: the input nests too deeply or refers to "
+                                   "itself") from None
+        except MemoryError:
+            raise InterchangeError("Not imported: the input expands to more than fits in "
+                                   "memory") from None
+
+    return bounded
 
 
 def _first_line(text: str) -> str:
@@ -57,7 +124,7 @@ def load_document(text: str) -> Any:
         except RecursionError:
             raise InterchangeError("Invalid JSON: nested too deeply") from None
     try:
-        return yaml.load(text, Loader=_Loader)
+        return load_yaml(text, _Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "not valid YAML"

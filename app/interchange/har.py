@@ -24,12 +24,13 @@ from app import __version__
 from app.interchange.common import (
     drop_implied_content_type,
     folder_name,
+    make_safe,
     request_name,
     take_authorization,
     withhold_secrets,
 )
 from app.interchange.curl import implied_content_type, parse_form
-from app.interchange.document import load_document
+from app.interchange.document import load_document, within_bounds
 from app.interchange.model import Folder, ImportResult, InterchangeError
 from app.model.http import media_parameter, media_type
 from app.model.request import (
@@ -201,6 +202,7 @@ def _title(log: Mapping[str, Any], entries: list[Any]) -> str:
     return ""
 
 
+@within_bounds
 def import_har(source: str | Mapping[str, Any], *, name: str | None = None) -> ImportResult:
     """The requests of the HAR in ``source`` (JSON text or the parsed document), in one
     collection (or, for a HAR that Spyglass wrote, the collections it came from)."""
@@ -247,6 +249,7 @@ def import_har(source: str | Mapping[str, Any], *, name: str | None = None) -> I
     result.warnings = reader.warnings()
     if not result.collections:
         raise InterchangeError("The HAR file has no HTTP requests")
+    make_safe(result)
     return result
 
 

@@ -70,6 +70,9 @@ class ImportResult:
     title: str = ""
     collections: list[Folder] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: The local files the requests would send (file parts, binary bodies), as the import
+    #: named them: someone else's collection may name ``~/.ssh/id_rsa``.
+    files: list[str] = field(default_factory=list)
 
     @property
     def request_count(self) -> int:

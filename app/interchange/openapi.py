@@ -21,8 +21,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from app.interchange.common import folder_name
-from app.interchange.document import load_document
+from app.interchange.common import folder_name, make_safe
+from app.interchange.document import load_document, within_bounds
 from app.interchange.model import Folder, ImportResult, InterchangeError, Variable
 from app.model.http import media_type
 from app.model.request import (
@@ -36,7 +36,7 @@ from app.model.request import (
     with_query,
 )
 
-__all__ = ["example_from_schema", "import_openapi"]
+__all__ = ["MAX_EXAMPLE_BYTES", "MAX_EXAMPLE_NODES", "example_from_schema", "import_openapi"]
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
@@ -47,6 +47,11 @@ _STRING_FORMATS = {
     "ipv4": "127.0.0.1", "ipv6": "::1", "binary": "", "byte": "", "password": "",
 }
 _MAX_DEPTH = 12
+#: The most values one generated example holds, and about how many bytes of text it makes.
+#: A schema that fans out without a cycle (ten properties, each an object of ten more...)
+#: grows exponentially with its depth: past these the example is cut short, with a warning.
+MAX_EXAMPLE_NODES = 10_000
+MAX_EXAMPLE_BYTES = 1024 * 1024
 
 
 class _Cycle:
@@ -88,6 +93,10 @@ class _Document:
     def __init__(self, doc: Mapping[str, Any]) -> None:
         self.doc = doc
         self.external: set[str] = set()
+        self.nodes_left = MAX_EXAMPLE_NODES
+        self.bytes_left = MAX_EXAMPLE_BYTES
+        #: Whether the last :meth:`example` was cut short by the budget.
+        self.cut = False
 
     def pointer(self, ref: str) -> Any:
         if not ref.startswith("#"):
@@ -112,30 +121,47 @@ class _Document:
             node = self.pointer(node["$ref"])
         return None
 
-    def example(self, schema: Any, depth: int = 0, seen: frozenset[str] = frozenset(),
-                *, writing: bool = True) -> Any:
+    def example(self, schema: Any, *, writing: bool = True) -> Any:
         """An example value for ``schema``: its own example, default, enum or const, else
-        one built from its type (read-only properties left out of what is written)."""
+        one built from its type (read-only properties left out of what is written). At most
+        :data:`MAX_EXAMPLE_NODES` values and about :data:`MAX_EXAMPLE_BYTES` of text: past
+        those, what is left is left out and :attr:`cut` says so."""
+        self.nodes_left = MAX_EXAMPLE_NODES
+        self.bytes_left = MAX_EXAMPLE_BYTES
+        self.cut = False
+        return self._example(schema, writing=writing)
+
+    def _spend(self, value: Any) -> bool:
+        """Count ``value`` (a value the document gives) against the budget; False when the
+        budget is spent."""
+        if self.cut:
+            return False
+        self.bytes_left -= len(value) if isinstance(value, str) else len(_json(value))
+        if self.bytes_left < 0:
+            self.cut = True
+        return not self.cut
+
+    def _example(self, schema: Any, depth: int = 0, seen: frozenset[str] = frozenset(),
+                 *, writing: bool = True) -> Any:
         if not isinstance(schema, Mapping) or depth > _MAX_DEPTH:
             return None
+        self.nodes_left -= 1
+        if self.nodes_left < 0 or self.bytes_left < 0:
+            self.cut = True
+        if self.cut:
+            return _CYCLE  # left out, as a recurring schema is
         ref = schema.get("$ref")
         if isinstance(ref, str):
             if ref in seen:
                 return _CYCLE
-            return self.example(self.pointer(ref), depth + 1, seen | {ref}, writing=writing)
-        for key in ("example", "const", "default"):
-            if key in schema:
-                return schema[key]
-        examples = schema.get("examples")
-        if isinstance(examples, list) and examples:
-            return examples[0]
-        enum = schema.get("enum")
-        if isinstance(enum, list) and enum:
-            return enum[0]
+            return self._example(self.pointer(ref), depth + 1, seen | {ref}, writing=writing)
+        given = _given(schema)
+        if given is not _CYCLE:
+            return given if self._spend(given) else _CYCLE
         if isinstance(schema.get("allOf"), list):
             merged: dict[str, Any] = {}
             for sub in schema["allOf"]:
-                value = self.example(sub, depth + 1, seen, writing=writing)
+                value = self._example(sub, depth + 1, seen, writing=writing)
                 if isinstance(value, dict):
                     merged.update(value)
                 elif value is not None and value is not _CYCLE and not merged:
@@ -144,7 +170,7 @@ class _Document:
         for key in ("oneOf", "anyOf"):
             choices = schema.get(key)
             if isinstance(choices, list) and choices:
-                return self.example(choices[0], depth + 1, seen, writing=writing)
+                return self._example(choices[0], depth + 1, seen, writing=writing)
         kind = schema.get("type")
         if isinstance(kind, list):
             kind = next((k for k in kind if k != "null"), "null")
@@ -157,20 +183,35 @@ class _Document:
             for name, sub in (properties.items() if isinstance(properties, Mapping) else ()):
                 if writing and isinstance(sub, Mapping) and sub.get("readOnly"):
                     continue
-                value = self.example(sub, depth + 1, seen, writing=writing)
+                value = self._example(sub, depth + 1, seen, writing=writing)
                 if value is not _CYCLE:
+                    self.bytes_left -= len(str(name)) + 4  # "name": , roughly
                     out[str(name)] = value
             return out
         if kind == "array":
-            item = self.example(schema.get("items"), depth + 1, seen, writing=writing)
+            item = self._example(schema.get("items"), depth + 1, seen, writing=writing)
             return [] if item is None or item is _CYCLE else [item]
         if kind == "string":
-            return _STRING_FORMATS.get(str(schema.get("format")), "string")
+            text = _STRING_FORMATS.get(str(schema.get("format")), "string")
+            return text if self._spend(text) else _CYCLE
         if kind in ("integer", "number"):
             return 0
         if kind == "boolean":
             return False
         return None
+
+
+def _given(schema: Mapping[str, Any]) -> Any:
+    """The value ``schema`` gives itself (example, const, default, first of examples or
+    enum), or ``_CYCLE`` when it gives none."""
+    for key in ("example", "const", "default"):
+        if key in schema:
+            return schema[key]
+    for key in ("examples", "enum"):
+        values = schema.get(key)
+        if isinstance(values, list) and values:
+            return values[0]
+    return _CYCLE
 
 
 def example_from_schema(schema: Mapping[str, Any],
@@ -186,6 +227,8 @@ class _Reader:
         self.top = top
         self.folders: dict[str, Folder] = {}
         self.warnings: list[str] = []
+        #: The operation being read, for warnings.
+        self.where = ""
         components = doc.get("components")
         schemes = components.get("securitySchemes") if isinstance(components, Mapping) else None
         self.schemes: Mapping[str, Any] = schemes if isinstance(schemes, Mapping) else {}
@@ -215,7 +258,15 @@ class _Reader:
                 if isinstance(entry, Mapping) and "value" in entry:
                     return entry["value"]
         value = self.doc.example(holder.get("schema"), writing=writing)
+        self.note_cut()
         return None if value is _CYCLE else value
+
+    def note_cut(self) -> None:
+        """Warn when the example just made was cut short by its budget."""
+        if self.doc.cut:
+            self.warn(f"The example made for {self.where} was cut short: its schema expands "
+                      f"past {MAX_EXAMPLE_NODES:,} values or {MAX_EXAMPLE_BYTES // 1024:,} "
+                      "KiB")
 
     def param_example(self, param: Mapping[str, Any]) -> Any:
         """A parameter's value: its example, or its schema's example, default or first enum
@@ -246,6 +297,7 @@ class _Reader:
 
     def operation(self, path: str, method: str, path_item: Mapping[str, Any],
                   operation: Mapping[str, Any]) -> None:
+        self.where = f"{method.upper()} {path}"
         folder = self.folder(operation)
         url = "{{baseUrl}}" + re.sub(r"\{([^{}]+)\}", r"{{\1}}", path)
         query: list[KeyValue] = []
@@ -342,6 +394,7 @@ class _Reader:
                 value = values.get(name, None)
                 if value is None:
                     value = self.doc.example(prop)
+                    self.note_cut()
                 parts.append(MultipartField(str(name), _text(None if value is _CYCLE
                                                              else value), False, content_type))
         return parts
@@ -409,6 +462,7 @@ def _base_url(doc: Mapping[str, Any]) -> str:
     return url.rstrip("/")
 
 
+@within_bounds
 def import_openapi(source: str | Mapping[str, Any], *, name: str | None = None) -> ImportResult:
     """The operations of the OpenAPI 3 document in ``source`` (JSON or YAML text, or the
     parsed document) as one collection."""
@@ -447,4 +501,6 @@ def import_openapi(source: str | Mapping[str, Any], *, name: str | None = None) 
         reader.warn(f"The reference {ref!r} points outside the document: not resolved")
     if not top.requests and not top.folders:
         reader.warn("The document has no operations")
-    return ImportResult("openapi", title=title, collections=[top], warnings=reader.warnings)
+    # Header examples can be real keys someone pasted into a spec: the same rule as elsewhere.
+    return make_safe(ImportResult("openapi", title=title, collections=[top],
+                                  warnings=reader.warnings))

@@ -20,11 +20,13 @@ from app import __version__
 from app.interchange.common import (
     drop_implied_content_type,
     folder_name,
+    make_safe,
     request_name,
     take_authorization,
     withhold_auth,
+    withhold_headers,
 )
-from app.interchange.document import load_document
+from app.interchange.document import load_document, within_bounds
 from app.interchange.model import Folder, ImportResult, InterchangeError, Variable
 from app.model.http import canonical_method, media_type
 from app.model.request import (
@@ -304,6 +306,7 @@ def _graphql(spec: Mapping[str, Any]) -> BodyModel:
     return BodyModel(BodyKind.JSON, text=text)
 
 
+@within_bounds
 def import_postman(source: str | Mapping[str, Any], *, name: str | None = None) -> ImportResult:
     """The collection in ``source`` (JSON text or the parsed document) as one top folder."""
     doc = load_document(source) if isinstance(source, str) else source
@@ -321,8 +324,10 @@ def import_postman(source: str | Mapping[str, Any], *, name: str | None = None) 
     top = Folder(folder_name(name or title, "Postman collection"))
     top.variables = reader.variables(doc.get("variable"))
     reader.items(doc["item"], top, reader.auth(doc.get("auth")) or AuthModel())
-    return ImportResult("postman", title=title, collections=[top],
-                        warnings=reader.warnings())
+    result = ImportResult("postman", title=title, collections=[top],
+                          warnings=reader.warnings())
+    make_safe(result)
+    return result
 
 
 # -- export --------------------------------------------------------------------------------
@@ -404,7 +409,9 @@ def _item(model: RequestModel, include_secrets: bool) -> dict[str, Any]:
     request: dict[str, Any] = {
         "auth": _auth_out(auth),
         "method": model.method,
-        "header": [_row(h.name, h.value, h.enabled, type="text") for h in model.headers],
+        "header": [_row(h.name, h.value, h.enabled, type="text")
+                   for h in (model.headers if include_secrets
+                             else withhold_headers(model.headers))],
     }
     body = _body_out(model.body)
     if body is not None:

@@ -42,6 +42,8 @@ class ImportReport:
     secrets: int = 0
     paths: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: The local files the imported requests send (see :attr:`ImportResult.files`).
+    files: list[str] = field(default_factory=list)
     #: Whether a collection got another name than the import's (one was already taken).
     renamed: bool = False
 
@@ -100,7 +102,8 @@ def import_into(workspace: Workspace, result: ImportResult, *,
                 parent: str | None = None) -> ImportReport:
     """Write ``result`` into ``workspace`` as new collections (or new folders of ``parent``)
     and say what was written. On failure nothing of the import is left behind."""
-    report = ImportReport(result.describe(), warnings=list(result.warnings))
+    report = ImportReport(result.describe(), warnings=list(result.warnings),
+                          files=list(result.files))
     taken = {name.rpartition("/")[2].casefold() for name in workspace.list_collections(parent)}
     if parent is None:
         taken.add(ENVIRONMENTS_DIR)

@@ -62,6 +62,9 @@ class MultipartField:
     is_file: bool = False
     content_type: str = ""
     enabled: bool = True
+    #: A file part whose path came from an import (someone else's collection): the first send
+    #: should ask before the file leaves the machine, then clear this.
+    imported: bool = False
 
 
 @dataclass
@@ -73,6 +76,8 @@ class BodyModel:
     multipart: list[MultipartField] = field(default_factory=list)
     #: The file of a binary body.
     file_path: str = ""
+    #: Whether ``file_path`` came from an import: as :attr:`MultipartField.imported`.
+    file_imported: bool = False
 
 
 class AuthKind(StrEnum):
@@ -180,6 +185,7 @@ class RequestModel:
                 form=[KeyValue(**kv) for kv in body.get("form") or []],
                 multipart=[MultipartField(**f) for f in body.get("multipart") or []],
                 file_path=str(body.get("file_path", "")),
+                file_imported=bool(body.get("file_imported", False)),
             ),
             auth=AuthModel(**{**auth, "kind": AuthKind(auth.get("kind", "none"))}),
             options=RequestOptions(**(data.get("options") or {})),

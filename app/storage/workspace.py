@@ -31,7 +31,9 @@ from app.model.request import SECRET_AUTH_FIELDS, KeyValue, MultipartField, Requ
 from app.model.templating import names_a_variable
 from app.model.variables import Variable
 from app.storage.atomic import write_atomic, write_if_changed
+from app.storage.names import windows_safe
 from app.storage.secrets import MemorySecrets, SecretStore
+from app.storage.yaml_load import InputTooLarge, load_yaml, read_limited
 
 __all__ = [
     "BAD_NAME_CHARS",
@@ -57,7 +59,7 @@ REQUEST_SUFFIX = ".yaml"
 #: The order fields are written in (readable, stable, not alphabetical).
 _REQUEST_ORDER = ("name", "method", "url", "mode", "params", "headers", "body", "auth",
                   "options", "ws_subprotocols", "ws_saved")
-_BODY_ORDER = ("kind", "text", "file_path", "form", "multipart")
+_BODY_ORDER = ("kind", "text", "file_path", "file_imported", "form", "multipart")
 #: Characters YAML folds into a plain newline inside a block scalar: such text stays quoted.
 _BLOCK_UNSAFE = re.compile("[\r\x85\u2028\u2029]")
 
@@ -71,10 +73,6 @@ Secrets = SecretStore
 
 
 # --- YAML text -------------------------------------------------------------------------------
-
-
-#: libyaml's safe loader when PyYAML was built with it (about 10 times faster), else PyYAML's.
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Dumper(yaml.SafeDumper):
@@ -107,8 +105,9 @@ def _dump(data: Any) -> bytes:
 def _parse(path: Path, text: bytes | None = None) -> Any:
     """The YAML in ``path``; ``WorkspaceError`` with path and line when it cannot be parsed."""
     try:
-        raw = path.read_bytes() if text is None else text
-        return yaml.load(raw.decode("utf-8"), Loader=_Loader)
+        raw = read_limited(path) if text is None else text
+        # Bounded: aliases may not expand into a bomb (a cloned repository can hold one).
+        return load_yaml(raw.decode("utf-8"))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
@@ -120,6 +119,8 @@ def _parse(path: Path, text: bytes | None = None) -> Any:
         raise WorkspaceError(f"{path}: cannot parse: {exc}") from exc
     except UnicodeDecodeError as exc:
         raise WorkspaceError(f"{path}: not UTF-8 text: {exc}") from exc
+    except InputTooLarge as exc:
+        raise WorkspaceError(str(exc)) from exc
     except OSError as exc:
         raise WorkspaceError(f"{path}: cannot read: {exc.strerror or exc}") from exc
 
@@ -238,7 +239,10 @@ def _request_from(path: Path, data: dict[str, Any], secrets: Secrets) -> Request
 def slugify(name: str) -> str:
     """A file-name-safe stem: ``"Get user #1"`` -> ``"get-user-1"`` (never empty)."""
     slug = re.sub(r"[^\w]+", "-", name.strip().lower(), flags=re.ASCII).strip("-_")
-    return slug[:80] or "request"
+    return windows_safe(slug[:80] or "request")  # "con" -> "con_": a device on Windows
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 #: Characters no collection, request or environment name may hold: each names a file or a
@@ -259,6 +263,8 @@ def name_problem(name: str) -> str:
     if bad:
         shown = " ".join("NUL" if c == "\0" else c for c in bad)
         return f"A name cannot contain {shown}"
+    if _CONTROL.search(name):
+        return "A name cannot contain control characters (a line break, a tab...)."
     return ""
 
 

@@ -111,9 +111,28 @@ def test_curl_export_round_trip_keeps_folders_names_and_requests(
                 folder.folders.append(Folder(part)) or folder.folders[-1]
         folder.requests.append(model)
     text = export_curl(list(tops.values()), include_secrets=True)
-    back = import_curl(text)
+    back = as_exported(import_curl(text))
     assert {p: r for p, (_, r) in tree(back.collections).items() if r} == \
         {p: r for p, (_, r) in tree(list(tops.values())).items() if r}
+
+
+def as_exported(result: ImportResult) -> ImportResult:
+    """``result`` with what an import adds for safety undone (issue 12): credential headers
+    that became secret collection variables hold their values again, and files are no
+    longer marked as imported. The fault table checks those additions themselves."""
+    for top in result.collections:
+        lifted = {name: var for name, var in top.variables.items() if var.secret}
+        for _, model in top.all_requests():
+            for row in model.headers:
+                for name, var in lifted.items():
+                    row.value = row.value.replace("{{" + name + "}}", var.value)
+            model.body.file_imported = False
+            for part in model.body.multipart:
+                part.imported = False
+        for name in lifted:
+            del top.variables[name]
+        result.files.clear()
+    return result
 
 
 # -- what each format writes ---------------------------------------------------------------

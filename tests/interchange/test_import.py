@@ -121,14 +121,17 @@ def test_postman_bodies(shop: ImportResult) -> None:
     assert admin["Upload image"].body == BodyModel(BodyKind.MULTIPART, multipart=[
         MultipartField("caption", "Front view"),
         MultipartField("meta", '{"w": 10}', content_type="application/json"),
-        MultipartField("image", "/home/ada/lamp.png", is_file=True, content_type="image/png"),
+        MultipartField("image", "/home/ada/lamp.png", is_file=True, content_type="image/png",
+                       imported=True),
         MultipartField("draft", "yes", enabled=False),
     ])
     top = by_name(folders(shop)["Shop"])
     assert top["Login"].body == BodyModel(BodyKind.FORM, form=[
         KeyValue("remember", "true"), KeyValue("debug", "1", enabled=False)])
     assert top["Import catalog"].body == BodyModel(BodyKind.BINARY,
-                                                   file_path="/home/ada/catalog.csv")
+                                                   file_path="/home/ada/catalog.csv",
+                                                   file_imported=True)
+    assert sorted(shop.files) == ["/home/ada/catalog.csv", "/home/ada/lamp.png"]
     assert top["Feed (XML)"].body == BodyModel(BodyKind.XML, text="<feed><item/></feed>")
     notes = top["Notes"]
     assert notes.body == BodyModel(BodyKind.TEXT, text="first line\nsecond line")
@@ -356,7 +359,8 @@ def test_har_bodies(capture: ImportResult) -> None:
         KeyValue("email", "ada@example.com"), KeyValue("lists", "news offers")])
     assert avatar.body == BodyModel(BodyKind.MULTIPART, multipart=[
         MultipartField("nick", "ada"),
-        MultipartField("avatar", "me.png", is_file=True, content_type="image/png")])
+        MultipartField("avatar", "me.png", is_file=True, content_type="image/png",
+                       imported=True)])
     assert avatar.headers == []  # the captured boundary is not ours to send
     assert notes.body == BodyModel(BodyKind.TEXT, text="a,b\n1,2\n")
     assert notes.headers == [KeyValue("Content-Type", "text/csv")]
@@ -375,7 +379,8 @@ def test_har_params_only_and_query_string_only() -> None:
                                 {"name": "t", "value": "v"}]}}}]}}
     (model,) = import_har(har).collections[0].requests
     assert model.url == "http://x.example/form?a%20b={{v}}"
-    assert model.body.multipart == [MultipartField("f", "a.txt", True, "text/plain"),
+    assert model.body.multipart == [MultipartField("f", "a.txt", True, "text/plain",
+                                                   imported=True),
                                     MultipartField("t", "v")]
 
 
@@ -403,7 +408,7 @@ def test_curl_several_commands_with_comments_and_multi_line_bodies() -> None:
     assert create.body.text == '{\n  "name": "Ada",\n  "roles": ["admin"]\n}'
     assert avatar.name == "Upload an avatar"
     assert avatar.body.multipart[0] == MultipartField("avatar", "/home/ada/me.png", True,
-                                                      "image/png")
+                                                      "image/png", imported=True)
     assert health.auth == AuthModel(AuthKind.BASIC, username="probe", password=LOGIN_PASSWORD)
 
 
@@ -433,9 +438,12 @@ def test_an_authorization_header_of_another_scheme_stays_a_header() -> None:
     har = {"log": {"entries": [{"request": {
         "method": "GET", "url": "http://x.example/",
         "headers": [{"name": "Authorization", "value": "Token abc"}]}}]}}
-    (model,) = import_har(har).collections[0].requests
+    (top,) = import_har(har).collections
+    (model,) = top.requests
     assert model.auth == AuthModel()
-    assert model.headers == [KeyValue("Authorization", "Token abc")]
+    # Still a header, its scheme visible; the credential is a secret variable (issue 12).
+    assert model.headers == [KeyValue("Authorization", "Token {{Authorization}}")]
+    assert top.variables["Authorization"] == Variable("Authorization", "abc", True)
     b = "Basic " + b64("u:p")
     assert import_curl(f"curl -H 'Authorization: {b}' x.example").collections[0].requests[
         0].auth == AuthModel(AuthKind.BASIC, username="u", password="p")
@@ -469,3 +477,16 @@ def test_a_long_multi_line_body_is_read_in_one_pass() -> None:
     first, second = import_curl(text).collections[0].requests
     assert first.body.text.count("\n") == 50_001
     assert second.url == "https://y.example"
+
+
+def test_openapi_examples_stay_within_their_byte_budget() -> None:
+    big = {"type": "string", "example": "x" * 100_000}
+    doc = {"openapi": "3.0.0", "info": {"title": "Big"}, "paths": {"/p": {"post": {
+        "requestBody": {"content": {"application/json": {"schema": {
+            "type": "object", "properties": {f"f{i}": big for i in range(40)}}}}}}}}}
+    result = import_openapi(doc)
+    (model,) = result.collections[0].requests
+    fields = json.loads(model.body.text)
+    assert 8 <= len(fields) <= 11  # about 1 MiB of 100 KB values, then cut
+    assert any("POST /p was cut short" in w for w in result.warnings)
+    assert example_from_schema({"type": "array", "items": big})[0] == "x" * 100_000

@@ -1,0 +1,177 @@
+"""YAML read within bounds: one loader for imports and workspace files alike.
+
+PyYAML builds an alias as a shared reference, so a 783-byte "billion laughs" document loads
+quickly; it is whoever walks the result (an importer turning a body into JSON, the workspace
+reading ``order``) that then expands 10^9 nodes and hangs or dies of ``MemoryError``. A
+self-referential document (``&a [*a]``) loads as a list that holds itself, and the walker
+dies of ``RecursionError``.
+
+Aliases are not refused outright: OpenAPI and Postman YAML written by hand does use anchors
+and merge keys (``<<: *common``) to share a schema or a header block, and refusing them would
+turn away honest files. Instead the node graph is measured before anything is built: the
+document may hold as many nodes as it likes written out, but aliases may add at most
+:data:`ALIAS_EXPANSION_BUDGET` more once expanded (generous reuse passes, a bomb stops at
+once), and an alias may not contain itself. Both are refused with a
+:class:`YAMLLimitError`, a ``yaml.MarkedYAMLError`` naming the line, so callers that already
+report YAML errors with their line need nothing new.
+
+The measuring costs one pass over the node graph (about as long as the parse), and only for
+a document that may hold an anchor (a ``&`` at the start of a token): without one there can
+be no alias, and the workspace's thousands of small request files take libyaml's fast path
+as before, a ``&`` in a URL's query included.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import yaml
+
+__all__ = [
+    "ALIAS_EXPANSION_BUDGET",
+    "MAX_FILE_BYTES",
+    "FastLoader",
+    "InputTooLarge",
+    "YAMLLimitError",
+    "load_yaml",
+    "read_limited",
+    "read_stream_limited",
+    "size_text",
+]
+
+#: How many nodes aliases may add to a document once expanded. A shared schema used in a
+#: few hundred places stays far below; the smallest billion-laughs bomb is far above. It is
+#: about what a plain file of 10 MiB holds, so aliases let through nothing that the size cap
+#: (:data:`MAX_FILE_BYTES`) would not let through written out.
+ALIAS_EXPANSION_BUDGET = 1_000_000
+
+#: The largest file read whole: an import, or a workspace file. Far above any real collection
+#: or API description, far below what makes the machine swap; ``/dev/zero`` stops here too.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+_CHUNK = 1024 * 1024
+
+#: Where an anchor can begin: at the start of a token (after a space, a line break, a flow
+#: bracket, a comma, a colon or a byte-order mark). A ``&`` inside a word, as in a URL's
+#: query, cannot be one.
+_ANCHOR = re.compile(r"(?:^|[\s\[\{,:\ufeff])&")
+_ANCHOR_BYTES = re.compile(rb"(?:^|[\s\[\{,:\xbf])&")
+
+#: libyaml's safe loader when PyYAML was built with it (about 10 times faster), else PyYAML's.
+FastLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class YAMLLimitError(yaml.MarkedYAMLError):
+    """A document beyond the bounds: aliases that expand too far or contain themselves, or
+    nesting deeper than the parser's stack. ``problem_mark`` is where (``None`` when no line
+    can be named)."""
+
+    def __init__(self, problem: str, mark: yaml.Mark | None = None) -> None:
+        super().__init__(problem=problem, problem_mark=mark)
+
+
+class InputTooLarge(ValueError):
+    """A file or input larger than its limit; the message names it and the limit."""
+
+
+def read_limited(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of the file at ``path``, reading at most ``limit`` + 1 of them:
+    :class:`InputTooLarge` past ``limit``, ``OSError`` when it cannot be read."""
+    with open(path, "rb") as stream:
+        data = read_stream_limited(stream, limit)
+    if len(data) > limit:
+        raise InputTooLarge(f"{path} is larger than {size_text(limit)}: not read")
+    return data
+
+
+def read_stream_limited(stream: BinaryIO, limit: int) -> bytes:
+    """At most ``limit`` + 1 bytes of ``stream`` (one more than ``limit`` says it is too
+    large), read in pieces: ``read(limit + 1)`` would reserve the whole limit up front."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit:
+        chunk = stream.read(min(_CHUNK, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def size_text(limit: int) -> str:
+    """``64 MiB`` for a limit in bytes (whole MiB, else bytes)."""
+    if limit >= 1024 * 1024 and limit % (1024 * 1024) == 0:
+        return f"{limit // (1024 * 1024)} MiB"
+    return f"{limit:,} bytes"
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _measure(root: yaml.Node, budget: int) -> None:
+    """Raise :class:`YAMLLimitError` when ``root`` expands past its own node count plus
+    ``budget`` or holds itself. Iterative and memoised by node: linear in the nodes written,
+    however far they would expand."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    distinct = 0
+    # (node, finished): a node is pushed once to open it and once to add up its size.
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        children = _children(node)
+        if finished:
+            open_nodes.discard(key)
+            size = 1 + sum(sizes[id(child)] for child in children)
+            sizes[key] = size
+            if size - distinct > budget:
+                raise YAMLLimitError(
+                    f"YAML aliases (&anchor/*alias) expand to more than {budget:,} extra "
+                    "nodes: refused as a likely alias bomb", node.start_mark)
+            continue
+        if key in sizes:
+            continue
+        distinct += 1
+        open_nodes.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in open_nodes:
+                # The node's mark is its anchor's: an alias keeps no place of its own.
+                raise YAMLLimitError("the YAML anchor (&anchor) here is used by an alias "
+                                     "(*alias) inside itself: the document would be endless",
+                                     child.start_mark)
+            if id(child) not in sizes:
+                stack.append((child, False))
+
+
+def load_yaml(text: str | bytes, loader: type[yaml.SafeLoader] = FastLoader, *,
+              budget: int = ALIAS_EXPANSION_BUDGET) -> Any:
+    """The YAML document in ``text``, read with ``loader`` (a safe loader class); raises
+    ``yaml.YAMLError`` for text that is not YAML and :class:`YAMLLimitError` for a document
+    beyond the bounds (see the module docstring)."""
+    if isinstance(text, str):
+        has_anchor = "&" in text and _ANCHOR.search(text) is not None
+    else:
+        has_anchor = b"&" in text and _ANCHOR_BYTES.search(text) is not None
+    reader = loader(text)
+    try:
+        if not has_anchor:
+            return reader.get_single_data()
+        node = reader.get_single_node()
+        if node is None:
+            return None
+        _measure(node, budget)
+        return reader.construct_document(node)
+    except RecursionError:
+        # The pure-Python parser recurses per level (libyaml stops at 1,000 levels itself).
+        raise YAMLLimitError("nested too deeply") from None
+    finally:
+        reader.dispose()

@@ -1,0 +1,1 @@
+"""The fault table: each case a test that also records what the user sees (see table.py)."""
