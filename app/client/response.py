@@ -23,7 +23,8 @@ from multidict import CIMultiDictProxy
 from app.model.http import charset as declared_charset
 from app.model.http import decode_text
 
-from .errors import translate
+from .errors import RequestError, translate
+from .limits import BodyGuard, Limits
 from .timings import TimingCollector, Timings
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncResponse", "BaseResponse", "Response"]
 
 ProgressHook = Callable[[int, "int | None"], object]
+_DEFAULT_LIMITS = Limits()
 
 
 async def _next_chunk(agen: AsyncGenerator[bytes, None]) -> bytes:
@@ -48,10 +50,12 @@ class BaseResponse:
         *,
         history: list[tuple[int, str]] | None = None,
         collector: TimingCollector | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self._raw = underlying_response
         self._history = list(history or [])
         self._collector = collector or TimingCollector()
+        self._limits = limits or _DEFAULT_LIMITS
         self._body: bytes | None = None
 
     def __repr__(self) -> str:
@@ -125,8 +129,22 @@ class BaseResponse:
 
     async def _read(self) -> bytes:
         if self._body is None:
-            with translate(self._raw.url):
-                self._body = await self._raw.read()
+            raw = self._raw
+            guard = BodyGuard(raw, self._limits)
+            if not raw.headers.get("Content-Encoding") and raw.content_length is not None:
+                guard.announced(raw.content_length)
+            body = bytearray()
+            content = raw.content
+            try:
+                with translate(raw.url):
+                    while chunk := await content.readany():
+                        guard.hold(len(chunk))
+                        guard.check_ratio()
+                        body += chunk
+            except BaseException:
+                raw.close()  # the rest is not wanted: do not read it to reuse the connection
+                raise
+            self._body = bytes(body)
             self._collector.mark_body_done()
         return self._body
 
@@ -141,9 +159,16 @@ class BaseResponse:
             for start in range(0, len(self._body), size):
                 yield self._body[start : start + size]
             return
-        with translate(self._raw.url):
-            async for chunk in self._raw.content.iter_chunked(size):
-                yield chunk
+        raw = self._raw
+        guard = BodyGuard(raw, self._limits)
+        try:
+            with translate(raw.url):
+                async for chunk in raw.content.iter_chunked(size):
+                    guard.check_ratio()
+                    yield chunk
+        except RequestError:
+            raw.close()
+            raise
         self._collector.mark_body_done()
 
     async def _save(self, path: str | os.PathLike[str], progress: ProgressHook | None) -> int:
@@ -180,8 +205,10 @@ class Response(BaseResponse):
         *,
         history: list[tuple[int, str]] | None = None,
         collector: TimingCollector | None = None,
+        limits: Limits | None = None,
     ) -> None:
-        super().__init__(underlying_response, history=history, collector=collector)
+        super().__init__(underlying_response, history=history, collector=collector,
+                         limits=limits)
         self._session = session
 
     def read(self) -> bytes:

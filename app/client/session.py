@@ -34,6 +34,7 @@ from ._models import (
 from .auth import Auth, BasicAuth
 from .content import ReportHook
 from .errors import ErrorKind, RequestError, StreamError, UsageError, api_error, translate
+from .limits import Limits
 from .timings import (
     TimedResolver,
     TimedSSLContext,
@@ -157,6 +158,7 @@ class AsyncSession:
         client_cert: str | tuple[str, str] | None = None,
         proxy: str | URL | None = None,
         follow_redirects: bool = True,
+        limits: Limits | None = None,
     ) -> None:
         self.endpoint = URL(str(endpoint)) if endpoint else None
         self.headers: CIMultiDict[str] = CIMultiDict({"User-Agent": USER_AGENT})
@@ -168,6 +170,10 @@ class AsyncSession:
         self.client_cert = client_cert
         self.proxy = str(proxy) if proxy else None
         self.follow_redirects = follow_redirects
+        if limits is not None and not isinstance(limits, Limits):
+            raise UsageError(f"limits must be an app.client.Limits, not {type(limits).__name__}")
+        #: What a response may make the session hold (sizes, compression ratio).
+        self.limits = limits or Limits()
         # Built now so that a bad CA file or client certificate fails where it is given.
         self._ssl = _ssl_context(verify, ca_file, client_cert)
         self._client: aiohttp.ClientSession | None = None
@@ -433,6 +439,7 @@ class Session:
         client_cert: str | tuple[str, str] | None = None,
         proxy: str | URL | None = None,
         follow_redirects: bool = True,
+        limits: Limits | None = None,
     ) -> None:
         self._core = AsyncSession(
             endpoint,
@@ -444,6 +451,7 @@ class Session:
             client_cert=client_cert,
             proxy=proxy,
             follow_redirects=follow_redirects,
+            limits=limits,
         )
         # The platform's own loop, whatever policy the process installed (a Qt application
         # running qasync would otherwise hand this thread a loop that only Qt can drive).
@@ -459,6 +467,7 @@ class Session:
     endpoint = property(lambda self: self._core.endpoint)
     headers = property(lambda self: self._core.headers)
     auth = property(lambda self: self._core.auth)
+    limits = property(lambda self: self._core.limits)
 
     @property
     def closed(self) -> bool:
