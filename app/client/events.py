@@ -150,7 +150,8 @@ class SSEResponse:
         (or the retry time, when the server set a longer one)."""
         retry_ms = self._parser.retry if self._parser.retry is not None else DEFAULT_RETRY_MS
         base = max(MIN_RETRY_S, retry_ms / 1000)
-        return min(base * 2 ** min(self._fruitless, 16), max(MAX_BACKOFF_S, base))
+        backoff: float = base * 2.0 ** min(self._fruitless, 16)
+        return min(backoff, max(MAX_BACKOFF_S, base))
 
     async def _reconnect_after_wait(self) -> None:
         """Wait, then reconnect; failed attempts back off up to 30 s."""

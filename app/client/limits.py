@@ -6,8 +6,8 @@ and ``json()`` hold the decoded body in memory, so they stop at :attr:`Limits.bo
 streamed by ``iter_chunks()`` or ``save()`` has no size cap. Every decoded body, streamed or
 not, stops when it expands more than :attr:`Limits.compression_ratio` times past the first
 :attr:`Limits.ratio_grace` bytes: a 1 MiB gzip of newlines decodes to 1 GiB. (aiohttp decodes
-as the body is read, with back-pressure, so the guard sees the expansion as it happens.) An error body
-read for ``APIError`` keeps its first :attr:`Limits.error_body` bytes.
+as the body is read, with back-pressure, so the guard sees the expansion as it happens.) An
+error body read for ``APIError`` keeps its first :attr:`Limits.error_body` bytes.
 """
 
 from __future__ import annotations

@@ -120,11 +120,15 @@ class _SpyglassRequest(aiohttp.ClientRequest):
 
 
 class _SpyglassResponse(aiohttp.ClientResponse):
-    """Keeps the body of a refused WebSocket handshake, which aiohttp discards unread."""
+    """Keeps the body of a refused WebSocket handshake, which aiohttp discards unread, and
+    stops a redirected handshake before aiohttp follows it."""
 
     async def start(self, connection: Any) -> aiohttp.ClientResponse:
         response = await super().start(connection)
         capture = _handshake_capture.get()
+        if capture is not None and self.status in _REDIRECT_STATUSES:
+            # Stop aiohttp from following it with every header: ws_connect follows it.
+            raise _HandshakeRedirected(ResponseInfo(self.status, self.headers, self.url))
         if capture is not None and self.status != 101:
             await capture.read(self)
         return response
@@ -335,10 +339,54 @@ class AsyncSession:
         protocols: tuple[str, ...],
         heartbeat: float | None,
     ) -> aiohttp.ClientWebSocketResponse:
-        """Open a WebSocket; the handshake goes through the auth flow like any request."""
+        """Open a WebSocket; the handshake goes through the auth flow like any request, and
+        a redirected handshake through the same redirect rules as :meth:`send` (aiohttp's
+        own following, which keeps every header, is never used)."""
         client = self._session()
+        hops = 0
+        while True:
+            try:
+                return await self._ws_handshake(client, request, auth, protocols, heartbeat)
+            except _HandshakeRedirected as redirected:
+                info = redirected.info
+            url = str(request.url)
+            nxt = redirect_request(request, info, websocket=True)
+            if nxt is None:
+                raise StreamError(
+                    f"The WebSocket handshake with {url} was answered {info.status} without "
+                    "a Location to follow",
+                    url=url,
+                )
+            if not self.follow_redirects:
+                raise RequestError(
+                    f"The WebSocket handshake with {url} was redirected ({info.status}) to "
+                    f"{nxt.url}, and following redirects is off",
+                    url=url,
+                    kind=ErrorKind.REDIRECT,
+                )
+            hops += 1
+            if hops > MAX_REDIRECTS:
+                raise RequestError(
+                    f"Too many redirects (more than {MAX_REDIRECTS}) from {url}",
+                    url=url,
+                    kind=ErrorKind.REDIRECT,
+                )
+            request = nxt
+
+    async def _ws_handshake(
+        self,
+        client: aiohttp.ClientSession,
+        request: PreparedRequest,
+        auth: Auth | None,
+        protocols: tuple[str, ...],
+        heartbeat: float | None,
+    ) -> aiohttp.ClientWebSocketResponse:
+        """One handshake, with its auth flow; a redirect answer raises
+        :class:`_HandshakeRedirected`."""
         handshake = _HandshakeCapture()
         token = _handshake_capture.set(handshake)
+        if auth is not None and request.cross_origin and not auth.signs:
+            auth = None  # credentials never follow a redirect to another origin
         try:
             flow = auth.auth_flow(request.copy()) if auth is not None else None
             outgoing = next(flow) if flow is not None else request.copy()
@@ -367,6 +415,15 @@ class AsyncSession:
                     raise handshake.refused(refused, str(outgoing.url)) from refused
         finally:
             _handshake_capture.reset(token)
+
+
+class _HandshakeRedirected(Exception):
+    """A WebSocket handshake was answered with a redirect (raised through aiohttp, so that
+    it does not follow the redirect itself)."""
+
+    def __init__(self, info: ResponseInfo) -> None:
+        super().__init__(f"redirected ({info.status})")
+        self.info = info
 
 
 async def _discard(response: aiohttp.ClientResponse) -> None:

@@ -117,9 +117,9 @@ async def sse_storm(request: web.Request) -> web.StreamResponse:
 
 
 async def redirect(request: web.Request) -> web.Response:
-    """``?to=`` with ``?code=`` (302 by default)."""
+    """``?to=`` with ``?code=`` (302 by default); without ``to``, to itself for ever."""
     return web.Response(status=int(request.query.get("code", "302")),
-                        headers={"Location": request.query["to"]})
+                        headers={"Location": request.query.get("to", str(request.rel_url))})
 
 
 def _credentials(request: web.Request) -> dict[str, str | None]:
