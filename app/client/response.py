@@ -131,8 +131,10 @@ class BaseResponse:
         if self._body is None:
             raw = self._raw
             guard = BodyGuard(raw, self._limits)
-            if not raw.headers.get("Content-Encoding") and raw.content_length is not None:
-                guard.announced(raw.content_length)
+            length = raw.content_length
+            if (length is not None and not raw.headers.get("Content-Encoding")
+                    and raw.method != "HEAD" and raw.status not in (204, 304)):
+                guard.announced(length)  # too large as announced: fail before reading
             body = bytearray()
             content = raw.content
             try:

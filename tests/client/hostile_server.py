@@ -59,6 +59,9 @@ async def big(request: web.Request) -> web.StreamResponse:
                                   headers={"Content-Type": request.query.get("type", "text/plain")})
     response.content_length = mib * _MIB
     await response.prepare(request)
+    if request.method == "HEAD":
+        await response.write_eof()
+        return response
     block = b"e" * _MIB
     try:
         for _ in range(mib):

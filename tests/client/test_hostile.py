@@ -455,3 +455,14 @@ def test_an_api_key_name_must_be_a_header_name_only_in_a_header() -> None:
     assert APIKeyAuth("api key", "v", location="query").name == "api key"
     with pytest.raises(ValueError, match="name"):
         APIKeyAuth("api\nkey", "v", location="query")
+
+
+async def test_a_head_answer_announcing_a_huge_body_reads_empty(
+    kind: SessionKind, hostile: ServerThread
+) -> None:
+    """A HEAD answer's Content-Length describes the GET body: it is not held against the
+    in-memory cap (the body is empty)."""
+    async with kind.open(hostile.url, limits=Limits(body=MIB)) as session:
+        async with kind.fetch(Request(session, "HEAD", "/big?mib=8")) as response:
+            assert response.content_length == 8 * MIB
+            assert await response.read() == b""
