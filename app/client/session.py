@@ -349,6 +349,10 @@ class AsyncSession:
                 return await self._ws_handshake(client, request, auth, protocols, heartbeat)
             except _HandshakeRedirected as redirected:
                 info = redirected.info
+            # aiohttp stores a response's cookies only once it is returned: keep these too.
+            client.cookie_jar.update_cookies_from_headers(
+                info.headers.getall("Set-Cookie", []), info.url
+            )
             url = str(request.url)
             nxt = redirect_request(request, info, websocket=True)
             if nxt is None:

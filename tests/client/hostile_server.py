@@ -120,9 +120,13 @@ async def sse_storm(request: web.Request) -> web.StreamResponse:
 
 
 async def redirect(request: web.Request) -> web.Response:
-    """``?to=`` with ``?code=`` (302 by default); without ``to``, to itself for ever."""
-    return web.Response(status=int(request.query.get("code", "302")),
-                        headers={"Location": request.query.get("to", str(request.rel_url))})
+    """``?to=`` with ``?code=`` (302 by default); without ``to``, to itself for ever;
+    ``?cookie=`` sets a cookie ``c`` on the way."""
+    response = web.Response(status=int(request.query.get("code", "302")),
+                            headers={"Location": request.query.get("to", str(request.rel_url))})
+    if "cookie" in request.query:
+        response.set_cookie("c", request.query["cookie"])
+    return response
 
 
 def _credentials(request: web.Request) -> dict[str, str | None]:

@@ -360,6 +360,15 @@ async def test_ws_handshake_redirect_within_the_origin_keeps_credentials(
     assert seen["seen"]["X-Api-Key"] == "k3y"
 
 
+async def test_ws_handshake_redirect_keeps_the_cookie_it_sets(hostile: ServerThread) -> None:
+    """A cookie set by the redirect answer of a handshake is kept, as for ``fetch``, and sent
+    to the same origin's next hop (and never to another origin)."""
+    url = _ws_url(hostile, "/redirect?cookie=jar1&to=/ws/headers")
+    async with AsyncSession() as session:
+        seen = await _ws_seen(session, url)
+    assert seen["seen"]["Cookie"] == "c=jar1"
+
+
 async def test_ws_handshake_redirect_with_redirects_off_raises(
     hostile: ServerThread, other: ServerThread
 ) -> None:
