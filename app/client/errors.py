@@ -30,6 +30,8 @@ import aiohttp
 
 from app.model.http import charset, decode_text, is_json_media
 
+from .decoding import DecodingError, decoder_for, read_decoded
+
 __all__ = [
     "ERROR_BODY_LIMIT",
     "APIError",
@@ -213,13 +215,16 @@ async def raise_for_status(raw: aiohttp.ClientResponse, *, limit: int = ERROR_BO
     if raw.status < 400:
         return
     body = bytearray()
+    decoder = decoder_for(raw.headers.get("Content-Encoding"))
     try:
         with translate(raw.url):
             while len(body) < limit:
-                chunk = await raw.content.read(limit - len(body))
+                chunk = await read_decoded(raw.content, decoder, limit - len(body))
                 if not chunk:
                     break
                 body += chunk
+    except DecodingError:
+        pass  # keep what decoded: the status is the answer
     finally:
         if len(body) >= limit:
             raw.close()  # more may follow: do not read it to reuse the connection

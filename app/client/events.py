@@ -23,6 +23,7 @@ from .errors import (
     raise_for_status,
     translate,
 )
+from .limits import BodyReader
 from .session import core_of
 from .sse import DEFAULT_MAX_EVENT_SIZE, EventTooLarge, SSEEvent, SSEParser
 from .timings import TimingCollector
@@ -61,6 +62,7 @@ class SSEResponse:
         # doubles the next wait, so a server that closes at once is not hammered.
         self._fruitless = 0
         self._raw: aiohttp.ClientResponse | None = None
+        self._body: BodyReader | None = None
         self._closed = False
         self._ended = False
         #: How many times the stream was connected (1 after the first connection).
@@ -144,6 +146,8 @@ class SSEResponse:
                 url=str(raw.url),
             )
         self._raw = raw
+        # Decoded, without the ratio guard: the parser holds no more than max_event_size.
+        self._body = BodyReader(raw, core.limits, ratio=False)
 
     def _next_wait(self) -> float:
         """The retry time (never under 250 ms), doubled per fruitless connection, up to 30 s
@@ -186,8 +190,9 @@ class SSEResponse:
                 continue
             raw = self._raw
             try:
+                assert self._body is not None  # set with _raw
                 with translate(raw.url, stream=True):
-                    chunk = await raw.content.read(READ_SIZE)
+                    chunk = await self._body.read(READ_SIZE)
             except (StreamError, RequestError):
                 self._drop()
                 if not self._reconnect or self._closed:

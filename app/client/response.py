@@ -24,7 +24,7 @@ from app.model.http import charset as declared_charset
 from app.model.http import decode_text
 
 from .errors import RequestError, translate
-from .limits import BodyGuard, Limits
+from .limits import BodyReader, Limits
 from .timings import TimingCollector, Timings
 
 if TYPE_CHECKING:
@@ -34,6 +34,8 @@ __all__ = ["AsyncResponse", "BaseResponse", "Response"]
 
 ProgressHook = Callable[[int, "int | None"], object]
 _DEFAULT_LIMITS = Limits()
+#: How much ``read()`` asks for at a time (decoded bytes).
+_READ_SIZE = 1 << 20
 
 
 async def _next_chunk(agen: AsyncGenerator[bytes, None]) -> bytes:
@@ -122,7 +124,8 @@ class BaseResponse:
 
     @property
     def raw(self) -> aiohttp.ClientResponse:
-        """The underlying aiohttp response, for what this wrapper does not cover."""
+        """The underlying aiohttp response, for what this wrapper does not cover. Its
+        ``content`` is the body as sent: the library decodes ``Content-Encoding`` itself."""
         return self._raw
 
     # -- body -----------------------------------------------------------------------------
@@ -130,18 +133,15 @@ class BaseResponse:
     async def _read(self) -> bytes:
         if self._body is None:
             raw = self._raw
-            guard = BodyGuard(raw, self._limits)
+            reader = BodyReader(raw, self._limits, hold=True)
             length = raw.content_length
             if (length is not None and not raw.headers.get("Content-Encoding")
                     and raw.method != "HEAD" and raw.status not in (204, 304)):
-                guard.announced(length)  # too large as announced: fail before reading
+                reader.announced(length)  # too large as announced: fail before reading
             body = bytearray()
-            content = raw.content
             try:
                 with translate(raw.url):
-                    while chunk := await content.readany():
-                        guard.hold(len(chunk))
-                        guard.check_ratio()
+                    while chunk := await reader.read(_READ_SIZE):
                         body += chunk
             except BaseException:
                 raw.close()  # the rest is not wanted: do not read it to reuse the connection
@@ -162,11 +162,10 @@ class BaseResponse:
                 yield self._body[start : start + size]
             return
         raw = self._raw
-        guard = BodyGuard(raw, self._limits)
+        reader = BodyReader(raw, self._limits)
         try:
             with translate(raw.url):
-                async for chunk in raw.content.iter_chunked(size):
-                    guard.check_ratio()
+                while chunk := await reader.read(size):
                     yield chunk
         except RequestError:
             raw.close()

@@ -324,6 +324,8 @@ class AsyncSession:
                 headers=request.headers,
                 data=data,
                 allow_redirects=False,
+                # The body is decoded by the library, which counts what a bomb consumes.
+                auto_decompress=False,
                 proxy=self.proxy,
                 timeout=timeout if timeout is not None else aiohttp.helpers.sentinel,
                 skip_auto_headers=skip,

@@ -52,6 +52,12 @@ async def bomb(request: web.Request) -> web.Response:
                         headers={"Content-Encoding": "gzip", "Content-Type": "text/plain"})
 
 
+async def bad_gzip(request: web.Request) -> web.Response:
+    """``Content-Encoding: gzip`` over bytes that are not gzip."""
+    return web.Response(body=b"\x1f\x8b\x08\x00 this is not gzip at all " * 10,
+                        headers={"Content-Encoding": "gzip", "Content-Type": "text/plain"})
+
+
 async def big(request: web.Request) -> web.StreamResponse:
     """``mib`` MiB of plain bytes (``?status=`` for an error answer), written in blocks."""
     mib = int(request.query.get("mib", "64"))
@@ -163,6 +169,7 @@ def make_hostile_app(seen: Seen | None = None) -> web.Application:
     r = app.router
     r.add_get("/bomb", bomb)
     r.add_get("/big", big)
+    r.add_get("/bad-gzip", bad_gzip)
     r.add_get("/slowloris", slowloris)
     r.add_get("/sse/long-line", sse_long_line)
     r.add_get("/sse/storm", sse_storm)

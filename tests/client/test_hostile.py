@@ -82,9 +82,10 @@ class HeapPeak:
 async def test_gzip_bomb_read_stops_at_the_ratio_guard(
     kind: SessionKind, hostile: ServerThread
 ) -> None:
-    """A server answers 128 KiB of gzip that decodes to 128 MiB of newlines. The user sees
-    "Response too large" naming the compression ratio limit and how to raise it; the client
-    stopped decoding after a few MiB: the heap grew far less than the budget."""
+    """A server answers 128 KiB of gzip that decodes to 128 MiB of newlines (the review saw
+    +1 GiB RSS). The user sees "Response too large" naming the compression ratio limit and
+    how to raise it; the client stopped decoding after about 8 MiB: the heap grew far less
+    than the budget."""
     async with kind.open(hostile.url) as session:
         with HeapPeak() as heap, pytest.raises(RequestError) as caught:
             async with kind.fetch(Request(session, "GET", "/bomb?mib=128")) as response:
@@ -127,6 +128,22 @@ async def test_a_legitimate_compressed_body_under_the_grace_is_read(
     async with kind.open(hostile.url) as session:
         async with kind.fetch(Request(session, "GET", "/bomb?mib=4")) as response:
             assert len(await response.read()) == 4 * MIB
+
+
+async def test_a_body_that_is_not_its_encoding_is_a_protocol_error(
+    kind: SessionKind, hostile: ServerThread
+) -> None:
+    """A server labels garbage ``Content-Encoding: gzip``: the user sees "Invalid response"
+    naming the coding (kind PROTOCOL), not a bug; the session still works."""
+    async with kind.open(hostile.url) as session:
+        for reader in ("read", "chunks"):
+            with pytest.raises(RequestError) as caught:
+                async with kind.fetch(Request(session, "GET", "/bad-gzip")) as response:
+                    await getattr(response, reader)()
+            assert caught.value.kind is ErrorKind.PROTOCOL
+            assert "invalid gzip" in str(caught.value)
+        async with kind.fetch(Request(session, "GET", "/headers")) as response:
+            assert response.status == 200
 
 
 async def test_ratio_guard_can_be_turned_off(kind: SessionKind, hostile: ServerThread) -> None:
