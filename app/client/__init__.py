@@ -26,6 +26,7 @@ from .errors import (
     UsageError,
 )
 from .events import SSEContextManager, SSEResponse
+from .limits import Limits
 from .request import FetchContextManager, Request
 from .response import AsyncResponse, Response
 from .session import AsyncSession, Session, Timeout
@@ -51,6 +52,7 @@ __all__ = [
     "DigestAuth",
     "ErrorKind",
     "FetchContextManager",
+    "Limits",
     "Request",
     "RequestError",
     "RequestTimeout",

@@ -112,9 +112,17 @@ def merge_headers(
     return merged
 
 
+_SAME_ORIGIN_SCHEME = {"ws": "http", "wss": "https"}
+
+
 def origin_of(url: URL) -> tuple[str, str, int | None]:
-    """The (scheme, host, port) triple that decides whether credentials may follow a redirect."""
-    return (url.scheme.lower(), (url.host or "").lower(), url.port)
+    """The (scheme, host, port) triple that decides whether credentials may follow a redirect.
+
+    ``ws`` counts as ``http`` and ``wss`` as ``https`` (SPEC 1.5): a WebSocket handshake is an
+    HTTP request to the same server."""
+    scheme = url.scheme.lower()
+    port = url.explicit_port if url.explicit_port is not None else _DEFAULT_PORTS.get(scheme)
+    return (_SAME_ORIGIN_SCHEME.get(scheme, scheme), (url.host or "").lower(), port)
 
 
 def host_header(url: URL) -> str:
@@ -171,14 +179,18 @@ class ResponseInfo:
 
 
 _BODY_HEADERS = ("Content-Type", "Content-Length", "Transfer-Encoding", "Content-Encoding")
-_CREDENTIAL_HEADERS = ("Authorization", "Cookie")
+#: Typed headers that carry credentials: never sent to another origin than the first.
+_CREDENTIAL_HEADERS = ("Authorization", "Proxy-Authorization", "Cookie")
 
 
-def redirect_request(request: PreparedRequest, response: ResponseInfo) -> PreparedRequest | None:
+def redirect_request(
+    request: PreparedRequest, response: ResponseInfo, *, websocket: bool = False
+) -> PreparedRequest | None:
     """What following ``response`` turns ``request`` into, or None when it is not a redirect.
 
     301/302 turn a POST into a GET without a body, 303 turns anything but HEAD into one,
-    307/308 keep method and body. Leaving the origin drops the credentials.
+    307/308 keep method and body. Leaving the origin drops the credentials. A WebSocket
+    handshake (``websocket=True``) may also be sent on to a ``ws://`` or ``wss://`` URL.
     """
     if response.status not in (301, 302, 303, 307, 308):
         return None
@@ -193,7 +205,7 @@ def redirect_request(request: PreparedRequest, response: ResponseInfo) -> Prepar
             url=str(request.url),
             kind=ErrorKind.REDIRECT,
         ) from exc
-    if target.scheme not in ("http", "https"):
+    if target.scheme not in (("http", "https", "ws", "wss") if websocket else ("http", "https")):
         raise RequestError(
             f"The redirect from {request.url} points to an unsupported URL: {location!r}",
             url=str(request.url),

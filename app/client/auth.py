@@ -16,6 +16,8 @@ import re
 from collections.abc import Generator
 from datetime import UTC, datetime
 
+from app.model.http import is_field_value, is_token
+
 from ._models import PreparedRequest, ResponseInfo, host_header
 
 __all__ = [
@@ -29,6 +31,15 @@ __all__ = [
 ]
 
 AuthFlow = Generator[PreparedRequest, ResponseInfo, None]
+
+
+def _header_safe(value: str, what: str) -> str:
+    """``value``, refused at once when it would break the header it goes into (a ValueError
+    naming the field, as a bad method is refused)."""
+    if not isinstance(value, str) or not is_field_value(value):
+        raise ValueError(f"the {what} holds a line break, NUL or another control character, "
+                         "which cannot be sent in a header")
+    return value
 
 
 class Auth:
@@ -63,7 +74,7 @@ class BearerAuth(Auth):
     """``Authorization: Bearer <token>``."""
 
     def __init__(self, token: str) -> None:
-        self.token = token
+        self.token = _header_safe(token, "bearer token")
 
     def __repr__(self) -> str:
         return "BearerAuth('***')"
@@ -81,6 +92,12 @@ class APIKeyAuth(Auth):
             raise ValueError(f"location must be 'header' or 'query', not {location!r}")
         if not name:
             raise ValueError("the API key needs a name")
+        if location == "header":
+            if not is_token(name):
+                raise ValueError(f"the API key's name {name!r} is not a valid header name")
+            _header_safe(value, "API key's value")
+        else:
+            _header_safe(name, "API key's name")
         self.name = name
         self.value = value
         self.location = location
@@ -121,7 +138,7 @@ class DigestAuth(Auth):
     """HTTP Digest (RFC 7616): answers a 401 challenge; MD5 and SHA-256, qop ``auth``."""
 
     def __init__(self, user: str, password: str) -> None:
-        self.user = user
+        self.user = _header_safe(user, "user name")  # sent as it is, quoted, in the header
         self.password = password
         self._nonce_count: dict[str, int] = {}
 
@@ -199,6 +216,9 @@ class BackendAIAuth(Auth):
         domain: str = "default",
     ) -> None:
         hashlib.new(hash_type)  # fail early on an unknown hash
+        for value, what in ((access_key, "access key"), (api_version, "API version"),
+                            (domain, "domain")):
+            _header_safe(value, what)
         self.access_key = access_key
         self.secret_key = secret_key
         self.api_version = api_version

@@ -30,7 +30,10 @@ import aiohttp
 
 from app.model.http import charset, decode_text, is_json_media
 
+from .decoding import DecodingError, decoder_for, read_decoded
+
 __all__ = [
+    "ERROR_BODY_LIMIT",
     "APIError",
     "ClientError",
     "ErrorKind",
@@ -43,6 +46,11 @@ __all__ = [
     "raise_for_status",
     "translate",
 ]
+
+
+#: How much of an error answer's body ``APIError`` keeps by default: enough for any real
+#: error document, bounded whatever the server sends.
+ERROR_BODY_LIMIT = 4 << 20
 
 
 class ErrorKind(StrEnum):
@@ -62,6 +70,8 @@ class ErrorKind(StrEnum):
     BODY = "body"
     CONNECTION = "connection"
     REDIRECT = "redirect"
+    #: A response passed one of the session's :class:`~app.client.limits.Limits`.
+    TOO_LARGE = "too_large"
     OTHER = "other"
 
 
@@ -198,18 +208,31 @@ def api_error(
     return APIError(status, reason, error_data(reason, body, content_type), url=url)
 
 
-async def raise_for_status(raw: aiohttp.ClientResponse, *, limit: int | None = None) -> None:
-    """The one status check: on 400 or more, read the body (whole, or up to ``limit`` bytes),
-    release the connection and raise :class:`APIError`; below 400, do nothing."""
+async def raise_for_status(raw: aiohttp.ClientResponse, *, limit: int = ERROR_BODY_LIMIT) -> None:
+    """The one status check: on 400 or more, read the first ``limit`` bytes of the body (the
+    rest is dropped with the connection), release it and raise :class:`APIError`; below 400,
+    do nothing."""
     if raw.status < 400:
         return
+    body = bytearray()
+    decoder = decoder_for(raw.headers.get("Content-Encoding"))
     try:
         with translate(raw.url):
-            body = await (raw.read() if limit is None else raw.content.read(limit))
+            while len(body) < limit:
+                chunk = await read_decoded(raw.content, decoder, limit - len(body))
+                if not chunk:
+                    break
+                body += chunk
+    except DecodingError:
+        pass  # keep what decoded: the status is the answer
     finally:
-        raw.release()
+        if len(body) >= limit:
+            raw.close()  # more may follow: do not read it to reuse the connection
+        else:
+            raw.release()
     raise api_error(
-        raw.status, raw.reason or "", body, raw.headers.get("Content-Type", ""), url=str(raw.url)
+        raw.status, raw.reason or "", bytes(body), raw.headers.get("Content-Type", ""),
+        url=str(raw.url),
     )
 
 

@@ -12,17 +12,20 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from multidict import CIMultiDictProxy
+from yarl import URL
 
 from .errors import (
     APIError,
+    ErrorKind,
     RequestError,
     RequestTimeout,
     StreamError,
     raise_for_status,
     translate,
 )
+from .limits import BodyReader
 from .session import core_of
-from .sse import SSEEvent, SSEParser
+from .sse import DEFAULT_MAX_EVENT_SIZE, EventTooLarge, SSEEvent, SSEParser
 from .timings import TimingCollector
 
 if TYPE_CHECKING:
@@ -35,18 +38,31 @@ DEFAULT_RETRY_MS = 3000
 # in one go holds the loop for tens of milliseconds. Bounded reads keep each step short.
 READ_SIZE = 64 * 1024
 MAX_BACKOFF_S = 30.0
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+#: SPEC 1.6: reconnection never waits less than this, whatever ``retry`` says.
+MIN_RETRY_S = 0.25
 
 
 class SSEResponse:
     """An open event stream: ``async for event in it`` yields :class:`SSEEvent` values."""
 
     def __init__(
-        self, request: Request[Any], *, reconnect: bool, last_event_id: str | None
+        self,
+        request: Request[Any],
+        *,
+        reconnect: bool,
+        last_event_id: str | None,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
     ) -> None:
         self._request = request
         self._reconnect = reconnect
-        self._parser = SSEParser(last_event_id=last_event_id or "")
+        self._parser = SSEParser(last_event_id=last_event_id or "",
+                                 max_event_size=max_event_size)
+        # Connections in a row that ended (or failed) before bringing an event: each one
+        # doubles the next wait, so a server that closes at once is not hammered.
+        self._fruitless = 0
         self._raw: aiohttp.ClientResponse | None = None
+        self._body: BodyReader | None = None
         self._closed = False
         self._ended = False
         #: How many times the stream was connected (1 after the first connection).
@@ -106,7 +122,18 @@ class SSEResponse:
         except TimeoutError as exc:
             raise RequestTimeout(f"Timed out waiting for the event stream {url}", url=url) from exc
         self.connections += 1
-        await raise_for_status(raw, limit=1 << 20)
+        await raise_for_status(raw, limit=core.limits.error_body)
+        location = raw.headers.get("Location")
+        if raw.status in _REDIRECT_STATUSES and location:
+            # Only reached with redirects off: the session follows them otherwise.
+            raw.release()
+            target = _join_location(raw.url, location)
+            raise RequestError(
+                f"The event stream {url} was redirected ({raw.status}) to {target}, and "
+                "following redirects is off",
+                url=url,
+                kind=ErrorKind.REDIRECT,
+            )
         if raw.status == 204:
             raw.release()
             self._ended = True
@@ -119,20 +146,29 @@ class SSEResponse:
                 url=str(raw.url),
             )
         self._raw = raw
+        # Decoded, without the ratio guard: the parser holds no more than max_event_size.
+        self._body = BodyReader(raw, core.limits, ratio=False)
+
+    def _next_wait(self) -> float:
+        """The retry time (never under 250 ms), doubled per fruitless connection, up to 30 s
+        (or the retry time, when the server set a longer one)."""
+        retry_ms = self._parser.retry if self._parser.retry is not None else DEFAULT_RETRY_MS
+        base = max(MIN_RETRY_S, retry_ms / 1000)
+        backoff: float = base * 2.0 ** min(self._fruitless, 16)
+        return min(backoff, max(MAX_BACKOFF_S, base))
 
     async def _reconnect_after_wait(self) -> None:
-        """Wait the retry time, then reconnect; failed attempts back off up to 30 s."""
-        delay = (self._parser.retry if self._parser.retry is not None else DEFAULT_RETRY_MS) / 1000
-        cap = max(MAX_BACKOFF_S, delay)
+        """Wait, then reconnect; failed attempts back off up to 30 s."""
         while True:
-            await asyncio.sleep(delay)
+            await asyncio.sleep(self._next_wait())
+            self._fruitless += 1
             try:
                 await self._connect()
                 return
             except (APIError, StreamError):
                 raise
             except RequestError:
-                delay = min(max(delay, 0.001) * 2, cap)
+                continue
 
     def _drop(self) -> None:
         raw, self._raw = self._raw, None
@@ -154,8 +190,9 @@ class SSEResponse:
                 continue
             raw = self._raw
             try:
+                assert self._body is not None  # set with _raw
                 with translate(raw.url, stream=True):
-                    chunk = await raw.content.read(READ_SIZE)
+                    chunk = await self._body.read(READ_SIZE)
             except (StreamError, RequestError):
                 self._drop()
                 if not self._reconnect or self._closed:
@@ -166,7 +203,19 @@ class SSEResponse:
                 if not self._reconnect:
                     return
                 continue
-            for event in self._parser.feed(chunk):
+            try:
+                events = self._parser.feed(chunk)
+            except EventTooLarge as exc:
+                url = str(raw.url)
+                self._drop()
+                raise StreamError(
+                    f"The event stream {url} sent {exc}: the stream was stopped. Raise "
+                    "connect_events(max_event_size=...) if such events are expected.",
+                    url=url,
+                ) from exc
+            if events:
+                self._fruitless = 0
+            for event in events:
                 if self._closed:
                     return
                 yield event
@@ -177,13 +226,26 @@ class SSEResponse:
         self._drop()
 
 
+def _join_location(url: URL, location: str) -> str:
+    try:
+        return str(url.join(URL(location)))
+    except ValueError:
+        return location
+
+
 class SSEContextManager:
     """The context manager of :meth:`Request.connect_events`."""
 
     def __init__(
-        self, request: Request[Any], *, reconnect: bool = False, last_event_id: str | None = None
+        self,
+        request: Request[Any],
+        *,
+        reconnect: bool = False,
+        last_event_id: str | None = None,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
     ) -> None:
-        self._response = SSEResponse(request, reconnect=reconnect, last_event_id=last_event_id)
+        self._response = SSEResponse(request, reconnect=reconnect, last_event_id=last_event_id,
+                                     max_event_size=max_event_size)
 
     async def __aenter__(self) -> SSEResponse:
         await self._response._connect()

@@ -176,13 +176,23 @@ class Request(Generic[SessionT]):
                                        on_enter=on_enter)
 
     def connect_events(
-        self, *, reconnect: bool = False, last_event_id: str | None = None
+        self,
+        *,
+        reconnect: bool = False,
+        last_event_id: str | None = None,
+        max_event_size: int = 16 << 20,
     ) -> SSEContextManager:
-        """Open a Server-Sent Events stream (``AsyncSession`` only)."""
+        """Open a Server-Sent Events stream (``AsyncSession`` only). A line or an event's data
+        longer than ``max_event_size`` bytes raises ``StreamError``."""
         from .events import SSEContextManager
 
         self._require_async("connect_events")
-        return SSEContextManager(self, reconnect=reconnect, last_event_id=last_event_id)
+        if isinstance(max_event_size, bool) or not isinstance(max_event_size, int) or (
+                max_event_size <= 0):
+            raise ValueError(f"max_event_size must be a positive number of bytes, "
+                             f"not {max_event_size!r}")
+        return SSEContextManager(self, reconnect=reconnect, last_event_id=last_event_id,
+                                 max_event_size=max_event_size)
 
     def _require_async(self, name: str) -> None:
         if not isinstance(self.session, AsyncSession):
@@ -211,7 +221,8 @@ class FetchContextManager(Generic[SessionT]):
     async def _send(self) -> tuple[aiohttp.ClientResponse, list[tuple[int, str]], TimingCollector]:
         request: Request[Any] = self.request
         collector = TimingCollector()
-        raw, history = await core_of(request.session).send(
+        core = core_of(request.session)
+        raw, history = await core.send(
             request.prepare(),
             auth=request.effective_auth(),
             timeout=self.timeout.for_aiohttp() if self.timeout is not None else None,
@@ -219,18 +230,20 @@ class FetchContextManager(Generic[SessionT]):
             collector=collector,
         )
         if self.check_status:
-            await raise_for_status(raw)
+            await raise_for_status(raw, limit=core.limits.error_body)
         return raw, history, collector
 
     async def _enter_async(self) -> AsyncResponse:
         raw, history, collector = await self._send()
-        response = AsyncResponse(raw, history=history, collector=collector)
+        response = AsyncResponse(raw, history=history, collector=collector,
+                                 limits=core_of(self.request.session).limits)
         self._response = response
         return response
 
     async def _enter_sync(self, session: Session) -> Response:
         raw, history, collector = await self._send()
-        response = Response(session, raw, history=history, collector=collector)
+        response = Response(session, raw, history=history, collector=collector,
+                            limits=core_of(session).limits)
         self._response = response
         return response
 

@@ -23,7 +23,8 @@ from multidict import CIMultiDictProxy
 from app.model.http import charset as declared_charset
 from app.model.http import decode_text
 
-from .errors import translate
+from .errors import RequestError, translate
+from .limits import BodyReader, Limits
 from .timings import TimingCollector, Timings
 
 if TYPE_CHECKING:
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
 __all__ = ["AsyncResponse", "BaseResponse", "Response"]
 
 ProgressHook = Callable[[int, "int | None"], object]
+_DEFAULT_LIMITS = Limits()
+#: How much ``read()`` asks for at a time (decoded bytes).
+_READ_SIZE = 1 << 20
 
 
 async def _next_chunk(agen: AsyncGenerator[bytes, None]) -> bytes:
@@ -48,10 +52,12 @@ class BaseResponse:
         *,
         history: list[tuple[int, str]] | None = None,
         collector: TimingCollector | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self._raw = underlying_response
         self._history = list(history or [])
         self._collector = collector or TimingCollector()
+        self._limits = limits or _DEFAULT_LIMITS
         self._body: bytes | None = None
 
     def __repr__(self) -> str:
@@ -118,15 +124,29 @@ class BaseResponse:
 
     @property
     def raw(self) -> aiohttp.ClientResponse:
-        """The underlying aiohttp response, for what this wrapper does not cover."""
+        """The underlying aiohttp response, for what this wrapper does not cover. Its
+        ``content`` is the body as sent: the library decodes ``Content-Encoding`` itself."""
         return self._raw
 
     # -- body -----------------------------------------------------------------------------
 
     async def _read(self) -> bytes:
         if self._body is None:
-            with translate(self._raw.url):
-                self._body = await self._raw.read()
+            raw = self._raw
+            reader = BodyReader(raw, self._limits, hold=True)
+            length = raw.content_length
+            if (length is not None and not raw.headers.get("Content-Encoding")
+                    and raw.method != "HEAD" and raw.status not in (204, 304)):
+                reader.announced(length)  # too large as announced: fail before reading
+            body = bytearray()
+            try:
+                with translate(raw.url):
+                    while chunk := await reader.read(_READ_SIZE):
+                        body += chunk
+            except BaseException:
+                raw.close()  # the rest is not wanted: do not read it to reuse the connection
+                raise
+            self._body = bytes(body)
             self._collector.mark_body_done()
         return self._body
 
@@ -141,9 +161,15 @@ class BaseResponse:
             for start in range(0, len(self._body), size):
                 yield self._body[start : start + size]
             return
-        with translate(self._raw.url):
-            async for chunk in self._raw.content.iter_chunked(size):
-                yield chunk
+        raw = self._raw
+        reader = BodyReader(raw, self._limits)
+        try:
+            with translate(raw.url):
+                while chunk := await reader.read(size):
+                    yield chunk
+        except RequestError:
+            raw.close()
+            raise
         self._collector.mark_body_done()
 
     async def _save(self, path: str | os.PathLike[str], progress: ProgressHook | None) -> int:
@@ -180,8 +206,10 @@ class Response(BaseResponse):
         *,
         history: list[tuple[int, str]] | None = None,
         collector: TimingCollector | None = None,
+        limits: Limits | None = None,
     ) -> None:
-        super().__init__(underlying_response, history=history, collector=collector)
+        super().__init__(underlying_response, history=history, collector=collector,
+                         limits=limits)
         self._session = session
 
     def read(self) -> bytes:

@@ -34,6 +34,7 @@ from ._models import (
 from .auth import Auth, BasicAuth
 from .content import ReportHook
 from .errors import ErrorKind, RequestError, StreamError, UsageError, api_error, translate
+from .limits import Limits
 from .timings import (
     TimedResolver,
     TimedSSLContext,
@@ -119,11 +120,15 @@ class _SpyglassRequest(aiohttp.ClientRequest):
 
 
 class _SpyglassResponse(aiohttp.ClientResponse):
-    """Keeps the body of a refused WebSocket handshake, which aiohttp discards unread."""
+    """Keeps the body of a refused WebSocket handshake, which aiohttp discards unread, and
+    stops a redirected handshake before aiohttp follows it."""
 
     async def start(self, connection: Any) -> aiohttp.ClientResponse:
         response = await super().start(connection)
         capture = _handshake_capture.get()
+        if capture is not None and self.status in _REDIRECT_STATUSES:
+            # Stop aiohttp from following it with every header: ws_connect follows it.
+            raise _HandshakeRedirected(ResponseInfo(self.status, self.headers, self.url))
         if capture is not None and self.status != 101:
             await capture.read(self)
         return response
@@ -157,6 +162,7 @@ class AsyncSession:
         client_cert: str | tuple[str, str] | None = None,
         proxy: str | URL | None = None,
         follow_redirects: bool = True,
+        limits: Limits | None = None,
     ) -> None:
         self.endpoint = URL(str(endpoint)) if endpoint else None
         self.headers: CIMultiDict[str] = CIMultiDict({"User-Agent": USER_AGENT})
@@ -168,6 +174,10 @@ class AsyncSession:
         self.client_cert = client_cert
         self.proxy = str(proxy) if proxy else None
         self.follow_redirects = follow_redirects
+        if limits is not None and not isinstance(limits, Limits):
+            raise UsageError(f"limits must be an app.client.Limits, not {type(limits).__name__}")
+        #: What a response may make the session hold (sizes, compression ratio).
+        self.limits = limits or Limits()
         # Built now so that a bad CA file or client certificate fails where it is given.
         self._ssl = _ssl_context(verify, ca_file, client_cert)
         self._client: aiohttp.ClientSession | None = None
@@ -314,6 +324,8 @@ class AsyncSession:
                 headers=request.headers,
                 data=data,
                 allow_redirects=False,
+                # The body is decoded by the library, which counts what a bomb consumes.
+                auto_decompress=False,
                 proxy=self.proxy,
                 timeout=timeout if timeout is not None else aiohttp.helpers.sentinel,
                 skip_auto_headers=skip,
@@ -329,10 +341,58 @@ class AsyncSession:
         protocols: tuple[str, ...],
         heartbeat: float | None,
     ) -> aiohttp.ClientWebSocketResponse:
-        """Open a WebSocket; the handshake goes through the auth flow like any request."""
+        """Open a WebSocket; the handshake goes through the auth flow like any request, and
+        a redirected handshake through the same redirect rules as :meth:`send` (aiohttp's
+        own following, which keeps every header, is never used)."""
         client = self._session()
+        hops = 0
+        while True:
+            try:
+                return await self._ws_handshake(client, request, auth, protocols, heartbeat)
+            except _HandshakeRedirected as redirected:
+                info = redirected.info
+            # aiohttp stores a response's cookies only once it is returned: keep these too.
+            client.cookie_jar.update_cookies_from_headers(
+                info.headers.getall("Set-Cookie", []), info.url
+            )
+            url = str(request.url)
+            nxt = redirect_request(request, info, websocket=True)
+            if nxt is None:
+                raise StreamError(
+                    f"The WebSocket handshake with {url} was answered {info.status} without "
+                    "a Location to follow",
+                    url=url,
+                )
+            if not self.follow_redirects:
+                raise RequestError(
+                    f"The WebSocket handshake with {url} was redirected ({info.status}) to "
+                    f"{nxt.url}, and following redirects is off",
+                    url=url,
+                    kind=ErrorKind.REDIRECT,
+                )
+            hops += 1
+            if hops > MAX_REDIRECTS:
+                raise RequestError(
+                    f"Too many redirects (more than {MAX_REDIRECTS}) from {url}",
+                    url=url,
+                    kind=ErrorKind.REDIRECT,
+                )
+            request = nxt
+
+    async def _ws_handshake(
+        self,
+        client: aiohttp.ClientSession,
+        request: PreparedRequest,
+        auth: Auth | None,
+        protocols: tuple[str, ...],
+        heartbeat: float | None,
+    ) -> aiohttp.ClientWebSocketResponse:
+        """One handshake, with its auth flow; a redirect answer raises
+        :class:`_HandshakeRedirected`."""
         handshake = _HandshakeCapture()
         token = _handshake_capture.set(handshake)
+        if auth is not None and request.cross_origin and not auth.signs:
+            auth = None  # credentials never follow a redirect to another origin
         try:
             flow = auth.auth_flow(request.copy()) if auth is not None else None
             outgoing = next(flow) if flow is not None else request.copy()
@@ -361,6 +421,15 @@ class AsyncSession:
                     raise handshake.refused(refused, str(outgoing.url)) from refused
         finally:
             _handshake_capture.reset(token)
+
+
+class _HandshakeRedirected(Exception):
+    """A WebSocket handshake was answered with a redirect (raised through aiohttp, so that
+    it does not follow the redirect itself)."""
+
+    def __init__(self, info: ResponseInfo) -> None:
+        super().__init__(f"redirected ({info.status})")
+        self.info = info
 
 
 async def _discard(response: aiohttp.ClientResponse) -> None:
@@ -433,6 +502,7 @@ class Session:
         client_cert: str | tuple[str, str] | None = None,
         proxy: str | URL | None = None,
         follow_redirects: bool = True,
+        limits: Limits | None = None,
     ) -> None:
         self._core = AsyncSession(
             endpoint,
@@ -444,6 +514,7 @@ class Session:
             client_cert=client_cert,
             proxy=proxy,
             follow_redirects=follow_redirects,
+            limits=limits,
         )
         # The platform's own loop, whatever policy the process installed (a Qt application
         # running qasync would otherwise hand this thread a loop that only Qt can drive).
@@ -459,6 +530,7 @@ class Session:
     endpoint = property(lambda self: self._core.endpoint)
     headers = property(lambda self: self._core.headers)
     auth = property(lambda self: self._core.auth)
+    limits = property(lambda self: self._core.limits)
 
     @property
     def closed(self) -> bool:

@@ -21,7 +21,18 @@ import contextlib
 import re
 from typing import NamedTuple
 
-__all__ = ["SSEEvent", "SSEParser"]
+__all__ = ["DEFAULT_MAX_EVENT_SIZE", "EventTooLarge", "SSEEvent", "SSEParser"]
+
+#: The largest line or event data the parser holds by default (SPEC 1.6: 16 MiB).
+DEFAULT_MAX_EVENT_SIZE = 16 << 20
+
+
+# A line holds its field's name too ("data: "): the limit is on the value.
+_FIELD_ROOM = 64
+
+
+class EventTooLarge(ValueError):
+    """A line or an event's data passed the parser's ``max_event_size``."""
 
 # Only CRLF, LF and CR end a line (unlike str.splitlines, which also splits on
 # \v, \f, \x1c-\x1e, \x85, \u2028 and \u2029).
@@ -43,11 +54,19 @@ class SSEParser:
     ``last_event_id`` seeds the ID when resuming a stream (the value sent as the
     ``Last-Event-ID`` header); it survives the reconnection until the server
     sends a new ``id`` field.
+
+    ``max_event_size`` bounds what the parser holds: an unfinished line or an
+    event's data longer than that many characters (bytes, for ASCII) raises
+    :class:`EventTooLarge`, checked as the pieces arrive, so a peer that never
+    ends its line costs at most about that much. None holds anything.
     """
 
-    def __init__(self, last_event_id: str = "") -> None:
+    def __init__(
+        self, last_event_id: str = "", *, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE
+    ) -> None:
         self.last_event_id: str = last_event_id
         self.retry: int | None = None
+        self.max_event_size = max_event_size
         self._reset_stream()
 
     def _reset_stream(self) -> None:
@@ -55,7 +74,9 @@ class SSEParser:
         self._at_start = True  # a leading BOM may still be coming
         self._after_cr = False  # the last line ended with CR: skip one LF
         self._partial: list[str] = []  # pieces of the unfinished last line
+        self._partial_size = 0
         self._data: list[str] = []  # data buffer, one item per data line
+        self._data_size = 0
         self._event_type = ""
         self._id_buffer = self.last_event_id
 
@@ -75,6 +96,8 @@ class SSEParser:
         if "\n" not in text and "\r" not in text:
             if text:
                 self._partial.append(text)
+                self._partial_size += len(text)
+                self._check(self._partial_size - _FIELD_ROOM, "a line")
             return []
         if self._partial:
             self._partial.append(text)
@@ -82,8 +105,18 @@ class SSEParser:
         lines = _LINE_END.split(text) if "\r" in text else text.split("\n")
         last = lines.pop()
         self._partial = [last] if last else []
+        self._partial_size = len(last)
         self._after_cr = text[-1] == "\r"
-        return self._process(lines)
+        events = self._process(lines)
+        self._check(self._partial_size - _FIELD_ROOM, "a line")
+        return events
+
+    def _check(self, size: int, what: str) -> None:
+        limit = self.max_event_size
+        if limit is not None and size > limit:
+            self._reset_stream()
+            raise EventTooLarge(f"{what} of the event stream is longer than "
+                                f"max_event_size ({limit} bytes)")
 
     def close(self) -> list[SSEEvent]:
         """Signal the end of the stream.
@@ -108,6 +141,8 @@ class SSEParser:
                 value = value[1:]
             if name == "data":
                 self._data.append(value)
+                self._data_size += len(value) + 1
+                self._check(self._data_size - 1, "the data of an event")
             elif name == "event":
                 self._event_type = value
             elif name == "id":
@@ -127,4 +162,5 @@ class SSEParser:
             event_type = self._event_type or "message"
             events.append(SSEEvent(event_type, data, self.last_event_id, self.retry))
             self._data = []
+            self._data_size = 0
         self._event_type = ""

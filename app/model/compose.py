@@ -27,7 +27,7 @@ from app.client import (
 )
 from app.client.auth import Auth
 from app.client.content import ReportHook
-from app.model.http import is_token
+from app.model.http import is_field_value, is_token
 from app.model.request import (
     BODY_CONTENT_TYPES,
     AuthKind,
@@ -39,7 +39,7 @@ from app.model.request import (
 from app.model.templating import VARIABLE, resolve_nested, unresolved
 
 __all__ = ["ComposeError", "ComposedRequest", "SessionKey", "SessionPool", "compose",
-           "resolve_nested", "session_key", "substitute", "unresolved"]
+           "resolve_nested", "session_key", "substitute", "timeout_of", "unresolved"]
 
 
 SessionKey = tuple[bool, str, bool]
@@ -214,20 +214,33 @@ def compose(
         value = substitute(row.value, variables, "headers")
         if "\n" in value or "\r" in value:
             raise ComposeError("headers", f"The value of header {name} has a line break")
+        if not is_field_value(value):
+            raise ComposeError("headers",
+                               f"The value of header {name} holds a control character")
         if name.lower() == "content-type":
             explicit_type = value
         rqst.headers.add(name, value)
-    rqst.auth = _auth(model.auth, variables)
+    try:
+        rqst.auth = _auth(model.auth, variables)
+    except ComposeError:
+        raise
+    except ValueError as exc:  # a credential that cannot go in a header (CR, LF, NUL...)
+        raise ComposeError("auth", f"Auth: {exc}") from exc
     files = ExitStack()
     try:
         _set_body(rqst, model, variables, files, explicit_type)
     except BaseException:
         files.close()
         raise
-    timeout = model.options.timeout
-    if timeout is not None and timeout <= 0:
-        timeout = None
-    return ComposedRequest(rqst, Timeout.of(timeout) if timeout else Timeout(), files, url)
+    return ComposedRequest(rqst, timeout_of(model.options), files, url)
+
+
+def timeout_of(options: RequestOptions) -> Timeout:
+    """The library's :class:`Timeout` for ``options``: the timeout for connect and each read,
+    the total deadline for the whole exchange (0 or None: no deadline)."""
+    each = options.timeout if options.timeout and options.timeout > 0 else None
+    total = options.total_timeout if options.total_timeout and options.total_timeout > 0 else None
+    return Timeout(connect=each, read=each, total=total)
 
 
 class SessionPool:

@@ -15,6 +15,7 @@ __all__ = [
     "canonical_method",
     "charset",
     "decode_text",
+    "is_field_value",
     "is_json_media",
     "is_token",
     "media_parameter",
@@ -34,6 +35,17 @@ STANDARD_METHODS = frozenset(
 def is_token(text: str) -> bool:
     """Whether ``text`` is a whole RFC 9110 token (not empty)."""
     return _TOKEN.fullmatch(text) is not None
+
+
+# RFC 9110 5.5: a field value is visible characters, spaces, tabs and obs-text; CR, LF, NUL
+# and the other controls would end or corrupt the header.
+_FIELD_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def is_field_value(text: str) -> bool:
+    """Whether ``text`` may be sent as a header's value (no CR, LF, NUL or other control
+    character but tab)."""
+    return _FIELD_CONTROL.search(text) is None
 
 
 def canonical_method(method: str) -> str:

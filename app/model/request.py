@@ -138,6 +138,11 @@ class RequestMode(StrEnum):
             return cls.HTTP
 
 
+#: The window's total deadline for a request by default: the whole exchange, body included
+#: (a server trickling a byte at a time never trips the per-read timeout).
+DEFAULT_TOTAL_TIMEOUT = 300.0
+
+
 @dataclass
 class RequestOptions:
     #: Seconds for connect and for each read; None waits forever.
@@ -145,6 +150,10 @@ class RequestOptions:
     follow_redirects: bool = True
     verify_tls: bool = True
     ca_file: str = ""
+    #: Seconds for the whole exchange, body included; None has no deadline. An event stream
+    #: or a WebSocket is bounded only until it is open. (Last, so that positional use of the
+    #: older fields keeps its meaning.)
+    total_timeout: float | None = DEFAULT_TOTAL_TIMEOUT
 
 
 @dataclass

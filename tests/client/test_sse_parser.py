@@ -376,3 +376,53 @@ def test_random_bytes_never_raise(stream: bytes, data: st.DataObject) -> None:
     assert isinstance(last_event_id, str)
     assert retry is None or retry >= 0
     assert (events, last_event_id, retry) == parse([stream])
+
+
+# -- max_event_size (SPEC 1.6's limit) ---------------------------------------------------------
+
+
+def feed_all(parser: SSEParser, stream: bytes, cuts: list[int]) -> list[SSEEvent]:
+    events: list[SSEEvent] = []
+    start = 0
+    for cut in [*sorted(cuts), len(stream)]:
+        events += parser.feed(stream[start:cut])
+        start = cut
+    return events
+
+
+small_data = st.text(st.characters(codec="ascii", exclude_characters="\r\n"), max_size=40)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(datas=st.lists(small_data, min_size=1, max_size=5),
+       cuts=st.lists(st.integers(0, 400), max_size=6))
+def test_events_under_the_limit_parse_the_same_split_anywhere(
+    datas: list[str], cuts: list[int]
+) -> None:
+    """The limit changes nothing for events within it, however the bytes are split."""
+    stream = b"".join(f"data: {d}\n\n".encode() for d in datas)
+    cuts = [c for c in cuts if c <= len(stream)]
+    unlimited = feed_all(SSEParser(max_event_size=None), stream, [])
+    assert feed_all(SSEParser(max_event_size=40), stream, cuts) == unlimited
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(size=st.integers(41, 300), lines=st.booleans(),
+       cuts=st.lists(st.integers(0, 700), max_size=6))
+def test_anything_over_the_limit_raises_split_anywhere(
+    size: int, lines: bool, cuts: list[int]
+) -> None:
+    """A line (beyond its field's name) or an event's data over the limit raises
+    EventTooLarge, whatever the chunks; the parser has held little more than the limit."""
+    from app.client.sse import EventTooLarge
+
+    if lines:  # many short data lines of one event
+        stream = b"data: x\n" * size + b"\n"
+        limit = 40
+    else:  # one long line, never ended
+        stream = b"data: " + b"y" * (size + 64)
+        limit = 40
+    cuts = [c for c in cuts if c <= len(stream)]
+    parser = SSEParser(max_event_size=limit)
+    with pytest.raises(EventTooLarge):
+        feed_all(parser, stream, cuts)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.client import AsyncSession
+from app.client import AsyncSession, Timeout
 from app.model.compose import ComposeError, SessionPool, compose, substitute, unresolved
 from app.model.request import (
     AuthKind,
@@ -166,3 +166,46 @@ async def test_websocket_urls_only_when_asked(base_url: str) -> None:
         async with composed.request.connect_websocket() as ws:
             greeting = await ws.receive_json(timeout=5)
     assert greeting["x_test"] == "42" and greeting["authorization"] == "Bearer tok"
+
+
+# -- hostile input stopped before the wire (issue 12) -----------------------------------------
+
+
+def test_options_give_a_total_deadline_by_default() -> None:
+    """The window bounds the whole exchange (body included) by default: a server trickling a
+    byte at a time cannot hold a request for ever. 0 or None turns it off."""
+    from app.model.compose import timeout_of
+    from app.model.request import DEFAULT_TOTAL_TIMEOUT
+
+    timeout = timeout_of(RequestOptions())
+    assert (timeout.connect, timeout.read, timeout.total) == (30.0, 30.0, DEFAULT_TOTAL_TIMEOUT)
+    assert timeout_of(RequestOptions(timeout=None, total_timeout=0)).total is None
+    assert timeout_of(RequestOptions(timeout=0, total_timeout=2.5)) == Timeout(total=2.5)
+
+
+@pytest.mark.parametrize("auth", [
+    AuthModel(kind=AuthKind.BEARER, token="abc\r\nX-Evil: 1"),
+    AuthModel(kind=AuthKind.API_KEY, key_name="X-Key", key_value="v\x00"),
+    AuthModel(kind=AuthKind.API_KEY, key_name="X Key", key_value="v"),
+    AuthModel(kind=AuthKind.BACKENDAI, access_key="AK\n", secret_key="s"),
+])
+async def test_a_credential_that_would_break_a_header_is_a_field_problem(auth: AuthModel) -> None:
+    """CR, LF or NUL in a token or an API key (a pasted value, a variable) is refused as a
+    problem of the auth field, which the window shows as such, not as a bug."""
+    from ui.error_messages import describe_error
+
+    model = RequestModel(url="http://127.0.0.1:9/x", auth=auth)
+    async with AsyncSession() as session:
+        with pytest.raises(ComposeError) as caught:
+            compose(session, model, {})
+    assert caught.value.field == "auth"
+    text = describe_error(caught.value)
+    assert not text.unexpected and text.field == "auth"
+
+
+async def test_a_header_value_with_a_control_character_is_a_field_problem() -> None:
+    model = RequestModel(url="http://127.0.0.1:9/x", headers=[KeyValue("X-A", "a\x00b", True)])
+    async with AsyncSession() as session:
+        with pytest.raises(ComposeError, match="control character") as caught:
+            compose(session, model, {})
+    assert caught.value.field == "headers"

@@ -526,3 +526,15 @@ def test_a_secret_variable_missing_from_the_keyring_is_marked(tmp_path: Path) ->
     assert elsewhere.load_environment_variables("dev") == {
         "token": {"value": "", "secret": True, "missing": True},
         "base": {"value": "http://x", "secret": False}}
+
+
+def test_total_deadline_is_written_only_when_changed(ws: Workspace) -> None:
+    """A request keeps the default total deadline out of its file; a changed one (or none)
+    is written and read back."""
+    path = ws.save_request("c", RequestModel(name="r"))
+    assert "total_timeout" not in path.read_text(encoding="utf-8")
+    for total in (None, 12.5):
+        model = RequestModel(name="r", options=RequestOptions(total_timeout=total))
+        path = ws.save_request("c", model, name="r")
+        assert "total_timeout" in path.read_text(encoding="utf-8")
+        assert ws.load_request(path).options.total_timeout == total

@@ -130,3 +130,14 @@ def test_ca_file_picker(qtbot: QtBot, options: OptionsEditor, tmp_path: Path) ->
         qtbot.mouseClick(options.ca_choose_button, Qt.MouseButton.LeftButton)
     assert options.to_model().ca_file == str(bundle)
     assert not options.ca_status.isVisible()
+
+
+def test_total_deadline_is_on_by_default_and_round_trips(options: OptionsEditor) -> None:
+    """The options tab shows the total deadline (on by default); 0 reads "No deadline"."""
+    assert options.total_timeout.text() == "300 s"
+    options.load_model(RequestOptions(total_timeout=None))
+    assert options.total_timeout.text() == "No deadline"
+    assert options.to_model().total_timeout is None
+    assert not options.is_default()
+    options.load_model(RequestOptions(total_timeout=12.5))
+    assert options.to_model() == RequestOptions(total_timeout=12.5)

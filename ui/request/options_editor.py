@@ -1,4 +1,4 @@
-"""The options tab: timeout, redirects, TLS verification and a CA bundle for this request."""
+"""The options tab: timeouts, redirects, TLS verification and a CA bundle for this request."""
 
 from __future__ import annotations
 
@@ -59,6 +59,12 @@ class OptionsEditor(QWidget):
         self.timeout.setMaximumWidth(180)
         self.timeout.setToolTip("Seconds to wait for the connection and for each read; "
                                 "0 waits for ever")
+        self.total_timeout = TimeoutBox()
+        self.total_timeout.setMaximumWidth(180)
+        self.total_timeout.setSpecialValueText("No deadline")
+        self.total_timeout.setToolTip("Seconds for the whole exchange, the response body "
+                                      "included (a stream: until it is open); 0 has no "
+                                      "deadline")
         self.follow_redirects = QCheckBox("Follow redirects")
         self.follow_redirects.setToolTip("Follow 3xx responses to their Location "
                                          "(up to 20 hops)")
@@ -95,6 +101,7 @@ class OptionsEditor(QWidget):
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Timeout", self.timeout)
+        form.addRow("Total deadline", self.total_timeout)
         form.addRow("", self.follow_redirects)
         form.addRow("", self.verify_tls)
         form.addRow("", self.tls_warning)
@@ -110,6 +117,7 @@ class OptionsEditor(QWidget):
 
         self._silent = False
         self.timeout.valueChanged.connect(self._emit)
+        self.total_timeout.valueChanged.connect(self._emit)
         self.follow_redirects.toggled.connect(self._emit)
         self.verify_tls.toggled.connect(self._emit)
         self.ca_file.textChanged.connect(self._emit)
@@ -119,6 +127,7 @@ class OptionsEditor(QWidget):
         """The options as set (a timeout of 0 is None: no timeout)."""
         seconds = self.timeout.value()
         return RequestOptions(timeout=seconds or None,
+                              total_timeout=self.total_timeout.value() or None,
                               follow_redirects=self.follow_redirects.isChecked(),
                               verify_tls=self.verify_tls.isChecked(),
                               ca_file=self.ca_file.text().strip())
@@ -128,6 +137,7 @@ class OptionsEditor(QWidget):
         self._silent = True
         try:
             self.timeout.setValue(model.timeout or 0)
+            self.total_timeout.setValue(model.total_timeout or 0)
             self.follow_redirects.setChecked(model.follow_redirects)
             self.verify_tls.setChecked(model.verify_tls)
             self.ca_file.setText(model.ca_file)
