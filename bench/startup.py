@@ -3,7 +3,7 @@
 Both are started as fresh processes, offscreen, with an empty configuration folder, several
 times in alternation; each reports its first frame on standard output (the app does it when
 SPYGLASS_STARTUP_PROBE is set). Prints `startup_vs_empty_window=R` (ratio of the medians) as
-its last line. Goal: <= 1.5.
+its last line. Goal: <= 1.3.
 """
 
 from __future__ import annotations

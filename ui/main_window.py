@@ -145,7 +145,11 @@ class MainWindow(QMainWindow):
         menu = self._menus[menu_name]
         action = menu.addAction(text)
         if shortcut is not None:
-            action.setShortcut(shortcut)
+            # setShortcuts with a QKeySequence, not setShortcut or QKeySequence(QKeySequence):
+            # resolving those overloads makes PySide build Qt's key enums (some 20 ms of the
+            # first frame).
+            keys = shortcut if isinstance(shortcut, QKeySequence) else QKeySequence(shortcut)
+            action.setShortcuts([keys])
         action.triggered.connect(slot)
         return action
 
