@@ -32,6 +32,7 @@ from typing import BinaryIO, Generic, NamedTuple, TypeVar
 
 __all__ = [
     "DISPLAY_WRAP",
+    "RELEASE_IN_BACKGROUND",
     "BodyJob",
     "BodyMatch",
     "BodyStore",
@@ -46,6 +47,8 @@ __all__ = [
 DISPLAY_WRAP = 4096
 COPY_BLOCK = 1 << 20
 _WRITE_BUFFER = 1 << 20
+#: A body file at least this big is closed off the calling thread (see ``_release``).
+RELEASE_IN_BACKGROUND = 64 << 20
 _ONE_MORE = (1).__add__
 
 
@@ -64,13 +67,36 @@ def _remove_file(path: str) -> None:
         os.unlink(path)
 
 
-def _release(files: tuple[BinaryIO | None, ...], path: str) -> None:
-    """Close a store's files and delete its temporary file (also when it is collected)."""
+def _close_all(files: list[BinaryIO]) -> None:
     for f in files:
-        if f is not None:
-            with contextlib.suppress(OSError):
-                f.close()
+        with contextlib.suppress(OSError):
+            f.close()
+
+
+def _size_of(f: BinaryIO) -> int:
+    try:
+        return os.fstat(f.fileno()).st_size
+    except (OSError, ValueError):
+        return 0
+
+
+def _release(files: tuple[BinaryIO | None, ...], path: str) -> None:
+    """Close a store's files and delete its temporary file (also when it is collected).
+
+    The last close of a big file frees its page cache (some 60 ms a GiB), which would stall
+    the thread that closes the tab: on POSIX the file is unlinked at once and a big one is
+    closed on a short-lived thread. Windows cannot remove an open file: closed, then removed.
+    """
+    open_files = [f for f in files if f is not None]
     _remove_file(path)
+    if os.path.exists(path):
+        _close_all(open_files)
+        _remove_file(path)
+    elif open_files and _size_of(open_files[0]) >= RELEASE_IN_BACKGROUND:
+        threading.Thread(target=_close_all, args=(open_files,), name="spyglass-body-release",
+                         daemon=True).start()
+    else:
+        _close_all(open_files)
 
 
 class BodyStore:

@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.body.store import (
+    RELEASE_IN_BACKGROUND,
     BodyJob,
     BodyStore,
     JobCancelled,
@@ -310,3 +311,16 @@ def test_user_activity_holds_workers_back_while_the_user_works() -> None:
     started = time.monotonic()
     activity.wait_until_idle(cancelled=lambda: True)        # a cancelled worker goes at once
     assert time.monotonic() - started < 0.03
+
+
+def test_a_big_store_is_gone_from_disk_as_soon_as_it_is_closed() -> None:
+    store = BodyStore()
+    block = b"y" * (1 << 20)
+    for _ in range(RELEASE_IN_BACKGROUND // len(block) + 1):
+        store.append(block)
+    store.finish()
+    path = store.path
+    store.close()
+    assert not os.path.exists(path)
+    with pytest.raises(ValueError):
+        store.read(0, 1)
