@@ -144,9 +144,12 @@ def _scalar(raw: str | None) -> str | None:
     if raw[0] in "-?:,[]{}#&*!|>%@`":
         return None
     plain = _PLAIN_COMMENT.split(raw, maxsplit=1)[0].rstrip()
-    tag = _RESOLVER.resolve(yaml.ScalarNode, plain, (True, False))  # type: ignore[no-untyped-call]
-    if not plain or tag != _STR_TAG:
+    if not plain:
         return None
+    if plain[0] in _RESOLVER.yaml_implicit_resolvers:  # (else nothing but str can match)
+        tag = _RESOLVER.resolve(yaml.ScalarNode, plain, (True, False))  # type: ignore[no-untyped-call]
+        if tag != _STR_TAG:
+            return None
     return plain
 
 
