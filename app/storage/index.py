@@ -9,6 +9,7 @@ rest of the workspace.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,6 +154,27 @@ def _scalar(raw: str | None) -> str | None:
     return plain
 
 
+def _read_with_stat(path: Path) -> tuple[os.stat_result, bytes] | None:
+    """The status and bytes of the file at ``path`` through one descriptor; None when it
+    cannot be read so (the caller then reads it the usual way, for the usual error)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        want = st.st_size + 1                    # one more: a file that grew is read on
+        parts = [os.read(fd, want)]
+        while len(parts[-1]) == want:
+            parts.append(os.read(fd, 1 << 16))
+            want = 1 << 16
+        return st, b"".join(parts)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 class WorkspaceIndex:
     """Scans a workspace for the tree; keeps what it read between scans."""
 
@@ -193,16 +215,23 @@ class WorkspaceIndex:
         return entry
 
     def _request(self, path: Path) -> RequestEntry:
-        try:
-            st = path.stat()
-        except OSError as exc:
-            return RequestEntry(path, path.stem, error=f"{path}: {exc.strerror or exc}")
-        stamp = (st.st_mtime_ns, st.st_size)
         cached = self._cache.get(path)
+        # A file not read before is opened once, then stat-ed and read through that one
+        # descriptor; one already read is only stat-ed, to see whether it changed.
+        first = _read_with_stat(path) if cached is None else None
+        raw: bytes | None = None
+        if first is not None:
+            st, raw = first
+        else:
+            try:
+                st = path.stat()
+            except OSError as exc:
+                return RequestEntry(path, path.stem, error=f"{path}: {exc.strerror or exc}")
+        stamp = (st.st_mtime_ns, st.st_size)
         if cached is not None and cached[0] == stamp:
             return cached[1]
         try:
-            data = self._fields(path)
+            data = self._fields(path, raw)
             request = RequestEntry(path, str(data.get("name") or path.stem),
                                    str(data.get("method") or "GET"),
                                    str(data.get("mode") or "http"), str(data.get("url") or ""))
@@ -212,9 +241,9 @@ class WorkspaceIndex:
         return request
 
     @staticmethod
-    def _fields(path: Path) -> dict[str, Any]:
+    def _fields(path: Path, raw: bytes | None) -> dict[str, Any]:
         try:
-            raw = path.read_bytes()
+            raw = path.read_bytes() if raw is None else raw
             quick = quick_fields(raw.decode("utf-8"))
         except (OSError, UnicodeDecodeError):
             quick = None
