@@ -83,3 +83,17 @@ def test_the_files_spyglass_writes_are_read_quickly(tmp_path: Path) -> None:
     assert quick_fields(text) == full_fields(text)
     (entry,) = WorkspaceIndex(ws).scan()[0].requests
     assert (entry.name, entry.method, entry.url) == (model.name, "PATCH", model.url)
+
+
+@settings(max_examples=150, deadline=None)
+@given(name=st.text(max_size=40), url=st.text(max_size=60), method=st.text(min_size=1, max_size=8),
+       body=st.text(max_size=80))
+def test_whatever_a_request_holds_its_file_is_read_as_the_full_parser_reads_it(
+        tmp_path_factory: pytest.TempPathFactory, name: str, url: str, method: str,
+        body: str) -> None:
+    ws = Workspace(tmp_path_factory.mktemp("ws"), MemorySecrets())
+    model = RequestModel(name=name, method=method, url=url,
+                         body=BodyModel(kind=BodyKind.TEXT, text=body))
+    text = ws.save_request("C", model, "r").read_text(encoding="utf-8")
+    quick = quick_fields(text)
+    assert quick is None or quick == full_fields(text)
