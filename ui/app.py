@@ -75,8 +75,11 @@ async def _main(app: QApplication, window: MainWindow, theme: str, dark: bool) -
         window.close()  # bench/startup.py: the first frame was reported; leave
     _log_to_file()
     _catch_stray_exceptions(window)
-    # The request library (aiohttp, some 25 MiB) is not loaded ahead: an idle window does
-    # not need it, and the first send imports it (bench/idle.py).
+    # The request library loads on a thread at the first key press or click, not before:
+    # an idle window does not need it (bench/idle.py).
+    from ui.warm_up import WarmUpOnFirstInput
+
+    WarmUpOnFirstInput(app)
     # Closing the window ends this coroutine, which then closes the connections while the
     # loop still runs (Qt's own quit-on-last-window would stop the loop under it).
     app.setQuitOnLastWindowClosed(False)
