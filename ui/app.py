@@ -5,11 +5,9 @@ from __future__ import annotations
 import gc
 import os
 import sys
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -55,14 +53,6 @@ def _catch_stray_exceptions(window: MainWindow) -> None:
     sys.excepthook = hook  # type: ignore[assignment]
 
 
-def _warm_up() -> None:
-    """Import the request library on a thread while the first frame is shown."""
-    def load() -> None:
-        import app.model.compose  # noqa: F401
-
-    threading.Thread(target=load, name="spyglass-warm-up", daemon=True).start()
-
-
 async def _main(app: QApplication, window: MainWindow, theme: str, dark: bool) -> int:
     import asyncio
     import logging
@@ -85,8 +75,11 @@ async def _main(app: QApplication, window: MainWindow, theme: str, dark: bool) -
         window.close()  # bench/startup.py: the first frame was reported; leave
     _log_to_file()
     _catch_stray_exceptions(window)
-    # The request library loads on a thread while the user looks at the window.
-    QTimer.singleShot(300, _warm_up)
+    # The request library loads on a thread at the first key press or click, not before:
+    # an idle window does not need it (bench/idle.py).
+    from ui.warm_up import WarmUpOnFirstInput
+
+    WarmUpOnFirstInput(app)
     # Closing the window ends this coroutine, which then closes the connections while the
     # loop still runs (Qt's own quit-on-last-window would stop the loop under it).
     app.setQuitOnLastWindowClosed(False)

@@ -22,7 +22,9 @@ __all__ = ["build_menus"]
 def _add(menu: QMenu, text: str, slot: object, shortcut: str | None = None) -> QAction:
     action = menu.addAction(text)
     if shortcut is not None:
-        action.setShortcut(QKeySequence(shortcut))
+        # setShortcuts with a list, not setShortcut: resolving that overload makes PySide
+        # build Qt's key enums (some 20 ms of the first frame).
+        action.setShortcuts([QKeySequence(shortcut)])
     action.triggered.connect(slot)
     return action
 

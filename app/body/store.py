@@ -4,8 +4,11 @@
 into the buffer and a newline scan) and indexes *display lines* as the bytes arrive: a display
 line ends at a newline, and a line longer than ``wrap`` bytes (4096 by default) is cut into
 several display lines, so that a viewer never has to lay out a 200 MB minified JSON line. The
-index is one ``array('Q')`` of display-line start offsets (8 bytes a line) plus the, usually
-few, indexes of display lines that continue a cut line. Reads are thread-safe, so search,
+index is sparse, so that it stays small whatever the body (a 1 GiB JSON pretty-printed has
+some 175 million lines): the start offset of every ``INDEX_STEP``-th display line, and for
+the, usually few, display lines that continue a cut line their index and start. The starts
+in between are found again from the bytes, a block at a time (the last few blocks read are
+kept). Reads are thread-safe, so search,
 pretty-printing and saving can run in worker threads while the body is still arriving.
 
 ``search_body`` finds text in a store block by block; ``BodyJob`` runs such work in a thread
@@ -24,7 +27,7 @@ import time
 import uuid
 import weakref
 from array import array
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
 from itertools import accumulate
 from pathlib import Path
@@ -32,6 +35,8 @@ from typing import BinaryIO, Generic, NamedTuple, TypeVar
 
 __all__ = [
     "DISPLAY_WRAP",
+    "INDEX_STEP",
+    "RELEASE_IN_BACKGROUND",
     "BodyJob",
     "BodyMatch",
     "BodyStore",
@@ -46,6 +51,11 @@ __all__ = [
 DISPLAY_WRAP = 4096
 COPY_BLOCK = 1 << 20
 _WRITE_BUFFER = 1 << 20
+#: One display line in this many has its start offset kept (8 bytes each).
+INDEX_STEP = 64
+_BLOCKS_KEPT = 16
+#: A body file at least this big is closed off the calling thread (see ``_release``).
+RELEASE_IN_BACKGROUND = 64 << 20
 _ONE_MORE = (1).__add__
 
 
@@ -64,13 +74,36 @@ def _remove_file(path: str) -> None:
         os.unlink(path)
 
 
-def _release(files: tuple[BinaryIO | None, ...], path: str) -> None:
-    """Close a store's files and delete its temporary file (also when it is collected)."""
+def _close_all(files: list[BinaryIO]) -> None:
     for f in files:
-        if f is not None:
-            with contextlib.suppress(OSError):
-                f.close()
+        with contextlib.suppress(OSError):
+            f.close()
+
+
+def _size_of(f: BinaryIO) -> int:
+    try:
+        return os.fstat(f.fileno()).st_size
+    except (OSError, ValueError):
+        return 0
+
+
+def _release(files: tuple[BinaryIO | None, ...], path: str) -> None:
+    """Close a store's files and delete its temporary file (also when it is collected).
+
+    The last close of a big file frees its page cache (some 60 ms a GiB), which would stall
+    the thread that closes the tab: on POSIX the file is unlinked at once and a big one is
+    closed on a short-lived thread. Windows cannot remove an open file: closed, then removed.
+    """
+    open_files = [f for f in files if f is not None]
     _remove_file(path)
+    if os.path.exists(path):
+        _close_all(open_files)
+        _remove_file(path)
+    elif open_files and _size_of(open_files[0]) >= RELEASE_IN_BACKGROUND:
+        threading.Thread(target=_close_all, args=(open_files,), name="spyglass-body-release",
+                         daemon=True).start()
+    else:
+        _close_all(open_files)
 
 
 class BodyStore:
@@ -95,8 +128,12 @@ class BodyStore:
         self._flushed = 0
         self._finished = False
         self._closed = False
-        self._starts = array("Q", [0])        # display-line start offsets
+        self._marks = array("Q", [0])         # start offset of display line k * INDEX_STEP
+        self._count = 1                       # display lines indexed (the last one still open)
+        self._last_start = 0                  # start offset of the last display line
         self._continuations = array("Q")      # indexes of display lines that continue a cut line
+        self._cut_starts = array("Q")         # ... and where each of them starts
+        self._blocks: OrderedDict[int, list[int]] = OrderedDict()  # complete blocks' starts
         self._open_start = 0                  # start of the display line still being written
         self._max_line = 0
 
@@ -124,17 +161,17 @@ class BodyStore:
             self._index_wrapping(data, base, parts, open_part)
             return
         if parts:
-            starts = accumulate(map(_ONE_MORE, map(len, parts)), initial=base)
-            next(starts)
-            self._starts.extend(starts)
-            self._open_start = self._starts[-1]
+            starts = list(accumulate(map(_ONE_MORE, map(len, parts)), initial=base))
+            del starts[0]
+            self._marks.extend(starts[(-self._count) % INDEX_STEP::INDEX_STEP])
+            self._count += len(starts)
+            self._last_start = self._open_start = starts[-1]
         self._max_line = max(self._max_line, longest)
 
     def _index_wrapping(self, data: bytes, base: int, parts: list[bytes],
                         open_part: bytes) -> None:
         """The slow path, for chunks that hold a line longer than ``wrap``: cut it."""
         wrap = self._wrap
-        starts = self._starts
         start = self._open_start
         pos = base
         pieces = [*parts, open_part]
@@ -152,16 +189,23 @@ class BodyStore:
                 if back == 3 and 0 <= at - back < len(data) and 0x80 <= data[at - back] < 0xC0:
                     back = 0                     # not UTF-8 here: cut where the count says
                 cut -= back
-                self._continuations.append(len(starts))
-                starts.append(cut)
+                self._continuations.append(self._count)
+                self._cut_starts.append(cut)
+                self._add_start(cut)
                 self._max_line = max(self._max_line, cut - start)
                 start = cut
             self._max_line = max(self._max_line, end - start)
             if k < last:
                 start = end + 1
-                starts.append(start)
+                self._add_start(start)
             pos = end + 1
         self._open_start = start
+
+    def _add_start(self, offset: int) -> None:
+        if self._count % INDEX_STEP == 0:
+            self._marks.append(offset)
+        self._count += 1
+        self._last_start = offset
 
     def finish(self) -> None:
         """The body is complete: flush it to the file (later appends are refused)."""
@@ -201,8 +245,8 @@ class BodyStore:
             return self._line_count()
 
     def _line_count(self) -> int:
-        n = len(self._starts)
-        return n - 1 if self._starts[-1] == self._size else n
+        n = self._count
+        return n - 1 if self._last_start == self._size else n
 
     @property
     def logical_line_count(self) -> int:
@@ -231,23 +275,67 @@ class BodyStore:
     def line_offset(self, i: int) -> int:
         """The byte offset where display line ``i`` starts (``size`` for ``i == line_count``)."""
         with self._lock:
-            return self._starts[i] if i < len(self._starts) else self._size
+            return self._start(i) if 0 <= i < self._count else self._size
 
     def line_offsets(self, first: int, stop: int) -> list[int]:
         """Start offsets of display lines ``first`` .. ``stop - 1`` (clamped to the index)."""
         with self._lock:
-            return self._starts[max(0, first):max(0, stop)].tolist()
+            first, stop = max(0, first), min(max(0, stop), self._count)
+            out: list[int] = []
+            while first < stop:
+                k, j = divmod(first, INDEX_STEP)
+                starts = self._block(k)
+                taken = starts[j:j + stop - first]
+                out += taken
+                first += len(taken)
+            return out
 
     def line_at(self, offset: int) -> int:
         """The display line that holds byte ``offset``."""
         with self._lock:
-            return max(0, bisect.bisect_right(self._starts, offset) - 1)
+            k = max(0, bisect.bisect_right(self._marks, offset) - 1)
+            starts = self._block(k)
+            return max(0, k * INDEX_STEP + bisect.bisect_right(starts, offset) - 1)
+
+    def _start(self, i: int) -> int:
+        k, j = divmod(i, INDEX_STEP)
+        return self._marks[k] if j == 0 else self._block(k)[j]
+
+    def _block(self, k: int) -> list[int]:
+        """The start offsets of display lines ``k * INDEX_STEP`` onwards (up to a step), found
+        again from the bytes: each line starts after the previous one's newline, or where it
+        was cut."""
+        kept = self._blocks.get(k)
+        if kept is not None:
+            self._blocks.move_to_end(k)
+            return kept
+        first = k * INDEX_STEP
+        n = min(INDEX_STEP, self._count - first)
+        begin = self._marks[k]
+        end = self._marks[k + 1] if k + 1 < len(self._marks) else self._size
+        data = self._read_locked(begin, end - begin)
+        cuts = self._continuations
+        c = bisect.bisect_left(cuts, first + 1)
+        starts = [begin]
+        pos = begin
+        for i in range(first + 1, first + n):
+            if c < len(cuts) and cuts[c] == i:
+                pos = self._cut_starts[c]
+                c += 1
+            else:
+                pos = data.index(b"\n", pos - begin) + begin + 1
+            starts.append(pos)
+        if k + 1 < len(self._marks):           # complete: keep it
+            self._blocks[k] = starts
+            if len(self._blocks) > _BLOCKS_KEPT:
+                self._blocks.popitem(last=False)
+        return starts
 
     def _span(self, i: int) -> tuple[int, int]:
         """Byte range of display line ``i``'s content, without its newline."""
-        start = self._starts[i]
-        if i + 1 < len(self._starts):
-            end = self._starts[i + 1]
+        start = self._start(i)
+        if i + 1 < self._count:
+            end = self._start(i + 1)
             k = bisect.bisect_left(self._continuations, i + 1)
             if not (k < len(self._continuations) and self._continuations[k] == i + 1):
                 end -= 1                        # the next line starts after a newline
@@ -291,14 +379,19 @@ class BodyStore:
         with self._lock:
             if self._closed:
                 raise ValueError("read from a closed body")
-            n = min(n, self._size - offset)
-            if offset + n > self._flushed:
-                self._writer.flush()
-                self._flushed = self._size
-            if self._reader is None:
-                return os.pread(self._writer.fileno(), n, offset)
-            self._reader.seek(offset)
-            return self._reader.read(n)
+            return self._read_locked(offset, n)
+
+    def _read_locked(self, offset: int, n: int) -> bytes:
+        n = min(n, self._size - offset)
+        if n <= 0:
+            return b""
+        if offset + n > self._flushed:
+            self._writer.flush()
+            self._flushed = self._size
+        if self._reader is None:
+            return os.pread(self._writer.fileno(), n, offset)
+        self._reader.seek(offset)
+        return self._reader.read(n)
 
     def iter_chunks(self, start: int = 0, end: int | None = None,
                     size: int = COPY_BLOCK) -> Iterator[bytes]:

@@ -81,6 +81,7 @@ class _ZlibDecoder(BodyDecoder):
         self._gzip = encoding != "deflate"
         self._obj: Any = None
         self._tail = b""  # input taken but not yet consumed by the decompressor
+        self._held = False  # the last call stopped at its output bound: zlib may hold more
         self._ended = False
 
     def _new(self, first: bytes) -> Any:
@@ -96,11 +97,11 @@ class _ZlibDecoder(BodyDecoder):
 
     @property
     def pending(self) -> bool:
-        return bool(self._tail)
+        return bool(self._tail) or self._held
 
     def more(self, max_length: int) -> bytes:
         out = bytearray()
-        while self._tail and len(out) < max_length:
+        while (self._tail or self._held) and len(out) < max_length:
             if self._obj is None or self._obj.eof:
                 if self._obj is not None and not self._gzip:
                     self.consumed += len(self._tail)  # trailing bytes after a deflate stream
@@ -108,13 +109,18 @@ class _ZlibDecoder(BodyDecoder):
                     break
                 self._obj = self._new(self._tail)
             before = len(self._tail)
+            want = max_length - len(out)
             try:
-                out += self._obj.decompress(self._tail, max_length - len(out))
+                made = self._obj.decompress(self._tail, want)
             except zlib.error as exc:
                 raise DecodingError(f"invalid {self.encoding} data: {exc}") from exc
+            out += made
             self._tail = self._obj.unconsumed_tail or self._obj.unused_data
             self.consumed += before - len(self._tail)
-            if not self._obj.eof and not self._obj.unconsumed_tail:
+            # Output cut at its bound may leave decoded bytes inside zlib with every input
+            # byte consumed: they come with the next call, even one with no new input.
+            self._held = not self._obj.eof and len(made) == want
+            if not self._obj.eof and not self._obj.unconsumed_tail and not self._held:
                 break  # the decompressor needs more input
         self._ended = self._obj is not None and self._obj.eof
         self.produced += len(out)

@@ -9,12 +9,22 @@ rest of the workspace.
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from app.storage.workspace import Workspace, WorkspaceError, _mapping, _parse
 
-__all__ = ["FolderEntry", "RequestEntry", "WorkspaceIndex"]
+try:  # libyaml's parser, to check a whole file's syntax without building Python objects
+    from yaml._yaml import CParser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml: always parse fully
+    CParser = None  # type: ignore[assignment, misc]
+
+__all__ = ["FolderEntry", "RequestEntry", "WorkspaceIndex", "quick_fields"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,126 @@ class FolderEntry:
     def walk(self) -> list[FolderEntry]:
         """This folder and every folder inside it, parents first."""
         return [self, *(f for child in self.folders for f in child.walk())]
+
+
+#: A top-level line: a plain key, then its value.
+_TOP_KEY = re.compile(r"([A-Za-z_][\w-]*):(?:[ \t]+(.*))?")
+#: A quoted scalar left open at the end of its line, or a flow collection: either may run
+#: over lines that would then look like top-level keys.
+_MULTILINE_FLOW = re.compile(
+    r"""(?:^[ \t]*|[:?-][ \t]+)(?:[&!][^ \t]*[ \t]+)*"""
+    r"""(?:'(?:[^']|'')*$|"(?:[^"\\]|\\.)*\\?$|[\[{](?![\]}][ \t]*$))""")
+#: What only the full constructor can judge: tags, anchors and aliases, complex keys, merge
+#: keys and the ``=`` value (each can fail where libyaml's syntax check passes).
+_CONSTRUCTED = re.compile(r"(?:^|[ \t])(?:[!&*]|\?[ \t]|\?$|<<|=[ \t]*(?::|$))")
+_SENSITIVE = frozenset("'\"[{!&*?<=")
+#: A block scalar's header (``key: |``, ``- >-``): its content lines are text, not syntax.
+_BLOCK_HEADER = re.compile(r"(?:(?:- +)*[^#]*?:[ \t]+|(?:- +)+)[|>][-+0-9]*[ \t]*(?:#.*)?")
+_SINGLE = re.compile(r"'((?:[^']|'')*)'[ \t]*(?:#.*)?")
+_DOUBLE = re.compile(r'"([^"\\]*)"[ \t]*(?:#.*)?')
+_PLAIN_COMMENT = re.compile(r"[ \t]+#")
+_RESOLVER = yaml.resolver.Resolver()
+_STR_TAG = "tag:yaml.org,2002:str"
+_FIELDS = frozenset(("name", "method", "mode", "url"))
+
+
+def quick_fields(text: str) -> dict[str, str] | None:
+    """The tree's fields (name, method, mode, url) of a request file read without building
+    the whole document, or None when the file needs the full YAML parser to be sure.
+
+    Parsing 10,000 request files fully takes seconds (PyYAML builds every object in Python);
+    the tree needs four top-level strings. libyaml checks the whole file's syntax in C, and
+    the fields are read from their lines when the file has the plain shape Spyglass writes:
+    every top-level key plain at column 0, no quoted scalar or flow collection running over
+    lines, no tag, anchor, alias or complex key, each field's value on its own line and a
+    string (quoted, or plain that YAML resolves to a string). Anything else answers None,
+    and the caller parses fully.
+    """
+    if CParser is None or "\r" in text or not text:
+        return None
+    try:
+        CParser(text).raw_parse()
+    except yaml.YAMLError:
+        return None
+    out: dict[str, str] = {}
+    top_seen = False  # an indented line before any top-level key: not Spyglass's shape
+    block = -1  # inside a block scalar: the column its content must be deeper than
+    field: str | None = None  # the field whose line came last: an indented line continues it
+    for line in text.split("\n"):
+        body = line.lstrip(" ")
+        indent = len(line) - len(body)
+        if block >= 0:
+            if not body.strip() or indent > block:
+                continue
+            block = -1
+        if not body or body[0] == "#":
+            continue
+        if indent == 0:
+            top = _TOP_KEY.fullmatch(line)
+            if top is None:
+                return None
+            top_seen = True
+            field = top.group(1) if top.group(1) in _FIELDS else None
+            if field is not None:
+                value = _scalar(top.group(2))
+                if value is None:
+                    return None
+                out[field] = value
+        elif field is not None or not top_seen or body[0] == "\t":
+            return None
+        if not _SENSITIVE.isdisjoint(line) and (
+                _MULTILINE_FLOW.search(line) or _CONSTRUCTED.search(line)):
+            return None
+        if ("|" in line or ">" in line) and _BLOCK_HEADER.fullmatch(body):
+            key = body
+            while key.startswith("- "):
+                key = key[2:].lstrip(" ")
+            # Content is deeper than the key, or than the last dash of a bare ``- |``.
+            block = len(line) - len(key) - (2 if key[:1] in ("|", ">") else 0)
+    return out
+
+
+def _scalar(raw: str | None) -> str | None:
+    """A one-line YAML scalar that is a string, or None when it needs the full parser."""
+    if not raw:
+        return None
+    if raw[0] == "'":
+        quoted = _SINGLE.fullmatch(raw)
+        return quoted.group(1).replace("''", "'") if quoted else None
+    if raw[0] == '"':
+        quoted = _DOUBLE.fullmatch(raw)
+        return quoted.group(1) if quoted else None
+    if raw[0] in "-?:,[]{}#&*!|>%@`":
+        return None
+    plain = _PLAIN_COMMENT.split(raw, maxsplit=1)[0].rstrip()
+    if not plain:
+        return None
+    if plain[0] in _RESOLVER.yaml_implicit_resolvers:  # (else nothing but str can match)
+        tag = _RESOLVER.resolve(yaml.ScalarNode, plain, (True, False))  # type: ignore[no-untyped-call]
+        if tag != _STR_TAG:
+            return None
+    return plain
+
+
+def _read_with_stat(path: Path) -> tuple[os.stat_result, bytes] | None:
+    """The status and bytes of the file at ``path`` through one descriptor; None when it
+    cannot be read so (the caller then reads it the usual way, for the usual error)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        want = st.st_size + 1                    # one more: a file that grew is read on
+        parts = [os.read(fd, want)]
+        while len(parts[-1]) == want:
+            parts.append(os.read(fd, 1 << 16))
+            want = 1 << 16
+        return st, b"".join(parts)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 class WorkspaceIndex:
@@ -85,16 +215,23 @@ class WorkspaceIndex:
         return entry
 
     def _request(self, path: Path) -> RequestEntry:
-        try:
-            st = path.stat()
-        except OSError as exc:
-            return RequestEntry(path, path.stem, error=f"{path}: {exc.strerror or exc}")
-        stamp = (st.st_mtime_ns, st.st_size)
         cached = self._cache.get(path)
+        # A file not read before is opened once, then stat-ed and read through that one
+        # descriptor; one already read is only stat-ed, to see whether it changed.
+        first = _read_with_stat(path) if cached is None else None
+        raw: bytes | None = None
+        if first is not None:
+            st, raw = first
+        else:
+            try:
+                st = path.stat()
+            except OSError as exc:
+                return RequestEntry(path, path.stem, error=f"{path}: {exc.strerror or exc}")
+        stamp = (st.st_mtime_ns, st.st_size)
         if cached is not None and cached[0] == stamp:
             return cached[1]
         try:
-            data = _mapping(path, _parse(path))
+            data = self._fields(path, raw)
             request = RequestEntry(path, str(data.get("name") or path.stem),
                                    str(data.get("method") or "GET"),
                                    str(data.get("mode") or "http"), str(data.get("url") or ""))
@@ -102,3 +239,15 @@ class WorkspaceIndex:
             request = RequestEntry(path, path.stem, error=str(exc))
         self._cache[path] = (stamp, request)
         return request
+
+    @staticmethod
+    def _fields(path: Path, raw: bytes | None) -> dict[str, Any]:
+        try:
+            raw = path.read_bytes() if raw is None else raw
+            quick = quick_fields(raw.decode("utf-8"))
+        except (OSError, UnicodeDecodeError):
+            quick = None
+            raw = None
+        if quick is not None:
+            return dict(quick)
+        return _mapping(path, _parse(path, raw))

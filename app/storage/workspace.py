@@ -17,6 +17,7 @@ A file that cannot be parsed raises ``WorkspaceError`` with its path and line, u
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from collections.abc import Iterable, Mapping
@@ -535,9 +536,11 @@ class Workspace:
         folder = self._collection_dir(collection)
         if not folder.is_dir():
             return []
-        present = {p.name for p in folder.iterdir()
-                   if p.is_file() and p.suffix == REQUEST_SUFFIX and p.name != COLLECTION_FILE
-                   and not p.name.startswith(".")}
+        # scandir: the entry's type comes with the listing, without a stat per file.
+        with os.scandir(folder) as entries:
+            present = {e.name for e in entries
+                       if e.name.endswith(REQUEST_SUFFIX) and e.name != COLLECTION_FILE
+                       and not e.name.startswith(".") and e.is_file()}
         ordered = [n for n in dict.fromkeys(self._read_order(folder)) if n in present]
         rest = sorted(present.difference(ordered))
         return [folder / n for n in ordered + rest]

@@ -16,6 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.body.store import (
+    INDEX_STEP,
+    RELEASE_IN_BACKGROUND,
     BodyJob,
     BodyStore,
     JobCancelled,
@@ -310,3 +312,55 @@ def test_user_activity_holds_workers_back_while_the_user_works() -> None:
     started = time.monotonic()
     activity.wait_until_idle(cancelled=lambda: True)        # a cancelled worker goes at once
     assert time.monotonic() - started < 0.03
+
+
+def test_a_big_store_is_gone_from_disk_as_soon_as_it_is_closed() -> None:
+    store = BodyStore()
+    block = b"y" * (1 << 20)
+    for _ in range(RELEASE_IN_BACKGROUND // len(block) + 1):
+        store.append(block)
+    store.finish()
+    path = store.path
+    store.close()
+    assert not os.path.exists(path)
+    with pytest.raises(ValueError):
+        store.read(0, 1)
+
+
+def expected_starts(data: bytes, wrap: int) -> list[int]:
+    """Display-line starts of ASCII ``data``: after each newline, and every ``wrap`` bytes."""
+    starts, start = [0], 0
+    for pos, byte in enumerate(data):
+        if byte == 0x0A:
+            start = pos + 1
+            starts.append(start)
+        elif pos + 1 - start > wrap:
+            start = pos
+            starts.append(start)
+    return starts
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from([b"a", b"bcd", b"\n", b"efghijklmnopq", b"\n\n"]),
+                min_size=200, max_size=2000),
+       st.lists(st.integers(min_value=0, max_value=10**6), max_size=30))
+def test_the_sparse_index_finds_every_line_the_dense_one_would(pieces: list[bytes],
+                                                              cuts: list[int]) -> None:
+    data = b"".join(pieces)
+    starts = expected_starts(data, 8)
+    assert len(starts) > INDEX_STEP or len(data) < 600
+    store = BodyStore(wrap=8)
+    for chunk in chunked(data, cuts):
+        store.append(chunk)
+    store.finish()
+    count = store.line_count
+    assert count == len(starts) - (1 if starts[-1] == len(data) else 0)
+    assert store.line_offsets(0, count + 5) == starts[:count + 5]
+    assert [store.line_offset(i) for i in range(count)] == starts[:count]
+    for offset in range(0, len(data), 7):
+        i = store.line_at(offset)
+        assert starts[i] <= offset and (i + 1 == len(starts) or offset < starts[i + 1])
+    lines = store.lines(0, count)
+    assert [store.line(i) for i in range(count)] == lines
+    assert all(len(line) <= 8 for line in lines)
+    store.close()

@@ -127,3 +127,11 @@ def test_read_decoded_reads_a_stream_in_bounded_pieces() -> None:
         return bytes(out)
 
     assert asyncio.run(run()) == body
+
+
+def test_output_held_inside_zlib_comes_out_with_no_more_input() -> None:
+    # Found by the property test: with every input byte consumed, zlib can still hold decoded
+    # bytes when a call stopped at its output bound; they must come out, not fail at finish.
+    body = b"\x90\x00\x00\x00\x00\x00\x00\x00\x00\x90\x90\x90\x90\x91\x91\x90" * 38
+    decoder = decoder_for("deflate")
+    assert drain(decoder, _raw_deflate(body), [], 1) == body

@@ -42,6 +42,11 @@ from ui.workspace_controller import WorkspaceController
 
 __all__ = ["ERROR_ROLE", "KIND", "METHOD", "PATH", "CollectionTree"]
 
+# Computed once: or-ing Qt's flag enums costs microseconds, 10,000 times in a big workspace.
+_REQUEST_FLAGS = (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                  | Qt.ItemFlag.ItemIsDragEnabled)
+_FOLDER_FLAGS = _REQUEST_FLAGS | Qt.ItemFlag.ItemIsDropEnabled
+
 
 class CollectionTree(QWidget):
     """The workspace's collections as a tree, with the actions a user expects."""
@@ -160,12 +165,9 @@ class CollectionTree(QWidget):
         item.setIcon(self._warn_icon if folder.error else self._folder_icon)
         item.setToolTip(folder.error or folder.name)
         item.setData(folder.error, ERROR_ROLE)
-        item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-                      | Qt.ItemFlag.ItemIsDragEnabled | Qt.ItemFlag.ItemIsDropEnabled)
-        for child in folder.folders:
-            item.appendRow(self._folder_item(child))
-        for request in folder.requests:
-            item.appendRow(self._request_item(request))
+        item.setFlags(_FOLDER_FLAGS)
+        item.appendRows([self._folder_item(child) for child in folder.folders]
+                        + [self._request_item(request) for request in folder.requests])
         return item
 
     def _request_item(self, request: RequestEntry) -> QStandardItem:
@@ -181,8 +183,7 @@ class CollectionTree(QWidget):
             item.setIcon(self._warn_icon)
         else:
             item.setToolTip(f"{request.name}\n{request.method} {request.url}")
-        item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-                      | Qt.ItemFlag.ItemIsDragEnabled)
+        item.setFlags(_REQUEST_FLAGS)
         return item
 
     def _iter(self, parent: QStandardItem | None = None) -> list[QStandardItem]:
@@ -207,15 +208,15 @@ class CollectionTree(QWidget):
     def _restore(self, selected: str | None) -> None:
         for item in self._iter():
             path = item.data(PATH)
-            proxy = self.proxy.mapFromSource(item.index())
+            # Only the items to expand or select are mapped (10,000 requests: 10,000 calls).
             if item.data(KIND) == "folder" and path in self._expanded:
-                self.view.setExpanded(proxy, True)
+                self.view.setExpanded(self.proxy.mapFromSource(item.index()), True)
             if selected is not None and path == selected:
                 parent = item.parent()
                 while parent is not None:
                     self.view.setExpanded(self.proxy.mapFromSource(parent.index()), True)
                     parent = parent.parent()
-                self.view.setCurrentIndex(proxy)
+                self.view.setCurrentIndex(self.proxy.mapFromSource(item.index()))
 
     def _current_path(self) -> str | None:
         index = self.view.currentIndex()
