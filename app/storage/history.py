@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.storage.private import make_private, private_dir
 from app.storage.redaction import REDACTED, SENSITIVE_HEADERS, Redactor
 
 if TYPE_CHECKING:
@@ -150,7 +151,14 @@ class History:
         self.max_bytes = max_bytes
         self._lock = threading.Lock()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(self.path.parent)
+            # Private (app.storage.private): it holds URLs, bodies and error texts. SQLite
+            # gives its -wal, -shm and -journal files the database's mode; ones left by an
+            # older version are tightened too.
+            for side in ("", "-wal", "-shm", "-journal"):
+                side_path = Path(f"{self.path}{side}")
+                if not side or side_path.exists():
+                    make_private(side_path)
             # Autocommit; transactions are explicit in _write.
             self._conn = sqlite3.connect(self.path, check_same_thread=False,
                                          isolation_level=None, timeout=10)
