@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, unquote_plus
 
@@ -37,6 +38,10 @@ SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie",
 #: Header names that carry a credential by convention (besides SENSITIVE_HEADERS).
 _SECRET_HEADER = re.compile(r"(?:x-)?api[-_]?key|.*[-_]token", re.IGNORECASE)
 
+_UNRESERVED = re.compile(r"[A-Za-z0-9._-]")
+_UNRESERVED_RUN = re.compile(r"[A-Za-z0-9._-]+")
+#: The longest form of one character: "%F0%9F%98%80" or "\\ud83d\\ude00".
+_WIDEST = 12
 #: A decoded form shorter than this is too common a text to mask.
 _MIN_DECODED = 4
 #: A base64 core shorter than this could match ordinary text by chance.
@@ -60,7 +65,13 @@ def _hex(value: int, width: int) -> str:
 
 
 def _char(char: str) -> str:
-    """A pattern matching ``char`` in any form it can be sent or quoted in."""
+    """A pattern matching ``char`` in any form it can be sent or quoted in. An unreserved
+    ASCII character (letters, digits, ``-._``) is sent as itself by every encoder (RFC 3986
+    says not to percent-encode it, JSON and ``repr`` leave it alone), so it matches only
+    itself: that is what lets :class:`Redactor` find candidates with a plain substring
+    search."""
+    if _UNRESERVED.fullmatch(char):
+        return re.escape(char)
     forms = [re.escape(char)]
     forms.append("".join(f"%{_hex(b, 2)}" for b in char.encode("utf-8", "surrogatepass")))
     if char == " ":
@@ -82,6 +93,39 @@ def _char(char: str) -> str:
 
 def _any_form(text: str) -> str:
     return "".join(_char(c) for c in text)
+
+
+@dataclass(frozen=True)
+class _Finder:
+    """One text to mask in any form, and how to find its candidates fast: ``anchor`` is its
+    longest run of unreserved characters (the same in every form), ``before`` and ``after``
+    how far from an occurrence of it a match can reach. No anchor: scan everything."""
+
+    regex: re.Pattern[str]
+    anchor: str
+    before: int
+    after: int
+
+    @classmethod
+    def of(cls, text: str) -> _Finder:
+        runs = [m for m in _UNRESERVED_RUN.finditer(text)]
+        best = max(runs, key=lambda m: len(m.group()), default=None)
+        if best is None:
+            return cls(re.compile(_any_form(text)), "", 0, 0)
+        return cls(re.compile(_any_form(text)), best.group(), best.start() * _WIDEST,
+                   (len(text) - best.end()) * _WIDEST)
+
+    def spans(self, text: str) -> Iterator[tuple[int, int]]:
+        if not self.anchor:
+            yield from (m.span() for m in self.regex.finditer(text))
+            return
+        at = text.find(self.anchor)
+        while at >= 0:
+            low = max(0, at - self.before)
+            high = min(len(text), at + len(self.anchor) + self.after)
+            for match in self.regex.finditer(text, low, high):
+                yield match.span()
+            at = text.find(self.anchor, at + 1)
 
 
 def _base64_cores(secret: str) -> list[str]:
@@ -110,17 +154,15 @@ class Redactor:
         # A "%41" typed inside a secret may be sent decoded (yarl reads it as an escape).
         decoded = {form for s in given if "%" in s or "+" in s
                    for form in (unquote(s), unquote_plus(s)) if len(form) >= _MIN_DECODED}
-        values = sorted(given | decoded, key=len, reverse=True)
-        # Longest first, so a secret containing another is masked whole.
-        patterns = [_any_form(s) for s in values]
-        extra = {re.escape(base64.b64encode(c.encode("utf-8", "surrogatepass")).decode())
-                 for c in credentials if c}
+        values = given | decoded
+        values |= {base64.b64encode(c.encode("utf-8", "surrogatepass")).decode()
+                   for c in credentials if c}
         # Base64 may itself be percent-encoded (a "+" or "/" of it in a URL).
-        extra |= {_any_form(core) for s in values for core in _base64_cores(s)}
-        patterns += sorted(extra, key=len, reverse=True)
-        self._values = re.compile("|".join(patterns)) if patterns else None
+        values |= {core for s in given | decoded for core in _base64_cores(s)}
+        self._finders = [_Finder.of(v) for v in sorted(values)]
         names = [_any_form(n) for n in sorted({n for n in query_params if n}, key=len,
                                               reverse=True)]
+        self._param_anchors = [_Finder.of(n).anchor for n in query_params if n]
         self._param_names = re.compile("|".join(names)) if names else None
         self._params = (re.compile(r"(?<=[?&;])((?:" + "|".join(names) + r")=)[^&#\s\"'<>]*")
                         if names else None)
@@ -149,9 +191,18 @@ class Redactor:
 
     def text(self, text: str) -> str:
         """``text`` with every form of every secret, and the API key parameter, masked."""
-        if self._values is not None:
-            text = self._values.sub(REDACTED, text)
-        if self._params is not None:
+        spans = sorted(span for finder in self._finders for span in finder.spans(text))
+        if spans:
+            # Overlapping matches (a secret inside another) are masked as one.
+            pieces, done = [], 0
+            for start, end in spans:
+                if start >= done:
+                    pieces += [text[done:start], REDACTED]
+                    done = end
+                elif end > done:
+                    done = end
+            text = "".join(pieces) + text[done:]
+        if self._params is not None and any(a in text for a in self._param_anchors):
             text = self._params.sub(lambda m: m.group(1) + REDACTED, text)
         return text
 
