@@ -7,7 +7,9 @@ Which files are private, and why (each is decided where the file is made):
 * the window's saved state (the open tabs' requests, in the settings file);
 * an export made *with* secrets (``include_secrets``);
 * stream-log spill segments and body-store temporary files (received data, in the temp folder
-  that other users can list).
+  that other users can list);
+* the log folder (a logged failure may name a URL): the folder is 0700, so the files the log
+  rotation makes are private whatever their own mode.
 
 Workspace files are not private: a workspace is meant to be shared, through git or a shared
 folder, and holds no secret (secrets live in the keyring), so they keep the usual

@@ -6,8 +6,10 @@ percent-encode it (with different safe sets in the path, the query and a form bo
 ``user:``, and a JSON body or an error's ``repr`` escapes it. A :class:`Redactor` masks each
 secret in every one of those forms, and mixtures of them, by matching it character by
 character: each character matches itself, its percent-encoded UTF-8 bytes, ``+`` for a space,
-and its JSON and Python escapes. A secret inside base64 is found at each of the three byte
-alignments, so the user name in front of it does not matter. On top of the values:
+and its JSON and Python escapes; letters, digits and ``-._`` only themselves, since no encoder
+changes them, which lets a plain substring search find the candidates. A secret inside base64
+is found at each of the three byte alignments, so the user name in front of it does not
+matter. On top of the values:
 
 * sensitive headers (``Authorization``, ``Cookie``, API-key and ``*-Token`` headers, and the
   header an API key auth sends) are masked by name, whatever their value;
