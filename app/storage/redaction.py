@@ -41,6 +41,7 @@ SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie",
 _SECRET_HEADER = re.compile(r"(?:x-)?api[-_]?key|.*[-_]token", re.IGNORECASE)
 
 _UNRESERVED = re.compile(r"[A-Za-z0-9._-]")
+_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 _UNRESERVED_RUN = re.compile(r"[A-Za-z0-9._-]+")
 #: The longest form of one character: "%F0%9F%98%80" or "\\ud83d\\ude00".
 _WIDEST = 12
@@ -94,7 +95,24 @@ def _char(char: str) -> str:
 
 
 def _any_form(text: str) -> str:
-    return "".join(_char(c) for c in text)
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        if _ESCAPE.match(text, i):
+            # A "%aa" typed in a secret is a valid escape: yarl sends it as "%AA", or decoded
+            # ("%41" as "A").
+            digits = "".join(f"[{d.lower()}{d.upper()}]" if d.isalpha() else d
+                             for d in text[i + 1:i + 3])
+            forms = [f"(?:%|%25){digits}"]
+            code = int(text[i + 1:i + 3], 16)
+            if code < 0x80:
+                forms.append(_char(chr(code)))
+            out.append("(?:" + "|".join(forms) + ")")
+            i += 3
+        else:
+            out.append(_char(text[i]))
+            i += 1
+    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -110,7 +128,9 @@ class _Finder:
 
     @classmethod
     def of(cls, text: str) -> _Finder:
-        runs = [m for m in _UNRESERVED_RUN.finditer(text)]
+        # The hex digits of a "%aa" may change case on the way: not part of an anchor.
+        shape = _ESCAPE.sub("%%%", text)
+        runs = list(_UNRESERVED_RUN.finditer(shape))
         best = max(runs, key=lambda m: len(m.group()), default=None)
         if best is None:
             return cls(re.compile(_any_form(text)), "", 0, 0)

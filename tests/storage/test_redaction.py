@@ -264,12 +264,14 @@ def test_credential_headers_are_masked_by_name() -> None:
 
 
 _SECRET_ALPHABET = st.sampled_from(list("abcXYZ019") + list(" +/=&?%:@!$'()*,;\"\\~ü€😀"))
+#: Pieces of a secret sent in a URL: reserved characters, and escapes yarl may decode.
+_SECRETS = st.lists(_SECRET_ALPHABET | st.sampled_from(["%41", "%2B", "%zz", "%"]),
+                    min_size=8, max_size=24).map("".join)
 
 
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(secret=st.text(_SECRET_ALPHABET, min_size=8, max_size=24)
-       .filter(lambda s: s.strip() == s and s.count("%") == 0))
+@given(secret=_SECRETS.filter(lambda s: s.strip() == s))
 def test_no_form_of_any_secret_reaches_the_file(server: ReflectingServer, tmp_path: Path,
                                                 secret: str) -> None:
     """Fault (fuzzed): secrets with reserved characters, sent in the query by an API key
