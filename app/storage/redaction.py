@@ -45,6 +45,8 @@ _ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 _UNRESERVED_RUN = re.compile(r"[A-Za-z0-9._-]+")
 #: The longest form of one character: "%F0%9F%98%80" or "\\ud83d\\ude00".
 _WIDEST = 12
+#: A shorter anchor is found so often that one regular expression over the text is faster.
+_MIN_ANCHOR = 3
 #: A decoded form shorter than this is too common a text to mask.
 _MIN_DECODED = 4
 #: A base64 core shorter than this could match ordinary text by chance.
@@ -119,7 +121,8 @@ def _any_form(text: str) -> str:
 class _Finder:
     """One text to mask in any form, and how to find its candidates fast: ``anchor`` is its
     longest run of unreserved characters (the same in every form), ``before`` and ``after``
-    how far from an occurrence of it a match can reach. No anchor: scan everything."""
+    how far from an occurrence of it a match can reach. No anchor (none long enough): one
+    scan of the whole text."""
 
     regex: re.Pattern[str]
     anchor: str
@@ -132,7 +135,7 @@ class _Finder:
         shape = _ESCAPE.sub("%%%", text)
         runs = list(_UNRESERVED_RUN.finditer(shape))
         best = max(runs, key=lambda m: len(m.group()), default=None)
-        if best is None:
+        if best is None or len(best.group()) < _MIN_ANCHOR:
             return cls(re.compile(_any_form(text)), "", 0, 0)
         return cls(re.compile(_any_form(text)), best.group(), best.start() * _WIDEST,
                    (len(text) - best.end()) * _WIDEST)
