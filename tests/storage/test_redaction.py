@@ -179,6 +179,14 @@ def test_the_api_key_parameter_is_masked_by_name_whatever_its_value() -> None:
     outcome = Outcome(1.0, 0.1, 200, url="http://h/x?a=1&api_key=older-key&b=2#api_key=x")
     entry = entry_for(RequestModel(url="http://h/x", auth=auth), outcome)
     assert entry.url == f"http://h/x?a=1&api_key={REDACTED}&b=2#api_key=x"
+    # Typed into the URL as well: the model's URL and its params row are masked too.
+    typed = RequestModel(url="http://h/x?api_key=typed-key&b=2",
+                         params=[KeyValue("api_key", "typed-key"), KeyValue("b", "2")],
+                         auth=auth)
+    model = entry_for(typed, Outcome(1.0, 0.1, error="refused")).request["model"]
+    assert model["url"] == f"http://h/x?api_key={REDACTED}&b=2"
+    assert model["params"] == [{"name": "api_key", "value": REDACTED, "enabled": True},
+                               {"name": "b", "value": "2", "enabled": True}]
 
 
 def test_a_secret_variable_in_path_query_and_body_is_masked_in_every_form(
