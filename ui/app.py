@@ -28,7 +28,10 @@ def _log_to_file() -> None:
 
     folder = Path(user_log_dir("spyglass", appauthor=False))
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        # Owner-only (app.storage.private): a logged failure may name a URL or a body.
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if os.name == "posix":
+            folder.chmod(0o700)
         handler: logging.Handler = RotatingFileHandler(folder / "spyglass.log",
                                                        maxBytes=1 << 20, backupCount=3)
     except OSError:

@@ -402,7 +402,8 @@ class DocumentsController(QObject):
             text = await controller.call(
                 functools.partial(export, include_secrets=include_secrets),
                 controller.workspace, fmt)
-            await asyncio.to_thread(write_atomic, path, text.encode("utf-8"))
+            await asyncio.to_thread(functools.partial(
+                write_atomic, path, text.encode("utf-8"), private=include_secrets))
         except Exception as exc:
             self.warning.emit("Export", f"Nothing was exported: {user_message(exc)}")
             return

@@ -19,6 +19,22 @@ class WindowState:
 
     def __init__(self, settings: QSettings | None = None) -> None:
         self.settings = settings or QSettings("Spyglass", "Spyglass")
+        self._make_private()
+
+    def _make_private(self) -> None:
+        """The file holds the open tabs' requests: owner-only (``app.storage.private``).
+        Qt replaces the file keeping its mode, so making it 0600 once is enough."""
+        import contextlib
+        import os
+
+        from app.storage.private import make_private, private_dir
+
+        name = self.settings.fileName()
+        if os.name != "posix" or not name:
+            return
+        with contextlib.suppress(OSError):  # unwritable config: Qt reports it on sync
+            private_dir(os.path.dirname(name))
+            make_private(name)
 
     def _bytes(self, key: str) -> QByteArray | None:
         value = self.settings.value(key)

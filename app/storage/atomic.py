@@ -36,8 +36,11 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _mode_for(path: Path) -> int:
-    """The permissions the new file gets: the old file's, else the usual 0666 & ~umask."""
+def _mode_for(path: Path, private: bool) -> int:
+    """The permissions the new file gets: 0600 when ``private``, else the old file's, else
+    the usual 0666 & ~umask."""
+    if private:
+        return 0o600
     try:
         return stat.S_IMODE(os.stat(path).st_mode)
     except OSError:
@@ -45,8 +48,12 @@ def _mode_for(path: Path) -> int:
 
 
 @contextlib.contextmanager
-def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+def atomic_writer(path: str | os.PathLike[str], *, private: bool = False) -> Iterator[BinaryIO]:
     """A binary file that replaces ``path`` atomically when the ``with`` block ends well.
+
+    ``private`` makes the file readable by its owner alone (0600), whatever the old file's
+    mode was: for a file holding secrets (see ``app.storage.private``). The temporary file is
+    0600 from its creation, so the data is never readable by others, not even for a moment.
 
     For writes too large to hold in memory at once (an export of a million records). If the
     block raises, the temporary file is removed, the old file is untouched and the exception
@@ -68,7 +75,7 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
             out.flush()
             os.fsync(out.fileno())
         with contextlib.suppress(OSError):
-            os.chmod(tmp_name, _mode_for(target))
+            os.chmod(tmp_name, _mode_for(target, private))
         os.replace(tmp_name, target)
         tmp_name = None
         _fsync_dir(folder)
@@ -83,13 +90,14 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
                 os.unlink(tmp_name)
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically.
+def write_atomic(path: str | os.PathLike[str], data: bytes, *, private: bool = False) -> None:
+    """Replace ``path`` with ``data`` atomically (``private``: mode 0600, as for
+    :func:`atomic_writer`).
 
     Raises ``OSError`` (of the errno's own subclass, e.g. ``PermissionError``) whose message
     names ``path``; on failure the temporary file is removed and the old file is untouched.
     """
-    with atomic_writer(path) as out:
+    with atomic_writer(path, private=private) as out:
         out.write(data)
 
 

@@ -4,10 +4,12 @@ One :class:`History` owns one connection (WAL mode). It may be used from a worke
 and from several: every call takes the object's lock. Calls block on disk I/O, so the
 window runs them off the UI thread.
 
-Before a row is stored, the ``Authorization``, ``Proxy-Authorization``, ``Cookie`` and
-``Set-Cookie`` headers, and every occurrence of a value in ``secret_values``, are replaced
-by ``•••`` (in the URL, the error text and anywhere in the request JSON). Secrets never
-reach the file, so they are not in its free pages or its WAL either.
+Before a row is stored, the credential headers (``Authorization``, ``Cookie``, API-key and
+``*-Token`` headers...), and every occurrence of a value in ``secret_values`` in any form it
+can be sent in (raw, percent-encoded, base64, JSON-escaped), are replaced by ``•••`` (in the
+URL, the error text and anywhere in the request JSON); :func:`entry_for` also masks what the
+request's auth sends. The masking is :class:`app.storage.redaction.Redactor`'s, in that one
+place. Secrets never reach the file, so they are not in its free pages or its WAL either.
 
 The database is capped by entry count and by stored bytes; the oldest rows are pruned on
 :meth:`History.add`. The newest entry is always kept, even when it alone is over the byte
@@ -30,6 +32,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.storage.private import make_private, private_dir
+from app.storage.redaction import REDACTED, SENSITIVE_HEADERS, Redactor
+
 if TYPE_CHECKING:
     from app.model.request import RequestModel
 
@@ -43,9 +48,6 @@ __all__ = [
     "entry_for",
     "redact",
 ]
-
-REDACTED = "•••"
-SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS history (
@@ -116,56 +118,22 @@ def entry_for(model: RequestModel, outcome: Outcome, secrets: Iterable[str] = ()
               origin: str = "") -> HistoryEntry:
     """The history entry of ``model`` sent with ``outcome``, already redacted: the secret
     auth fields are blank, and the auth secrets, ``secrets`` (the secret variable values
-    the send substituted) and the sensitive headers are masked everywhere."""
+    the send substituted), the API key's parameter and the sensitive headers are masked in
+    every form they were sent in (:class:`~app.storage.redaction.Redactor`)."""
+    redactor = Redactor.for_auth(model.auth, secrets)
     data = replace(model, auth=model.auth.without_secrets()).to_dict()
     headers = [[h.name, h.value] for h in model.headers if h.enabled]
     request = {"model": data, "headers": headers, "origin": origin}
-    masked = sorted({s for s in (*model.auth.secret_values(), *secrets) if s},
-                    key=len, reverse=True)
-    error = None if outcome.error is None else _redact_text(outcome.error, masked)
-    return HistoryEntry(method=model.method, url=_redact_text(outcome.url or model.url, masked),
+    error = None if outcome.error is None else redactor.text(outcome.error)
+    return HistoryEntry(method=model.method, url=redactor.text(outcome.url or model.url),
                         status=outcome.status, error=error, duration=outcome.duration,
-                        response_size=outcome.size, request=_redact(request, masked),
+                        response_size=outcome.size, request=redactor.value(request),
                         time=outcome.started)
 
 
 def redact(value: Any, secret_values: Iterable[str] = ()) -> Any:
     """Return a copy of JSON-like ``value`` with sensitive headers and secret values masked."""
-    secrets = sorted({s for s in secret_values if s}, key=len, reverse=True)
-    return _redact(value, secrets)
-
-
-def _redact_text(text: str, secrets: list[str]) -> str:
-    # Longest first, so a secret containing another is masked whole.
-    for secret in secrets:
-        text = text.replace(secret, REDACTED)
-    return text
-
-
-def _redact(value: Any, secrets: list[str]) -> Any:
-    if isinstance(value, str):
-        return _redact_text(value, secrets)
-    if isinstance(value, Mapping):
-        name = value.get("name")
-        if (isinstance(name, str) and name.lower() in SENSITIVE_HEADERS
-                and isinstance(value.get("value"), str)):
-            # A header as a table row: {"name": "Cookie", "value": "...", ...}.
-            return {**_redact({k: v for k, v in value.items() if k != "value"}, secrets),
-                    "value": REDACTED}
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            name = str(key)
-            sensitive = name.lower() in SENSITIVE_HEADERS and isinstance(item, str | list)
-            out[_redact_text(name, secrets)] = REDACTED if sensitive else _redact(item, secrets)
-        return out
-    if isinstance(value, list | tuple):
-        items = list(value)
-        # A header as a [name, value] pair.
-        if (len(items) == 2 and isinstance(items[0], str)
-                and items[0].lower() in SENSITIVE_HEADERS):
-            return [items[0], REDACTED]
-        return [_redact(item, secrets) for item in items]
-    return value
+    return Redactor(secret_values).value(value)
 
 
 class History:
@@ -183,7 +151,14 @@ class History:
         self.max_bytes = max_bytes
         self._lock = threading.Lock()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(self.path.parent)
+            # Private (app.storage.private): it holds URLs, bodies and error texts. SQLite
+            # gives its -wal, -shm and -journal files the database's mode; ones left by an
+            # older version are tightened too.
+            for side in ("", "-wal", "-shm", "-journal"):
+                side_path = Path(f"{self.path}{side}")
+                if not side or side_path.exists():
+                    make_private(side_path)
             # Autocommit; transactions are explicit in _write.
             self._conn = sqlite3.connect(self.path, check_same_thread=False,
                                          isolation_level=None, timeout=10)
@@ -215,10 +190,10 @@ class History:
 
     def add(self, entry: HistoryEntry, secret_values: Iterable[str] = ()) -> int:
         """Store a redacted copy of ``entry``, prune the oldest rows, and return its id."""
-        secrets = sorted({s for s in secret_values if s}, key=len, reverse=True)
-        url = _redact_text(entry.url, secrets)
-        error = None if entry.error is None else _redact_text(entry.error, secrets)
-        request = json.dumps(_redact(entry.request, secrets), ensure_ascii=False,
+        redactor = Redactor(secret_values)
+        url = redactor.text(entry.url)
+        error = None if entry.error is None else redactor.text(entry.error)
+        request = json.dumps(redactor.value(entry.request), ensure_ascii=False,
                              separators=(",", ":"), sort_keys=True)
         size = sum(len(text.encode("utf-8")) for text in (url, error or "", request))
         with self._lock:

@@ -160,8 +160,20 @@ def _secret_ref(value: Any) -> str | None:
 def dump_request(model: RequestModel, secrets: Secrets,
                  old_refs: Mapping[str, str] | None = None) -> bytes:
     """The file text of ``model``; secret auth fields are stored in ``secrets`` (reusing
-    ``old_refs`` so that an unchanged request gives the same bytes)."""
-    old_refs = old_refs or {}
+    ``old_refs`` so that an unchanged request gives the same bytes). An old reference the
+    text no longer uses is left in ``secrets``: the caller deletes it once the file is
+    written (:func:`_stale_refs`), so a failed write loses no secret."""
+    return _dump(_request_data(model, secrets, old_refs or {}))
+
+
+def _stale_refs(old_refs: Mapping[str, str], data: Mapping[str, Any]) -> set[str]:
+    """The references in ``old_refs`` that the request ``data`` no longer holds (a token
+    cleared, or turned into a ``{{variable}}``): their secrets are orphans."""
+    return set(old_refs.values()) - set(_secret_refs(data).values())
+
+
+def _request_data(model: RequestModel, secrets: Secrets,
+                  old_refs: Mapping[str, str]) -> dict[str, Any]:
     default = RequestModel()
     out: dict[str, Any] = {}
     for key in _REQUEST_ORDER:
@@ -185,8 +197,6 @@ def dump_request(model: RequestModel, secrets: Secrets,
                     continue
                 if sub in SECRET_AUTH_FIELDS and names_a_variable(v):
                     auth[sub] = v  # only names a variable (whose value may be secret)
-                    if sub in old_refs:
-                        secrets.delete(old_refs[sub])
                 elif sub in SECRET_AUTH_FIELDS:
                     ref = old_refs.get(sub) or uuid.uuid4().hex
                     if secrets.get(ref) != v:
@@ -204,7 +214,7 @@ def dump_request(model: RequestModel, secrets: Secrets,
             out[key] = [dict(m) for m in value]
         else:
             out[key] = _plain(value)
-    return _dump(out)
+    return out
 
 
 def _secret_refs(data: Mapping[str, Any]) -> dict[str, str]:
@@ -507,10 +517,11 @@ class Workspace:
         folder = self.create_collection(collection)
         path = folder / COLLECTION_FILE
         data = _mapping(path, _parse(path))
-        data["variables"] = self._variables_out(path, variables)
+        data["variables"], stale = self._variables_out(path, variables)
         if not data["variables"]:
             del data["variables"]
         write_if_changed(path, _dump(data))
+        self._delete_secrets(stale)
         return path
 
     def _read_order(self, folder: Path) -> list[str]:
@@ -585,12 +596,18 @@ class Workspace:
         elif folder.is_dir():
             self._read_order(folder)  # a broken collection.yaml stops the save before a write
         # The secrets first: without a keyring nothing at all is written, not even a folder.
-        data = dump_request(model, self.secrets, old_refs)
+        data = _request_data(model, self.secrets, old_refs)
         self.create_collection(collection)
-        write_if_changed(path, data)
+        write_if_changed(path, _dump(data))
         if not existed:
             self._write_order(folder, [*self._read_order(folder), path.name])
+        # Last, once the file no longer points at them: a cleared secret leaves the keyring.
+        self._delete_secrets(_stale_refs(old_refs, data))
         return path
+
+    def _delete_secrets(self, refs: Iterable[str]) -> None:
+        for ref in sorted(refs):
+            self.secrets.delete(ref)
 
     def new_request(self, collection: str, model: RequestModel) -> Path:
         """Save ``model`` under a file name no other request in ``collection`` uses."""
@@ -607,7 +624,9 @@ class Workspace:
         refs = _secret_refs(_mapping(path, _parse(path)))
         model.name = new_name
         target = self._free_name(folder, slugify(new_name), keep=path)
-        write_if_changed(target, dump_request(model, self.secrets, refs))
+        data = _request_data(model, self.secrets, refs)
+        write_if_changed(target, _dump(data))
+        self._delete_secrets(_stale_refs(refs, data))
         if target != path:
             path.unlink()
             order = self._read_order(folder)
@@ -697,14 +716,17 @@ class Workspace:
         string or ``{"value": str, "secret": bool}``; secret values go to the secrets store.
         Returns the path."""
         path = self._environment_path(name)
-        out = self._variables_out(path, variables)
+        out, stale = self._variables_out(path, variables)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_if_changed(path, _dump({"variables": out}))
+        self._delete_secrets(stale)
         return path
 
-    def _variables_out(self, path: Path, variables: VariablesIn) -> dict[str, Any]:
+    def _variables_out(self, path: Path, variables: VariablesIn
+                       ) -> tuple[dict[str, Any], set[str]]:
         """The file form of ``variables``, secret values stored under the references
-        ``path`` already uses."""
+        ``path`` already uses; and the references it no longer uses (a secret cleared,
+        removed or made plain), for the caller to delete once the file is written."""
         if not isinstance(variables, Mapping):
             variables = {v.name: {"value": v.value, "secret": v.secret} for v in variables}
         old_refs: dict[str, str] = {}
@@ -730,10 +752,9 @@ class Workspace:
                 out[var] = {"value": {"secret": ref}, "secret": True}
             else:
                 out[var] = {"value": value}
-        for var, ref in old_refs.items():
-            if var not in variables or _secret_ref(out[var].get("value")) != ref:
-                self.secrets.delete(ref)
-        return out
+        stale = {ref for var, ref in old_refs.items()
+                 if var not in variables or _secret_ref(out[var].get("value")) != ref}
+        return out, stale
 
     def _free_environment(self, name: str, *, allowed: str | None = None) -> Path:
         """The file ``name`` would have, when no other environment uses that name

@@ -180,7 +180,9 @@ def _write_segments(jobs: queue.SimpleQueue[_Job], spill: _Spill) -> None:
                 continue
             path = os.path.join(directory, f"{segment.start}.{spill.name}")
             payload = mem.dumps()
-            with open(path, "wb") as f:
+            # Private (app.storage.private): received data, and the temp folder is listable.
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with open(fd, "wb") as f:
                 f.write(payload)
         except Exception as exc:  # a full disk, a vanished folder: keep it in memory
             with contextlib.suppress(OSError):

@@ -276,3 +276,124 @@ def test_workspace_keeps_a_bearer_token_in_the_secret_service(
     again.delete(path)
     assert secret_service.get(ref) is None
     assert _service_items(secret_service.service) == []
+
+
+# -- a cleared secret leaves the store --------------------------------------------------------
+
+
+@pytest.fixture(params=["memory", "keyring"])
+def store(request: pytest.FixtureRequest) -> Iterator[SecretStore]:
+    """Each store a workspace can use: in memory, and the keyring over a test backend."""
+    if request.param == "memory":
+        yield MemorySecrets()
+        return
+    previous = keyring.get_keyring()
+    keyring.set_keyring(DictKeyring())
+    try:
+        yield KeyringSecrets(service="spyglass-test")
+    finally:
+        keyring.set_keyring(previous)
+
+
+def _stored(store: SecretStore, refs: Iterator[str] | list[str]) -> dict[str, str | None]:
+    return {ref: store.get(ref) for ref in refs}
+
+
+def _auth_refs(path: Path) -> dict[str, str]:
+    auth = yaml.safe_load(path.read_bytes()).get("auth") or {}
+    return {k: v["secret"] for k, v in auth.items() if isinstance(v, dict) and "secret" in v}
+
+
+@pytest.mark.parametrize("cleared", [
+    AuthModel(kind=AuthKind.BEARER, token=""),
+    AuthModel(),
+    AuthModel(kind=AuthKind.BEARER, token="{{token}}"),
+], ids=["emptied", "auth-none", "now-a-variable"])
+def test_clearing_a_saved_token_deletes_it_from_the_store(
+        store: SecretStore, tmp_path: Path, cleared: AuthModel) -> None:
+    """Fault: saving a request whose token was cleared left the old token in the keyring,
+    orphaned (no file pointed at it any more). The user clears the field and saves; the
+    secret is gone from the store, and the file holds no reference."""
+    workspace = Workspace(tmp_path, secrets=store)
+    model = RequestModel(name="Me", auth=AuthModel(kind=AuthKind.BEARER, token="tok-1"))
+    path = workspace.save_request("Shop", model)
+    (ref,) = _auth_refs(path).values()
+    assert store.get(ref) == "tok-1"
+    workspace.save_request("Shop", RequestModel(name="Me", auth=cleared))
+    assert store.get(ref) is None
+    assert _auth_refs(path) == {}
+
+
+def test_a_kept_secret_stays_and_only_the_cleared_one_goes(store: SecretStore,
+                                                           tmp_path: Path) -> None:
+    workspace = Workspace(tmp_path, secrets=store)
+    both = AuthModel(kind=AuthKind.BACKENDAI, access_key="AK", secret_key="sk-1",
+                     password="pw-1")
+    path = workspace.save_request("Shop", RequestModel(name="Both", auth=both))
+    refs = _auth_refs(path)
+    assert set(refs) == {"secret_key", "password"}
+    workspace.save_request("Shop", RequestModel(
+        name="Both", auth=AuthModel(kind=AuthKind.BACKENDAI, access_key="AK",
+                                    secret_key="sk-1")))
+    assert _stored(store, [refs["secret_key"], refs["password"]]) == {
+        refs["secret_key"]: "sk-1", refs["password"]: None}
+    renamed = workspace.rename(path, "Renamed")
+    assert _auth_refs(renamed) == {"secret_key": refs["secret_key"]}
+    assert store.get(refs["secret_key"]) == "sk-1"
+
+
+def test_a_failed_save_keeps_the_old_secret(store: SecretStore, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The old secret goes only once the file no longer points at it: a save that fails
+    (a full disk, injected at the write) leaves the file and its secret as they were."""
+    import errno
+
+    import app.storage.workspace as workspace_module
+
+    workspace = Workspace(tmp_path, secrets=store)
+    path = workspace.save_request("Shop", RequestModel(
+        name="Me", auth=AuthModel(kind=AuthKind.BEARER, token="tok-1")))
+    (ref,) = _auth_refs(path).values()
+
+    def full_disk(target: object, data: bytes) -> bool:
+        raise OSError(errno.ENOSPC, "No space left on device", str(target))
+
+    monkeypatch.setattr(workspace_module, "write_if_changed", full_disk)
+    with pytest.raises(OSError):
+        workspace.save_request("Shop", RequestModel(name="Me"))
+    assert store.get(ref) == "tok-1" and _auth_refs(path) == {"token": ref}
+
+
+@pytest.mark.parametrize("change", ["cleared", "removed", "plain"])
+def test_clearing_a_secret_variable_deletes_it_from_the_store(
+        store: SecretStore, tmp_path: Path, change: str) -> None:
+    """Fault: an environment's (or a collection's) secret variable cleared, removed or made
+    plain must leave the keyring too."""
+    from app.model.variables import Variable
+
+    workspace = Workspace(tmp_path, secrets=store)
+    before = [Variable("TOKEN", "tok-1", secret=True), Variable("HOST", "h")]
+    after = {"cleared": [Variable("TOKEN", "", secret=True), Variable("HOST", "h")],
+             "removed": [Variable("HOST", "h")],
+             "plain": [Variable("TOKEN", "visible", secret=False), Variable("HOST", "h")]}
+    for save, path in ((workspace.save_environment, lambda: workspace._environment_path("dev")),
+                       (workspace.save_collection_variables,
+                        lambda: tmp_path / "dev" / "collection.yaml")):
+        save("dev", before)
+        spec = yaml.safe_load(path().read_bytes())["variables"]["TOKEN"]
+        ref = spec["value"]["secret"]
+        assert store.get(ref) == "tok-1"
+        save("dev", after[change])
+        assert store.get(ref) is None
+
+
+def test_a_cleared_token_leaves_the_secret_service(secret_service: KeyringSecrets,
+                                                   tmp_path: Path) -> None:
+    """The same fault on the real Secret Service: nothing stays under the service."""
+    workspace = Workspace(tmp_path, secrets=secret_service)
+    workspace.save_request("Shop", RequestModel(
+        name="Me", auth=AuthModel(kind=AuthKind.BEARER, token=f"tok-{uuid.uuid4().hex}")))
+    assert len(_service_items(secret_service.service)) == 1
+    workspace.save_request("Shop", RequestModel(name="Me",
+                                                auth=AuthModel(kind=AuthKind.BEARER)))
+    assert _service_items(secret_service.service) == []

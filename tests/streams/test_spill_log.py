@@ -10,6 +10,8 @@ from __future__ import annotations
 import errno
 import json
 import marshal
+import os
+import stat
 import threading
 import time
 from array import array
@@ -355,3 +357,19 @@ def test_one_time_format_for_every_log(tmp_path: Path) -> None:
             times.add(_lines(tmp_path / name)[0]["time"])
         assert times == {"2025-12-04T01:39:05.678Z"}
         assert json.loads(jsonl_record(events.get(0)))["time"] in times
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+def test_spilled_segments_are_readable_by_their_owner_alone(tmp_path: Path) -> None:
+    """Spilled records are received data, in a folder of the shared temp directory: each
+    segment file is 0600 whatever the umask (app.storage.private)."""
+    old = os.umask(0o022)
+    try:
+        with FrameLog(memory_records=100, segment_records=50, directory=tmp_path) as log:
+            fill(log, frames(1_000))
+            assert log.wait_spilled() and log.on_disk
+            files = [p for p in tmp_path.rglob("*") if p.is_file()]
+            assert files
+            assert {stat.S_IMODE(p.stat().st_mode) for p in files} == {0o600}
+    finally:
+        os.umask(old)
