@@ -386,7 +386,8 @@ class DocumentsController(QObject):
         if document not in self.host.all_documents():
             return  # closed meanwhile
         ask = self._ask_changed_on_disk
-        answer = ask(document.title(), deleted) if ask is not None else None
+        name = document.to_model().name or document.title()
+        answer = ask(name, deleted) if ask is not None else None
         if answer is DiskAnswer.OVERWRITE:
             self.save(document, then=then, overwrite=True)
         elif answer is DiskAnswer.SAVE_AS:
@@ -395,7 +396,7 @@ class DocumentsController(QObject):
             self.reload(document)
         else:
             what = "was deleted" if deleted else "changed on disk"
-            self.message.emit(f"Not saved: the file of “{document.title()}” {what}. "
+            self.message.emit(f"Not saved: the file of “{name}” {what}. "
                               "Your changes are still in the tab.", 10000)
 
     def reload(self, document: Document) -> None:
