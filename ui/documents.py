@@ -279,6 +279,7 @@ class DocumentsController(QObject):
             return
         if new is None:
             document.set_origin(None, None)
+            self._settled(document)
             return
         document.set_origin(new, self.collection_of(new))
         if document.modified is False:
@@ -303,6 +304,7 @@ class DocumentsController(QObject):
                 continue
             if new is None:
                 document.set_origin(None, None)
+                self._settled(document)
             else:
                 origin = root / new / inside
                 document.set_origin(origin, self.collection_of(origin))
@@ -496,6 +498,8 @@ class DocumentsController(QObject):
         self.workspace.switch_to(Workspace(folder, self.workspace.secrets))
         for document in self.host.all_documents():
             document.set_origin(None, None)
+            self._settled(document)
+        self._watch_documents()
         self.workspace_switched.emit(self.workspace.root)
 
     def import_file(self, path: str) -> None:

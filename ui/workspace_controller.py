@@ -26,7 +26,13 @@ from app.model.variables import Resolution, Variable
 from app.storage.fingerprint import Fingerprint
 from app.storage.index import FolderEntry, WorkspaceIndex
 from app.storage.secrets import SecretStore, SecretsUnavailable
-from app.storage.workspace import ENVIRONMENTS_DIR, StoredRequest, Workspace, WorkspaceError
+from app.storage.workspace import (
+    COLLECTION_FILE,
+    ENVIRONMENTS_DIR,
+    StoredRequest,
+    Workspace,
+    WorkspaceError,
+)
 from ui.tasks import TaskRunner
 from ui.workspace_watcher import WorkspaceWatcher
 
@@ -83,6 +89,7 @@ class WorkspaceController(QObject):
         self.keyring_message = ""
         #: Set by :meth:`follow_outside_changes`.
         self.watcher: WorkspaceWatcher | None = None
+        self._variable_files: dict[Path, Fingerprint | None] = {}
 
     @property
     def root(self) -> Path:
@@ -138,6 +145,8 @@ class WorkspaceController(QObject):
     async def _open(self) -> None:
         await self.call(self.workspace.root.mkdir, 0o777, True, True)
         await self.rescan()
+        if self.watcher is not None:
+            self._variable_files = await self.call(self._variable_fingerprints)
         await self.reload_environments()
         available = await asyncio.to_thread(self.secrets.available)
         from app.storage.secrets import UNAVAILABLE_MESSAGE
@@ -171,9 +180,24 @@ class WorkspaceController(QObject):
 
     async def _refresh(self) -> None:
         await self.rescan()
-        await self.reload_environments()
-        self.collection_variables_saved()
+        # Most changes are request files (our own saves among them): variables are read
+        # again only when a file holding some changed, so that a missing secret is not
+        # reported again after every save.
+        files = await self.call(self._variable_fingerprints)
+        if files != self._variable_files:
+            self._variable_files = files
+            await self.reload_environments()
+            self.collection_variables_saved()
         self.changed_outside.emit()
+
+    def _variable_fingerprints(self) -> dict[Path, Fingerprint | None]:
+        """What the environment files and every folder's collection.yaml hold now."""
+        root = self.workspace.root
+        environments = root / ENVIRONMENTS_DIR
+        paths = sorted(environments.glob("*.yaml")) if environments.is_dir() else []
+        paths += [root.joinpath(*f.collection.split("/"), COLLECTION_FILE)
+                  for top in self.tree for f in top.walk()]
+        return {path: Fingerprint.of_file(path) for path in paths}
 
     def _watch_tree(self) -> None:
         if self.watcher is None:

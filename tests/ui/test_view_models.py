@@ -680,3 +680,36 @@ def test_the_watcher_reports_a_burst_once_and_the_tree_follows(
                     == ["New"], timeout=5000)
     idle(qtbot, runner)
     watcher.stop()
+
+
+def test_variables_follow_outside_changes_and_request_saves_do_not_reread_them(
+        qtbot: QtBot, controller: WorkspaceController, runner: TaskRunner) -> None:
+    """Fault case: a pull changes an environment file. The values in scope follow without a
+    restart. A change to request files only (our own saves among them) does not read the
+    variables again, so a secret missing from the keyring is not reported after every save."""
+    ws = controller.workspace
+    ws.save_environment("Dev", [Variable("base", "http://old")])
+    ws.save_collection_variables("Shop", [Variable("gone", "", True)])
+    (ws.root / "Shop" / "collection.yaml").write_text(
+        "order: []\nvariables:\n  gone:\n    value: {secret: not-in-this-keyring}\n"
+        "    secret: true\n")
+    saved = ws.save_request("Shop", RequestModel(name="Saved"))
+    controller.follow_outside_changes()
+    controller.open()
+    qtbot.waitUntil(lambda: controller.environments == ["Dev"])
+    controller.set_environment("Dev")
+    controller.watch_collection("Shop")
+    qtbot.waitUntil(lambda: controller.lookup("Shop").get("base", Variable("")).value
+                    == "http://old")
+    idle(qtbot, runner)
+    seen = Recorder(controller, "failed", "changed_outside")
+
+    ws.save_request("Shop", RequestModel(name="Saved", url="http://edited"), saved.stem)
+    qtbot.waitUntil(lambda: len(seen.of("changed_outside")) == 1, timeout=5000)
+    idle(qtbot, runner)
+    assert seen.of("failed") == []
+
+    ws.save_environment("Dev", [Variable("base", "http://new")])
+    qtbot.waitUntil(lambda: controller.lookup("Shop")["base"].value == "http://new",
+                    timeout=5000)
+    idle(qtbot, runner)
