@@ -91,7 +91,7 @@ class RequestTab(QWidget):
         self.origin: Path | None = None
         self.collection: str | None = None
         self._saved: dict[str, Any] | None = None
-        self.modified = False
+        self._modified = False
         #: Restored from the last session, its secrets not yet read back from the keyring.
         self.secrets_pending = False
         #: What the file held when last read or saved (None: unknown; a save then asks
@@ -264,6 +264,20 @@ class RequestTab(QWidget):
             if parts.load_model is not None:
                 parts.load_model(model)
         self._emit_title()
+
+    @property
+    def modified(self) -> bool:
+        """The request differs from what its file holds (False when it has no file)."""
+        timer = getattr(self, "_edit_timer", None)
+        if timer is not None and timer.isActive() and self._saved is not None:
+            # An edit not compared yet (typing pauses first): compare now, so that a reload
+            # from disk or a question about unsaved changes never misses the last keys.
+            self._modified = self.to_model().to_dict() != self._saved
+        return self._modified
+
+    @modified.setter
+    def modified(self, value: bool) -> None:
+        self._modified = value
 
     def title(self) -> str:
         model = self.editor.to_model()

@@ -633,3 +633,23 @@ def test_the_window_follows_changes_made_outside(
     banner.reload_button.click()
     qtbot.waitUntil(lambda: tab.to_model().url == "http://127.0.0.1:9/v3")
     assert not tab.modified and not banner.isVisible()
+
+
+def test_keys_typed_just_before_a_pull_are_not_reloaded_away(
+        qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fault case: a pull lands within the moment before the tab compares a fresh edit with
+    its file (it waits for typing to pause). The tab still counts as edited: it shows the
+    banner instead of reloading, and the keys just typed stay."""
+    tab = window.current_tab()
+    assert tab is not None
+    tab.load_model(RequestModel(url="http://127.0.0.1:9/a"))
+    path = _save_new(qtbot, window, monkeypatch, "Typed", "Team")
+    qtbot.waitUntil(lambda: not tab.modified)
+    tab.editor.url_bar.setText("http://127.0.0.1:9/typed")
+    tab.editor.url_bar.textEdited.emit(tab.editor.url_bar.text())
+    assert tab.modified  # compared at once, though the pause has not come yet
+    Workspace(path.parents[1], MemorySecrets()).save_request(
+        "Team", RequestModel(name="Typed", url="http://127.0.0.1:9/pulled"), path.stem)
+    qtbot.waitUntil(lambda: tab._disk_banner is not None and tab._disk_banner.isVisible(),
+                    timeout=5000)
+    assert tab.to_model().url == "http://127.0.0.1:9/typed"
