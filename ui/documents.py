@@ -155,6 +155,8 @@ class DocumentsController(QObject):
         self._ask_changed_on_disk = ask_changed_on_disk
         #: id(document) -> the file's fingerprint its banner was shown for (None: deleted).
         self._noticed: dict[int, Fingerprint | None] = {}
+        #: id() of the documents being saved now.
+        self._saving: set[int] = set()
         workspace.changed_outside.connect(self.check_documents)
 
     # -- tabs and their variables ---------------------------------------------------------
@@ -356,23 +358,26 @@ class DocumentsController(QObject):
     async def _save(self, document: Document, model: RequestModel, origin: Path | None,
                     collection: str | None, then: Callable[[], None] | None,
                     expected: Fingerprint | None) -> None:
+        # Until it is tied to what it wrote, a check of the documents (after the watcher saw
+        # this very write) leaves this one alone.
+        self._saving.add(id(document))
         try:
             stored = await self.workspace.store_request(model, origin, collection, expected)
+            await self.workspace.rescan()
         except ChangedOnDisk as exc:
             # The question is a modal dialog: asked from the event loop, not inside this task.
             show_later(self._changed_on_disk, document, exc.deleted, then)
             return
-        # No await between the write and this: a check of the documents (after the watcher
-        # saw our own write) finds the new fingerprint already.
-        document.disk = stored.fingerprint
+        finally:
+            self._saving.discard(id(document))
         path = stored.path
+        document.disk = stored.fingerprint
         document.set_origin(path, self.collection_of(path))
         if origin is None:
             document.editor.set_name(model.name)
         document.mark_saved(model)
         document.secrets_pending = False
         self._settled(document)
-        await self.workspace.rescan()
         self.workspace.watch_collection(document.collection)
         self._watch_documents()
         self.saved.emit(path)
@@ -435,16 +440,22 @@ class DocumentsController(QObject):
     async def _check_documents(self) -> None:
         for document in self.host.all_documents():
             origin = document.origin
-            if origin is None or document.disk is None:
-                continue  # never saved, or what was read is not known yet
+            if origin is None or document.disk is None or id(document) in self._saving:
+                continue  # never saved, what was read is not known yet, or being saved
             now = await self.workspace.fingerprint(origin)
-            if now == document.disk or document.origin != origin:
+            if not self._still_at(document, origin):
+                continue  # moved, being saved or closed meanwhile: checked next time
+            if now == document.disk:
+                if id(document) in self._noticed:
+                    self._settled(document)  # changed back (a checkout of another branch)
                 continue
             if id(document) in self._noticed and self._noticed[id(document)] == now:
                 continue  # its banner says so already
             if now is not None and not document.modified:
                 model, disk = await self.workspace.read_request(origin)
-                if not document.modified and document.origin == origin:
+                if not self._still_at(document, origin):
+                    continue
+                if not document.modified:
                     document.load_model(model)
                     document.disk = disk
                     document.mark_saved(model)
@@ -453,6 +464,10 @@ class DocumentsController(QObject):
                     continue
             self._noticed[id(document)] = now
             document.show_disk_change(now is None)
+
+    def _still_at(self, document: Document, origin: Path) -> bool:
+        return (document.origin == origin and id(document) not in self._saving
+                and document in self.host.all_documents())
 
     def _watch_documents(self) -> None:
         if (watcher := self.workspace.watcher) is not None:

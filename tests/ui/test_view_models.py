@@ -633,6 +633,7 @@ def test_open_documents_follow_changes_made_outside(
 
     _outside(clean_path, "http://theirs")
     theirs = _outside(edited_path, "http://theirs")
+    gone_bytes = gone_path.read_bytes()
     gone_path.unlink()
     qtbot.waitUntil(lambda: clean.model.url == "http://theirs", timeout=5000)
     assert not clean.modified and clean.banner is None
@@ -646,6 +647,10 @@ def test_open_documents_follow_changes_made_outside(
     documents.save(edited)
     qtbot.waitUntil(lambda: not edited.modified)
     assert ws.load_request(edited_path).url == "http://mine" and disk_answers.asked == []
+
+    # The deleted file comes back as it was (a checkout of the other branch): no banner.
+    gone_path.write_bytes(gone_bytes)
+    qtbot.waitUntil(lambda: gone.banner is None, timeout=5000)
     idle(qtbot, runner)
 
 

@@ -5,7 +5,7 @@ Asked from the event loop (``ui.tasks.show_later``), never inside a running task
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
 
 from ui.documents import DiskAnswer
 
@@ -29,7 +29,8 @@ def ask_changed_on_disk(parent: QWidget | None, title: str, deleted: bool) -> Di
                     "opened (another window, an editor, a git pull).")
         box.setInformativeText("Overwrite writes this tab over those changes; Reload drops "
                                "this tab's changes and shows the file; Save as keeps both.")
-    answers = {box.addButton("Overwrite", Role.DestructiveRole): DiskAnswer.OVERWRITE}
+    answers: dict[QAbstractButton, DiskAnswer] = {
+        box.addButton("Overwrite", Role.DestructiveRole): DiskAnswer.OVERWRITE}
     if not deleted:
         answers[box.addButton("Reload", Role.ResetRole)] = DiskAnswer.RELOAD
     save_as = box.addButton("Save as…", Role.AcceptRole)
