@@ -34,7 +34,7 @@ from PySide6.QtCore import QObject, Signal
 
 from app.model.request import AuthModel, RequestModel
 from app.model.variables import Resolution, Variable
-from app.storage.fingerprint import Fingerprint
+from app.storage.fingerprint import ABSENT, Fingerprint
 from app.storage.workspace import ChangedOnDisk
 from ui.tasks import show_later
 from ui.workspace_controller import WorkspaceController, user_message
@@ -153,8 +153,8 @@ class DocumentsController(QObject):
         self.history = history
         self._ask_where_to_save = ask_where_to_save
         self._ask_changed_on_disk = ask_changed_on_disk
-        #: id(document) -> the file's fingerprint its banner was shown for (None: deleted).
-        self._noticed: dict[int, Fingerprint | None] = {}
+        #: id(document) -> the file's fingerprint its banner was shown for (ABSENT: deleted).
+        self._noticed: dict[int, Fingerprint] = {}
         #: id() of the documents being saved now.
         self._saving: set[int] = set()
         workspace.changed_outside.connect(self.check_documents)
@@ -422,7 +422,8 @@ class DocumentsController(QObject):
 
     def keep_mine(self, document: Document) -> None:
         """Keep the document's edits over the file's change shown in its banner: the next
-        save writes them over it without asking again (another change still asks)."""
+        save writes them over it (or creates the deleted file again) without asking; a
+        further change still asks."""
         if id(document) in self._noticed:
             document.disk = self._noticed[id(document)]
         self._settled(document)
@@ -442,7 +443,7 @@ class DocumentsController(QObject):
             origin = document.origin
             if origin is None or document.disk is None or id(document) in self._saving:
                 continue  # never saved, what was read is not known yet, or being saved
-            now = await self.workspace.fingerprint(origin)
+            now = await self.workspace.fingerprint(origin) or ABSENT
             if not self._still_at(document, origin):
                 continue  # moved, being saved or closed meanwhile: checked next time
             if now == document.disk:
@@ -451,7 +452,7 @@ class DocumentsController(QObject):
                 continue
             if id(document) in self._noticed and self._noticed[id(document)] == now:
                 continue  # its banner says so already
-            if now is not None and not document.modified:
+            if now != ABSENT and not document.modified:
                 model, disk = await self.workspace.read_request(origin)
                 if not self._still_at(document, origin):
                     continue
@@ -463,7 +464,7 @@ class DocumentsController(QObject):
                     self.message.emit(f"“{model.name}” changed on disk: reloaded", 5000)
                     continue
             self._noticed[id(document)] = now
-            document.show_disk_change(now is None)
+            document.show_disk_change(now == ABSENT)
 
     def _still_at(self, document: Document, origin: Path) -> bool:
         return (document.origin == origin and id(document) not in self._saving

@@ -11,7 +11,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 
-__all__ = ["Fingerprint"]
+__all__ = ["ABSENT", "Fingerprint"]
 
 
 @dataclass(frozen=True)
@@ -36,3 +36,8 @@ class Fingerprint:
                 return cls.of(f.read())
         except (FileNotFoundError, NotADirectoryError):
             return None
+
+
+#: The fingerprint of "no such file": a save that expects it (the user kept a request whose
+#: file was deleted) creates the file, and refuses once someone else created one.
+ABSENT = Fingerprint(-1, "")

@@ -33,7 +33,7 @@ from app.model.request import SECRET_AUTH_FIELDS, KeyValue, MultipartField, Requ
 from app.model.templating import names_a_variable
 from app.model.variables import Variable
 from app.storage.atomic import write_atomic, write_if_changed
-from app.storage.fingerprint import Fingerprint
+from app.storage.fingerprint import ABSENT, Fingerprint
 from app.storage.secrets import MemorySecrets, SecretStore
 
 __all__ = [
@@ -581,9 +581,9 @@ class Workspace:
         return self.load_request(path), fingerprint
 
     def _check_unchanged(self, path: Path, expected: Fingerprint) -> None:
-        now = Fingerprint.of_file(path)
+        now = Fingerprint.of_file(path) or ABSENT
         if now != expected:
-            raise ChangedOnDisk(path, deleted=now is None)
+            raise ChangedOnDisk(path, deleted=now == ABSENT)
 
     def missing_secrets(self, path: str | Path) -> list[str]:
         """The auth fields of the request in ``path`` whose secret is not in the store (a
@@ -609,7 +609,8 @@ class Workspace:
         identical one is not touched. Use ``new_request`` for a fresh, non-clashing name.
 
         With ``expected`` (what the file held when it was read), a file that no longer
-        holds it, or is gone, raises :class:`ChangedOnDisk` and nothing is written."""
+        holds it, or is gone, raises :class:`ChangedOnDisk` and nothing is written
+        (``expected=ABSENT``: there must be no file yet)."""
         return self.store_request(collection, model, name, expected=expected).path
 
     def store_request(self, collection: str, model: RequestModel, name: str | None = None, *,

@@ -128,3 +128,19 @@ def test_a_new_request_reports_its_fingerprint(ws: Workspace) -> None:
     assert fp == stored.fingerprint
     model.url = "http://x"
     ws.save_request("Shop", model, stored.path.stem, expected=stored.fingerprint)
+
+
+def test_expecting_no_file_creates_it_and_refuses_one_made_meanwhile(ws: Workspace) -> None:
+    """The user kept a request whose file was deleted (``expected=ABSENT``): the save creates
+    it again; had a ``git pull`` brought a file back meanwhile, the save refuses and that
+    file stays as pulled."""
+    from app.storage.fingerprint import ABSENT
+
+    path = ws.save_request("Shop", RequestModel(name="List"))
+    path.unlink()
+    ws.save_request("Shop", RequestModel(name="List", url="http://mine"), path.stem,
+                    expected=ABSENT)
+    assert ws.load_request(path).url == "http://mine"
+    with pytest.raises(ChangedOnDisk) as caught:
+        ws.save_request("Shop", RequestModel(name="List"), path.stem, expected=ABSENT)
+    assert not caught.value.deleted and ws.load_request(path).url == "http://mine"

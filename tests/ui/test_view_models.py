@@ -653,6 +653,29 @@ def test_open_documents_follow_changes_made_outside(
     qtbot.waitUntil(lambda: gone.banner is None, timeout=5000)
     idle(qtbot, runner)
 
+    # Deleted again; Keep mine: a save creates it again without asking...
+    gone_path.unlink()
+    qtbot.waitUntil(lambda: gone.banner is True, timeout=5000)
+    documents.keep_mine(gone)
+    gone.edit(url="http://kept")
+    documents.save(gone)
+    qtbot.waitUntil(lambda: gone_path.exists() and not gone.modified)
+    assert ws.load_request(gone_path).url == "http://kept" and disk_answers.asked == []
+    idle(qtbot, runner)
+    # ...but after Keep mine on a deletion, a file pulled back meanwhile is asked about.
+    gone_path.unlink()
+    qtbot.waitUntil(lambda: gone.banner is True, timeout=5000)
+    documents.keep_mine(gone)
+    pulled = ws.save_request("Shop", RequestModel(name="Gone", url="http://pulled"),
+                             gone_path.stem)
+    gone.edit(url="http://kept-2")
+    disk_answers.queue.append(None)
+    documents.save(gone)
+    qtbot.waitUntil(lambda: len(disk_answers.asked) == 1)
+    assert disk_answers.asked == [("Gone", False)]
+    assert ws.load_request(pulled).url == "http://pulled"
+    idle(qtbot, runner)
+
 
 def test_the_watcher_reports_a_burst_once_and_the_tree_follows(
         qtbot: QtBot, controller: WorkspaceController, runner: TaskRunner) -> None:
