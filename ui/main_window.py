@@ -376,6 +376,8 @@ class MainWindow(QMainWindow):
                         current=self.tabs.currentIndex())
         for tab in tabs:
             tab.dispose()
+        if self._populated and self.workspace.watcher is not None:
+            self.workspace.watcher.stop()  # no refresh may start once the tasks are cancelled
         self.runner.cancel_all()
         self.playground.stop()
         if self.history is not None:
