@@ -179,7 +179,11 @@ class WorkspaceController(QObject):
         self.start("Refresh", self._refresh())
 
     async def _refresh(self) -> None:
-        await self.rescan()
+        tree = await self.call(self.index.scan)
+        if tree != self.tree:  # our own saves come back here too: no second rebuild for them
+            self.tree = tree
+            self.tree_changed.emit(tree)
+        self._watch_tree()
         # Most changes are request files (our own saves among them): variables are read
         # again only when a file holding some changed, so that a missing secret is not
         # reported again after every save.

@@ -741,3 +741,23 @@ def test_variables_follow_outside_changes_and_request_saves_do_not_reread_them(
     qtbot.waitUntil(lambda: controller.lookup("Shop")["base"].value == "http://new",
                     timeout=5000)
     idle(qtbot, runner)
+
+
+def test_an_own_save_rebuilds_the_tree_once(
+        qtbot: QtBot, documents: DocumentsController, runner: TaskRunner) -> None:
+    """The watcher also sees the window's own saves: the refresh after one finds the tree as
+    the save left it and does not rebuild it again (a 10,000-request tree costs a frame)."""
+    controller = documents.workspace
+    ws = controller.workspace
+    path = ws.save_request("Shop", RequestModel(name="List", url="http://a"))
+    controller.follow_outside_changes()
+    controller.open()
+    document = _opened(qtbot, documents, path)
+    idle(qtbot, runner)
+    seen = Recorder(controller, "tree_changed", "changed_outside")
+    document.edit(url="http://b")
+    documents.save(document)
+    qtbot.waitUntil(lambda: bool(seen.of("changed_outside")), timeout=5000)
+    idle(qtbot, runner)
+    assert len(seen.of("tree_changed")) == 1
+    assert controller.tree[0].requests[0].url == "http://b"

@@ -601,7 +601,8 @@ def test_the_changed_on_disk_dialog_maps_its_buttons(qtbot: QtBot) -> None:
 def test_the_window_follows_changes_made_outside(
         qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
     """Fault case: a ``git pull`` while the window is open. Without a restart, the tree shows
-    the new collection and request; the open tab without edits shows the pulled request; a
+    the new collection and request, keeping what was expanded and selected; the open tab
+    without edits shows the pulled request; a
     tab with edits keeps them and shows "changed on disk: Reload / Keep mine", and Reload
     there shows the file's request."""
     tab = window.current_tab()
@@ -611,11 +612,14 @@ def test_the_window_follows_changes_made_outside(
     tree = window.sidebar.collections
     qtbot.waitUntil(lambda: tree.request_count() == 1)
     ws = Workspace(_workspace(window).root, MemorySecrets())  # "git": another writer
+    tree.select_path(path)
+    assert tree._current_path() == str(path) and "Team" in tree._expanded_paths()
 
     ws.save_request("Team", RequestModel(name="Pulled", url="http://127.0.0.1:9/v2"),
                     path.stem)
     ws.save_request("Upstream", RequestModel(name="New upstream"))
     qtbot.waitUntil(lambda: tree.request_count() == 2, timeout=5000)
+    assert tree._current_path() == str(path) and "Team" in tree._expanded_paths()
     qtbot.waitUntil(lambda: tab.to_model().url == "http://127.0.0.1:9/v2", timeout=5000)
     assert not tab.modified
 
