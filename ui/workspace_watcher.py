@@ -13,6 +13,7 @@ A burst of events (a ``git pull`` touching 500 files) gives one :attr:`changed`,
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,6 +21,8 @@ from pathlib import Path
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
 __all__ = ["WorkspaceWatcher"]
+
+log = logging.getLogger(__name__)
 
 
 class WorkspaceWatcher(QObject):
@@ -42,6 +45,7 @@ class WorkspaceWatcher(QObject):
         self._first_event = 0.0
         self._folders: set[str] = set()
         self._files: set[str] = set()
+        self._refused: set[str] = set()
 
     def watch_folders(self, folders: Iterable[Path]) -> None:
         """Watch exactly ``folders`` from now on (those that exist)."""
@@ -62,6 +66,7 @@ class WorkspaceWatcher(QObject):
         """Watch nothing, and forget a burst not reported yet."""
         self._folders.clear()
         self._files.clear()
+        self._refused.clear()
         self._apply()
         self._timer.stop()
 
@@ -72,9 +77,14 @@ class WorkspaceWatcher(QObject):
         gone = sorted(current - wanted)
         if gone:
             self._watcher.removePaths(gone)
-        new = sorted(p for p in wanted - current if Path(p).exists())
-        if new:
-            self._watcher.addPaths(new)
+        new = sorted(p for p in wanted - current - self._refused if Path(p).exists())
+        if new and (refused := self._watcher.addPaths(new)):
+            # Out of inotify watches (fs.inotify.max_user_watches), or unreadable: changes
+            # there are not followed (the tree still shows them at the next refresh). Said
+            # once, not tried again at every refresh.
+            self._refused.update(refused)
+            log.warning("cannot watch %d of %d paths for outside changes, e.g. %s",
+                        len(refused), len(new), refused[0])
 
     def _event(self, path: str) -> None:
         now = time.monotonic()
