@@ -8,9 +8,17 @@ workspace folder. Every file and keyring call goes through :class:`WorkspaceCont
 serialized calls (``call``, ``start``, ``change``), off the UI thread.
 
 It builds no widget and opens no dialog. The tabs are reached through a :class:`DocumentHost`
-(the window); a question for the user is a callable given to it (``ask_where_to_save``) or is
-asked by the window before it calls in (the workspace switch, export); what the user should
-read comes out as signals.
+(the window); a question for the user is a callable given to it (``ask_where_to_save``,
+``ask_changed_on_disk``) or is asked by the window before it calls in (the workspace switch,
+export); what the user should read comes out as signals.
+
+Concurrent edits: each document keeps the :class:`~app.storage.fingerprint.Fingerprint` of
+what its file held when it was read or saved (``Document.disk``). A save passes it along, and
+a file changed or deleted since is not overwritten: the user is asked (from the event loop,
+never inside the save's task) to Overwrite, Reload or Save as. When the workspace watcher
+sees a change outside (:attr:`WorkspaceController.changed_outside`), a document without
+unsaved edits whose file changed reloads quietly; one with edits shows a banner (Reload /
+Keep mine).
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Awaitable, Callable, Mapping
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -25,15 +34,31 @@ from PySide6.QtCore import QObject, Signal
 
 from app.model.request import AuthModel, RequestModel
 from app.model.variables import Resolution, Variable
+from app.storage.fingerprint import ABSENT, Fingerprint
+from app.storage.workspace import ChangedOnDisk
+from ui.tasks import show_later
 from ui.workspace_controller import WorkspaceController, user_message
 
 if TYPE_CHECKING:
     from app.storage.history import History, HistoryEntry
 
-__all__ = ["AskWhereToSave", "Document", "DocumentHost", "DocumentsController", "Playground"]
+__all__ = ["AskChangedOnDisk", "AskWhereToSave", "DiskAnswer", "Document", "DocumentHost",
+           "DocumentsController", "Playground"]
 
 #: ``(name, collections, default collection)`` -> ``(name, collection)``, or None: cancelled.
 AskWhereToSave = Callable[[str, list[str], str], "tuple[str, str] | None"]
+
+
+class DiskAnswer(StrEnum):
+    """What to do with a save whose file changed (or went) on disk since it was read."""
+
+    OVERWRITE = "overwrite"  #: write anyway (a deleted file is created again)
+    RELOAD = "reload"  #: drop the tab's edits, show what the file holds now
+    SAVE_AS = "save as"  #: keep both: the tab's request goes to a new file
+
+
+#: ``(document title, deleted)`` -> the user's answer, or None: cancelled (nothing saved).
+AskChangedOnDisk = Callable[[str, bool], "DiskAnswer | None"]
 
 #: The words for the auth fields whose secret may be missing from the keyring.
 _SECRET_FIELD_WORDS = {"password": "password", "token": "token", "key_value": "API key",
@@ -61,6 +86,8 @@ class Document(Protocol):
     modified: bool
     #: The secrets of a tab restored from the last session are not read back yet.
     secrets_pending: bool
+    #: What its file held when it was last read or saved (None: not known, not checked).
+    disk: Fingerprint | None
 
     @property
     def editor(self) -> _Editor: ...
@@ -69,6 +96,10 @@ class Document(Protocol):
     def is_blank(self) -> bool: ...
     def set_origin(self, origin: Path | None, collection: str | None) -> None: ...
     def mark_saved(self, model: RequestModel) -> None: ...
+    def load_model(self, model: RequestModel) -> None: ...
+    def show_disk_change(self, deleted: bool) -> None:
+        """Say that the file changed (or was deleted) outside: offer Reload / Keep mine."""
+    def hide_disk_change(self) -> None: ...
 
 
 class DocumentHost(Protocol):
@@ -113,13 +144,20 @@ class DocumentsController(QObject):
 
     def __init__(self, workspace: WorkspaceController, host: DocumentHost,
                  playground: Playground, ask_where_to_save: AskWhereToSave,
-                 history: History | None = None, parent: QObject | None = None) -> None:
+                 history: History | None = None, parent: QObject | None = None, *,
+                 ask_changed_on_disk: AskChangedOnDisk | None = None) -> None:
         super().__init__(parent)
         self.workspace = workspace
         self.host = host
         self.playground = playground
         self.history = history
         self._ask_where_to_save = ask_where_to_save
+        self._ask_changed_on_disk = ask_changed_on_disk
+        #: id(document) -> the file's fingerprint its banner was shown for (ABSENT: deleted).
+        self._noticed: dict[int, Fingerprint] = {}
+        #: id() of the documents being saved now.
+        self._saving: set[int] = set()
+        workspace.changed_outside.connect(self.check_documents)
 
     # -- tabs and their variables ---------------------------------------------------------
 
@@ -138,6 +176,7 @@ class DocumentsController(QObject):
         document.set_origin(origin, self.collection_of(origin))
         if origin is not None and watch:
             self.workspace.watch_collection(document.collection)
+        self._watch_documents()
 
     async def resolution(self, document: Document, model: RequestModel) -> Resolution:
         """The values ``model`` is sent with from ``document``: its collection's and the
@@ -176,7 +215,7 @@ class DocumentsController(QObject):
         self.workspace.start(f"Open {path.name}", self._open(path, in_new_tab))
 
     async def _open(self, path: Path, in_new_tab: bool) -> None:
-        model = await self.workspace.load_request(path)
+        model, disk = await self.workspace.read_request(path)
         missing = await self.workspace.call(self.workspace.workspace.missing_secrets, path)
         if missing:
             what = " and ".join(_SECRET_FIELD_WORDS.get(m, m) for m in missing)
@@ -186,7 +225,10 @@ class DocumentsController(QObject):
             self.host.show_document(existing)
             return
         current = self.host.current_document()
-        self.host.open_document(model, path).mark_saved(model)
+        document = self.host.open_document(model, path)
+        document.disk = disk
+        document.mark_saved(model)
+        self._watch_documents()
         if not in_new_tab and current is not None and current.is_blank():
             self.host.close_document(current)  # the new document takes its place
 
@@ -218,7 +260,8 @@ class DocumentsController(QObject):
         if document.origin is None or not document.origin.exists():
             document.set_origin(None, None)
             return
-        saved = await self.workspace.load_request(document.origin)
+        saved, disk = await self.workspace.read_request(document.origin)
+        document.disk = disk
         model = document.to_model()
         if model.auth.kind == saved.auth.kind:
             for key in SECRET_AUTH_FIELDS:
@@ -238,10 +281,17 @@ class DocumentsController(QObject):
             return
         if new is None:
             document.set_origin(None, None)
+            self._settled(document)
             return
         document.set_origin(new, self.collection_of(new))
         if document.modified is False:
             self.workspace.start("Rename", self._reload_name(document, new))
+        else:  # the rename wrote the new name into the file: that is no outside change
+            self.workspace.start("Rename", self._take_fingerprint(document, new))
+
+    async def _take_fingerprint(self, document: Document, path: Path) -> None:
+        document.disk = await self.workspace.fingerprint(path)
+        self._watch_documents()
 
     def folder_moved(self, old: str, new: str | None) -> None:
         """Documents of requests in a folder that moved follow it (or, deleted, keep their
@@ -256,22 +306,27 @@ class DocumentsController(QObject):
                 continue
             if new is None:
                 document.set_origin(None, None)
+                self._settled(document)
             else:
                 origin = root / new / inside
                 document.set_origin(origin, self.collection_of(origin))
                 self.workspace.watch_collection(document.collection)
 
     async def _reload_name(self, document: Document, path: Path) -> None:
-        model = await self.workspace.load_request(path)
+        model, document.disk = await self.workspace.read_request(path)
         document.editor.set_name(model.name)
         document.mark_saved(model)
+        self._watch_documents()
 
     # -- save -----------------------------------------------------------------------------
 
     def save(self, document: Document, ask: bool = False,
-             then: Callable[[], None] | None = None) -> None:
+             then: Callable[[], None] | None = None, *, overwrite: bool = False) -> None:
         """Save the document's request to its file (Ctrl+S), or, with ``ask`` or no file
-        yet, where the user says (a new file); ``then`` runs once it is saved."""
+        yet, where the user says (a new file); ``then`` runs once it is saved.
+
+        A file changed or deleted since the document read it is not overwritten: the user
+        is asked what to do (see :meth:`_changed_on_disk`), unless ``overwrite``."""
         if document.secrets_pending and not ask:
             self.warning.emit(
                 "Save request",
@@ -295,22 +350,130 @@ class DocumentsController(QObject):
             self.warning.emit("Save request", f"“{model.name}” was not saved: {message}\n\n"
                               "It is still in its tab.")
 
+        expected = None if overwrite or origin is None else document.disk
         self.workspace.start(f"Save {model.name}",
-                             self._save(document, model, origin, collection, then), failed)
+                             self._save(document, model, origin, collection, then, expected),
+                             failed)
 
     async def _save(self, document: Document, model: RequestModel, origin: Path | None,
-                    collection: str | None, then: Callable[[], None] | None) -> None:
-        path = await self.workspace.save_request(model, origin, collection)
+                    collection: str | None, then: Callable[[], None] | None,
+                    expected: Fingerprint | None) -> None:
+        # Until it is tied to what it wrote, a check of the documents (after the watcher saw
+        # this very write) leaves this one alone.
+        self._saving.add(id(document))
+        try:
+            stored = await self.workspace.store_request(model, origin, collection, expected)
+            await self.workspace.rescan()
+        except ChangedOnDisk as exc:
+            # The question is a modal dialog: asked from the event loop, not inside this task.
+            show_later(self._changed_on_disk, document, exc.deleted, then)
+            return
+        finally:
+            self._saving.discard(id(document))
+        path = stored.path
+        document.disk = stored.fingerprint
         document.set_origin(path, self.collection_of(path))
         if origin is None:
             document.editor.set_name(model.name)
         document.mark_saved(model)
         document.secrets_pending = False
+        self._settled(document)
         self.workspace.watch_collection(document.collection)
+        self._watch_documents()
         self.saved.emit(path)
         self.message.emit(f"Saved {path.relative_to(self.workspace.root)}", 5000)
         if then is not None:
             then()
+
+    # -- files changed on disk --------------------------------------------------------------
+
+    def _changed_on_disk(self, document: Document, deleted: bool,
+                         then: Callable[[], None] | None) -> None:
+        """A save found its file changed (or deleted) since it was read: ask what to do."""
+        if document not in self.host.all_documents():
+            return  # closed meanwhile
+        ask = self._ask_changed_on_disk
+        name = document.to_model().name or document.title()
+        answer = ask(name, deleted) if ask is not None else None
+        if answer is DiskAnswer.OVERWRITE:
+            self.save(document, then=then, overwrite=True)
+        elif answer is DiskAnswer.SAVE_AS:
+            self.save(document, ask=True, then=then)
+        elif answer is DiskAnswer.RELOAD and not deleted:
+            self.reload(document)
+        else:
+            what = "was deleted" if deleted else "changed on disk"
+            self.message.emit(f"Not saved: the file of “{name}” {what}. "
+                              "Your changes are still in the tab.", 10000)
+
+    def reload(self, document: Document) -> None:
+        """Show what the document's file holds now, dropping the document's edits."""
+        if document.origin is not None:
+            self.workspace.start(f"Reload {document.origin.name}",
+                                 self._reload(document, document.origin))
+
+    async def _reload(self, document: Document, origin: Path) -> None:
+        model, disk = await self.workspace.read_request(origin)
+        document.load_model(model)
+        document.disk = disk
+        document.mark_saved(model)
+        self._settled(document)
+        self.message.emit(f"Reloaded “{model.name}” from {origin.name}", 5000)
+
+    def keep_mine(self, document: Document) -> None:
+        """Keep the document's edits over the file's change shown in its banner: the next
+        save writes them over it (or creates the deleted file again) without asking; a
+        further change still asks."""
+        if id(document) in self._noticed:
+            document.disk = self._noticed[id(document)]
+        self._settled(document)
+
+    def _settled(self, document: Document) -> None:
+        self._noticed.pop(id(document), None)
+        document.hide_disk_change()
+
+    def check_documents(self) -> None:
+        """Files may have changed outside: a document whose file changed reloads quietly when
+        it has no unsaved edits; otherwise (or when the file is gone) it shows a banner."""
+        self._watch_documents()
+        self.workspace.start("Check open requests", self._check_documents())
+
+    async def _check_documents(self) -> None:
+        for document in self.host.all_documents():
+            origin = document.origin
+            if origin is None or document.disk is None or id(document) in self._saving:
+                continue  # never saved, what was read is not known yet, or being saved
+            now = await self.workspace.fingerprint(origin) or ABSENT
+            if not self._still_at(document, origin):
+                continue  # moved, being saved or closed meanwhile: checked next time
+            if now == document.disk:
+                if id(document) in self._noticed:
+                    self._settled(document)  # changed back (a checkout of another branch)
+                continue
+            if id(document) in self._noticed and self._noticed[id(document)] == now:
+                continue  # its banner says so already
+            if now != ABSENT and not document.modified:
+                model, disk = await self.workspace.read_request(origin)
+                if not self._still_at(document, origin):
+                    continue
+                if not document.modified:
+                    document.load_model(model)
+                    document.disk = disk
+                    document.mark_saved(model)
+                    self._settled(document)
+                    self.message.emit(f"“{model.name}” changed on disk: reloaded", 5000)
+                    continue
+            self._noticed[id(document)] = now
+            document.show_disk_change(now == ABSENT)
+
+    def _still_at(self, document: Document, origin: Path) -> bool:
+        return (document.origin == origin and id(document) not in self._saving
+                and document in self.host.all_documents())
+
+    def _watch_documents(self) -> None:
+        if (watcher := self.workspace.watcher) is not None:
+            watcher.watch_files(d.origin for d in self.host.all_documents()
+                                if d.origin is not None)
 
     # -- history ----------------------------------------------------------------------------
 
@@ -351,6 +514,8 @@ class DocumentsController(QObject):
         self.workspace.switch_to(Workspace(folder, self.workspace.secrets))
         for document in self.host.all_documents():
             document.set_origin(None, None)
+            self._settled(document)
+        self._watch_documents()
         self.workspace_switched.emit(self.workspace.root)
 
     def import_file(self, path: str) -> None:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from app.model.request import RequestModel
     from app.storage.history import History
     from app.storage.secrets import SecretStore
+    from ui.documents import DiskAnswer
     from ui.request_tab import RequestTab
     from ui.sidebar.sidebar import Sidebar
 
@@ -130,7 +131,9 @@ class MainWindow(QMainWindow):
         except (HistoryError, OSError) as exc:
             problem = str(exc)
         self.documents = DocumentsController(self.workspace, self, self.playground,
-                                             self._ask_where_to_save, self.history, self)
+                                             self._ask_where_to_save, self.history, self,
+                                             ask_changed_on_disk=self._ask_changed_on_disk)
+        self.workspace.follow_outside_changes()
         sidebar = Sidebar(self.workspace, self.runner, self.history, problem)
         sidebar.show_documents(self.documents)
         sidebar.collections.import_requested.connect(self.import_file)
@@ -172,6 +175,8 @@ class MainWindow(QMainWindow):
         index = self.tabs.addTab(tab, tab.title())
         tab.title_changed.connect(lambda title, t=tab: self._retitle(t, title))
         tab.exchanged.connect(documents.record_history)
+        tab.reload_from_disk.connect(lambda t=tab: documents.reload(t))
+        tab.keep_mine.connect(lambda t=tab: documents.keep_mine(t))
         self.tabs.setCurrentIndex(index)
         tab.editor.focus_url()
         return tab
@@ -264,6 +269,11 @@ class MainWindow(QMainWindow):
         from ui.dialogs import save_dialog
 
         return save_dialog.ask_where_to_save(self, name, collections, default)
+
+    def _ask_changed_on_disk(self, title: str, deleted: bool) -> DiskAnswer | None:
+        from ui.dialogs import changed_on_disk
+
+        return changed_on_disk.ask_changed_on_disk(self, title, deleted)
 
     def _message_box(self, kind: str, title: str, text: str) -> None:
         from PySide6.QtWidgets import QMessageBox
@@ -366,6 +376,8 @@ class MainWindow(QMainWindow):
                         current=self.tabs.currentIndex())
         for tab in tabs:
             tab.dispose()
+        if self._populated and self.workspace.watcher is not None:
+            self.workspace.watcher.stop()  # no refresh may start once the tasks are cancelled
         self.runner.cancel_all()
         self.playground.stop()
         if self.history is not None:

@@ -29,6 +29,7 @@ from ui.upload_progress import UploadProgress
 
 if TYPE_CHECKING:
     from app.model.compose import SessionPool
+    from app.storage.fingerprint import Fingerprint
     from app.storage.history import Outcome
     from ui.modes.base import ModeController, ModeParts, StreamSink, VariablesSource
 
@@ -72,6 +73,9 @@ class RequestTab(QWidget):
     #: A request went out and came back (or failed): its app.storage.history.HistoryEntry,
     #: already redacted.
     exchanged = Signal(object)
+    #: From the "changed on disk" banner: show the file's request / keep the tab's edits.
+    reload_from_disk = Signal()
+    keep_mine = Signal()
 
     def __init__(self, runner: TaskRunner, sessions: Callable[[], SessionPool], tab_id: int,
                  variables: VariablesSource | None, model: RequestModel | None = None,
@@ -87,9 +91,13 @@ class RequestTab(QWidget):
         self.origin: Path | None = None
         self.collection: str | None = None
         self._saved: dict[str, Any] | None = None
-        self.modified = False
+        self._modified = False
         #: Restored from the last session, its secrets not yet read back from the keyring.
         self.secrets_pending = False
+        #: What the file held when last read or saved (None: unknown; a save then asks
+        #: nothing), for noticing another writer.
+        self.disk: Fingerprint | None = None
+        self._disk_banner: QWidget | None = None
         self._parts: dict[RequestMode, ModeParts] = {}
         #: The last model loaded: what a mode not built yet keeps of it.
         self._loaded = RequestModel()
@@ -257,6 +265,20 @@ class RequestTab(QWidget):
                 parts.load_model(model)
         self._emit_title()
 
+    @property
+    def modified(self) -> bool:
+        """The request differs from what its file holds (False when it has no file)."""
+        timer = getattr(self, "_edit_timer", None)
+        if timer is not None and timer.isActive() and self._saved is not None:
+            # An edit not compared yet (typing pauses first): compare now, so that a reload
+            # from disk or a question about unsaved changes never misses the last keys.
+            self._modified = self.to_model().to_dict() != self._saved
+        return self._modified
+
+    @modified.setter
+    def modified(self, value: bool) -> None:
+        self._modified = value
+
     def title(self) -> str:
         model = self.editor.to_model()
         if model.name and model.name != "New request":
@@ -292,6 +314,23 @@ class RequestTab(QWidget):
         self._saved = model.to_dict()
         self.modified = self.to_model().to_dict() != self._saved
         self._emit_title()
+
+    def show_disk_change(self, deleted: bool) -> None:
+        """Show the "changed on disk" banner (built on first use: most tabs never need it)."""
+        from ui.request.disk_change_banner import DiskChangeBanner
+
+        if not isinstance(self._disk_banner, DiskChangeBanner):
+            self._disk_banner = banner = DiskChangeBanner()
+            banner.reload_requested.connect(self.reload_from_disk)
+            banner.keep_requested.connect(self.keep_mine)
+            layout = self.layout()
+            assert isinstance(layout, QVBoxLayout)
+            layout.insertWidget(0, banner)
+        self._disk_banner.show_change(deleted)
+
+    def hide_disk_change(self) -> None:
+        if self._disk_banner is not None:
+            self._disk_banner.hide()
 
     def is_blank(self) -> bool:
         """An untouched new tab (opening a request from the sidebar may take its place)."""

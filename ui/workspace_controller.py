@@ -3,11 +3,17 @@
 
 It also keeps the values of the variables in scope (the chosen environment, and the variables
 of each collection a tab came from), so that editors can show a variable's value on hover and
-flag names nothing defines, without waiting."""
+flag names nothing defines, without waiting.
+
+Once :meth:`WorkspaceController.follow_outside_changes` is called (the window does), a
+:class:`~ui.workspace_watcher.WorkspaceWatcher` tells it of changes made outside Spyglass: the
+tree, the environments and the variables are read again, and :attr:`changed_outside` lets the
+documents check their files."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -17,10 +23,18 @@ from PySide6.QtCore import QObject, Signal
 
 from app.model.request import RequestModel
 from app.model.variables import Resolution, Variable
+from app.storage.fingerprint import Fingerprint
 from app.storage.index import FolderEntry, WorkspaceIndex
 from app.storage.secrets import SecretStore, SecretsUnavailable
-from app.storage.workspace import Workspace, WorkspaceError
+from app.storage.workspace import (
+    COLLECTION_FILE,
+    ENVIRONMENTS_DIR,
+    StoredRequest,
+    Workspace,
+    WorkspaceError,
+)
 from ui.tasks import TaskRunner
+from ui.workspace_watcher import WorkspaceWatcher
 
 __all__ = ["WorkspaceController", "user_message"]
 
@@ -54,6 +68,8 @@ class WorkspaceController(QObject):
     variables_changed = Signal()
     #: (old name, new name): the chosen environment was renamed, and stays chosen.
     environment_renamed = Signal(str, str)
+    #: Files changed outside Spyglass, and the tree was read again: check open documents.
+    changed_outside = Signal()
 
     def __init__(self, runner: TaskRunner, workspace: Workspace,
                  parent: QObject | None = None) -> None:
@@ -71,6 +87,9 @@ class WorkspaceController(QObject):
         self._collection_values: dict[str, dict[str, Variable]] = {}
         self._lock: asyncio.Lock | None = None
         self.keyring_message = ""
+        #: Set by :meth:`follow_outside_changes`.
+        self.watcher: WorkspaceWatcher | None = None
+        self._variable_files: dict[Path, Fingerprint | None] = {}
 
     @property
     def root(self) -> Path:
@@ -126,6 +145,8 @@ class WorkspaceController(QObject):
     async def _open(self) -> None:
         await self.call(self.workspace.root.mkdir, 0o777, True, True)
         await self.rescan()
+        if self.watcher is not None:
+            self._variable_files = await self.call(self._variable_fingerprints)
         await self.reload_environments()
         available = await asyncio.to_thread(self.secrets.available)
         from app.storage.secrets import UNAVAILABLE_MESSAGE
@@ -138,8 +159,58 @@ class WorkspaceController(QObject):
 
     async def rescan(self) -> list[FolderEntry]:
         self.tree = await self.call(self.index.scan)
+        self._watch_tree()
         self.tree_changed.emit(self.tree)
         return self.tree
+
+    # -- changes made outside Spyglass ----------------------------------------------------
+
+    def follow_outside_changes(self) -> WorkspaceWatcher:
+        """Watch the workspace's folders from now on; a change made outside reads the tree,
+        the environments and the variables again, then emits :attr:`changed_outside`."""
+        if self.watcher is None:
+            self.watcher = WorkspaceWatcher(self)
+            self.watcher.changed.connect(self.refresh_from_disk)
+            self._watch_tree()
+        return self.watcher
+
+    def refresh_from_disk(self) -> None:
+        """Read again what may have changed outside: the tree, environments, variables."""
+        self.start("Refresh", self._refresh())
+
+    async def _refresh(self) -> None:
+        tree = await self.call(self.index.scan)
+        if tree != self.tree:  # our own saves come back here too: no second rebuild for them
+            self.tree = tree
+            self.tree_changed.emit(tree)
+        self._watch_tree()
+        # Most changes are request files (our own saves among them): variables are read
+        # again only when a file holding some changed, so that a missing secret is not
+        # reported again after every save.
+        files = await self.call(self._variable_fingerprints)
+        if files != self._variable_files:
+            self._variable_files = files
+            await self.reload_environments()
+            self.collection_variables_saved()
+        self.changed_outside.emit()
+
+    def _variable_fingerprints(self) -> dict[Path, Fingerprint | None]:
+        """What the environment files and every folder's collection.yaml hold now."""
+        root = self.workspace.root
+        environments = root / ENVIRONMENTS_DIR
+        paths = sorted(environments.glob("*.yaml")) if environments.is_dir() else []
+        paths += [root.joinpath(*f.collection.split("/"), COLLECTION_FILE)
+                  for top in self.tree for f in top.walk()]
+        return {path: Fingerprint.of_file(path) for path in paths}
+
+    def _watch_tree(self) -> None:
+        if self.watcher is None:
+            return
+        root = self.workspace.root
+        folders = [root, root / ENVIRONMENTS_DIR]
+        folders += [root.joinpath(*f.collection.split("/"))
+                    for top in self.tree for f in top.walk()]
+        self.watcher.watch_folders(folders)
 
     def change(self, what: str, fn: Callable[..., Any], *args: Any,
                then: Callable[[Any], None] | None = None) -> None:
@@ -160,17 +231,38 @@ class WorkspaceController(QObject):
     async def load_request(self, path: Path) -> RequestModel:
         return await self.call(self.workspace.load_request, path)
 
+    async def read_request(self, path: Path) -> tuple[RequestModel, Fingerprint | None]:
+        """The request in ``path`` and the fingerprint to save it back with."""
+        return await self.call(self.workspace.read_request, path)
+
+    async def fingerprint(self, path: Path) -> Fingerprint | None:
+        """What ``path`` holds now (None: gone)."""
+        return await self.call(self.workspace.fingerprint, path)
+
     async def save_request(self, model: RequestModel, path: Path | None,
                            collection: str | None = None) -> Path:
-        """Save ``model`` over ``path``, or as a new request in ``collection``."""
+        """Save ``model`` over ``path``, or as a new request in ``collection``, and show the
+        new tree."""
+        stored = await self.store_request(model, path, collection)
+        await self.rescan()
+        return stored.path
+
+    async def store_request(self, model: RequestModel, path: Path | None,
+                            collection: str | None = None,
+                            expected: Fingerprint | None = None) -> StoredRequest:
+        """Save ``model`` over ``path`` (refused with ``ChangedOnDisk`` when ``expected`` is
+        given and the file no longer holds it), or as a new request in ``collection``.
+
+        The tree is not read again: the caller does so, once it has taken the fingerprint."""
+        ws = self.workspace
         if path is not None:
-            coll = self.workspace.collection_of(path)
-            saved = await self.call(self.workspace.save_request, coll, model, path.stem)
+            coll = ws.collection_of(path)
+            stored = await self.call(functools.partial(
+                ws.store_request, coll, model, path.stem, expected=expected))
         else:
             assert collection is not None
-            saved = await self.call(self.workspace.new_request, collection, model)
-        await self.rescan()
-        return saved
+            stored = await self.call(ws.store_new_request, collection, model)
+        return stored
 
     # -- environments and variables -------------------------------------------------------
 

@@ -13,6 +13,8 @@ Every write is atomic (``app.storage.atomic``) and saving an unchanged request r
 Secrets (auth passwords, tokens, API key values, secret keys, secret variables) are never
 written: the file holds ``{secret: <ref>}`` and the value goes to a ``Secrets`` store.
 A file that cannot be parsed raises ``WorkspaceError`` with its path and line, untouched.
+A save given the :class:`~app.storage.fingerprint.Fingerprint` of what was read refuses, with
+:class:`ChangedOnDisk`, to overwrite a file someone else changed (or deleted) since.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from app.model.request import SECRET_AUTH_FIELDS, KeyValue, MultipartField, Requ
 from app.model.templating import names_a_variable
 from app.model.variables import Variable
 from app.storage.atomic import write_atomic, write_if_changed
+from app.storage.fingerprint import ABSENT, Fingerprint
 from app.storage.names import windows_safe
 from app.storage.secrets import MemorySecrets, SecretStore
 from app.storage.yaml_load import InputTooLarge, load_yaml, read_limited
@@ -40,9 +43,11 @@ __all__ = [
     "BAD_NAME_CHARS",
     "COLLECTION_FILE",
     "ENVIRONMENTS_DIR",
+    "ChangedOnDisk",
     "MemorySecrets",
     "Moved",
     "Secrets",
+    "StoredRequest",
     "Workspace",
     "WorkspaceError",
     "check_name",
@@ -67,6 +72,17 @@ _BLOCK_UNSAFE = re.compile("[\r\x85\u2028\u2029]")
 
 class WorkspaceError(Exception):
     """A workspace file that cannot be read or understood (the message names the file)."""
+
+
+class ChangedOnDisk(WorkspaceError):
+    """A save refused: the request file is not what was read from it (another window, an
+    editor or a ``git pull`` changed it), or it is gone (``deleted``). Nothing was written."""
+
+    def __init__(self, path: Path, deleted: bool) -> None:
+        what = "was deleted" if deleted else "was changed by something else"
+        super().__init__(f"{path} {what} since it was opened; nothing was saved over it")
+        self.path = path
+        self.deleted = deleted
 
 
 #: Where secret values live (the OS keyring, or memory in tests); the files keep the reference.
@@ -304,6 +320,14 @@ def check_name(name: str, what: str) -> str:
 
 
 # --- the workspace ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredRequest:
+    """Where :meth:`Workspace.store_request` saved a request, and what the file holds now."""
+
+    path: Path
+    fingerprint: Fingerprint
 
 
 @dataclass
@@ -562,6 +586,25 @@ class Workspace:
         path = Path(path)
         return _request_from(path, _mapping(path, _parse(path)), self.secrets)
 
+    def fingerprint(self, path: str | Path) -> Fingerprint | None:
+        """What the file ``path`` holds now (None: it is gone), to compare with what a tab
+        read from it."""
+        return Fingerprint.of_file(path)
+
+    def read_request(self, path: str | Path) -> tuple[RequestModel, Fingerprint | None]:
+        """The request in ``path`` and the fingerprint to save it back with
+        (``store_request(expected=...)``).
+
+        The fingerprint is taken first: a change between the two reads then shows as a
+        change at the next save (asked about once too often), never as no change."""
+        fingerprint = self.fingerprint(path)
+        return self.load_request(path), fingerprint
+
+    def _check_unchanged(self, path: Path, expected: Fingerprint) -> None:
+        now = Fingerprint.of_file(path) or ABSENT
+        if now != expected:
+            raise ChangedOnDisk(path, deleted=now == ABSENT)
+
     def missing_secrets(self, path: str | Path) -> list[str]:
         """The auth fields of the request in ``path`` whose secret is not in the store (a
         workspace cloned from git on another machine, a cleared keyring): they read as ""."""
@@ -579,16 +622,29 @@ class Workspace:
             return self._free_name(folder, f"{stem}-request", keep)
         return candidate
 
-    def save_request(self, collection: str, model: RequestModel, name: str | None = None) -> Path:
+    def save_request(self, collection: str, model: RequestModel, name: str | None = None, *,
+                     expected: Fingerprint | None = None) -> Path:
         """Save ``model`` as ``<collection>/<name>.yaml`` (``name`` defaults to the slug of the
         request's name) and return the path. An existing file of that name is replaced; an
-        identical one is not touched. Use ``new_request`` for a fresh, non-clashing name."""
+        identical one is not touched. Use ``new_request`` for a fresh, non-clashing name.
+
+        With ``expected`` (what the file held when it was read), a file that no longer
+        holds it, or is gone, raises :class:`ChangedOnDisk` and nothing is written
+        (``expected=ABSENT``: there must be no file yet)."""
+        return self.store_request(collection, model, name, expected=expected).path
+
+    def store_request(self, collection: str, model: RequestModel, name: str | None = None, *,
+                      expected: Fingerprint | None = None) -> StoredRequest:
+        """:meth:`save_request`, also returning the fingerprint of what the file holds now
+        (for the next save's ``expected``)."""
         folder = self._collection_dir(collection)
         stem = name.removesuffix(REQUEST_SUFFIX) if name else slugify(model.name)
         check_name(stem, "request")
         path = folder / f"{stem}{REQUEST_SUFFIX}"
         if path.name == COLLECTION_FILE:
             raise WorkspaceError(f"{COLLECTION_FILE!r} is reserved")
+        if expected is not None:
+            self._check_unchanged(path, expected)
         old_refs: dict[str, str] = {}
         existed = path.exists()
         if existed:
@@ -598,12 +654,18 @@ class Workspace:
         # The secrets first: without a keyring nothing at all is written, not even a folder.
         data = _request_data(model, self.secrets, old_refs)
         self.create_collection(collection)
-        write_if_changed(path, _dump(data))
+        if expected is not None:
+            # Again, right before the write: the keyring calls above may have waited long
+            # (an unlock prompt). What is left is the instant between this read and the
+            # rename, which no portable file API closes.
+            self._check_unchanged(path, expected)
+        raw = _dump(data)
+        write_if_changed(path, raw)
         if not existed:
             self._write_order(folder, [*self._read_order(folder), path.name])
         # Last, once the file no longer points at them: a cleared secret leaves the keyring.
         self._delete_secrets(_stale_refs(old_refs, data))
-        return path
+        return StoredRequest(path, Fingerprint.of(raw))
 
     def _delete_secrets(self, refs: Iterable[str]) -> None:
         for ref in sorted(refs):
@@ -611,9 +673,13 @@ class Workspace:
 
     def new_request(self, collection: str, model: RequestModel) -> Path:
         """Save ``model`` under a file name no other request in ``collection`` uses."""
+        return self.store_new_request(collection, model).path
+
+    def store_new_request(self, collection: str, model: RequestModel) -> StoredRequest:
+        """:meth:`new_request`, also returning the fingerprint of what the file holds."""
         folder = self._collection_dir(collection)
         path = self._free_name(folder, slugify(model.name))
-        return self.save_request(collection, model, path.stem)
+        return self.store_request(collection, model, path.stem)
 
     def rename(self, path: str | Path, new_name: str) -> Path:
         """Give the request in ``path`` the name ``new_name`` (in the file and in its file

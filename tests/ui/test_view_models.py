@@ -15,10 +15,11 @@ from pytestqt.qtbot import QtBot
 
 from app.model.request import AuthKind, AuthModel, RequestModel
 from app.model.variables import Resolution, Variable
+from app.storage.fingerprint import Fingerprint
 from app.storage.history import REDACTED, History, HistoryEntry, Outcome, entry_for
 from app.storage.secrets import UNAVAILABLE_MESSAGE, MemorySecrets, SecretsUnavailable
 from app.storage.workspace import Workspace, WorkspaceError
-from ui.documents import DocumentsController
+from ui.documents import DiskAnswer, DocumentsController
 from ui.tasks import TaskRunner
 from ui.workspace_controller import WorkspaceController
 
@@ -35,6 +36,9 @@ class FakeDocument:
         self.collection: str | None = None
         self.modified = False
         self.secrets_pending = False
+        self.disk: Fingerprint | None = None
+        #: The "changed on disk" banner: None hidden, else whether it says "deleted".
+        self.banner: bool | None = None
         self.sent_secrets: list[str] = []
         self._saved: dict[str, Any] | None = None
         self.editor = SimpleNamespace(set_name=self._set_name,
@@ -69,6 +73,15 @@ class FakeDocument:
     def mark_saved(self, model: RequestModel) -> None:
         self._saved = model.to_dict()
         self.modified = self.model.to_dict() != self._saved
+
+    def load_model(self, model: RequestModel) -> None:
+        self.model = RequestModel.from_dict(model.to_dict())
+
+    def show_disk_change(self, deleted: bool) -> None:
+        self.banner = deleted
+
+    def hide_disk_change(self) -> None:
+        self.banner = None
 
 
 class FakeHost:
@@ -169,11 +182,31 @@ def answers() -> Answers:
     return Answers()
 
 
+class DiskAnswers:
+    """Stands in for the "changed on disk" question: answers from a queue, records the
+    questions as (title, deleted)."""
+
+    def __init__(self) -> None:
+        self.queue: list[DiskAnswer | None] = []
+        self.asked: list[tuple[str, bool]] = []
+
+    def __call__(self, title: str, deleted: bool) -> DiskAnswer | None:
+        self.asked.append((title, deleted))
+        assert self.queue, f"unexpected question for {title}"
+        return self.queue.pop(0)
+
+
+@pytest.fixture
+def disk_answers() -> DiskAnswers:
+    return DiskAnswers()
+
+
 @pytest.fixture
 def documents(controller: WorkspaceController, host: FakeHost, answers: Answers,
-              tmp_path: Path) -> Iterator[DocumentsController]:
+              disk_answers: DiskAnswers, tmp_path: Path) -> Iterator[DocumentsController]:
     history = History(tmp_path / "history.sqlite3")
-    host.controller = DocumentsController(controller, host, FakePlayground(), answers, history)
+    host.controller = DocumentsController(controller, host, FakePlayground(), answers, history,
+                                          ask_changed_on_disk=disk_answers)
     yield host.controller
     history.close()
 
@@ -454,3 +487,277 @@ def test_switching_workspace_with_and_without_unsaved_documents(
     qtbot.waitUntil(lambda: [f.collection for f in documents.workspace.tree] == ["Billing"])
     assert documents.unsaved_titles() == []  # no longer tied to a file
     idle(qtbot, runner)
+
+
+# --- concurrent edits: a file changed on disk ------------------------------------------------
+
+
+def _opened(qtbot: QtBot, documents: DocumentsController, path: Path) -> FakeDocument:
+    documents.open(path)
+    qtbot.waitUntil(lambda: documents.document_of(path) is not None)
+    document = documents.document_of(path)
+    assert isinstance(document, FakeDocument) and document.disk is not None
+    return document
+
+
+def _outside(path: Path, url: str) -> bytes:
+    """Another window's save: the same request with another URL (atomic, as Spyglass and
+    git write)."""
+    from app.storage.atomic import write_atomic
+
+    text = path.read_text().replace("http://a", url)
+    write_atomic(path, text.encode())
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("answer", [DiskAnswer.OVERWRITE, DiskAnswer.RELOAD,
+                                    DiskAnswer.SAVE_AS, None])
+def test_a_save_over_a_file_changed_outside_asks_first(
+        qtbot: QtBot, documents: DocumentsController, disk_answers: DiskAnswers,
+        answers: Answers, runner: TaskRunner, answer: DiskAnswer | None) -> None:
+    """Fault case: two windows edit the same request; the other saved first. Ctrl+S here
+    does not write: the user is asked Overwrite / Reload / Save as.
+
+    - Overwrite: the tab's request is written over the other one (on purpose);
+    - Reload: the tab shows the file's request; the file is untouched;
+    - Save as: the tab's request goes to a new file; the other one's file is untouched;
+    - Cancel: nothing is written; the status bar says so; the edits stay in the tab.
+    Nothing is lost without the user's say-so."""
+    ws = documents.workspace.workspace
+    path = ws.save_request("Shop", RequestModel(name="List", url="http://a"))
+    document = _opened(qtbot, documents, path)
+    document.edit(url="http://mine")
+    theirs = _outside(path, "http://theirs")
+    seen = Recorder(documents, "message", "saved")
+    then: list[str] = []
+    disk_answers.queue.append(answer)
+    if answer is DiskAnswer.SAVE_AS:
+        answers.queue.append(("List (mine)", "Shop"))
+    documents.save(document, then=lambda: then.append("then"))
+    qtbot.waitUntil(lambda: bool(disk_answers.asked))
+    assert disk_answers.asked == [("List", False)]
+    if answer is DiskAnswer.OVERWRITE:
+        qtbot.waitUntil(lambda: bool(then))
+        assert ws.load_request(path).url == "http://mine" and not document.modified
+    elif answer is DiskAnswer.RELOAD:
+        qtbot.waitUntil(lambda: document.model.url == "http://theirs")
+        assert not document.modified and path.read_bytes() == theirs and then == []
+    elif answer is DiskAnswer.SAVE_AS:
+        qtbot.waitUntil(lambda: bool(then))
+        assert document.origin != path and document.origin is not None
+        assert ws.load_request(document.origin).url == "http://mine"
+        assert path.read_bytes() == theirs
+    else:
+        qtbot.waitUntil(lambda: bool(seen.of("message")))
+        assert "Not saved" in seen.of("message")[-1][0]
+        assert path.read_bytes() == theirs and document.modified and then == []
+        idle(qtbot, runner)
+        disk_answers.queue.append(None)  # cancelled: the next save asks again
+        documents.save(document)
+        qtbot.waitUntil(lambda: len(disk_answers.asked) == 2)
+        idle(qtbot, runner)
+        return
+    idle(qtbot, runner)
+    # Once settled, the next save goes through without a question.
+    document.edit(method="PUT")
+    documents.save(document)
+    qtbot.waitUntil(lambda: not document.modified)
+    assert document.origin is not None and ws.load_request(document.origin).method == "PUT"
+    assert len(disk_answers.asked) == 1
+    idle(qtbot, runner)
+
+
+def test_a_save_over_a_deleted_file_offers_to_create_it_again(
+        qtbot: QtBot, documents: DocumentsController, disk_answers: DiskAnswers,
+        runner: TaskRunner) -> None:
+    """Fault case: a ``git pull`` deleted the request's file while its tab was open. Ctrl+S
+    asks (Overwrite creates it again, Save as; no Reload); nothing is lost: Overwrite writes
+    the tab's request back."""
+    ws = documents.workspace.workspace
+    path = ws.save_request("Shop", RequestModel(name="List", url="http://a"))
+    document = _opened(qtbot, documents, path)
+    document.edit(url="http://mine")
+    path.unlink()
+    disk_answers.queue.append(DiskAnswer.OVERWRITE)
+    documents.save(document)
+    qtbot.waitUntil(lambda: path.exists())
+    assert disk_answers.asked == [("List", True)]
+    assert ws.load_request(path).url == "http://mine"
+    qtbot.waitUntil(lambda: not document.modified)
+    idle(qtbot, runner)
+
+
+def test_own_saves_and_renames_never_ask(
+        qtbot: QtBot, documents: DocumentsController, disk_answers: DiskAnswers,
+        runner: TaskRunner) -> None:
+    """No false alarm: saving twice in a row, or after renaming the request in the tree
+    while the tab has edits, asks nothing (the question would train users to click
+    Overwrite)."""
+    ws = documents.workspace.workspace
+    path = ws.save_request("Shop", RequestModel(name="List", url="http://a"))
+    document = _opened(qtbot, documents, path)
+    for url in ("http://1", "http://2"):
+        document.edit(url=url)
+        documents.save(document)
+        qtbot.waitUntil(lambda: not document.modified)
+    document.edit(url="http://3")
+    renamed = ws.rename(path, "All")
+    documents.request_moved(path, renamed)
+    idle(qtbot, runner)
+    documents.save(document)
+    qtbot.waitUntil(lambda: not document.modified)
+    assert ws.load_request(renamed).url == "http://3" and disk_answers.asked == []
+    idle(qtbot, runner)
+
+
+def test_open_documents_follow_changes_made_outside(
+        qtbot: QtBot, documents: DocumentsController, disk_answers: DiskAnswers,
+        runner: TaskRunner) -> None:
+    """Fault case: another editor changes the files of open tabs. A tab without edits
+    reloads quietly (the status bar says so); a tab with edits keeps them and shows a banner
+    (Reload / Keep mine); a deleted file's tab keeps its request and shows a banner. After
+    Keep mine, a save writes the tab's request without asking; nothing is lost."""
+    controller = documents.workspace
+    ws = controller.workspace
+    clean_path = ws.save_request("Shop", RequestModel(name="Clean", url="http://a"))
+    edited_path = ws.save_request("Shop", RequestModel(name="Edited", url="http://a"))
+    gone_path = ws.save_request("Shop", RequestModel(name="Gone", url="http://a"))
+    controller.follow_outside_changes()
+    controller.open()
+    clean = _opened(qtbot, documents, clean_path)
+    edited = _opened(qtbot, documents, edited_path)
+    gone = _opened(qtbot, documents, gone_path)
+    edited.edit(url="http://mine")
+    idle(qtbot, runner)
+    seen = Recorder(documents, "message")
+
+    _outside(clean_path, "http://theirs")
+    theirs = _outside(edited_path, "http://theirs")
+    gone_bytes = gone_path.read_bytes()
+    gone_path.unlink()
+    qtbot.waitUntil(lambda: clean.model.url == "http://theirs", timeout=5000)
+    assert not clean.modified and clean.banner is None
+    assert any("changed on disk" in m[0] for m in seen.of("message"))
+    qtbot.waitUntil(lambda: edited.banner is False and gone.banner is True)
+    assert edited.model.url == "http://mine" and edited.modified
+    assert edited_path.read_bytes() == theirs
+
+    documents.keep_mine(edited)
+    assert edited.banner is None
+    documents.save(edited)
+    qtbot.waitUntil(lambda: not edited.modified)
+    assert ws.load_request(edited_path).url == "http://mine" and disk_answers.asked == []
+
+    # The deleted file comes back as it was (a checkout of the other branch): no banner.
+    gone_path.write_bytes(gone_bytes)
+    qtbot.waitUntil(lambda: gone.banner is None, timeout=5000)
+    idle(qtbot, runner)
+
+    # Deleted again; Keep mine: a save creates it again without asking...
+    gone_path.unlink()
+    qtbot.waitUntil(lambda: gone.banner is True, timeout=5000)
+    documents.keep_mine(gone)
+    gone.edit(url="http://kept")
+    documents.save(gone)
+    qtbot.waitUntil(lambda: gone_path.exists() and not gone.modified)
+    assert ws.load_request(gone_path).url == "http://kept" and disk_answers.asked == []
+    idle(qtbot, runner)
+    # ...but after Keep mine on a deletion, a file pulled back meanwhile is asked about.
+    gone_path.unlink()
+    qtbot.waitUntil(lambda: gone.banner is True, timeout=5000)
+    documents.keep_mine(gone)
+    pulled = ws.save_request("Shop", RequestModel(name="Gone", url="http://pulled"),
+                             gone_path.stem)
+    gone.edit(url="http://kept-2")
+    disk_answers.queue.append(None)
+    documents.save(gone)
+    qtbot.waitUntil(lambda: len(disk_answers.asked) == 1)
+    assert disk_answers.asked == [("Gone", False)]
+    assert ws.load_request(pulled).url == "http://pulled"
+    idle(qtbot, runner)
+
+
+def test_the_watcher_reports_a_burst_once_and_the_tree_follows(
+        qtbot: QtBot, controller: WorkspaceController, runner: TaskRunner) -> None:
+    """Fault case: a ``git pull`` adds, edits and removes many files at once. The watcher
+    gives one refresh for the burst (read off the UI thread), and the tree shows what is on
+    disk without a restart: the new folder and request appear, the deleted one goes."""
+    ws = controller.workspace
+    old = ws.save_request("Shop", RequestModel(name="Old"))
+    watcher = controller.follow_outside_changes()
+    controller.open()
+    qtbot.waitUntil(lambda: bool(controller.tree))
+    idle(qtbot, runner)
+    assert str(ws.root / "Shop") in watcher.watched()
+    bursts = Recorder(watcher, "changed")
+    refreshed = Recorder(controller, "changed_outside")
+
+    for i in range(30):
+        (ws.root / "Shop" / f"pulled-{i}.yaml").write_text(f"name: Pulled {i}\n")
+    old.unlink()
+    qtbot.waitUntil(lambda: bool(refreshed.of("changed_outside")), timeout=5000)
+    assert len(bursts.of("changed")) == 1
+    names = {r.name for r in controller.tree[0].requests}
+    assert "Old" not in names and len(names) == 30
+
+    (ws.root / "Shop" / "Orders").mkdir()
+    qtbot.waitUntil(lambda: str(ws.root / "Shop" / "Orders") in watcher.watched(),
+                    timeout=5000)
+    (ws.root / "Shop" / "Orders" / "new.yaml").write_text("name: New\n")
+    qtbot.waitUntil(lambda: [r.name for f in controller.tree[0].folders for r in f.requests]
+                    == ["New"], timeout=5000)
+    idle(qtbot, runner)
+    watcher.stop()
+
+
+def test_variables_follow_outside_changes_and_request_saves_do_not_reread_them(
+        qtbot: QtBot, controller: WorkspaceController, runner: TaskRunner) -> None:
+    """Fault case: a pull changes an environment file. The values in scope follow without a
+    restart. A change to request files only (our own saves among them) does not read the
+    variables again, so a secret missing from the keyring is not reported after every save."""
+    ws = controller.workspace
+    ws.save_environment("Dev", [Variable("base", "http://old")])
+    ws.save_collection_variables("Shop", [Variable("gone", "", True)])
+    (ws.root / "Shop" / "collection.yaml").write_text(
+        "order: []\nvariables:\n  gone:\n    value: {secret: not-in-this-keyring}\n"
+        "    secret: true\n")
+    saved = ws.save_request("Shop", RequestModel(name="Saved"))
+    controller.follow_outside_changes()
+    controller.open()
+    qtbot.waitUntil(lambda: controller.environments == ["Dev"])
+    controller.set_environment("Dev")
+    controller.watch_collection("Shop")
+    qtbot.waitUntil(lambda: controller.lookup("Shop").get("base", Variable("")).value
+                    == "http://old")
+    idle(qtbot, runner)
+    seen = Recorder(controller, "failed", "changed_outside")
+
+    ws.save_request("Shop", RequestModel(name="Saved", url="http://edited"), saved.stem)
+    qtbot.waitUntil(lambda: len(seen.of("changed_outside")) == 1, timeout=5000)
+    idle(qtbot, runner)
+    assert seen.of("failed") == []
+
+    ws.save_environment("Dev", [Variable("base", "http://new")])
+    qtbot.waitUntil(lambda: controller.lookup("Shop")["base"].value == "http://new",
+                    timeout=5000)
+    idle(qtbot, runner)
+
+
+def test_an_own_save_rebuilds_the_tree_once(
+        qtbot: QtBot, documents: DocumentsController, runner: TaskRunner) -> None:
+    """The watcher also sees the window's own saves: the refresh after one finds the tree as
+    the save left it and does not rebuild it again (a 10,000-request tree costs a frame)."""
+    controller = documents.workspace
+    ws = controller.workspace
+    path = ws.save_request("Shop", RequestModel(name="List", url="http://a"))
+    controller.follow_outside_changes()
+    controller.open()
+    document = _opened(qtbot, documents, path)
+    idle(qtbot, runner)
+    seen = Recorder(controller, "tree_changed", "changed_outside")
+    document.edit(url="http://b")
+    documents.save(document)
+    qtbot.waitUntil(lambda: bool(seen.of("changed_outside")), timeout=5000)
+    idle(qtbot, runner)
+    assert len(seen.of("tree_changed")) == 1
+    assert controller.tree[0].requests[0].url == "http://b"

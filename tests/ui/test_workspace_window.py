@@ -502,3 +502,158 @@ def test_the_chosen_environment_is_chosen_again_next_time(
     finally:
         again.close()
         run_async(again.shutdown())
+
+
+# --- concurrent edits ------------------------------------------------------------------------
+
+
+def _edit_url(qtbot: QtBot, tab: RequestTab, url: str) -> None:
+    tab.editor.url_bar.setText(url)
+    tab.editor.url_bar.textEdited.emit(url)
+    qtbot.waitUntil(lambda: tab.modified)
+
+
+def test_a_save_over_a_file_changed_outside_asks_in_the_window(
+        qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fault case: another window saved the same request (here: a write to its file).
+    Ctrl+S shows the "changed on disk" question instead of writing. Reload shows the file's
+    request in the tab; Overwrite writes the tab's; Save as makes a new file and leaves the
+    other one's. Nothing is written without an answer, nothing is lost."""
+    from ui.documents import DiskAnswer
+
+    tab = window.current_tab()
+    assert tab is not None
+    tab.load_model(RequestModel(url="http://127.0.0.1:9/a"))
+    path = _save_new(qtbot, window, monkeypatch, "Shared", "Team")
+    ws = _workspace(window)
+    answers: list[DiskAnswer] = []
+    asked: list[tuple[str, bool]] = []
+
+    def ask(parent: object, title: str, deleted: bool) -> DiskAnswer:
+        asked.append((title, deleted))
+        return answers.pop(0)
+
+    monkeypatch.setattr("ui.dialogs.changed_on_disk.ask_changed_on_disk", ask)
+
+    def outside(url: str) -> None:
+        ws.save_request("Team", RequestModel(name="Shared", url=url), path.stem)
+
+    # Reload: the tab shows theirs.
+    _edit_url(qtbot, tab, "http://127.0.0.1:9/mine")
+    outside("http://127.0.0.1:9/theirs")
+    answers.append(DiskAnswer.RELOAD)
+    window.save_current()
+    qtbot.waitUntil(lambda: tab.to_model().url == "http://127.0.0.1:9/theirs")
+    assert asked == [("Shared", False)] and not tab.modified
+    # (Its banner, shown if the watcher saw the write first, goes with the reload.)
+    qtbot.waitUntil(lambda: tab._disk_banner is None or not tab._disk_banner.isVisible())
+
+    # Overwrite: the file gets the tab's request.
+    _edit_url(qtbot, tab, "http://127.0.0.1:9/mine")
+    outside("http://127.0.0.1:9/theirs-2")
+    answers.append(DiskAnswer.OVERWRITE)
+    window.save_current()
+    qtbot.waitUntil(lambda: ws.load_request(path).url == "http://127.0.0.1:9/mine")
+    qtbot.waitUntil(lambda: not tab.modified)
+
+    # Save as: a new file; theirs stays.
+    _edit_url(qtbot, tab, "http://127.0.0.1:9/mine-2")
+    outside("http://127.0.0.1:9/theirs-3")
+    answers.append(DiskAnswer.SAVE_AS)
+    monkeypatch.setattr("ui.dialogs.save_dialog.ask_where_to_save",
+                        lambda *a, **k: ("Shared mine", "Team"))
+    window.save_current()
+    qtbot.waitUntil(lambda: tab.origin is not None and tab.origin != path)
+    assert tab.origin is not None
+    assert ws.load_request(tab.origin).url == "http://127.0.0.1:9/mine-2"
+    assert ws.load_request(path).url == "http://127.0.0.1:9/theirs-3"
+    assert len(asked) == 3
+
+
+def test_the_changed_on_disk_dialog_maps_its_buttons(qtbot: QtBot) -> None:
+    """The question itself: Save as is the default (it loses nothing); a deleted file offers
+    no Reload; Cancel saves nothing (None)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from ui.dialogs.changed_on_disk import ask_changed_on_disk
+    from ui.documents import DiskAnswer
+
+    def press(text: str | None, seen: list[list[str]]) -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        seen.append([b.text() for b in box.buttons()])
+        if text is None:
+            box.button(QMessageBox.StandardButton.Cancel).click()
+        else:
+            next(b for b in box.buttons() if b.text() == text).click()
+
+    for text, deleted, expected in (("Reload", False, DiskAnswer.RELOAD),
+                                    ("Overwrite", True, DiskAnswer.OVERWRITE),
+                                    ("Save as…", False, DiskAnswer.SAVE_AS),
+                                    (None, False, None)):
+        seen: list[list[str]] = []
+        QTimer.singleShot(0, lambda t=text, s=seen: press(t, s))
+        assert ask_changed_on_disk(None, "Shared", deleted) is expected
+        assert ("Reload" in seen[0]) is not deleted
+
+
+def test_the_window_follows_changes_made_outside(
+        qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fault case: a ``git pull`` while the window is open. Without a restart, the tree shows
+    the new collection and request, keeping what was expanded and selected; the open tab
+    without edits shows the pulled request; a
+    tab with edits keeps them and shows "changed on disk: Reload / Keep mine", and Reload
+    there shows the file's request."""
+    tab = window.current_tab()
+    assert tab is not None
+    tab.load_model(RequestModel(url="http://127.0.0.1:9/a"))
+    path = _save_new(qtbot, window, monkeypatch, "Pulled", "Team")
+    tree = window.sidebar.collections
+    qtbot.waitUntil(lambda: tree.request_count() == 1)
+    ws = Workspace(_workspace(window).root, MemorySecrets())  # "git": another writer
+    tree.select_path(path)
+    assert tree._current_path() == str(path) and "Team" in tree._expanded_paths()
+
+    ws.save_request("Team", RequestModel(name="Pulled", url="http://127.0.0.1:9/v2"),
+                    path.stem)
+    ws.save_request("Upstream", RequestModel(name="New upstream"))
+    qtbot.waitUntil(lambda: tree.request_count() == 2, timeout=5000)
+    assert tree._current_path() == str(path) and "Team" in tree._expanded_paths()
+    qtbot.waitUntil(lambda: tab.to_model().url == "http://127.0.0.1:9/v2", timeout=5000)
+    assert not tab.modified
+
+    _edit_url(qtbot, tab, "http://127.0.0.1:9/mine")
+    ws.save_request("Team", RequestModel(name="Pulled", url="http://127.0.0.1:9/v3"),
+                    path.stem)
+    qtbot.waitUntil(lambda: tab._disk_banner is not None and tab._disk_banner.isVisible(),
+                    timeout=5000)
+    assert tab.to_model().url == "http://127.0.0.1:9/mine" and tab.modified
+    from ui.request.disk_change_banner import DiskChangeBanner
+
+    banner = tab._disk_banner
+    assert isinstance(banner, DiskChangeBanner)
+    assert "changed on disk" in banner.label.text()
+    banner.reload_button.click()
+    qtbot.waitUntil(lambda: tab.to_model().url == "http://127.0.0.1:9/v3")
+    assert not tab.modified and not banner.isVisible()
+
+
+def test_keys_typed_just_before_a_pull_are_not_reloaded_away(
+        qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fault case: a pull lands within the moment before the tab compares a fresh edit with
+    its file (it waits for typing to pause). The tab still counts as edited: it shows the
+    banner instead of reloading, and the keys just typed stay."""
+    tab = window.current_tab()
+    assert tab is not None
+    tab.load_model(RequestModel(url="http://127.0.0.1:9/a"))
+    path = _save_new(qtbot, window, monkeypatch, "Typed", "Team")
+    qtbot.waitUntil(lambda: not tab.modified)
+    tab.editor.url_bar.setText("http://127.0.0.1:9/typed")
+    tab.editor.url_bar.textEdited.emit(tab.editor.url_bar.text())
+    assert tab.modified  # compared at once, though the pause has not come yet
+    Workspace(path.parents[1], MemorySecrets()).save_request(
+        "Team", RequestModel(name="Typed", url="http://127.0.0.1:9/pulled"), path.stem)
+    qtbot.waitUntil(lambda: tab._disk_banner is not None and tab._disk_banner.isVisible(),
+                    timeout=5000)
+    assert tab.to_model().url == "http://127.0.0.1:9/typed"
