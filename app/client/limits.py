@@ -83,7 +83,7 @@ class BodyReader:
         self._content = raw.content
         self._decoder = decoder_for(raw.headers.get("Content-Encoding"))
         self._limits = limits
-        self._url = str(raw.url)
+        self._url = raw.url  # made a str only for an error message
         self._held = 0
         self._hold = hold
         self._ratio = ratio and limits.compression_ratio is not None
@@ -96,7 +96,7 @@ class BodyReader:
         except DecodingError as exc:
             raise RequestError(
                 f"The response body from {self._url} could not be decoded: {exc}",
-                url=self._url,
+                url=str(self._url),
                 kind=ErrorKind.PROTOCOL,
             ) from exc
         if self._hold:
@@ -119,7 +119,7 @@ class BodyReader:
                 f"decompressed ({size_text(consumed)} became over {size_text(produced)}): "
                 "a decompression bomb? Reading stopped. If the server is trusted, raise "
                 "Limits(compression_ratio=...) or set it to None.",
-                url=self._url,
+                url=str(self._url),
                 kind=ErrorKind.TOO_LARGE,
             )
 
@@ -138,6 +138,6 @@ class BodyReader:
                 f"The response body from {self._url} is larger than {size_text(cap)}, the "
                 "limit for a body held in memory (Limits(body=...)). Stream it with "
                 "iter_chunks() or save(), or raise the limit.",
-                url=self._url,
+                url=str(self._url),
                 kind=ErrorKind.TOO_LARGE,
             )
