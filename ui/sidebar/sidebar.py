@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QTabWidget, QVBoxLayout, QWid
 
 from app.storage.index import FolderEntry
 from ui.banner import banner
-from ui.getting_started_panel import GettingStartedPanel
 from ui.sidebar.collections import CollectionTree
 from ui.sidebar.environment_bar import EnvironmentBar
+from ui.sidebar.getting_started import GettingStartedPanel
 from ui.sidebar.history_panel import HistoryPanel
 from ui.workspace_controller import WorkspaceController
 
