@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-__all__ = ["ask_close_unsaved", "ask_workspace_folder"]
+__all__ = ["ask_close_unsaved", "ask_send_imported_files", "ask_workspace_folder"]
 
 Button = QMessageBox.StandardButton
 
@@ -20,6 +20,22 @@ def ask_close_unsaved(parent: QWidget | None, title: str) -> str:
     if answer == Button.Save:
         return "save"
     return "discard" if answer == Button.Discard else "cancel"
+
+
+def ask_send_imported_files(parent: QWidget | None, paths: list[str],
+                            collection: str | None) -> bool:
+    """Whether to send the local files ``paths``, which an import named (in ``collection``,
+    when the request is saved in one): a shared collection can point at any file."""
+    files = f"the local file {paths[0]}" if len(paths) == 1 else \
+        "these local files:\n\n" + "\n".join(paths) + "\n\n"
+    source = f" (collection “{collection}”)" if collection else ""
+    box = QMessageBox(QMessageBox.Icon.Question, "Send a local file?",
+                      f"This request sends {files.rstrip()}, named by an import{source}. "
+                      "Send it?", Button.Cancel, parent)
+    send = box.addButton("Send", QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(Button.Cancel)
+    box.exec()
+    return box.clickedButton() is send
 
 
 def ask_workspace_folder(parent: QWidget | None, unsaved: list[str], root: Path) -> str | None:
