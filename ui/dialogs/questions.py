@@ -1,11 +1,13 @@
 """The window's small questions, asked before it calls a controller: closing a tab with
-changes, opening another workspace folder."""
+changes, opening another workspace folder, sending a local file an import named."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from app.model.imported_files import send_question
 
 __all__ = ["ask_close_unsaved", "ask_send_imported_files", "ask_workspace_folder"]
 
@@ -26,12 +28,8 @@ def ask_send_imported_files(parent: QWidget | None, paths: list[str],
                             collection: str | None) -> bool:
     """Whether to send the local files ``paths``, which an import named (in ``collection``,
     when the request is saved in one): a shared collection can point at any file."""
-    files = f"the local file {paths[0]}" if len(paths) == 1 else \
-        "these local files:\n\n" + "\n".join(paths) + "\n\n"
-    source = f" (collection “{collection}”)" if collection else ""
     box = QMessageBox(QMessageBox.Icon.Question, "Send a local file?",
-                      f"This request sends {files.rstrip()}, named by an import{source}. "
-                      "Send it?", Button.Cancel, parent)
+                      send_question(paths, collection), Button.Cancel, parent)
     send = box.addButton("Send", QMessageBox.ButtonRole.AcceptRole)
     box.setDefaultButton(Button.Cancel)
     box.exec()
