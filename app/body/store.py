@@ -291,8 +291,8 @@ class BodyStore:
 
     @property
     def index_size(self) -> int:
-        """The bytes the line-start samples take (never more than ``index_budget``, but
-        for a chunk's worth of samples until the chunk is indexed)."""
+        """The bytes the line-start samples take: at most ``index_budget`` whenever
+        ``append`` has returned (a chunk's samples go over it only while it is indexed)."""
         with self._lock:
             return len(self._marks) * self._marks.itemsize
 
