@@ -24,7 +24,7 @@ from app.model.request import RequestMode, RequestModel
 from ui.modes.registry import MODES, ModeRegistry, ModeSpec
 from ui.request.request_editor import RequestEditor
 from ui.request.tones import ERROR, banner_css
-from ui.tasks import TaskRunner
+from ui.tasks import TaskRunner, show_later
 from ui.upload_progress import UploadProgress
 
 if TYPE_CHECKING:
@@ -98,6 +98,10 @@ class RequestTab(QWidget):
         #: nothing), for noticing another writer.
         self.disk: Fingerprint | None = None
         self._disk_banner: QWidget | None = None
+        #: Asks whether to send local files an import named; replaced in tests. Arguments:
+        #: the paths, the collection the request is saved in (or None).
+        self.ask_send_files: Callable[[list[str], str | None], bool] = self._ask_send_files
+        self._asking = False
         self._parts: dict[RequestMode, ModeParts] = {}
         #: The last model loaded: what a mode not built yet keeps of it.
         self._loaded = RequestModel()
@@ -380,7 +384,29 @@ class RequestTab(QWidget):
         return parts is not None and parts.controller.busy
 
     def send(self) -> None:
-        self.parts(self.mode).controller.start(self.to_model(), self._variables)
+        model = self.to_model()
+        files = model.body.imported_files() if self.spec.sends_body else []
+        if not files:
+            self.parts(self.mode).controller.start(model, self._variables)
+        elif not self._asking:
+            # Asked from the event loop, never inside a running task (see show_later).
+            self._asking = True
+            show_later(self._confirm_files, files)
+
+    def _confirm_files(self, files: list[str]) -> None:
+        try:
+            answer = self.ask_send_files(files, self.collection)
+        finally:
+            self._asking = False
+        if answer:
+            # The answer is kept as an edit: the tab becomes modified, a save keeps it.
+            self.editor.body.clear_import_marks()
+            self.send()
+
+    def _ask_send_files(self, files: list[str], collection: str | None) -> bool:
+        from ui.dialogs.questions import ask_send_imported_files
+
+        return ask_send_imported_files(self, files, collection)
 
     def cancel(self) -> bool:
         """Stop what is under way in this tab (Esc); False when nothing was."""

@@ -6,10 +6,14 @@ line ends at a newline, and a line longer than ``wrap`` bytes (4096 by default) 
 several display lines, so that a viewer never has to lay out a 200 MB minified JSON line. The
 index is sparse, so that it stays small whatever the body (a 1 GiB JSON pretty-printed has
 some 175 million lines): the start offset of every ``INDEX_STEP``-th display line, and for
-the, usually few, display lines that continue a cut line their index and start. The starts
-in between are found again from the bytes, a block at a time (the last few blocks read are
-kept). Reads are thread-safe, so search,
-pretty-printing and saving can run in worker threads while the body is still arriving.
+the, usually few, display lines that continue a cut line their index and start. Those
+samples have a memory budget (``index_budget``, ``INDEX_BUDGET`` by default): past it the
+step doubles and every other sample goes, so a body of any size (100 GiB of newlines too)
+keeps at most ``index_budget`` bytes of them. The starts in between are found again from the
+bytes, a block at a time (the last few blocks read are kept): a block is on average
+``size * 8 / index_budget`` bytes, about 128 KiB for a 128 GiB body. Reads are thread-safe,
+so search, pretty-printing and saving can run in worker threads while the body is still
+arriving.
 
 ``search_body`` finds text in a store block by block; ``BodyJob`` runs such work in a thread
 that can be cancelled and hands partial results to whoever polls it. Nothing here imports Qt.
@@ -35,6 +39,7 @@ from typing import BinaryIO, Generic, NamedTuple, TypeVar
 
 __all__ = [
     "DISPLAY_WRAP",
+    "INDEX_BUDGET",
     "INDEX_STEP",
     "RELEASE_IN_BACKGROUND",
     "BodyJob",
@@ -51,9 +56,15 @@ __all__ = [
 DISPLAY_WRAP = 4096
 COPY_BLOCK = 1 << 20
 _WRITE_BUFFER = 1 << 20
-#: One display line in this many has its start offset kept (8 bytes each).
+#: One display line in this many has its start offset kept (8 bytes each), at first.
 INDEX_STEP = 64
+#: The bytes of line-start samples a store keeps at most: past it, it samples more sparsely.
+#: 8 MiB keeps the first step (64) up to 67 million display lines, some 400 MiB of JSON.
+INDEX_BUDGET = 8 << 20
 _BLOCKS_KEPT = 16
+#: Line starts kept in recently read blocks, at most (8 bytes each): 16 blocks at a step of
+#: 64, fewer once a huge body has made the step large.
+_BLOCK_STARTS_KEPT = 1 << 17
 #: A body file at least this big is closed off the calling thread (see ``_release``).
 RELEASE_IN_BACKGROUND = 64 << 20
 _ONE_MORE = (1).__add__
@@ -114,9 +125,11 @@ class BodyStore:
     """
 
     def __init__(self, *, wrap: int = DISPLAY_WRAP, directory: str | None = None,
-                 prefix: str = "spyglass-body-") -> None:
+                 prefix: str = "spyglass-body-", index_budget: int = INDEX_BUDGET) -> None:
         if wrap < 4:
             raise ValueError("wrap must be at least 4 bytes")
+        if index_budget < 16:
+            raise ValueError("index_budget must be at least 16 bytes (two samples)")
         fd, path = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=directory)
         self._path = path
         self._writer = open(fd, "wb", buffering=_WRITE_BUFFER)  # noqa: SIM115 (owned, closed in close())
@@ -128,12 +141,15 @@ class BodyStore:
         self._flushed = 0
         self._finished = False
         self._closed = False
-        self._marks = array("Q", [0])         # start offset of display line k * INDEX_STEP
+        self._step = INDEX_STEP
+        self._max_marks = index_budget // 8
+        self._marks = array("Q", [0])         # start offset of display line k * self._step
         self._count = 1                       # display lines indexed (the last one still open)
         self._last_start = 0                  # start offset of the last display line
         self._continuations = array("Q")      # indexes of display lines that continue a cut line
         self._cut_starts = array("Q")         # ... and where each of them starts
-        self._blocks: OrderedDict[int, list[int]] = OrderedDict()  # complete blocks' starts
+        self._blocks: OrderedDict[int, array[int]] = OrderedDict()  # complete blocks' starts
+        self._blocks_kept = 0                 # line starts in self._blocks
         self._open_start = 0                  # start of the display line still being written
         self._max_line = 0
 
@@ -163,8 +179,11 @@ class BodyStore:
         if parts:
             starts = list(accumulate(map(_ONE_MORE, map(len, parts)), initial=base))
             del starts[0]
-            self._marks.extend(starts[(-self._count) % INDEX_STEP::INDEX_STEP])
+            step = self._step
+            self._marks.extend(starts[(-self._count) % step::step])
             self._count += len(starts)
+            if len(self._marks) > self._max_marks:
+                self._thin()
             self._last_start = self._open_start = starts[-1]
         self._max_line = max(self._max_line, longest)
 
@@ -202,10 +221,21 @@ class BodyStore:
         self._open_start = start
 
     def _add_start(self, offset: int) -> None:
-        if self._count % INDEX_STEP == 0:
+        if self._count % self._step == 0:
             self._marks.append(offset)
+            if len(self._marks) > self._max_marks:
+                self._thin()
         self._count += 1
         self._last_start = offset
+
+    def _thin(self) -> None:
+        """Over budget: double the step, keeping the samples at multiples of the new one
+        (the even ones); the blocks kept were cut at the old step."""
+        while len(self._marks) > self._max_marks:
+            self._marks = self._marks[::2]
+            self._step *= 2
+        self._blocks.clear()
+        self._blocks_kept = 0
 
     def finish(self) -> None:
         """The body is complete: flush it to the file (later appends are refused)."""
@@ -255,6 +285,18 @@ class BodyStore:
             return self._line_count() - len(self._continuations)
 
     @property
+    def index_step(self) -> int:
+        """One display line in this many has its start offset kept (``INDEX_STEP`` or more)."""
+        return self._step
+
+    @property
+    def index_size(self) -> int:
+        """The bytes the line-start samples take: at most ``index_budget`` whenever
+        ``append`` has returned (a chunk's samples go over it only while it is indexed)."""
+        with self._lock:
+            return len(self._marks) * self._marks.itemsize
+
+    @property
     def max_line_length(self) -> int:
         """The longest display line seen, in bytes (never more than ``wrap``)."""
         return self._max_line
@@ -283,7 +325,7 @@ class BodyStore:
             first, stop = max(0, first), min(max(0, stop), self._count)
             out: list[int] = []
             while first < stop:
-                k, j = divmod(first, INDEX_STEP)
+                k, j = divmod(first, self._step)
                 starts = self._block(k)
                 taken = starts[j:j + stop - first]
                 out += taken
@@ -295,40 +337,48 @@ class BodyStore:
         with self._lock:
             k = max(0, bisect.bisect_right(self._marks, offset) - 1)
             starts = self._block(k)
-            return max(0, k * INDEX_STEP + bisect.bisect_right(starts, offset) - 1)
+            return max(0, k * self._step + bisect.bisect_right(starts, offset) - 1)
 
     def _start(self, i: int) -> int:
-        k, j = divmod(i, INDEX_STEP)
+        k, j = divmod(i, self._step)
         return self._marks[k] if j == 0 else self._block(k)[j]
 
-    def _block(self, k: int) -> list[int]:
-        """The start offsets of display lines ``k * INDEX_STEP`` onwards (up to a step), found
+    def _block(self, k: int) -> array[int]:
+        """The start offsets of display lines ``k * step`` onwards (up to a step), found
         again from the bytes: each line starts after the previous one's newline, or where it
         was cut."""
         kept = self._blocks.get(k)
         if kept is not None:
             self._blocks.move_to_end(k)
             return kept
-        first = k * INDEX_STEP
-        n = min(INDEX_STEP, self._count - first)
+        step = self._step
+        first = k * step
+        n = min(step, self._count - first)
         begin = self._marks[k]
         end = self._marks[k + 1] if k + 1 < len(self._marks) else self._size
         data = self._read_locked(begin, end - begin)
         cuts = self._continuations
         c = bisect.bisect_left(cuts, first + 1)
-        starts = [begin]
-        pos = begin
-        for i in range(first + 1, first + n):
-            if c < len(cuts) and cuts[c] == i:
-                pos = self._cut_starts[c]
-                c += 1
-            else:
-                pos = data.index(b"\n", pos - begin) + begin + 1
-            starts.append(pos)
+        if c == len(cuts) or cuts[c] >= first + n:
+            # No cut line in the block (the usual case): every start follows a newline.
+            lengths = map(_ONE_MORE, map(len, data.split(b"\n", n - 1)[:n - 1]))
+            starts = array("Q", accumulate(lengths, initial=begin))
+        else:
+            starts = array("Q", [begin])
+            pos = begin
+            for i in range(first + 1, first + n):
+                if c < len(cuts) and cuts[c] == i:
+                    pos = self._cut_starts[c]
+                    c += 1
+                else:
+                    pos = data.index(b"\n", pos - begin) + begin + 1
+                starts.append(pos)
         if k + 1 < len(self._marks):           # complete: keep it
             self._blocks[k] = starts
-            if len(self._blocks) > _BLOCKS_KEPT:
-                self._blocks.popitem(last=False)
+            self._blocks_kept += len(starts)
+            while len(self._blocks) > 1 and (len(self._blocks) > _BLOCKS_KEPT
+                                             or self._blocks_kept > _BLOCK_STARTS_KEPT):
+                self._blocks_kept -= len(self._blocks.popitem(last=False)[1])
         return starts
 
     def _span(self, i: int) -> tuple[int, int]:

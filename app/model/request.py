@@ -79,6 +79,26 @@ class BodyModel:
     #: Whether ``file_path`` came from an import: as :attr:`MultipartField.imported`.
     file_imported: bool = False
 
+    def imported_files(self) -> list[str]:
+        """The local files a send of this body reads whose paths came from an import, in
+        the order they are sent: what the window asks about before the first send. The parts
+        and kinds ``compose`` sends are the ones looked at (an unticked or unnamed part, the
+        binary file of another kind of body, stay home)."""
+        if self.kind is BodyKind.MULTIPART:
+            paths = [part.value for part in self.multipart
+                     if part.enabled and part.name and part.is_file and part.imported
+                     and part.value]
+            return list(dict.fromkeys(paths))
+        if self.kind is BodyKind.BINARY and self.file_imported and self.file_path:
+            return [self.file_path]
+        return []
+
+    def clear_import_marks(self) -> None:
+        """The user said these files may be sent: they are no longer someone else's."""
+        self.file_imported = False
+        for part in self.multipart:
+            part.imported = False
+
 
 class AuthKind(StrEnum):
     NONE = "none"

@@ -364,3 +364,56 @@ def test_the_sparse_index_finds_every_line_the_dense_one_would(pieces: list[byte
     assert [store.line(i) for i in range(count)] == lines
     assert all(len(line) <= 8 for line in lines)
     store.close()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from([b"a", b"bcd", b"\n", b"efghijklmnopq", b"\n\n"]),
+                min_size=200, max_size=3000),
+       st.lists(st.integers(min_value=0, max_value=10**6), max_size=30),
+       st.integers(min_value=16, max_value=160))
+def test_an_index_over_budget_samples_more_sparsely_and_finds_every_line(
+        pieces: list[bytes], cuts: list[int], budget: int) -> None:
+    data = b"".join(pieces)
+    starts = expected_starts(data, 8)
+    store = BodyStore(wrap=8, index_budget=budget)
+    for chunk in chunked(data, cuts):
+        store.append(chunk)
+        assert store.index_size <= budget
+    store.finish()
+    count = store.line_count
+    assert store.index_step >= INDEX_STEP
+    assert count == len(starts) - (1 if starts[-1] == len(data) else 0)
+    assert store.line_offsets(0, count + 5) == starts[:count + 5]
+    assert [store.line_offset(i) for i in range(count - 1, -1, -1)] == starts[:count][::-1]
+    for offset in range(0, len(data), 5):
+        i = store.line_at(offset)
+        assert starts[i] <= offset and (i + 1 == len(starts) or offset < starts[i + 1])
+    assert store.lines(0, count) == [store.line(i) for i in range(count)]
+    assert store.lines(0, count) == reference_lines_of(data, starts[:count])
+    store.close()
+
+
+def reference_lines_of(data: bytes, starts: list[int]) -> list[bytes]:
+    """Each display line's bytes, from its start to the next one's, without a newline."""
+    ends = [*starts[1:], len(data)]
+    return [data[a:b].removesuffix(b"\n") if b == len(data) or data[b - 1] == 0x0A
+            else data[a:b] for a, b in zip(starts, ends, strict=True)]
+
+
+def test_sixteen_million_newlines_keep_the_index_within_its_budget() -> None:
+    budget = 1 << 15                   # 4096 samples: the step grows to 4096 lines
+    block = b"\n" * (1 << 20)
+    with BodyStore(index_budget=budget) as store:
+        for _ in range(16):
+            store.append(block)
+            assert store.index_size <= budget
+        store.append(b"last")
+        store.finish()
+        assert store.line_count == 16 * (1 << 20) + 1
+        assert store.index_step == 8192
+        started = time.perf_counter()
+        for i in range(0, store.line_count, 999_983):
+            assert store.line_offset(i) == i and store.line(i) == b""
+        assert store.line_at(10_000_001) == 10_000_001
+        assert store.lines(store.line_count - 2, 5) == [b"", b"last"]
+        assert time.perf_counter() - started < 1

@@ -1,4 +1,5 @@
-"""app.model.request: the mode a file names, and the secret auth fields in one place."""
+"""app.model.request: the mode a file names, the secret auth fields in one place, and the
+files an import named that a send would read."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from app.model.request import (
     SECRET_AUTH_FIELDS,
     AuthKind,
     AuthModel,
+    BodyKind,
+    BodyModel,
+    MultipartField,
     RequestMode,
     RequestModel,
 )
@@ -50,3 +54,37 @@ def test_without_secrets_blanks_every_secret_field_and_keeps_the_rest() -> None:
         AuthKind.API_KEY, "ann", "X-Key", "a")
     assert auth.password == "pw"  # a copy: the original keeps its secrets
     assert blank.secret_values() == []
+
+
+def test_imported_files_are_those_a_send_reads() -> None:
+    parts = [MultipartField("a", "/etc/hostname", is_file=True, imported=True),
+             MultipartField("b", "/etc/passwd", is_file=True, imported=True, enabled=False),
+             MultipartField("", "/etc/group", is_file=True, imported=True),
+             MultipartField("c", "/tmp/mine.txt", is_file=True),
+             MultipartField("d", "/etc/hosts", imported=True),          # a text part
+             MultipartField("e", "", is_file=True, imported=True),
+             MultipartField("f", "/etc/hostname", is_file=True, imported=True)]
+    body = BodyModel(BodyKind.MULTIPART, multipart=parts, file_path="/etc/shadow",
+                     file_imported=True)
+    assert body.imported_files() == ["/etc/hostname"]
+    body.kind = BodyKind.BINARY
+    assert body.imported_files() == ["/etc/shadow"]
+    for kind in (BodyKind.NONE, BodyKind.JSON, BodyKind.FORM):
+        body.kind = kind
+        assert body.imported_files() == []
+    body.kind = BodyKind.BINARY
+    body.file_imported = False
+    assert body.imported_files() == []
+
+
+def test_clearing_the_marks_keeps_everything_else_and_reaches_the_file_form() -> None:
+    body = BodyModel(BodyKind.MULTIPART, multipart=[
+        MultipartField("a", "/etc/hostname", is_file=True, imported=True)],
+        file_path="/etc/hosts", file_imported=True)
+    model = RequestModel(body=body)
+    assert RequestModel.from_dict(json.loads(json.dumps(model.to_dict()))) == model
+    body.clear_import_marks()
+    assert body == BodyModel(BodyKind.MULTIPART, multipart=[
+        MultipartField("a", "/etc/hostname", is_file=True)], file_path="/etc/hosts")
+    assert body.imported_files() == []
+    assert RequestModel.from_dict(model.to_dict()).body.imported_files() == []

@@ -1,5 +1,5 @@
 """The window's small questions, asked before it calls a controller: closing a tab with
-changes, opening another workspace folder."""
+changes, opening another workspace folder, sending a local file an import named."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-__all__ = ["ask_close_unsaved", "ask_workspace_folder"]
+from app.model.imported_files import send_question
+
+__all__ = ["ask_close_unsaved", "ask_send_imported_files", "ask_workspace_folder"]
 
 Button = QMessageBox.StandardButton
 
@@ -20,6 +22,18 @@ def ask_close_unsaved(parent: QWidget | None, title: str) -> str:
     if answer == Button.Save:
         return "save"
     return "discard" if answer == Button.Discard else "cancel"
+
+
+def ask_send_imported_files(parent: QWidget | None, paths: list[str],
+                            collection: str | None) -> bool:
+    """Whether to send the local files ``paths``, which an import named (in ``collection``,
+    when the request is saved in one): a shared collection can point at any file."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Send a local file?",
+                      send_question(paths, collection), Button.Cancel, parent)
+    send = box.addButton("Send", QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(Button.Cancel)
+    box.exec()
+    return box.clickedButton() is send
 
 
 def ask_workspace_folder(parent: QWidget | None, unsaved: list[str], root: Path) -> str | None:

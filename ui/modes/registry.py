@@ -40,6 +40,9 @@ class ModeSpec:
     fields: tuple[str, ...] = ()
     #: Response media types it takes over when a plain request gets one.
     media_types: tuple[str, ...] = ()
+    #: Whether it sends the request's body (a WebSocket handshake does not): the tab asks
+    #: before the first send of a file an import named.
+    sends_body: bool = True
 
 
 class ModeRegistry:
@@ -106,4 +109,4 @@ MODES.register(ModeSpec(
 MODES.register(ModeSpec(
     RequestMode.WEBSOCKET, "WebSocket", "Connect", "Disconnect", "Open a WebSocket",
     _build_websocket, schemes=("ws", "wss"), selected_by=("ws", "wss"),
-    fields=("ws_subprotocols", "ws_saved")))
+    fields=("ws_subprotocols", "ws_saved"), sends_body=False))

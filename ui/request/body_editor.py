@@ -111,7 +111,13 @@ class BodyEditor(QWidget):
     def to_model(self) -> BodyModel:
         """The body as edited: the picked kind, and every page's content."""
         return BodyModel(kind=self._kind, text=self.raw.text(), form=self.form.rows(),
-                         multipart=self.multipart.fields(), file_path=self.binary.path())
+                         multipart=self.multipart.fields(), file_path=self.binary.path(),
+                         file_imported=self.binary.imported())
+
+    def clear_import_marks(self) -> None:
+        """The files imports named may be sent (an edit, when one was marked)."""
+        self.multipart.clear_import_marks()
+        self.binary.clear_import_mark()
 
     def load_model(self, model: BodyModel) -> None:
         """Show ``model`` without emitting :attr:`changed`."""
@@ -120,7 +126,7 @@ class BodyEditor(QWidget):
             self.raw.set_text(model.text)
             self.form.set_rows(model.form)
             self.multipart.set_fields(model.multipart)
-            self.binary.set_path(model.file_path)
+            self.binary.set_path(model.file_path, imported=model.file_imported)
             self._buttons[model.kind].setChecked(True)
             self._show(model.kind)
         finally:

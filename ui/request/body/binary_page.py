@@ -34,6 +34,7 @@ class BinaryPage(QWidget):
         #: Asks for a file; replaced in tests. The argument is the dialog's title.
         self.pick_file: Callable[[str], list[str]] = lambda title: pick_files(self, title)
         self._path = ""
+        self._imported = False
         self.area = QFrame()
         self.area.setObjectName("dropArea")
         self.area.setMinimumHeight(110)
@@ -81,13 +82,26 @@ class BinaryPage(QWidget):
         """The file to send ("" when none is chosen)."""
         return self._path
 
-    def set_path(self, path: str) -> None:
-        """Show ``path`` without emitting :attr:`changed`."""
+    def imported(self) -> bool:
+        """Whether the path came from an import and the user has not chosen it since."""
+        return self._imported
+
+    def set_path(self, path: str, *, imported: bool = False) -> None:
+        """Show ``path`` (``imported``: named by an import) without emitting :attr:`changed`."""
         self._set_path(path, user=False)
+        self._imported = imported
+
+    def clear_import_mark(self) -> None:
+        """The file an import named may be sent: an edit, when it was marked."""
+        if self._imported:
+            self._imported = False
+            self.changed.emit()
 
     def _set_path(self, path: str, *, user: bool) -> None:
         changed = path != self._path
         self._path = path
+        if user:
+            self._imported = False             # chosen, dropped or cleared: the user's own
         self._refresh()
         if user and changed:
             self.changed.emit()

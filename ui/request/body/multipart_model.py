@@ -79,6 +79,7 @@ class MultipartModel(RowTableModel[MultipartField]):
             row.is_file = text == "File"
         elif column == VALUE:
             row.value = text
+            row.imported = False             # a path the user typed is theirs
         elif column == CONTENT_TYPE:
             row.content_type = text.strip()
         else:
@@ -91,6 +92,16 @@ class MultipartModel(RowTableModel[MultipartField]):
         if row is None:
             self.add_files([path])
             return
-        row.is_file, row.value = True, path
+        row.is_file, row.value, row.imported = True, path, False
         self.update_row(position)
         self.changed.emit()
+
+    def clear_import_marks(self) -> bool:
+        """Mark every part's file as the user's own; True when one was marked imported."""
+        marked = False
+        for position in range(len(self.rows())):
+            row = self.row_at(position)
+            if row is not None and row.imported:
+                row.imported, marked = False, True
+                self.update_row(position)
+        return marked

@@ -137,6 +137,11 @@ class MultipartPage(QWidget):
         """Add a file part for each of ``paths``."""
         self.model.add_files(paths)
 
+    def clear_import_marks(self) -> None:
+        """The files imports named may be sent: an edit, when one was marked."""
+        if self.model.clear_import_marks():
+            self.changed.emit()
+
     def _is_file_row(self, index: Index) -> bool:
         row = self.model.row_at(index.row())
         return row is not None and row.is_file
