@@ -9,7 +9,7 @@ What is measured: the peak RSS growth of a client process while it
 
 Each case runs in a fresh client process (so that one case's peak does not hide the other's),
 after a warm-up exchange that loads everything; the growth is the peak RSS after the case
-minus the peak before it. The server (``tests/client/hostile_server.py``) runs in a process of
+minus the peak before it. The server (``tests.faults.hostile_server.py``) runs in a process of
 its own. Each case must end with its error within 120 s.
 
 Goal: ``bomb_rss_mib <= 64`` and ``sse_line_rss_mib <= 64``.
@@ -33,7 +33,7 @@ sys.path.insert(0, _ROOT)
 
 from _server import served  # noqa: E402
 
-from tests.client.hostile_server import make_hostile_app  # noqa: E402
+from tests.faults.hostile_server import make_hostile_app  # noqa: E402
 
 CASES = ("bomb", "sse_line")
 CASE_TIMEOUT_S = 120
