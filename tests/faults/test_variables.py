@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from app.client import AsyncSession
+from app.interchange import to_python_client
 from app.model.compose import ComposeError, compose
 from app.model.request import BodyKind, BodyModel, RequestModel
 from app.model.templating import resolve_nested
@@ -40,3 +41,15 @@ async def test_nested_variables_that_would_grow(witness: Witness) -> None:
             composed = compose(session, model, variables)
         composed.close()
     witness.saw(resolved["wide"][:40])
+
+
+@fault("Variables", "Copy as Python of a URL referring 2,000 times to a 60 KB variable",
+       sees="# Variables left as they are where they would add more than 16 MiB",
+       kept="a script of a few KiB; under 1 s and 16 MiB")
+def test_python_export_of_a_growing_url(witness: Witness) -> None:
+    model = RequestModel(url="http://127.0.0.1:1/" + "{{long}}" * 2000)
+    with witness.bounded(seconds=1, mib=16):
+        script = to_python_client(model, {"long": LONG})
+    assert len(script) < 64 * 1024
+    compile(script, "<export>", "exec")
+    witness.saw(script)
