@@ -181,6 +181,10 @@ def _describe(exc: BaseException, url: str) -> tuple[type[RequestError], ErrorKi
     if isinstance(exc, aiohttp.ClientConnectionError):
         # aiohttp wraps failures of the request body (a file that vanished) in this error.
         cause = exc.__cause__
+        if isinstance(cause, ConnectionResetError | BrokenPipeError):
+            # The peer hung up while the body was going out: the server's doing, not the file's.
+            message = f"The connection to {url} was reset while the request body was being sent"
+            return RequestError, ErrorKind.RESET, message
         if isinstance(cause, OSError | ValueError) and not isinstance(cause, aiohttp.ClientError):
             message = f"Could not send the request body to {url}: {_reason_of(cause)}"
             return RequestError, ErrorKind.BODY, message

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 from app.interchange.common import PLACEHOLDERS, comment_text
 from app.model.request import BODY_CONTENT_TYPES, AuthKind, BodyKind, RequestModel
+from app.model.templating import MAX_EXPANSION, expanded_size
 
 __all__ = ["to_python_aiohttp", "to_python_client"]
 
@@ -38,6 +39,8 @@ class _Values:
         self.include_secrets = include_secrets
         self.unresolved: list[str] = []
         self.environment: list[str] = []
+        #: Texts left as they are: their variables would add more than ``MAX_EXPANSION``.
+        self.too_large = 0
 
     def __call__(self, text: str) -> str:
         def replace(match: re.Match[str]) -> str:
@@ -48,6 +51,9 @@ class _Values:
                 self.unresolved.append(name)
             return match.group(0)
 
+        if expanded_size(text, self.variables) > len(text) + MAX_EXPANSION:
+            self.too_large += 1
+            return text
         return _VARIABLE.sub(replace, text)
 
     def lit(self, text: str, indent: int = 0) -> str:
@@ -67,6 +73,9 @@ class _Values:
         if self.unresolved:
             names = ", ".join("{{" + n + "}}" for n in self.unresolved)
             notes.append(f"# Unresolved variables, sent as they are: {comment_text(names)}")
+        if self.too_large:
+            notes.append(f"# Variables left as they are where they would add more than "
+                         f"{MAX_EXPANSION >> 20} MiB")
         if self.environment:
             notes.append(f"# Secrets are read from the environment: {', '.join(self.environment)}")
         return notes

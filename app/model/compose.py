@@ -36,7 +36,13 @@ from app.model.request import (
     RequestModel,
     RequestOptions,
 )
-from app.model.templating import VARIABLE, resolve_nested, unresolved
+from app.model.templating import (
+    MAX_EXPANSION,
+    VARIABLE,
+    expanded_size,
+    resolve_nested,
+    unresolved,
+)
 
 __all__ = ["ComposeError", "ComposedRequest", "SessionKey", "SessionPool", "compose",
            "resolve_nested", "session_key", "substitute", "timeout_of", "unresolved"]
@@ -59,6 +65,9 @@ def substitute(text: str, variables: Mapping[str, str], where: str) -> str:
     if missing:
         names = ", ".join(f"{{{{{n}}}}}" for n in dict.fromkeys(missing))
         raise ComposeError(where, f"Unresolved variable {names} in the {where}")
+    if expanded_size(text, variables) > len(text) + MAX_EXPANSION:
+        raise ComposeError(where, f"The variables in the {where} expand to more than "
+                                  f"{MAX_EXPANSION >> 20} MiB: not sent")
     return VARIABLE.sub(lambda m: variables[m.group(1)], text)
 
 

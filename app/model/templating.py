@@ -11,12 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-__all__ = ["VARIABLE", "names_a_variable", "resolve_nested", "unresolved"]
+__all__ = ["MAX_EXPANSION", "VARIABLE", "expanded_size", "names_a_variable", "resolve_nested",
+           "unresolved"]
 
 #: One ``{{name}}``; group 1 is the name.
 VARIABLE = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
-#: A value longer than this is not expanded further by :func:`resolve_nested`.
+#: A value that is, or would become, longer than this is not expanded by :func:`resolve_nested`.
 _NESTED_LIMIT = 64 * 1024
+#: How much one substitution may add to a text: a few KiB of references to a long variable in
+#: a shared collection must not become gigabytes (2,000 references to 60 KB made 114 MiB).
+MAX_EXPANSION = 16 * 1024 * 1024
 
 
 def names_a_variable(value: str) -> bool:
@@ -30,16 +34,29 @@ def unresolved(text: str, variables: Mapping[str, str]) -> list[str]:
     return [m.group(1) for m in VARIABLE.finditer(text) if m.group(1) not in variables]
 
 
+def expanded_size(text: str, variables: Mapping[str, str], *, skip: str = "") -> int:
+    """The length ``text`` would have with each ``{{name}}`` that ``variables`` defines
+    replaced (``skip`` names one left as it is), counted without building it."""
+    if "{{" not in text:
+        return len(text)
+    size = len(text)
+    for m in VARIABLE.finditer(text):
+        name = m.group(1)
+        if name in variables and name != skip:
+            size += len(variables[name]) - len(m.group(0))
+    return size
+
+
 def resolve_nested(variables: Mapping[str, str], depth: int = 10) -> dict[str, str]:
     """``variables`` with ``{{names}}`` inside their values replaced by those variables'
     values, as Postman does (``base = {{host}}/api``). Names nothing defines stay as they are,
-    and so do cycles once ``depth`` rounds have passed: ``app.model.compose.substitute`` itself
-    stays a single literal pass."""
+    and so do cycles once ``depth`` rounds have passed, and a value whose expansion would
+    pass 64 KiB: ``app.model.compose.substitute`` itself stays a single literal pass."""
     resolved = dict(variables)
     for _ in range(depth):
         changed = False
         for name, value in resolved.items():
-            if "{{" not in value or len(value) > _NESTED_LIMIT:
+            if "{{" not in value or expanded_size(value, resolved, skip=name) > _NESTED_LIMIT:
                 continue  # (values that refer to each other twice over grow exponentially)
             def inner(m: re.Match[str], own: str = name) -> str:
                 found = m.group(1)

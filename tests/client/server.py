@@ -483,6 +483,12 @@ class ServerThread:
         self.loop.run_forever()
         assert self._runner is not None
         self.loop.run_until_complete(self._runner.cleanup())
+        # Handlers still waiting (a /delay the client gave up on) end here, not in the
+        # garbage collector's "Task was destroyed but it is pending!".
+        pending = asyncio.all_tasks(self.loop)
+        for task in pending:
+            task.cancel()
+        self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         self.loop.close()
 
     async def _start(self) -> None:

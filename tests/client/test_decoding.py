@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.client.decoding import BodyDecoder, DecodingError, decoder_for, read_decoded
-from tests.client.hostile_server import gzip_bomb
+from tests.faults.hostile_server import gzip_bomb
 
 MIB = 1 << 20
 

@@ -1,4 +1,5 @@
-"""The ``witness`` fixture of the fault table's cases (see table.py)."""
+"""The ``witness`` fixture of the fault table's cases (see table.py), and the library tests'
+``kind`` fixture (one case under ``Session`` and ``AsyncSession``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.client.conftest import kind
 from tests.faults.table import Fault, Witness
+
+__all__ = ["kind", "witness"]
 
 
 @pytest.fixture

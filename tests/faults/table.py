@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-__all__ = ["CASES", "Fault", "Witness", "fault", "files_holding"]
+__all__ = ["CASES", "Fault", "Witness", "fault", "files_holding", "shown"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -116,3 +116,12 @@ def files_holding(roots: Iterable[Path], secrets: Iterable[str]) -> list[Path]:
             if any(n in data for n in needles):
                 found.append(path)
     return found
+
+
+def shown(exc: BaseException) -> str:
+    """What the window shows for ``exc``: its title, hint and detail, a line each
+    (``ui.error_messages``, which imports no Qt)."""
+    from ui.error_messages import describe_error
+
+    text = describe_error(exc)
+    return "\n".join((text.title, text.hint, text.detail))

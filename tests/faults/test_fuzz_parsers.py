@@ -1,7 +1,8 @@
-"""Hypothesis against every parser of a file we read: curl, Postman, OpenAPI, HAR and the
-workspace's YAML. Each either gives its result or raises its documented error
-(``InterchangeError``, ``WorkspaceError``); never anything else, and never past its memory
-budget. Examples are few and small, so the suite stays fast."""
+"""Hypothesis against every parser of what we read: curl, Postman, OpenAPI, HAR, the
+workspace's YAML, an event stream's bytes and ``{{variable}}`` templates. Each either gives its
+result or raises its documented error (``InterchangeError``, ``WorkspaceError``,
+``EventTooLarge``, ``ComposeError``); never anything else, and never past its memory budget.
+Examples are few and small, so the suite stays fast."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.client.sse import EventTooLarge, SSEParser
 from app.interchange import (
     InterchangeError,
     import_curl,
@@ -24,7 +26,9 @@ from app.interchange import (
     import_postman,
     import_text,
 )
+from app.model.compose import ComposeError, substitute
 from app.model.request import RequestModel
+from app.model.templating import resolve_nested
 from app.storage.secrets import MemorySecrets
 from app.storage.workspace import Workspace, WorkspaceError
 
@@ -143,3 +147,36 @@ def test_workspace_yaml_files(text: str, tail: bytes) -> None:
                          workspace.walk):
                 with contextlib.suppress(WorkspaceError):
                     call()
+
+
+_SSE_PIECES = st.sampled_from([
+    b"data", b"data:", b"data: ", b"event: ", b"id: ", b"retry: ", b"retry: 10", b": c", b"x",
+    b"\n", b"\r", b"\r\n", b"\n\n", b"\x00", b"\xe9", b"\xef\xbb\xbf", b"caf\xc3\xa9",
+    b"0" * 100, b"y" * 700])
+
+
+@FUZZ
+@given(st.lists(_SSE_PIECES | st.binary(max_size=20), max_size=60), st.data())
+def test_event_stream_bytes(pieces: list[bytes], data: st.DataObject) -> None:
+    stream = b"".join(pieces)
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=8)))
+    parser = SSEParser(max_event_size=1024)
+    with _budget(), contextlib.suppress(EventTooLarge):
+        for start, stop in zip([0, *cuts], [*cuts, len(stream)], strict=True):
+            for event in parser.feed(stream[start:stop]):
+                assert len(event.data.encode("utf-8", "surrogatepass")) <= 3 * 1024
+
+
+_NAMES = st.sampled_from(["a", "b", "c", "host", "a b", ""])
+_TEMPLATE = st.lists(
+    _NAMES.map(lambda n: "{{" + n + "}}") | st.sampled_from(["{{", "}}", "{", " ", "/"])
+    | st.text(max_size=8) | st.sampled_from(["z" * 5000]), max_size=40).map("".join)
+
+
+@FUZZ
+@given(st.dictionaries(_NAMES, _TEMPLATE, max_size=5), _TEMPLATE)
+def test_templates(variables: dict[str, str], text: str) -> None:
+    with _budget():
+        resolved = resolve_nested(variables)
+        with contextlib.suppress(ComposeError):
+            substitute(text, resolved, "url")

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import errno
 import os
-import signal
-import subprocess
-import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
@@ -29,8 +24,6 @@ from app.model.request import (
 )
 from app.storage.atomic import write_atomic, write_if_changed
 from app.storage.workspace import MemorySecrets, Workspace, WorkspaceError, slugify
-
-ROOT = Path(__file__).resolve().parents[2]
 
 JSON_BODY = '{\n  "user": "ada",\n  "tags": ["a", "b"]\n}\n'
 
@@ -325,26 +318,6 @@ def test_write_if_changed(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["f.yaml"]
 
 
-def test_failed_write_raises_oserror_and_keeps_the_old_file(
-        ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
-    model = full_model()
-    path = ws.save_request("c", model)
-    before = path.read_bytes()
-
-    def full_disk(fd: int) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(os, "fsync", full_disk)
-    model.url = "http://changed/"
-    with pytest.raises(OSError, match="No space left") as info:
-        ws.save_request("c", model)
-    assert info.value.errno == errno.ENOSPC
-    assert str(path) in str(info.value)
-    monkeypatch.undo()
-    assert path.read_bytes() == before
-    assert sorted(p.name for p in path.parent.iterdir()) == ["collection.yaml", path.name]
-
-
 def test_read_only_folder_raises_oserror_and_keeps_the_old_file(tmp_path: Path) -> None:
     folder = tmp_path / "ro"
     folder.mkdir()
@@ -373,52 +346,6 @@ def test_missing_folder_error_names_the_path(tmp_path: Path) -> None:
     path = tmp_path / "nope" / "r.yaml"
     with pytest.raises(FileNotFoundError, match="nope"):
         write_atomic(path, b"x")
-
-
-SAVER = textwrap.dedent("""
-    import sys
-    from pathlib import Path
-    from app.model.request import BodyKind, BodyModel, RequestModel
-    from app.storage.workspace import Workspace
-
-    ws = Workspace(Path(sys.argv[1]))
-    big = "".join(f"line {i}: " + "x" * 60 + "\\n" for i in range(3000))
-    models = [RequestModel(name="Loop", url=f"http://h/{i}",
-                           body=BodyModel(kind=BodyKind.TEXT, text=big * (1 + i % 2)))
-              for i in range(2)]
-    i = 0
-    while True:
-        ws.save_request("c", models[i % 2], name="loop")
-        ws.save_environment("env", {"n": str(i)})
-        if i == 0:
-            print("ready", flush=True)
-        i += 1
-""")
-
-
-def test_sigkill_during_saves_leaves_every_file_parseable(tmp_path: Path) -> None:
-    if not hasattr(signal, "SIGKILL"):
-        pytest.skip("no SIGKILL here")
-    root = tmp_path / "ws"
-    urls = {"http://h/0", "http://h/1"}
-    for delay in (0.05, 0.2, 0.45):
-        with subprocess.Popen([sys.executable, "-c", SAVER, str(root)], cwd=ROOT,
-                              stdout=subprocess.PIPE, text=True) as proc:
-            assert proc.stdout is not None
-            assert proc.stdout.readline().strip() == "ready"
-            time.sleep(delay)
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(timeout=10)
-            proc.stdout.close()
-        assert proc.returncode == -signal.SIGKILL
-        ws = Workspace(root)
-        for path in root.rglob("*.yaml"):
-            if path.name.startswith("."):
-                continue  # a leftover temporary file, never a workspace file
-            yaml.safe_load(path.read_text(encoding="utf-8"))
-        assert [p.name for p in ws.list_requests("c")] == ["loop.yaml"]
-        assert ws.load_request(root / "c" / "loop.yaml").url in urls
-        assert ws.load_environment("env")["n"].isdigit()
 
 
 def test_folders_inside_collections_and_collection_variables(ws: Workspace) -> None:

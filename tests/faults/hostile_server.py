@@ -2,7 +2,7 @@
 
 Each endpoint is one attack from the security review (issue 12), built without holding the
 attack in memory (a gzip bomb is compressed piece by piece, a long SSE line is written in
-blocks), so that the tests and ``bench/hostile_server.py`` measure the client, not the server.
+blocks), so that the tests and ``bench/hostile.py`` measure the client, not the server.
 ``/headers`` and the ``/ws/headers`` and ``/sse/headers`` endpoints report what arrived, so a
 test can check that a credential did not cross to another origin.
 """
