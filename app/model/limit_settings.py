@@ -37,8 +37,9 @@ class LimitSettings:
 
     - ``compression_ratio``: decoded bytes per compressed byte past which a body is refused
       as a decompression bomb (None: no check);
-    - ``body_mib``: the largest body read whole into memory (an error body, a body
-      pretty-printed whole); bodies shown in the window stream to disk and have no cap;
+    - ``body_mib``: the largest body read whole into memory, an error's body included
+      (of which at most 4 MiB is kept); bodies shown in the window stream to disk and have
+      no size cap;
     - ``event_mib``: the largest single Server-Sent Event (a line or its data);
     - ``import_mib``: the largest file or pasted text imported.
     """
@@ -64,11 +65,14 @@ class LimitSettings:
                              f"{MAX_RATIO:g} or None, not {ratio!r}")
 
     def client_limits(self) -> Limits:
-        """The library's :class:`~app.client.Limits` for these settings (what is not a
-        setting keeps the library's default)."""
+        """The library's :class:`~app.client.Limits` for these settings: ``body_mib`` is the
+        body read whole, and caps the error body kept for ``APIError`` too (4 MiB by default,
+        or ``body_mib`` when less); the ratio's grace keeps the library's default."""
         from app.client import Limits
 
-        return Limits(body=self.body_mib * _MIB, compression_ratio=self.compression_ratio)
+        body = self.body_mib * _MIB
+        return Limits(body=body, error_body=min(Limits.error_body, body),
+                      compression_ratio=self.compression_ratio)
 
     @property
     def max_event_size(self) -> int:

@@ -30,8 +30,10 @@ def test_the_defaults_are_those_of_the_library_and_the_importers() -> None:
 
 
 def test_conversion_to_the_library_limits() -> None:
-    limits = LimitSettings(compression_ratio=None, body_mib=3).client_limits()
-    assert limits == Limits(body=3 * MIB, compression_ratio=None)
+    limits = LimitSettings(compression_ratio=None, body_mib=300).client_limits()
+    assert limits == Limits(body=300 * MIB, compression_ratio=None)
+    # The error body kept for APIError is read whole too: the setting caps it as well.
+    assert LimitSettings(body_mib=1).client_limits() == Limits(body=MIB, error_body=MIB)
     assert LimitSettings(compression_ratio=2.5).client_limits().compression_ratio == 2.5
     assert LimitSettings(event_mib=2, import_mib=5).max_event_size == 2 * MIB
     assert LimitSettings(event_mib=2, import_mib=5).import_bytes == 5 * MIB

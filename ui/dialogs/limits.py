@@ -74,8 +74,8 @@ class LimitsDialog(QDialog):
             ratio_row, "A compressed body that expands more than this many times is stopped "
                        "as a likely decompression bomb. Uncheck only for a trusted server."))
         form.addRow("Body held in memory", _explained(
-            self.body, "The largest body read whole (an error's body, a body formatted at "
-                       "once); bodies shown in a tab stream to disk and have no cap."))
+            self.body, "The largest body read whole into memory (of an error's body, at "
+                       "most 4 MiB is kept); bodies shown in a tab stream to disk."))
         form.addRow("Largest event", _explained(
             self.event, "The largest single Server-Sent Event (one line, or one event's "
                         "data); a longer one ends the stream with an error."))
