@@ -48,6 +48,7 @@ class LimitsDialog(QDialog):
     def __init__(self, limits: LimitSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Limits")
+        self.setMinimumWidth(600)  # each explanation on a line or two
         self.ratio = QDoubleSpinBox()
         self.ratio.setRange(1, MAX_RATIO)
         self.ratio.setDecimals(0)
