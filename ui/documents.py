@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
+from app.model.limit_settings import LimitSettings
 from app.model.request import AuthModel, RequestModel
 from app.model.variables import Resolution, Variable
 from app.storage.fingerprint import ABSENT, Fingerprint
@@ -153,6 +154,8 @@ class DocumentsController(QObject):
         self.history = history
         self._ask_where_to_save = ask_where_to_save
         self._ask_changed_on_disk = ask_changed_on_disk
+        #: The limits in force (Tools ▸ Limits…): imports read at most ``import_bytes``.
+        self.limits = LimitSettings()
         #: id(document) -> the file's fingerprint its banner was shown for (ABSENT: deleted).
         self._noticed: dict[int, Fingerprint] = {}
         #: id() of the documents being saved now.
@@ -533,9 +536,11 @@ class DocumentsController(QObject):
         from app.storage.workspace import WorkspaceError
 
         controller = self.workspace
+        limit = self.limits.import_bytes
         try:
-            content = text if text is not None else await asyncio.to_thread(_read, source)
-            result = await asyncio.to_thread(parse, content)
+            content = (text if text is not None
+                       else await asyncio.to_thread(_read, source, limit))
+            result = await asyncio.to_thread(functools.partial(parse, content, limit=limit))
             report = await controller.call(import_into, controller.workspace, result)
         except (InterchangeError, ValueError, OSError, WorkspaceError,
                 SecretsUnavailable) as exc:
@@ -597,7 +602,7 @@ class DocumentsController(QObject):
         self.workspace.start("Copy as Python", run())
 
 
-def _read(path: str) -> str:
+def _read(path: str, limit: int) -> str:
     from app.interchange import read_import
 
-    return read_import(path)  # bounded: /dev/zero or a huge file ends with a clear error
+    return read_import(path, limit)  # bounded: /dev/zero or a huge file ends with a clear error

@@ -70,8 +70,8 @@ def _words_for(kind: ErrorKind) -> tuple[str, str]:
                                        "in Options to see the redirect itself.")
         case Kind.TOO_LARGE:
             return ("Response too large", "The response passed a safety limit (its size in "
-                    "memory, or how far it expands when decompressed); the details say which "
-                    "limit and how to raise it.")
+                    "memory, or how far it expands when decompressed); the details say which. "
+                    "Tools ▸ Limits… changes the limits.")
         case Kind.CONNECTION:
             return ("Connection failed", "The connection to the server failed.")
         case Kind.OTHER:

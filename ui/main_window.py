@@ -133,6 +133,7 @@ class MainWindow(QMainWindow):
         self.documents = DocumentsController(self.workspace, self, self.playground,
                                              self._ask_where_to_save, self.history, self,
                                              ask_changed_on_disk=self._ask_changed_on_disk)
+        self.documents.limits = self.state.limits
         self.workspace.follow_outside_changes()
         sidebar = Sidebar(self.workspace, self.runner, self.history, problem)
         sidebar.show_documents(self.documents)
@@ -158,7 +159,7 @@ class MainWindow(QMainWindow):
         if self._sessions is None:
             from app.model.compose import SessionPool
 
-            self._sessions = SessionPool()
+            self._sessions = SessionPool(self.state.limits)
         return self._sessions
 
     def new_tab(self, model: RequestModel | None = None, origin: Path | None = None
@@ -320,6 +321,19 @@ class MainWindow(QMainWindow):
         if answer is not None:
             self.state.history_limits = answer
             self.documents.set_history_limits(*answer)
+
+    def edit_limits(self) -> None:
+        """Tools ▸ Limits…: ask for the limits, keep them, and apply them at once (the next
+        send, stream and import)."""
+        from ui.dialogs.limits import ask_limits
+
+        answer = ask_limits(self, self.state.limits)
+        if answer is not None:
+            self.state.limits = answer
+            if self._populated:  # else the documents read the settings when they come
+                self.documents.limits = answer
+            if self._sessions is not None:
+                self._sessions.set_limits(answer)
 
     def import_file(self) -> None:
         from ui.dialogs.import_export import import_dialog

@@ -112,6 +112,8 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
     _add(t, "Start playground", lambda: window.runner.start(
         "window / playground", window.playground.ensure_started()))
     _add(t, "Stop playground", window.playground.stop)
+    t.addSeparator()
+    _add(t, "Limits…", window.edit_limits)
     _add(h, "Getting started", lambda: _show_getting_started(window))
     _add(h, "About Spyglass", lambda: _about(window))
     return themes

@@ -1,4 +1,5 @@
-"""What the window remembers between runs: geometry, splitters, open tabs, theme."""
+"""What the window remembers between runs: geometry, splitters, open tabs, theme, the
+history caps and the limits."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QByteArray, QSettings
 
 if TYPE_CHECKING:
+    from app.model.limit_settings import LimitSettings
     from app.model.request import RequestModel
 
 __all__ = ["WindowState"]
@@ -101,6 +103,21 @@ class WindowState:
     def history_limits(self, value: tuple[int, int]) -> None:
         self.settings.setValue("history/max_entries", value[0])
         self.settings.setValue("history/max_mib", value[1])
+
+    @property
+    def limits(self) -> LimitSettings:
+        """The limits set in Tools ▸ Limits…; a stored value that is not valid (an edited or
+        old file) is the default."""
+        from app.model.limit_settings import LimitSettings
+
+        stored = {name: self.settings.value(f"limits/{name}")
+                  for name in LimitSettings().to_dict()}
+        return LimitSettings.from_dict({k: v for k, v in stored.items() if v is not None})
+
+    @limits.setter
+    def limits(self, value: LimitSettings) -> None:
+        for name, item in value.to_dict().items():
+            self.settings.setValue(f"limits/{name}", "off" if item is None else item)
 
     def tabs(self) -> tuple[list[tuple[RequestModel, str | None]], int]:
         """The tabs open at the last exit (each with the workspace file it came from) and the

@@ -81,10 +81,11 @@ EXPORT_FORMATS = ("curl", "har", "postman")
 
 
 @within_bounds
-def import_text(text: str, format: str | None = None, *, name: str | None = None
-                ) -> ImportResult:
+def import_text(text: str, format: str | None = None, *, name: str | None = None,
+                limit: int = MAX_IMPORT_BYTES) -> ImportResult:
     """The requests in ``text``, in the ``format`` given or the one detected. ``name`` names
-    the collection (default: the document's own title)."""
+    the collection (default: the document's own title); ``text`` over ``limit`` bytes is
+    refused (see :func:`within_bounds`)."""
     document: Any = None
     if format is None:
         format, document = sniff(text)
@@ -92,7 +93,7 @@ def import_text(text: str, format: str | None = None, *, name: str | None = None
         raise InterchangeError(f"Unknown import format {format!r}: use one of "
                                f"{', '.join(FORMATS)}")
     if format == "curl":
-        return import_curl(text, name=name)
+        return import_curl(text, name=name, limit=limit)
     source = text if document is None else document
     if format == "postman":
         return import_postman(source, name=name)

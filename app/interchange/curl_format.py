@@ -18,7 +18,7 @@ from app.interchange.common import (
     withhold_secrets,
 )
 from app.interchange.curl import QuoteTracker, is_curl_command, parse_curl, to_curl
-from app.interchange.document import within_bounds
+from app.interchange.document import MAX_IMPORT_BYTES, within_bounds
 from app.interchange.model import Folder, ImportResult, InterchangeError
 from app.model.request import RequestModel
 
@@ -93,9 +93,11 @@ def _child(parent: Folder, name: str) -> Folder:
 
 
 @within_bounds
-def import_curl(text: str, *, name: str | None = None) -> ImportResult:
+def import_curl(text: str, *, name: str | None = None, limit: int = MAX_IMPORT_BYTES
+                ) -> ImportResult:
     """The requests of the curl commands in ``text``, in one collection (``name``, or the
-    collections their ``# collection / name`` comments say)."""
+    collections their ``# collection / name`` comments say); ``text`` over ``limit`` bytes
+    is refused (by :func:`~app.interchange.document.within_bounds`)."""
     commands = split_commands(text)
     if not commands:
         raise InterchangeError("No curl command found")

@@ -82,12 +82,14 @@ def within_bounds(importer: Callable[P, R]) -> Callable[P, R]:
     """``importer`` (text or a document in, an import out) with its bounds: text over
     :data:`MAX_IMPORT_BYTES` is refused before it is read, and a ``RecursionError`` or
     ``MemoryError`` from whatever the document still holds becomes the importer's one-line
-    :class:`InterchangeError`, never "unexpected error" in the window or a traceback."""
+    :class:`InterchangeError`, never "unexpected error" in the window or a traceback. An
+    importer with a ``limit`` keyword (bytes) is checked against the limit it is given."""
 
     @functools.wraps(importer)
     def bounded(*args: P.args, **kwargs: P.kwargs) -> R:
         if args and isinstance(args[0], str):
-            check_size(args[0])
+            limit = kwargs.get("limit")
+            check_size(args[0], limit if isinstance(limit, int) else MAX_IMPORT_BYTES)
         try:
             return importer(*args, **kwargs)
         except RecursionError:

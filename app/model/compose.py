@@ -22,12 +22,14 @@ from app.client import (
     BasicAuth,
     BearerAuth,
     DigestAuth,
+    Limits,
     Request,
     Timeout,
 )
 from app.client.auth import Auth
 from app.client.content import ReportHook
 from app.model.http import is_field_value, is_token
+from app.model.limit_settings import LimitSettings
 from app.model.request import (
     BODY_CONTENT_TYPES,
     AuthKind,
@@ -76,14 +78,15 @@ def session_key(options: RequestOptions) -> SessionKey:
     return (options.verify_tls, options.ca_file, options.follow_redirects)
 
 
-def make_session(options: RequestOptions) -> AsyncSession:
-    """A session configured by ``options`` (TLS verification, CA file, redirects)."""
+def make_session(options: RequestOptions, limits: Limits | None = None) -> AsyncSession:
+    """A session configured by ``options`` (TLS verification, CA file, redirects), holding
+    responses within ``limits`` (the library's defaults when None)."""
     ca_file = options.ca_file or None
     if ca_file and not os.path.isfile(ca_file):
         raise ComposeError("options", f"CA file not found: {ca_file}")
     try:
         return AsyncSession(verify=options.verify_tls, ca_file=ca_file,
-                            follow_redirects=options.follow_redirects)
+                            follow_redirects=options.follow_redirects, limits=limits)
     except OSError as exc:  # ssl.SSLError included: an unreadable or invalid bundle
         raise ComposeError("options", f"Cannot use the CA file {ca_file}: {exc}") from exc
 
@@ -254,16 +257,32 @@ def timeout_of(options: RequestOptions) -> Timeout:
 
 class SessionPool:
     """One session per distinct TLS and redirect setting, so connections and cookies are
-    shared by every request that can share them."""
+    shared by every request that can share them; every session within the pool's
+    :class:`~app.model.limit_settings.LimitSettings` (the event streams read
+    ``limits.max_event_size`` from here too)."""
 
-    def __init__(self) -> None:
+    def __init__(self, limits: LimitSettings | None = None) -> None:
         self._sessions: dict[SessionKey, AsyncSession] = {}
+        self._limits = limits or LimitSettings()
+        self._client_limits = self._limits.client_limits()
+
+    @property
+    def limits(self) -> LimitSettings:
+        return self._limits
+
+    def set_limits(self, limits: LimitSettings) -> None:
+        """Apply ``limits`` from the next request on, the sessions open included (they keep
+        their connections and cookies); a response already being read keeps its own."""
+        self._limits = limits
+        self._client_limits = limits.client_limits()
+        for session in self._sessions.values():
+            session.limits = self._client_limits
 
     def get(self, options: RequestOptions) -> AsyncSession:
         key = session_key(options)
         session = self._sessions.get(key)
         if session is None or session.closed:
-            session = self._sessions[key] = make_session(options)
+            session = self._sessions[key] = make_session(options, self._client_limits)
         return session
 
     async def close(self) -> None:

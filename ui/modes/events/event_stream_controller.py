@@ -172,12 +172,14 @@ class EventStreamController(QObject):
             variables = dict(resolution.values)
             if self._sent is not None and self._sent[0] is model:
                 self._sent = (model, self._sent[1], resolution.secrets)
-        composed = compose(self._sessions().get(model.options), model, variables)
+        pool = self._sessions()
+        composed = compose(pool.get(model.options), model, variables)
         self.url = composed.url
         stream: SSEResponse | None = None
         try:
             async with composed.request.connect_events(
-                    reconnect=self.auto_reconnect, last_event_id=resume_from or None) as stream:
+                    reconnect=self.auto_reconnect, last_event_id=resume_from or None,
+                    max_event_size=pool.limits.max_event_size) as stream:
                 self._stream = stream
                 self.status_text = f"HTTP {stream.status}"
                 self._status = stream.status
@@ -261,7 +263,7 @@ class EventStreamController(QObject):
         self._cancel()
         self._sent = None  # the reader of the response records it
         self.replace_log()
-        self._parser = SSEParser()
+        self._parser = SSEParser(max_event_size=self._sessions().limits.max_event_size)
         self.url = url
         self.status_text = status_text
         self.error = None

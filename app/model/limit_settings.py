@@ -1,0 +1,136 @@
+"""The limits a user may change in the window (Tools ▸ Limits…): :class:`LimitSettings`.
+
+Each is a bound the library or the importers already apply with a default; here they are
+one value the window keeps between runs and hands to whoever applies it: the session pool
+(:meth:`LimitSettings.client_limits`), the event streams (``max_event_size``) and the imports
+(``import_bytes``). Sizes are whole MiB, the unit the dialog shows. A stored value that is
+not valid falls back to its default (:meth:`LimitSettings.from_dict`), so a hand-edited or
+old settings file never stops the window.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.client import Limits
+
+__all__ = ["MAX_RATIO", "MAX_SIZE_MIB", "LimitSettings"]
+
+_MIB = 1 << 20
+
+#: The largest size any of the settings accepts (64 GiB): past the memory of any machine.
+MAX_SIZE_MIB = 65536
+#: The largest decompression ratio accepted; "off" (None) is for a trusted server.
+MAX_RATIO = 1_000_000.0
+
+#: The values a stored ratio may take to mean "off".
+_OFF = ("off", "none", "")
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    """What a response, an event or an import may make the window hold.
+
+    - ``compression_ratio``: decoded bytes per compressed byte past which a body is refused
+      as a decompression bomb (None: no check);
+    - ``body_mib``: the largest body read whole into memory, an error's body included
+      (of which at most 4 MiB is kept); bodies shown in the window stream to disk and have
+      no size cap;
+    - ``event_mib``: the largest single Server-Sent Event (a line or its data);
+    - ``import_mib``: the largest file or pasted text imported.
+    """
+
+    # The defaults are those of the library and the importers (a test holds them equal),
+    # written out: the window reads its settings before the first frame, and importing
+    # app.client there would bring aiohttp with it.
+    compression_ratio: float | None = 1000.0
+    body_mib: int = 256
+    event_mib: int = 16
+    import_mib: int = 64
+
+    def __post_init__(self) -> None:
+        for name in ("body_mib", "event_mib", "import_mib"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or _size(value) is None:
+                raise ValueError(f"LimitSettings({name}=...) must be a whole number of MiB "
+                                 f"from 1 to {MAX_SIZE_MIB}, not {value!r}")
+        ratio = self.compression_ratio
+        if ratio is not None and (isinstance(ratio, bool) or not isinstance(ratio, int | float)
+                                  or _ratio(ratio) is None):
+            raise ValueError("LimitSettings(compression_ratio=...) must be from 1 to "
+                             f"{MAX_RATIO:g} or None, not {ratio!r}")
+
+    def client_limits(self) -> Limits:
+        """The library's :class:`~app.client.Limits` for these settings: ``body_mib`` is the
+        body read whole, and caps the error body kept for ``APIError`` too (4 MiB by default,
+        or ``body_mib`` when less); the ratio's grace keeps the library's default."""
+        from app.client import Limits
+
+        body = self.body_mib * _MIB
+        return Limits(body=body, error_body=min(Limits.error_body, body),
+                      compression_ratio=self.compression_ratio)
+
+    @property
+    def max_event_size(self) -> int:
+        """``event_mib`` in bytes, for ``connect_events(max_event_size=...)``."""
+        return self.event_mib * _MIB
+
+    @property
+    def import_bytes(self) -> int:
+        """``import_mib`` in bytes, for ``read_import`` and ``import_text``."""
+        return self.import_mib * _MIB
+
+    def to_dict(self) -> dict[str, float | int | None]:
+        """The settings as plain values (the ratio None when off)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> LimitSettings:
+        """Settings from ``data`` as stored: numbers or their text (a settings file holds
+        text), the ratio ``None`` or ``"off"`` when off. A value missing or not valid is
+        the default: this never raises."""
+        default = cls()
+        stored = data.get("compression_ratio", default.compression_ratio)
+        ratio: float | None = None
+        if not (stored is None or (isinstance(stored, str) and stored.strip().lower() in _OFF)):
+            ratio = _ratio(stored)
+            if ratio is None:
+                ratio = default.compression_ratio
+        sizes = {}
+        for name in ("body_mib", "event_mib", "import_mib"):
+            size = _size(data.get(name))
+            sizes[name] = size if size is not None else getattr(default, name)
+        return cls(compression_ratio=ratio, **sizes)
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _size(value: object) -> int | None:
+    """A whole number of MiB within range (a number or its text), or None."""
+    number = _number(value)
+    if number is None or not number.is_integer() or not 1 <= number <= MAX_SIZE_MIB:
+        return None
+    return int(number)
+
+
+def _ratio(value: object) -> float | None:
+    """A finite ratio within range (a number or its text), or None."""
+    number = _number(value)
+    if number is None or not math.isfinite(number) or not 1 <= number <= MAX_RATIO:
+        return None
+    return number

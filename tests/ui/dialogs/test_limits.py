@@ -1,0 +1,206 @@
+"""Tools ▸ Limits…: the values set are kept in the window's settings and apply at once to the
+next send (the session already open included), event stream and import; a bad stored value
+is the default."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QDialogButtonBox, QMenu
+from pytestqt.qtbot import QtBot
+
+from app.model.compose import SessionPool
+from app.model.limit_settings import LimitSettings
+from app.model.request import RequestMode, RequestModel
+from app.storage.secrets import MemorySecrets
+from tests.client.server import ServerThread
+from ui.dialogs.limits import LimitsDialog
+from ui.main_window import MainWindow
+from ui.modes.base import ConnectionState
+from ui.modes.events.event_stream_controller import EventStreamController
+from ui.request_tab import RequestTab
+from ui.tasks import TaskRunner
+from ui.window_state import WindowState
+
+MIB = 1 << 20
+#: JSON lines that compress some 10 to 20 times (far below the default ratio of 1000),
+#: decoded past the ratio's grace of 8 MiB.
+COMPRESSIBLE = b"".join(b'{"n": %d, "name": "item %d"}\n' % (i, i) for i in range(400_000))
+
+
+async def _gzipped(_request: web.Request) -> web.Response:
+    return web.Response(body=gzip.compress(COMPRESSIBLE),
+                        headers={"Content-Encoding": "gzip", "Content-Type": "application/json"})
+
+
+async def _big_event(_request: web.Request) -> web.Response:
+    return web.Response(body=b"data: " + b"x" * (2 * MIB) + b"\n\n",
+                        headers={"Content-Type": "text/event-stream"})
+
+
+def _app() -> web.Application:
+    app = web.Application()
+    app.router.add_get("/gzipped", _gzipped)
+    app.router.add_get("/big-event", _big_event)
+    return app
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    srv = ServerThread(_app).start()
+    yield srv.url
+    srv.stop()
+
+
+def _state(path: Path) -> WindowState:
+    return WindowState(QSettings(str(path), QSettings.Format.IniFormat))
+
+
+@pytest.fixture
+def settings_path(tmp_path: Path) -> Path:
+    return tmp_path / "spyglass.ini"
+
+
+@pytest.fixture
+def window(qtbot: QtBot, tmp_path: Path, settings_path: Path,
+           run_async: Callable[..., Any]) -> Iterator[MainWindow]:
+    state = _state(settings_path)
+    state.mark_seen()
+    w = MainWindow(state, secrets=MemorySecrets(), data_dir=tmp_path / "data")
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.close()
+    run_async(w.shutdown())
+
+
+def _limits_action(window: MainWindow) -> Any:
+    for menu in window.menuBar().findChildren(QMenu):
+        for action in menu.actions():
+            if action.text() == "Limits…":
+                return action
+    raise AssertionError("no Tools ▸ Limits… action")
+
+
+def _answer(window: MainWindow, fill: Callable[[LimitsDialog], None]) -> None:
+    """Open Tools ▸ Limits…, let ``fill`` set the form, and press OK."""
+    def answer() -> None:
+        [dialog] = [d for d in window.findChildren(LimitsDialog) if d.isVisible()]
+        fill(dialog)
+        buttons = dialog.findChild(QDialogButtonBox)
+        assert buttons is not None
+        buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+
+    QTimer.singleShot(0, answer)
+    _limits_action(window).trigger()
+
+
+def _send(qtbot: QtBot, tab: RequestTab, url: str) -> None:
+    tab.load_model(RequestModel(url=url))
+    tab.send()
+    qtbot.waitUntil(lambda: not tab.busy and tab.send_button.text() == "Send", timeout=30000)
+
+
+def test_limits_set_in_the_dialog_are_kept_and_apply_to_the_next_send(
+        qtbot: QtBot, window: MainWindow, settings_path: Path, server: str) -> None:
+    tab = window.current_tab()
+    assert tab is not None
+    _send(qtbot, tab, f"{server}/gzipped")  # within the default limits
+    assert tab.response.status.text() == "200 OK"
+
+    def fill(dialog: LimitsDialog) -> None:
+        assert dialog.value() == LimitSettings()
+        dialog.ratio.setValue(2)
+        dialog.body.setValue(100)
+        dialog.event.setValue(3)
+        dialog.imports.setValue(5)
+
+    _answer(window, fill)
+    chosen = LimitSettings(compression_ratio=2.0, body_mib=100, event_mib=3, import_mib=5)
+    assert window.state.limits == chosen
+    assert _state(settings_path).limits == chosen  # in the settings file
+    assert window.sessions().limits == chosen
+    assert window.documents.limits == chosen
+
+    _send(qtbot, tab, f"{server}/gzipped")  # the same session, now with a ratio of 2
+    assert tab.response.status.text() == "Response too large"
+    assert tab.response.banner.title.text() == "Response too large"
+    assert "expands more than 2 times" in tab.response.banner.detail.text()
+
+    _answer(window, lambda dialog: dialog.ratio_on.setChecked(False))
+    assert window.state.limits.compression_ratio is None
+    assert _state(settings_path).limits.compression_ratio is None
+    _send(qtbot, tab, f"{server}/gzipped")
+    assert tab.response.status.text() == "200 OK"
+
+
+def test_restore_defaults(window: MainWindow) -> None:
+    window.state.limits = LimitSettings(compression_ratio=None, body_mib=1, import_mib=2)
+
+    def fill(dialog: LimitsDialog) -> None:
+        assert not dialog.ratio_on.isChecked() and dialog.body.value() == 1
+        dialog.restore_button.click()
+
+    _answer(window, fill)
+    assert window.state.limits == LimitSettings()
+
+
+def test_a_bad_stored_value_is_its_default(qtbot: QtBot, tmp_path: Path,
+                                           run_async: Callable[..., Any]) -> None:
+    path = tmp_path / "bad.ini"
+    path.write_text("[limits]\ncompression_ratio=lots\nbody_mib=-4\nevent_mib=2\n"
+                    "import_mib=@Invalid()\n")
+    state = _state(path)
+    assert state.limits == LimitSettings(event_mib=2)
+    window = MainWindow(state, secrets=MemorySecrets(), data_dir=tmp_path / "data")
+    qtbot.addWidget(window)
+    try:
+        assert window.documents.limits == LimitSettings(event_mib=2)
+        assert window.sessions().limits == LimitSettings(event_mib=2)
+    finally:
+        window.close()
+        run_async(window.shutdown())
+
+
+def test_the_import_cap_applies_to_the_next_import(qtbot: QtBot, window: MainWindow,
+                                                   tmp_path: Path) -> None:
+    big = tmp_path / "big.sh"
+    big.write_text("curl http://127.0.0.1/one\n" + "#" * (2 * MIB) + "\n")
+    warned: list[str] = []
+    window.documents.warning.disconnect()
+    window.documents.warning.connect(lambda _title, text: warned.append(text))
+    imported: list[object] = []
+    window.documents.imported.connect(imported.append)
+    _answer(window, lambda dialog: dialog.imports.setValue(1))
+    window.documents.import_file(str(big))
+    qtbot.waitUntil(lambda: bool(warned), timeout=10000)
+    assert "larger than 1 MiB" in warned[0]
+    _answer(window, lambda dialog: dialog.imports.setValue(3))
+    window.documents.import_file(str(big))
+    qtbot.waitUntil(lambda: bool(imported), timeout=10000)
+    assert len(warned) == 1
+
+
+def test_an_event_stream_uses_the_pool_max_event_size(
+        qtbot: QtBot, server: str, run_async: Callable[..., Any]) -> None:
+    pool = SessionPool(LimitSettings(event_mib=1))
+    controller = EventStreamController(TaskRunner(), lambda: pool, "t / events")
+    try:
+        controller.start(RequestModel(url=f"{server}/big-event", mode=RequestMode.SSE))
+        qtbot.waitUntil(lambda: controller.state is ConnectionState.FAILED, timeout=10000)
+        assert controller.error is not None
+        assert "max_event_size" in controller.error.detail
+        pool.set_limits(LimitSettings(event_mib=3))
+        controller.start(RequestModel(url=f"{server}/big-event", mode=RequestMode.SSE))
+        qtbot.waitUntil(lambda: controller.state is ConnectionState.ENDED, timeout=10000)
+        assert controller.log.total == 1
+    finally:
+        controller.dispose()
+        run_async(pool.close())
