@@ -577,12 +577,15 @@ def test_the_changed_on_disk_dialog_maps_its_buttons(qtbot: QtBot) -> None:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from ui.dialogs.changed_on_disk import ask_changed_on_disk
+    from ui.dialogs.changed_on_disk_words import changed_on_disk_question
     from ui.documents import DiskAnswer
 
     def press(text: str | None, seen: list[list[str]]) -> None:
         box = QApplication.activeModalWidget()
         assert isinstance(box, QMessageBox)
         seen.append([b.text() for b in box.buttons()])
+        # The words the fault table (tests/faults/test_changed_on_disk.py) checks.
+        seen.append([box.text(), box.informativeText()])
         if text is None:
             box.button(QMessageBox.StandardButton.Cancel).click()
         else:
@@ -596,6 +599,7 @@ def test_the_changed_on_disk_dialog_maps_its_buttons(qtbot: QtBot) -> None:
         QTimer.singleShot(0, lambda t=text, s=seen: press(t, s))
         assert ask_changed_on_disk(None, "Shared", deleted) is expected
         assert ("Reload" in seen[0]) is not deleted
+        assert tuple(seen[1]) == changed_on_disk_question("Shared", deleted)
 
 
 def test_the_window_follows_changes_made_outside(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
 
+from ui.dialogs.changed_on_disk_words import changed_on_disk_question
 from ui.documents import DiskAnswer
 
 __all__ = ["ask_changed_on_disk"]
@@ -20,15 +21,9 @@ def ask_changed_on_disk(parent: QWidget | None, title: str, deleted: bool) -> Di
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle("Save request")
-    if deleted:
-        box.setText(f"The file of “{title}” was deleted or moved since it was opened.")
-        box.setInformativeText("Save it again where it was (Overwrite), or as a new request "
-                               "(Save as)?")
-    else:
-        box.setText(f"The file of “{title}” was changed by something else since it was "
-                    "opened (another window, an editor, a git pull).")
-        box.setInformativeText("Overwrite writes this tab over those changes; Reload drops "
-                               "this tab's changes and shows the file; Save as keeps both.")
+    text, informative = changed_on_disk_question(title, deleted)
+    box.setText(text)
+    box.setInformativeText(informative)
     answers: dict[QAbstractButton, DiskAnswer] = {
         box.addButton("Overwrite", Role.DestructiveRole): DiskAnswer.OVERWRITE}
     if not deleted:

@@ -7,7 +7,9 @@ whose JSON body repeats them (a hostile or merely chatty server). The history en
 as the window builds it (``entry_for`` over the final URL and the error text, then
 ``History.add``), and the database file's bytes (with its -wal, -shm and -journal) are
 searched for every form of the secret: raw, percent-encoded with each safe set, ``+`` for
-space, either hex case, base64 of ``user:password``, JSON-escaped.
+space, either hex case, base64 of ``user:password``, JSON-escaped. What the user sees is the
+entry as the history list shows it (``METHOD URL``, and ``Failed: error`` for a failure),
+read back from the database.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ from hypothesis import strategies as st
 from app.client import APIError, AsyncSession
 from app.model.compose import compose
 from app.model.request import AuthKind, AuthModel, BodyKind, BodyModel, KeyValue, RequestModel
-from app.storage.history import REDACTED, History, Outcome, entry_for
+from app.storage.history import REDACTED, History, HistoryEntry, Outcome, entry_for
 from app.storage.redaction import Redactor, is_secret_header
+from tests.faults.table import Witness, fault
 
 
 @dataclass
@@ -141,19 +144,38 @@ def _lower_hex(text: str) -> str:
 
 
 def _record(tmp: Path, model: RequestModel, outcome: Outcome, secrets: tuple[str, ...]) -> bytes:
+    return _record_entry(tmp, model, outcome, secrets)[0]
+
+
+def _record_entry(tmp: Path, model: RequestModel, outcome: Outcome, secrets: tuple[str, ...]
+                  ) -> tuple[bytes, HistoryEntry]:
+    """The database's bytes (open, then closed) and the entry as read back from it."""
     path = tmp / "history.sqlite3"
     with History(path) as history:
         # The window: the tab builds the entry, the documents controller adds it.
-        history.add(entry_for(model, outcome, secrets, origin=""))
+        entry_id = history.add(entry_for(model, outcome, secrets, origin=""))
         stored = _stored_bytes(path)
-    return stored + _stored_bytes(path)
+        entry = history.get(entry_id)
+    assert entry is not None
+    return stored + _stored_bytes(path), entry
+
+
+def _listed(entry: HistoryEntry) -> str:
+    """The entry as the history list shows it (``ui/sidebar/history_model.py``'s tooltip)."""
+    lines = [f"{entry.method} {entry.url}"]
+    if entry.error:
+        lines.append(f"Failed: {entry.error}")
+    return "\n".join(lines)
 
 
 API_KEY = "k3y+abc/def=="
 
 
+@fault("History", "An API key sent in the query, percent-encoded on the wire (stored so before)",
+       sees=f"api_key={REDACTED}",
+       kept="no form of the key in the database file, its WAL or its shared memory")
 def test_an_api_key_in_the_query_is_masked_percent_encoded(
-        server: ReflectingServer, tmp_path: Path) -> None:
+        witness: Witness, server: ReflectingServer, tmp_path: Path) -> None:
     """Fault: an API key sent in the query (``k3y+abc/def==``) is percent-encoded on the
     wire (``k3y%2Babc/def%3D%3D``) and used to reach the history in that form, because only
     the raw text was masked. The user sees the entry with ``api_key=•••``; no form of the
@@ -164,13 +186,17 @@ def test_an_api_key_in_the_query_is_masked_percent_encoded(
     outcome = asyncio.run(_send(model, {}))
     sent = server.received[-1].raw_path
     assert "api_key=k3y%2Babc/def%3D%3D" in sent  # what really went out
-    stored = _record(tmp_path, model, outcome, ())
+    stored, entry = _record_entry(tmp_path, model, outcome, ())
     for form in _forms(API_KEY) | {"k3y%2Babc/def%3D%3D"}:
         assert form.encode() not in stored, form
     assert b"api_key=" + REDACTED.encode() in stored
+    witness.saw(_listed(entry))
 
 
-def test_the_api_key_parameter_is_masked_by_name_whatever_its_value() -> None:
+@fault("History", "A URL carrying another value in the API key's query parameter",
+       sees=f"GET http://h/x?a=1&api_key={REDACTED}&b=2",
+       kept="the parameter masked by name, in the final URL, the typed URL and its params row")
+def test_the_api_key_parameter_is_masked_by_name_whatever_its_value(witness: Witness) -> None:
     """Fault: a server that rewrites the key (or a URL that carries an older one) would leak
     a value the redactor was never told about; the parameter the key is sent in is masked
     by name."""
@@ -179,6 +205,7 @@ def test_the_api_key_parameter_is_masked_by_name_whatever_its_value() -> None:
     outcome = Outcome(1.0, 0.1, 200, url="http://h/x?a=1&api_key=older-key&b=2#api_key=x")
     entry = entry_for(RequestModel(url="http://h/x", auth=auth), outcome)
     assert entry.url == f"http://h/x?a=1&api_key={REDACTED}&b=2#api_key=x"
+    witness.saw(_listed(entry))
     # Typed into the URL as well: the model's URL and its params row are masked too.
     typed = RequestModel(url="http://h/x?api_key=typed-key&b=2",
                          params=[KeyValue("api_key", "typed-key"), KeyValue("b", "2")],
@@ -189,8 +216,12 @@ def test_the_api_key_parameter_is_masked_by_name_whatever_its_value() -> None:
                                {"name": "b", "value": "2", "enabled": True}]
 
 
+@fault("History", "A secret {{variable}} in the path, query, a header and the body, reflected "
+       "by the server in a redirect and its JSON error",
+       sees=f"/landed?q={REDACTED}",
+       kept="no form of the secret in the history file: raw, percent-encoded, JSON-escaped")
 def test_a_secret_variable_in_path_query_and_body_is_masked_in_every_form(
-        server: ReflectingServer, tmp_path: Path) -> None:
+        witness: Witness, server: ReflectingServer, tmp_path: Path) -> None:
     """Fault: a secret ``{{variable}}`` substituted into the URL is sent percent-encoded
     (differently in the path and the query), reflected in a redirect, and quoted again in
     the server's JSON error; the history held those forms. The user sees ``•••`` in the
@@ -205,13 +236,18 @@ def test_a_secret_variable_in_path_query_and_body_is_masked_in_every_form(
     # yarl sends the space as "+" and keeps the "+": the raw text matcher never saw this.
     assert got.raw_path.split("?q=")[1].startswith("p@ss+w/rd+%22%C3%BC%22")
     assert outcome.error is not None and "401" in outcome.error
-    stored = _record(tmp_path, model, outcome, (secret,))
+    stored, entry = _record_entry(tmp_path, model, outcome, (secret,))
     for form in _forms(secret) | {got.raw_path.split("?q=")[1]}:
         assert form.encode() not in stored, form
+    assert entry.error is not None and REDACTED in entry.error
+    witness.saw(_listed(entry))
 
 
+@fault("History", "Basic auth credentials reflected by the server as base64",
+       sees=f"auth=Basic%20{REDACTED}",
+       kept="neither the password nor its base64 in the history file")
 def test_basic_auth_credentials_are_masked_as_base64(
-        server: ReflectingServer, tmp_path: Path) -> None:
+        witness: Witness, server: ReflectingServer, tmp_path: Path) -> None:
     """Fault: Basic auth sends ``base64(user:password)``; a server that reflects its
     ``Authorization`` header put that base64 in the final URL and the error text, where
     matching the password's raw text could not find it. The user sees ``•••``; neither the
@@ -224,9 +260,10 @@ def test_basic_auth_credentials_are_masked_as_base64(
     header = dict(server.received[-1].headers)["Authorization"]
     blob = base64.b64encode(f"alice:{password}".encode()).decode()
     assert header == f"Basic {blob}"
-    stored = _record(tmp_path, model, outcome, ())
+    stored, entry = _record_entry(tmp_path, model, outcome, ())
     for form in _forms(password, user="alice") | {blob}:
         assert form.encode() not in stored, form
+    witness.saw(_listed(entry))
 
 
 def test_a_secret_inside_any_base64_blob_is_masked_at_every_alignment() -> None:
@@ -240,7 +277,10 @@ def test_a_secret_inside_any_base64_blob_is_masked_at_every_alignment() -> None:
         assert REDACTED in masked and len(masked) < len(blob) - 12
 
 
-def test_error_text_is_redacted_in_every_form() -> None:
+@fault("History", "An error naming the URL percent-encoded and the server's JSON echo",
+       sees=f"Failed: Cannot connect to http://h/x?k={REDACTED}",
+       kept="the error column masked in every form: three masks, no form of the secret")
+def test_error_text_is_redacted_in_every_form(witness: Witness) -> None:
     """Fault: an error names the URL it failed on, percent-encoded, and a server's JSON
     error repeats the secret JSON-escaped: both reach the history's error column
     masked."""
@@ -253,9 +293,13 @@ def test_error_text_is_redacted_in_every_form() -> None:
     for form in _forms(secret):
         assert form not in entry.error
     assert entry.error.count(REDACTED) == 3
+    witness.saw(_listed(entry))
 
 
-def test_credential_headers_are_masked_by_name() -> None:
+@fault("History", "X-Api-Key, Api-Key and *-Token headers typed into the table",
+       sees=f"X-Api-Key: {REDACTED}",
+       kept="each credential header's value masked by name; X-Env kept as typed")
+def test_credential_headers_are_masked_by_name(witness: Witness) -> None:
     """Fault: an ``X-Api-Key`` or ``*-Token`` header typed into the table (or imported)
     kept its value in the history; such headers, and the header an API key auth is sent
     in, are masked by name."""
@@ -267,6 +311,9 @@ def test_credential_headers_are_masked_by_name() -> None:
     assert entry.request["headers"] == [["X-Api-Key", REDACTED], ["Api-Key", REDACTED],
                                         ["X-Auth-Token", REDACTED], ["X-Custom", REDACTED],
                                         ["X-Env", "dev"]]
+    # The entry's request, opened from the history, shows its headers so.
+    opened = entry.request_model()
+    witness.saw("\n".join(f"{h.name}: {h.value}" for h in opened.headers))
     assert all(is_secret_header(h) for h in ("Cookie", "x-api-key", "APIKEY", "CSRF-Token"))
     assert not any(is_secret_header(h) for h in ("Accept", "X-Tokens-Left", "Keyboard"))
 
@@ -277,11 +324,15 @@ _SECRETS = st.lists(_SECRET_ALPHABET | st.sampled_from(["%41", "%2B", "%zz", "%"
                     min_size=8, max_size=24).map("".join)
 
 
+@fault("History", "Fuzzed secrets with reserved characters, as an API key in the query, a "
+       "Basic password and a secret variable",
+       sees=f"key={REDACTED}",
+       kept="no form that was sent or reflected reaches the history file")
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(secret=_SECRETS.filter(lambda s: s.strip() == s))
-def test_no_form_of_any_secret_reaches_the_file(server: ReflectingServer, tmp_path: Path,
-                                                secret: str) -> None:
+def test_no_form_of_any_secret_reaches_the_file(witness: Witness, server: ReflectingServer,
+                                                tmp_path: Path, secret: str) -> None:
     """Fault (fuzzed): secrets with reserved characters, sent in the query by an API key
     auth, as a Basic password and as a secret variable in the query, never reach the file
     in any form that was sent or reflected."""
@@ -292,7 +343,8 @@ def test_no_form_of_any_secret_reaches_the_file(server: ReflectingServer, tmp_pa
     outcome = asyncio.run(_send(model, {"tok": secret}))
     folder = tmp_path / f"h{time.monotonic_ns()}"
     folder.mkdir()
-    stored = _record(folder, model, outcome, (secret,))
+    stored, entry = _record_entry(folder, model, outcome, (secret,))
+    witness.saw(_listed(entry))
     received = server.received[-1].raw_path
     sent = {p.partition("=")[2] for p in received.partition("?")[2].split("&")
             if p.startswith(("key=", "q="))}

@@ -1,5 +1,6 @@
-"""Files holding user data are readable by their owner alone (POSIX modes); workspace files,
-which are meant to be shared through git, keep the umask's mode."""
+"""Fault cases: files holding user data are readable by their owner alone (POSIX modes);
+workspace files, which are meant to be shared through git, keep the umask's mode. What the
+user sees is each file's mode as ``ls -l`` lists it."""
 
 from __future__ import annotations
 
@@ -16,12 +17,18 @@ from app.storage.atomic import atomic_writer, write_atomic
 from app.storage.history import History, HistoryEntry
 from app.storage.private import make_private, private_dir
 from app.storage.workspace import Workspace
+from tests.faults.table import Witness, fault
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
 
 
 def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
+
+
+def _listed(*paths: Path) -> str:
+    """The files as ``ls -l`` shows their modes."""
+    return "\n".join(f"{stat.filemode(p.stat().st_mode)} {p.name}" for p in paths)
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +38,11 @@ def usual_umask() -> Iterator[None]:
     os.umask(old)
 
 
-def test_the_history_database_and_its_side_files_are_private(tmp_path: Path) -> None:
+@fault("Files and disk", "The history database readable by every local user (0644 before)",
+       sees="-rw------- history.sqlite3",
+       kept="the database, its -wal and -shm 0600; the folder it made 0700")
+def test_the_history_database_and_its_side_files_are_private(witness: Witness,
+                                                             tmp_path: Path) -> None:
     """Fault: the history database was 0644, so any local user could read the URLs and bodies
     sent. Now it and SQLite's -wal and -shm are 0600."""
     path = tmp_path / "data" / "history.sqlite3"
@@ -40,19 +51,28 @@ def test_the_history_database_and_its_side_files_are_private(tmp_path: Path) -> 
         side = [Path(f"{path}{s}") for s in ("-wal", "-shm") if Path(f"{path}{s}").exists()]
         assert side  # WAL mode: they exist while the database is open
         assert {_mode(p) for p in (path, *side)} == {0o600}
+        witness.saw(_listed(path, *side))
     assert _mode(path.parent) == 0o700  # a folder it made
 
 
-def test_a_history_database_made_by_an_older_version_is_tightened(tmp_path: Path) -> None:
+@fault("Files and disk", "A 0644 history database left by an older version",
+       sees="-rw------- history.sqlite3", kept="tightened to 0600 when opened; its entries kept")
+def test_a_history_database_made_by_an_older_version_is_tightened(witness: Witness,
+                                                                  tmp_path: Path) -> None:
     path = tmp_path / "history.sqlite3"
     with History(path):
         pass
     os.chmod(path, 0o644)
     with History(path) as history:
         assert _mode(path) == 0o600 and len(history) == 0
+        witness.saw(_listed(path))
 
 
-def test_an_export_with_secrets_is_private_and_a_plain_file_is_not(tmp_path: Path) -> None:
+@fault("Files and disk", "An export made with secrets, written over a readable file",
+       sees="-rw------- with-secrets.json",
+       kept="0600 even over a 0644 file; an export without secrets keeps its mode")
+def test_an_export_with_secrets_is_private_and_a_plain_file_is_not(witness: Witness,
+                                                                   tmp_path: Path) -> None:
     secret, plain = tmp_path / "with-secrets.json", tmp_path / "plain.json"
     plain.write_bytes(b"old")
     os.chmod(plain, 0o644)
@@ -63,6 +83,7 @@ def test_an_export_with_secrets_is_private_and_a_plain_file_is_not(tmp_path: Pat
     with atomic_writer(secret, private=True) as out:
         out.write(b"{}")
     assert _mode(secret) == 0o600
+    witness.saw(_listed(secret, plain))
 
 
 def test_workspace_files_keep_the_umask_mode(tmp_path: Path) -> None:
@@ -72,12 +93,15 @@ def test_workspace_files_keep_the_umask_mode(tmp_path: Path) -> None:
     assert _mode(path) == 0o644
 
 
-def test_body_store_temporary_files_are_private(tmp_path: Path) -> None:
+@fault("Files and disk", "A response body spilled to a temporary file",
+       sees="-rw------- ", kept="the body store's file 0600 while it lives")
+def test_body_store_temporary_files_are_private(witness: Witness, tmp_path: Path) -> None:
     store = BodyStore(directory=str(tmp_path))
     try:
         store.append(b"received\n")
         files = list(tmp_path.iterdir())
         assert len(files) == 1 and _mode(files[0]) == 0o600
+        witness.saw(_listed(*files))
     finally:
         store.close()
 
