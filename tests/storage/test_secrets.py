@@ -153,6 +153,55 @@ def test_keyring_errors_become_secrets_unavailable(use_backend: None) -> None:
         store.set("r", "v")
 
 
+# --- the probe: is there a keyring, asked without loading one -------------------------------
+
+_PROBE_CODE = """
+import sys
+from app.storage.secrets import KeyringSecrets
+answer = KeyringSecrets().probe()
+print(answer, "keyring" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize(("backend", "expected"), [
+    ("keyring.backends.fail.Keyring", "False"),
+    ("keyring.backends.null.Keyring", "True"),
+])
+def test_probe_asks_a_child_and_loads_no_keyring_here(backend: str, expected: str) -> None:
+    # A fresh interpreter, as the window is: keyring is not loaded there yet.
+    env = dict(os.environ, PYTHON_KEYRING_BACKEND=backend)
+    done = subprocess.run([sys.executable, "-c", _PROBE_CODE], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [expected, "False"]
+
+
+@pytest.mark.parametrize(("backend", "status"), [
+    ("keyring.backends.fail.Keyring", 3),
+    ("keyring.backends.null.Keyring", 0),
+])
+def test_the_entry_point_answers_the_probe(backend: str, status: int) -> None:
+    env = dict(os.environ, PYTHON_KEYRING_BACKEND=backend)
+    done = subprocess.run([sys.executable, "-m", "app", "--keyring-probe"], capture_output=True,
+                          text=True, timeout=60, cwd=ROOT, env=env)
+    assert (done.returncode, done.stdout) == (status, "")
+
+
+def test_probe_answers_here_once_keyring_is_loaded(backend: DictKeyring) -> None:
+    # A backend chosen in this process (set_keyring) is one a child would not see.
+    assert KeyringSecrets().probe() is True
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    assert KeyringSecrets().probe() is False
+    assert MemorySecrets().probe() is True
+
+
+def test_the_probe_flag_is_the_entry_points() -> None:
+    import app.__main__
+    import app.storage.secrets
+
+    assert app.__main__.PROBE_FLAG == app.storage.secrets.PROBE_FLAG
+
+
 # --- a real Secret Service -------------------------------------------------------------------
 # tests/keyring_session.sh (which ./dev test wraps the non-UI tests in) starts a private D-Bus
 # session with an unlocked gnome-keyring and sets SPYGLASS_REAL_KEYRING=1. Without it these
