@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import linecache
 import os
 import sys
 from pathlib import Path
@@ -71,6 +72,10 @@ async def _main(app: QApplication, window: MainWindow, theme: str, dark: bool) -
     if is_dark(theme) != dark:  # the first frame guessed the system scheme from its palette
         apply_theme(app, theme)
     window.populate()
+    # PySide6 reads the source of every module imported after it (inspect.getsource, to
+    # look for `from __feature__ import`), which leaves all of them in linecache: ~8 MiB
+    # that only a traceback would use, and that reads the lines back when it needs them.
+    linecache.clearcache()
     # What start-up built lives as long as the window: keep it out of the garbage
     # collector's full passes, which otherwise stall streams of many small objects.
     gc.freeze()
