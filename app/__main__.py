@@ -9,6 +9,8 @@ import sys
 
 from app import __version__
 
+PROBE_FLAG = "--keyring-probe"  # app.storage.secrets.PROBE_FLAG, without importing it
+
 __all__ = ["main"]
 
 
@@ -36,6 +38,12 @@ def main(argv: list[str] | None = None) -> int:
         from app.cli import main as cli_main  # argparse and the importers load only here
 
         return cli_main(args)
+    if args == [PROBE_FLAG]:
+        # Internal: KeyringSecrets.probe asks this from a child process, so that the window
+        # learns whether a keyring exists without loading one (app.storage.secrets).
+        from app.storage.secrets import probe_main
+
+        return probe_main()
     if "--version" in args:
         print(f"spyglass {__version__}")
         return 0

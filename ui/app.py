@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import linecache
 import os
 import sys
 from pathlib import Path
@@ -63,6 +64,12 @@ async def _main(app: QApplication, window: MainWindow, theme: str, dark: bool) -
 
     from ui.theme import apply_theme, is_dark
 
+    # PySide6 reads the source of every module imported after it (inspect.getsource, to
+    # look for `from __feature__ import`), which leaves all of them in linecache: ~8 MiB
+    # that only a traceback would use, and it reads the lines back when it needs them.
+    # Emptied after each batch of imports, so that what is built next reuses the room
+    # (freed once at the end, most of it would stay in the process as holes).
+    linecache.clearcache()
     # Plain worker threads for run_in_executor (file reads, the playground's start):
     # qasync's default QThreads are not needed for work that never touches Qt.
     loop = asyncio.get_running_loop()
@@ -71,6 +78,7 @@ async def _main(app: QApplication, window: MainWindow, theme: str, dark: bool) -
     if is_dark(theme) != dark:  # the first frame guessed the system scheme from its palette
         apply_theme(app, theme)
     window.populate()
+    linecache.clearcache()  # the sources of the modules populate imported (see above)
     # What start-up built lives as long as the window: keep it out of the garbage
     # collector's full passes, which otherwise stall streams of many small objects.
     gc.freeze()
@@ -110,6 +118,7 @@ def run(argv: list[str] | None = None) -> int:
     from ui.theme import apply_theme
     from ui.window_state import WindowState
 
+    linecache.clearcache()  # the window's modules' sources (see _main)
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("Spyglass")

@@ -1,15 +1,19 @@
 """Pygments colours for Qt: one mapping from token types to text formats, used by the
-editors' QSyntaxHighlighter and by the large-body viewer's painter."""
+editors' QSyntaxHighlighter and by the large-body viewer's painter.
+
+Pygments is imported at the first text to colour, not with this module: an idle window with
+empty editors does without it (bench/idle.py)."""
 
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
-from pygments.lexer import Lexer
-from pygments.lexers import get_lexer_by_name
-from pygments.styles import get_style_by_name
-from pygments.token import _TokenType
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
+
+if TYPE_CHECKING:
+    from pygments.lexer import Lexer
+    from pygments.token import _TokenType
 
 __all__ = ["PygmentsHighlighter", "format_for", "lexer_for"]
 
@@ -19,6 +23,8 @@ DARK_STYLE = "monokai"
 
 @cache
 def _style_formats(style_name: str) -> dict[_TokenType, QTextCharFormat]:
+    from pygments.styles import get_style_by_name
+
     formats: dict[_TokenType, QTextCharFormat] = {}
     for token, spec in get_style_by_name(style_name):
         fmt = QTextCharFormat()
@@ -43,6 +49,8 @@ def format_for(token: _TokenType, dark: bool = False) -> QTextCharFormat:
 @cache
 def lexer_for(name: str) -> Lexer:
     """A Pygments lexer by alias (``json``, ``xml``, ``html``, ``text``), shared and stateless."""
+    from pygments.lexers import get_lexer_by_name
+
     return get_lexer_by_name(name, stripnl=False, ensurenl=False)
 
 
@@ -56,11 +64,13 @@ class PygmentsHighlighter(QSyntaxHighlighter):
     def __init__(self, document: QTextDocument, lexer_name: str = "text",
                  dark: bool = False) -> None:
         super().__init__(document)
-        self._lexer = lexer_for(lexer_name)
+        self._lexer_name = lexer_name
+        self._lexer: Lexer | None = None  # looked up at the first non-empty block
         self._dark = dark
 
     def set_lexer(self, lexer_name: str) -> None:
-        self._lexer = lexer_for(lexer_name)
+        self._lexer_name = lexer_name
+        self._lexer = None
         self.rehighlight()
 
     def set_dark(self, dark: bool) -> None:
@@ -68,6 +78,10 @@ class PygmentsHighlighter(QSyntaxHighlighter):
         self.rehighlight()
 
     def highlightBlock(self, text: str) -> None:
+        if not text:
+            return  # an empty block has nothing to colour (and needs no lexer)
+        if self._lexer is None:
+            self._lexer = lexer_for(self._lexer_name)
         position = 0
         for token, value in self._lexer.get_tokens(text):
             length = len(value)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import linecache
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -117,6 +118,9 @@ class MainWindow(QMainWindow):
         from ui.sidebar.sidebar import Sidebar
         from ui.workspace_controller import WorkspaceController
 
+        # PySide6 left the sources of the modules just imported in linecache (ui/app.py says
+        # why); freed before the sidebar is built, their room is used again by it.
+        linecache.clearcache()
         if self._secrets is None:
             self._secrets = KeyringSecrets()
         root = Path(self.state.workspace or self.data_dir() / "workspace")

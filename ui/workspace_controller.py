@@ -148,7 +148,9 @@ class WorkspaceController(QObject):
         if self.watcher is not None:
             self._variable_files = await self.call(self._variable_fingerprints)
         await self.reload_environments()
-        available = await asyncio.to_thread(self.secrets.available)
+        # probe, not available: the keyring's backend (over 20 MiB) loads only when a
+        # secret is read or written, and an idle window may never do either (bench/idle.py).
+        available = await asyncio.to_thread(self.secrets.probe)
         from app.storage.secrets import UNAVAILABLE_MESSAGE
 
         self._set_keyring("" if available else UNAVAILABLE_MESSAGE)

@@ -18,17 +18,17 @@ from __future__ import annotations
 
 import json
 import re
-import xml.dom
-import xml.dom.minidom
 from collections.abc import Callable
 from html.parser import HTMLParser
 from itertools import accumulate, compress, islice, repeat
 from operator import add, not_
-from typing import Literal
-from xml.parsers.expat import ExpatError
+from typing import TYPE_CHECKING, Literal
 
 from app.body.store import BodyStore, JobCancelled
 from app.model.http import media_type
+
+if TYPE_CHECKING:
+    import xml.dom.minidom
 
 __all__ = [
     "JSON_VALIDATE_LIMIT",
@@ -319,6 +319,8 @@ def _pretty_json(src: BodyStore, dst: BodyStore, check: Callable[[], None],
 # -- XML and HTML ------------------------------------------------------------------------------
 
 def _drop_blank_text(node: xml.dom.minidom.Element) -> None:
+    import xml.dom.minidom
+
     for child in list(node.childNodes):
         if isinstance(child, xml.dom.minidom.Text) and \
                 child.nodeType == xml.dom.Node.TEXT_NODE and not child.data.strip():
@@ -330,6 +332,10 @@ def _drop_blank_text(node: xml.dom.minidom.Element) -> None:
 def pretty_xml(data: bytes) -> bytes:
     """XML re-indented by two spaces (whitespace-only text dropped); ``PrettyError`` if it
     does not parse."""
+    # Imported here: an idle window never needs the XML parsers (bench/idle.py).
+    import xml.dom.minidom
+    from xml.parsers.expat import ExpatError
+
     try:
         dom = xml.dom.minidom.parseString(data)
     except (ExpatError, ValueError) as exc:

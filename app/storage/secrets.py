@@ -13,6 +13,12 @@ Every call on :class:`KeyringSecrets` is blocking (D-Bus round trips, possibly a
 prompt), so the window must call it off the UI thread, e.g.
 ``await asyncio.to_thread(store.get, ref)``.
 
+``keyring`` and its backend (for the Secret Service: secretstorage, jeepney, cryptography)
+weigh over 20 MiB, so this module imports them only when a secret is really read, written or
+deleted. :meth:`SecretStore.probe` answers "is there a keyring?" for a window that has not
+needed one yet by asking a short-lived child process (``spyglass --keyring-probe``, see
+:func:`probe_main`), which chooses a backend exactly as this process would.
+
 Exceptions::
 
     RuntimeError
@@ -22,21 +28,33 @@ Exceptions::
 from __future__ import annotations
 
 import abc
+import sys
 import uuid
+from typing import TYPE_CHECKING
 
-import keyring
-import keyring.backend
-import keyring.backends.fail
-import keyring.errors
+if TYPE_CHECKING:
+    import keyring.backend
+    import keyring.errors
 
 __all__ = [
+    "PROBE_FLAG",
     "UNAVAILABLE_MESSAGE",
     "KeyringSecrets",
     "MemorySecrets",
     "SecretStore",
     "SecretsUnavailable",
     "new_ref",
+    "probe_main",
 ]
+
+#: The entry point's flag that runs :func:`probe_main` instead of the window.
+PROBE_FLAG = "--keyring-probe"
+
+#: :func:`probe_main`'s exit statuses; any other status means the probe itself failed.
+_PROBE_AVAILABLE, _PROBE_UNAVAILABLE = 0, 3
+
+#: Seconds a probe may take (a slow D-Bus activation) before the check is made here instead.
+_PROBE_TIMEOUT = 20.0
 
 UNAVAILABLE_MESSAGE = (
     "No system keyring is available: secrets are not saved anywhere. Install and unlock a "
@@ -72,6 +90,11 @@ class SecretStore(abc.ABC):
     def available(self) -> bool:
         """Whether this store can actually keep secrets."""
 
+    def probe(self) -> bool:
+        """:meth:`available`, answered as cheaply as the store can: for a window that wants to
+        warn early but may never read a secret. Blocking, like :meth:`available`."""
+        return self.available()
+
 
 class MemorySecrets(SecretStore):
     """An in-memory store, for tests and throwaway sessions. Nothing reaches the disk."""
@@ -103,12 +126,17 @@ class KeyringSecrets(SecretStore):
         self.service = service
 
     def _backend(self) -> keyring.backend.KeyringBackend:
+        import keyring
+        import keyring.backends.fail
+
         backend = keyring.get_keyring()
         if isinstance(backend, keyring.backends.fail.Keyring):
             raise SecretsUnavailable(UNAVAILABLE_MESSAGE)
         return backend
 
     def get(self, ref: str) -> str | None:
+        import keyring.errors
+
         backend = self._backend()
         try:
             return backend.get_password(self.service, ref)
@@ -116,6 +144,8 @@ class KeyringSecrets(SecretStore):
             raise _unavailable(error) from error
 
     def set(self, ref: str, value: str) -> None:
+        import keyring.errors
+
         backend = self._backend()
         try:
             backend.set_password(self.service, ref, value)
@@ -123,6 +153,8 @@ class KeyringSecrets(SecretStore):
             raise _unavailable(error) from error
 
     def delete(self, ref: str) -> None:
+        import keyring.errors
+
         backend = self._backend()
         try:
             backend.delete_password(self.service, ref)
@@ -137,7 +169,40 @@ class KeyringSecrets(SecretStore):
             raise _unavailable(error) from error
 
     def available(self) -> bool:
-        return not isinstance(keyring.get_keyring(), keyring.backends.fail.Keyring)
+        return _keyring_usable()
+
+    def probe(self) -> bool:
+        """:meth:`available` without loading keyring into this process, when it is not loaded
+        yet: then nothing here can have chosen a backend (``keyring.set_keyring``), and a
+        child process with the same environment and configuration files chooses as this one
+        would. Once keyring is loaded, or when the child cannot answer, the check is made here.
+        """
+        if "keyring" in sys.modules:
+            return self.available()
+        import subprocess
+        command = [sys.executable, PROBE_FLAG] if getattr(sys, "frozen", False) \
+            else [sys.executable, "-m", "app", PROBE_FLAG]
+        try:
+            done = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, timeout=_PROBE_TIMEOUT, check=False)
+        except (OSError, subprocess.SubprocessError):
+            return self.available()
+        if done.returncode in (_PROBE_AVAILABLE, _PROBE_UNAVAILABLE):
+            return done.returncode == _PROBE_AVAILABLE
+        return self.available()
+
+
+def _keyring_usable() -> bool:
+    import keyring
+    import keyring.backends.fail
+
+    return not isinstance(keyring.get_keyring(), keyring.backends.fail.Keyring)
+
+
+def probe_main() -> int:
+    """``spyglass --keyring-probe``: exit 0 when keyring finds a backend that can keep
+    secrets, 3 when it does not (:meth:`KeyringSecrets.probe` runs this in a child)."""
+    return _PROBE_AVAILABLE if _keyring_usable() else _PROBE_UNAVAILABLE
 
 
 def _unavailable(error: keyring.errors.KeyringError) -> SecretsUnavailable:

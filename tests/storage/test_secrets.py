@@ -6,6 +6,9 @@ the store) are in tests/faults/test_cleared_secrets.py."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +30,13 @@ from app.storage.secrets import (
     new_ref,
 )
 from app.storage.workspace import Workspace
-from tests.storage.keyrings import DictKeyring, read_elsewhere, secret_service, service_items
+from tests.storage.keyrings import (
+    ROOT,
+    DictKeyring,
+    read_elsewhere,
+    secret_service,
+    service_items,
+)
 
 __all__ = ["secret_service"]  # a fixture, imported for pytest to find
 
@@ -127,6 +136,55 @@ def test_keyring_errors_become_secrets_unavailable(use_backend: None) -> None:
         store.get("r")
     with pytest.raises(SecretsUnavailable, match="No system keyring is available"):
         store.set("r", "v")
+
+
+# --- the probe: is there a keyring, asked without loading one -------------------------------
+
+_PROBE_CODE = """
+import sys
+from app.storage.secrets import KeyringSecrets
+answer = KeyringSecrets().probe()
+print(answer, "keyring" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize(("backend", "expected"), [
+    ("keyring.backends.fail.Keyring", "False"),
+    ("keyring.backends.null.Keyring", "True"),
+])
+def test_probe_asks_a_child_and_loads_no_keyring_here(backend: str, expected: str) -> None:
+    # A fresh interpreter, as the window is: keyring is not loaded there yet.
+    env = dict(os.environ, PYTHON_KEYRING_BACKEND=backend)
+    done = subprocess.run([sys.executable, "-c", _PROBE_CODE], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [expected, "False"]
+
+
+@pytest.mark.parametrize(("backend", "status"), [
+    ("keyring.backends.fail.Keyring", 3),
+    ("keyring.backends.null.Keyring", 0),
+])
+def test_the_entry_point_answers_the_probe(backend: str, status: int) -> None:
+    env = dict(os.environ, PYTHON_KEYRING_BACKEND=backend)
+    done = subprocess.run([sys.executable, "-m", "app", "--keyring-probe"], capture_output=True,
+                          text=True, timeout=60, cwd=ROOT, env=env)
+    assert (done.returncode, done.stdout) == (status, "")
+
+
+def test_probe_answers_here_once_keyring_is_loaded(backend: DictKeyring) -> None:
+    # A backend chosen in this process (set_keyring) is one a child would not see.
+    assert KeyringSecrets().probe() is True
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    assert KeyringSecrets().probe() is False
+    assert MemorySecrets().probe() is True
+
+
+def test_the_probe_flag_is_the_entry_points() -> None:
+    import app.__main__
+    import app.storage.secrets
+
+    assert app.__main__.PROBE_FLAG == app.storage.secrets.PROBE_FLAG
 
 
 def test_secret_service_store_read_overwrite_delete(secret_service: KeyringSecrets) -> None:

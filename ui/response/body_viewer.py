@@ -17,8 +17,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from contextlib import nullcontext
+from typing import TYPE_CHECKING
 
-from pygments.lexer import Lexer
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
@@ -41,6 +41,9 @@ from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 from app.body.store import BodyStore, UserActivity, decode_line
 from ui.formatting import human_size
 from ui.highlight import format_for, lexer_for
+
+if TYPE_CHECKING:
+    from pygments.lexer import Lexer  # loaded with the first highlighted body
 
 __all__ = ["COPY_CAP", "LargeTextView"]
 

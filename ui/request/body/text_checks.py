@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from xml.etree import ElementTree
 
 __all__ = ["TextProblem", "beautify_json", "json_problem", "xml_problem"]
 
@@ -42,6 +41,8 @@ def json_problem(text: str) -> TextProblem | None:
 
 def xml_problem(text: str) -> TextProblem | None:
     """Why ``text`` is not well-formed XML, or None when it is."""
+    from xml.etree import ElementTree  # only once an XML body is typed (bench/idle.py)
+
     try:
         ElementTree.fromstring(text)
     except ElementTree.ParseError as exc:
