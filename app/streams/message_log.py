@@ -45,6 +45,10 @@ KINDS = ("text", "binary", "close", "error", "info")
 
 _CODES = [(d, k) for d in DIRECTIONS for k in KINDS]        # tag -> (direction, kind)
 _CODE = {pair: i for i, pair in enumerate(_CODES)}
+#: Per tag, which counters it adds to: 1 in, 2 out (text and binary messages), 0 none.
+#: ``append`` looks it up instead of comparing the direction and the kind a message.
+_COUNTED = [0 if k not in ("text", "binary") else 1 if d == "in" else 2 if d == "out" else 0
+            for d, k in _CODES]
 
 #: What a row costs in memory besides its payload: the str or bytes object's header, the
 #: list slot and the time and size columns (an estimate: CPython's ``sys.getsizeof('')`` is 49).
@@ -130,21 +134,25 @@ class MessageLog(SpillLog[_MessageColumns, Message]):
                when: float | None = None) -> int:
         """Add a row; its sequence number. ``data`` is bytes for ``binary``, else str."""
         code = _CODE[direction, kind]
-        if (kind == "binary") != isinstance(data, bytes):
-            raise TypeError(f"a {kind} row holds {'bytes' if kind == 'binary' else 'str'}")
-        if isinstance(data, bytes) or data.isascii():
-            size = len(data)
+        if type(data) is str and kind != "binary":  # the common case first: a text message
+            size = len(data) if data.isascii() else len(data.encode("utf-8", "surrogatepass"))
         else:
-            size = len(data.encode("utf-8", "surrogatepass"))
+            if (kind == "binary") != isinstance(data, bytes):
+                raise TypeError(f"a {kind} row holds {'bytes' if kind == 'binary' else 'str'}")
+            if isinstance(data, bytes) or data.isascii():
+                size = len(data)
+            else:
+                size = len(data.encode("utf-8", "surrogatepass"))
         cols = self._open.mem
         assert cols is not None  # the open segment is never spilled
         cols.times.append(_time.time() if when is None else when)
         cols.sizes.append(size)
         cols.payloads.append(data)  # type: ignore[union-attr]  # a list until sealed
         seq = self._total
-        if direction and (kind == "text" or kind == "binary"):  # data, not close frames or notes
+        counted = _COUNTED[code]
+        if counted:  # data, not close frames or notes
             c = self.counters
-            if direction == "in":
+            if counted == 1:
                 c.in_messages += 1
                 c.in_bytes += size
             else:
