@@ -23,11 +23,12 @@ Exceptions::
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -196,25 +197,15 @@ class History:
         request = json.dumps(redactor.value(entry.request), ensure_ascii=False,
                              separators=(",", ":"), sort_keys=True)
         size = sum(len(text.encode("utf-8")) for text in (url, error or "", request))
-        with self._lock:
-            try:
-                self._conn.execute("BEGIN IMMEDIATE")
-                try:
-                    cursor = self._conn.execute(
-                        "INSERT INTO history (time, method, url, status, error, duration,"
-                        " response_size, request, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (entry.time, entry.method.upper(), url, entry.status, error,
-                         entry.duration, entry.response_size, request, size))
-                    new_id = cursor.lastrowid
-                    assert new_id is not None
-                    self._prune(new_id)
-                    self._conn.execute("COMMIT")
-                except BaseException:
-                    self._conn.execute("ROLLBACK")
-                    raise
-                self._conn.execute("PRAGMA incremental_vacuum")
-            except sqlite3.Error as err:
-                raise self._error("cannot be written", err) from err
+        with self._lock, self._writing():
+            cursor = self._conn.execute(
+                "INSERT INTO history (time, method, url, status, error, duration,"
+                " response_size, request, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (entry.time, entry.method.upper(), url, entry.status, error,
+                 entry.duration, entry.response_size, request, size))
+            new_id = cursor.lastrowid
+            assert new_id is not None
+            self._prune(new_id)
         return new_id
 
     def set_limits(self, max_entries: int, max_bytes: int) -> None:
@@ -223,17 +214,25 @@ class History:
             raise ValueError("history caps must be positive")
         with self._lock:
             self.max_entries, self.max_bytes = max_entries, max_bytes
+            with self._writing():
+                self._prune(-1)
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One write transaction (the caller holds the lock): committed, or rolled back on
+        any exception; then the freed pages go back to the file system. A database error
+        becomes :class:`HistoryError`."""
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
             try:
-                self._conn.execute("BEGIN IMMEDIATE")
-                try:
-                    self._prune(-1)
-                    self._conn.execute("COMMIT")
-                except BaseException:
-                    self._conn.execute("ROLLBACK")
-                    raise
-                self._conn.execute("PRAGMA incremental_vacuum")
-            except sqlite3.Error as err:
-                raise self._error("cannot be written", err) from err
+                yield
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("PRAGMA incremental_vacuum")
+        except sqlite3.Error as err:
+            raise self._error("cannot be written", err) from err
 
     def _prune(self, keep_id: int) -> None:
         # Oldest first: (time, id) ascending. Walk newest-first and cut where a cap is crossed.
