@@ -11,7 +11,7 @@ import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -48,8 +48,12 @@ def _mode_for(path: Path, private: bool) -> int:
 
 
 @contextlib.contextmanager
-def atomic_writer(path: str | os.PathLike[str], *, private: bool = False) -> Iterator[BinaryIO]:
+def atomic_writer(path: str | os.PathLike[str], *, private: bool = False,
+                  before_replace: Callable[[], object] | None = None) -> Iterator[BinaryIO]:
     """A binary file that replaces ``path`` atomically when the ``with`` block ends well.
+
+    ``before_replace`` runs once the new bytes are safe on disk, just before the rename: a
+    check that raises there (the file changed since it was read) leaves the old file as it is.
 
     ``private`` makes the file readable by its owner alone (0600), whatever the old file's
     mode was: for a file holding secrets (see ``app.storage.private``). The temporary file is
@@ -76,6 +80,8 @@ def atomic_writer(path: str | os.PathLike[str], *, private: bool = False) -> Ite
             os.fsync(out.fileno())
         with contextlib.suppress(OSError):
             os.chmod(tmp_name, _mode_for(target, private))
+        if before_replace is not None:
+            before_replace()
         os.replace(tmp_name, target)
         tmp_name = None
         _fsync_dir(folder)
@@ -90,19 +96,22 @@ def atomic_writer(path: str | os.PathLike[str], *, private: bool = False) -> Ite
                 os.unlink(tmp_name)
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes, *, private: bool = False) -> None:
-    """Replace ``path`` with ``data`` atomically (``private``: mode 0600, as for
+def write_atomic(path: str | os.PathLike[str], data: bytes, *, private: bool = False,
+                 before_replace: Callable[[], object] | None = None) -> None:
+    """Replace ``path`` with ``data`` atomically (``private`` and ``before_replace`` as for
     :func:`atomic_writer`).
 
     Raises ``OSError`` (of the errno's own subclass, e.g. ``PermissionError``) whose message
     names ``path``; on failure the temporary file is removed and the old file is untouched.
     """
-    with atomic_writer(path, private=private) as out:
+    with atomic_writer(path, private=private, before_replace=before_replace) as out:
         out.write(data)
 
 
-def write_if_changed(path: str | os.PathLike[str], data: bytes) -> bool:
-    """Write ``data`` to ``path`` atomically unless the file already holds exactly these bytes.
+def write_if_changed(path: str | os.PathLike[str], data: bytes, *,
+                     before_replace: Callable[[], object] | None = None) -> bool:
+    """Write ``data`` to ``path`` atomically unless the file already holds exactly these bytes
+    (``before_replace`` as for :func:`atomic_writer`).
 
     Returns True when the file was written, False when it was left alone.
     """
@@ -114,5 +123,5 @@ def write_if_changed(path: str | os.PathLike[str], data: bytes) -> bool:
         pass
     except OSError:
         pass  # unreadable: try to write, which reports the problem with the path
-    write_atomic(target, data)
+    write_atomic(target, data, before_replace=before_replace)
     return True

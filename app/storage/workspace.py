@@ -19,6 +19,7 @@ A save given the :class:`~app.storage.fingerprint.Fingerprint` of what was read 
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import uuid
@@ -654,13 +655,13 @@ class Workspace:
         # The secrets first: without a keyring nothing at all is written, not even a folder.
         data = _request_data(model, self.secrets, old_refs)
         self.create_collection(collection)
-        if expected is not None:
-            # Again, right before the write: the keyring calls above may have waited long
-            # (an unlock prompt). What is left is the instant between this read and the
-            # rename, which no portable file API closes.
-            self._check_unchanged(path, expected)
         raw = _dump(data)
-        write_if_changed(path, raw)
+        # Again once the new bytes are on disk, right before the rename: the keyring calls
+        # above may have waited long (an unlock prompt), and so may the fsync. What is left
+        # is the instant between this read and the rename, which no portable file API closes.
+        check = None if expected is None else functools.partial(self._check_unchanged, path,
+                                                                 expected)
+        write_if_changed(path, raw, before_replace=check)
         if not existed:
             self._write_order(folder, [*self._read_order(folder), path.name])
         # Last, once the file no longer points at them: a cleared secret leaves the keyring.

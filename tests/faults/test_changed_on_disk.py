@@ -183,3 +183,32 @@ def test_expecting_no_file_creates_it_and_refuses_one_made_meanwhile(witness: Wi
         ws.save_request("Shop", RequestModel(name="List"), path.stem, expected=ABSENT)
     assert not caught.value.deleted and ws.load_request(path).url == "http://mine"
     witness.saw(_asked(caught.value, "List"))
+
+
+@fault("Concurrent edits", "Another writer slips in while the save's bytes are being synced to "
+       "disk", sees=CHANGED,
+       kept="the other writer's file byte for byte; no temporary file left beside it")
+def test_a_writer_during_the_fsync_is_seen_before_the_rename(
+        witness: Witness, ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last check runs once the new bytes are on disk, right before the rename: a writer
+    that changes the file while the save's fsync waits is still caught, and the save's
+    temporary file goes away."""
+    import app.storage.atomic as atomic
+
+    path = ws.save_request("Shop", RequestModel(name="List", url="http://a"))
+    mine, fingerprint = ws.read_request(path)
+    real_fsync = atomic.os.fsync
+    other = b"name: List\nurl: http://other\n"
+
+    def fsync_while_another_writes(fd: int) -> None:
+        real_fsync(fd)
+        if path.read_bytes() != other:
+            path.write_bytes(other)  # the other window's save, during ours
+
+    monkeypatch.setattr(atomic.os, "fsync", fsync_while_another_writes)
+    mine.url = "http://mine"
+    with pytest.raises(ChangedOnDisk) as caught:
+        ws.save_request("Shop", mine, path.stem, expected=fingerprint)
+    witness.saw(_asked(caught.value, "List"))
+    assert path.read_bytes() == other
+    assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []

@@ -107,7 +107,7 @@ def test_a_failed_save_keeps_the_old_secret(witness: Witness, store: SecretStore
         name="Me", auth=AuthModel(kind=AuthKind.BEARER, token="tok-1")))
     (ref,) = _auth_refs(path).values()
 
-    def full_disk(target: object, data: bytes) -> bool:
+    def full_disk(target: object, data: bytes, **_: object) -> bool:
         raise OSError(errno.ENOSPC, "No space left on device", str(target))
 
     monkeypatch.setattr(workspace_module, "write_if_changed", full_disk)
