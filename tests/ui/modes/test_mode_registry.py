@@ -200,7 +200,9 @@ def test_a_plain_response_handed_to_the_events_mode(qtbot: QtBot, qt_loop: Any,
         qtbot.waitUntil(lambda: not made.busy, timeout=10000)
         events: Any = made.pane(RequestMode.SSE)
         assert made.mode == RequestMode.HTTP and made.lower.currentWidget() is events
-        assert events.log.total == 4 and events.state == ConnectionState.ENDED
+        # The pane hears of the end from its own controller, a moment after the send's task.
+        qtbot.waitUntil(lambda: events.state == ConnectionState.ENDED, timeout=10000)
+        assert events.log.total == 4
         [entry] = entries
         assert entry.status == 200 and entry.request["model"]["mode"] == "http"
 
