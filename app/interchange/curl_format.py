@@ -17,9 +17,10 @@ from app.interchange.common import (
     request_name,
     withhold_secrets,
 )
-from app.interchange.curl import QuoteTracker, is_curl_command, parse_curl, to_curl
+from app.interchange.curl import is_curl_command, parse_curl, to_curl
 from app.interchange.document import MAX_IMPORT_BYTES, within_bounds
 from app.interchange.model import Folder, ImportResult, InterchangeError
+from app.interchange.shell_words import QuoteTracker
 from app.model.request import RequestModel
 
 __all__ = ["export_curl", "import_curl", "split_commands"]

@@ -18,7 +18,9 @@ from collections.abc import Iterator, Sequence
 from json.encoder import encode_basestring
 from typing import NamedTuple, Self
 
-from app.streams.spill_log import Clock, FilterIndex, Snapshot, SpillLog, export_jsonl, json_line
+from app.streams.export import Clock, export_jsonl, json_line
+from app.streams.filter_index import FilterIndex
+from app.streams.spill_log import Snapshot, SpillLog
 
 __all__ = [
     "EventFilter",
@@ -216,7 +218,7 @@ class EventFilter(NamedTuple):
 
 class EventIndex(FilterIndex[_EventColumns]):
     """The events of a log a filter accepts, as positions ``start .. end - 1`` (see
-    :class:`~app.streams.spill_log.FilterIndex`)."""
+    :class:`~app.streams.filter_index.FilterIndex`)."""
 
     def __init__(self, log: EventLog, event_filter: EventFilter | None = None) -> None:
         self.filter = event_filter if event_filter is not None else EventFilter()

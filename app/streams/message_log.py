@@ -23,7 +23,9 @@ from array import array
 from dataclasses import dataclass, field
 from typing import NamedTuple, Self
 
-from app.streams.spill_log import Clock, FilterIndex, Select, SpillLog, json_line
+from app.streams.export import Clock, json_line
+from app.streams.filter_index import FilterIndex
+from app.streams.spill_log import Select, SpillLog
 
 __all__ = [
     "DIRECTIONS",

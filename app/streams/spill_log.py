@@ -24,12 +24,13 @@ line look like, and what a filter matches. Everything else lives here, once:
 - **Indices** are absolute: the n-th record ever appended has index ``n - 1``; ``first`` is the
   oldest index kept and ``total`` is one past the newest. ``clear()`` forgets everything and
   indices go on.
-- **Filter index.** :class:`FilterIndex` lists the indices a filter accepts, grown a budget at
-  a time, across memory and disk, so filtering a million records never blocks for long.
+- **Filter index.** :class:`~app.streams.filter_index.FilterIndex` lists the indices a filter
+  accepts, grown a budget at a time, across memory and disk, so filtering a million records
+  never blocks for long.
 - **Snapshot and export.** ``snapshot()`` freezes the kept records (files it reads stay until
-  ``release()``); :func:`export_jsonl` writes one, in any thread, atomically through
-  :mod:`app.storage.atomic`, with times in one format: ISO 8601 UTC with milliseconds
-  (``2026-12-04T01:52:21.123Z``, see :class:`Clock`).
+  ``release()``); :func:`~app.streams.export.export_jsonl` writes one, in any thread,
+  atomically through :mod:`app.storage.atomic`, with times in one format: ISO 8601 UTC with
+  milliseconds (``2026-12-04T01:52:21.123Z``, see :class:`~app.streams.export.Clock`).
 
 Threads: ONE thread owns the log: it appends, reads, sets the cap, clears and takes snapshots
 (the event loop's, in the window). The writer thread only writes the segments handed to it and
@@ -42,7 +43,6 @@ import bisect
 import contextlib
 import os
 import queue
-import re
 import shutil
 import tempfile
 import threading
@@ -52,21 +52,17 @@ from array import array
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, ClassVar, Generic, NamedTuple, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, NamedTuple, Protocol, Self, TypeVar
 
-from app.storage.atomic import atomic_writer
+if TYPE_CHECKING:
+    from app.streams.export import Clock
+
 
 __all__ = [
-    "Clock",
     "Columns",
-    "FilterIndex",
     "Select",
     "Snapshot",
     "SpillLog",
-    "export_jsonl",
-    "export_jsonl_async",
-    "json_line",
 ]
 
 
@@ -661,172 +657,3 @@ class Snapshot(Generic[R]):
 
     def __exit__(self, *exc: object) -> None:
         self.release()
-
-
-# -- export --------------------------------------------------------------------------------------
-
-
-class Clock:
-    """The one export time format: ISO 8601 UTC with milliseconds, ``…T01:52:21.123Z``. The
-    date and time of day are formatted once a second (formatting each of a million records'
-    times costs more than writing them)."""
-
-    def __init__(self) -> None:
-        self._second = -1
-        self._prefix = ""
-
-    def iso(self, when: float) -> str:
-        second = int(when // 1)
-        if second != self._second:
-            self._second = second
-            self._prefix = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-        millis = int((when - second) * 1000)  # < 1000: when - second < 1
-        return f"{self._prefix}.{millis:03d}Z"
-
-
-#: Line breaks JSON leaves raw but line readers split on (str.splitlines, older JavaScript).
-_RAW_BREAKS = re.compile("[\x85\u2028\u2029]")
-
-
-def json_line(line: str) -> str:
-    """``line`` (JSON text ending in ``\\n``) with the line breaks JSON leaves raw escaped."""
-    if not line.isascii():
-        line = _RAW_BREAKS.sub(lambda m: f"\\u{ord(m.group()):04x}", line)
-    return line
-
-
-_EXPORT_BLOCK = 4096
-
-
-def export_jsonl(snapshot: Snapshot[R], path: str | os.PathLike[str], *,
-                 cancelled: Callable[[], bool] | None = None) -> int:
-    """Write the snapshot's records to ``path`` as JSON lines; return how many.
-
-    The file appears whole or not at all, and an earlier file at ``path`` stays as it was
-    until then: a failure (``OSError``: a full disk, no permission) or a cancellation
-    (``InterruptedError``) leaves no partial file. Meant for a worker thread.
-    """
-    count = 0
-    line = snapshot.line
-    clock = Clock()
-    with atomic_writer(path) as out:
-        lines: list[str] = []
-        for record in snapshot.records(cancelled):
-            lines.append(line(record, clock))
-            if len(lines) >= _EXPORT_BLOCK:
-                # backslashreplace: a lone surrogate becomes a \\udcxx escape JSON reads back.
-                out.write("".join(lines).encode("utf-8", "backslashreplace"))
-                count += len(lines)
-                lines.clear()
-        out.write("".join(lines).encode("utf-8", "backslashreplace"))
-        count += len(lines)
-        if cancelled is not None and cancelled():
-            raise InterruptedError("export cancelled")
-    return count
-
-
-async def export_jsonl_async(snapshot: Snapshot[R], path: str | os.PathLike[str]) -> int:
-    """:func:`export_jsonl` on a worker thread, releasing the snapshot at the end: the file
-    never blocks the event loop. Cancelling the awaiting task stops the thread at its next
-    segment, and it leaves no partial file."""
-    import asyncio
-
-    cancelled = threading.Event()
-
-    def work() -> int:
-        try:
-            return export_jsonl(snapshot, path, cancelled=cancelled.is_set)
-        finally:
-            snapshot.release()
-
-    try:
-        return await asyncio.get_running_loop().run_in_executor(None, work)
-    except asyncio.CancelledError:
-        cancelled.set()
-        raise
-
-
-# -- filtering -----------------------------------------------------------------------------------
-
-
-class FilterIndex(Generic[C]):
-    """The records of a log a filter accepts, as positions ``start .. end - 1``.
-
-    ``select`` (None: every record) looks at a span of records at a time; ``needs_columns``
-    says whether it reads more than tags. With no filter a position is the record's index;
-    otherwise positions index a list of matching indices that ``advance`` extends a budget at
-    a time. ``start`` moves forward when the cap drops records; ``trim`` forgets positions the
-    caller no longer needs.
-    """
-
-    def __init__(self, log: SpillLog[C, Any], select: Select[C] | None = None, *,
-                 needs_columns: bool = True) -> None:
-        self.log = log
-        self._select = select
-        self._all = select is None
-        self._needs_columns = needs_columns
-        self._indices = array("Q")
-        self._offset = 0  # positions trimmed off the front of _indices
-        self._scanned = log.first  # records of the log looked at
-
-    @property
-    def start(self) -> int:
-        """The first position whose record is still in the log."""
-        if self._all:
-            return self.log.first
-        k = bisect.bisect_left(self._indices, self.log.first)
-        return self._offset + k
-
-    @property
-    def end(self) -> int:
-        """One past the last position found so far."""
-        return self.log.total if self._all else self._offset + len(self._indices)
-
-    @property
-    def complete(self) -> bool:
-        """Whether every record of the log has been looked at."""
-        return self._all or self._scanned >= self.log.total
-
-    @property
-    def scanned(self) -> int:
-        return self.log.total if self._all else self._scanned
-
-    def index(self, position: int) -> int:
-        """The log index of the record at ``position``."""
-        return position if self._all else self._indices[position - self._offset]
-
-    def position_of(self, index: int) -> int | None:
-        """The position of the record at log ``index``, or None when the filter hides it."""
-        if self._all:
-            return index if self.log.first <= index < self.log.total else None
-        k = bisect.bisect_left(self._indices, index)
-        if k < len(self._indices) and self._indices[k] == index:
-            return self._offset + k
-        return None
-
-    def trim(self, position: int) -> None:
-        """Forget the positions before ``position`` (the others keep their numbers). It is
-        done once they are half the list, so that calling it often costs O(1) amortized."""
-        k = position - self._offset
-        if not self._all and k >= 1024 and 2 * k >= len(self._indices):
-            del self._indices[:k]
-            self._offset = position
-
-    def advance(self, budget: int = 20_000) -> int:
-        """Look at up to ``budget`` more records; return how many matched."""
-        select = self._select
-        if select is None:
-            return 0
-        log = self.log
-        start = max(self._scanned, log.first)
-        stop = min(log.total, start + budget)
-        self._scanned = max(self._scanned, start)
-        if start >= stop:
-            return 0
-        found = self._indices
-        before = len(found)
-        for first, tags, columns, offset in log.spans(start, stop,
-                                                      columns=self._needs_columns):
-            select(first, tags, columns, offset, found)
-        self._scanned = stop
-        return len(found) - before

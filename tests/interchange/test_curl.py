@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.interchange.curl import QuoteTracker, is_curl_command, parse_curl, to_curl
+from app.interchange.curl import is_curl_command, parse_curl, to_curl
+from app.interchange.shell_words import QuoteTracker
 from app.model.request import (
     AuthKind,
     AuthModel,

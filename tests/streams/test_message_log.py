@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.streams.export import export_jsonl
 from app.streams.message_log import ROW_OVERHEAD, LogView, MessageFilter, MessageLog, preview
-from app.streams.spill_log import export_jsonl
 
 _text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
 _row = st.one_of(

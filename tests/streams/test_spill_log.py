@@ -23,8 +23,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.streams.event_log import EventLog, jsonl_record
+from app.streams.export import Clock, export_jsonl
+from app.streams.filter_index import FilterIndex
 from app.streams.message_log import MessageLog
-from app.streams.spill_log import Clock, FilterIndex, SpillLog, export_jsonl
+from app.streams.spill_log import SpillLog
 
 # -- a third log, in a few lines ------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from app.streams.event_log import EventLog, LogSnapshot
-from app.streams.spill_log import export_jsonl_async
+from app.streams.export import export_jsonl_async
 from ui.error_messages import describe_error
 
 if TYPE_CHECKING:

@@ -31,8 +31,8 @@ from PySide6.QtCore import QObject, Signal
 
 from app.client import WebSocketMessageType
 from app.storage.history import Outcome
+from app.streams.export import export_jsonl_async
 from app.streams.message_log import MessageLog
-from app.streams.spill_log import export_jsonl_async
 from ui.error_messages import ErrorText, describe_error
 from ui.modes.base import ConnectionState
 
