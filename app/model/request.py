@@ -12,6 +12,7 @@ from typing import Any
 
 __all__ = [
     "SECRET_AUTH_FIELDS",
+    "TERMINAL_PROTOCOLS",
     "AuthKind",
     "AuthModel",
     "BodyKind",
@@ -21,6 +22,7 @@ __all__ = [
     "RequestMode",
     "RequestModel",
     "RequestOptions",
+    "TerminalModel",
     "query_of",
     "with_query",
 ]
@@ -147,6 +149,7 @@ class RequestMode(StrEnum):
     HTTP = "http"
     SSE = "sse"
     WEBSOCKET = "websocket"
+    TERMINAL = "terminal"
 
     @classmethod
     def read(cls, value: object) -> RequestMode:
@@ -176,6 +179,37 @@ class RequestOptions:
     total_timeout: float | None = DEFAULT_TOTAL_TIMEOUT
 
 
+#: The terminal wire protocols a request may name (``app.terminal.protocols.PROTOCOLS``).
+TERMINAL_PROTOCOLS = ("raw", "terminado", "ttyd", "kubernetes", "backendai")
+
+
+@dataclass
+class TerminalModel:
+    """How a terminal request talks to its server: the wire protocol and the size it opens
+    with (the pane then follows its own size)."""
+
+    protocol: str = "raw"
+    rows: int = 24
+    cols: int = 80
+
+    @classmethod
+    def read(cls, data: object) -> TerminalModel:
+        """What a file holds, checked: an unknown protocol or a size out of range is an error
+        that names it."""
+        if not isinstance(data, dict):
+            return cls()
+        protocol = str(data.get("protocol", "raw"))
+        if protocol not in TERMINAL_PROTOCOLS:
+            raise ValueError(f"unknown terminal protocol {protocol!r} "
+                             f"(one of {', '.join(TERMINAL_PROTOCOLS)})")
+        rows, cols = data.get("rows", 24), data.get("cols", 80)
+        for name, value in (("rows", rows), ("cols", cols)):
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 1000:
+                raise ValueError(f"terminal {name} must be a whole number from 1 to 1000, "
+                                 f"not {value!r}")
+        return cls(protocol, rows, cols)
+
+
 @dataclass
 class RequestModel:
     """A request as the user composed it. ``url`` holds the enabled query parameters;
@@ -194,6 +228,8 @@ class RequestModel:
     #: The subprotocols a WebSocket asks for, and the messages saved to send again.
     ws_subprotocols: list[str] = field(default_factory=list)
     ws_saved: list[dict[str, str]] = field(default_factory=list)
+    #: A terminal's protocol and opening size.
+    terminal: TerminalModel = field(default_factory=TerminalModel)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -221,6 +257,7 @@ class RequestModel:
             mode=RequestMode.read(data.get("mode", "http")),
             ws_subprotocols=[str(p) for p in data.get("ws_subprotocols") or []],
             ws_saved=[dict(m) for m in data.get("ws_saved") or []],
+            terminal=TerminalModel.read(data.get("terminal")),
         )
 
 

@@ -65,7 +65,7 @@ REQUEST_SUFFIX = ".yaml"
 
 #: The order fields are written in (readable, stable, not alphabetical).
 _REQUEST_ORDER = ("name", "method", "url", "mode", "params", "headers", "body", "auth",
-                  "options", "ws_subprotocols", "ws_saved")
+                  "options", "ws_subprotocols", "ws_saved", "terminal")
 _BODY_ORDER = ("kind", "text", "file_path", "file_imported", "form", "multipart")
 #: Characters YAML folds into a plain newline inside a block scalar: such text stays quoted.
 _BLOCK_UNSAFE = re.compile("[\r\x85\u2028\u2029]")
@@ -222,9 +222,10 @@ def _request_data(model: RequestModel, secrets: Secrets,
                 else:
                     auth[sub] = _plain(v)
             out[key] = auth
-        elif key == "options":
+        elif key in ("options", "terminal"):
+            defaults = getattr(default, key)
             out[key] = {sub: v for sub, v in vars(value).items()
-                        if v != getattr(default.options, sub)}
+                        if v != getattr(defaults, sub)}
         elif key == "ws_subprotocols":
             out[key] = list(value)
         elif key == "ws_saved":

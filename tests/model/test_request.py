@@ -4,6 +4,7 @@ files an import named that a send would read."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -16,6 +17,7 @@ from app.model.request import (
     MultipartField,
     RequestMode,
     RequestModel,
+    TerminalModel,
 )
 
 
@@ -29,7 +31,28 @@ def test_a_mode_round_trips_through_the_file_form(mode: RequestMode) -> None:
 
 
 def test_the_mode_values_are_what_workspace_files_hold() -> None:
-    assert [m.value for m in RequestMode] == ["http", "sse", "websocket"]
+    assert [m.value for m in RequestMode] == ["http", "sse", "websocket", "terminal"]
+
+
+def test_a_terminal_request_keeps_its_protocol_and_size() -> None:
+    data = {"mode": "terminal", "terminal": {"protocol": "kubernetes", "rows": 40, "cols": 132}}
+    model = RequestModel.from_dict(data)
+    assert model.mode is RequestMode.TERMINAL
+    assert model.terminal == TerminalModel("kubernetes", 40, 132)
+    assert RequestModel.from_dict(model.to_dict()) == model
+    assert RequestModel.from_dict({}).terminal == TerminalModel()
+
+
+@pytest.mark.parametrize(("terminal", "says"), [
+    ({"protocol": "telnet"}, "unknown terminal protocol 'telnet'"),
+    ({"rows": 0}, "terminal rows must be a whole number from 1 to 1000, not 0"),
+    ({"cols": "80"}, "terminal cols must be a whole number from 1 to 1000, not '80'"),
+    ({"cols": True}, "not True"),
+])
+def test_a_bad_terminal_section_is_an_error_that_names_it(terminal: dict[str, object],
+                                                           says: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(says)):
+        RequestModel.from_dict({"terminal": terminal})
 
 
 @pytest.mark.parametrize("value", ["graphql", "", None, 3])

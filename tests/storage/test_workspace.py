@@ -13,14 +13,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.model.request import (
+    TERMINAL_PROTOCOLS,
     AuthKind,
     AuthModel,
     BodyKind,
     BodyModel,
     KeyValue,
     MultipartField,
+    RequestMode,
     RequestModel,
     RequestOptions,
+    TerminalModel,
 )
 from app.storage.atomic import write_atomic, write_if_changed
 from app.storage.workspace import MemorySecrets, Workspace, WorkspaceError, slugify
@@ -53,6 +56,7 @@ def full_model(kind: BodyKind = BodyKind.JSON, auth: AuthKind = AuthKind.BASIC) 
         mode="http",
         ws_subprotocols=["chat", "json"],
         ws_saved=[{"name": "hello", "text": "hi\nthere"}],
+        terminal=TerminalModel("kubernetes", 40, 80),
     )
 
 
@@ -104,9 +108,11 @@ models = st.builds(
     options=st.builds(RequestOptions,
                       st.none() | st.floats(0, 1e6, allow_nan=False) | st.integers(0, 999),
                       st.booleans(), st.booleans(), texts),
-    mode=st.sampled_from(["http", "sse", "websocket"]),
+    mode=st.sampled_from(list(RequestMode)),
     ws_subprotocols=st.lists(texts, max_size=2),
     ws_saved=st.lists(st.dictionaries(texts, texts, max_size=2), max_size=2),
+    terminal=st.builds(TerminalModel, st.sampled_from(TERMINAL_PROTOCOLS),
+                       st.integers(1, 1000), st.integers(1, 1000)),
 )
 
 
@@ -154,8 +160,9 @@ def test_yaml_is_readable_and_keeps_a_fixed_key_order(ws: Workspace) -> None:
     assert "  text: |\n    {\n      \"user\": \"ada\",\n" in text
     top = [line.split(":")[0] for line in text.splitlines() if line and not line[0].isspace()]
     assert top == ["name", "method", "url", "params", "headers", "body", "auth", "options",
-                   "ws_subprotocols", "ws_saved"]
+                   "ws_subprotocols", "ws_saved", "terminal"]
     assert "enabled: true" not in text  # defaults are left out
+    assert "terminal:\n  protocol: kubernetes\n  rows: 40\n" in text  # cols 80 is the default
     assert "api_version: v8" in text
 
 
