@@ -44,6 +44,25 @@ def exit_status(returncode: int) -> int:
     return 128 - returncode if returncode < 0 else returncode
 
 
+def _session_groups(session: int) -> set[int]:
+    """The process groups with a member in ``session`` (empty where /proc is missing)."""
+    groups: set[int] = set()
+    with contextlib.suppress(OSError):
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                    text = stat.read()
+            except OSError:
+                continue  # it ended meanwhile
+            # "pid (comm) state ppid pgrp session ...": comm may hold spaces and parentheses.
+            fields = text[text.rfind(b")") + 2 :].split()
+            if len(fields) > 3 and fields[3] == str(session).encode():
+                groups.add(int(fields[2]))
+    return groups
+
+
 def _take_controlling_terminal() -> None:  # pragma: no cover - runs in the child
     # After setsid (start_new_session) the child has no controlling terminal; without one
     # a shell has no job control and the size change's SIGWINCH reaches nobody.
@@ -124,23 +143,25 @@ class PtyProcess:
         return self._exited
 
     def signal_group(self, sig: int) -> None:
-        """Send ``sig`` to the program's process group (its session: it leads both)."""
-        if self.returncode is not None and sig == signal.SIGKILL:
-            return
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.pid, sig)
+        """Send ``sig`` to the program's session: its own process group (it leads it) and
+        the groups of its background jobs, which a shell puts apart (where the platform
+        lists them: Linux's /proc)."""
+        groups = {self.pid} if self.returncode is None else set()
+        groups.update(_session_groups(self.pid))
+        for group in groups:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(group, sig)
 
     async def terminate(self, grace: float = 1.0) -> int:
-        """Hang up the program (SIGHUP to its group), SIGKILL it when it is still there
-        after ``grace`` seconds, wait for it, and close the terminal. Cancelling this kills
-        the program at once (the waiting thread still reaps it)."""
+        """Hang up the program's session (SIGHUP), give the program ``grace`` seconds to
+        end, SIGKILL what is left of the session (the program, its background jobs), wait
+        for the program, and close the terminal. Cancelling this kills at once (the waiting
+        thread still reaps the program)."""
         try:
-            if not self._exited.done():
-                self.signal_group(signal.SIGHUP)
-                try:
-                    await asyncio.wait_for(asyncio.shield(self._exited), grace)
-                except TimeoutError:
-                    self.signal_group(signal.SIGKILL)
+            self.signal_group(signal.SIGHUP)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._exited), grace)
+            self.signal_group(signal.SIGKILL)
             return await asyncio.shield(self._exited)
         except asyncio.CancelledError:
             self.signal_group(signal.SIGKILL)

@@ -316,6 +316,7 @@ class _Terminal:
                 data = await process.read()
                 if not data:
                     return True
+                await self.output_allowed.wait()  # a pause that came during the read
                 await self.send(self.wire.output(data))
         except ConnectionError:
             return False
