@@ -15,10 +15,11 @@ task sends the protocol's keepalive on time::
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections import deque
-from functools import partial
 from collections.abc import Callable
+from functools import partial
 from typing import Any, Literal
 
 from app.client.errors import ClientError, RequestTimeout, StreamError, UsageError
@@ -78,14 +79,11 @@ class TerminalResponse(WebSocketResponse):
         self.codec = codec
         #: What the terminal shows.
         self.screen = TerminalScreen(rows, cols)
-        self._size = (rows, cols)
         #: The exit status the protocol reported (None while running, or when not said).
         self.exit_code: int | None = None
         #: The protocol's words about the end of the program, once it ended.
         self.exit_message: str | None = None
         self._errors: deque[Error] = deque(maxlen=self.errors_kept)
-        self._protocol_title: str | None = None
-        self._screen_title_then: str | None = None
         self._event_callbacks: list[Callable[[Event], object]] = []
         self._frame_callbacks: list[Callable[[Direction, Frame], object]] = []
         # Replaced by a new Event at every change: a waiter holds the one of its time.
@@ -100,10 +98,12 @@ class TerminalResponse(WebSocketResponse):
     @property
     def title(self) -> str:
         """The window title: the newest of the protocol's title and the program's own (OSC)."""
-        screen_title = self.screen.title
-        if self._protocol_title is not None and screen_title == self._screen_title_then:
-            return self._protocol_title
-        return screen_title
+        return self.screen.title
+
+    @property
+    def screen_size(self) -> tuple[int, int]:
+        """``(rows, cols)`` of the screen."""
+        return self.screen.rows, self.screen.cols
 
     @property
     def errors(self) -> list[Error]:
@@ -138,7 +138,6 @@ class TerminalResponse(WebSocketResponse):
         """Resize the screen and tell the server, where the protocol can."""
         _check_size(rows, cols)
         self.screen.resize(rows, cols)
-        self._size = (rows, cols)
         self._notify()
         await self._send_encoded(lambda: self.codec.encode_resize(rows, cols))
 
@@ -173,10 +172,9 @@ class TerminalResponse(WebSocketResponse):
             if remaining <= 0:
                 raise RequestTimeout(f"{what!r} did not appear on the terminal {self.url} "
                                      f"within {timeout} s. The screen:\n{text}", url=self.url)
-            try:
+            # On timeout: one more look at the screen, then the timeout above.
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait(), remaining)
-            except TimeoutError:
-                pass  # one more look at the screen, then the timeout above
 
     @staticmethod
     def _find(wanted: str | re.Pattern[str], text: str) -> str | None:
@@ -204,23 +202,21 @@ class TerminalResponse(WebSocketResponse):
             self._tasks.append(asyncio.create_task(self._keepalive(),
                                                    name=f"terminal keepalive {self.url}"))
 
-    @property
-    def screen_size(self) -> tuple[int, int]:
-        """``(rows, cols)`` of the screen, as last set."""
-        return self._size
-
     async def _stop(self) -> None:
         tasks, self._tasks = self._tasks, []
         current = asyncio.current_task()
+        tasks = [task for task in tasks if task is not current]
         for task in tasks:
-            if task is not current:
-                task.cancel()
-        for task in tasks:
-            if task is not current:
-                try:
-                    await task
-                except asyncio.CancelledError:
-                    pass
+            task.cancel()
+        if not tasks:
+            return
+        # wait() rather than awaiting each: a cancellation of the caller still propagates.
+        await asyncio.wait(tasks)
+        failures = [exc for task in tasks if not task.cancelled()
+                    and (exc := task.exception()) is not None
+                    and not isinstance(exc, ClientError)]
+        if failures:
+            raise failures[0]
 
     async def _read(self) -> None:
         try:
@@ -250,8 +246,7 @@ class TerminalResponse(WebSocketResponse):
         if isinstance(event, Output):
             self.screen.feed(event.data)
         elif isinstance(event, Title):
-            self._protocol_title = event.text
-            self._screen_title_then = self.screen.title
+            self.screen.set_title(event.text)
         elif isinstance(event, Exit):
             self.exit_code = event.code
             self.exit_message = event.message
