@@ -115,6 +115,11 @@ class TerminalResponse(WebSocketResponse):
         """The server closed the connection, or it broke: no more output will come."""
         return self._ended
 
+    @property
+    def failure(self) -> Exception | None:
+        """Why reading ended, when the connection broke rather than closed."""
+        return self._failure
+
     def on_event(self, callback: Callable[[Event], object]) -> Callable[[], None]:
         """Call ``callback(event)`` with every decoded event; returns the unsubscribe function."""
         return _subscribe(self._event_callbacks, callback)

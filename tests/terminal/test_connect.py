@@ -58,7 +58,7 @@ async def test_terminado_echo_resize_and_exit(terminado_url: str) -> None:
             await term.send_input("exit\r")
             with pytest.raises(StreamError, match="closed before"):
                 await term.wait_for("never printed", timeout=10)
-            assert term.ended
+            assert term.ended and term.failure is None
             assert term.exit_code is None  # terminado does not say the status
             assert term.exit_message is not None and "disconnect" in term.exit_message
             assert term.errors == []
@@ -161,7 +161,24 @@ async def test_closed_mid_session_fails_wait_for_at_once() -> None:
             assert time.monotonic() - started < 5
             message = str(info.value)
             assert "hello before closing" in message and "1011" in message and "gone" in message
-            assert term.ended
+            assert term.ended and term.failure is None
+
+
+async def test_connection_lost_without_close_frame_is_a_failure() -> None:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_bytes(b"partial output")
+        assert request.transport is not None
+        request.transport.abort()  # no close frame: the connection just drops
+        return ws
+
+    async with serve(handler) as url, AsyncSession(url) as session:
+        async with connect_terminal(Request(session, "GET", "/term")) as term:
+            with pytest.raises(StreamError) as info:
+                await term.wait_for("never", timeout=30)
+            assert "partial output" in str(info.value) and "without a close" in str(info.value)
+            assert isinstance(term.failure, StreamError)
 
 
 async def test_wait_for_times_out_with_the_screen() -> None:
