@@ -69,6 +69,11 @@ class TerminalResponse(WebSocketResponse):
     #: How many :class:`Error` events :attr:`errors` keeps (the newest): a server sending
     #: nothing but broken frames costs at most this much.
     errors_kept = 1000
+    #: Output is fed to the screen in slices of at most this many bytes, and the reader
+    #: gives the loop a turn once it has fed for ``feed_budget`` seconds: a flood never holds
+    #: the loop (the window's painting, the keys a user types, Ctrl+C) for longer than that.
+    feed_slice = 4096
+    feed_budget = 0.008
 
     def __init__(self, session: Any, underlying_ws: Any, *, url: str, codec: Codec,
                  rows: int, cols: int) -> None:
@@ -92,6 +97,7 @@ class TerminalResponse(WebSocketResponse):
         self._failure: Exception | None = None
         self._send_lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
+        self._turn_began = 0.0
 
     # -- what the terminal shows --------------------------------------------------------
 
@@ -224,6 +230,8 @@ class TerminalResponse(WebSocketResponse):
             raise failures[0]
 
     async def _read(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._turn_began = loop.time()
         try:
             while True:
                 message = await self.receive()
@@ -231,6 +239,8 @@ class TerminalResponse(WebSocketResponse):
                     return
                 self._tell_frame("in", message.data)
                 for event in self.codec.decode(message.data):
+                    if isinstance(event, Output):
+                        await self._feed(event.data, loop)
                     self._apply(event)
                 answers = self.screen.answers()
                 if answers:
@@ -247,10 +257,20 @@ class TerminalResponse(WebSocketResponse):
             self._ended = True
             self._notify()
 
+    async def _feed(self, data: bytes, loop: asyncio.AbstractEventLoop) -> None:
+        # A receive() with messages waiting does not give the loop a turn: count the time
+        # fed since the last turn, across messages, and yield when it is spent.
+        step = self.feed_slice
+        for start in range(0, len(data), step):
+            self.screen.feed(data[start:start + step])
+            if loop.time() - self._turn_began >= self.feed_budget:
+                self._notify()
+                await asyncio.sleep(0)
+                self._turn_began = loop.time()
+
     def _apply(self, event: Event) -> None:
-        if isinstance(event, Output):
-            self.screen.feed(event.data)
-        elif isinstance(event, Title):
+        # Output was fed by _feed already (in slices); the others change the state here.
+        if isinstance(event, Title):
             self.screen.set_title(event.text)
         elif isinstance(event, Exit):
             self.exit_code = event.code

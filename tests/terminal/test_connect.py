@@ -400,3 +400,38 @@ async def test_raw_title_from_the_program() -> None:
             await term.wait_for("ready")
             assert term.title == "my title"
             assert isinstance(Title("x"), Title) and isinstance(Exit(0, ""), Exit)
+
+
+async def test_a_flood_is_fed_in_slices_and_the_loop_keeps_turning() -> None:
+    # 3 MB of output in 1 MB messages: fed whole, each would hold the loop for about a second.
+    line = b"\x1b[32m" + b"x" * 70 + b"\x1b[0m\r\n"
+    flood = line * (3_000_000 // len(line))
+
+    async def script(ws: web.WebSocketResponse, peer: Peer) -> None:
+        for start in range(0, len(flood), 1 << 20):
+            await ws.send_bytes(flood[start:start + (1 << 20)])
+        await ws.send_bytes(b"the end\r\n")
+        await peer.drain(ws)
+
+    gaps: list[float] = []
+
+    async def ticker() -> None:
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(0.001)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    peer = Peer(script)
+    async with serve(peer.handler) as url, AsyncSession(url) as session:
+        async with connect_terminal(Request(session, "GET", "/term")) as term:
+            ticks = asyncio.create_task(ticker())
+            try:
+                await term.wait_for("the end", timeout=60)
+            finally:
+                ticks.cancel()
+    # Hundreds of turns while feeding, none near a message's feeding time (generous bound:
+    # the machine is shared; the budget is 8 ms a turn).
+    assert len(gaps) > 50
+    assert max(gaps) < 0.25
