@@ -13,12 +13,13 @@ import hashlib
 import hmac
 import os
 import re
-from collections.abc import Generator
 from datetime import UTC, datetime
 
-from app.model.http import is_field_value, is_token
+from app.model.http import is_token
 
-from ._models import PreparedRequest, ResponseInfo, host_header
+from ._models import PreparedRequest, host_header
+from .auth_base import Auth, AuthFlow
+from .auth_base import header_safe as _header_safe
 
 __all__ = [
     "APIKeyAuth",
@@ -29,30 +30,6 @@ __all__ = [
     "BearerAuth",
     "DigestAuth",
 ]
-
-AuthFlow = Generator[PreparedRequest, ResponseInfo, None]
-
-
-def _header_safe(value: str, what: str) -> str:
-    """``value``, refused at once when it would break the header it goes into (a ValueError
-    naming the field, as a bad method is refused)."""
-    if not isinstance(value, str) or not is_field_value(value):
-        raise ValueError(f"the {what} holds a line break, NUL or another control character, "
-                         "which cannot be sent in a header")
-    return value
-
-
-class Auth:
-    """The base of every auth kind. ``signs`` auths are re-applied on every hop and origin."""
-
-    #: A signing auth derives a fresh signature per request and host; it is applied even after
-    #: a redirect to another origin. Other credentials never leave the first origin.
-    signs = False
-
-    def auth_flow(self, request: PreparedRequest) -> AuthFlow:
-        """Yield the request to send; receive its response; optionally yield a retry."""
-        yield request
-
 
 class BasicAuth(Auth):
     """HTTP Basic (RFC 7617), user and password encoded as UTF-8."""
