@@ -20,9 +20,11 @@ from app.model.http import is_token
 from ._models import PreparedRequest, host_header
 from .auth_base import Auth, AuthFlow
 from .auth_base import header_safe as _header_safe
+from .sigv4 import AWSSigV4Auth
 
 __all__ = [
     "APIKeyAuth",
+    "AWSSigV4Auth",
     "Auth",
     "AuthFlow",
     "BackendAIAuth",
