@@ -2,8 +2,13 @@
 
 A flow is a generator (as in httpx): it yields the request to send, receives the response's
 :class:`~app.client._models.ResponseInfo`, and may yield a second request (Digest answers a
-401 challenge that way). The sessions drive the same flows for ``fetch``, event streams and
-WebSocket handshakes, on every redirect hop and every reconnect.
+401 challenge that way), or steps of its own (OAuth 2.0's token requests: see
+:mod:`app.client.auth_base`). The sessions drive the same flows for ``fetch``, event streams
+and WebSocket handshakes, on every redirect hop and every reconnect.
+
+Here are the simple kinds; OAuth 2.0 (:mod:`app.client.oauth2`,
+:mod:`app.client.oauth2_browser`) and AWS Signature V4 (:mod:`app.client.sigv4`) live in
+their own modules and are re-exported here.
 """
 
 from __future__ import annotations
@@ -20,6 +25,14 @@ from app.model.http import is_token
 from ._models import PreparedRequest, host_header
 from .auth_base import Auth, AuthFlow
 from .auth_base import header_safe as _header_safe
+from .oauth2 import (
+    OAuth2ClientCredentials,
+    OAuth2DeviceCode,
+    OAuth2Password,
+    TokenError,
+    TokenSet,
+)
+from .oauth2_browser import OAuth2AuthorizationCode
 from .sigv4 import AWSSigV4Auth
 
 __all__ = [
@@ -31,6 +44,12 @@ __all__ = [
     "BasicAuth",
     "BearerAuth",
     "DigestAuth",
+    "OAuth2AuthorizationCode",
+    "OAuth2ClientCredentials",
+    "OAuth2DeviceCode",
+    "OAuth2Password",
+    "TokenError",
+    "TokenSet",
 ]
 
 class BasicAuth(Auth):

@@ -316,7 +316,21 @@ class AsyncSession:
         collector: TimingCollector,
     ) -> PreparedRequest:
         """Drive a flow's own steps (token requests, waits) until it yields the caller's
-        request, and return that request."""
+        request, and return that request. A failure closes the flow (which may hold a lock)."""
+        try:
+            return await self._drive_steps(client, flow, step, timeout, collector)
+        except BaseException:
+            flow.close()
+            raise
+
+    async def _drive_steps(
+        self,
+        client: aiohttp.ClientSession,
+        flow: AuthFlow,
+        step: AuthStep,
+        timeout: aiohttp.ClientTimeout | None,
+        collector: TimingCollector,
+    ) -> PreparedRequest:
         while True:
             if isinstance(step, AuthWait):
                 step.result = await step.work()
