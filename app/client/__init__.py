@@ -14,7 +14,18 @@ The same code under ``AsyncSession`` uses ``async with`` and awaits the reading 
 from app import __version__ as __version__
 
 from . import auth, errors
-from .auth import APIKeyAuth, BackendAIAuth, BasicAuth, BearerAuth, DigestAuth
+from .auth import (
+    APIKeyAuth,
+    AWSSigV4Auth,
+    BackendAIAuth,
+    BasicAuth,
+    BearerAuth,
+    DigestAuth,
+    OAuth2AuthorizationCode,
+    OAuth2ClientCredentials,
+    OAuth2DeviceCode,
+    OAuth2Password,
+)
 from .content import AttachedFile
 from .errors import (
     APIError,
@@ -42,6 +53,7 @@ from .websocket import (
 __all__ = [
     "APIError",
     "APIKeyAuth",
+    "AWSSigV4Auth",
     "AsyncResponse",
     "AsyncSession",
     "AttachedFile",
@@ -53,6 +65,10 @@ __all__ = [
     "ErrorKind",
     "FetchContextManager",
     "Limits",
+    "OAuth2AuthorizationCode",
+    "OAuth2ClientCredentials",
+    "OAuth2DeviceCode",
+    "OAuth2Password",
     "Request",
     "RequestError",
     "RequestTimeout",

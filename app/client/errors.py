@@ -44,6 +44,7 @@ __all__ = [
     "api_error",
     "error_data",
     "raise_for_status",
+    "read_prefix",
     "translate",
 ]
 
@@ -218,6 +219,16 @@ async def raise_for_status(raw: aiohttp.ClientResponse, *, limit: int = ERROR_BO
     do nothing."""
     if raw.status < 400:
         return
+    body = await read_prefix(raw, limit)
+    raise api_error(
+        raw.status, raw.reason or "", body, raw.headers.get("Content-Type", ""),
+        url=str(raw.url),
+    )
+
+
+async def read_prefix(raw: aiohttp.ClientResponse, limit: int) -> bytes:
+    """The first ``limit`` bytes of the decoded body (what decoded, when decoding fails), then
+    the response released (closed when more may follow, so as not to read it all)."""
     body = bytearray()
     decoder = decoder_for(raw.headers.get("Content-Encoding"))
     try:
@@ -234,10 +245,7 @@ async def raise_for_status(raw: aiohttp.ClientResponse, *, limit: int = ERROR_BO
             raw.close()  # more may follow: do not read it to reuse the connection
         else:
             raw.release()
-    raise api_error(
-        raw.status, raw.reason or "", bytes(body), raw.headers.get("Content-Type", ""),
-        url=str(raw.url),
-    )
+    return bytes(body)
 
 
 def _reason_of(exc: BaseException) -> str:

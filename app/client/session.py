@@ -32,8 +32,17 @@ from ._models import (
     redirect_request,
 )
 from .auth import Auth, BasicAuth
+from .auth_base import AuthFlow, AuthRequest, AuthStep, AuthWait
 from .content import ReportHook
-from .errors import ErrorKind, RequestError, StreamError, UsageError, api_error, translate
+from .errors import (
+    ErrorKind,
+    RequestError,
+    StreamError,
+    UsageError,
+    api_error,
+    read_prefix,
+    translate,
+)
 from .limits import Limits
 from .timings import (
     TimedResolver,
@@ -286,16 +295,60 @@ class AsyncSession:
         collector: TimingCollector,
     ) -> aiohttp.ClientResponse:
         flow = auth.auth_flow(request.copy())
-        outgoing = next(flow)
+        outgoing = await self._auth_steps(client, flow, next(flow), timeout, collector)
         while True:
             response = await self._send_once(client, outgoing, timeout, reporthook, collector)
             info = ResponseInfo(response.status, response.headers, response.url)
             try:
-                outgoing = flow.send(info)
+                step = flow.send(info)
             except StopIteration:
                 return response
             await _discard(response)
+            outgoing = await self._auth_steps(client, flow, step, timeout, collector)
             _check_replayable(outgoing, "answer the authentication challenge")
+
+    async def _auth_steps(
+        self,
+        client: aiohttp.ClientSession,
+        flow: AuthFlow,
+        step: AuthStep,
+        timeout: aiohttp.ClientTimeout | None,
+        collector: TimingCollector,
+    ) -> PreparedRequest:
+        """Drive a flow's own steps (token requests, waits) until it yields the caller's
+        request, and return that request. A failure closes the flow (which may hold a lock)."""
+        try:
+            return await self._drive_steps(client, flow, step, timeout, collector)
+        except BaseException:
+            flow.close()
+            raise
+
+    async def _drive_steps(
+        self,
+        client: aiohttp.ClientSession,
+        flow: AuthFlow,
+        step: AuthStep,
+        timeout: aiohttp.ClientTimeout | None,
+        collector: TimingCollector,
+    ) -> PreparedRequest:
+        while True:
+            if isinstance(step, AuthWait):
+                step.result = await step.work()
+                step = next(flow)
+            elif isinstance(step, AuthRequest):
+                # Inside a WebSocket handshake, this is a plain request: not the handshake's.
+                capture = _handshake_capture.set(None)
+                try:
+                    response = await self._send_once(client, step, timeout, None, collector)
+                    body = await read_prefix(response, step.body_limit)
+                finally:
+                    _handshake_capture.reset(capture)
+                step = flow.send(ResponseInfo(
+                    response.status, response.headers, response.url,
+                    body=body, reason=response.reason or "",
+                ))
+            else:
+                return step
 
     async def _send_once(
         self,
@@ -395,7 +448,10 @@ class AsyncSession:
             auth = None  # credentials never follow a redirect to another origin
         try:
             flow = auth.auth_flow(request.copy()) if auth is not None else None
-            outgoing = next(flow) if flow is not None else request.copy()
+            outgoing = (
+                await self._auth_steps(client, flow, next(flow), None, TimingCollector())
+                if flow is not None else request.copy()
+            )
             while True:
                 # A refused handshake is an answer, not a transport failure: it is caught
                 # inside translate() so that it becomes an APIError (or an auth retry).
@@ -416,9 +472,10 @@ class AsyncSession:
                     raise handshake.refused(refused, str(outgoing.url)) from refused
                 info = ResponseInfo(refused.status, refused.headers, outgoing.url)  # type: ignore[arg-type]
                 try:
-                    outgoing = flow.send(info)
+                    step = flow.send(info)
                 except StopIteration:
                     raise handshake.refused(refused, str(outgoing.url)) from refused
+                outgoing = await self._auth_steps(client, flow, step, None, TimingCollector())
         finally:
             _handshake_capture.reset(token)
 
