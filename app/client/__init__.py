@@ -16,8 +16,10 @@ from app import __version__ as __version__
 from . import auth, errors
 from .auth import APIKeyAuth, BackendAIAuth, BasicAuth, BearerAuth, DigestAuth
 from .content import AttachedFile
+from .cookies import Cookie, Cookies
 from .errors import (
     APIError,
+    CertificateError,
     ClientError,
     ErrorKind,
     RequestError,
@@ -29,9 +31,11 @@ from .events import SSEContextManager, SSEResponse
 from .limits import Limits
 from .request import FetchContextManager, Request
 from .response import AsyncResponse, Response
-from .session import AsyncSession, Session, Timeout
+from .session import AsyncSession, Timeout
 from .sse import SSEEvent, SSEParser
+from .sync_session import Session
 from .timings import Timings
+from .tls import ClientCertificate
 from .websocket import (
     WebSocketContextManager,
     WebSocketMessage,
@@ -48,7 +52,11 @@ __all__ = [
     "BackendAIAuth",
     "BasicAuth",
     "BearerAuth",
+    "CertificateError",
+    "ClientCertificate",
     "ClientError",
+    "Cookie",
+    "Cookies",
     "DigestAuth",
     "ErrorKind",
     "FetchContextManager",
