@@ -152,15 +152,24 @@ class StreamError(ClientError):
 
 _TRANSPORT_ERRORS = (
     aiohttp.ClientError, OSError, asyncio.TimeoutError, ssl.SSLError,
-    # aiohttp-socks raises its own, which aiohttp lets through unwrapped.
+    # aiohttp-socks raises its own, which aiohttp lets through unwrapped, and lets through
+    # asyncio's when a SOCKS proxy hangs up mid-handshake (some do so to refuse credentials).
     aiohttp_socks.ProxyConnectionError, aiohttp_socks.ProxyError, aiohttp_socks.ProxyTimeoutError,
+    asyncio.IncompleteReadError,
 )
 
 
 def _describe_proxy(
-    exc: BaseException, url: str, proxy: str
+    exc: BaseException, url: str, proxy: str | None
 ) -> tuple[type[RequestError], ErrorKind, str] | None:
     """The words for a failure of the proxy itself, which name the proxy, not the target."""
+    if isinstance(exc, asyncio.IncompleteReadError):
+        if proxy is None:
+            return RequestError, ErrorKind.DISCONNECTED, f"The connection to {url} closed early"
+        message = (f"The proxy {proxy} closed the connection during its handshake (it may have "
+                   "refused the credentials)")
+        return RequestError, ErrorKind.PROXY, message
+    proxy = proxy if proxy is not None else "in use"
     if isinstance(exc, aiohttp_socks.ProxyTimeoutError):
         return RequestTimeout, ErrorKind.TIMEOUT, f"Timed out connecting to the proxy {proxy}"
     if isinstance(exc, aiohttp_socks.ProxyConnectionError | aiohttp.ClientProxyConnectionError):
@@ -187,7 +196,7 @@ def _describe(
     exc: BaseException, url: str, proxy: str | None = None
 ) -> tuple[type[RequestError], ErrorKind, str]:
     """Choose the error class, its kind and a plain-words message for a foreign exception."""
-    described = _describe_proxy(exc, url, proxy if proxy is not None else "in use")
+    described = _describe_proxy(exc, url, proxy)
     if described is not None:
         return described
     # ServerTimeoutError is also a ClientError and an OSError: timeouts are checked first.

@@ -15,6 +15,7 @@ HTTP(S) proxies are aiohttp's own (``CONNECT`` for HTTPS targets); SOCKS proxies
 
 from __future__ import annotations
 
+import base64
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -47,6 +48,11 @@ class Proxy:
         """How messages name the proxy: its URL without the password."""
         return str(self.url.with_user(self.user)) if self.user else str(self.url)
 
+    def basic_credentials(self) -> str:
+        """The ``Proxy-Authorization`` value for the credentials (UTF-8, as curl sends them)."""
+        pair = f"{self.user or ''}:{self.password or ''}".encode()
+        return "Basic " + base64.b64encode(pair).decode("ascii")
+
     def socks_url(self) -> str:
         """The URL aiohttp-socks takes: credentials in it, ``socks5h`` spelt as it wants."""
         url = self.url.with_scheme("socks5")
@@ -69,7 +75,7 @@ def parse_proxy(value: str | URL, auth: tuple[str, str] | None = None) -> Proxy:
     if scheme not in PROXY_SCHEMES:
         raise UsageError(f"the proxy {url.with_password(None)} has an unsupported scheme "
                          f"{scheme!r}: use one of {', '.join(PROXY_SCHEMES)}")
-    if not url.host:
+    if not url.host:  # yarl refuses most such URLs itself; this catches the rest
         raise UsageError(f"the proxy URL {value!r} names no host")
     user, password = url.user, url.password
     if auth is not None:

@@ -297,17 +297,18 @@ class AsyncSession:
             exact_method.set(exact)
         client, proxy = self._route(request.url)
         http_proxy = proxy if proxy is not None and not proxy.is_socks else None
+        headers, proxy_headers = _with_proxy_credentials(request.url, request.headers, http_proxy)
         with translate(request.url, proxy=proxy.name if proxy is not None else None):
             response = await client.request(
                 method,
                 request.url,
-                headers=request.headers,
+                headers=headers,
                 data=data,
                 allow_redirects=False,
                 # The body is decoded by the library, which counts what a bomb consumes.
                 auto_decompress=False,
                 proxy=http_proxy.url if http_proxy is not None else None,
-                proxy_auth=_proxy_auth(http_proxy),
+                proxy_headers=proxy_headers,
                 timeout=timeout if timeout is not None else aiohttp.helpers.sentinel,
                 skip_auto_headers=skip,
             )
@@ -389,16 +390,18 @@ class AsyncSession:
                 # inside translate() so that it becomes an APIError (or an auth retry).
                 client, proxy = self._route(outgoing.url)
                 http_proxy = proxy if proxy is not None and not proxy.is_socks else None
+                headers, proxy_headers = _with_proxy_credentials(
+                    outgoing.url, outgoing.headers, http_proxy)
                 with translate(str(outgoing.url), proxy=proxy.name if proxy else None):
                     try:
                         return await client.ws_connect(
                             outgoing.url,
                             method=outgoing.method,
-                            headers=outgoing.headers,
+                            headers=headers,
                             protocols=protocols,
                             heartbeat=heartbeat,
                             proxy=http_proxy.url if http_proxy is not None else None,
-                            proxy_auth=_proxy_auth(http_proxy),
+                            proxy_headers=proxy_headers,
                             timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=10.0),
                         )
                     except aiohttp.WSServerHandshakeError as exc:
@@ -414,10 +417,20 @@ class AsyncSession:
             handshake_capture.reset(token)
 
 
-def _proxy_auth(proxy: Proxy | None) -> aiohttp.BasicAuth | None:
+def _with_proxy_credentials(
+    url: URL, headers: CIMultiDict[str], proxy: Proxy | None
+) -> tuple[CIMultiDict[str], dict[str, str] | None]:
+    """The request's headers and the proxy's (for ``CONNECT``), with ``Proxy-Authorization``
+    where the proxy reads it: in the request itself for a plain-HTTP target (the proxy
+    forwards it), only on the ``CONNECT`` for a TLS one (the target must never see it)."""
     if proxy is None or proxy.user is None:
-        return None
-    return aiohttp.BasicAuth(proxy.user, proxy.password or "")
+        return headers, None
+    credentials = proxy.basic_credentials()
+    if url.scheme in ("https", "wss"):
+        return headers, {"Proxy-Authorization": credentials}
+    with_auth = CIMultiDict(headers)
+    with_auth["Proxy-Authorization"] = credentials
+    return with_auth, None
 
 
 def _call_here(action: Callable[[], T]) -> T:
