@@ -26,12 +26,12 @@ import json
 import os
 import re
 import ssl
+import sys
 from enum import StrEnum
 from types import TracebackType
 from typing import Any
 
 import aiohttp
-import aiohttp_socks
 
 from app.model.http import charset, decode_text, is_json_media
 
@@ -152,11 +152,20 @@ class StreamError(ClientError):
 
 _TRANSPORT_ERRORS = (
     aiohttp.ClientError, OSError, asyncio.TimeoutError, ssl.SSLError,
-    # aiohttp-socks raises its own, which aiohttp lets through unwrapped, and lets through
-    # asyncio's when a SOCKS proxy hangs up mid-handshake (some do so to refuse credentials).
-    aiohttp_socks.ProxyConnectionError, aiohttp_socks.ProxyError, aiohttp_socks.ProxyTimeoutError,
+    # aiohttp-socks lets asyncio's through when a SOCKS proxy hangs up mid-handshake (some
+    # do so to refuse credentials).
     asyncio.IncompleteReadError,
 )
+
+
+def _socks_errors() -> tuple[type[Exception], type[Exception], type[Exception]] | None:
+    """aiohttp-socks's (connection, refusal, timeout) errors, which aiohttp lets through
+    unwrapped; None while it is not loaded, as then none can have been raised (it is loaded
+    by the first session with a SOCKS proxy, not with the library: it costs at start-up)."""
+    socks = sys.modules.get("aiohttp_socks")
+    if socks is None:
+        return None
+    return socks.ProxyConnectionError, socks.ProxyError, socks.ProxyTimeoutError
 
 
 def _describe_proxy(
@@ -170,14 +179,18 @@ def _describe_proxy(
                    "refused the credentials)")
         return RequestError, ErrorKind.PROXY, message
     proxy = proxy if proxy is not None else "in use"
-    if isinstance(exc, aiohttp_socks.ProxyTimeoutError):
-        return RequestTimeout, ErrorKind.TIMEOUT, f"Timed out connecting to the proxy {proxy}"
-    if isinstance(exc, aiohttp_socks.ProxyConnectionError | aiohttp.ClientProxyConnectionError):
+    socks = _socks_errors()
+    unreachable: tuple[type[Exception], ...] = (aiohttp.ClientProxyConnectionError,)
+    if socks is not None:
+        if isinstance(exc, socks[2]):
+            return RequestTimeout, ErrorKind.TIMEOUT, f"Timed out connecting to the proxy {proxy}"
+        if isinstance(exc, socks[1]):
+            message = f"The SOCKS proxy {proxy} refused the connection: {_reason_of(exc)}"
+            return RequestError, ErrorKind.PROXY, message
+        unreachable = (*unreachable, socks[0])
+    if isinstance(exc, unreachable):
         reason = _reason_of(exc)
         message = f"Could not connect to the proxy {proxy}: {reason} (sending to {url})"
-        return RequestError, ErrorKind.PROXY, message
-    if isinstance(exc, aiohttp_socks.ProxyError):
-        message = f"The SOCKS proxy {proxy} refused the connection: {_reason_of(exc)}"
         return RequestError, ErrorKind.PROXY, message
     if isinstance(exc, aiohttp.ClientHttpProxyError):
         return RequestError, ErrorKind.PROXY, proxy_refused(proxy, exc.status, exc.message)
@@ -313,7 +326,10 @@ def _reason_of(exc: BaseException) -> str:
 
 
 def _is_transport_error(exc: BaseException) -> bool:
-    return isinstance(exc, _TRANSPORT_ERRORS)
+    if isinstance(exc, _TRANSPORT_ERRORS):
+        return True
+    socks = _socks_errors()
+    return socks is not None and isinstance(exc, socks)
 
 
 class translate:
