@@ -152,13 +152,13 @@ def check_tls() -> CheckResult:
     """Python's default context and the request library's context hold CA certificates."""
     # The request library builds its own context (verification, CA file, timings): check that
     # one, since it is what every request of the window uses.
-    from app.client.session import _ssl_context
+    from app.client.tls import ssl_context
 
     paths = ssl.get_default_verify_paths()
     from_env = os.environ.get(paths.openssl_cafile_env) or os.environ.get(paths.openssl_capath_env)
     source = from_env or paths.cafile or paths.capath or "the system store"
     default = _ca_count(ssl.create_default_context())
-    client = _ca_count(_ssl_context(True, None, None))
+    client = _ca_count(ssl_context(True, None, None))
     # A hashed certificate folder (capath) is read on demand: counted as empty until used.
     on_demand = bool(paths.capath and Path(paths.capath).is_dir()
                      and any(Path(paths.capath).glob("*.0")))

@@ -27,8 +27,10 @@ from .auth import (
     OAuth2Password,
 )
 from .content import AttachedFile
+from .cookies import Cookie, Cookies
 from .errors import (
     APIError,
+    CertificateError,
     ClientError,
     ErrorKind,
     RequestError,
@@ -40,9 +42,11 @@ from .events import SSEContextManager, SSEResponse
 from .limits import Limits
 from .request import FetchContextManager, Request
 from .response import AsyncResponse, Response
-from .session import AsyncSession, Session, Timeout
+from .session import AsyncSession, Timeout
 from .sse import SSEEvent, SSEParser
+from .sync_session import Session
 from .timings import Timings
+from .tls import ClientCertificate
 from .websocket import (
     WebSocketContextManager,
     WebSocketMessage,
@@ -60,7 +64,11 @@ __all__ = [
     "BackendAIAuth",
     "BasicAuth",
     "BearerAuth",
+    "CertificateError",
+    "ClientCertificate",
     "ClientError",
+    "Cookie",
+    "Cookies",
     "DigestAuth",
     "ErrorKind",
     "FetchContextManager",

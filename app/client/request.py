@@ -29,7 +29,8 @@ from .content import (
 )
 from .errors import UsageError, raise_for_status
 from .response import AsyncResponse, BaseResponse, Response
-from .session import AsyncSession, Session, Timeout, core_of
+from .session import AsyncSession, Timeout
+from .sync_session import Session, core_of
 from .timings import TimingCollector
 
 if TYPE_CHECKING:

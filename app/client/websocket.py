@@ -16,7 +16,7 @@ from aiohttp import WSMsgType
 
 from .content import encode_json
 from .errors import StreamError, translate
-from .session import core_of
+from .sync_session import core_of
 
 if TYPE_CHECKING:
     from .request import Request

@@ -431,7 +431,8 @@ async def test_a_flood_is_fed_in_slices_and_the_loop_keeps_turning() -> None:
                 await term.wait_for("the end", timeout=60)
             finally:
                 ticks.cancel()
-    # Hundreds of turns while feeding, none near a message's feeding time (generous bound:
-    # the machine is shared; the budget is 8 ms a turn).
+    # Hundreds of turns while feeding (fed whole, there would be one a message), none near a
+    # megabyte's feeding time, about a second here (a generous bound: the machine is shared
+    # with other tests; the budget is 8 ms a turn).
     assert len(gaps) > 50
-    assert max(gaps) < 0.25
+    assert max(gaps) < 0.6
