@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-__all__ = ["key_bytes", "modifier_param"]
+__all__ = ["key_bytes", "modifier_param", "mouse_report"]
 
 K = Qt.Key
 M = Qt.KeyboardModifier
@@ -115,3 +115,19 @@ def _text(text: str, modifiers: M | int) -> bytes:
     _, alt, _ = _flags(modifiers)
     data = text.encode("utf-8", "replace")
     return ESC + data if alt else data
+
+
+def mouse_report(button: int, row: int, col: int, modifiers: M | int, *, press: bool,
+                 motion: bool = False, sgr: bool = True) -> bytes:
+    """A mouse event as xterm reports it: ``button`` 0-2 (left, middle, right), 3 for motion
+    with none held, 64/65 for the wheel up/down; ``row`` and ``col`` 0-based. SGR form
+    (``ESC[<b;x;yM``, ``m`` on release) when ``sgr``, else the old ``ESC[M`` + three bytes,
+    which cannot tell a release's button nor a cell past 223 (empty then)."""
+    shift, alt, ctrl = _flags(modifiers)
+    code = button + 32 * motion + 4 * shift + 8 * alt + 16 * ctrl
+    if sgr:
+        return b"\x1b[<%d;%d;%d%s" % (code, col + 1, row + 1, b"M" if press else b"m")
+    if col >= 223 or row >= 223:
+        return b""
+    legacy = code if press else 3 + (code & ~3)
+    return b"\x1b[M" + bytes([32 + legacy, 33 + col, 33 + row])
