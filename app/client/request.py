@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     import aiohttp
 
     from .events import SSEContextManager
-    from .websocket import WebSocketContextManager, WebSocketResponse
+    from .websocket import ResponseFactory, WebSocketContextManager, WebSocketResponse
 
 __all__ = ["FetchContextManager", "Request"]
 
@@ -167,13 +167,16 @@ class Request(Generic[SessionT]):
         protocols: Sequence[str] = (),
         heartbeat: float | None = None,
         on_enter: Callable[[WebSocketResponse], Awaitable[None]] | None = None,
+        response_factory: ResponseFactory | None = None,
     ) -> WebSocketContextManager:
-        """Open a WebSocket (``AsyncSession`` only)."""
+        """Open a WebSocket (``AsyncSession`` only). ``on_enter`` runs once it is open (the
+        connection is closed if it raises); ``response_factory`` makes a derivative of
+        :class:`WebSocketResponse` instead of a plain one."""
         from .websocket import WebSocketContextManager
 
         self._require_async("connect_websocket")
         return WebSocketContextManager(self, protocols=tuple(protocols), heartbeat=heartbeat,
-                                       on_enter=on_enter)
+                                       on_enter=on_enter, response_factory=response_factory)
 
     def connect_events(
         self,

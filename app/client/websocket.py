@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .request import Request
 
 __all__ = [
+    "ResponseFactory",
     "WebSocketContextManager",
     "WebSocketMessage",
     "WebSocketMessageType",
@@ -193,6 +194,16 @@ class WebSocketResponse:
             yield msg
 
 
+#: Makes the response of an opened WebSocket, called as ``factory(session, underlying_ws, url)``:
+#: a derivative such as a terminal gives its own :class:`WebSocketResponse` subclass.
+ResponseFactory = Callable[[Any, aiohttp.ClientWebSocketResponse, str], WebSocketResponse]
+
+
+def _plain_response(session: Any, raw: aiohttp.ClientWebSocketResponse,
+                    url: str) -> WebSocketResponse:
+    return WebSocketResponse(session, raw, url=url)
+
+
 class WebSocketContextManager:
     """The context manager of :meth:`Request.connect_websocket`."""
 
@@ -203,11 +214,13 @@ class WebSocketContextManager:
         protocols: tuple[str, ...] = (),
         heartbeat: float | None = None,
         on_enter: Callable[[WebSocketResponse], Awaitable[None]] | None = None,
+        response_factory: ResponseFactory | None = None,
     ) -> None:
         self.request = request
         self.protocols = protocols
         self.heartbeat = heartbeat
         self.on_enter = on_enter
+        self.response_factory = response_factory or _plain_response
         self._ws: WebSocketResponse | None = None
 
     async def __aenter__(self) -> WebSocketResponse:
@@ -223,7 +236,7 @@ class WebSocketContextManager:
             protocols=self.protocols,
             heartbeat=self.heartbeat,
         )
-        ws = WebSocketResponse(request.session, raw, url=str(prepared.url))
+        ws = self.response_factory(request.session, raw, str(prepared.url))
         self._ws = ws
         if self.on_enter is not None:
             try:
