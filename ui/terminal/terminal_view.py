@@ -60,6 +60,8 @@ class TerminalView(QAbstractScrollArea):
     resized = Signal(int, int)
     #: The font's point size changed (zoom).
     zoomed = Signal(float)
+    #: The program (or the protocol) set the window title.
+    title_changed = Signal(str)
 
     def __init__(self, screen: TerminalScreen | None = None,
                  parent: QWidget | None = None) -> None:
@@ -76,6 +78,7 @@ class TerminalView(QAbstractScrollArea):
         #: What each backbuffer row shows: ("s", row) or ("h", scrollback line).
         self._shown: list[tuple[str, int] | None] = []
         self._seen = (-1, -1, False)
+        self._title = ""
         self._last_size: tuple[int, int] | None = None
         self._press_at = (0.0, QPoint())
         self._clicks = 0
@@ -130,6 +133,9 @@ class TerminalView(QAbstractScrollArea):
         if seen[:2] != self._seen[:2] and self.scrolled:
             self.scrolled = 0               # new output: back to the live screen
         self._seen = seen
+        if screen.title != self._title:
+            self._title = screen.title
+            self.title_changed.emit(self._title)
         self._sync_scrollbar()
         if self._paint_rows():
             self.viewport().update()
