@@ -51,8 +51,8 @@ S = ConnectionState
 _ACTIVE = frozenset({S.CONNECTING, S.OPEN, S.CLOSING})
 #: A pattern no screen holds: ``wait_for`` on it returns only when the connection ends.
 _NEVER = re.compile(r"(?!)")
-#: Long enough to outlast any session (``wait_for`` wants a finite timeout).
-_FOREVER = 10.0 ** 9
+#: ``wait_for`` wants a timeout (and the Qt loop's timers a small one): it is renewed.
+_WAKE_S = 3600.0
 
 
 @dataclass(frozen=True)
@@ -246,6 +246,7 @@ class TerminalController(QObject):
             if sender in done:
                 sender.result()
                 return "client"
+            ender.result()
             return "server"
         finally:
             for task in (sender, ender):
@@ -256,12 +257,17 @@ class TerminalController(QObject):
 
     @staticmethod
     async def _until_ended(term: TerminalResponse) -> None:
-        from app.client import StreamError
+        from app.client import RequestTimeout, StreamError
 
         # wait_for raises StreamError as soon as the connection ends: the one public way
         # to be woken by the end rather than to poll for it.
-        with contextlib.suppress(StreamError):
-            await term.wait_for(_NEVER, timeout=_FOREVER)
+        while True:
+            try:
+                await term.wait_for(_NEVER, timeout=_WAKE_S)
+            except RequestTimeout:
+                continue
+            except StreamError:
+                return
 
     async def _send_all(self, term: TerminalResponse,
                         outbox: asyncio.Queue[bytes | _Resize | _Close]) -> None:
