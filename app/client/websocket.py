@@ -72,6 +72,9 @@ class WebSocketResponse:
         self.close_reason: str = ""
         # A close frame was exchanged; a CLOSED without one means the connection broke.
         self._close_seen = False
+        # The code of the peer's close frame: aiohttp reports 1006 instead when the peer
+        # drops the connection before our answering close frame is sent.
+        self._peer_code: int | None = None
         # One for every receive: it keeps no state between uses, and making one a message
         # costs a measurable part of a firehose's time.
         self._translate = translate(url, stream=True)
@@ -86,7 +89,8 @@ class WebSocketResponse:
 
     @property
     def close_code(self) -> int | None:
-        return self._ws.close_code
+        """The peer's close code once it closed (else aiohttp's account of the end)."""
+        return self._peer_code if self._peer_code is not None else self._ws.close_code
 
     @property
     def protocol(self) -> str | None:
@@ -131,6 +135,7 @@ class WebSocketResponse:
         if msg.type is WSMsgType.CLOSE:
             self._close_seen = True
             self.close_reason = msg.extra or ""
+            self._peer_code = msg.data if isinstance(msg.data, int) else None
             return WebSocketMessage(WebSocketMessageType.CLOSE, "", msg.data, self.close_reason)
         if msg.type is WSMsgType.CLOSED and not self._close_seen:
             self._close_seen = True
