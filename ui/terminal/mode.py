@@ -18,4 +18,4 @@ def build(host: ModeHost) -> ModeParts:
     """The terminal mode of the tab ``host``."""
     pane = TerminalPane(host.runner, host.sessions, f"{host.key} / terminal")
     return ModeParts(pane.controller, pane, to_model=pane.to_model, load_model=pane.load_model,
-                     close=pane.dispose)
+                     close=pane.dispose, title_changed=pane.title_changed)
