@@ -38,6 +38,12 @@ __all__ = ["FRAME_MS", "MAX_FONT_SIZE", "MIN_FONT_SIZE", "RESIZE_DEBOUNCE_MS", "
 
 #: How often the view looks for changes (about the display's refresh rate).
 FRAME_MS = 16
+#: Frame pacing: painting may take this share of the time at most; a frame that took longer
+#: (a flood scrolls every row) stretches the next interval, up to ``SLOWEST_FRAME_MS``. A
+#: flood is unreadable at any rate; the screen's feeding gets the time instead. A typed key's
+#: echo repaints one row and keeps the full rate.
+PAINT_SHARE = 0.1
+SLOWEST_FRAME_MS = 100
 #: A burst of resizes (a window being dragged) is told once, this long after the last.
 RESIZE_DEBOUNCE_MS = 150
 MIN_FONT_SIZE, MAX_FONT_SIZE = 6, 48
@@ -118,6 +124,11 @@ class TerminalView(QAbstractScrollArea):
         """Forget the backbuffer: every row is painted again at the next refresh."""
         self._shown = []
 
+    @property
+    def painted_generation(self) -> int:
+        """The screen's ``generation`` the backbuffer shows (the bench waits on it)."""
+        return self._seen[0]
+
     def grid_size(self) -> tuple[int, int]:
         """(rows, cols) that fit the view at the current font."""
         area = self.viewport().size()
@@ -137,8 +148,12 @@ class TerminalView(QAbstractScrollArea):
             self._title = screen.title
             self.title_changed.emit(self._title)
         self._sync_scrollbar()
+        began = time.perf_counter()
         if self._paint_rows():
             self.viewport().update()
+        spent_ms = (time.perf_counter() - began) * 1000
+        self._frame.setInterval(int(min(SLOWEST_FRAME_MS,
+                                        max(FRAME_MS, spent_ms / PAINT_SHARE))))
 
     def _paint_rows(self) -> bool:
         screen = self._screen
