@@ -13,7 +13,7 @@ import asyncio
 import ssl
 import threading
 import weakref
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine, Generator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -283,6 +283,39 @@ class AsyncSession:
                 _check_replayable(nxt, "follow the redirect")
                 request = nxt
         finally:
+            current_collector.reset(token)
+
+    async def run_auth_steps(self, steps: Generator[AuthStep, ResponseInfo, T], *,
+                             timeout: Timeout | float | None = None) -> T:
+        """Drive an auth's own steps that end without a request of the caller's (an OAuth 2.0
+        token fetched ahead of any request): each :class:`AuthRequest` sent through this
+        session's connections and read, each :class:`AuthWait` awaited; what the steps
+        return. ``timeout`` bounds each token request (the session's own when None)."""
+        client = self._session()
+        limit = (self.timeout if timeout is None else Timeout.of(timeout)).for_aiohttp()
+        collector = TimingCollector()
+        token = current_collector.set(collector)
+        try:
+            step = next(steps)
+            while True:
+                if isinstance(step, AuthWait):
+                    step.result = await step.work()
+                    step = next(steps)
+                elif isinstance(step, AuthRequest):
+                    response = await self._send_once(client, step, limit, None, collector)
+                    body = await read_prefix(response, step.body_limit)
+                    step = steps.send(ResponseInfo(
+                        response.status, response.headers, response.url,
+                        body=body, reason=response.reason or "",
+                    ))
+                else:
+                    raise UsageError("run_auth_steps drives an auth's own steps only, and "
+                                     "these yielded a request to send")
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        finally:
+            # A failure (or cancellation) closes the steps, which may hold a lock.
+            steps.close()
             current_collector.reset(token)
 
     async def _send_with_auth(
