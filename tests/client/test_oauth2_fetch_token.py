@@ -15,7 +15,7 @@ from app.client.auth import (
 from tests.client.conftest import SessionKind
 from tests.client.oauth_server import PASSWORD, USER
 from tests.client.test_oauth2 import Provider, follow_redirect, get_me
-from tests.client.test_oauth2 import provider as provider  # noqa: F401 (the fixture)
+from tests.client.test_oauth2 import provider as provider  # the fixture, for these tests
 
 
 async def test_a_token_fetched_ahead_is_used_by_the_next_request(provider: Provider) -> None:

@@ -9,8 +9,8 @@ import pytest
 
 from app.interchange import import_postman, to_python_client
 from app.interchange.curl import parse_curl, to_curl
-from app.interchange.postman import postman_collection
 from app.interchange.model import Folder
+from app.interchange.postman import postman_collection
 from app.model.request import AuthKind, AuthModel, KeyValue, RequestModel
 
 AWS = AuthModel(AuthKind.AWS_SIGV4, access_key="AKID", secret_key="se/cret+1",

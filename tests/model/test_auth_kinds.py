@@ -25,7 +25,7 @@ from app.storage.secrets import MemorySecrets, SecretStore, SecretsUnavailable
 from app.storage.token_store import KeyringTokenStore, token_ref
 from app.storage.workspace import Workspace
 from tests.client.test_oauth2 import Provider
-from tests.client.test_oauth2 import provider as provider  # noqa: F401 (the fixture)
+from tests.client.test_oauth2 import provider as provider  # the fixture, for these tests
 
 CLIENT_SECRET = "cs-Zq81xWm4"
 SESSION_TOKEN = "st-Pp40yKd2"
