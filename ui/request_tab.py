@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from app.model.request import RequestMode, RequestModel
 from ui.modes.registry import MODES, ModeRegistry, ModeSpec
+from ui.request.oauth_tokens import OAuthTokens
 from ui.request.request_editor import RequestEditor
 from ui.request.tones import ERROR, banner_css
 from ui.tasks import TaskRunner, show_later
@@ -125,6 +126,9 @@ class RequestTab(QWidget):
         self.editor.url_bar.returnPressed.connect(self._send_or_cancel)
         self.editor.url_bar.textChanged.connect(self._guess_mode)
         self.upload = UploadProgress()
+        self.tokens = OAuthTokens(runner, f"{self.key} / oauth2 token", sessions,
+                                  lambda: self._variables, self)
+        self.tokens.attach(self.editor.auth.oauth2, self.to_model)
 
         top = QWidget()
         top_layout = QVBoxLayout(top)
@@ -272,6 +276,8 @@ class RequestTab(QWidget):
         for parts in list(self._parts.values()):
             if parts.load_model is not None:
                 parts.load_model(model)
+        if model.auth.kind == "oauth2":
+            self.tokens.show(model)
         self._emit_title()
 
     @property

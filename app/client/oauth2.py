@@ -27,7 +27,7 @@ import json
 import time
 from collections.abc import Callable, Generator, MutableMapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from multidict import CIMultiDict
@@ -37,6 +37,9 @@ from ._models import PreparedRequest, ResponseInfo
 from .auth_base import Auth, AuthFlow, AuthRequest, AuthStep, AuthWait, header_safe
 from .content import BytesBody, encode_form
 from .errors import APIError, error_data
+
+if TYPE_CHECKING:  # the session imports the auth kinds: only the type is wanted here
+    from .session import AsyncSession
 
 __all__ = [
     "DEVICE_CODE_GRANT",
@@ -209,6 +212,33 @@ class OAuth2Auth(Auth):
         if self.token_store is not None:
             self.token_store.pop(self.store_key, None)
 
+    async def fetch_token(self, session: AsyncSession, *, refresh: bool = False,
+                          timeout: float | None = None) -> TokenSet:
+        """Run the grant now, without sending any request (the window's "Get new token"),
+        through ``session``'s connections; the new token set, also kept and stored.
+
+        ``refresh=True`` renews the token held with its refresh token (running the grant
+        where there is none, or the server refused it); otherwise a new grant runs whatever
+        is held. A refusal raises :class:`TokenError` as a send would."""
+        return await session.run_auth_steps(self._token_steps(refresh), timeout=timeout)
+
+    def _token_steps(self, refresh: bool) -> Steps:
+        if not self._loaded:
+            loading = AuthWait(lambda: asyncio.to_thread(self._load_now))
+            yield loading
+        held = self._token
+        if not refresh:
+            # A new grant, as if nothing were held; what is held stays until it succeeds.
+            locking = AuthWait(self._lock.acquire)
+            yield locking
+            try:
+                token = yield from self._grant()
+                yield from self._keep(token)
+            finally:
+                self._lock.release()
+            return token
+        return (yield from self._renew(held, force=True))
+
     # -- the flow --------------------------------------------------------------------------
 
     def auth_flow(self, request: PreparedRequest) -> AuthFlow:
@@ -227,14 +257,15 @@ class OAuth2Auth(Auth):
         retry.headers["Authorization"] = f"Bearer {token.access_token}"
         yield retry
 
-    def _renew(self, stale: TokenSet | None) -> Steps:
+    def _renew(self, stale: TokenSet | None, *, force: bool = False) -> Steps:
         """A usable token in place of ``stale``: refreshed, or granted anew. One renewal runs
-        at a time; a request that waited for another's uses what it got."""
+        at a time; a request that waited for another's uses what it got (unless ``force``:
+        the user asked for a refresh)."""
         locking = AuthWait(self._lock.acquire)
         yield locking
         try:
             current = self._token
-            if current is not None and current != stale and not current.expired(
+            if not force and current is not None and current != stale and not current.expired(
                 self._clock(), self.expiry_leeway
             ):
                 return current
@@ -254,13 +285,17 @@ class OAuth2Auth(Auth):
                                      token.expires_at, token.scope)
             if token is None:
                 token = yield from self._grant()
-            self._token = token
-            if self.token_store is not None:
-                saving = AuthWait(lambda: asyncio.to_thread(self._save_now, token))
-                yield saving
+            yield from self._keep(token)
             return token
         finally:
             self._lock.release()
+
+    def _keep(self, token: TokenSet) -> Steps:
+        """Hold ``token`` and save it to ``token_store`` (on a worker thread)."""
+        self._token = token
+        if self.token_store is not None:
+            saving = AuthWait(lambda: asyncio.to_thread(self._save_now, token))
+            yield saving
 
     def _grant(self) -> Steps:
         """The grant's own steps, ending with a :class:`TokenSet`."""

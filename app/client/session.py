@@ -8,7 +8,7 @@ redirects, proxies, timings.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from typing import TypeVar
 
 import aiohttp
@@ -256,6 +256,39 @@ class AsyncSession:
                 _check_replayable(nxt, "follow the redirect")
                 request = nxt
         finally:
+            current_collector.reset(token)
+
+    async def run_auth_steps(self, steps: Generator[AuthStep, ResponseInfo, T], *,
+                             timeout: Timeout | float | None = None) -> T:
+        """Drive an auth's own steps that end without a request of the caller's (an OAuth 2.0
+        token fetched ahead of any request): each :class:`AuthRequest` sent through this
+        session's connections and read, each :class:`AuthWait` awaited; what the steps
+        return. ``timeout`` bounds each token request (the session's own when None)."""
+        self._session()  # a closed session refuses at once
+        limit = (self.timeout if timeout is None else Timeout.of(timeout)).for_aiohttp()
+        collector = TimingCollector()
+        token = current_collector.set(collector)
+        try:
+            step = next(steps)
+            while True:
+                if isinstance(step, AuthWait):
+                    step.result = await step.work()
+                    step = next(steps)
+                elif isinstance(step, AuthRequest):
+                    response = await self._send_once(step, limit, None, collector)
+                    body = await read_prefix(response, step.body_limit)
+                    step = steps.send(ResponseInfo(
+                        response.status, response.headers, response.url,
+                        body=body, reason=response.reason or "",
+                    ))
+                else:
+                    raise UsageError("run_auth_steps drives an auth's own steps only, and "
+                                     "these yielded a request to send")
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        finally:
+            # A failure (or cancellation) closes the steps, which may hold a lock.
+            steps.close()
             current_collector.reset(token)
 
     async def _send_with_auth(
