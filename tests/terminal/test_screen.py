@@ -219,3 +219,28 @@ def test_cells_match_plain_pyte_for_what_pyte_does() -> None:
     theirs = pyte.Screen(40, 12)
     pyte.ByteStream(theirs).feed(data)
     assert ours.display == theirs.display
+
+
+_PIECES = st.sampled_from([
+    "abc", "x" * 37, "Hello, world! ~{}[]", " ", "\r\n", "\r", "\n", "\b", "\t", "é", "漢字",
+    "\x1b[31m", "\x1b[1;4;48;5;200m", "\x1b[38;2;1;2;3m", "\x1b[0m", "\x1b[7m",
+    "\x1b[H", "\x1b[3;7H", "\x1b[K", "\x1b[2J", "\x1b[4h", "\x1b[4l", "\x1b[?7l", "\x1b[?7h",
+    "\x1b(0", "\x1b(B", "lqqk", "\x0e", "\x0f", "\x7f", "\x1b[2@", "\x1b[3P",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces=st.lists(_PIECES, max_size=40), width=st.integers(1, 12))
+def test_drawing_gives_the_cells_pyte_gives(pieces: list[str], width: int) -> None:
+    # The screen draws plain ASCII itself (faster than pyte's draw): the cells must be pyte's,
+    # whatever the modes (insert, no wrap, line-drawing charset) and wherever the cursor is.
+    data = "".join(pieces).encode()
+    ours = TerminalScreen(4, width, scrollback=0)
+    ours.feed(data)
+    theirs = pyte.Screen(width, 4)
+    pyte.ByteStream(theirs).feed(data)
+    assert ours.display == theirs.display
+    assert ours.cursor == (theirs.cursor.y, theirs.cursor.x)
+    for y in range(4):
+        for x in range(width):
+            assert ours.cell(y, x) == theirs.buffer[y][x], (y, x)
