@@ -152,13 +152,13 @@ def check_tls() -> CheckResult:
     """Python's default context and the request library's context hold CA certificates."""
     # The request library builds its own context (verification, CA file, timings): check that
     # one, since it is what every request of the window uses.
-    from app.client.session import _ssl_context
+    from app.client.tls import ssl_context
 
     paths = ssl.get_default_verify_paths()
     from_env = os.environ.get(paths.openssl_cafile_env) or os.environ.get(paths.openssl_capath_env)
     source = from_env or paths.cafile or paths.capath or "the system store"
     default = _ca_count(ssl.create_default_context())
-    client = _ca_count(_ssl_context(True, None, None))
+    client = _ca_count(ssl_context(True, None, None))
     # A hashed certificate folder (capath) is read on demand: counted as empty until used.
     on_demand = bool(paths.capath and Path(paths.capath).is_dir()
                      and any(Path(paths.capath).glob("*.0")))
@@ -199,6 +199,27 @@ def check_playground() -> CheckResult:
     return CheckResult("playground", False, f"{detail}, unexpected echo: {body!r:.200}")
 
 
+# -- reach: cookies, proxies, certificates ------------------------------------------------------
+
+
+def check_reach() -> CheckResult:
+    """What cookies, SOCKS proxies and client certificates need at run time: cryptography's
+    compiled core (the cookie jar's encryption, PKCS#12 and encrypted keys) and aiohttp-socks
+    (imported only when a SOCKS proxy is first used, so a bundle could lose it unseen)."""
+    from cryptography.fernet import Fernet
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = Fernet.generate_key()
+    sealed = Fernet(key).encrypt(b"self-check")
+    if Fernet(key).decrypt(sealed) != b"self-check":
+        return CheckResult("reach", False, "cryptography's Fernet did not give back what it sealed")
+    ec.generate_private_key(ec.SECP256R1())  # the OpenSSL inside cryptography works
+    import aiohttp_socks
+
+    return CheckResult("reach", True, f"cryptography {_version('cryptography')} (Fernet, keys), "
+                       f"aiohttp-socks {getattr(aiohttp_socks, '__version__', '?')}")
+
+
 # -- the report ---------------------------------------------------------------------------------
 
 
@@ -230,6 +251,7 @@ def run_self_check(more: Callable[[], Iterable[CheckResult]] | None = None) -> i
     report(_run("keyring", check_keyring))
     report(_run("tls", check_tls))
     report(_run("playground", check_playground))
+    report(_run("reach", check_reach))
     if more is not None:
         for result in more():
             report(result)

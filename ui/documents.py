@@ -63,7 +63,8 @@ AskChangedOnDisk = Callable[[str, bool], "DiskAnswer | None"]
 
 #: The words for the auth fields whose secret may be missing from the keyring.
 _SECRET_FIELD_WORDS = {"password": "password", "token": "token", "key_value": "API key",
-                       "secret_key": "secret key"}
+                       "secret_key": "secret key", "client_secret": "client secret",
+                       "session_token": "session token"}
 
 
 class _NameEditor(Protocol):

@@ -162,9 +162,22 @@ class MainWindow(QMainWindow):
         """The window's session pool, created on first send (it brings aiohttp)."""
         if self._sessions is None:
             from app.model.compose import SessionPool
+            from app.model.compose_auth import AuthCache
+            from app.storage.secrets import KeyringSecrets
+            from app.storage.token_store import KeyringTokenStore
 
-            self._sessions = SessionPool(self.state.limits)
+            if self._secrets is None:
+                self._secrets = KeyringSecrets()
+            # OAuth 2.0 tokens go to the keyring (never a file) and outlive the run.
+            cache = AuthCache(KeyringTokenStore(self._secrets), on_code=self._show_device_code)
+            self._sessions = SessionPool(self.state.limits, auth_cache=cache)
         return self._sessions
+
+    def _show_device_code(self, uri: str, code: str) -> None:
+        """Where a device grant's code is shown: the status line, for as long as the code
+        lives at most (a modal dialog would stop the grant's polling under qasync)."""
+        self.statusBar().showMessage(
+            f"OAuth 2.0 sign-in: open {uri} and enter the code {code}", 30 * 60 * 1000)
 
     def new_tab(self, model: RequestModel | None = None, origin: Path | None = None
                 ) -> RequestTab:

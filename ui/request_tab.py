@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from app.model.request import RequestMode, RequestModel
 from ui.modes.registry import MODES, ModeRegistry, ModeSpec
+from ui.request.oauth_tokens import OAuthTokens
 from ui.request.request_editor import RequestEditor
 from ui.request.tones import ERROR, banner_css
 from ui.tasks import TaskRunner, show_later
@@ -103,6 +104,8 @@ class RequestTab(QWidget):
         self.ask_send_files: Callable[[list[str], str | None], bool] = self._ask_send_files
         self._asking = False
         self._parts: dict[RequestMode, ModeParts] = {}
+        #: What each mode adds to the title (a terminal program's title).
+        self._mode_titles: dict[RequestMode, str] = {}
         #: The last model loaded: what a mode not built yet keeps of it.
         self._loaded = RequestModel()
         self.editor = RequestEditor()
@@ -123,6 +126,9 @@ class RequestTab(QWidget):
         self.editor.url_bar.returnPressed.connect(self._send_or_cancel)
         self.editor.url_bar.textChanged.connect(self._guess_mode)
         self.upload = UploadProgress()
+        self.tokens = OAuthTokens(runner, f"{self.key} / oauth2 token", sessions,
+                                  lambda: self._variables, self)
+        self.tokens.attach(self.editor.auth.oauth2, self.to_model)
 
         top = QWidget()
         top_layout = QVBoxLayout(top)
@@ -186,6 +192,8 @@ class RequestTab(QWidget):
             self.lower.addWidget(parts.pane)
             if parts.load_model is not None:
                 parts.load_model(self._loaded)
+            if parts.title_changed is not None:
+                parts.title_changed.connect(lambda text, m=mode: self._on_mode_title(m, text))
             c = parts.controller
             c.state_changed.connect(lambda _state, m=mode: self._on_state(m))
             c.exchanged.connect(self._on_exchanged)
@@ -228,6 +236,7 @@ class RequestTab(QWidget):
     def _on_mode_changed(self) -> None:
         self.lower.setCurrentWidget(self.parts(self.mode).pane)
         self._set_busy(self.busy)
+        self._emit_title()
 
     def _guess_mode(self, url: str) -> None:
         """A URL whose scheme the mode is not sent over selects the mode it is (ws:// or
@@ -267,6 +276,8 @@ class RequestTab(QWidget):
         for parts in list(self._parts.values()):
             if parts.load_model is not None:
                 parts.load_model(model)
+        if model.auth.kind == "oauth2":
+            self.tokens.show(model)
         self._emit_title()
 
     @property
@@ -290,7 +301,14 @@ class RequestTab(QWidget):
         else:
             url = model.url.split("://", 1)[-1]
             title = f"{model.method} {url}" if url else "New request"
+        program = self._mode_titles.get(self.mode, "")
+        if program:
+            title = f"{title} — {program}"
         return f"● {title}" if self.modified else title
+
+    def _on_mode_title(self, mode: RequestMode, text: str) -> None:
+        self._mode_titles[mode] = text
+        self._emit_title()
 
     def _emit_title(self) -> None:
         self.title_changed.emit(self.title())

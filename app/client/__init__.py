@@ -14,10 +14,23 @@ The same code under ``AsyncSession`` uses ``async with`` and awaits the reading 
 from app import __version__ as __version__
 
 from . import auth, errors
-from .auth import APIKeyAuth, BackendAIAuth, BasicAuth, BearerAuth, DigestAuth
+from .auth import (
+    APIKeyAuth,
+    AWSSigV4Auth,
+    BackendAIAuth,
+    BasicAuth,
+    BearerAuth,
+    DigestAuth,
+    OAuth2AuthorizationCode,
+    OAuth2ClientCredentials,
+    OAuth2DeviceCode,
+    OAuth2Password,
+)
 from .content import AttachedFile
+from .cookies import Cookie, Cookies
 from .errors import (
     APIError,
+    CertificateError,
     ClientError,
     ErrorKind,
     RequestError,
@@ -29,9 +42,11 @@ from .events import SSEContextManager, SSEResponse
 from .limits import Limits
 from .request import FetchContextManager, Request
 from .response import AsyncResponse, Response
-from .session import AsyncSession, Session, Timeout
+from .session import AsyncSession, Timeout
 from .sse import SSEEvent, SSEParser
+from .sync_session import Session
 from .timings import Timings
+from .tls import ClientCertificate
 from .websocket import (
     WebSocketContextManager,
     WebSocketMessage,
@@ -42,17 +57,26 @@ from .websocket import (
 __all__ = [
     "APIError",
     "APIKeyAuth",
+    "AWSSigV4Auth",
     "AsyncResponse",
     "AsyncSession",
     "AttachedFile",
     "BackendAIAuth",
     "BasicAuth",
     "BearerAuth",
+    "CertificateError",
+    "ClientCertificate",
     "ClientError",
+    "Cookie",
+    "Cookies",
     "DigestAuth",
     "ErrorKind",
     "FetchContextManager",
     "Limits",
+    "OAuth2AuthorizationCode",
+    "OAuth2ClientCredentials",
+    "OAuth2DeviceCode",
+    "OAuth2Password",
     "Request",
     "RequestError",
     "RequestTimeout",

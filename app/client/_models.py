@@ -176,6 +176,9 @@ class ResponseInfo:
     headers: CIMultiDictProxy[str]
     url: URL
     history: tuple[tuple[int, str], ...] = field(default=())
+    #: The body, read only for an auth flow's own request (an ``AuthRequest``).
+    body: bytes = b""
+    reason: str = ""
 
 
 _BODY_HEADERS = ("Content-Type", "Content-Length", "Transfer-Encoding", "Content-Encoding")

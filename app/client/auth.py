@@ -2,8 +2,13 @@
 
 A flow is a generator (as in httpx): it yields the request to send, receives the response's
 :class:`~app.client._models.ResponseInfo`, and may yield a second request (Digest answers a
-401 challenge that way). The sessions drive the same flows for ``fetch``, event streams and
-WebSocket handshakes, on every redirect hop and every reconnect.
+401 challenge that way), or steps of its own (OAuth 2.0's token requests: see
+:mod:`app.client.auth_base`). The sessions drive the same flows for ``fetch``, event streams
+and WebSocket handshakes, on every redirect hop and every reconnect.
+
+Here are the simple kinds; OAuth 2.0 (:mod:`app.client.oauth2`,
+:mod:`app.client.oauth2_browser`) and AWS Signature V4 (:mod:`app.client.sigv4`) live in
+their own modules and are re-exported here.
 """
 
 from __future__ import annotations
@@ -13,46 +18,39 @@ import hashlib
 import hmac
 import os
 import re
-from collections.abc import Generator
 from datetime import UTC, datetime
 
-from app.model.http import is_field_value, is_token
+from app.model.http import is_token
 
-from ._models import PreparedRequest, ResponseInfo, host_header
+from ._models import PreparedRequest, host_header
+from .auth_base import Auth, AuthFlow
+from .auth_base import header_safe as _header_safe
+from .oauth2 import (
+    OAuth2ClientCredentials,
+    OAuth2DeviceCode,
+    OAuth2Password,
+    TokenError,
+    TokenSet,
+)
+from .oauth2_browser import OAuth2AuthorizationCode
+from .sigv4 import AWSSigV4Auth
 
 __all__ = [
     "APIKeyAuth",
+    "AWSSigV4Auth",
     "Auth",
     "AuthFlow",
     "BackendAIAuth",
     "BasicAuth",
     "BearerAuth",
     "DigestAuth",
+    "OAuth2AuthorizationCode",
+    "OAuth2ClientCredentials",
+    "OAuth2DeviceCode",
+    "OAuth2Password",
+    "TokenError",
+    "TokenSet",
 ]
-
-AuthFlow = Generator[PreparedRequest, ResponseInfo, None]
-
-
-def _header_safe(value: str, what: str) -> str:
-    """``value``, refused at once when it would break the header it goes into (a ValueError
-    naming the field, as a bad method is refused)."""
-    if not isinstance(value, str) or not is_field_value(value):
-        raise ValueError(f"the {what} holds a line break, NUL or another control character, "
-                         "which cannot be sent in a header")
-    return value
-
-
-class Auth:
-    """The base of every auth kind. ``signs`` auths are re-applied on every hop and origin."""
-
-    #: A signing auth derives a fresh signature per request and host; it is applied even after
-    #: a redirect to another origin. Other credentials never leave the first origin.
-    signs = False
-
-    def auth_flow(self, request: PreparedRequest) -> AuthFlow:
-        """Yield the request to send; receive its response; optionally yield a retry."""
-        yield request
-
 
 class BasicAuth(Auth):
     """HTTP Basic (RFC 7617), user and password encoded as UTF-8."""

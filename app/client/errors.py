@@ -7,12 +7,16 @@
     ├── RequestError            could not send or receive: DNS, refused, TLS, reset, protocol
     │   └── RequestTimeout      a connect or read deadline passed
     ├── UsageError              the API was used the wrong way (also a ``TypeError``)
+    ├── CertificateError        a client certificate that cannot be used: unreadable, wrong
+    │                           passphrase, a key that does not match (also a ``ValueError``)
     └── StreamError             an event stream or WebSocket broke, had the wrong content
                                 type, or sent a frame of another kind than asked for
 
-Every aiohttp, ``ssl`` and ``OSError`` raised while talking to a server is turned into one of
-these by :func:`translate`, with the original exception as ``__cause__``; nothing else in the
-library catches foreign exceptions.
+Every aiohttp, aiohttp-socks, ``ssl`` and ``OSError`` raised while talking to a server is turned
+into one of these by :func:`translate`, with the original exception as ``__cause__``; nothing
+else in the library catches foreign exceptions. A failure of the proxy names the proxy, not the
+target. (:class:`CertificateError` is raised where a session is made, from ``cryptography``'s
+errors, by :mod:`app.client.tls`.)
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import json
 import os
 import re
 import ssl
+import sys
 from enum import StrEnum
 from types import TracebackType
 from typing import Any
@@ -35,6 +40,7 @@ from .decoding import DecodingError, decoder_for, read_decoded
 __all__ = [
     "ERROR_BODY_LIMIT",
     "APIError",
+    "CertificateError",
     "ClientError",
     "ErrorKind",
     "RequestError",
@@ -43,7 +49,9 @@ __all__ = [
     "UsageError",
     "api_error",
     "error_data",
+    "proxy_refused",
     "raise_for_status",
+    "read_prefix",
     "translate",
 ]
 
@@ -125,6 +133,15 @@ class UsageError(ClientError, TypeError):
     """The library was used the wrong way (wrong session kind, closed session, bad argument)."""
 
 
+class CertificateError(ClientError, ValueError):
+    """A client certificate (or its key) that cannot be used; the message names the file,
+    ``path`` is that file."""
+
+    def __init__(self, message: str, *, path: str) -> None:
+        self.path = path
+        super().__init__(message)
+
+
 class StreamError(ClientError):
     """An event stream or WebSocket broke, had the wrong content type, or sent a frame of
     another kind than asked for."""
@@ -134,8 +151,68 @@ class StreamError(ClientError):
         super().__init__(message)
 
 
-def _describe(exc: BaseException, url: str) -> tuple[type[RequestError], ErrorKind, str]:
+_TRANSPORT_ERRORS = (
+    aiohttp.ClientError, OSError, asyncio.TimeoutError, ssl.SSLError,
+    # aiohttp-socks lets asyncio's through when a SOCKS proxy hangs up mid-handshake (some
+    # do so to refuse credentials).
+    asyncio.IncompleteReadError,
+)
+
+
+def _socks_errors() -> tuple[type[Exception], type[Exception], type[Exception]] | None:
+    """aiohttp-socks's (connection, refusal, timeout) errors, which aiohttp lets through
+    unwrapped; None while it is not loaded, as then none can have been raised (it is loaded
+    by the first session with a SOCKS proxy, not with the library: it costs at start-up)."""
+    socks = sys.modules.get("aiohttp_socks")
+    if socks is None:
+        return None
+    return socks.ProxyConnectionError, socks.ProxyError, socks.ProxyTimeoutError
+
+
+def _describe_proxy(
+    exc: BaseException, url: str, proxy: str | None
+) -> tuple[type[RequestError], ErrorKind, str] | None:
+    """The words for a failure of the proxy itself, which name the proxy, not the target."""
+    if isinstance(exc, asyncio.IncompleteReadError):
+        if proxy is None:
+            return RequestError, ErrorKind.DISCONNECTED, f"The connection to {url} closed early"
+        message = (f"The proxy {proxy} closed the connection during its handshake (it may have "
+                   "refused the credentials)")
+        return RequestError, ErrorKind.PROXY, message
+    proxy = proxy if proxy is not None else "in use"
+    socks = _socks_errors()
+    unreachable: tuple[type[Exception], ...] = (aiohttp.ClientProxyConnectionError,)
+    if socks is not None:
+        if isinstance(exc, socks[2]):
+            return RequestTimeout, ErrorKind.TIMEOUT, f"Timed out connecting to the proxy {proxy}"
+        if isinstance(exc, socks[1]):
+            message = f"The SOCKS proxy {proxy} refused the connection: {_reason_of(exc)}"
+            return RequestError, ErrorKind.PROXY, message
+        unreachable = (*unreachable, socks[0])
+    if isinstance(exc, unreachable):
+        reason = _reason_of(exc)
+        message = f"Could not connect to the proxy {proxy}: {reason} (sending to {url})"
+        return RequestError, ErrorKind.PROXY, message
+    if isinstance(exc, aiohttp.ClientHttpProxyError):
+        return RequestError, ErrorKind.PROXY, proxy_refused(proxy, exc.status, exc.message)
+    return None
+
+
+def proxy_refused(proxy: str, status: int, reason: str) -> str:
+    """The message for a proxy that answered a request itself with an error status."""
+    if status == 407:
+        return (f"The proxy {proxy} refused the credentials ({status} {reason}): "
+                "check the proxy user name and password")
+    return f"The proxy {proxy} refused the request ({status} {reason})"
+
+
+def _describe(
+    exc: BaseException, url: str, proxy: str | None = None
+) -> tuple[type[RequestError], ErrorKind, str]:
     """Choose the error class, its kind and a plain-words message for a foreign exception."""
+    described = _describe_proxy(exc, url, proxy)
+    if described is not None:
+        return described
     # ServerTimeoutError is also a ClientError and an OSError: timeouts are checked first.
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return RequestTimeout, ErrorKind.TIMEOUT, f"Timed out connecting to {url}"
@@ -152,9 +229,6 @@ def _describe(exc: BaseException, url: str) -> tuple[type[RequestError], ErrorKi
         return RequestError, ErrorKind.TLS, f"TLS handshake with {url} failed: {_reason_of(exc)}"
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
         return RequestError, ErrorKind.DNS, f"Could not resolve host {exc.host!r} ({url})"
-    if isinstance(exc, aiohttp.ClientProxyConnectionError):
-        message = f"Could not connect to the proxy for {url}: {_reason_of(exc)}"
-        return RequestError, ErrorKind.PROXY, message
     if isinstance(exc, aiohttp.ClientConnectorError):
         return (
             RequestError, ErrorKind.CONNECT,
@@ -218,6 +292,16 @@ async def raise_for_status(raw: aiohttp.ClientResponse, *, limit: int = ERROR_BO
     do nothing."""
     if raw.status < 400:
         return
+    body = await read_prefix(raw, limit)
+    raise api_error(
+        raw.status, raw.reason or "", body, raw.headers.get("Content-Type", ""),
+        url=str(raw.url),
+    )
+
+
+async def read_prefix(raw: aiohttp.ClientResponse, limit: int) -> bytes:
+    """The first ``limit`` bytes of the decoded body (what decoded, when decoding fails), then
+    the response released (closed when more may follow, so as not to read it all)."""
     body = bytearray()
     decoder = decoder_for(raw.headers.get("Content-Encoding"))
     try:
@@ -234,10 +318,7 @@ async def raise_for_status(raw: aiohttp.ClientResponse, *, limit: int = ERROR_BO
             raw.close()  # more may follow: do not read it to reuse the connection
         else:
             raw.release()
-    raise api_error(
-        raw.status, raw.reason or "", bytes(body), raw.headers.get("Content-Type", ""),
-        url=str(raw.url),
-    )
+    return bytes(body)
 
 
 def _reason_of(exc: BaseException) -> str:
@@ -253,7 +334,10 @@ def _reason_of(exc: BaseException) -> str:
 
 
 def _is_transport_error(exc: BaseException) -> bool:
-    return isinstance(exc, aiohttp.ClientError | OSError | asyncio.TimeoutError | ssl.SSLError)
+    if isinstance(exc, _TRANSPORT_ERRORS):
+        return True
+    socks = _socks_errors()
+    return socks is not None and isinstance(exc, socks)
 
 
 class translate:
@@ -261,15 +345,17 @@ class translate:
 
     With ``stream=True`` (an event stream or WebSocket already open) a broken connection
     becomes a :class:`StreamError`; timeouts stay :class:`RequestTimeout`. ``url`` may be a
-    ``yarl.URL``: it is turned into text only when something failed. (A class rather than a
+    ``yarl.URL``: it is turned into text only when something failed. ``proxy`` names the proxy
+    the request went through, for the failures that are the proxy's. (A class rather than a
     ``@contextmanager``: it wraps every request, and a generator costs measurably more.)
     """
 
-    __slots__ = ("_stream", "_url")
+    __slots__ = ("_proxy", "_stream", "_url")
 
-    def __init__(self, url: object, *, stream: bool = False) -> None:
+    def __init__(self, url: object, *, stream: bool = False, proxy: str | None = None) -> None:
         self._url = url
         self._stream = stream
+        self._proxy = proxy
 
     def __enter__(self) -> None:
         return None
@@ -285,7 +371,7 @@ class translate:
         if not _is_transport_error(exc):
             return
         url = str(self._url)
-        cls, kind, message = _describe(exc, url)
+        cls, kind, message = _describe(exc, url, self._proxy)
         if self._stream and cls is RequestError:
             raise StreamError(f"The stream from {url} broke: {message}", url=url) from exc
         raise cls(message, url=url, kind=kind) from exc

@@ -24,8 +24,8 @@ from .errors import (
     translate,
 )
 from .limits import BodyReader
-from .session import core_of
 from .sse import DEFAULT_MAX_EVENT_SIZE, EventTooLarge, SSEEvent, SSEParser
+from .sync_session import core_of
 from .timings import TimingCollector
 
 if TYPE_CHECKING:

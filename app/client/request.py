@@ -29,14 +29,15 @@ from .content import (
 )
 from .errors import UsageError, raise_for_status
 from .response import AsyncResponse, BaseResponse, Response
-from .session import AsyncSession, Session, Timeout, core_of
+from .session import AsyncSession, Timeout
+from .sync_session import Session, core_of
 from .timings import TimingCollector
 
 if TYPE_CHECKING:
     import aiohttp
 
     from .events import SSEContextManager
-    from .websocket import WebSocketContextManager, WebSocketResponse
+    from .websocket import ResponseFactory, WebSocketContextManager, WebSocketResponse
 
 __all__ = ["FetchContextManager", "Request"]
 
@@ -167,13 +168,16 @@ class Request(Generic[SessionT]):
         protocols: Sequence[str] = (),
         heartbeat: float | None = None,
         on_enter: Callable[[WebSocketResponse], Awaitable[None]] | None = None,
+        response_factory: ResponseFactory | None = None,
     ) -> WebSocketContextManager:
-        """Open a WebSocket (``AsyncSession`` only)."""
+        """Open a WebSocket (``AsyncSession`` only). ``on_enter`` runs once it is open (the
+        connection is closed if it raises); ``response_factory`` makes a derivative of
+        :class:`WebSocketResponse` instead of a plain one."""
         from .websocket import WebSocketContextManager
 
         self._require_async("connect_websocket")
         return WebSocketContextManager(self, protocols=tuple(protocols), heartbeat=heartbeat,
-                                       on_enter=on_enter)
+                                       on_enter=on_enter, response_factory=response_factory)
 
     def connect_events(
         self,

@@ -28,7 +28,7 @@ from .limits import BodyReader, Limits
 from .timings import TimingCollector, Timings
 
 if TYPE_CHECKING:
-    from .session import Session
+    from .sync_session import Session
 
 __all__ = ["AsyncResponse", "BaseResponse", "Response"]
 

@@ -1,24 +1,18 @@
-"""Sessions: the asynchronous one does the I/O; the synchronous one runs it on a private loop.
+"""The asynchronous session, which does the I/O (the synchronous one, in
+:mod:`app.client.sync_session`, runs it on a private loop).
 
 :class:`AsyncSession` owns an aiohttp ``ClientSession`` (created on first use, on the running
-loop) and drives every exchange: auth flows, redirects, timings. :class:`Session` owns a
-daemon thread running a private event loop with an :class:`AsyncSession` on it; each call is
-submitted as its own coroutine and waited on through its own future, so a ``Session`` can be
-shared between threads and a forgotten one never keeps the process alive.
+loop; one more per SOCKS proxy, sharing the cookie jar) and drives every exchange: auth flows,
+redirects, proxies, timings.
 """
 
 from __future__ import annotations
 
-import asyncio
-import ssl
-import threading
-import weakref
-from collections.abc import Coroutine, Mapping
-from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from collections.abc import Callable, Generator, Mapping
+from typing import TypeVar
 
 import aiohttp
+from aiohttp.abc import AbstractCookieJar
 from multidict import CIMultiDict
 from yarl import URL
 
@@ -31,112 +25,42 @@ from ._models import (
     ResponseInfo,
     redirect_request,
 )
-from .auth import Auth, BasicAuth
-from .content import ReportHook
-from .errors import ErrorKind, RequestError, StreamError, UsageError, api_error, translate
-from .limits import Limits
-from .timings import (
-    TimedResolver,
-    TimedSSLContext,
-    TimingCollector,
-    current_collector,
-    timed_socket,
+from ._transport import (
+    REDIRECT_STATUSES,
+    HandshakeCapture,
+    HandshakeRedirected,
+    SpyglassRequest,
+    SpyglassResponse,
+    exact_method,
+    handshake_capture,
 )
+from .auth import Auth, BasicAuth
+from .auth_base import AuthFlow, AuthRequest, AuthStep, AuthWait
+from .content import ReportHook
+from .cookies import Cookies, make_jar
+from .errors import (
+    ErrorKind,
+    RequestError,
+    StreamError,
+    UsageError,
+    proxy_refused,
+    read_prefix,
+    translate,
+)
+from .limits import Limits
+from .proxies import Proxy, environment_proxy, parse_proxy
+from .timeouts import Timeout
+from .timings import TimedResolver, TimingCollector, current_collector, timed_socket
+from .tls import ClientCertArg, client_certificate_of, ssl_context
 
-__all__ = ["AsyncSession", "Session", "Timeout", "core_of"]
+__all__ = ["USER_AGENT", "AsyncSession", "Timeout"]
 
 T = TypeVar("T")
 USER_AGENT = f"Spyglass/{__version__}"
 
 
-@dataclass(frozen=True)
-class Timeout:
-    """Deadlines in seconds: ``connect`` (getting a connection, TLS included), ``read`` (each
-    read from the socket) and ``total`` (the whole exchange). None means no deadline."""
-
-    connect: float | None = None
-    read: float | None = None
-    total: float | None = None
-
-    @classmethod
-    def of(cls, value: Timeout | float | None) -> Timeout:
-        if value is None:
-            return cls()
-        if isinstance(value, Timeout):
-            return value
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise UsageError(f"timeout must be a number of seconds or a Timeout, not {value!r}")
-        return cls(connect=float(value), read=float(value))
-
-    def for_aiohttp(self, *, streaming: bool = False) -> aiohttp.ClientTimeout:
-        """The aiohttp equivalent; a stream gets no read or total deadline once it is open."""
-        if streaming:
-            return aiohttp.ClientTimeout(total=None, connect=self.connect, sock_read=None)
-        return aiohttp.ClientTimeout(total=self.total, connect=self.connect, sock_read=self.read)
-
-
-def _ssl_context(
-    verify: bool, ca_file: str | None, client_cert: str | tuple[str, str] | None
-) -> ssl.SSLContext:
-    ctx = TimedSSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    if verify:
-        ctx.load_default_certs(ssl.Purpose.SERVER_AUTH)
-        if ca_file:
-            ctx.load_verify_locations(cafile=str(ca_file))
-    else:
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-    if client_cert:
-        if isinstance(client_cert, tuple | list):
-            cert, key = client_cert
-            ctx.load_cert_chain(str(cert), str(key))
-        else:
-            ctx.load_cert_chain(str(client_cert))
-    return ctx
-
-
-# aiohttp upper-cases every method; SPEC 1.2 wants a non-standard token sent exactly as given.
-_exact_method: ContextVar[str | None] = ContextVar("spyglass_exact_method", default=None)
-
-
-class _SpyglassRequest(aiohttp.ClientRequest):
-    """Puts back the case of a non-standard method that aiohttp upper-cased, and marks when
-    the connection is ready and the headers are written."""
-
-    def __init__(self, method: str, url: URL, **kwargs: Any) -> None:
-        super().__init__(method, url, **kwargs)
-        exact = _exact_method.get()
-        if exact is not None and exact.upper() == self.method:
-            self.method = exact
-
-    async def send(self, conn: Any) -> aiohttp.ClientResponse:
-        collector = current_collector.get()
-        if collector is not None:
-            collector.mark_connection_ready()
-        response = await super().send(conn)
-        if collector is not None:
-            collector.mark_headers_sent()
-        return response
-
-
-class _SpyglassResponse(aiohttp.ClientResponse):
-    """Keeps the body of a refused WebSocket handshake, which aiohttp discards unread, and
-    stops a redirected handshake before aiohttp follows it."""
-
-    async def start(self, connection: Any) -> aiohttp.ClientResponse:
-        response = await super().start(connection)
-        capture = _handshake_capture.get()
-        if capture is not None and self.status in _REDIRECT_STATUSES:
-            # Stop aiohttp from following it with every header: ws_connect follows it.
-            raise _HandshakeRedirected(ResponseInfo(self.status, self.headers, self.url))
-        if capture is not None and self.status != 101:
-            await capture.read(self)
-        return response
-
-
 _NO_AUTO_CONTENT_TYPE = ("Content-Type",)
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 
 def _as_auth(auth: Auth | tuple[str, str] | None) -> Auth | None:
@@ -148,7 +72,15 @@ def _as_auth(auth: Auth | tuple[str, str] | None) -> Auth | None:
 
 
 class AsyncSession:
-    """An HTTP session for asyncio code: cookies, keep-alive, TLS settings, auth, redirects."""
+    """An HTTP session for asyncio code: cookies, keep-alive, TLS settings, proxies, auth,
+    redirects.
+
+    ``cookies=False`` keeps no cookies. ``proxy`` is an ``http://``, ``https://`` or
+    ``socks5://`` URL, its credentials in it or in ``proxy_auth=(user, password)``;
+    ``trust_env=True`` takes the proxy from ``HTTP(S)_PROXY``/``ALL_PROXY``/``NO_PROXY``
+    when none is given (see :mod:`app.client.proxies`). ``client_cert`` is a PEM file, a
+    ``(cert, key)`` pair, a ``(cert, key, passphrase)`` triple or a
+    :class:`~app.client.tls.ClientCertificate` (PKCS#12 included)."""
 
     def __init__(
         self,
@@ -159,8 +91,11 @@ class AsyncSession:
         timeout: Timeout | float | None = None,
         verify: bool = True,
         ca_file: str | None = None,
-        client_cert: str | tuple[str, str] | None = None,
+        client_cert: ClientCertArg | None = None,
         proxy: str | URL | None = None,
+        proxy_auth: tuple[str, str] | None = None,
+        trust_env: bool = False,
+        cookies: bool = True,
         follow_redirects: bool = True,
         limits: Limits | None = None,
     ) -> None:
@@ -171,16 +106,25 @@ class AsyncSession:
         self.timeout = Timeout.of(timeout)
         self.verify = verify
         self.ca_file = ca_file
-        self.client_cert = client_cert
-        self.proxy = str(proxy) if proxy else None
+        self.client_cert = client_certificate_of(client_cert)
+        #: The proxy every request goes through (None: direct, or the environment's).
+        self.proxy: Proxy | None = parse_proxy(proxy, proxy_auth) if proxy else None
+        if proxy_auth is not None and self.proxy is None:
+            raise UsageError("proxy_auth was given without a proxy")
+        self.trust_env = trust_env
         self.follow_redirects = follow_redirects
         if limits is not None and not isinstance(limits, Limits):
             raise UsageError(f"limits must be an app.client.Limits, not {type(limits).__name__}")
         #: What a response may make the session hold (sizes, compression ratio).
         self.limits = limits or Limits()
         # Built now so that a bad CA file or client certificate fails where it is given.
-        self._ssl = _ssl_context(verify, ca_file, client_cert)
+        self._ssl = ssl_context(verify, ca_file, self.client_cert)
+        self._keep_cookies = cookies
+        self._jar: AbstractCookieJar | None = None
         self._client: aiohttp.ClientSession | None = None
+        # One pool per SOCKS proxy (aiohttp-socks proxies at the connector); same jar.
+        self._socks_clients: dict[Proxy, aiohttp.ClientSession] = {}
+        self._env_proxies: dict[str, Proxy] = {}
         self._closed = False
 
     # -- life cycle -----------------------------------------------------------------------
@@ -198,9 +142,12 @@ class AsyncSession:
     async def close(self) -> None:
         """Close the connections. Harmless when called twice or on a session never used."""
         self._closed = True
-        client, self._client = self._client, None
-        if client is not None and not client.closed:
-            await client.close()
+        clients = [self._client, *self._socks_clients.values()]
+        self._client = None
+        self._socks_clients.clear()
+        for client in clients:
+            if client is not None and not client.closed:
+                await client.close()
 
     def _session(self) -> aiohttp.ClientSession:
         if self._closed:
@@ -209,20 +156,57 @@ class AsyncSession:
             connector = aiohttp.TCPConnector(
                 ssl=self._ssl, resolver=TimedResolver(), socket_factory=timed_socket
             )
-            self._client = aiohttp.ClientSession(
-                connector=connector,
-                cookie_jar=aiohttp.CookieJar(unsafe=True),
-                timeout=self.timeout.for_aiohttp(),
-                trust_env=False,
-                request_class=_SpyglassRequest,
-                response_class=_SpyglassResponse,
-            )
+            self._client = self._client_session(connector)
         return self._client
 
+    def _client_session(self, connector: aiohttp.BaseConnector) -> aiohttp.ClientSession:
+        if self._jar is None:
+            self._jar = make_jar(self._keep_cookies)
+        return aiohttp.ClientSession(
+            connector=connector,
+            cookie_jar=self._jar,
+            timeout=self.timeout.for_aiohttp(),
+            trust_env=False,  # the environment is read by _route, SOCKS and NO_PROXY included
+            request_class=SpyglassRequest,
+            response_class=SpyglassResponse,
+        )
+
+    def _route(self, url: URL) -> tuple[aiohttp.ClientSession, Proxy | None]:
+        """The client that sends to ``url`` and the HTTP proxy it names (None: direct, or a
+        SOCKS proxy, which its client's connector goes through)."""
+        proxy = self.proxy
+        if proxy is None and self.trust_env:
+            found = environment_proxy(url)
+            if found is not None:
+                proxy = self._env_proxies.get(found)
+                if proxy is None:
+                    proxy = self._env_proxies[found] = parse_proxy(found)
+        if proxy is None or not proxy.is_socks:
+            return self._session(), proxy
+        client = self._socks_clients.get(proxy)
+        if client is None:
+            self._session()  # refuses a closed session; makes the shared jar
+            from aiohttp_socks import ProxyConnector
+
+            connector = ProxyConnector.from_url(
+                proxy.socks_url(), rdns=proxy.url.scheme == "socks5h", ssl=self._ssl
+            )
+            client = self._socks_clients[proxy] = self._client_session(connector)
+        return client, proxy
+
     @property
-    def cookie_jar(self) -> aiohttp.abc.AbstractCookieJar:
-        """The session's cookies (as a browser keeps them, IP-address hosts included)."""
-        return self._session().cookie_jar
+    def cookie_jar(self) -> AbstractCookieJar:
+        """The session's aiohttp jar (as a browser keeps cookies, IP-address hosts included)."""
+        if self._jar is None:
+            self._session()
+        assert self._jar is not None
+        return self._jar
+
+    @property
+    def cookies(self) -> Cookies:
+        """The session's cookies as :class:`~app.client.cookies.Cookie` values, to list, set,
+        delete and clear; use it on the session's loop."""
+        return Cookies(lambda: self.cookie_jar, _call_here)
 
     # -- exchanges ------------------------------------------------------------------------
 
@@ -237,7 +221,7 @@ class AsyncSession:
         follow_redirects: bool | None = None,
     ) -> tuple[aiohttp.ClientResponse, list[tuple[int, str]]]:
         """Send ``request`` through auth and redirects; return the final response, unread."""
-        client = self._session()
+        self._session()  # a closed session refuses at once, whatever the route
         collector = collector or TimingCollector()
         token = current_collector.set(collector)
         follow = self.follow_redirects if follow_redirects is None else follow_redirects
@@ -246,14 +230,12 @@ class AsyncSession:
             while True:
                 if auth is None or (request.cross_origin and not auth.signs):
                     # The common case, kept shallow: every await level costs on each resume.
-                    response = await self._send_once(
-                        client, request, timeout, reporthook, collector
-                    )
+                    response = await self._send_once(request, timeout, reporthook, collector)
                 else:
                     response = await self._send_with_auth(
-                        client, request, auth, timeout, reporthook, collector
+                        request, auth, timeout, reporthook, collector
                     )
-                if not follow or response.status not in _REDIRECT_STATUSES:
+                if not follow or response.status not in REDIRECT_STATUSES:
                     return response, history
                 info = ResponseInfo(response.status, response.headers, response.url)
                 try:
@@ -276,9 +258,41 @@ class AsyncSession:
         finally:
             current_collector.reset(token)
 
+    async def run_auth_steps(self, steps: Generator[AuthStep, ResponseInfo, T], *,
+                             timeout: Timeout | float | None = None) -> T:
+        """Drive an auth's own steps that end without a request of the caller's (an OAuth 2.0
+        token fetched ahead of any request): each :class:`AuthRequest` sent through this
+        session's connections and read, each :class:`AuthWait` awaited; what the steps
+        return. ``timeout`` bounds each token request (the session's own when None)."""
+        self._session()  # a closed session refuses at once
+        limit = (self.timeout if timeout is None else Timeout.of(timeout)).for_aiohttp()
+        collector = TimingCollector()
+        token = current_collector.set(collector)
+        try:
+            step = next(steps)
+            while True:
+                if isinstance(step, AuthWait):
+                    step.result = await step.work()
+                    step = next(steps)
+                elif isinstance(step, AuthRequest):
+                    response = await self._send_once(step, limit, None, collector)
+                    body = await read_prefix(response, step.body_limit)
+                    step = steps.send(ResponseInfo(
+                        response.status, response.headers, response.url,
+                        body=body, reason=response.reason or "",
+                    ))
+                else:
+                    raise UsageError("run_auth_steps drives an auth's own steps only, and "
+                                     "these yielded a request to send")
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        finally:
+            # A failure (or cancellation) closes the steps, which may hold a lock.
+            steps.close()
+            current_collector.reset(token)
+
     async def _send_with_auth(
         self,
-        client: aiohttp.ClientSession,
         request: PreparedRequest,
         auth: Auth,
         timeout: aiohttp.ClientTimeout | None,
@@ -286,20 +300,61 @@ class AsyncSession:
         collector: TimingCollector,
     ) -> aiohttp.ClientResponse:
         flow = auth.auth_flow(request.copy())
-        outgoing = next(flow)
+        outgoing = await self._auth_steps(flow, next(flow), timeout, collector)
         while True:
-            response = await self._send_once(client, outgoing, timeout, reporthook, collector)
+            response = await self._send_once(outgoing, timeout, reporthook, collector)
             info = ResponseInfo(response.status, response.headers, response.url)
             try:
-                outgoing = flow.send(info)
+                step = flow.send(info)
             except StopIteration:
                 return response
             await _discard(response)
+            outgoing = await self._auth_steps(flow, step, timeout, collector)
             _check_replayable(outgoing, "answer the authentication challenge")
+
+    async def _auth_steps(
+        self,
+        flow: AuthFlow,
+        step: AuthStep,
+        timeout: aiohttp.ClientTimeout | None,
+        collector: TimingCollector,
+    ) -> PreparedRequest:
+        """Drive a flow's own steps (token requests, waits) until it yields the caller's
+        request, and return that request. A failure closes the flow (which may hold a lock)."""
+        try:
+            return await self._drive_steps(flow, step, timeout, collector)
+        except BaseException:
+            flow.close()
+            raise
+
+    async def _drive_steps(
+        self,
+        flow: AuthFlow,
+        step: AuthStep,
+        timeout: aiohttp.ClientTimeout | None,
+        collector: TimingCollector,
+    ) -> PreparedRequest:
+        while True:
+            if isinstance(step, AuthWait):
+                step.result = await step.work()
+                step = next(flow)
+            elif isinstance(step, AuthRequest):
+                # Inside a WebSocket handshake, this is a plain request: not the handshake's.
+                capture = handshake_capture.set(None)
+                try:
+                    response = await self._send_once(step, timeout, None, collector)
+                    body = await read_prefix(response, step.body_limit)
+                finally:
+                    handshake_capture.reset(capture)
+                step = flow.send(ResponseInfo(
+                    response.status, response.headers, response.url,
+                    body=body, reason=response.reason or "",
+                ))
+            else:
+                return step
 
     async def _send_once(
         self,
-        client: aiohttp.ClientSession,
         request: PreparedRequest,
         timeout: aiohttp.ClientTimeout | None,
         reporthook: ReportHook | None,
@@ -315,20 +370,32 @@ class AsyncSession:
         elif method in _BODY_METHODS:
             skip = _NO_AUTO_CONTENT_TYPE  # aiohttp would label it application/octet-stream
         exact = None if method in STANDARD_METHODS else method
-        if _exact_method.get() != exact:
-            _exact_method.set(exact)
-        with translate(request.url):
+        if exact_method.get() != exact:
+            exact_method.set(exact)
+        client, proxy = self._route(request.url)
+        http_proxy = proxy if proxy is not None and not proxy.is_socks else None
+        headers, proxy_headers = _with_proxy_credentials(request.url, request.headers, http_proxy)
+        with translate(request.url, proxy=proxy.name if proxy is not None else None):
             response = await client.request(
                 method,
                 request.url,
-                headers=request.headers,
+                headers=headers,
                 data=data,
                 allow_redirects=False,
                 # The body is decoded by the library, which counts what a bomb consumes.
                 auto_decompress=False,
-                proxy=self.proxy,
+                proxy=http_proxy.url if http_proxy is not None else None,
+                proxy_headers=proxy_headers,
                 timeout=timeout if timeout is not None else aiohttp.helpers.sentinel,
                 skip_auto_headers=skip,
+            )
+        if response.status == 407 and http_proxy is not None:
+            # The proxy answered for itself (a plain-HTTP target: no CONNECT to fail).
+            response.release()
+            raise RequestError(
+                proxy_refused(http_proxy.name, 407, response.reason or "Proxy Authentication "
+                              "Required"),
+                url=str(request.url), kind=ErrorKind.PROXY,
             )
         collector.mark_headers_received()
         return response
@@ -344,15 +411,15 @@ class AsyncSession:
         """Open a WebSocket; the handshake goes through the auth flow like any request, and
         a redirected handshake through the same redirect rules as :meth:`send` (aiohttp's
         own following, which keeps every header, is never used)."""
-        client = self._session()
+        self._session()
         hops = 0
         while True:
             try:
-                return await self._ws_handshake(client, request, auth, protocols, heartbeat)
-            except _HandshakeRedirected as redirected:
+                return await self._ws_handshake(request, auth, protocols, heartbeat)
+            except HandshakeRedirected as redirected:
                 info = redirected.info
             # aiohttp stores a response's cookies only once it is returned: keep these too.
-            client.cookie_jar.update_cookies_from_headers(
+            self.cookie_jar.update_cookies_from_headers(
                 info.headers.getall("Set-Cookie", []), info.url
             )
             url = str(request.url)
@@ -381,33 +448,40 @@ class AsyncSession:
 
     async def _ws_handshake(
         self,
-        client: aiohttp.ClientSession,
         request: PreparedRequest,
         auth: Auth | None,
         protocols: tuple[str, ...],
         heartbeat: float | None,
     ) -> aiohttp.ClientWebSocketResponse:
         """One handshake, with its auth flow; a redirect answer raises
-        :class:`_HandshakeRedirected`."""
-        handshake = _HandshakeCapture()
-        token = _handshake_capture.set(handshake)
+        :class:`HandshakeRedirected`."""
+        handshake = HandshakeCapture()
+        token = handshake_capture.set(handshake)
         if auth is not None and request.cross_origin and not auth.signs:
             auth = None  # credentials never follow a redirect to another origin
         try:
             flow = auth.auth_flow(request.copy()) if auth is not None else None
-            outgoing = next(flow) if flow is not None else request.copy()
+            outgoing = (
+                await self._auth_steps(flow, next(flow), None, TimingCollector())
+                if flow is not None else request.copy()
+            )
             while True:
                 # A refused handshake is an answer, not a transport failure: it is caught
                 # inside translate() so that it becomes an APIError (or an auth retry).
-                with translate(str(outgoing.url)):
+                client, proxy = self._route(outgoing.url)
+                http_proxy = proxy if proxy is not None and not proxy.is_socks else None
+                headers, proxy_headers = _with_proxy_credentials(
+                    outgoing.url, outgoing.headers, http_proxy)
+                with translate(str(outgoing.url), proxy=proxy.name if proxy else None):
                     try:
                         return await client.ws_connect(
                             outgoing.url,
                             method=outgoing.method,
-                            headers=outgoing.headers,
+                            headers=headers,
                             protocols=protocols,
                             heartbeat=heartbeat,
-                            proxy=self.proxy,
+                            proxy=http_proxy.url if http_proxy is not None else None,
+                            proxy_headers=proxy_headers,
                             timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=10.0),
                         )
                     except aiohttp.WSServerHandshakeError as exc:
@@ -416,20 +490,33 @@ class AsyncSession:
                     raise handshake.refused(refused, str(outgoing.url)) from refused
                 info = ResponseInfo(refused.status, refused.headers, outgoing.url)  # type: ignore[arg-type]
                 try:
-                    outgoing = flow.send(info)
+                    step = flow.send(info)
                 except StopIteration:
                     raise handshake.refused(refused, str(outgoing.url)) from refused
+                outgoing = await self._auth_steps(flow, step, None, TimingCollector())
         finally:
-            _handshake_capture.reset(token)
+            handshake_capture.reset(token)
 
 
-class _HandshakeRedirected(Exception):
-    """A WebSocket handshake was answered with a redirect (raised through aiohttp, so that
-    it does not follow the redirect itself)."""
+def _with_proxy_credentials(
+    url: URL, headers: CIMultiDict[str], proxy: Proxy | None
+) -> tuple[CIMultiDict[str], dict[str, str] | None]:
+    """The request's headers and the proxy's (for ``CONNECT``), with ``Proxy-Authorization``
+    where the proxy reads it: in the request itself for a plain-HTTP target (the proxy
+    forwards it), only on the ``CONNECT`` for a TLS one (the target must never see it)."""
+    if proxy is None or proxy.user is None:
+        return headers, None
+    credentials = proxy.basic_credentials()
+    if url.scheme in ("https", "wss"):
+        return headers, {"Proxy-Authorization": credentials}
+    with_auth = CIMultiDict(headers)
+    with_auth["Proxy-Authorization"] = credentials
+    return with_auth, None
 
-    def __init__(self, info: ResponseInfo) -> None:
-        super().__init__(f"redirected ({info.status})")
-        self.info = info
+
+def _call_here(action: Callable[[], T]) -> T:
+    """Run ``action`` now: an ``AsyncSession``'s jar is used on the caller's own loop."""
+    return action()
 
 
 async def _discard(response: aiohttp.ClientResponse) -> None:
@@ -452,153 +539,3 @@ def _check_replayable(request: PreparedRequest, purpose: str) -> None:
             url=str(request.url),
             kind=ErrorKind.BODY,
         )
-
-
-class _HandshakeCapture:
-    """Keeps the body of a refused WebSocket handshake, which aiohttp discards."""
-
-    LIMIT = 1 << 20
-
-    def __init__(self) -> None:
-        self.body = b""
-        self.content_type = ""
-
-    async def read(self, response: aiohttp.ClientResponse) -> None:
-        self.content_type = response.headers.get("Content-Type", "")
-        body = bytearray()
-        try:
-            while len(body) < self.LIMIT:
-                chunk = await response.content.read(self.LIMIT - len(body))
-                if not chunk:
-                    break
-                body += chunk
-        except (TimeoutError, aiohttp.ClientError, OSError):
-            pass
-        self.body = bytes(body)
-
-    def refused(self, exc: aiohttp.WSServerHandshakeError, url: str) -> Exception:
-        if exc.status and exc.status != 101 and exc.status >= 300:
-            return api_error(exc.status, exc.message, self.body, self.content_type, url=url)
-        return StreamError(f"The WebSocket handshake with {url} failed: {exc.message}", url=url)
-
-
-_handshake_capture: ContextVar[_HandshakeCapture | None] = ContextVar(
-    "spyglass_ws_handshake", default=None
-)
-
-
-class Session:
-    """A synchronous session: the same API as :class:`AsyncSession`, run on a private loop."""
-
-    def __init__(
-        self,
-        endpoint: str | URL | None = None,
-        *,
-        headers: Mapping[str, str] | None = None,
-        auth: Auth | tuple[str, str] | None = None,
-        timeout: Timeout | float | None = None,
-        verify: bool = True,
-        ca_file: str | None = None,
-        client_cert: str | tuple[str, str] | None = None,
-        proxy: str | URL | None = None,
-        follow_redirects: bool = True,
-        limits: Limits | None = None,
-    ) -> None:
-        self._core = AsyncSession(
-            endpoint,
-            headers=headers,
-            auth=auth,
-            timeout=timeout,
-            verify=verify,
-            ca_file=ca_file,
-            client_cert=client_cert,
-            proxy=proxy,
-            follow_redirects=follow_redirects,
-            limits=limits,
-        )
-        # The platform's own loop, whatever policy the process installed (a Qt application
-        # running qasync would otherwise hand this thread a loop that only Qt can drive).
-        self._loop = asyncio.DefaultEventLoopPolicy().new_event_loop()
-        self._thread = threading.Thread(
-            target=_run_loop, args=(self._loop,), name="spyglass-session", daemon=True
-        )
-        self._thread.start()
-        self._closed = False
-        self._finalizer = weakref.finalize(self, _shutdown, self._loop, self._thread, self._core)
-
-    # The configuration lives on the async core; these read it through.
-    endpoint = property(lambda self: self._core.endpoint)
-    headers = property(lambda self: self._core.headers)
-    auth = property(lambda self: self._core.auth)
-    limits = property(lambda self: self._core.limits)
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
-    def __enter__(self) -> Session:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Close the connections and stop the worker thread. Harmless when called twice."""
-        if self._closed:
-            return
-        self._closed = True
-        self._finalizer()
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        """Run ``coro`` on the session's loop and wait for its own result."""
-        if self._closed:
-            coro.close()
-            raise UsageError("this session is closed: open a new one to send requests")
-        if threading.current_thread() is self._thread:
-            coro.close()
-            raise UsageError(
-                "a synchronous Session cannot be called from its own worker thread "
-                "(for example from a reporthook): use AsyncSession there"
-            )
-        future = asyncio.run_coroutine_threadsafe(coro, self._loop)
-        try:
-            return future.result()
-        except BaseException:
-            future.cancel()
-            raise
-
-
-def core_of(session: Session | AsyncSession) -> AsyncSession:
-    """The asynchronous session that does the I/O for ``session``."""
-    if isinstance(session, AsyncSession):
-        return session
-    if isinstance(session, Session):
-        return session._core
-    raise UsageError(f"a Request needs a Session or an AsyncSession, not {type(session).__name__}")
-
-
-def _run_loop(loop: asyncio.AbstractEventLoop) -> None:
-    asyncio.set_event_loop(loop)
-    try:
-        loop.run_forever()
-    finally:
-        try:
-            loop.run_until_complete(loop.shutdown_asyncgens())
-        finally:
-            loop.close()
-
-
-def _shutdown(
-    loop: asyncio.AbstractEventLoop, thread: threading.Thread, core: AsyncSession
-) -> None:
-    """Close the core session on its loop, then stop the loop (also run at interpreter exit)."""
-    if loop.is_closed() or not thread.is_alive():
-        return
-    future = asyncio.run_coroutine_threadsafe(core.close(), loop)
-    try:
-        future.result(timeout=5)
-    except Exception:
-        future.cancel()
-    loop.call_soon_threadsafe(loop.stop)
-    if threading.current_thread() is not thread:
-        thread.join(timeout=5)

@@ -16,12 +16,13 @@ from aiohttp import WSMsgType
 
 from .content import encode_json
 from .errors import StreamError, translate
-from .session import core_of
+from .sync_session import core_of
 
 if TYPE_CHECKING:
     from .request import Request
 
 __all__ = [
+    "ResponseFactory",
     "WebSocketContextManager",
     "WebSocketMessage",
     "WebSocketMessageType",
@@ -71,6 +72,9 @@ class WebSocketResponse:
         self.close_reason: str = ""
         # A close frame was exchanged; a CLOSED without one means the connection broke.
         self._close_seen = False
+        # The code of the peer's close frame: aiohttp reports 1006 instead when the peer
+        # drops the connection before our answering close frame is sent.
+        self._peer_code: int | None = None
         # One for every receive: it keeps no state between uses, and making one a message
         # costs a measurable part of a firehose's time.
         self._translate = translate(url, stream=True)
@@ -85,7 +89,8 @@ class WebSocketResponse:
 
     @property
     def close_code(self) -> int | None:
-        return self._ws.close_code
+        """The peer's close code once it closed (else aiohttp's account of the end)."""
+        return self._peer_code if self._peer_code is not None else self._ws.close_code
 
     @property
     def protocol(self) -> str | None:
@@ -130,6 +135,7 @@ class WebSocketResponse:
         if msg.type is WSMsgType.CLOSE:
             self._close_seen = True
             self.close_reason = msg.extra or ""
+            self._peer_code = msg.data if isinstance(msg.data, int) else None
             return WebSocketMessage(WebSocketMessageType.CLOSE, "", msg.data, self.close_reason)
         if msg.type is WSMsgType.CLOSED and not self._close_seen:
             self._close_seen = True
@@ -193,6 +199,16 @@ class WebSocketResponse:
             yield msg
 
 
+#: Makes the response of an opened WebSocket, called as ``factory(session, underlying_ws, url)``:
+#: a derivative such as a terminal gives its own :class:`WebSocketResponse` subclass.
+ResponseFactory = Callable[[Any, aiohttp.ClientWebSocketResponse, str], WebSocketResponse]
+
+
+def _plain_response(session: Any, raw: aiohttp.ClientWebSocketResponse,
+                    url: str) -> WebSocketResponse:
+    return WebSocketResponse(session, raw, url=url)
+
+
 class WebSocketContextManager:
     """The context manager of :meth:`Request.connect_websocket`."""
 
@@ -203,11 +219,13 @@ class WebSocketContextManager:
         protocols: tuple[str, ...] = (),
         heartbeat: float | None = None,
         on_enter: Callable[[WebSocketResponse], Awaitable[None]] | None = None,
+        response_factory: ResponseFactory | None = None,
     ) -> None:
         self.request = request
         self.protocols = protocols
         self.heartbeat = heartbeat
         self.on_enter = on_enter
+        self.response_factory = response_factory or _plain_response
         self._ws: WebSocketResponse | None = None
 
     async def __aenter__(self) -> WebSocketResponse:
@@ -223,7 +241,7 @@ class WebSocketContextManager:
             protocols=self.protocols,
             heartbeat=self.heartbeat,
         )
-        ws = WebSocketResponse(request.session, raw, url=str(prepared.url))
+        ws = self.response_factory(request.session, raw, str(prepared.url))
         self._ws = ws
         if self.on_enter is not None:
             try:

@@ -42,7 +42,8 @@ __all__ = [
 
 #: The ``{{variable}}`` an export writes instead of each secret auth field.
 PLACEHOLDERS = {"password": "password", "token": "token", "key_value": "apiKey",
-                "secret_key": "secretKey"}
+                "secret_key": "secretKey", "client_secret": "clientSecret",
+                "session_token": "sessionToken"}
 assert set(PLACEHOLDERS) == set(SECRET_AUTH_FIELDS)
 
 _FOLDER_UNSAFE = re.compile(r'[/\\:*?"<>|\x00-\x1f\x7f-\x9f\u2028\u2029]+')

@@ -31,6 +31,7 @@ import shlex
 from dataclasses import dataclass, field
 from urllib.parse import quote, quote_plus, unquote_to_bytes
 
+from app.interchange.curl_aws import aws_sigv4_args, aws_sigv4_auth
 from app.interchange.shell_words import cmd_words, posix_words
 from app.model.http import canonical_method, is_token, media_type
 from app.model.request import (
@@ -122,6 +123,7 @@ class _Command:
     user: str | None = None
     digest: bool = False
     bearer: str | None = None
+    aws_sigv4: str | None = None
     insecure: bool = False
     location: bool = False
     timeout: float | None = None
@@ -271,6 +273,8 @@ def _apply(cmd: _Command, name: str, value: str | None) -> None:
         cmd.user = value
     elif name == "oauth2-bearer":
         cmd.bearer = value
+    elif name == "aws-sigv4":
+        cmd.aws_sigv4 = value
     elif name == "max-time":
         try:
             seconds = float(value)
@@ -426,7 +430,9 @@ def _body(cmd: _Command, headers: list[KeyValue]) -> BodyModel:
     return _text_body(separator.join(d.text for d in cmd.data), _content_type(headers), headers)
 
 
-def _auth(cmd: _Command, headers: list[KeyValue]) -> AuthModel:
+def _auth(cmd: _Command, headers: list[KeyValue], url: str) -> AuthModel:
+    if cmd.aws_sigv4 is not None:
+        return aws_sigv4_auth(cmd.aws_sigv4, cmd.user, url, headers)
     if cmd.user is not None:
         user, _, password = cmd.user.partition(":")
         kind = AuthKind.DIGEST if cmd.digest else AuthKind.BASIC
@@ -489,7 +495,7 @@ def parse_curl(text: str) -> RequestModel:
     if implied:
         headers = [row for row in headers if not (row.name.lower() == "content-type"
                                                   and _same_type(row.value, implied))]
-    auth = _auth(cmd, headers)
+    auth = _auth(cmd, headers, url)
     return RequestModel(
         method=_method(cmd, body),
         url=url,
@@ -554,6 +560,8 @@ def _auth_args(auth: AuthModel) -> list[list[str]]:
         return [["-H", f"Authorization: Bearer {auth.token}"]]
     if auth.kind is AuthKind.API_KEY and auth.key_location == "header":
         return [_header_arg(auth.key_name, auth.key_value)]
+    if auth.kind is AuthKind.AWS_SIGV4:
+        return aws_sigv4_args(auth)
     return []
 
 
@@ -562,7 +570,8 @@ def to_curl(model: RequestModel) -> str:
 
     The inverse of :func:`parse_curl` for what curl can say. Disabled rows are left out; an
     API key in the query is added to the URL; Backend.AI auth is left out, as its signature
-    depends on the moment the request is sent.
+    depends on the moment the request is sent (curl signs AWS SigV4 itself); OAuth 2.0 is left
+    out too, as its token is not part of the request.
     """
     url = model.url
     if model.auth.kind is AuthKind.API_KEY and model.auth.key_location == "query":

@@ -28,9 +28,9 @@ from app.interchange.common import (
 )
 from app.interchange.document import load_document, within_bounds
 from app.interchange.model import Folder, ImportResult, InterchangeError, Variable
+from app.interchange.postman_auth import auth_from_postman, auth_to_postman
 from app.model.http import canonical_method, media_type
 from app.model.request import (
-    AuthKind,
     AuthModel,
     BodyKind,
     BodyModel,
@@ -121,17 +121,10 @@ class _Reader:
                       if isinstance(p, dict)}
         elif isinstance(raw, dict):
             params = {str(k): _text(v) for k, v in raw.items()}
-        if kind in ("basic", "digest"):
-            return AuthModel(AuthKind.BASIC if kind == "basic" else AuthKind.DIGEST,
-                             username=params.get("username", ""),
-                             password=params.get("password", ""))
-        if kind == "bearer":
-            return AuthModel(AuthKind.BEARER, token=params.get("token", ""))
-        if kind == "apikey":
-            location = "query" if params.get("in", "header").lower() == "query" else "header"
-            return AuthModel(AuthKind.API_KEY, key_name=params.get("key", "") or "X-API-Key",
-                             key_value=params.get("value", ""), key_location=location)
-        self.left_out[f"Postman {kind!r} auth is not supported: imported without auth"] += 1
+        found = auth_from_postman(kind, params)
+        if isinstance(found, AuthModel):
+            return found
+        self.left_out[f"{found}: imported without auth"] += 1
         return AuthModel()
 
     # requests
@@ -333,24 +326,6 @@ def import_postman(source: str | Mapping[str, Any], *, name: str | None = None) 
 # -- export --------------------------------------------------------------------------------
 
 
-def _pairs(params: dict[str, str]) -> list[dict[str, str]]:
-    return [{"key": k, "value": v, "type": "string"} for k, v in params.items()]
-
-
-def _auth_out(auth: AuthModel) -> dict[str, Any]:
-    if auth.kind in (AuthKind.BASIC, AuthKind.DIGEST):
-        kind = auth.kind.value
-        return {"type": kind, kind: _pairs({"username": auth.username,
-                                            "password": auth.password})}
-    if auth.kind is AuthKind.BEARER:
-        return {"type": "bearer", "bearer": _pairs({"token": auth.token})}
-    if auth.kind is AuthKind.API_KEY:
-        return {"type": "apikey", "apikey": _pairs({"key": auth.key_name,
-                                                    "value": auth.key_value,
-                                                    "in": auth.key_location})}
-    return {"type": "noauth"}
-
-
 def _row(key: str, value: str, enabled: bool, **extra: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"key": key, "value": value, **extra}
     if not enabled:
@@ -407,7 +382,7 @@ def _url_out(model: RequestModel) -> dict[str, Any]:
 def _item(model: RequestModel, include_secrets: bool) -> dict[str, Any]:
     auth = model.auth if include_secrets else withhold_auth(model.auth)
     request: dict[str, Any] = {
-        "auth": _auth_out(auth),
+        "auth": auth_to_postman(auth),
         "method": model.method,
         "header": [_row(h.name, h.value, h.enabled, type="text")
                    for h in (model.headers if include_secrets

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 
 from app.interchange.common import PLACEHOLDERS, comment_text
-from app.model.request import BODY_CONTENT_TYPES, AuthKind, BodyKind, RequestModel
+from app.model.request import BODY_CONTENT_TYPES, AuthKind, AuthModel, BodyKind, RequestModel
 from app.model.templating import MAX_EXPANSION, expanded_size
 
 __all__ = ["to_python_aiohttp", "to_python_client"]
@@ -124,6 +124,33 @@ def _doc(model: RequestModel, library: str) -> str:
     return doc.replace("\\", "/").replace('"""', "'''")
 
 
+def _oauth2_call(auth: AuthModel, v: _Values) -> tuple[str, str]:
+    """The class and the constructor call of an OAuth 2.0 auth (its token is fetched by the
+    script: none is written into it)."""
+    secret = v.secret("client_secret", auth.client_secret) if auth.client_secret else None
+    scope = f", scope={v.lit(auth.scope)}" if auth.scope.strip() else ""
+    token_url, client_id = v.lit(auth.token_url.strip()), v.lit(auth.client_id.strip())
+    client_secret = f", client_secret={secret}" if secret else ""
+    if auth.grant == "password":
+        return "OAuth2Password", (
+            f"OAuth2Password({token_url}, {client_id}, {v.lit(auth.username)}, "
+            f"{v.secret('password', auth.password)}{client_secret}{scope})")
+    if auth.grant == "authorization_code":
+        pkce = "" if auth.pkce else ", pkce=False"
+        return "OAuth2AuthorizationCode", (
+            f"OAuth2AuthorizationCode({v.lit(auth.authorize_url.strip())}, {token_url}, "
+            f"{client_id}{client_secret}{scope}{pkce})")
+    if auth.grant == "device_code":
+        return "OAuth2DeviceCode", (
+            f"OAuth2DeviceCode({v.lit(auth.device_url.strip())}, {token_url}, {client_id}"
+            f"{scope})")
+    audience = f", audience={v.lit(auth.audience)}" if auth.audience.strip() else ""
+    where = ", client_auth='body'" if auth.client_auth == "body" else ""
+    return "OAuth2ClientCredentials", (
+        f"OAuth2ClientCredentials({token_url}, {client_id}, {secret or repr('')}"
+        f"{scope}{audience}{where})")
+
+
 def to_python_client(model: RequestModel, variables: Mapping[str, str] | None = None, *,
                      include_secrets: bool = True) -> str:
     """A script that sends ``model`` with ``app.client`` (a synchronous ``Session``) and
@@ -167,6 +194,17 @@ def to_python_client(model: RequestModel, variables: Mapping[str, str] | None = 
         add(f"    request.auth = BackendAIAuth({v.lit(auth.access_key)}, "
             f"{v.secret('secret_key', auth.secret_key)}, api_version={v.lit(auth.api_version)}, "
             f"hash_type={auth.hash_type!r}, domain={v.lit(auth.domain)})")
+    elif auth.kind is AuthKind.AWS_SIGV4:
+        names.add("AWSSigV4Auth")
+        token = (f", session_token={v.secret('session_token', auth.session_token)}"
+                 if auth.session_token else "")
+        add(f"    request.auth = AWSSigV4Auth({v.lit(auth.access_key)}, "
+            f"{v.secret('secret_key', auth.secret_key)}, {v.lit(auth.region)}, "
+            f"{v.lit(auth.service)}{token})")
+    elif auth.kind is AuthKind.OAUTH2:
+        name, call = _oauth2_call(auth, v)
+        names.add(name)
+        add(f"    request.auth = {call}")
     body = model.body
     explicit = _content_type(model, v)
     if body.kind in BODY_CONTENT_TYPES:
@@ -213,7 +251,8 @@ def to_python_client(model: RequestModel, variables: Mapping[str, str] | None = 
 def to_python_aiohttp(model: RequestModel, variables: Mapping[str, str] | None = None, *,
                       include_secrets: bool = True) -> str:
     """A script that sends ``model`` with plain aiohttp and prints the status and body.
-    Backend.AI signing needs ``app.client``: that auth is left out here (a comment says so)."""
+    Backend.AI and AWS SigV4 signing and OAuth 2.0 need ``app.client``: those auths are left
+    out here (a comment says so)."""
     v = _Values(variables, include_secrets)
     options = model.options
     files = _has_files(model)
@@ -239,8 +278,10 @@ def to_python_aiohttp(model: RequestModel, variables: Mapping[str, str] | None =
             request_args.append(f"params=[({pair[0]}, {pair[1]})]")
         else:
             headers.append(pair)
-    elif auth.kind is AuthKind.BACKENDAI:
-        notes.append("            # Backend.AI signing is left out: use Copy as Python "
+    elif auth.kind in (AuthKind.BACKENDAI, AuthKind.AWS_SIGV4, AuthKind.OAUTH2):
+        what = {AuthKind.BACKENDAI: "Backend.AI signing", AuthKind.AWS_SIGV4: "AWS SigV4 signing",
+                AuthKind.OAUTH2: "OAuth 2.0"}[auth.kind]
+        notes.append(f"            # {what} is left out: use Copy as Python "
                      "(app.client) for it.")
     body = model.body
     explicit = _content_type(model, v)

@@ -14,25 +14,14 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.client import (
-    APIKeyAuth,
-    AsyncSession,
-    AttachedFile,
-    BackendAIAuth,
-    BasicAuth,
-    BearerAuth,
-    DigestAuth,
-    Limits,
-    Request,
-    Timeout,
-)
+from app.client import AsyncSession, AttachedFile, Limits, Request, Timeout
 from app.client.auth import Auth
 from app.client.content import ReportHook
+from app.model.compose_auth import AuthCache, AuthProblem, auth_of
 from app.model.http import is_field_value, is_token
 from app.model.limit_settings import LimitSettings
 from app.model.request import (
     BODY_CONTENT_TYPES,
-    AuthKind,
     AuthModel,
     BodyKind,
     RequestModel,
@@ -122,35 +111,15 @@ def _url(model: RequestModel, variables: Mapping[str, str], *, websocket: bool =
     return text
 
 
-def _auth(model: AuthModel, variables: Mapping[str, str]) -> Auth | None:
+def _auth(model: AuthModel, variables: Mapping[str, str], cache: AuthCache | None
+          ) -> Auth | None:
     def v(value: str) -> str:
         return substitute(value, variables, "auth")
 
-    kind = model.kind
-    if kind is AuthKind.NONE:
-        return None
-    if kind is AuthKind.BASIC:
-        return BasicAuth(v(model.username), v(model.password))
-    if kind is AuthKind.DIGEST:
-        return DigestAuth(v(model.username), v(model.password))
-    if kind is AuthKind.BEARER:
-        if not model.token.strip():
-            raise ComposeError("auth", "The bearer token is empty")
-        return BearerAuth(v(model.token.strip()))
-    if kind is AuthKind.API_KEY:
-        if not model.key_name.strip():
-            raise ComposeError("auth", "The API key needs a name")
-        return APIKeyAuth(v(model.key_name.strip()), v(model.key_value), model.key_location)
-    if kind is AuthKind.BACKENDAI:
-        if not model.access_key or not model.secret_key:
-            raise ComposeError("auth", "Backend.AI auth needs an access key and a secret key")
-        try:
-            return BackendAIAuth(v(model.access_key), v(model.secret_key),
-                                 api_version=v(model.api_version), hash_type=model.hash_type,
-                                 domain=v(model.domain))
-        except ValueError as exc:
-            raise ComposeError("auth", f"Backend.AI auth: {exc}") from exc
-    raise ComposeError("auth", f"Unknown auth kind {kind!r}")
+    try:
+        return auth_of(model, variables, v, cache)
+    except AuthProblem as exc:
+        raise ComposeError("auth", str(exc)) from exc
 
 
 def _open(files: ExitStack, path: str) -> Any:
@@ -206,10 +175,13 @@ def compose(
     reporthook: ReportHook | None = None,
     *,
     websocket: bool = False,
+    auth_cache: AuthCache | None = None,
 ) -> ComposedRequest:
     """Build the ``app.client`` request for ``model``; raise :class:`ComposeError` when it
     cannot be sent as it stands. ``websocket=True`` also accepts ``ws://`` and ``wss://``
-    URLs (and makes ``ws://`` the scheme of a URL without one), for ``connect_websocket``."""
+    URLs (and makes ``ws://`` the scheme of a URL without one), for ``connect_websocket``.
+    ``auth_cache`` keeps OAuth 2.0 auths (and their tokens) from one send to the next; without
+    it each send fetches its own token."""
     variables = resolve_nested(variables or {})
     url = _url(model, variables, websocket=websocket)
     try:
@@ -233,7 +205,7 @@ def compose(
             explicit_type = value
         rqst.headers.add(name, value)
     try:
-        rqst.auth = _auth(model.auth, variables)
+        rqst.auth = _auth(model.auth, variables, auth_cache)
     except ComposeError:
         raise
     except ValueError as exc:  # a credential that cannot go in a header (CR, LF, NUL...)
@@ -259,9 +231,12 @@ class SessionPool:
     """One session per distinct TLS and redirect setting, so connections and cookies are
     shared by every request that can share them; every session within the pool's
     :class:`~app.model.limit_settings.LimitSettings` (the event streams read
-    ``limits.max_event_size`` from here too)."""
+    ``limits.max_event_size`` from here too). ``auth_cache`` keeps the OAuth 2.0 auths of
+    the run, so that a token is reused by every send of the requests that share a grant."""
 
-    def __init__(self, limits: LimitSettings | None = None) -> None:
+    def __init__(self, limits: LimitSettings | None = None, *,
+                 auth_cache: AuthCache | None = None) -> None:
+        self.auth_cache = auth_cache if auth_cache is not None else AuthCache()
         self._sessions: dict[SessionKey, AsyncSession] = {}
         self._limits = limits or LimitSettings()
         self._client_limits = self._limits.client_limits()

@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "OAUTH2_GRANTS",
     "SECRET_AUTH_FIELDS",
     "TERMINAL_PROTOCOLS",
     "AuthKind",
@@ -109,16 +110,28 @@ class AuthKind(StrEnum):
     API_KEY = "api_key"
     DIGEST = "digest"
     BACKENDAI = "backendai"
+    OAUTH2 = "oauth2"
+    AWS_SIGV4 = "aws_sigv4"
 
+
+#: The OAuth 2.0 grants an :class:`AuthModel` may name in ``grant``.
+OAUTH2_GRANTS = ("client_credentials", "password", "authorization_code", "device_code")
 
 #: The auth fields whose values are secrets: kept in the keyring, never in a file, blanked in
 #: the history and in the saved window state.
-SECRET_AUTH_FIELDS = ("password", "token", "key_value", "secret_key")
+SECRET_AUTH_FIELDS = ("password", "token", "key_value", "secret_key", "client_secret",
+                      "session_token")
 
 
 @dataclass
 class AuthModel:
-    """Every field any auth kind needs; each kind reads its own."""
+    """Every field any auth kind needs; each kind reads its own.
+
+    OAuth 2.0 reads ``grant`` (one of :data:`OAUTH2_GRANTS`) and the endpoint and client
+    fields its grant uses (the password grant also ``username`` and ``password``); AWS
+    Signature V4 reads ``access_key``, ``secret_key``, ``region``, ``service`` and
+    ``session_token``. New fields are added at the end, with defaults, so that files written
+    before them (which hold only non-default fields) read the same."""
 
     kind: AuthKind = AuthKind.NONE
     username: str = ""
@@ -132,6 +145,20 @@ class AuthModel:
     api_version: str = "v9.20250722"
     hash_type: str = "sha256"
     domain: str = "default"
+    grant: str = "client_credentials"
+    token_url: str = ""
+    authorize_url: str = ""
+    device_url: str = ""
+    client_id: str = ""
+    client_secret: str = ""
+    scope: str = ""
+    audience: str = ""
+    #: How the client secret goes to the token endpoint: ``basic`` (HTTP Basic) or ``body``.
+    client_auth: str = "basic"
+    pkce: bool = True
+    region: str = ""
+    service: str = ""
+    session_token: str = ""
 
     def secret_values(self) -> list[str]:
         """The non-empty values of the secret fields (what a redaction masks)."""

@@ -105,7 +105,11 @@ class HistoryEntry:
 @dataclass(frozen=True)
 class Outcome:
     """How one send went, as its mode's controller saw it: ``status`` is ``None`` when it
-    failed, and ``error`` says why; ``url`` is where it ended (empty: the request's own URL)."""
+    failed, and ``error`` says why; ``url`` is where it ended (empty: the request's own URL).
+
+    A session (a terminal) also says how it ended (``ended``: "closed by the server: 1000",
+    "closed by you"...) and the program's ``exit_code`` when the protocol told it; never
+    what was on its screen."""
 
     started: float
     duration: float
@@ -113,6 +117,8 @@ class Outcome:
     error: str | None = None
     url: str = ""
     size: int = 0
+    ended: str = ""
+    exit_code: int | None = None
 
 
 def entry_for(model: RequestModel, outcome: Outcome, secrets: Iterable[str] = (), *,
@@ -124,7 +130,9 @@ def entry_for(model: RequestModel, outcome: Outcome, secrets: Iterable[str] = ()
     redactor = Redactor.for_auth(model.auth, secrets)
     data = replace(model, auth=model.auth.without_secrets()).to_dict()
     headers = [[h.name, h.value] for h in model.headers if h.enabled]
-    request = {"model": data, "headers": headers, "origin": origin}
+    request: dict[str, Any] = {"model": data, "headers": headers, "origin": origin}
+    if outcome.ended or outcome.exit_code is not None:
+        request["session"] = {"ended": outcome.ended, "exit_code": outcome.exit_code}
     error = None if outcome.error is None else redactor.text(outcome.error)
     return HistoryEntry(method=model.method, url=redactor.text(outcome.url or model.url),
                         status=outcome.status, error=error, duration=outcome.duration,

@@ -144,7 +144,8 @@ def _scalar(raw: str | None) -> str | None:
         return quoted.group(1) if quoted else None
     if raw[0] in "-?:,[]{}#&*!|>%@`":
         return None
-    plain = _PLAIN_COMMENT.split(raw, maxsplit=1)[0].rstrip()
+    # YAML trims spaces and tabs only (str.rstrip would also take a no-break space).
+    plain = _PLAIN_COMMENT.split(raw, maxsplit=1)[0].rstrip(" \t")
     if not plain:
         return None
     if plain[0] in _RESOLVER.yaml_implicit_resolvers:  # (else nothing but str can match)

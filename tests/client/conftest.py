@@ -10,13 +10,16 @@ would (the session runs its own loop on its own thread, so blocking the test's l
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable
+import ssl
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
+import trustme
 
 from app.client import AsyncResponse, AsyncSession, Request, Response, Session, Timeout
+from tests.client.server import ServerThread
 
 __all__ = ["Reading", "SessionKind"]
 
@@ -117,3 +120,15 @@ class SessionKind:
 def kind(request: pytest.FixtureRequest) -> SessionKind:
     """Each test that asks for it runs under ``Session`` and under ``AsyncSession``."""
     return SessionKind(request.param)
+
+
+@pytest.fixture(scope="session")
+def mtls_server(tls_ca: trustme.CA) -> Iterator[ServerThread]:
+    """HTTPS that requires a client certificate issued by the test CA."""
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls_ca.issue_cert("127.0.0.1", "localhost").configure_cert(ctx)
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    tls_ca.configure_trust(ctx)
+    srv = ServerThread(ssl_context=ctx).start()
+    yield srv
+    srv.stop()

@@ -123,6 +123,18 @@ async def cookies_set(request: web.Request) -> web.Response:
     return response
 
 
+async def cookies_attrs(request: web.Request) -> web.Response:
+    """One cookie with the attributes the query names (``max_age``, ``httponly``, ...)."""
+    q = request.query
+    response = web.json_response({"set": q["name"]})
+    response.set_cookie(
+        q["name"], q.get("value", "v"), max_age=q.get("max_age"), path=q.get("path", "/"),
+        httponly=bool(q.get("httponly")), secure=bool(q.get("secure")),
+        samesite=q.get("samesite"), domain=q.get("domain"),
+    )
+    return response
+
+
 async def cookies(request: web.Request) -> web.Response:
     return web.json_response(dict(request.cookies))
 
@@ -429,6 +441,7 @@ def make_app() -> web.Application:
     r.add_route("*", "/chain/{n}", chain)
     r.add_get("/cookies/set", cookies_set)
     r.add_get("/cookies", cookies)
+    r.add_get("/cookies/attrs", cookies_attrs)
     r.add_get("/compressed/{kind}", compressed)
     r.add_get("/charset/{name}", charset)
     r.add_get("/bytes/{n}", stream_bytes)

@@ -6,7 +6,6 @@ The servers hold certificates from a trustme CA that the system does not trust.
 from __future__ import annotations
 
 import ssl
-from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
@@ -86,18 +85,6 @@ def test_timings_dns_for_a_host_name(tls_server: ServerThread, ca_file: str) -> 
 
 
 # -- client certificates ---------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def mtls_server(tls_ca: trustme.CA) -> Iterator[ServerThread]:
-    """HTTPS that requires a client certificate issued by the test CA."""
-    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    tls_ca.issue_cert("127.0.0.1", "localhost").configure_cert(ctx)
-    ctx.verify_mode = ssl.CERT_REQUIRED
-    tls_ca.configure_trust(ctx)
-    srv = ServerThread(ssl_context=ctx).start()
-    yield srv
-    srv.stop()
 
 
 @pytest.fixture

@@ -68,6 +68,29 @@ async def test_receive_returns_any_message(base_url: str) -> None:
             assert (msg.type, msg.data) == (WebSocketMessageType.BINARY, b"raw")
 
 
+class TaggedResponse(WebSocketResponse):
+    """A derivative, as a terminal is one."""
+
+    tag = "derived"
+
+
+async def test_response_factory_makes_a_derivative(base_url: str) -> None:
+    made: list[str] = []
+
+    def factory(session: object, raw: object, url: str) -> WebSocketResponse:
+        made.append(url)
+        return TaggedResponse(session, raw, url=url)  # type: ignore[arg-type]
+
+    async with AsyncSession(base_url) as session:
+        request = Request(session, "GET", "/ws/echo")
+        async with request.connect_websocket(response_factory=factory) as ws:
+            assert isinstance(ws, TaggedResponse) and ws.url == made[0]
+            await hello(ws)
+            await ws.send_str("x")
+            assert await ws.receive_str(timeout=5) == "x"
+        assert ws.closed
+
+
 async def test_subprotocol_is_negotiated(base_url: str) -> None:
     async with AsyncSession(base_url) as session:
         rqst = Request(session, "GET", "/ws/echo")

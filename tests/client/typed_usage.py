@@ -10,6 +10,8 @@ from typing import Any, assert_type
 from app.client import (
     AsyncResponse,
     AsyncSession,
+    ClientCertificate,
+    Cookie,
     ErrorKind,
     Request,
     RequestError,
@@ -58,3 +60,16 @@ async def websocket_use(session: AsyncSession) -> str:
 def kind_of(exc: RequestError) -> str:
     assert_type(exc.kind, ErrorKind)
     return "late" if exc.kind is ErrorKind.TIMEOUT else exc.kind.value
+
+
+def network_options() -> list[Cookie]:
+    """Proxies, client certificates and the cookie jar, in each form SPEC 7.2-7.3 gives."""
+    with Session("https://h", proxy="socks5://p:1080", proxy_auth=("u", "p"), trust_env=True,
+                 client_cert=ClientCertificate("c.p12", password="pw"), cookies=False) as s:
+        s.cookies.set("a", "1", domain="h", expires=1.5, same_site="Lax")
+        assert_type(s.cookies.delete("a"), int)
+        assert_type(s.cookies.get("a"), Cookie | None)
+        s.cookies.clear(domain="h")
+    AsyncSession(client_cert=("c.pem", "k.pem", "passphrase"))
+    AsyncSession(client_cert=("c.pem", "k.pem"))
+    return assert_type(AsyncSession(client_cert="both.pem").cookies.list(), list[Cookie])

@@ -155,6 +155,9 @@ class ModeParts:
     blank: Callable[[], bool] = lambda: True
     #: The tab is closing: stop, and drop temporary files (default: the controller's).
     close: Callable[[], None] | None = None
+    #: What the mode adds to the tab's title (a terminal program's own title), and the
+    #: signal that says it changed (carrying the new text).
+    title_changed: SignalInstance | None = None
 
     def dispose(self) -> None:
         """Stop the mode's work and let go of its files."""

@@ -98,6 +98,12 @@ def _build_websocket(host: ModeHost) -> ModeParts:
     return build(host)
 
 
+def _build_terminal(host: ModeHost) -> ModeParts:
+    from ui.terminal.mode import build
+
+    return build(host)
+
+
 #: The modes of the window.
 MODES = ModeRegistry()
 MODES.register(ModeSpec(
@@ -110,3 +116,6 @@ MODES.register(ModeSpec(
     RequestMode.WEBSOCKET, "WebSocket", "Connect", "Disconnect", "Open a WebSocket",
     _build_websocket, schemes=("ws", "wss"), selected_by=("ws", "wss"),
     fields=("ws_subprotocols", "ws_saved"), sends_body=False))
+MODES.register(ModeSpec(
+    RequestMode.TERMINAL, "Terminal", "Open", "Close", "Open a terminal over a WebSocket",
+    _build_terminal, schemes=("ws", "wss"), fields=("terminal",), sends_body=False))

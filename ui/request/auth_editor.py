@@ -1,4 +1,5 @@
-"""The auth tab: every kind of auth the request library has, each with its own fields."""
+"""The auth tab: every kind of auth the request library has, each with its own fields (OAuth
+2.0's, with its token panel, on a page of its own: ``ui.request.oauth2_page``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.model.request import AuthKind, AuthModel
+from ui.request.oauth2_page import OAuth2Page
 from ui.request.secret_field import SecretField
 
 __all__ = ["AuthEditor"]
@@ -29,6 +31,11 @@ _KINDS = (
      "SHA-256); the password itself is never sent."),
     (AuthKind.BACKENDAI, "Backend.AI", "Signs every request, redirect and reconnect with "
      "HMAC as a Backend.AI manager checks it."),
+    (AuthKind.OAUTH2, "OAuth 2.0", "Gets a token from the token endpoint, sends it as "
+     "Authorization: Bearer, refreshes it when it expires; the token is kept in the "
+     "keyring."),
+    (AuthKind.AWS_SIGV4, "AWS Signature V4", "Signs every request as AWS services check it "
+     "(AWS4-HMAC-SHA256), the body's hash and a session token included."),
 )
 
 
@@ -64,9 +71,15 @@ class AuthEditor(QWidget):
         self.key_location.addItem("Header", "header")
         self.key_location.addItem("Query parameter", "query")
         self.key_location.setToolTip("Where the key is sent")
-        self.access_key = self._line("Access key", "The Backend.AI access key (AKIA…)")
+        self.access_key = self._line("Access key", "The access key (AKIA…)")
         self.secret_key = SecretField("Secret key")
-        self.secret_key.setToolTip("The Backend.AI secret key (masked; the eye button shows it)")
+        self.secret_key.setToolTip("The secret key (masked; the eye button shows it)")
+        self.region = self._line("us-east-1", "The AWS region signed for")
+        self.service = self._line("s3", "The AWS service signed for (s3, execute-api, es…)")
+        self.session_token = SecretField("Session token (optional)")
+        self.session_token.setToolTip("The session token of temporary credentials, sent as "
+                                      "X-Amz-Security-Token (masked)")
+        self.oauth2 = OAuth2Page()
         self.api_version = self._line("v9.20250722", "Sent as X-BackendAI-Version and signed")
         self.hash_type = QComboBox()
         self.hash_type.setEditable(True)
@@ -87,14 +100,19 @@ class AuthEditor(QWidget):
             ("Key name", self.key_name, (AuthKind.API_KEY,)),
             ("Key value", self.key_value, (AuthKind.API_KEY,)),
             ("Add to", self.key_location, (AuthKind.API_KEY,)),
-            ("Access key", self.access_key, (AuthKind.BACKENDAI,)),
-            ("Secret key", self.secret_key, (AuthKind.BACKENDAI,)),
+            ("Access key", self.access_key, (AuthKind.BACKENDAI, AuthKind.AWS_SIGV4)),
+            ("Secret key", self.secret_key, (AuthKind.BACKENDAI, AuthKind.AWS_SIGV4)),
+            ("Region", self.region, (AuthKind.AWS_SIGV4,)),
+            ("Service", self.service, (AuthKind.AWS_SIGV4,)),
+            ("Session token", self.session_token, (AuthKind.AWS_SIGV4,)),
             ("API version", self.api_version, (AuthKind.BACKENDAI,)),
             ("Hash", self.hash_type, (AuthKind.BACKENDAI,)),
             ("Domain", self.domain, (AuthKind.BACKENDAI,)),
         ):
             self._form.addRow(label, widget)
             self._rows[widget] = kinds
+        self._form.addRow(self.oauth2)
+        self._rows[self.oauth2] = (AuthKind.OAUTH2,)
 
         column = QWidget()
         column.setMaximumWidth(620)
@@ -111,8 +129,12 @@ class AuthEditor(QWidget):
         self._silent = False
         self.kind_box.currentIndexChanged.connect(self._on_kind_changed)
         for edit in (self.username, self.password, self.token, self.key_name, self.key_value,
-                     self.access_key, self.secret_key, self.api_version, self.domain):
+                     self.access_key, self.secret_key, self.api_version, self.domain,
+                     self.region, self.service, self.session_token):
             edit.textChanged.connect(self._emit)
+        self.oauth2.changed.connect(self._emit)
+        self.oauth2.grant_box.currentIndexChanged.connect(self._carry_credentials)
+        self._credentials = (self.username, self.password)
         self.key_location.currentIndexChanged.connect(self._emit)
         self.hash_type.currentTextChanged.connect(self._emit)
         self.load_model(AuthModel())
@@ -130,7 +152,7 @@ class AuthEditor(QWidget):
 
     def to_model(self) -> AuthModel:
         """Every field of every kind, and the picked kind."""
-        return AuthModel(
+        model = AuthModel(
             kind=self.kind(),
             username=self.username.text(),
             password=self.password.text(),
@@ -143,7 +165,14 @@ class AuthEditor(QWidget):
             api_version=self.api_version.text(),
             hash_type=self.hash_type.currentText(),
             domain=self.domain.text(),
+            region=self.region.text(),
+            service=self.service.text(),
+            session_token=self.session_token.text(),
         )
+        self.oauth2.fill(model)
+        user, password = self._credentials
+        model.username, model.password = user.text(), password.text()
+        return model
 
     def load_model(self, model: AuthModel) -> None:
         """Show ``model`` without emitting :attr:`changed`."""
@@ -156,16 +185,40 @@ class AuthEditor(QWidget):
                                (self.access_key, model.access_key),
                                (self.secret_key, model.secret_key),
                                (self.api_version, model.api_version),
-                               (self.domain, model.domain)):
+                               (self.domain, model.domain), (self.region, model.region),
+                               (self.service, model.service),
+                               (self.session_token, model.session_token)):
                 edit.setText(text)
+            self.oauth2.load(model)
             location = self.key_location.findData(model.key_location)
             self.key_location.setCurrentIndex(max(location, 0))
             self.hash_type.setCurrentText(model.hash_type)
         finally:
             self._silent = False
+        self._credentials = self._credential_fields()
         self._show_kind()
 
+    def _credential_fields(self) -> tuple[QLineEdit, QLineEdit]:
+        """The user name and password fields in use: the OAuth 2.0 page's for its password
+        grant, Basic's otherwise (both edit the same two fields of the model)."""
+        if self.kind() is AuthKind.OAUTH2 and self.oauth2.grant() == "password":
+            return self.oauth2.username, self.oauth2.password
+        return self.username, self.password
+
+    def _carry_credentials(self) -> None:
+        """The user name and password typed go with the user to the fields now in use."""
+        fields = self._credential_fields()
+        if fields != self._credentials:
+            was_silent, self._silent = self._silent, True
+            try:
+                for old, new in zip(self._credentials, fields, strict=True):
+                    new.setText(old.text())
+            finally:
+                self._silent = was_silent
+            self._credentials = fields
+
     def _on_kind_changed(self) -> None:
+        self._carry_credentials()
         self._show_kind()
         self._emit()
 

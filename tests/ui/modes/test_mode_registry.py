@@ -216,3 +216,32 @@ def test_a_plain_response_handed_to_the_events_mode(qtbot: QtBot, qt_loop: Any,
     finally:
         made.dispose()
         run_async(pool.close())
+
+
+class TitledPane(QLineEdit):
+    """A pane whose program has a title of its own (as a terminal's does)."""
+
+    retitled = Signal(str)
+
+
+def test_a_mode_adds_its_title_to_the_tab_while_it_is_shown(qtbot: QtBot, qt_loop: Any) -> None:
+    def build(host: ModeHost) -> ModeParts:
+        pane = TitledPane()
+        return ModeParts(PingController(), pane, title_changed=pane.retitled)
+
+    registry = ModeRegistry()
+    registry.register(MODES.get(RequestMode.HTTP))
+    registry.register(ModeSpec(RequestMode.SSE, "Titled", "Go", "Stop", "", build))
+    made = RequestTab(TaskRunner(), lambda: None, 3, None, modes=registry)
+    qtbot.addWidget(made)
+    plain = made.title()
+    titles: list[str] = []
+    made.title_changed.connect(titles.append)
+    made.set_mode(RequestMode.SSE)
+    pane = made.pane(RequestMode.SSE)
+    assert isinstance(pane, TitledPane)
+    pane.retitled.emit("vim notes.txt")
+    assert made.title() == f"{plain} — vim notes.txt" and titles[-1] == made.title()
+    made.set_mode(RequestMode.HTTP)  # the other mode's program is not this one's title
+    assert titles[-1] == made.title() == plain
+    made.dispose()

@@ -40,7 +40,8 @@ def test_auth_round_trip(qtbot: QtBot, auth: AuthEditor, model: AuthModel) -> No
         auth.load_model(model)
     assert auth.to_model() == model
     assert auth.kind_box.currentText() in ("No auth", "Basic", "Bearer token", "API key",
-                                           "Digest", "Backend.AI")
+                                           "Digest", "Backend.AI", "OAuth 2.0",
+                                           "AWS Signature V4")
 
 
 def test_each_kind_shows_only_its_fields(auth: AuthEditor) -> None:
@@ -59,6 +60,8 @@ def test_each_kind_shows_only_its_fields(auth: AuthEditor) -> None:
         AuthKind.API_KEY: {"key_name", "key_value", "key_location"},
         AuthKind.DIGEST: {"username", "password"},
         AuthKind.BACKENDAI: {"access_key", "secret_key", "api_version", "hash_type", "domain"},
+        AuthKind.OAUTH2: set(),  # its own page: tests/ui/request/test_oauth2_page.py
+        AuthKind.AWS_SIGV4: {"access_key", "secret_key"},
     }
 
 

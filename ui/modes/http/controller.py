@@ -146,8 +146,9 @@ class SendController(QObject):
             variables = dict(resolution.values)
             if self._sent is not None and self._sent[0] is model:
                 self._sent = (model, self._sent[1], resolution.secrets)
-        session = self._sessions().get(model.options)
-        composed = compose(session, model, variables, self._on_upload)
+        pool = self._sessions()
+        composed = compose(pool.get(model.options), model, variables, self._on_upload,
+                           auth_cache=pool.auth_cache)
         try:
             async with composed.request.fetch(check_status=False,
                                               timeout=composed.timeout) as response:

@@ -222,8 +222,9 @@ class WebSocketController(QObject):
                 variables = dict(resolution.values)
                 if self._sent is not None and self._sent[0] is model:
                     self._sent = (model, self._sent[1], resolution.secrets)
-            composed = compose(self._sessions().get(model.options), model, variables,
-                               websocket=True)
+            pool = self._sessions()
+            composed = compose(pool.get(model.options), model, variables, websocket=True,
+                               auth_cache=pool.auth_cache)
             composed.close()        # a WebSocket handshake sends no body: no files stay open
             self.log.append("", "info", f"Connecting to {composed.url}")
             async with composed.request.connect_websocket(protocols=protocols) as ws:
