@@ -119,6 +119,9 @@ class Playground(Protocol):
 
     @property
     def url(self) -> str | None: ...
+    @property
+    def token(self) -> str | None:
+        """The token its terminals want (``{{playground_token}}``), while it runs."""
     def variables_for(self, model: RequestModel) -> Awaitable[Mapping[str, str]]: ...
 
 
@@ -186,18 +189,30 @@ class DocumentsController(QObject):
         """The values ``model`` is sent with from ``document``: its collection's and the
         environment's, then the playground's; and the secret values in scope now (kept
         with the send: the scope may change before the answer comes)."""
+        from app.model.getting_started import PLAYGROUND_TOKEN_VARIABLE
+
         resolved = await self.workspace.resolution(document.collection)
         values = dict(resolved.values)
-        values.update(await self.playground.variables_for(model))
-        return Resolution(values, resolved.secrets)
+        playground = await self.playground.variables_for(model)
+        values.update(playground)
+        secrets = resolved.secrets
+        # The terminals' token opens a shell: redacted from history like any secret.
+        if token := playground.get(PLAYGROUND_TOKEN_VARIABLE):
+            secrets = (*secrets, token)
+        return Resolution(values, secrets)
 
     def lookup_for(self, document: Document) -> Callable[[], dict[str, Variable]]:
         """The variables in scope for ``document`` now (the hover preview), without waiting."""
-        from app.model.getting_started import PLAYGROUND_VARIABLE
+        from app.model.getting_started import PLAYGROUND_TOKEN_VARIABLE, PLAYGROUND_VARIABLE
 
         def lookup() -> dict[str, Variable]:
             playground = self.playground.url or "the playground (started on send)"
-            return self.workspace.lookup(document.collection, {PLAYGROUND_VARIABLE: playground})
+            known = self.workspace.lookup(document.collection, {PLAYGROUND_VARIABLE: playground})
+            # Shown masked: whoever holds it can open a shell.
+            token = self.playground.token or "(made when the playground starts)"
+            known[PLAYGROUND_TOKEN_VARIABLE] = Variable(
+                PLAYGROUND_TOKEN_VARIABLE, token, secret=True, source="Spyglass")
+            return known
 
         return lookup
 

@@ -1,4 +1,5 @@
-"""The window's playground: started on demand on its own thread, offered as ``{{playground}}``."""
+"""The window's playground: started on demand on its own thread, offered as ``{{playground}}``,
+and its terminals' token as ``{{playground_token}}`` (a secret: new each run, never saved)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,11 @@ class PlaygroundControl(QObject):
     def url(self) -> str | None:
         return self._background.url if self._background is not None else None
 
+    @property
+    def token(self) -> str | None:
+        """The token the running playground's terminals want (None when it is stopped)."""
+        return self._background.token if self._background is not None else None
+
     async def ensure_started(self) -> str:
         """The playground's URL, starting it first (off the UI thread) when needed."""
         import asyncio
@@ -64,13 +70,19 @@ class PlaygroundControl(QObject):
         return url
 
     async def variables_for(self, model: RequestModel) -> Mapping[str, str]:
-        """``{"playground": url}`` when the request uses ``{{playground}}`` (starting it)."""
-        from app.model.getting_started import PLAYGROUND_VARIABLE
+        """``{"playground": url, "playground_token": token}`` when the request uses
+        ``{{playground}}`` or ``{{playground_token}}`` (starting it)."""
+        from app.model.getting_started import PLAYGROUND_TOKEN_VARIABLE, PLAYGROUND_VARIABLE
 
         text = json.dumps(model.to_dict())
+        # "{{playground" is also how "{{playground_token}}" begins.
         if "{{" + PLAYGROUND_VARIABLE not in text and "{{ " + PLAYGROUND_VARIABLE not in text:
             return {}
-        return {PLAYGROUND_VARIABLE: await self.ensure_started()}
+        url = await self.ensure_started()
+        values = {PLAYGROUND_VARIABLE: url}
+        if (token := self.token) is not None:
+            values[PLAYGROUND_TOKEN_VARIABLE] = token
+        return values
 
     def stop(self) -> None:
         background, self._background = self._background, None

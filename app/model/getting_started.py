@@ -15,12 +15,15 @@ from app.model.request import (
     MultipartField,
     RequestMode,
     RequestModel,
+    TerminalModel,
     query_of,
 )
 
-__all__ = ["PLAYGROUND_VARIABLE", "getting_started"]
+__all__ = ["PLAYGROUND_TOKEN_VARIABLE", "PLAYGROUND_VARIABLE", "getting_started"]
 
 PLAYGROUND_VARIABLE = "playground"
+#: The token the playground's terminals want: a secret, new each run, never saved.
+PLAYGROUND_TOKEN_VARIABLE = "playground_token"
 BASE = "{{playground}}"
 
 
@@ -30,6 +33,11 @@ def _request(name: str, method: str, path: str, **kw: object) -> RequestModel:
     for key, value in kw.items():
         setattr(model, key, value)
     return model
+
+
+def _terminal(name: str, protocol: str) -> RequestModel:
+    return _request(name, "GET", f"/terminal/{protocol}?token={{{{{PLAYGROUND_TOKEN_VARIABLE}}}}}",
+                    mode=RequestMode.TERMINAL, terminal=TerminalModel(protocol))
 
 
 def getting_started() -> list[RequestModel]:
@@ -67,4 +75,9 @@ def getting_started() -> list[RequestModel]:
                  ws_saved=[{"mode": "text", "text": "help"}, {"mode": "text", "text": "time"},
                            {"mode": "text", "text": "count 5"},
                            {"mode": "text", "text": "close 4001 bye"}]),
+        _terminal("A shell (raw)", "raw"),
+        _terminal("Kubernetes exec", "kubernetes"),
+        _terminal("Backend.AI PTY", "backendai"),
+        _terminal("Jupyter terminal", "terminado"),
+        _terminal("ttyd", "ttyd"),
     ]

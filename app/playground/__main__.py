@@ -1,6 +1,7 @@
-"""``python -m app.playground [--host 127.0.0.1] [--port 0]``.
+"""``python -m app.playground [--host 127.0.0.1] [--port 0] [--terminal-command CMD]``.
 
-The first line on standard output is the base URL. Ctrl+C or SIGTERM stops the server.
+The first line on standard output is the base URL; the terminals' token is printed on
+standard error. Ctrl+C or SIGTERM stops the server.
 """
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ import argparse
 import asyncio
 import ipaddress
 import logging
+import shlex
 import signal
 import sys
 from collections.abc import Sequence
 
 from .server import start_playground
+from .terminal import DEFAULT_MAX_TERMINALS
 
 DEFAULT_HOST = "127.0.0.1"
 
@@ -55,10 +58,47 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--quiet", action="store_true", help="do not log each request on standard error"
     )
+    parser.add_argument(
+        "--terminal-command",
+        type=_command,
+        default=None,
+        metavar="CMD",
+        help="the program the /terminal endpoints run, as a shell would split it "
+        "(default: $SHELL, else /bin/sh)",
+    )
+    parser.add_argument(
+        "--max-terminals",
+        type=_count,
+        default=DEFAULT_MAX_TERMINALS,
+        metavar="N",
+        help=f"terminals open at once (default {DEFAULT_MAX_TERMINALS})",
+    )
     return parser
 
 
-async def _serve(host: str, port: int, quiet: bool) -> int:
+def _command(text: str) -> list[str]:
+    try:
+        argv = shlex.split(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"cannot read the command {text!r}: {exc}") from None
+    if not argv:
+        raise argparse.ArgumentTypeError("the terminal command is empty")
+    return argv
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+async def _serve(
+    host: str, port: int, quiet: bool, terminal_command: list[str] | None, max_terminals: int
+) -> int:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     installed: list[signal.Signals] = []
@@ -70,13 +110,25 @@ async def _serve(host: str, port: int, quiet: bool) -> int:
             pass
     try:
         try:
-            playground = await start_playground(host, port, access_log=not quiet)
+            playground = await start_playground(
+                host,
+                port,
+                access_log=not quiet,
+                terminal_command=terminal_command,
+                max_terminals=max_terminals,
+            )
         except OSError as exc:
             print(f"error: cannot listen on {host}:{port}: {exc}", file=sys.stderr)
             return 1
         print(playground.url, flush=True)
         print(
             f"Spyglass playground listening on {playground.url} (Ctrl+C to stop)",
+            file=sys.stderr,
+            flush=True,
+        )
+        print(
+            f"Terminals: {playground.url}/terminal/{{protocol}}?token={playground.token} "
+            "(a new token each run)",
             file=sys.stderr,
             flush=True,
         )
@@ -106,7 +158,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s"
         )
     try:
-        return asyncio.run(_serve(host, args.port, args.quiet))
+        return asyncio.run(
+            _serve(host, args.port, args.quiet, args.terminal_command, args.max_terminals)
+        )
     except KeyboardInterrupt:  # a Ctrl+C before the signal handlers were installed
         return 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Sequence
 
 from .server import RunningPlayground, start_playground
 
@@ -12,9 +13,11 @@ __all__ = ["BackgroundPlayground"]
 
 
 class BackgroundPlayground:
-    """Starts the playground on a daemon thread with its own event loop."""
+    """Starts the playground on a daemon thread with its own event loop; its terminals run
+    ``terminal_command`` (None: the user's shell)."""
 
-    def __init__(self) -> None:
+    def __init__(self, terminal_command: str | Sequence[str] | None = None) -> None:
+        self.terminal_command = terminal_command
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._running: RunningPlayground | None = None
@@ -22,6 +25,11 @@ class BackgroundPlayground:
     @property
     def url(self) -> str | None:
         return self._running.url if self._running is not None else None
+
+    @property
+    def token(self) -> str | None:
+        """The token its terminals want, while it runs (a new one each start)."""
+        return self._running.token if self._running is not None else None
 
     def start(self, timeout: float = 10.0) -> str:
         """Start it (once) and return its base URL; raises OSError when it cannot listen."""
@@ -35,7 +43,9 @@ class BackgroundPlayground:
         def run() -> None:
             asyncio.set_event_loop(loop)
             try:
-                started["value"] = loop.run_until_complete(start_playground(access_log=False))
+                started["value"] = loop.run_until_complete(
+                    start_playground(access_log=False, terminal_command=self.terminal_command)
+                )
             except BaseException as exc:  # reported to the caller below
                 started["error"] = exc
                 ready.set()

@@ -9,13 +9,13 @@ import ipaddress
 import logging
 import os
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 
 from aiohttp import WSCloseCode, web
 
-from . import auth, http_basic, sse, streams, websocket
+from . import auth, http_basic, sse, streams, terminal, websocket
 from ._common import (
     ACTIVE_STREAMS,
     OPEN_WEBSOCKETS,
@@ -177,6 +177,13 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("WS", "/ws/echo", "Echoes text and binary messages; subprotocols chat, json, echo."),
     Endpoint("WS", "/ws/console", "A line-command console: help, time, echo, count, json, close."),
     Endpoint("WS", "/ws/firehose?count=", "count small messages, then close 1000; 0 is endless."),
+    Endpoint(
+        "WS",
+        "/terminal/{protocol}?token=",
+        "A real shell on a pseudo-terminal; protocol raw, terminado (Jupyter), ttyd, "
+        "kubernetes (exec) or backendai. Wants this run's token (?token= or Authorization: "
+        "Bearer) and refuses any request with an Origin header; ?rows=&cols= set the size.",
+    ),
     Endpoint("GET", "/endpoints", "This list, as JSON.", "/endpoints"),
 )
 
@@ -286,8 +293,23 @@ async def _on_shutdown(app: web.Application) -> None:
         transport.abort()
 
 
-def create_app() -> web.Application:
-    """Build the playground application (routes, middleware, shutdown hooks)."""
+def create_app(
+    *,
+    token: str | None = None,
+    terminal_command: str | Sequence[str] | None = None,
+    max_terminals: int = terminal.DEFAULT_MAX_TERMINALS,
+) -> web.Application:
+    """Build the playground application (routes, middleware, shutdown hooks).
+
+    ``token`` is what the terminals want (a random one when None); ``terminal_command``
+    the program they run (a command line or an argument list; None: the user's shell);
+    ``max_terminals`` how many may be open at once. Raises ValueError for an empty command
+    or token."""
+    settings = terminal.TerminalSettings(
+        token=token if token is not None else terminal.new_token(),
+        command=terminal_command,
+        max_terminals=max_terminals,
+    )
     app = web.Application(middlewares=[errors_as_json])
     app[SHUTDOWN_EVENT] = asyncio.Event()
     app[OPEN_WEBSOCKETS] = weakref.WeakSet()
@@ -298,6 +320,7 @@ def create_app() -> web.Application:
     app.router.add_get("/endpoints", endpoints)
     for module in (http_basic, auth, streams, sse, websocket):
         app.add_routes(module.routes)
+    terminal.setup(app, settings)
     app.on_shutdown.append(_on_shutdown)
     return app
 
@@ -326,6 +349,11 @@ class RunningPlayground:
     def stats(self) -> StreamStats:
         return self.app[STREAM_STATS]
 
+    @property
+    def token(self) -> str:
+        """The token this run's terminals want (``?token=`` or ``Authorization: Bearer``)."""
+        return self.app[terminal.TERMINAL_SETTINGS].token
+
     async def stop(self) -> None:
         if self._stopped:
             return
@@ -345,10 +373,19 @@ class RunningPlayground:
 
 
 async def start_playground(
-    host: str = "127.0.0.1", port: int = 0, *, access_log: bool = True
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    access_log: bool = True,
+    token: str | None = None,
+    terminal_command: str | Sequence[str] | None = None,
+    max_terminals: int = terminal.DEFAULT_MAX_TERMINALS,
 ) -> RunningPlayground:
-    """Start the playground on the running event loop (``port=0``: any free port)."""
-    app = create_app()
+    """Start the playground on the running event loop (``port=0``: any free port); the
+    keywords after ``access_log`` are :func:`create_app`'s."""
+    app = create_app(
+        token=token, terminal_command=terminal_command, max_terminals=max_terminals
+    )
     runner = web.AppRunner(
         app,
         handle_signals=False,

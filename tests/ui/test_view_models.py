@@ -118,6 +118,7 @@ class FakeHost:
 
 class FakePlayground:
     url: str | None = None
+    token: str | None = None
 
     async def variables_for(self, model: RequestModel) -> Mapping[str, str]:
         return {}
