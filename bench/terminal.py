@@ -115,15 +115,15 @@ async def _until(condition: Any, timeout: float, poll: float = 0.0) -> None:
 
 async def run_pane(url: str, data: bytes, keys: int) -> dict[str, Any]:
     """Flood a shown pane, then type ``keys`` keys through the echo server."""
+    from _streams_sse import StallProbe
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
-    from _streams_sse import StallProbe
     from app.model.compose import SessionPool
     from app.model.request import RequestMode, RequestModel, TerminalModel
     from ui.modes.base import ConnectionState
-    from ui.terminal.terminal_pane import TerminalPane
     from ui.tasks import TaskRunner
+    from ui.terminal.terminal_pane import TerminalPane
 
     ws_url = "ws://" + url.split("://", 1)[1]
     pool = SessionPool()
@@ -193,9 +193,8 @@ def main() -> None:
     import gc
 
     import qasync
-    from PySide6.QtWidgets import QApplication
-
     from _server import served
+    from PySide6.QtWidgets import QApplication
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mb", type=int, default=_FLOOD_MB)
