@@ -199,6 +199,44 @@ def check_playground() -> CheckResult:
     return CheckResult("playground", False, f"{detail}, unexpected echo: {body!r:.200}")
 
 
+# -- terminal ---------------------------------------------------------------------------------
+
+
+def check_terminal() -> CheckResult:
+    """A terminal end to end: the playground's raw terminal runs /bin/sh on a pseudo-terminal,
+    and connect_terminal (the WebSocket, the codec, pyte's screen) shows what it printed."""
+    import asyncio
+
+    from app.playground.pty_process import HAVE_PTY
+
+    if not HAVE_PTY:
+        return CheckResult("terminal", True, "no pseudo-terminals on this system: the "
+                           "playground's terminals answer 501; remote terminals work")
+    from app.client import AsyncSession, Request
+    from app.playground.background import BackgroundPlayground
+    from app.terminal import connect_terminal
+
+    playground = BackgroundPlayground(terminal_command="/bin/sh")
+    url = playground.start()
+    started = time.perf_counter()
+
+    async def session() -> str:
+        async with AsyncSession(url.replace("http", "ws", 1), timeout=10) as client:
+            request = Request(client, "GET", "/terminal/raw",
+                              params={"token": playground.token or ""})
+            async with connect_terminal(request, "raw") as term:
+                await term.send_input("echo spyglass-$((6 * 7))\r")
+                return await term.wait_for("spyglass-42", timeout=10)
+
+    try:
+        found = asyncio.run(session())
+    finally:
+        playground.stop()
+    took = (time.perf_counter() - started) * 1000
+    return CheckResult("terminal", True, f"/bin/sh on a pseudo-terminal answered {found!r} "
+                       f"through {url}/terminal/raw in {took:.0f} ms")
+
+
 # -- reach: cookies, proxies, certificates ------------------------------------------------------
 
 
@@ -251,6 +289,7 @@ def run_self_check(more: Callable[[], Iterable[CheckResult]] | None = None) -> i
     report(_run("keyring", check_keyring))
     report(_run("tls", check_tls))
     report(_run("playground", check_playground))
+    report(_run("terminal", check_terminal))
     report(_run("reach", check_reach))
     if more is not None:
         for result in more():
