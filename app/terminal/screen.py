@@ -74,12 +74,41 @@ class MouseMode(StrEnum):
 
 
 class _Stream(pyte.Stream):
-    """``pyte``'s parser, also dispatching DECSCUSR (``CSI Ps SP q``) and the keypad modes."""
+    """``pyte``'s parser, also dispatching DECSCUSR (``CSI Ps SP q``) and the keypad modes,
+    telling the screen which marker a control sequence had, and never failing a feed.
 
-    def __init__(self, screen: pyte.Screen) -> None:
+    pyte drops a ``>`` or ``=`` after ``CSI`` and dispatches what follows as if it were not
+    there: ``CSI > 4 ; 2 m`` (xterm's modifyOtherKeys, which vim sends) would turn on
+    underline, and ``CSI > c`` (secondary device attributes) would be answered as the primary
+    query. The stream notes the marker for the screen (``_Screen.marker``), which ignores or
+    answers such sequences itself. A sequence pyte's screen cannot take (``CSI ? ... m`` raised
+    TypeError inside pyte) is counted in ``_Screen.parse_errors`` and skipped: the parser has
+    reset itself, and the rest of the output goes on.
+    """
+
+    def __init__(self, screen: _Screen) -> None:
         self.csi = {**pyte.Stream.csi, "q": "set_cursor_style"}
         self.escape = {**pyte.Stream.escape, "=": "keypad_application", ">": "keypad_numeric"}
+        self._screen = screen
+        self._last = ""
         super().__init__(screen)
+
+    def _send_to_parser(self, data: str) -> bool | None:
+        screen, last = self._screen, self._last
+        opens = last in ("[", "\x9b") and data in "<=>"
+        if opens:
+            screen.marker = data
+        self._last = data
+        try:
+            return super()._send_to_parser(data)
+        except Exception as exc:  # pyte reset its parser; skip the sequence, go on
+            screen.parse_errors += 1
+            screen.last_parse_error = f"{type(exc).__name__}: {exc}"
+            return self._taking_plain_text
+        finally:
+            # A final byte ends the sequence: the screen has read the marker by now.
+            if screen.marker and not opens and "@" <= data <= "~":
+                screen.marker = ""
 
 
 #: A scrollback line: its blank cell, the columns written, and their cells (as plain tuples).
@@ -97,6 +126,11 @@ class _Screen(pyte.Screen):
     """``pyte.Screen`` with a scrollback, the alternate screen and answers to the host."""
 
     def __init__(self, columns: int, lines: int, scrollback: int) -> None:
+        #: The marker of the control sequence being dispatched (">", "=", "<" or "").
+        self.marker = ""
+        #: Sequences pyte could not take (skipped), and the last one's error.
+        self.parse_errors = 0
+        self.last_parse_error = ""
         self.history: deque[_Kept] = deque(maxlen=max(0, scrollback))
         self.saved_main: dict[int, Line] | None = None
         self.answers: list[str] = []
@@ -143,9 +177,21 @@ class _Screen(pyte.Screen):
 
     def report_device_attributes(self, mode: int = 0, **kwargs: bool) -> None:
         # pyte answers as a VT102; programs choose features by what a terminal says it is:
-        # answer as xterm does (a VT220 with colours and the usual extensions).
-        if mode == 0 and not kwargs.get("private"):
+        # answer as xterm does (a VT220 with colours and the usual extensions). The secondary
+        # query (CSI > c) is answered as a VT220 of a low version, so that programs (vim) do
+        # not go on to xterm-only queries this screen cannot answer.
+        if mode != 0 or kwargs.get("private"):
+            return
+        if self.marker == ">":
+            self.write_process_input("\x1b[>1;10;0c")
+        elif not self.marker:
             self.write_process_input("\x1b[?62;22c")
+
+    def select_graphic_rendition(self, *attrs: int, **kwargs: Any) -> None:
+        # CSI > ... m (modifyOtherKeys) and CSI ? ... m are not colours: ignored.
+        if kwargs.get("private") or self.marker:
+            return
+        super().select_graphic_rendition(*attrs)
 
     # --- scrollback ---------------------------------------------------------------------------
 

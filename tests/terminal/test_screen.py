@@ -8,7 +8,7 @@ import itertools
 
 import pyte
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from app.terminal.screen import CursorShape, MouseMode, TerminalScreen
@@ -238,9 +238,31 @@ def test_drawing_gives_the_cells_pyte_gives(pieces: list[str], width: int) -> No
     ours = TerminalScreen(4, width, scrollback=0)
     ours.feed(data)
     theirs = pyte.Screen(width, 4)
-    pyte.ByteStream(theirs).feed(data)
-    assert ours.display == theirs.display
+    try:
+        pyte.ByteStream(theirs).feed(data)
+    except Exception:
+        assume(False)  # pyte itself fails here (a wide character with wrapping off); ours goes on
+    # Cells, not pyte's display: it skips the cell after a wide character even when that
+    # cell was written over since (and can fail on it).
     assert ours.cursor == (theirs.cursor.y, theirs.cursor.x)
     for y in range(4):
         for x in range(width):
             assert ours.cell(y, x) == theirs.buffer[y][x], (y, x)
+
+
+def test_marked_sequences_are_not_taken_for_plain_ones() -> None:
+    # vim sends CSI > 4 ; 2 m (modifyOtherKeys): not underline. CSI > c asks the secondary
+    # device attributes, answered as such (pyte drops the marker and took both for others).
+    screen = TerminalScreen(2, 20)
+    screen.feed(b"\x1b[>4;2mplain\x1b[>c\x1b[c")
+    assert not screen.cell(0, 0).underscore
+    assert screen.answers() == b"\x1b[>1;10;0c\x1b[?62;22c"
+
+
+@pytest.mark.parametrize("sequence", [b"\x1b[?4m", b"\x1b[?3A", b"\x1b[?2C", b"\x1b[?1;2H"])
+def test_a_sequence_pyte_cannot_take_is_skipped_and_output_goes_on(sequence: bytes) -> None:
+    screen = TerminalScreen(2, 20)
+    screen.feed(b"ab" + sequence + b"cd")
+    screen.feed(b"\x1b[31mef")
+    assert screen.display[0].startswith("abcdef")
+    assert screen.cell(0, 4).fg == "red"
