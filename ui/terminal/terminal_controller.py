@@ -98,6 +98,8 @@ class TerminalController(QObject):
         #: The raw frames both ways, when ``log_frames`` is on.
         self.log = MessageLog()
         self.log_frames = False
+        #: Whether the session's protocol can tell the program a new size (raw cannot).
+        self.resizable = True
         #: The screen of the current (or last) session.
         self.screen = TerminalScreen()
         #: The size to open with and to keep: the pane's.
@@ -181,7 +183,7 @@ class TerminalController(QObject):
         """The pane's size changed: the screen and the server follow (the next session opens
         with it)."""
         self.size = (rows, cols)
-        if self._state == S.OPEN and self._outbox is not None:
+        if self._state == S.OPEN and self._outbox is not None and self.resizable:
             self._outbox.put_nowait(_Resize(rows, cols))
 
     def dispose(self) -> None:
@@ -208,8 +210,15 @@ class TerminalController(QObject):
         composed = compose(self._sessions().get(model.options), model, variables,
                            websocket=True)
         composed.close()            # a WebSocket handshake sends no body
-        rows, cols = self.size or (model.terminal.rows, model.terminal.cols)
+        from app.terminal.protocols import PROTOCOLS
+
         self.protocol = model.terminal.protocol
+        codec = PROTOCOLS[self.protocol]
+        # A protocol with no resize message (raw) cannot tell the program a new size: the
+        # screen keeps the size the request opens with, which the program was started with.
+        self.resizable = codec().encode_resize(24, 80) is not None
+        opening = (model.terminal.rows, model.terminal.cols)
+        rows, cols = (self.size or opening) if self.resizable else opening
         self.log.append("", "info", f"Connecting to {composed.url} ({self.protocol})")
         async with connect_terminal(composed.request, self.protocol, rows=rows,
                                     cols=cols) as term:
@@ -224,7 +233,7 @@ class TerminalController(QObject):
                                                   if term.protocol else ""))
             self._set_state(S.OPEN)
             self.opened.emit(term.screen, term.protocol)
-            if self.size is not None and self.size != (rows, cols):
+            if self.resizable and self.size is not None and self.size != (rows, cols):
                 outbox.put_nowait(_Resize(*self.size))     # resized while connecting
             try:
                 by = await self._serve(term, outbox)

@@ -232,6 +232,9 @@ class TerminalPane(QWidget):
             words += f" (subprotocol {subprotocol})"
         if suggested and suggested != self.protocol:
             words += f"; the server speaks {PROTOCOL_LABELS[suggested]}: pick it and Reconnect"
+        elif not self.controller.resizable:
+            words += (f"; {screen.cols}×{screen.rows}, the size it opened with "
+                      "(this protocol cannot tell the program a new size)")
         self._say(words)
         self.view.setFocus()
 

@@ -73,10 +73,13 @@ def test_a_shell_echoes_follows_the_size_and_exits(qtbot: QtBot, pane: TerminalP
     qtbot.waitUntil(lambda: "hi-42" in [line.strip() for line in pane.view.screen.display],
                     timeout=10000)
 
-    # The screen follows the pane's size (raw has no resize message for the server).
+    # Raw has no resize message: the screen keeps the size the program was started with
+    # (else the program would draw for one size on a screen of another), and says so.
+    assert (pane.view.screen.rows, pane.view.screen.cols) == (24, 80)
+    assert "80×24, the size it opened with" in pane.status.text()
     pane.view.resize(500, 300)
-    qtbot.waitUntil(lambda: (pane.view.screen.rows, pane.view.screen.cols)
-                    == pane.view.grid_size(), timeout=5000)
+    qtbot.wait(400)  # past the resize debounce
+    assert (pane.view.screen.rows, pane.view.screen.cols) == (24, 80)
 
     qtbot.keyClick(pane.view, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: pane.state == S.CLOSED, timeout=10000)
@@ -211,3 +214,32 @@ def test_ctrl_c_gets_through_a_flood(qtbot: QtBot, pane: TerminalPane, server: s
     qtbot.keyClick(pane.view, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "stopped-2" in [line.strip() for line in pane.view.screen.display],
                     timeout=15000)
+
+
+def test_a_protocol_with_resize_tells_the_program_the_pane_size(qtbot: QtBot,
+                                                                pane: TerminalPane) -> None:
+    from app.playground.background import BackgroundPlayground
+
+    playground = BackgroundPlayground(terminal_command=["bash", "--norc", "--noprofile", "-i"])
+    url = playground.start()
+    try:
+        model = RequestModel(url=f"{url}/terminal/terminado?token={playground.token}",
+                             mode=RequestMode.TERMINAL, terminal=TerminalModel("terminado"))
+        pane.load_model(model)
+        assert pane.protocol == "terminado"
+        pane.controller.start(model)
+        qtbot.waitUntil(lambda: pane.state == S.OPEN, timeout=10000)
+        grid = pane.view.grid_size()
+        qtbot.waitUntil(lambda: (pane.view.screen.rows, pane.view.screen.cols) == grid,
+                        timeout=5000)
+        pane.view.resize(520, 330)
+        qtbot.waitUntil(lambda: (pane.view.screen.rows, pane.view.screen.cols)
+                        == pane.view.grid_size() != grid, timeout=5000)
+        rows, cols = pane.view.grid_size()
+        qtbot.keyClicks(pane.view, "stty size")
+        qtbot.keyClick(pane.view, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: f"{rows} {cols}" in [line.strip() for line in
+                                                     pane.view.screen.display], timeout=10000)
+    finally:
+        pane.controller.stop()
+        playground.stop()
