@@ -84,7 +84,7 @@ def _assignment(text: str) -> tuple[str, str]:
 
 def add_run_parser(commands: Any) -> argparse.ArgumentParser:
     """Add ``run`` to the ``spyglass`` command line's subparsers."""
-    run = commands.add_parser(
+    run: argparse.ArgumentParser = commands.add_parser(
         "run", help="run requests and check their asserts (for CI)",
         description="Send the requests of a workspace, a folder or a request file in order, "
                     "check their asserts and pass their captures on. Exit status: 0 all "

@@ -24,7 +24,7 @@ from app.runner import (
     prepare_run,
     write_reports,
 )
-from app.storage.secrets import MemorySecrets, SecretsUnavailable, SecretStore
+from app.storage.secrets import MemorySecrets, SecretStore, SecretsUnavailable
 from app.storage.workspace import Workspace
 from tests.runner.conftest import write_workspace
 
@@ -101,7 +101,7 @@ async def test_a_chain_broken_by_a_missing_capture_fails_where_it_breaks(
     write_workspace(tmp_path, files)
     report = await Runner(prepare_run(tmp_path, MemorySecrets()),
                           RunSettings(variables={"user": "x"})).run()
-    login, create, read = report.results
+    login, create, _read = report.results
     assert login.outcome is Outcome.FAILED and "body.json.nothing is absent" in login.failures[0]
     assert create.outcome is Outcome.ERROR and "{{token}}" in create.error
     assert report.exit_code == 1
@@ -149,7 +149,7 @@ def test_a_data_file_that_lacks_a_column_or_cannot_be_read_stops_the_run(
         with pytest.raises(RunConfigError) as caught:
             prepare_run(tmp_path / "ws", MemorySecrets(), data_file=data)
         assert str(data) in str(caught.value) and message in str(caught.value), caught.value
-    with pytest.raises(RunConfigError, match="missing.csv: cannot read"):
+    with pytest.raises(RunConfigError, match=r"missing\.csv: cannot read"):
         prepare_run(tmp_path / "ws", MemorySecrets(), data_file=tmp_path / "missing.csv")
     # a column that --var or the environment already gives is not needed
     (tmp_path / "other.csv").write_text("x\n1\n")
