@@ -1,5 +1,6 @@
 """The Spyglass entry point: ``spyglass`` and ``python -m app`` open the window;
-``spyglass import ...`` and ``spyglass export ...`` run the command line (``app.cli``).
+``spyglass import ...``, ``spyglass export ...`` and ``spyglass run ...`` run the command
+line (``app.cli``).
 
 The only module of ``app`` allowed to import the window (``ui``)."""
 
@@ -17,6 +18,7 @@ __all__ = ["main"]
 USAGE = """usage: spyglass [--version] [--self-check] [Qt options]
        spyglass import SOURCE --workspace DIR
        spyglass export DIR --format curl|har|postman [--include-secrets]
+       spyglass run PATH [--env NAME] [--var NAME=VALUE]... [--data FILE] [--reporter ...]
 
 A native desktop API explorer: HTTP, uploads with progress, Server-Sent Events, WebSocket.
 
@@ -25,10 +27,12 @@ A native desktop API explorer: HTTP, uploads with progress, Server-Sent Events, 
   import        import curl commands, a Postman collection, an OpenAPI 3 document or a HAR
                 file into a workspace (spyglass import --help)
   export        write a workspace's requests as curl, HAR or Postman to standard output
-                (spyglass export --help)"""
+                (spyglass export --help)
+  run           send a workspace's, folder's or file's requests and check their asserts;
+                exit 1 when one fails (spyglass run --help)"""
 
 #: The first arguments that run the command line instead of the window.
-COMMANDS = ("import", "export")
+COMMANDS = ("import", "export", "run")
 
 
 def main(argv: list[str] | None = None) -> int:

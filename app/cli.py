@@ -1,9 +1,11 @@
-"""The command line: ``spyglass import`` and ``spyglass export`` (SPEC §3).
+"""The command line: ``spyglass import``, ``spyglass export`` (SPEC §3) and ``spyglass run``
+(SPEC §9, in :mod:`app.cli_run`).
 
 ::
 
     spyglass import SOURCE --workspace DIR    # SOURCE: a file, or - for standard input
     spyglass export DIR --format curl|har|postman [--include-secrets]
+    spyglass run PATH [--env NAME] [--var NAME=VALUE]... [--data FILE] [--reporter junit]...
 
 Secrets go to the OS keyring. An import that carries secrets when no keyring can keep them
 stops before writing anything; one without secrets needs no keyring, and neither does a plain
@@ -21,6 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from app.cli_run import add_run_parser, run_command
 from app.interchange import (
     EXPORT_FORMATS,
     FORMATS,
@@ -58,7 +61,8 @@ class _Failure(Exception):
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog=PROG, description="Import requests into a Spyglass workspace, or export them.")
+        prog=PROG, description="Import requests into a Spyglass workspace, export them, or "
+                               "run them with their asserts.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     imp = commands.add_parser(
         "import", help="import requests into a workspace",
@@ -82,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="write passwords, tokens and secret variables (from the keyring)")
     exp.add_argument("--collection", "-c", metavar="NAME", action="append", default=None,
                      help="export only this collection (or Shop/Orders folder); repeatable")
+    add_run_parser(commands)
     return parser
 
 
@@ -226,7 +231,7 @@ def _write(out: TextIO, text: str) -> None:
 def main(argv: Sequence[str] | None = None, *, secrets: SecretStore | None = None,
          stdin: TextIO | None = None, stdout: TextIO | None = None,
          stderr: TextIO | None = None) -> int:
-    """Run ``spyglass import|export ...`` (``argv`` without the program name); the exit
+    """Run ``spyglass import|export|run ...`` (``argv`` without the program name); the exit
     status. ``secrets`` replaces the OS keyring (tests use ``MemorySecrets``)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     out = stdout if stdout is not None else sys.stdout
@@ -240,6 +245,9 @@ def main(argv: Sequence[str] | None = None, *, secrets: SecretStore | None = Non
     try:
         if args.command == "import":
             return _import(args, secrets, stdin, out, err)
+        if args.command == "run":
+            return run_command(args, secrets if secrets is not None else KeyringSecrets(),
+                               out, err)
         return _export(args, secrets, out)
     except _Failure as exc:
         print(f"{PROG} {args.command}: {exc}", file=err)

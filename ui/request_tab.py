@@ -267,6 +267,10 @@ class RequestTab(QWidget):
             else:
                 for name in spec.fields:
                     setattr(model, name, copy.deepcopy(getattr(self._loaded, name)))
+        # No editor shows the checks yet (the Tests tab): keep what the file holds, so that
+        # a save from the window never drops them.
+        model.asserts = copy.deepcopy(self._loaded.asserts)
+        model.captures = copy.deepcopy(self._loaded.captures)
         return model
 
     def load_model(self, model: RequestModel) -> None:

@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from app.model.checks import AssertModel, CaptureModel, parse_asserts, parse_captures
+
 __all__ = [
     "OAUTH2_GRANTS",
     "SECRET_AUTH_FIELDS",
@@ -257,9 +259,17 @@ class RequestModel:
     ws_saved: list[dict[str, str]] = field(default_factory=list)
     #: A terminal's protocol and opening size.
     terminal: TerminalModel = field(default_factory=TerminalModel)
+    #: Checks on the response, and values taken from it for the requests that follow
+    #: (SPEC §9; ``app.model.checks``).
+    asserts: list[AssertModel] = field(default_factory=list)
+    captures: list[CaptureModel] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        # The file form (a capture's ``from``, an op's name), which from_dict reads back.
+        data["asserts"] = [a.to_dict() for a in self.asserts]
+        data["captures"] = [c.to_dict() for c in self.captures]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RequestModel:
@@ -285,6 +295,8 @@ class RequestModel:
             ws_subprotocols=[str(p) for p in data.get("ws_subprotocols") or []],
             ws_saved=[dict(m) for m in data.get("ws_saved") or []],
             terminal=TerminalModel.read(data.get("terminal")),
+            asserts=parse_asserts(data.get("asserts")),
+            captures=parse_captures(data.get("captures")),
         )
 
 

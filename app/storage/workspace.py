@@ -31,6 +31,7 @@ from typing import Any
 
 import yaml
 
+from app.model.checks import CheckError
 from app.model.request import SECRET_AUTH_FIELDS, KeyValue, MultipartField, RequestModel
 from app.model.templating import names_a_variable
 from app.model.variables import Variable
@@ -38,12 +39,13 @@ from app.storage.atomic import write_atomic, write_if_changed
 from app.storage.fingerprint import ABSENT, Fingerprint
 from app.storage.names import windows_safe
 from app.storage.secrets import MemorySecrets, SecretStore
-from app.storage.yaml_load import InputTooLarge, load_yaml, read_limited
+from app.storage.yaml_load import InputTooLarge, line_of, load_yaml, read_limited
 
 __all__ = [
     "BAD_NAME_CHARS",
     "COLLECTION_FILE",
     "ENVIRONMENTS_DIR",
+    "REQUEST_SUFFIX",
     "ChangedOnDisk",
     "MemorySecrets",
     "Moved",
@@ -65,7 +67,7 @@ REQUEST_SUFFIX = ".yaml"
 
 #: The order fields are written in (readable, stable, not alphabetical).
 _REQUEST_ORDER = ("name", "method", "url", "mode", "params", "headers", "body", "auth",
-                  "options", "ws_subprotocols", "ws_saved", "terminal")
+                  "options", "ws_subprotocols", "ws_saved", "terminal", "asserts", "captures")
 _BODY_ORDER = ("kind", "text", "file_path", "file_imported", "form", "multipart")
 #: Characters YAML folds into a plain newline inside a block scalar: such text stays quoted.
 _BLOCK_UNSAFE = re.compile("[\r\x85\u2028\u2029]")
@@ -230,9 +232,21 @@ def _request_data(model: RequestModel, secrets: Secrets,
             out[key] = list(value)
         elif key == "ws_saved":
             out[key] = [dict(m) for m in value]
+        elif key in ("asserts", "captures"):
+            out[key] = [item.to_dict() for item in value]
         else:
             out[key] = _plain(value)
     return out
+
+
+def _where(path: Path, keys: tuple[str | int, ...]) -> str:
+    """``path:line`` of the node ``keys`` lead to (read again: only a file with a bad
+    check pays for the marks)."""
+    try:
+        line = line_of(read_limited(path), keys)
+    except (OSError, InputTooLarge):
+        line = None
+    return f"{path}:{line}" if line is not None else str(path)
 
 
 def _secret_refs(data: Mapping[str, Any]) -> dict[str, str]:
@@ -258,6 +272,8 @@ def _request_from(path: Path, data: dict[str, Any], secrets: Secrets) -> Request
         data["auth"] = auth
     try:
         return RequestModel.from_dict(data)
+    except CheckError as exc:
+        raise WorkspaceError(f"{_where(path, exc.where)}: {exc}") from exc
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise WorkspaceError(f"{path}: not a valid request: {exc}") from exc
 

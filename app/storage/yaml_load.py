@@ -24,6 +24,7 @@ as before, a ``&`` in a URL's query included.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -35,6 +36,7 @@ __all__ = [
     "FastLoader",
     "InputTooLarge",
     "YAMLLimitError",
+    "line_of",
     "load_yaml",
     "read_limited",
     "read_stream_limited",
@@ -175,3 +177,32 @@ def load_yaml(text: str | bytes, loader: type[yaml.SafeLoader] = FastLoader, *,
         raise YAMLLimitError("nested too deeply") from None
     finally:
         reader.dispose()
+
+
+def line_of(text: str | bytes, keys: Sequence[str | int]) -> int | None:
+    """The line (from 1) of the node that ``keys`` lead to in the YAML document ``text``
+    (mapping keys and sequence indexes), or of the deepest one found on the way; None when
+    the text cannot be read as YAML at all. For error messages: the node graph is built
+    only here, never on the path of a file that reads well."""
+    try:
+        node = yaml.compose(text, Loader=FastLoader)
+    except (yaml.YAMLError, RecursionError):
+        return None
+    if node is None:
+        return None
+    line = node.start_mark.line + 1
+    for key in keys:
+        child: yaml.Node | None = None
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.value == str(key):
+                    child = value_node
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) \
+                and 0 <= key < len(node.value):
+            child = node.value[key]
+        if child is None:
+            break
+        node = child
+        line = node.start_mark.line + 1
+    return line
