@@ -38,7 +38,8 @@ def test_a_stream_message_too_large_reads_as_one_and_says_where_to_change_it() -
 
 
 @pytest.mark.parametrize("exc", [
-    StreamError("broke"), StreamError("big", kind=ErrorKind.TOO_LARGE), UsageError("wrong"), OSError(2, "No such file"),
+    StreamError("broke"), StreamError("big", kind=ErrorKind.TOO_LARGE), UsageError("wrong"),
+    OSError(2, "No such file"),
     ComposeError("url", "empty"),
 ])
 def test_expected_failures_are_not_bugs(exc: BaseException) -> None:
