@@ -470,6 +470,10 @@ def test_a_message_over_the_size_limit_names_it_and_a_raised_limit_receives_it(
         qtbot.waitUntil(lambda: len(rows(pane, "in", "binary")) == 1, timeout=10000)
         assert rows(pane, "in", "binary") == [b"x" * (5 * MIB)]
         assert pane.state == "open" and not pane.banner.isVisible()
+        # Disposed while still on screen: a paint asks for no row of the emptied log.
+        pane.dispose()
+        pane.console.view.viewport().repaint()
+        assert pane.console.model.rowCount() == 0
     finally:
         pane.dispose()
         run_async(pool.close())
