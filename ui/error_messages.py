@@ -69,9 +69,10 @@ def _words_for(kind: ErrorKind) -> tuple[str, str]:
             return ("Redirect failed", "A redirect could not be followed. Turn redirects off "
                                        "in Options to see the redirect itself.")
         case Kind.TOO_LARGE:
-            return ("Response too large", "The response passed a safety limit (its size in "
-                    "memory, or how far it expands when decompressed); the details say which. "
-                    "Tools ▸ Limits… changes the limits.")
+            return ("Response too large", "What the server sent passed a safety limit (a "
+                    "body's size in memory, how far it expands when decompressed, or the size "
+                    "of one WebSocket message); the details say which. Tools ▸ Limits… "
+                    "changes the limits.")
         case Kind.CONNECTION:
             return ("Connection failed", "The connection to the server failed.")
         case Kind.OTHER:
@@ -81,7 +82,14 @@ def _words_for(kind: ErrorKind) -> tuple[str, str]:
 
 def describe_error(exc: BaseException) -> ErrorText:
     """Title, hint and detail for ``exc``, whatever raised it."""
-    from app.client import APIError, ClientError, RequestError, StreamError, UsageError
+    from app.client import (
+        APIError,
+        ClientError,
+        ErrorKind,
+        RequestError,
+        StreamError,
+        UsageError,
+    )
     from app.model.compose import ComposeError
 
     detail = str(exc) or type(exc).__name__
@@ -95,6 +103,9 @@ def describe_error(exc: BaseException) -> ErrorText:
         return ErrorText(f"Refused: HTTP {exc.status} {exc.reason}".strip(),
                          "The server answered with an error instead of opening the stream.",
                          detail)
+    if isinstance(exc, StreamError) and exc.kind is ErrorKind.TOO_LARGE:
+        # One message of an open stream passed a limit: the kind's hint, a message's title.
+        return ErrorText("Message too large", _words_for(exc.kind)[1], detail)
     if isinstance(exc, StreamError):
         return ErrorText("Stream failed", "The stream broke, or the server answered with "
                          "something that is not a stream of this kind.", detail)

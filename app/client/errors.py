@@ -78,7 +78,8 @@ class ErrorKind(StrEnum):
     BODY = "body"
     CONNECTION = "connection"
     REDIRECT = "redirect"
-    #: A response passed one of the session's :class:`~app.client.limits.Limits`.
+    #: A response, or a WebSocket message, passed one of the session's
+    #: :class:`~app.client.limits.Limits`.
     TOO_LARGE = "too_large"
     OTHER = "other"
 
@@ -144,10 +145,17 @@ class CertificateError(ClientError, ValueError):
 
 class StreamError(ClientError):
     """An event stream or WebSocket broke, had the wrong content type, or sent a frame of
-    another kind than asked for."""
+    another kind than asked for.
 
-    def __init__(self, message: str, *, url: str | None = None) -> None:
+    ``kind`` is ``TOO_LARGE`` when the stream ended because a message passed one of the
+    session's :class:`~app.client.limits.Limits`, else ``OTHER``.
+    """
+
+    def __init__(
+        self, message: str, *, url: str | None = None, kind: ErrorKind = ErrorKind.OTHER
+    ) -> None:
         self.url = url
+        self.kind = ErrorKind(kind)
         super().__init__(message)
 
 

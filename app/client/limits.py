@@ -43,16 +43,23 @@ class Limits:
     - ``compression_ratio``: decoded bytes per compressed byte consumed to produce them,
       checked once ``ratio_grace`` bytes (8 MiB) have been decoded (1000 by default: JSON
       and text compress 5 to 20 times, gzip can do no better than about 1030, so what
-      passes it is built to expand).
+      passes it is built to expand);
+    - ``websocket_message``: the largest message a WebSocket receives, its fragments joined
+      and decompressed (4 MiB by default, what aiohttp holds when not told): a larger one
+      closes the connection with code 1009 and raises ``StreamError`` with ``kind``
+      ``TOO_LARGE``. It applies to the connections ``connect_websocket`` opens (terminals
+      included) once it is set; one already open keeps the limit it opened with. None
+      takes the cap off.
     """
 
     body: int | None = 256 * _MIB
     error_body: int = ERROR_BODY_LIMIT
     compression_ratio: float | None = 1000.0
     ratio_grace: int = 8 * _MIB
+    websocket_message: int | None = 4 * _MIB
 
     def __post_init__(self) -> None:
-        for name in ("body", "error_body", "ratio_grace"):
+        for name in ("body", "error_body", "ratio_grace", "websocket_message"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)
                                       or value <= 0):

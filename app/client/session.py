@@ -407,15 +407,17 @@ class AsyncSession:
         auth: Auth | None,
         protocols: tuple[str, ...],
         heartbeat: float | None,
+        max_message: int | None,
     ) -> aiohttp.ClientWebSocketResponse:
         """Open a WebSocket; the handshake goes through the auth flow like any request, and
         a redirected handshake through the same redirect rules as :meth:`send` (aiohttp's
-        own following, which keeps every header, is never used)."""
+        own following, which keeps every header, is never used). A message received larger
+        than ``max_message`` bytes (None: no cap) ends the connection with code 1009."""
         self._session()
         hops = 0
         while True:
             try:
-                return await self._ws_handshake(request, auth, protocols, heartbeat)
+                return await self._ws_handshake(request, auth, protocols, heartbeat, max_message)
             except HandshakeRedirected as redirected:
                 info = redirected.info
             # aiohttp stores a response's cookies only once it is returned: keep these too.
@@ -452,9 +454,12 @@ class AsyncSession:
         auth: Auth | None,
         protocols: tuple[str, ...],
         heartbeat: float | None,
+        max_message: int | None,
     ) -> aiohttp.ClientWebSocketResponse:
         """One handshake, with its auth flow; a redirect answer raises
         :class:`HandshakeRedirected`."""
+        # aiohttp refuses a message of max_msg_size bytes (0: no cap); +1 admits the limit.
+        max_msg_size = max_message + 1 if max_message is not None else 0
         handshake = HandshakeCapture()
         token = handshake_capture.set(handshake)
         if auth is not None and request.cross_origin and not auth.signs:
@@ -480,6 +485,7 @@ class AsyncSession:
                             headers=headers,
                             protocols=protocols,
                             heartbeat=heartbeat,
+                            max_msg_size=max_msg_size,
                             proxy=http_proxy.url if http_proxy is not None else None,
                             proxy_headers=proxy_headers,
                             timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=10.0),

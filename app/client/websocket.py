@@ -15,7 +15,8 @@ import aiohttp
 from aiohttp import WSMsgType
 
 from .content import encode_json
-from .errors import StreamError, translate
+from .errors import ErrorKind, StreamError, translate
+from .limits import size_text
 from .sync_session import core_of
 
 if TYPE_CHECKING:
@@ -58,6 +59,7 @@ _TEXT, _BINARY = WebSocketMessageType.TEXT, WebSocketMessageType.BINARY
 _make = tuple.__new__
 _CLOSING = (WebSocketMessageType.CLOSE, WebSocketMessageType.CLOSED)
 _SKIPPED = (WSMsgType.PING, WSMsgType.PONG, WSMsgType.CONTINUATION)
+_MESSAGE_TOO_BIG = aiohttp.WSCloseCode.MESSAGE_TOO_BIG  # 1009: the reader's size limit
 
 
 class WebSocketResponse:
@@ -78,6 +80,9 @@ class WebSocketResponse:
         # One for every receive: it keeps no state between uses, and making one a message
         # costs a measurable part of a firehose's time.
         self._translate = translate(url, stream=True)
+        #: The size limit on one received message this connection opened with (the
+        #: session's ``Limits.websocket_message``; None: no cap), named when one passes it.
+        self.message_limit: int | None = None
 
     @property
     def url(self) -> str:
@@ -130,6 +135,8 @@ class WebSocketResponse:
     def _closing(self, msg: aiohttp.WSMessage) -> WebSocketMessage:
         if msg.type is WSMsgType.ERROR:
             exc = msg.data if isinstance(msg.data, BaseException) else None
+            if isinstance(exc, aiohttp.WebSocketError) and exc.code == _MESSAGE_TOO_BIG:
+                raise self._too_large() from exc
             message = f"The WebSocket {self._url} broke: {msg.data}"
             raise StreamError(message, url=self._url) from exc
         if msg.type is WSMsgType.CLOSE:
@@ -145,6 +152,19 @@ class WebSocketResponse:
                 url=self._url,
             )
         return WebSocketMessage(WebSocketMessageType.CLOSED, "", self.close_code)
+
+    def _too_large(self) -> StreamError:
+        """The error for a received message past :attr:`message_limit` (aiohttp has closed
+        the connection with code 1009 already)."""
+        limit = self.message_limit
+        larger = f"larger than {size_text(limit)}" if limit is not None else "too large"
+        return StreamError(
+            f"The WebSocket {self._url} received a message {larger}, the limit for one "
+            "message (Limits(websocket_message=...)), and was closed (code 1009, message too "
+            "big). If such messages are expected, raise the limit or set it to None.",
+            url=self._url,
+            kind=ErrorKind.TOO_LARGE,
+        )
 
     async def _receive_kind(
         self, kind: WebSocketMessageType, timeout: float | None
@@ -235,13 +255,18 @@ class WebSocketContextManager:
         if prepared.body is not None:
             prepared.headers.popall("Content-Type", None)
             prepared.body = None
-        raw = await core_of(request.session).ws_connect(
+        core = core_of(request.session)
+        # Read once: the limit the connection opens with is the one its errors name.
+        limit = core.limits.websocket_message
+        raw = await core.ws_connect(
             prepared,
             auth=request.effective_auth(),
             protocols=self.protocols,
             heartbeat=self.heartbeat,
+            max_message=limit,
         )
         ws = self.response_factory(request.session, raw, str(prepared.url))
+        ws.message_limit = limit
         self._ws = ws
         if self.on_enter is not None:
             try:

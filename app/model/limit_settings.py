@@ -2,10 +2,11 @@
 
 Each is a bound the library or the importers already apply with a default; here they are
 one value the window keeps between runs and hands to whoever applies it: the session pool
-(:meth:`LimitSettings.client_limits`), the event streams (``max_event_size``) and the imports
-(``import_bytes``). Sizes are whole MiB, the unit the dialog shows. A stored value that is
-not valid falls back to its default (:meth:`LimitSettings.from_dict`), so a hand-edited or
-old settings file never stops the window.
+(:meth:`LimitSettings.client_limits`: bodies and WebSocket messages), the event streams
+(``max_event_size``) and the imports (``import_bytes``). Sizes are whole MiB, the unit the
+dialog shows. A stored value that is not valid falls back to its default
+(:meth:`LimitSettings.from_dict`), so a hand-edited or old settings file never stops the
+window.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ MAX_RATIO = 1_000_000.0
 
 #: The values a stored ratio may take to mean "off".
 _OFF = ("off", "none", "")
+#: The settings that are whole MiB.
+_SIZES = ("body_mib", "event_mib", "import_mib", "message_mib")
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class LimitSettings:
       (of which at most 4 MiB is kept); bodies shown in the window stream to disk and have
       no size cap;
     - ``event_mib``: the largest single Server-Sent Event (a line or its data);
+    - ``message_mib``: the largest single WebSocket message (in WebSocket and Terminal
+      modes): a larger one ends the connection;
     - ``import_mib``: the largest file or pasted text imported.
     """
 
@@ -51,9 +56,10 @@ class LimitSettings:
     body_mib: int = 256
     event_mib: int = 16
     import_mib: int = 64
+    message_mib: int = 4
 
     def __post_init__(self) -> None:
-        for name in ("body_mib", "event_mib", "import_mib"):
+        for name in _SIZES:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or _size(value) is None:
                 raise ValueError(f"LimitSettings({name}=...) must be a whole number of MiB "
@@ -67,12 +73,14 @@ class LimitSettings:
     def client_limits(self) -> Limits:
         """The library's :class:`~app.client.Limits` for these settings: ``body_mib`` is the
         body read whole, and caps the error body kept for ``APIError`` too (4 MiB by default,
-        or ``body_mib`` when less); the ratio's grace keeps the library's default."""
+        or ``body_mib`` when less); the ratio's grace keeps the library's default;
+        ``message_mib`` is the WebSocket message limit."""
         from app.client import Limits
 
         body = self.body_mib * _MIB
         return Limits(body=body, error_body=min(Limits.error_body, body),
-                      compression_ratio=self.compression_ratio)
+                      compression_ratio=self.compression_ratio,
+                      websocket_message=self.message_mib * _MIB)
 
     @property
     def max_event_size(self) -> int:
@@ -101,7 +109,7 @@ class LimitSettings:
             if ratio is None:
                 ratio = default.compression_ratio
         sizes = {}
-        for name in ("body_mib", "event_mib", "import_mib"):
+        for name in _SIZES:
             size = _size(data.get(name))
             sizes[name] = size if size is not None else getattr(default, name)
         return cls(compression_ratio=ratio, **sizes)

@@ -25,6 +25,7 @@ def test_the_defaults_are_those_of_the_library_and_the_importers() -> None:
     assert settings.client_limits() == library
     assert settings.compression_ratio == library.compression_ratio
     assert settings.body_mib * MIB == library.body
+    assert settings.message_mib * MIB == library.websocket_message
     assert settings.max_event_size == DEFAULT_MAX_EVENT_SIZE
     assert settings.import_bytes == MAX_IMPORT_BYTES
 
@@ -37,6 +38,7 @@ def test_conversion_to_the_library_limits() -> None:
     assert LimitSettings(compression_ratio=2.5).client_limits().compression_ratio == 2.5
     assert LimitSettings(event_mib=2, import_mib=5).max_event_size == 2 * MIB
     assert LimitSettings(event_mib=2, import_mib=5).import_bytes == 5 * MIB
+    assert LimitSettings(message_mib=20).client_limits() == Limits(websocket_message=20 * MIB)
 
 
 @pytest.mark.parametrize("changes", [
@@ -44,7 +46,8 @@ def test_conversion_to_the_library_limits() -> None:
     {"compression_ratio": float("nan")}, {"compression_ratio": True},
     {"compression_ratio": "2"}, {"body_mib": 0}, {"body_mib": -1},
     {"body_mib": MAX_SIZE_MIB + 1}, {"event_mib": 1.5}, {"import_mib": True},
-    {"import_mib": "64"},
+    {"import_mib": "64"}, {"message_mib": 0}, {"message_mib": 2.5}, {"message_mib": None},
+    {"message_mib": MAX_SIZE_MIB + 1},
 ])
 def test_values_out_of_range_or_of_the_wrong_type_are_refused(changes: dict[str, object]
                                                               ) -> None:
@@ -55,6 +58,7 @@ def test_values_out_of_range_or_of_the_wrong_type_are_refused(changes: dict[str,
 @pytest.mark.parametrize("settings", [
     LimitSettings(), LimitSettings(compression_ratio=None),
     LimitSettings(compression_ratio=2.0, body_mib=1, event_mib=MAX_SIZE_MIB, import_mib=7),
+    LimitSettings(message_mib=1), LimitSettings(message_mib=MAX_SIZE_MIB),
 ])
 def test_round_trip_through_a_dict(settings: LimitSettings) -> None:
     assert LimitSettings.from_dict(settings.to_dict()) == settings
@@ -65,8 +69,10 @@ def test_round_trip_through_a_dict(settings: LimitSettings) -> None:
 
 def test_a_bad_stored_value_falls_back_to_its_default_alone() -> None:
     stored = {"compression_ratio": "lots", "body_mib": "-3", "event_mib": "2",
-              "import_mib": [1, 2]}
+              "import_mib": [1, 2], "message_mib": "0"}
     assert LimitSettings.from_dict(stored) == LimitSettings(event_mib=2)
+    assert LimitSettings.from_dict({"message_mib": "12"}) == LimitSettings(message_mib=12)
+    assert LimitSettings.from_dict({"message_mib": "off"}) == LimitSettings()
     assert LimitSettings.from_dict({}) == LimitSettings()
     assert LimitSettings.from_dict({"compression_ratio": "0.1", "body_mib": "1e9"}) == (
         LimitSettings())
@@ -114,6 +120,8 @@ async def test_the_pool_applies_its_limits_to_new_and_open_sessions() -> None:
         with pytest.raises(RequestError, match="larger than 1 MiB"):
             await size()
         assert pool.get(RequestOptions(follow_redirects=False)).limits.body == MIB
+        pool.set_limits(LimitSettings(message_mib=9))
+        assert session.limits.websocket_message == 9 * MIB
     finally:
         await pool.close()
         await runner.cleanup()

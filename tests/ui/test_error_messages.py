@@ -29,8 +29,17 @@ def test_a_timeout_reads_as_one() -> None:
     assert describe_error(RequestTimeout("slow")).title == "Timed out"
 
 
+def test_a_stream_message_too_large_reads_as_one_and_says_where_to_change_it() -> None:
+    text = describe_error(StreamError("a message larger than 4 MiB", kind=ErrorKind.TOO_LARGE))
+    assert text.title == "Message too large"
+    assert "WebSocket message" in text.hint and "Tools ▸ Limits…" in text.hint
+    assert text.detail == "a message larger than 4 MiB" and not text.unexpected
+    assert describe_error(StreamError("broke")).title == "Stream failed"
+
+
 @pytest.mark.parametrize("exc", [
-    StreamError("broke"), UsageError("wrong"), OSError(2, "No such file"),
+    StreamError("broke"), StreamError("big", kind=ErrorKind.TOO_LARGE), UsageError("wrong"),
+    OSError(2, "No such file"),
     ComposeError("url", "empty"),
 ])
 def test_expected_failures_are_not_bugs(exc: BaseException) -> None:

@@ -1,6 +1,6 @@
-"""Tools ▸ Limits…: the safety limits on what a response, an event or an import may make the
-window hold. The values and their checks are :class:`~app.model.limit_settings.LimitSettings`;
-this is a form over them."""
+"""Tools ▸ Limits…: the safety limits on what a response, an event, a WebSocket message or an
+import may make the window hold. The values and their checks are
+:class:`~app.model.limit_settings.LimitSettings`; this is a form over them."""
 
 from __future__ import annotations
 
@@ -62,6 +62,7 @@ class LimitsDialog(QDialog):
         row.addWidget(self.ratio, 1)
         self.body = _size_box()
         self.event = _size_box()
+        self.message = _size_box()
         self.imports = _size_box()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel
@@ -80,6 +81,10 @@ class LimitsDialog(QDialog):
         form.addRow("Largest event", _explained(
             self.event, "The largest single Server-Sent Event (one line, or one event's "
                         "data); a longer one ends the stream with an error."))
+        form.addRow("Largest WebSocket message", _explained(
+            self.message, "The largest single message received in WebSocket and Terminal "
+                          "modes; a larger one closes the connection (code 1009). Applies "
+                          "from the next connection."))
         form.addRow("Largest import", _explained(
             self.imports, "The largest file or pasted text that Import… reads."))
         form.addRow(buttons)
@@ -94,6 +99,7 @@ class LimitsDialog(QDialog):
                             or 1)
         self.body.setValue(limits.body_mib)
         self.event.setValue(limits.event_mib)
+        self.message.setValue(limits.message_mib)
         self.imports.setValue(limits.import_mib)
 
     def value(self) -> LimitSettings:
@@ -101,7 +107,7 @@ class LimitsDialog(QDialog):
         return LimitSettings(
             compression_ratio=self.ratio.value() if self.ratio_on.isChecked() else None,
             body_mib=self.body.value(), event_mib=self.event.value(),
-            import_mib=self.imports.value())
+            import_mib=self.imports.value(), message_mib=self.message.value())
 
 
 def ask_limits(parent: QWidget | None, limits: LimitSettings) -> LimitSettings | None:

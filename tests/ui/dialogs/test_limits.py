@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from aiohttp import web
 from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtWidgets import QDialogButtonBox, QMenu
+from PySide6.QtWidgets import QDialogButtonBox, QFormLayout, QLabel, QMenu
 from pytestqt.qtbot import QtBot
 
 from app.model.compose import SessionPool
-from app.model.limit_settings import LimitSettings
+from app.model.limit_settings import MAX_SIZE_MIB, LimitSettings
 from app.model.request import RequestMode, RequestModel
 from app.storage.secrets import MemorySecrets
 from tests.client.server import ServerThread
@@ -121,12 +121,15 @@ def test_limits_set_in_the_dialog_are_kept_and_apply_to_the_next_send(
         dialog.body.setValue(100)
         dialog.event.setValue(3)
         dialog.imports.setValue(5)
+        dialog.message.setValue(12)
 
     _answer(window, fill)
-    chosen = LimitSettings(compression_ratio=2.0, body_mib=100, event_mib=3, import_mib=5)
+    chosen = LimitSettings(compression_ratio=2.0, body_mib=100, event_mib=3, import_mib=5,
+                           message_mib=12)
     assert window.state.limits == chosen
     assert _state(settings_path).limits == chosen  # in the settings file
     assert window.sessions().limits == chosen
+    assert window.sessions().get(RequestModel().options).limits.websocket_message == 12 * MIB
     assert window.documents.limits == chosen
 
     _send(qtbot, tab, f"{server}/gzipped")  # the same session, now with a ratio of 2
@@ -142,10 +145,12 @@ def test_limits_set_in_the_dialog_are_kept_and_apply_to_the_next_send(
 
 
 def test_restore_defaults(window: MainWindow) -> None:
-    window.state.limits = LimitSettings(compression_ratio=None, body_mib=1, import_mib=2)
+    window.state.limits = LimitSettings(compression_ratio=None, body_mib=1, import_mib=2,
+                                        message_mib=3)
 
     def fill(dialog: LimitsDialog) -> None:
         assert not dialog.ratio_on.isChecked() and dialog.body.value() == 1
+        assert dialog.message.value() == 3
         dialog.restore_button.click()
 
     _answer(window, fill)
@@ -156,7 +161,7 @@ def test_a_bad_stored_value_is_its_default(qtbot: QtBot, tmp_path: Path,
                                            run_async: Callable[..., Any]) -> None:
     path = tmp_path / "bad.ini"
     path.write_text("[limits]\ncompression_ratio=lots\nbody_mib=-4\nevent_mib=2\n"
-                    "import_mib=@Invalid()\n")
+                    "import_mib=@Invalid()\nmessage_mib=0\n")
     state = _state(path)
     assert state.limits == LimitSettings(event_mib=2)
     window = MainWindow(state, secrets=MemorySecrets(), data_dir=tmp_path / "data")
@@ -204,3 +209,20 @@ def test_an_event_stream_uses_the_pool_max_event_size(
     finally:
         controller.dispose()
         run_async(pool.close())
+
+
+def test_the_websocket_message_row(qtbot: QtBot) -> None:
+    dialog = LimitsDialog(LimitSettings(message_mib=7))
+    qtbot.addWidget(dialog)
+    form = dialog.layout()
+    assert isinstance(form, QFormLayout)
+    label = form.labelForField(dialog.message.parentWidget())
+    assert isinstance(label, QLabel) and label.text() == "Largest WebSocket message"
+    notes = [w.text() for w in dialog.message.parentWidget().findChildren(QLabel)]
+    assert any("WebSocket and Terminal" in note and "1009" in note for note in notes), notes
+    assert dialog.message.value() == 7 and dialog.message.suffix() == " MiB"
+    assert (dialog.message.minimum(), dialog.message.maximum()) == (1, MAX_SIZE_MIB)
+    dialog.message.setValue(MAX_SIZE_MIB + 5)        # the box keeps it within range
+    assert dialog.value() == LimitSettings(message_mib=MAX_SIZE_MIB)
+    dialog.restore_button.click()
+    assert dialog.message.value() == 4

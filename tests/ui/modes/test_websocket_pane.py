@@ -1,20 +1,24 @@
 """The WebSocket pane, driven as a user drives it, against the playground and small local
 servers: echo of text, JSON and binary, history, refused input, closes from either side,
 subprotocols, headers and auth on the handshake, a server that dies, refused and forbidden
-connections, saved messages, and a 200,000-message firehose."""
+connections, saved messages, a 200,000-message firehose, and a message over the size limit
+(then received under a raised limit)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from aiohttp import web
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from app.client import StreamError
 from app.model.compose import SessionPool
+from app.model.limit_settings import LimitSettings
 from app.model.request import AuthKind, AuthModel, KeyValue, RequestModel
 from app.model.variables import Resolution
 from app.streams.message_log import ROW_OVERHEAD
@@ -26,6 +30,7 @@ from ui.response.hex_view import hex_row
 from ui.tasks import TaskRunner
 
 Run = Callable[..., Any]
+MIB = 1 << 20
 
 
 def ws(url: str) -> str:
@@ -424,3 +429,52 @@ def test_export_writes_json_lines_atomically(qtbot: QtBot, pane: WebSocketPane,
     assert pane.message.text().startswith(f"Could not export to {tmp_path / 'taken'}")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["messages.jsonl", "taken"]
     assert list((tmp_path / "taken").iterdir()) == []
+
+
+def _big_message_app() -> web.Application:
+    async def big(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_str("before the big message")
+        with contextlib.suppress(ConnectionError):   # the client may leave mid-message
+            await ws.send_bytes(b"x" * (5 * MIB))
+            async for _ in ws:
+                pass
+        return ws
+
+    app = web.Application()
+    app.router.add_get("/big", big)
+    return app
+
+
+def test_a_message_over_the_size_limit_names_it_and_a_raised_limit_receives_it(
+        qtbot: QtBot, run_async: Run) -> None:
+    server = ServerThread(_big_message_app).start()
+    pool = SessionPool()
+    pane = WebSocketPane(TaskRunner(), lambda: pool, "tab 1 / websocket")
+    qtbot.addWidget(pane)
+    pane.show()
+    try:
+        pane.set_model(RequestModel(url=ws(server.url) + "/big"))
+        pane.connect_()
+        qtbot.waitUntil(lambda: pane.state == "disconnected", timeout=10000)
+        assert rows(pane, "in", "text") == ["before the big message"]
+        assert pane.banner.title.text() == "Disconnected"
+        assert pane.banner.hint.text().startswith("Message too large.")
+        assert "Tools ▸ Limits…" in pane.banner.hint.text()
+        assert "a message larger than 4 MiB" in pane.banner.detail.text()
+        assert "Message too large" in rows(pane, "", "error")[-1]   # type: ignore[operator]
+        # Raised in Tools ▸ Limits…: the next connection of the same session receives it.
+        pool.set_limits(LimitSettings(message_mib=6))
+        qtbot.mouseClick(pane.banner.reconnect_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: len(rows(pane, "in", "binary")) == 1, timeout=10000)
+        assert rows(pane, "in", "binary") == [b"x" * (5 * MIB)]
+        assert pane.state == "open" and not pane.banner.isVisible()
+        # Disposed while still on screen: a paint asks for no row of the emptied log.
+        pane.dispose()
+        pane.console.view.viewport().repaint()
+        assert pane.console.model.rowCount() == 0
+    finally:
+        pane.dispose()
+        run_async(pool.close())
+        server.stop()

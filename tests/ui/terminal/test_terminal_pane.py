@@ -122,8 +122,11 @@ def test_a_frame_over_the_size_limit(qtbot: QtBot, pane: TerminalPane, server: s
     open_(qtbot, pane, f"{server}/big")
     qtbot.waitUntil(lambda: pane.state == S.DISCONNECTED, timeout=10000)
     assert "before the big frame" in shown(pane)
-    words = (pane.banner.title.text() + pane.banner.hint.text() + pane.banner.detail.text())
-    assert "size" in words.lower() or "too big" in words.lower(), words
+    # The limit and where to change it, in words (Limits.websocket_message, 4 MiB).
+    assert pane.banner.title.text() == "Disconnected"
+    assert pane.banner.hint.text().startswith("Message too large.")
+    assert "Tools ▸ Limits…" in pane.banner.hint.text()
+    assert "a message larger than 4 MiB" in pane.banner.detail.text()
     # Still usable: another session opens in the same pane, and typing reaches it.
     open_(qtbot, pane, f"{server}/terminal/raw")
     qtbot.waitUntil(lambda: "$" in shown(pane), timeout=10000)

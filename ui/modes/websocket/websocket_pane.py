@@ -200,6 +200,8 @@ class WebSocketPane(QWidget):
         """The tab is closing: stop the connection, the export, and delete the log's file."""
         self.console.dispose()
         self.controller.dispose()
+        # The log is empty now: a paint before the widget goes must not ask for its old rows.
+        self.console.model.reset()
 
     # -- reactions ----------------------------------------------------------------------------
 
