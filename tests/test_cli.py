@@ -71,7 +71,7 @@ def test_import_a_postman_collection(postman_file: Path, tmp_path: Path) -> None
     status, out, err = cli("import", str(postman_file), "--workspace", str(ws), secrets=store)
     assert status == 0, err
     assert out == f"Imported 13 requests into 4 folders of {ws} from Postman collection 'Shop'\n"
-    assert "warning: Pre-request and test scripts were left out" in err
+    assert "test script not translated, kept in its notes: pm.test('ok')" in err
     workspace = Workspace(ws, store)
     assert workspace.list_collections() == ["Shop"]
     assert len(workspace.list_requests("Shop")) == 7

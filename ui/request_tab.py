@@ -271,6 +271,7 @@ class RequestTab(QWidget):
         # a save from the window never drops them.
         model.asserts = copy.deepcopy(self._loaded.asserts)
         model.captures = copy.deepcopy(self._loaded.captures)
+        model.notes = self._loaded.notes  # no editor shows them either
         return model
 
     def load_model(self, model: RequestModel) -> None:

@@ -3,8 +3,11 @@
 Import: item groups become folders; collection and folder ``variable`` lists become collection
 variables (``type: secret`` ones secret); auth ``inherit`` (or none given) takes the nearest
 folder's or the collection's; ``{{var}}`` is Spyglass's syntax too and stays as it is; path
-variables (``:id``) become ``{{id}}`` with their value as a folder variable. Scripts and
-descriptions are left out. Export writes the same shape back.
+variables (``:id``) become ``{{id}}`` with their value as a folder variable. A request's
+test script becomes asserts and captures where it uses the common ``pm.test`` forms
+(``app.interchange.postman_tests``); what is not translated, and pre-request scripts, are
+kept in the request's ``notes`` and listed in the warnings. Collection and folder scripts
+and descriptions are left out. Export writes the same shape back (without scripts).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 
 from app import __version__
 from app.interchange.common import (
+    comment_text,
     drop_implied_content_type,
     folder_name,
     make_safe,
@@ -29,6 +33,7 @@ from app.interchange.common import (
 from app.interchange.document import load_document, within_bounds
 from app.interchange.model import Folder, ImportResult, InterchangeError, Variable
 from app.interchange.postman_auth import auth_from_postman, auth_to_postman
+from app.interchange.postman_tests import script_text, translate_tests
 from app.model.http import canonical_method, media_type
 from app.model.request import (
     AuthModel,
@@ -48,6 +53,10 @@ SCHEMA_V21 = "https://schema.getpostman.com/json/collection/v2.1.0/collection.js
 
 _LANGUAGES = {BodyKind.JSON: "json", BodyKind.XML: "xml", BodyKind.TEXT: "text"}
 _RAW_TYPES = {"javascript": "application/javascript", "html": "text/html"}
+#: How much of an untranslated statement a warning quotes.
+QUOTED_SCRIPT_CHARS = 80
+#: The line a script kept in a request's notes starts with (group 1: Postman's ``listen``).
+_NOTE_HEADER = re.compile(r"^// Postman (\S+) script: .*$\n?", re.MULTILINE)
 
 
 def _text(value: Any) -> str:
@@ -83,6 +92,8 @@ class _Reader:
             if not isinstance(item, dict):
                 self.left_out["An item that is not an object was left out"] += 1
             elif "item" in item:
+                if _list(item.get("event")):
+                    self.left_out["Folder scripts were left out"] += 1
                 child = Folder(folder_name(_text(item.get("name")), "Folder"))
                 child.variables = self.variables(item.get("variable"))
                 auth = self.auth(item.get("auth"))
@@ -155,9 +166,40 @@ class _Reader:
         )
         take_authorization(model)
         drop_implied_content_type(model)
-        if _list(item.get("event")):
-            self.left_out["Pre-request and test scripts were left out"] += 1
+        self.scripts(_list(item.get("event")), model)
         return model
+
+    def scripts(self, events: list[Any], model: RequestModel) -> None:
+        """A request's test script as asserts and captures; what is not translated, and
+        any other script, kept in its notes (as JavaScript under a ``// Postman <listen>
+        script`` line, which the export turns back into the script) and said in the
+        warnings."""
+        notes: list[str] = []
+        for event in events:
+            script = event.get("script") if isinstance(event, dict) else None
+            text = script_text(script.get("exec")) if isinstance(script, dict) else ""
+            text = _NOTE_HEADER.sub("", text).strip()  # a script this export wrote
+            if not text:
+                continue
+            listen = re.sub(r"\W+", "-", _text(event.get("listen"))) or "unnamed"
+            if listen != "test":
+                notes.append(f"// Postman {listen} script: Spyglass runs no scripts\n{text}")
+                self.left_out[f"Postman {listen} scripts were not run or translated: kept "
+                              "in the requests' notes"] += 1
+                continue
+            found = translate_tests(text)
+            model.asserts += found.asserts
+            model.captures += found.captures
+            if found.kept:
+                notes.append("// Postman test script: not translated into asserts\n"
+                             + "\n".join(found.kept))
+                first = comment_text(found.kept[0])
+                if len(first) > QUOTED_SCRIPT_CHARS:
+                    first = first[:QUOTED_SCRIPT_CHARS - 1] + "…"
+                more = f" and {len(found.kept) - 1} more" if len(found.kept) > 1 else ""
+                self.left_out[f"{model.name!r}: test script not translated, kept in its "
+                              f"notes: {first}{more}"] += 1
+        model.notes = "\n\n".join(notes)
 
     def url(self, spec: Any, folder: Folder) -> tuple[str, list[KeyValue]]:
         if isinstance(spec, str):
@@ -316,6 +358,8 @@ def import_postman(source: str | Mapping[str, Any], *, name: str | None = None) 
     reader = _Reader()
     top = Folder(folder_name(name or title, "Postman collection"))
     top.variables = reader.variables(doc.get("variable"))
+    if _list(doc.get("event")):
+        reader.left_out["Collection scripts were left out"] += 1
     reader.items(doc["item"], top, reader.auth(doc.get("auth")) or AuthModel())
     result = ImportResult("postman", title=title, collections=[top],
                           warnings=reader.warnings())
@@ -400,7 +444,23 @@ def _item(model: RequestModel, include_secrets: bool) -> dict[str, Any]:
         behaviour["strictSSL"] = False
     if behaviour:
         item["protocolProfileBehavior"] = behaviour
+    events = _events_out(model.notes)
+    if events:
+        item["event"] = events
     return item
+
+
+def _events_out(notes: str) -> list[dict[str, Any]]:
+    """The scripts an import kept in ``notes``, as Postman events again (the user's own
+    notes around them are not a script: left out)."""
+    headers = list(_NOTE_HEADER.finditer(notes))
+    events = []
+    for index, header in enumerate(headers):
+        end = headers[index + 1].start() if index + 1 < len(headers) else len(notes)
+        lines = notes[header.start():end].rstrip("\n").split("\n")
+        events.append({"listen": header.group(1), "script": {"type": "text/javascript",
+                                                             "exec": lines}})
+    return events
 
 
 def _variables_out(variables: Mapping[str, Variable], include_secrets: bool

@@ -1,11 +1,16 @@
-"""The "Getting started" collection: requests against the playground, one per pane.
+"""The "Getting started" collection: requests against the playground, one per pane, and the
+"Run me" folder, a chain with asserts and captures through the playground's demo API.
 
 Their URLs use the ``{{playground}}`` variable, which the window sets to the base URL of the
-playground it starts in-process, so every feature can be tried offline.
+playground it starts in-process, so every feature can be tried offline (``spyglass run``
+takes it as ``--var playground=URL``).
 """
 
 from __future__ import annotations
 
+import copy
+
+from app.model.checks import AssertModel, AssertOp, CaptureModel
 from app.model.request import (
     AuthKind,
     AuthModel,
@@ -19,12 +24,20 @@ from app.model.request import (
     query_of,
 )
 
-__all__ = ["PLAYGROUND_TOKEN_VARIABLE", "PLAYGROUND_VARIABLE", "getting_started"]
+__all__ = [
+    "PLAYGROUND_TOKEN_VARIABLE",
+    "PLAYGROUND_VARIABLE",
+    "RUN_ME_FOLDER",
+    "getting_started",
+    "run_me",
+]
 
 PLAYGROUND_VARIABLE = "playground"
 #: The token the playground's terminals want: a secret, new each run, never saved.
 PLAYGROUND_TOKEN_VARIABLE = "playground_token"
 BASE = "{{playground}}"
+#: The name of the folder of chained requests (:func:`run_me`).
+RUN_ME_FOLDER = "Run me"
 
 
 def _request(name: str, method: str, path: str, **kw: object) -> RequestModel:
@@ -80,4 +93,41 @@ def getting_started() -> list[RequestModel]:
         _terminal("Backend.AI PTY", "backendai"),
         _terminal("Jupyter terminal", "terminado"),
         _terminal("ttyd", "ttyd"),
+    ]
+
+
+def _check(target: str, op: str, value: object = None) -> AssertModel:
+    return AssertModel(target, AssertOp(op), value)
+
+
+def run_me() -> list[RequestModel]:
+    """Fresh copies of the "Run me" folder: log in, capture the token (a secret), then
+    create, read, update, list and delete an item with it; every assert passes against the
+    playground (``app.playground.demo_api``)."""
+    bearer = AuthModel(kind=AuthKind.BEARER, token="{{demo_token}}")
+    item = "/demo/items/{{item_id}}"
+    return [
+        _request("Log in", "POST", "/demo/login", body=BodyModel(
+            kind=BodyKind.JSON, text='{\n  "user": "ada",\n  "password": "lovelace"\n}'),
+            asserts=[_check("status", "eq", 200), _check("body.token", "type", "string")],
+            captures=[CaptureModel("demo_token", "body.token", secret=True)]),
+        _request("Create an item", "POST", "/demo/items", auth=bearer, body=BodyModel(
+            kind=BodyKind.JSON, text='{\n  "name": "Lamp",\n  "price": 12\n}'),
+            asserts=[_check("status", "eq", 201), _check("body.name", "eq", "Lamp"),
+                     _check("header.Location", "exists")],
+            captures=[CaptureModel("item_id", "body.id")]),
+        _request("Read it", "GET", item, auth=copy.copy(bearer),
+                 asserts=[_check("status", "eq", 200), _check("body.id", "eq", "{{item_id}}"),
+                          _check("body.price", "eq", 12)]),
+        _request("Update it", "PUT", item, auth=copy.copy(bearer), body=BodyModel(
+            kind=BodyKind.JSON, text='{\n  "name": "Lamp",\n  "price": 15\n}'),
+            asserts=[_check("status", "eq", 200), _check("body.price", "eq", 15),
+                     _check("time_ms", "lt", 5000)]),
+        _request("List items", "GET", "/demo/items", auth=copy.copy(bearer),
+                 asserts=[_check("status", "eq", 200), _check("body.count", "gte", 1),
+                          _check("body.items", "type", "array")]),
+        _request("Delete it", "DELETE", item, auth=copy.copy(bearer),
+                 asserts=[_check("status", "eq", 204)]),
+        _request("It is gone", "GET", item, auth=copy.copy(bearer),
+                 asserts=[_check("status", "eq", 404)]),
     ]

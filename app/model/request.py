@@ -263,6 +263,9 @@ class RequestModel:
     #: (SPEC §9; ``app.model.checks``).
     asserts: list[AssertModel] = field(default_factory=list)
     captures: list[CaptureModel] = field(default_factory=list)
+    #: Free text kept with the request: what an import could not translate (a Postman test
+    #: script line), or the user's own remarks. Written to the file only when there is some.
+    notes: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -297,6 +300,7 @@ class RequestModel:
             terminal=TerminalModel.read(data.get("terminal")),
             asserts=parse_asserts(data.get("asserts")),
             captures=parse_captures(data.get("captures")),
+            notes=str(data.get("notes") or ""),
         )
 
 

@@ -15,6 +15,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from .demo_api import DEFAULT_MAX_ITEMS, DemoSettings
 from .server import start_playground
 from .terminal import DEFAULT_MAX_TERMINALS
 
@@ -73,6 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"terminals open at once (default {DEFAULT_MAX_TERMINALS})",
     )
+    parser.add_argument(
+        "--demo-max-items",
+        type=_count,
+        default=DEFAULT_MAX_ITEMS,
+        metavar="N",
+        help=f"items the /demo API holds at once (default {DEFAULT_MAX_ITEMS})",
+    )
     return parser
 
 
@@ -97,7 +105,12 @@ def _count(text: str) -> int:
 
 
 async def _serve(
-    host: str, port: int, quiet: bool, terminal_command: list[str] | None, max_terminals: int
+    host: str,
+    port: int,
+    quiet: bool,
+    terminal_command: list[str] | None,
+    max_terminals: int,
+    demo: DemoSettings | None = None,
 ) -> int:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -116,6 +129,7 @@ async def _serve(
                 access_log=not quiet,
                 terminal_command=terminal_command,
                 max_terminals=max_terminals,
+                demo=demo,
             )
         except OSError as exc:
             print(f"error: cannot listen on {host}:{port}: {exc}", file=sys.stderr)
@@ -157,9 +171,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.basicConfig(
             level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s"
         )
+    if args.demo_max_items < 1:
+        print("error: --demo-max-items must be 1 or more", file=sys.stderr)
+        return 2
+    demo = DemoSettings(max_items=args.demo_max_items)
     try:
         return asyncio.run(
-            _serve(host, args.port, args.quiet, args.terminal_command, args.max_terminals)
+            _serve(host, args.port, args.quiet, args.terminal_command, args.max_terminals, demo)
         )
     except KeyboardInterrupt:  # a Ctrl+C before the signal handlers were installed
         return 0

@@ -15,7 +15,7 @@ from types import TracebackType
 
 from aiohttp import WSCloseCode, web
 
-from . import auth, http_basic, sse, streams, terminal, websocket
+from . import auth, demo_api, http_basic, sse, streams, terminal, websocket
 from ._common import (
     ACTIVE_STREAMS,
     OPEN_WEBSOCKETS,
@@ -184,6 +184,23 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "kubernetes (exec) or backendai. Wants this run's token (?token= or Authorization: "
         "Bearer) and refuses any request with an Origin header; ?rows=&cols= set the size.",
     ),
+    Endpoint(
+        "POST",
+        "/demo/login",
+        'A demo API to chain requests: {"user": "ada", "password": "lovelace"} gives a '
+        "token for the /demo/items routes (Authorization: Bearer).",
+    ),
+    Endpoint(
+        "GET, POST",
+        "/demo/items",
+        "The demo's items: list them, or create one from a JSON object (201, with its id).",
+    ),
+    Endpoint(
+        "GET, PUT, DELETE",
+        "/demo/items/{id}",
+        "One demo item: read, replace (its id kept) or delete (204). Items live as long "
+        "as the playground, up to a cap.",
+    ),
     Endpoint("GET", "/endpoints", "This list, as JSON.", "/endpoints"),
 )
 
@@ -298,13 +315,14 @@ def create_app(
     token: str | None = None,
     terminal_command: str | Sequence[str] | None = None,
     max_terminals: int = terminal.DEFAULT_MAX_TERMINALS,
+    demo: demo_api.DemoSettings | None = None,
 ) -> web.Application:
     """Build the playground application (routes, middleware, shutdown hooks).
 
     ``token`` is what the terminals want (a random one when None); ``terminal_command``
     the program they run (a command line or an argument list; None: the user's shell);
-    ``max_terminals`` how many may be open at once. Raises ValueError for an empty command
-    or token."""
+    ``max_terminals`` how many may be open at once; ``demo`` the demo API's bounds. Raises
+    ValueError for an empty command or token."""
     settings = terminal.TerminalSettings(
         token=token if token is not None else terminal.new_token(),
         command=terminal_command,
@@ -321,6 +339,7 @@ def create_app(
     for module in (http_basic, auth, streams, sse, websocket):
         app.add_routes(module.routes)
     terminal.setup(app, settings)
+    demo_api.setup(app, demo)
     app.on_shutdown.append(_on_shutdown)
     return app
 
@@ -380,11 +399,12 @@ async def start_playground(
     token: str | None = None,
     terminal_command: str | Sequence[str] | None = None,
     max_terminals: int = terminal.DEFAULT_MAX_TERMINALS,
+    demo: demo_api.DemoSettings | None = None,
 ) -> RunningPlayground:
     """Start the playground on the running event loop (``port=0``: any free port); the
     keywords after ``access_log`` are :func:`create_app`'s."""
     app = create_app(
-        token=token, terminal_command=terminal_command, max_terminals=max_terminals
+        token=token, terminal_command=terminal_command, max_terminals=max_terminals, demo=demo
     )
     runner = web.AppRunner(
         app,

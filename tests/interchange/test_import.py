@@ -159,7 +159,10 @@ def test_postman_path_variables_string_urls_and_options(shop: ImportResult) -> N
 
 
 def test_postman_says_what_it_left_out(shop: ImportResult) -> None:
-    assert "Pre-request and test scripts were left out" in shop.warnings
+    assert ("'List products': test script not translated, kept in its notes: pm.test('ok')"
+            in shop.warnings)
+    assert by_name(folders(shop)["Shop/Catalog"])["List products"].notes == \
+        "// Postman test script: not translated into asserts\npm.test('ok')"
     # An OAuth 2.0 auth with only the token Postman held is that token, sent as Bearer.
     assert not any("auth is not supported" in w for w in shop.warnings)
     assert by_name(folders(shop)["Shop"])["Partner API"].auth == AuthModel(

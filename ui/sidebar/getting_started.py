@@ -1,4 +1,5 @@
-"""The sidebar's "Getting started" list: playground requests to open in a tab."""
+"""The sidebar's "Getting started" list: playground requests to open in a tab, and the
+"Run me" folder (a chain with asserts and captures through the playground's demo API)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.model.getting_started import getting_started
+from app.model.getting_started import RUN_ME_FOLDER, getting_started, run_me
 from app.model.request import RequestModel
 from ui.request.method_box import method_colour
 
@@ -41,15 +42,22 @@ class GettingStartedPanel(QWidget):
         self.list.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.list.header().setStretchLastSection(True)
         self._models = getting_started()
+        chain = run_me()
         bold = QFont(self.font())
         bold.setBold(True)
         bold.setPointSizeF(bold.pointSizeF() * 0.85)
-        for model in self._models:
-            item = QTreeWidgetItem([model.method, model.name])
-            item.setForeground(0, method_colour(model.method))
-            item.setFont(0, bold)
-            item.setToolTip(1, model.url)
-            self.list.addTopLevelItem(item)
+        for index, model in enumerate(self._models):
+            self.list.addTopLevelItem(self._item(model, index, bold))
+        folder = QTreeWidgetItem(["", RUN_ME_FOLDER])
+        folder.setFont(1, bold)
+        folder.setToolTip(1, "Log in, then create, read, update and delete an item with the "
+                             "token captured: each request has asserts (see its file). Run "
+                             "the folder with spyglass run … --var playground=URL")
+        self.list.addTopLevelItem(folder)
+        for model in chain:
+            folder.addChild(self._item(model, len(self._models), bold))
+            self._models.append(model)
+        folder.setExpanded(True)
         self.list.itemActivated.connect(self._activated)
         self.status = QLabel("Playground: not running")
         self.status.setWordWrap(True)
@@ -60,8 +68,21 @@ class GettingStartedPanel(QWidget):
         layout.addWidget(self.list, 1)
         layout.addWidget(self.status)
 
+    @staticmethod
+    def _item(model: RequestModel, index: int, bold: QFont) -> QTreeWidgetItem:
+        item = QTreeWidgetItem([model.method, model.name])
+        item.setForeground(0, method_colour(model.method))
+        item.setFont(0, bold)
+        item.setToolTip(1, model.url)
+        item.setData(0, Qt.ItemDataRole.UserRole, index)
+        return item
+
     def _activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
-        model = self._models[self.list.indexOfTopLevelItem(item)]
+        index = item.data(0, Qt.ItemDataRole.UserRole)
+        if not isinstance(index, int):  # the folder: open or close it
+            item.setExpanded(not item.isExpanded())
+            return
+        model = self._models[index]
         self.open_request.emit(RequestModel.from_dict(model.to_dict()))
 
     def set_playground(self, url: str | None) -> None:
