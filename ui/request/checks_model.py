@@ -54,8 +54,13 @@ def _problem_cell(problem: CheckError | None, column: int, field_columns: dict[s
     if role == Role.ForegroundRole:
         return ERROR
     if role == Role.ToolTipRole:
-        return html.escape(str(problem))
+        return _rich(str(problem))
     return None
+
+
+def _rich(text: str) -> str:
+    """``text`` as a tooltip shows it whole (``header.<name>`` is no tag)."""
+    return f"<p>{html.escape(text, quote=False)}</p>"
 
 
 class AssertTableModel(RowTableModel[AssertModel]):
@@ -143,8 +148,10 @@ class AssertTableModel(RowTableModel[AssertModel]):
 
     def _result_cell(self, row: AssertModel, problem: CheckError | None, role: Role) -> Any:
         if problem is not None:
-            if role in (Role.DisplayRole, Role.ToolTipRole):
+            if role == Role.DisplayRole:
                 return f"⚠ {problem}"
+            if role == Role.ToolTipRole:
+                return _rich(f"⚠ {problem}")
             return ERROR if role == Role.ForegroundRole else None
         result = self._results.get(id(row))
         if result is None:
@@ -271,8 +278,10 @@ class CaptureTableModel(RowTableModel[CaptureModel]):
 
     def _value_cell(self, row: CaptureModel, problem: CheckError | None, role: Role) -> Any:
         if problem is not None:
-            if role in (Role.DisplayRole, Role.ToolTipRole):
+            if role == Role.DisplayRole:
                 return f"⚠ {problem}"
+            if role == Role.ToolTipRole:
+                return _rich(f"⚠ {problem}")
             return ERROR if role == Role.ForegroundRole else None
         result = self._results.get(id(row))
         if result is None:
@@ -280,9 +289,9 @@ class CaptureTableModel(RowTableModel[CaptureModel]):
         if role == Role.ForegroundRole:
             return None if result.ok else ERROR
         if role in (Role.DisplayRole, Role.ToolTipRole):
-            if not result.ok:
-                return f"✘ {result.message}"
-            return MASK if row.secret else result.value
+            text = f"✘ {result.message}" if not result.ok else \
+                MASK if row.secret else result.value
+            return _rich(text) if role == Role.ToolTipRole else text
         return None
 
     def set_cell(self, row: CaptureModel, column: int, value: Any) -> bool:
