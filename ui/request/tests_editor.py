@@ -50,6 +50,8 @@ class TestsEditor(QWidget):
         super().__init__(parent)
         #: The target completions: shared with the delegates, which read it on each edit.
         self._targets: list[str] = list(PLAIN_TARGETS)
+        #: How many sends' results were shown (a test or a script waits on it).
+        self.results_shown = 0
         self.asserts = AssertTableModel(self)
         self.captures = CaptureTableModel(self)
         self.assert_view = self._table(self.asserts, {A_TARGET: self._targets})
@@ -114,6 +116,7 @@ class TestsEditor(QWidget):
         """A send's results, each beside its row."""
         self.asserts.show_results(asserts)
         self.captures.show_results(captures)
+        self.results_shown += 1
         self._update_summary()
 
     def clear_results(self) -> None:
