@@ -24,6 +24,8 @@ Run: ``.venv/bin/python bench/terminal.py [--mb 20] [--keys 500]``. The last lin
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import os
 import sys
 import time
@@ -33,6 +35,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from _terminal_output import mixed_output  # noqa: E402
 
 ROWS, COLS = 24, 80
 PIECE = 4096
