@@ -32,11 +32,13 @@ from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
+from app.model.checks import checks_problem
 from app.model.limit_settings import LimitSettings
 from app.model.request import AuthModel, RequestModel
 from app.model.variables import Resolution, Variable
 from app.storage.fingerprint import ABSENT, Fingerprint
 from app.storage.workspace import ChangedOnDisk
+from ui.runtime_variables import RuntimeVariables
 from ui.tasks import show_later
 from ui.workspace_controller import WorkspaceController, user_message
 
@@ -164,6 +166,8 @@ class DocumentsController(QObject):
         self._noticed: dict[int, Fingerprint] = {}
         #: id() of the documents being saved now.
         self._saving: set[int] = set()
+        #: Values captured from responses: above every other scope, never saved.
+        self.runtime = RuntimeVariables(self)
         workspace.changed_outside.connect(self.check_documents)
 
     # -- tabs and their variables ---------------------------------------------------------
@@ -187,7 +191,8 @@ class DocumentsController(QObject):
 
     async def resolution(self, document: Document, model: RequestModel) -> Resolution:
         """The values ``model`` is sent with from ``document``: its collection's and the
-        environment's, then the playground's; and the secret values in scope now (kept
+        environment's, then the playground's, then the runtime values captured from
+        responses; and the secret values in scope now (kept
         with the send: the scope may change before the answer comes)."""
         from app.model.getting_started import PLAYGROUND_TOKEN_VARIABLE
 
@@ -195,7 +200,8 @@ class DocumentsController(QObject):
         values = dict(resolved.values)
         playground = await self.playground.variables_for(model)
         values.update(playground)
-        secrets = resolved.secrets
+        values.update(self.runtime.values())
+        secrets = (*resolved.secrets, *self.runtime.secret_values())
         # The terminals' token opens a shell: redacted from history like any secret.
         if token := playground.get(PLAYGROUND_TOKEN_VARIABLE):
             secrets = (*secrets, token)
@@ -212,6 +218,7 @@ class DocumentsController(QObject):
             token = self.playground.token or "(made when the playground starts)"
             known[PLAYGROUND_TOKEN_VARIABLE] = Variable(
                 PLAYGROUND_TOKEN_VARIABLE, token, secret=True, source="Spyglass")
+            known.update(self.runtime.variables())
             return known
 
         return lookup
@@ -354,6 +361,11 @@ class DocumentsController(QObject):
                 "unlock the keyring and reopen the request, or use Save as.")
             return
         model = document.to_model()
+        if (problem := checks_problem(model.asserts, model.captures)) is not None:
+            self.warning.emit("Save request", f"“{model.name}” was not saved: {problem}. "
+                              "Correct or remove the row marked ⚠ in the Tests tab; the "
+                              "request is still in its tab.")
+            return
         origin = None if ask else document.origin
         collection: str | None = None
         if origin is None:

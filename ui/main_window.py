@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from app.storage.secrets import SecretStore
     from ui.documents import DiskAnswer
     from ui.request_tab import RequestTab
+    from ui.runner.runner_dialog import RunnerDialog
     from ui.sidebar.sidebar import Sidebar
 
 __all__ = ["MainWindow"]
@@ -63,6 +64,8 @@ class MainWindow(QMainWindow):
         self.playground = PlaygroundControl(self)
         self._sessions: SessionPool | None = None
         self._tab_ids = itertools.count(1)
+        #: The runner's window last opened (it closes with the window).
+        self.runner_dialog: RunnerDialog | None = None
         self.tabs = QTabWidget()
         self.tabs.setTabsClosable(True)
         self.tabs.setMovable(True)
@@ -142,6 +145,7 @@ class MainWindow(QMainWindow):
         sidebar = Sidebar(self.workspace, self.runner, self.history, problem)
         sidebar.show_documents(self.documents)
         sidebar.collections.import_requested.connect(self.import_file)
+        sidebar.collections.run_requested.connect(self.run_collection)
         sidebar.environments.manage_requested.connect(self.manage_environments)
         sidebar.environments.environment_changed.connect(self._remember_environment)
         sidebar.history.limits_requested.connect(self.history_limits)
@@ -152,6 +156,7 @@ class MainWindow(QMainWindow):
         self.documents.clipboard.connect(self._to_clipboard)
         self.workspace.failed.connect(lambda msg: status.showMessage(msg, 15000))
         self.workspace.variables_changed.connect(self._refresh_variables)
+        self.documents.runtime.changed.connect(self._refresh_variables)
         self.workspace.environment_renamed.connect(self._environment_renamed)
         self.workspace.open()
         return sidebar
@@ -195,6 +200,7 @@ class MainWindow(QMainWindow):
         tab.exchanged.connect(documents.record_history)
         tab.reload_from_disk.connect(lambda t=tab: documents.reload(t))
         tab.keep_mine.connect(lambda t=tab: documents.keep_mine(t))
+        tab.captured.connect(documents.runtime.capture)
         self.tabs.setCurrentIndex(index)
         tab.editor.focus_url()
         return tab
@@ -313,6 +319,32 @@ class MainWindow(QMainWindow):
 
     def _environment_renamed(self, _old: str, new: str) -> None:
         self.state.environment = new  # the chosen environment keeps being chosen
+
+    def clear_runtime_variables(self) -> None:
+        """Tools ▸ Clear runtime variables: forget the values captured from responses."""
+        if not self._populated:
+            return
+        count = len(self.documents.runtime)
+        self.documents.runtime.clear()
+        self.statusBar().showMessage(
+            f"Cleared {count} runtime variable{'' if count == 1 else 's'}", 5000)
+
+    def run_collection(self, collection: str | None = None) -> None:
+        """Request ▸ Run collection… (or a folder's Run…): the runner, for ``collection``
+        (None: the folder of the current tab's request; "": the whole workspace)."""
+        from PySide6.QtCore import Qt
+
+        from ui.runner.runner_dialog import RunnerDialog
+
+        if not self._populated:
+            self.populate()
+        if collection is None and (tab := self.current_tab()) is not None:
+            collection = tab.collection
+        dialog = RunnerDialog(self.runner, self.workspace, lambda: self.state.limits,
+                              collection or None, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.runner_dialog = dialog
 
     def open_workspace_folder(self) -> None:
         from ui.dialogs.questions import ask_workspace_folder

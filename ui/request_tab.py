@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from app.storage.fingerprint import Fingerprint
     from app.storage.history import Outcome
     from ui.modes.base import ModeController, ModeParts, StreamSink, VariablesSource
+    from ui.modes.http.checks import CheckOutcome
 
 __all__ = ["RequestTab", "unresolved_names"]
 
@@ -77,6 +78,9 @@ class RequestTab(QWidget):
     #: From the "changed on disk" banner: show the file's request / keep the tab's edits.
     reload_from_disk = Signal()
     keep_mine = Signal()
+    #: A response's captures came out (list[app.runner.CaptureResult], the secret ones
+    #: unmasked): the window keeps them in its runtime variables.
+    captured = Signal(object)
 
     def __init__(self, runner: TaskRunner, sessions: Callable[[], SessionPool], tab_id: int,
                  variables: VariablesSource | None, model: RequestModel | None = None,
@@ -194,6 +198,8 @@ class RequestTab(QWidget):
                 parts.load_model(self._loaded)
             if parts.title_changed is not None:
                 parts.title_changed.connect(lambda text, m=mode: self._on_mode_title(m, text))
+            if parts.checked is not None:
+                parts.checked.connect(self._on_checked)
             c = parts.controller
             c.state_changed.connect(lambda _state, m=mode: self._on_state(m))
             c.exchanged.connect(self._on_exchanged)
@@ -255,6 +261,14 @@ class RequestTab(QWidget):
 
         self.exchanged.emit(entry_for(model, outcome, secrets, origin=str(self.origin or "")))
 
+    def _on_checked(self, outcome: CheckOutcome) -> None:
+        tests = self.editor.tests
+        tests.set_seen(outcome.header_names, outcome.json_paths)
+        self.editor.show_check_results(outcome.asserts, outcome.captures)
+        done = [c for c in outcome.captures if c.ok]
+        if done:
+            self.captured.emit(done)
+
     # -- model ----------------------------------------------------------------------------
 
     def to_model(self) -> RequestModel:
@@ -267,11 +281,7 @@ class RequestTab(QWidget):
             else:
                 for name in spec.fields:
                     setattr(model, name, copy.deepcopy(getattr(self._loaded, name)))
-        # No editor shows the checks yet (the Tests tab): keep what the file holds, so that
-        # a save from the window never drops them.
-        model.asserts = copy.deepcopy(self._loaded.asserts)
-        model.captures = copy.deepcopy(self._loaded.captures)
-        model.notes = self._loaded.notes  # no editor shows them either
+        model.notes = self._loaded.notes  # no editor shows them (Postman scripts kept)
         return model
 
     def load_model(self, model: RequestModel) -> None:

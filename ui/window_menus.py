@@ -96,6 +96,8 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
     for label, flavour in (("app.client", "client"), ("aiohttp", "aiohttp")):
         _add(r, f"Copy as Python ({label})",
              _on_tab(window, functools.partial(_copy_as_python, window, flavour)))
+    r.addSeparator()
+    _add(r, "Run collection…", lambda: window.run_collection(), "Ctrl+Shift+R")
     _add(v, "Toggle sidebar", lambda: window.sidebar.setVisible(not window.sidebar.isVisible()),
          "Ctrl+B")
     _add(v, "History", lambda: window.sidebar.show_page(window.sidebar.history), "Ctrl+H")
@@ -113,6 +115,7 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
         "window / playground", window.playground.ensure_started()))
     _add(t, "Stop playground", window.playground.stop)
     t.addSeparator()
+    _add(t, "Clear runtime variables", window.clear_runtime_variables)
     _add(t, "Limits…", window.edit_limits)
     _add(h, "Getting started", lambda: _show_getting_started(window))
     _add(h, "About Spyglass", lambda: _about(window))

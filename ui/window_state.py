@@ -130,13 +130,20 @@ class WindowState:
         raw = self.settings.value("tabs/open", "")
         models: list[tuple[RequestModel, str | None]] = []
         try:
-            for item in json.loads(raw) if raw else []:
+            items = json.loads(raw) if raw else []
+        except (ValueError, TypeError) as exc:
+            logging.getLogger(__name__).warning("ignoring unreadable saved tabs: %s", exc)
+            items = []
+        # One tab at a time: a tab left with a row its file could not hold (a Tests row
+        # being typed) costs that tab, not every other.
+        for item in items if isinstance(items, list) else []:
+            try:
                 if "model" in item:
                     models.append((RequestModel.from_dict(item["model"]), item.get("origin")))
                 else:
                     models.append((RequestModel.from_dict(item), None))
-        except (ValueError, TypeError) as exc:
-            logging.getLogger(__name__).warning("ignoring unreadable saved tabs: %s", exc)
+            except (ValueError, TypeError, AttributeError) as exc:
+                logging.getLogger(__name__).warning("ignoring an unreadable saved tab: %s", exc)
         try:
             current = int(self.settings.value("tabs/current", 0))
         except (TypeError, ValueError):

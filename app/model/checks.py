@@ -23,6 +23,7 @@ Pure: no I/O, nothing of the network. The evaluation against a response is
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -41,10 +42,15 @@ __all__ = [
     "CheckError",
     "Target",
     "TargetKind",
+    "check_assert",
+    "check_capture",
     "check_value",
+    "checks_problem",
     "parse_asserts",
     "parse_captures",
     "parse_target",
+    "value_from_text",
+    "value_text",
 ]
 
 
@@ -246,6 +252,8 @@ class CaptureModel:
         return out
 
 
+#: The ops whose value may be left out (``exists`` means true; ``eq`` compares with null).
+_OPTIONAL_VALUE = frozenset({AssertOp.EXISTS, AssertOp.EQ, AssertOp.NEQ})
 _ASSERT_KEYS = frozenset({"target", "op", "value", "enabled"})
 _CAPTURE_KEYS = frozenset({"name", "from", "secret", "enabled"})
 _NAME = re.compile(r"[^{}\s]+")
@@ -294,7 +302,7 @@ def parse_asserts(data: object) -> list[AssertModel]:
                              f"{', '.join(o.value for o in AssertOp)})",
                              ("asserts", index, "op" if "op" in item else "target")) from None
         value = item.get("value")
-        if value is None and op not in (AssertOp.EXISTS, AssertOp.EQ, AssertOp.NEQ):
+        if value is None and op not in _OPTIONAL_VALUE:
             raise CheckError(f"asserts[{index + 1}]: {op.value} needs a value",
                              ("asserts", index, "op"))
         check_value(op, value, ("asserts", index, "value"))
@@ -317,3 +325,63 @@ def parse_captures(data: object) -> list[CaptureModel]:
         enabled = _flag(item, "enabled", "captures", index, True)
         out.append(CaptureModel(name, str(item["from"]).strip(), secret, enabled))
     return out
+
+
+def check_assert(assertion: AssertModel) -> None:
+    """Refuse ``assertion`` as reading it from a file would (:class:`CheckError`, its
+    ``where`` the field at fault: ``("target",)``, ``("op",)`` or ``("value",)``); the
+    window's Tests tab marks a row with it."""
+    parse_target(assertion.target, ("target",))
+    if assertion.value is None and assertion.op not in _OPTIONAL_VALUE:
+        raise CheckError(f"{assertion.op.value} needs a value", ("op",))
+    check_value(assertion.op, assertion.value, ("value",))
+
+
+def check_capture(capture: CaptureModel) -> None:
+    """Refuse ``capture`` as reading it from a file would (:class:`CheckError`, its
+    ``where`` ``("name",)`` or ``("from",)``)."""
+    if not _NAME.fullmatch(capture.name):
+        raise CheckError(f"a capture needs a variable name (no spaces or braces), not "
+                         f"{capture.name!r}", ("name",))
+    parse_target(capture.source, ("from",))
+
+
+def checks_problem(asserts: Sequence[AssertModel], captures: Sequence[CaptureModel]
+                   ) -> str | None:
+    """The first of ``asserts`` and ``captures`` that a file could not hold, as
+    ``asserts[2]: why`` (None: all can be saved and read back)."""
+    try:
+        for number, assertion in enumerate(asserts, start=1):
+            where = f"asserts[{number}]"
+            check_assert(assertion)
+        for number, capture in enumerate(captures, start=1):
+            where = f"captures[{number}]"
+            check_capture(capture)
+    except CheckError as exc:
+        return f"{where}: {exc}"
+    return None
+
+
+def value_from_text(text: str) -> Any:
+    """An assert's value as typed in a table cell: JSON where the text is JSON (``200``,
+    ``true``, ``[200, 201]``, ``"200"``), the text itself otherwise, None when blank.
+    :func:`value_text` writes it back the same way."""
+    stripped = text.strip()
+    if not stripped:
+        return None
+    try:
+        return json.loads(stripped)
+    except (ValueError, RecursionError):
+        return text
+
+
+def value_text(value: Any) -> str:
+    """``value`` as a table cell shows it, so that :func:`value_from_text` reads it back
+    equal: text as it is unless it would read as JSON of another kind (then quoted),
+    anything else as JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value if value_from_text(value) == value else json.dumps(value,
+                                                                         ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False, default=str)

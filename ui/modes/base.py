@@ -158,6 +158,9 @@ class ModeParts:
     #: What the mode adds to the tab's title (a terminal program's own title), and the
     #: signal that says it changed (carrying the new text).
     title_changed: SignalInstance | None = None
+    #: The checks of a response came out (carrying a ``ui.modes.http.checks.CheckOutcome``):
+    #: the tab shows them in its Tests tab and keeps what was captured.
+    checked: SignalInstance | None = None
 
     def dispose(self) -> None:
         """Stop the mode's work and let go of its files."""

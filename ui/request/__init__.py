@@ -1,1 +1,1 @@
-"""The request editor: method, URL, params, headers, body, auth and options."""
+"""The request editor: method, URL, params, headers, body, auth, options and tests."""

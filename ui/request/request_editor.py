@@ -1,6 +1,9 @@
-"""The request editor: method and URL on top, then Params, Headers, Body, Auth and Options."""
+"""The request editor: method and URL on top, then Params, Headers, Body, Auth, Options and
+Tests."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QTabWidget, QVBoxLayout, QWidget
@@ -13,12 +16,17 @@ from ui.request.key_value_table import KeyValueTable
 from ui.request.method_box import MethodBox
 from ui.request.options_editor import OptionsEditor
 from ui.request.params_sync import ParamsSync, merge_query
+from ui.request.tests_editor import TestsEditor
 from ui.request.url_bar import UrlBar
+
+if TYPE_CHECKING:
+    from app.runner.asserts import AssertResult
+    from app.runner.captures import CaptureResult
 
 __all__ = ["RequestEditor"]
 
 _DOT = " ●"
-PARAMS, HEADERS, BODY, AUTH, OPTIONS = range(5)
+PARAMS, HEADERS, BODY, AUTH, OPTIONS, TESTS = range(6)
 
 
 class RequestEditor(QWidget):
@@ -44,6 +52,7 @@ class RequestEditor(QWidget):
         self.body = BodyEditor()
         self.auth = AuthEditor()
         self.options = OptionsEditor()
+        self.tests = TestsEditor()
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         for page, title, tip in (
@@ -52,6 +61,7 @@ class RequestEditor(QWidget):
             (self.body, "Body", "Request body"),
             (self.auth, "Auth", "Authentication"),
             (self.options, "Options", "Timeout, redirects and TLS"),
+            (self.tests, "Tests", "Asserts on the response, and captures into variables"),
         ):
             index = self.tabs.addTab(self._padded(page), title)
             self.tabs.setTabToolTip(index, tip)
@@ -74,7 +84,8 @@ class RequestEditor(QWidget):
         # After ParamsSync's own connection, so the Params count is the new one.
         self.url_bar.textChanged.connect(self._update_titles)
         self.url_bar.curlPasted.connect(self._load_pasted)
-        for editor in (self.params, self.headers, self.body, self.auth, self.options):
+        for editor in (self.params, self.headers, self.body, self.auth, self.options,
+                       self.tests):
             editor.changed.connect(self._on_edit)
         self._update_titles()
 
@@ -119,7 +130,15 @@ class RequestEditor(QWidget):
             body=self.body.to_model(),
             auth=self.auth.to_model(),
             options=self.options.to_model(),
+            asserts=self.tests.asserts.rows(),
+            captures=self.tests.captures.rows(),
         )
+
+    def show_check_results(self, asserts: list[AssertResult],
+                           captures: list[CaptureResult]) -> None:
+        """A send's asserts and captures, shown in the Tests tab (its title counts them)."""
+        self.tests.show_results(asserts, captures)
+        self._update_titles()
 
     def set_name(self, name: str) -> None:
         """The request's name (it has no field of its own: the tab and the sidebar show it)."""
@@ -140,6 +159,7 @@ class RequestEditor(QWidget):
         self.body.load_model(model.body)
         self.auth.load_model(model.auth)
         self.options.load_model(model.options)
+        self.tests.set_checks(model.asserts, model.captures)
         self._update_titles()
 
     # -- internals ------------------------------------------------------------------------
@@ -165,3 +185,4 @@ class RequestEditor(QWidget):
         self.tabs.setTabText(AUTH, "Auth" + (_DOT if self.auth.kind() is not AuthKind.NONE
                                              else ""))
         self.tabs.setTabText(OPTIONS, "Options" + ("" if self.options.is_default() else _DOT))
+        self.tabs.setTabText(TESTS, self.tests.title())

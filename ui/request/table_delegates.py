@@ -1,5 +1,6 @@
 """Item delegates shared by the editor's tables: a line editor that commits as you type (with
-optional suggestions), and a painted button cell (delete, Choose…) that reports clicks."""
+optional suggestions), a cell of fixed choices drawn and edited as a combo box, and a painted
+button cell (delete, Choose…) that reports clicks."""
 
 from __future__ import annotations
 
@@ -18,16 +19,18 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QIcon, QMouseEvent, QPainter
 from PySide6.QtWidgets import (
     QApplication,
+    QComboBox,
     QCompleter,
     QLineEdit,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionButton,
+    QStyleOptionComboBox,
     QStyleOptionViewItem,
     QWidget,
 )
 
-__all__ = ["ButtonDelegate", "LineDelegate"]
+__all__ = ["ButtonDelegate", "ChoiceDelegate", "LineDelegate"]
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -145,3 +148,42 @@ class ButtonDelegate(QStyledItemDelegate):
     @staticmethod
     def _button_rect(cell: QRect) -> QRect:
         return cell.adjusted(2, 2, -2, -2)
+
+
+class ChoiceDelegate(QStyledItemDelegate):
+    """A cell holding one of ``choices``: drawn as a combo box (the trailing blank row as
+    plain text), edited with one that commits as soon as a choice is made."""
+
+    def __init__(self, parent: QObject | None, choices: Sequence[str]) -> None:
+        super().__init__(parent)
+        self._choices = list(choices)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        model = index.model()
+        if model is None or index.row() >= model.rowCount() - 1:
+            super().paint(painter, option, index)
+            return
+        combo = QStyleOptionComboBox()
+        combo.rect = option.rect.adjusted(2, 2, -2, -2)
+        combo.currentText = str(index.data())
+        combo.state = option.state | QStyle.StateFlag.State_Enabled
+        combo.frame = False
+        widget = option.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, combo, painter, widget)
+        style.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, combo, painter, widget)
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,
+                     index: Index) -> QWidget:
+        editor = QComboBox(parent)
+        editor.addItems(self._choices)
+        editor.activated.connect(lambda _i: self.commitData.emit(editor))
+        return editor
+
+    def setEditorData(self, editor: QWidget, index: Index) -> None:
+        assert isinstance(editor, QComboBox)
+        editor.setCurrentText(str(index.data(Qt.ItemDataRole.EditRole)))
+
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: Index) -> None:
+        assert isinstance(editor, QComboBox)
+        model.setData(index, editor.currentText(), Qt.ItemDataRole.EditRole)

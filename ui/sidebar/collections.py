@@ -57,6 +57,8 @@ class CollectionTree(QWidget):
     request_moved = Signal(Path, object)
     #: A folder was renamed, moved or deleted: (old collection, new collection or None).
     folder_moved = Signal(str, object)
+    #: A run of a folder was asked for (its collection, "" for the whole workspace).
+    run_requested = Signal(str)
     #: Import was asked for (the window shows the file dialog).
     import_requested = Signal()
 
@@ -261,11 +263,13 @@ class CollectionTree(QWidget):
         if not index.isValid():
             menu.addAction("New collection…", lambda: self.new_folder(None))
             menu.addAction("Import…", self.import_requested.emit)
+            menu.addAction("Run workspace…", lambda: self.run_requested.emit(""))
         elif index.data(KIND) == "folder":
             folder = index.data(PATH)
             menu.addAction("New request", lambda: self.new_request(folder))
             menu.addAction("New folder…", lambda: self.new_folder(folder))
             menu.addAction("Variables…", lambda: self.edit_variables(folder))
+            menu.addAction("Run folder…", lambda: self.run_requested.emit(folder))
             menu.addSeparator()
             menu.addAction("Rename…", self.rename_selected)
             menu.addAction("Delete…", self.delete_selected)

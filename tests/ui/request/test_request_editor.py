@@ -124,7 +124,7 @@ def test_pasting_curl_fills_the_whole_request(qtbot: QtBot, editor: RequestEdito
     assert not editor.options.tls_warning.isHidden()
     assert editor.tabs.currentIndex() == 2  # the body is what a paste most needs checked
     assert _tab_titles(editor) == ["Params (2)", "Headers (2)", "Body ●", "Auth ●",
-                                   "Options ●"]
+                                   "Options ●", "Tests"]
 
 
 def test_a_broken_curl_paste_changes_nothing(qtbot: QtBot, editor: RequestEditor) -> None:
@@ -173,10 +173,10 @@ def test_load_model_then_to_model_gives_the_same_model(qtbot: QtBot,
         editor.load_model(FULL)
     assert editor.to_model() == FULL
     assert _tab_titles(editor) == ["Params (2)", "Headers (1)", "Body ●", "Auth ●",
-                                   "Options ●"]
+                                   "Options ●", "Tests"]
     editor.load_model(RequestModel())
     assert editor.to_model() == RequestModel()
-    assert _tab_titles(editor) == ["Params", "Headers", "Body", "Auth", "Options"]
+    assert _tab_titles(editor) == ["Params", "Headers", "Body", "Auth", "Options", "Tests"]
 
 
 def test_a_model_whose_params_do_not_mirror_its_url_gets_them_from_the_url(

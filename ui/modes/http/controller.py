@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -51,12 +51,15 @@ class ResponseHead:
 
 @dataclass(frozen=True)
 class ResponseSummary:
-    """A response read to its end."""
+    """A response read to its end; with the request as sent and the values its
+    ``{{variables}}`` had (what its asserts are checked with)."""
 
     head: ResponseHead
     size: int
     timings: Timings
     elapsed: float
+    model: RequestModel | None = None
+    variables: Mapping[str, str] = field(default_factory=dict)
 
 
 class SendController(QObject):
@@ -164,7 +167,7 @@ class SendController(QObject):
                     self.body_chunk.emit(chunk)
                     self.download_progress.emit(received, total)
                 summary = ResponseSummary(head, received, response.timings,
-                                          time.perf_counter() - begun)
+                                          time.perf_counter() - begun, model, variables)
         finally:
             composed.close()
         return summary

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 
 from ui.modes.base import ModeParts
+from ui.modes.http.checks import ResponseChecks
 from ui.modes.http.controller import ResponseSummary, SendController
 from ui.response.response_pane import ResponsePane
 
@@ -24,25 +25,31 @@ def build(host: ModeHost) -> ModeParts:
     """The HTTP mode of the tab ``host``."""
     pane = ResponsePane()
     controller = SendController(host.runner, host.sessions, f"{host.key} / send", pane)
-    HttpView(host, controller, pane)  # owned by the controller (its Qt parent)
+    checks = ResponseChecks(host.runner, f"{host.key} / checks",
+                            lambda: host.sessions().limits.body_mib * 1024 * 1024, controller)
+    HttpView(host, controller, pane, checks)  # owned by the controller (its Qt parent)
 
     def close() -> None:
+        checks.cancel()
         controller.dispose()
         pane.body.clear()
 
     return ModeParts(controller, pane, find=pane.open_find,
-                     blank=lambda: pane.body.store is None, close=close)
+                     blank=lambda: pane.body.store is None, close=close,
+                     checked=checks.checked)
 
 
 class HttpView(QObject):
     """Shows what the send controller says: in the response pane, or in the mode that took
     the response over."""
 
-    def __init__(self, host: ModeHost, controller: SendController, pane: ResponsePane) -> None:
+    def __init__(self, host: ModeHost, controller: SendController, pane: ResponsePane,
+                 checks: ResponseChecks) -> None:
         super().__init__(controller)
         self.host = host
         self.controller = controller
         self.pane = pane
+        self.checks = checks
         self._sink: StreamSink | None = None
         pane.retry_requested.connect(host.send)
         c = controller
@@ -57,6 +64,7 @@ class HttpView(QObject):
 
     def _on_started(self) -> None:
         self._sink = None
+        self.checks.cancel()
         self.host.show_pane(self.pane)
         self.host.upload.begin()
         self.host.upload.hide()
@@ -87,6 +95,7 @@ class HttpView(QObject):
     def _on_finished(self, summary: ResponseSummary) -> None:
         if not self._end_hand_off(None):
             self.pane.show_finished(summary)
+            self.checks.check(summary, self.pane.body.store)
 
     def _on_failed(self, text: ErrorText, had_response: bool) -> None:
         self.host.upload.hide()

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPainter, QShowEvent
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QApplication,
-    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionComboBox,
-    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -35,47 +29,13 @@ from ui.request.body.multipart_model import (
     MultipartModel,
 )
 from ui.request.key_value_table import configure_row_table
-from ui.request.table_delegates import ButtonDelegate, LineDelegate
+from ui.request.table_delegates import ButtonDelegate, ChoiceDelegate, LineDelegate
 
 __all__ = ["MultipartPage"]
 
 Index = QModelIndex | QPersistentModelIndex
 _CONTENT_TYPES = ("application/json", "application/octet-stream", "application/pdf",
                   "image/jpeg", "image/png", "text/csv", "text/plain", "application/xml")
-
-
-class _PartTypeDelegate(QStyledItemDelegate):
-    """The Text/File cell: drawn as a combo box, edited with one."""
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        model = index.model()
-        if model is None or index.row() >= model.rowCount() - 1:
-            super().paint(painter, option, index)
-            return
-        combo = QStyleOptionComboBox()
-        combo.rect = option.rect.adjusted(2, 2, -2, -2)
-        combo.currentText = str(index.data())
-        combo.state = option.state | QStyle.StateFlag.State_Enabled
-        combo.frame = False
-        widget = option.widget
-        style = widget.style() if widget is not None else QApplication.style()
-        style.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, combo, painter, widget)
-        style.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, combo, painter, widget)
-
-    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,
-                     index: Index) -> QWidget:
-        editor = QComboBox(parent)
-        editor.addItems(PART_TYPES)
-        editor.activated.connect(lambda _i: self.commitData.emit(editor))
-        return editor
-
-    def setEditorData(self, editor: QWidget, index: Index) -> None:
-        assert isinstance(editor, QComboBox)
-        editor.setCurrentText(str(index.data(Qt.ItemDataRole.EditRole)))
-
-    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: Index) -> None:
-        assert isinstance(editor, QComboBox)
-        model.setData(index, editor.currentText(), Qt.ItemDataRole.EditRole)
 
 
 class MultipartPage(QWidget):
@@ -93,7 +53,7 @@ class MultipartPage(QWidget):
         self.view.setModel(self.model)
         self.view.setItemDelegate(LineDelegate(self.view, suggestions={
             CONTENT_TYPE: _CONTENT_TYPES}))
-        self.view.setItemDelegateForColumn(TYPE, _PartTypeDelegate(self.view))
+        self.view.setItemDelegateForColumn(TYPE, ChoiceDelegate(self.view, PART_TYPES))
         delete = configure_row_table(self.view, self.model.delete_column)
         delete.clicked.connect(lambda index: self.model.remove_row(index.row()))
         choose = ButtonDelegate(self.view, text="Choose…", shown=self._is_file_row)

@@ -1,0 +1,1 @@
+"""The collection runner in the window: its view-model, its table of results, its dialog."""
