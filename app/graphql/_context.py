@@ -93,7 +93,8 @@ def field_of(schema: GraphQLSchema, parent: GraphQLNamedType | None,
     if parent is schema.query_type and name in ("__schema", "__type"):
         return SchemaMetaFieldDef if name == "__schema" else TypeMetaFieldDef
     if is_object_type(parent) or is_interface_type(parent):
-        return parent.fields.get(name)  # type: ignore[attr-defined, no-any-return]
+        found: GraphQLField | None = parent.fields.get(name)
+        return found
     return None
 
 
@@ -241,7 +242,7 @@ class _Selection(_Frame):
 
 
 def _input_of(type_: object) -> GraphQLInputType | None:
-    return type_ if is_input_type(type_) else None  # type: ignore[return-value]
+    return type_ if is_input_type(type_) else None
 
 
 class _Arguments(_Frame):
@@ -393,7 +394,7 @@ class _Walk:
         if name:
             self.variables[name] = type_text
         try:
-            return _input_of(type_from_ast(self.schema, parse_type(type_text)))  # type: ignore[arg-type]
+            return _input_of(type_from_ast(self.schema, parse_type(type_text)))
         except GraphQLError:
             return None
 
@@ -421,11 +422,11 @@ class _Walk:
         elif kind is _BRACKET_L:
             item = frame.type
             while item is not None and is_non_null_type(item):
-                item = item.of_type  # type: ignore[attr-defined]
+                item = item.of_type
             self.push(_List(item.of_type if item is not None and is_list_type(item) else item))
         elif kind is _BRACE_L:
             named = get_named_type(frame.type) if frame.type is not None else None
-            fields = named.fields if is_input_object_type(named) else {}  # type: ignore[union-attr]
+            fields = named.fields if is_input_object_type(named) else {}
             self.push(_Arguments(fields, Want.OBJECT_FIELDS))
         elif kind is _NAME or kind in _LITERALS:
             frame.value_done()

@@ -114,7 +114,7 @@ class TokenStream:
                         stack.append(len(kinds) - 1)
                 offset = len(text)
             except GraphQLSyntaxError as exc:
-                at = offset + (exc.positions[0] if exc.positions else 0)
+                at = offset + (next(iter(exc.positions)) if exc.positions else 0)
                 if at >= len(text) and "Unterminated" in exc.message:
                     self.in_literal = True  # the cursor is inside a string
                     return

@@ -25,6 +25,7 @@ from typing import Literal
 
 from graphql import (
     GraphQLArgument,
+    GraphQLCompositeType,
     GraphQLEnumType,
     GraphQLField,
     GraphQLInputField,
@@ -34,9 +35,11 @@ from graphql import (
     is_abstract_type,
     is_composite_type,
     is_enum_type,
-    is_input_type,
+    is_input_object_type,
     is_interface_type,
     is_object_type,
+    is_scalar_type,
+    is_union_type,
 )
 from graphql.language import DirectiveLocation
 from graphql.type import SchemaMetaFieldDef, TypeMetaFieldDef, TypeNameMetaFieldDef
@@ -107,11 +110,14 @@ class SchemaTables:
         self._enums: dict[str, list[tuple[str, Suggestion]]] = {}
         self._overlapping: dict[str, list[tuple[str, Suggestion]]] = {}
         self._directives: dict[DirectiveLocation, list[tuple[str, Suggestion]]] = {}
-        types = sorted(schema.type_map.values(), key=lambda t: t.name)
-        types = [t for t in types if not t.name.startswith("__")]
-        self._composite = _ordered([self._type(t) for t in types if is_composite_type(t)])
-        self._input = _ordered([self._type(t) for t in types if is_input_type(t)])
-        self._composite_types = {t.name: t for t in types if is_composite_type(t)}
+        types = [t for t in sorted(schema.type_map.values(), key=lambda t: t.name)
+                 if not t.name.startswith("__")]
+        self._composite_types: dict[str, GraphQLCompositeType] = {
+            t.name: t for t in types if is_composite_type(t)}
+        self._composite = _ordered([self._type(t) for t in self._composite_types.values()])
+        self._input = _ordered([self._type(t) for t in types
+                                if is_scalar_type(t) or is_enum_type(t) or is_input_object_type(t)])
+        self._unions = [t for t in self._composite_types.values() if is_union_type(t)]
 
     @property
     def schema(self) -> GraphQLSchema:
@@ -130,7 +136,7 @@ class SchemaTables:
         if found is None:
             items: list[Suggestion] = []
             fields: dict[str, GraphQLField] = (
-                parent.fields if is_object_type(parent) or is_interface_type(parent)  # type: ignore[attr-defined]
+                parent.fields if is_object_type(parent) or is_interface_type(parent)
                 else {})
             for name, definition in fields.items():
                 reason = definition.deprecation_reason
@@ -174,20 +180,20 @@ class SchemaTables:
             if not is_composite_type(parent):
                 found = []
             elif is_abstract_type(parent):
-                names = {t.name for t in schema.get_possible_types(parent)}  # type: ignore[arg-type]
+                names = {t.name for t in schema.get_possible_types(parent)}
                 names.add(parent.name)
                 found = [(low, s) for low, s in self._composite
                          if s.label in names or (
                              is_abstract_type(self._composite_types[s.label])
-                             and do_types_overlap(schema, parent,  # type: ignore[arg-type]
-                                                  self._composite_types[s.label]))]  # type: ignore[arg-type]
-            else:
+                             and do_types_overlap(schema, parent,
+                                                  self._composite_types[s.label]))]
+            elif is_object_type(parent):
                 # An object type: itself, and the interfaces and unions holding it.
-                names = {parent.name, *(i.name for i in parent.interfaces)}  # type: ignore[attr-defined]
-                names |= {t.name for t in self._composite_types.values()
-                          if t.__class__.__name__ == "GraphQLUnionType"
-                          and parent in t.types}  # type: ignore[attr-defined]
+                names = {parent.name, *(i.name for i in parent.interfaces)}
+                names |= {t.name for t in self._unions if parent in t.types}
                 found = [(low, s) for low, s in self._composite if s.label in names]
+            else:
+                found = []
             with self._lock:
                 self._overlapping[parent.name] = found
         return found
@@ -272,7 +278,7 @@ def _value_suggestions(tables: SchemaTables, found: Context) -> list[Suggestion]
     named = get_named_type(found.input_type) if found.input_type is not None else None
     out = []
     if named is not None and is_enum_type(named):
-        out = _filtered(tables.enum_values(named), found.prefix)  # type: ignore[arg-type]
+        out = _filtered(tables.enum_values(named), found.prefix)
     if not found.prefix:
         out += _variables(found, "")
     return out
@@ -297,7 +303,7 @@ def _fragments(tables: SchemaTables, query: str, found: Context) -> list[Suggest
         condition = schema.get_type(on)
         if (parent is not None and condition is not None and is_composite_type(condition)
                 and is_composite_type(parent)
-                and not do_types_overlap(schema, parent, condition)):  # type: ignore[arg-type]
+                and not do_types_overlap(schema, parent, condition)):
             continue
         out.append(Suggestion(name, "fragment", on))
     return out
