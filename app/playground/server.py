@@ -15,7 +15,7 @@ from types import TracebackType
 
 from aiohttp import WSCloseCode, web
 
-from . import auth, http_basic, sse, streams, websocket
+from . import auth, graphql_endpoint, http_basic, sse, streams, websocket
 from ._common import (
     ACTIVE_STREAMS,
     OPEN_WEBSOCKETS,
@@ -177,6 +177,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("WS", "/ws/echo", "Echoes text and binary messages; subprotocols chat, json, echo."),
     Endpoint("WS", "/ws/console", "A line-command console: help, time, echo, count, json, close."),
     Endpoint("WS", "/ws/firehose?count=", "count small messages, then close 1000; 0 is endless."),
+    Endpoint(
+        "POST, GET, WS",
+        "/graphql",
+        "GraphQL (graphql-core): users, posts, a search union, a Node interface, enums, input "
+        "objects, a deprecated field; mutations addPost and setRole; subscription tick over "
+        "WebSocket (graphql-transport-ws or graphql-ws). GET takes ?query=.",
+        "/graphql?query={hello}",
+    ),
     Endpoint("GET", "/endpoints", "This list, as JSON.", "/endpoints"),
 )
 
@@ -296,7 +304,7 @@ def create_app() -> web.Application:
     app[auth.DIGEST_SECRET] = os.urandom(32)
     app.router.add_get("/", index)
     app.router.add_get("/endpoints", endpoints)
-    for module in (http_basic, auth, streams, sse, websocket):
+    for module in (http_basic, auth, streams, sse, websocket, graphql_endpoint):
         app.add_routes(module.routes)
     app.on_shutdown.append(_on_shutdown)
     return app
