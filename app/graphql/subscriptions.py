@@ -17,7 +17,7 @@ where servers of either kind look for them: as ``Authorization`` (Apollo's habit
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -60,7 +60,12 @@ class Subscription:
 
     def __init__(self, request: Request[AsyncSession], body: dict[str, Any], *,
                  init_payload: Mapping[str, Any] | None = None,
-                 ack_timeout: float = DEFAULT_ACK_TIMEOUT) -> None:
+                 ack_timeout: float = DEFAULT_ACK_TIMEOUT,
+                 protocols: Sequence[str] = (GRAPHQL_TRANSPORT_WS, GRAPHQL_WS)) -> None:
+        unknown = set(protocols) - {GRAPHQL_TRANSPORT_WS, GRAPHQL_WS}
+        if not protocols or unknown:
+            raise ValueError(f"protocols must be {GRAPHQL_TRANSPORT_WS!r} and/or "
+                             f"{GRAPHQL_WS!r}, not {tuple(protocols)!r}")
         if ack_timeout <= 0:
             raise ValueError(f"ack_timeout must be a positive number of seconds, not "
                              f"{ack_timeout!r}")
@@ -68,6 +73,7 @@ class Subscription:
         self.body = body
         self.init_payload = init_payload
         self.ack_timeout = ack_timeout
+        self.protocols = tuple(protocols)
         #: The protocol spoken, once connected.
         self.protocol: str | None = None
         self._manager: WebSocketContextManager | None = None
@@ -76,13 +82,12 @@ class Subscription:
         self._iterator: AsyncGenerator[dict[str, Any], None] | None = None
 
     async def __aenter__(self) -> AsyncIterator[dict[str, Any]]:
-        self._manager = self.request.connect_websocket(
-            protocols=(GRAPHQL_TRANSPORT_WS, GRAPHQL_WS))
+        self._manager = self.request.connect_websocket(protocols=self.protocols)
         ws = await self._manager.__aenter__()
         self._ws = ws
         try:
-            # A server that picks no subprotocol gets the current one.
-            self.protocol = GRAPHQL_WS if ws.protocol == GRAPHQL_WS else GRAPHQL_TRANSPORT_WS
+            # A server that picks no subprotocol gets the first one offered.
+            self.protocol = ws.protocol if ws.protocol in self.protocols else self.protocols[0]
             payload = (dict(self.init_payload) if self.init_payload is not None
                        else init_payload_of(ws))
             await ws.send_json({"type": "connection_init", "payload": payload})
@@ -184,7 +189,8 @@ def subscribe(request: Request[AsyncSession], query: str,
               variables: Mapping[str, Any] | None = None,
               operation_name: str | None = None, *,
               init_payload: Mapping[str, Any] | None = None,
-              ack_timeout: float = DEFAULT_ACK_TIMEOUT) -> Subscription:
+              ack_timeout: float = DEFAULT_ACK_TIMEOUT,
+              protocols: Sequence[str] = (GRAPHQL_TRANSPORT_WS, GRAPHQL_WS)) -> Subscription:
     """Subscribe over a WebSocket to the request's URL (``http(s)`` or ``ws(s)``), with its
     headers and auth in the handshake::
 
@@ -192,6 +198,8 @@ def subscribe(request: Request[AsyncSession], query: str,
             async for result in results:
                 print(result)
 
-    ``init_payload`` replaces the ``connection_init`` payload made from the credentials."""
+    ``init_payload`` replaces the ``connection_init`` payload made from the credentials;
+    ``protocols`` are the subprotocols offered (both by default, the server picks)."""
     return Subscription(request, graphql_body(query, variables, operation_name),
-                        init_payload=init_payload, ack_timeout=ack_timeout)
+                        init_payload=init_payload, ack_timeout=ack_timeout,
+                        protocols=protocols)

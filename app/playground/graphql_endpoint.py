@@ -27,7 +27,7 @@ from graphql import graphql as run_graphql
 from ._common import OPEN_WEBSOCKETS, client_may_leave, json_response
 from .graphql_schema import Store, make_schema
 
-__all__ = ["GRAPHQL_STORE", "routes"]
+__all__ = ["GRAPHQL_STORE", "Store", "routes"]
 
 routes = web.RouteTableDef()
 
@@ -46,10 +46,7 @@ def _the_schema() -> GraphQLSchema:
 
 
 def _store(request: web.Request) -> Store:
-    app = request.app
-    if GRAPHQL_STORE not in app:
-        app[GRAPHQL_STORE] = Store()
-    return app[GRAPHQL_STORE]
+    return request.app[GRAPHQL_STORE]
 
 
 def _errors(message: str, status: int = 400) -> web.Response:
@@ -165,7 +162,7 @@ async def _websocket(request: web.Request) -> web.StreamResponse:
                 return
             outcome = await _run(*fields, _store(request))
             if isinstance(outcome, dict):
-                if "data" not in outcome:
+                if outcome.get("data") is None and outcome.get("errors"):
                     errors = outcome["errors"]
                     await ws.send_json({"id": op_id, "type": error_type,
                                         "payload": errors if modern else errors[0]})
@@ -179,6 +176,11 @@ async def _websocket(request: web.Request) -> web.StreamResponse:
             await ws.send_json({"id": op_id, "type": "complete"})
         except ConnectionError:
             pass
+        except GraphQLError as error:  # raised by a resolver while the stream runs
+            with contextlib.suppress(ConnectionError):
+                await ws.send_json({"id": op_id, "type": error_type,
+                                    "payload": [error.formatted] if modern
+                                    else error.formatted})
         finally:
             tasks.pop(op_id, None)
 

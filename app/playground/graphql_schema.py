@@ -9,7 +9,15 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-from graphql import GraphQLError, GraphQLResolveInfo, GraphQLSchema, build_schema
+from graphql import (
+    GraphQLError,
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    GraphQLUnionType,
+    build_schema,
+)
 
 __all__ = ["SDL", "Store", "make_schema"]
 
@@ -90,6 +98,8 @@ type Subscription {
 }
 '''
 
+Info = GraphQLResolveInfo[Any]
+
 #: The most ticks one subscription sends.
 MAX_TICKS = 1000
 
@@ -129,12 +139,12 @@ class Store:
                 "author": lambda info: self.user(found["author_id"])}
 
 
-def _store(info: GraphQLResolveInfo) -> Store:
+def _store(info: Info) -> Store:
     store: Store = info.context["store"]
     return store
 
 
-def _users(root: Any, info: GraphQLResolveInfo, filter: dict[str, Any] | None = None,
+def _users(root: Any, info: Info, filter: dict[str, Any] | None = None,
            first: int = 10) -> list[Any]:
     store, wanted = _store(info), filter or {}
     users = [store.user(u) for u in store.users]
@@ -143,12 +153,12 @@ def _users(root: Any, info: GraphQLResolveInfo, filter: dict[str, Any] | None = 
             and wanted.get("nameContains", "").lower() in u["name"].lower()][:max(first, 0)]
 
 
-def _node(root: Any, info: GraphQLResolveInfo, id: str) -> Any:
+def _node(root: Any, info: Info, id: str) -> Any:
     store = _store(info)
     return store.user(id) or store.post(id)
 
 
-def _search(root: Any, info: GraphQLResolveInfo, text: str) -> list[Any]:
+def _search(root: Any, info: Info, text: str) -> list[Any]:
     store, low = _store(info), text.lower()
     found: list[Any] = [store.user(u) for u, v in store.users.items()
                         if low in v["name"].lower()]
@@ -156,7 +166,7 @@ def _search(root: Any, info: GraphQLResolveInfo, text: str) -> list[Any]:
     return found
 
 
-def _add_post(root: Any, info: GraphQLResolveInfo, authorId: str,
+def _add_post(root: Any, info: Info, authorId: str,
               post: dict[str, Any]) -> Any:
     store = _store(info)
     if authorId not in store.users:
@@ -167,7 +177,7 @@ def _add_post(root: Any, info: GraphQLResolveInfo, authorId: str,
     return store.post(post_id)
 
 
-def _set_role(root: Any, info: GraphQLResolveInfo, userId: str, role: str) -> Any:
+def _set_role(root: Any, info: Info, userId: str, role: str) -> Any:
     store = _store(info)
     if userId not in store.users:
         return None
@@ -175,20 +185,31 @@ def _set_role(root: Any, info: GraphQLResolveInfo, userId: str, role: str) -> An
     return store.user(userId)
 
 
-async def _ticks(root: Any, info: GraphQLResolveInfo, count: int = 5,
-                 interval: float = 1.0) -> AsyncIterator[dict[str, Any]]:
+def _ticks(root: Any, info: Info, count: int = 5,
+           interval: float = 1.0) -> AsyncIterator[dict[str, Any]]:
+    # Checked before the stream starts, so that bad arguments are an error message.
     if not 0 <= count <= MAX_TICKS:
         raise GraphQLError(f"count must be between 0 and {MAX_TICKS}.")
     if not 0.01 <= interval <= 10:
         raise GraphQLError("interval must be between 0.01 and 10 seconds.")
+    return _tick_stream(count, interval)
+
+
+async def _tick_stream(count: int, interval: float) -> AsyncIterator[dict[str, Any]]:
     for n in range(1, count + 1):
         if n > 1:
             await asyncio.sleep(interval)
         yield {"tick": {"n": n, "at": datetime.now(UTC).isoformat(timespec="milliseconds")}}
 
 
-def _type_of(value: Any, info: GraphQLResolveInfo, abstract: Any) -> str | None:
+def _type_of(value: Any, info: Info, abstract: Any) -> str | None:
     return value.get("__typename") if isinstance(value, dict) else None
+
+
+def _object(schema: GraphQLSchema, name: str) -> GraphQLObjectType:
+    found = schema.type_map[name]
+    assert isinstance(found, GraphQLObjectType)
+    return found
 
 
 def make_schema() -> GraphQLSchema:
@@ -204,12 +225,12 @@ def make_schema() -> GraphQLSchema:
         ("Mutation", "setRole"): _set_role,
     }
     for (type_name, field_name), resolver in resolvers.items():
-        schema.type_map[type_name].fields[field_name].resolve = resolver  # type: ignore[union-attr]
-    tick = schema.type_map["Subscription"].fields["tick"]  # type: ignore[union-attr]
-    tick.subscribe = _ticks
+        _object(schema, type_name).fields[field_name].resolve = resolver
+    _object(schema, "Subscription").fields["tick"].subscribe = _ticks
     for name in ("Node", "SearchResult"):
-        schema.type_map[name].resolve_type = _type_of  # type: ignore[union-attr]
+        abstract = schema.type_map[name]
+        assert isinstance(abstract, GraphQLInterfaceType | GraphQLUnionType)
+        abstract.resolve_type = _type_of
     # A post's author is resolved lazily (it refers back to users).
-    schema.type_map["Post"].fields["author"].resolve = (  # type: ignore[union-attr]
-        lambda post, info: post["author"](info))
+    _object(schema, "Post").fields["author"].resolve = lambda post, info: post["author"](info)
     return schema

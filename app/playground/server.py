@@ -302,6 +302,7 @@ def create_app() -> web.Application:
     app[STREAM_STATS] = StreamStats()
     app[ACTIVE_STREAMS] = set()
     app[auth.DIGEST_SECRET] = os.urandom(32)
+    app[graphql_endpoint.GRAPHQL_STORE] = graphql_endpoint.Store()
     app.router.add_get("/", index)
     app.router.add_get("/endpoints", endpoints)
     for module in (http_basic, auth, streams, sse, websocket, graphql_endpoint):

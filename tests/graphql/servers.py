@@ -102,11 +102,12 @@ async def error_then_close_server(protocol: str) -> AsyncIterator[tuple[str, lis
             message = json.loads(msg.data)
             received.append(message["type"])
             if message["type"] == "connection_init":
-                await ws.send_json({"type": "connection_ack"})
+                # A ping (or keep-alive) may come at any time: here before the ack.
                 if protocol == "graphql-transport-ws":
                     await ws.send_json({"type": "ping"})
                 else:
                     await ws.send_json({"type": "ka"})
+                await ws.send_json({"type": "connection_ack"})
             elif message["type"] in ("subscribe", "start"):
                 kind = "next" if protocol == "graphql-transport-ws" else "data"
                 await ws.send_json({"id": message["id"], "type": kind,

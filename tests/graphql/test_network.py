@@ -35,7 +35,7 @@ async def test_introspect_builds_the_servers_schema() -> None:
 
 async def test_a_server_refusing_introspection_raises_stream_error_with_its_message() -> None:
     async with strawberry_server(introspection=False) as url, AsyncSession() as session:
-        with pytest.raises(StreamError, match="refused introspection: .*introspection"):
+        with pytest.raises(StreamError, match=r"refused introspection: .*introspection"):
             await introspect(session, url)
 
 
@@ -103,13 +103,9 @@ async def test_execute_raises_api_error_when_the_answer_is_not_graphql() -> None
 @pytest.mark.parametrize("protocol", [GRAPHQL_TRANSPORT_WS, GRAPHQL_WS])
 async def test_subscribe_over_each_protocol(protocol: str) -> None:
     async with strawberry_server() as url, AsyncSession() as session:
-        request = Request(session, path=url)
-        subscription = subscribe(request, "subscription { count(to: 3) }")
         # Offer only one protocol, so that each is exercised.
-        subscription_protocols = (protocol,)
-        original = request.connect_websocket
-        request.connect_websocket = (  # type: ignore[method-assign]
-            lambda **kw: original(**{**kw, "protocols": subscription_protocols}))
+        subscription = subscribe(Request(session, path=url), "subscription { count(to: 3) }",
+                                 protocols=(protocol,))
         async with subscription as results:
             got = [result async for result in results]
         assert subscription.protocol == protocol
@@ -161,9 +157,16 @@ async def test_an_error_message_is_yielded_and_ends_the_subscription(protocol: s
             got = [result async for result in results]
     assert got == [{"data": {"n": 1}}, {"errors": [{"message": "the ticker broke"}]}]
     if protocol == GRAPHQL_TRANSPORT_WS:
-        assert received[:3] == ["connection_init", "subscribe", "pong"]
+        assert received[:3] == ["connection_init", "pong", "subscribe"]
     else:
         assert received[:2] == ["connection_init", "start"]
+
+
+async def test_subscribe_refuses_an_unknown_protocol() -> None:
+    async with AsyncSession() as session:
+        with pytest.raises(ValueError, match="protocols must be"):
+            subscribe(Request(session, path="http://127.0.0.1:9/"), "subscription { a }",
+                      protocols=("chat",))
 
 
 async def test_a_server_that_refuses_the_websocket_raises_api_error() -> None:
