@@ -2,9 +2,15 @@
 
 Their URLs use the ``{{playground}}`` variable, which the window sets to the base URL of the
 playground it starts in-process, so every feature can be tried offline.
+
+The GraphQL entries send the standard JSON body of GraphQL over HTTP (a JSON body: the model
+has no GraphQL body kind yet, issue 16), and the subscription speaks graphql-transport-ws
+over the WebSocket pane, one protocol message at a time.
 """
 
 from __future__ import annotations
+
+import json
 
 from app.model.request import (
     AuthKind,
@@ -30,6 +36,24 @@ def _request(name: str, method: str, path: str, **kw: object) -> RequestModel:
     for key, value in kw.items():
         setattr(model, key, value)
     return model
+
+
+def _graphql_body(query: str, variables: dict[str, object] | None = None) -> BodyModel:
+    body: dict[str, object] = {"query": query}
+    if variables is not None:
+        body["variables"] = variables
+    return BodyModel(kind=BodyKind.JSON, text=json.dumps(body, indent=2))
+
+
+_GRAPHQL_QUERY = ('query Search($text: String!) { search(text: $text) { __typename '
+                  '... on User { name role } ... on Post { title author { name } } } }')
+_GRAPHQL_MUTATION = ("mutation AddPost($author: ID!, $post: PostInput!) { addPost(authorId: "
+                     "$author, post: $post) { id title tags author { name } } }")
+_GRAPHQL_SUBSCRIPTION = [
+    {"type": "connection_init", "payload": {}},
+    {"id": "1", "type": "subscribe",
+     "payload": {"query": "subscription { tick(count: 5, interval: 1) { n at } }"}},
+]
 
 
 def getting_started() -> list[RequestModel]:
@@ -67,4 +91,13 @@ def getting_started() -> list[RequestModel]:
                  ws_saved=[{"mode": "text", "text": "help"}, {"mode": "text", "text": "time"},
                            {"mode": "text", "text": "count 5"},
                            {"mode": "text", "text": "close 4001 bye"}]),
+        _request("GraphQL query", "POST", "/graphql",
+                 body=_graphql_body(_GRAPHQL_QUERY, {"text": "a"})),
+        _request("GraphQL mutation with variables", "POST", "/graphql", body=_graphql_body(
+            _GRAPHQL_MUTATION,
+            {"author": "1", "post": {"title": "Hello", "tags": ["spyglass"]}})),
+        _request("GraphQL subscription (ticks)", "GET", "/graphql",
+                 mode=RequestMode.WEBSOCKET, ws_subprotocols=["graphql-transport-ws"],
+                 ws_saved=[{"mode": "text", "text": json.dumps(message)}
+                           for message in _GRAPHQL_SUBSCRIPTION]),
     ]

@@ -18,6 +18,7 @@ from app.graphql import (
     subscribe,
     validate,
 )
+from app.model.getting_started import getting_started
 from app.playground import RunningPlayground, start_playground
 
 
@@ -119,3 +120,25 @@ async def test_an_invalid_subscription_gets_an_error_message(playground: Running
             got = [result async for result in results]
     assert len(got) == 1
     assert "count must be between 0 and 1000" in str(got[0])
+
+
+async def test_the_getting_started_graphql_entries_work(playground: RunningPlayground) -> None:
+    entries = {m.name: m for m in getting_started() if m.name.startswith("GraphQL")}
+    assert len(entries) == 3
+    async with AsyncSession() as session:
+        for name in ("GraphQL query", "GraphQL mutation with variables"):
+            model = entries[name]
+            request = Request(session, model.method,
+                              model.url.replace("{{playground}}", playground.url))
+            request.set_content(model.body.text.encode(), content_type="application/json")
+            async with request.fetch() as response:
+                answer = await response.json()
+            assert answer.get("errors") is None and answer["data"], name
+        model = entries["GraphQL subscription (ticks)"]
+        request = Request(session, path=model.url.replace("{{playground}}", playground.url))
+        async with request.connect_websocket(protocols=model.ws_subprotocols) as ws:
+            for saved in model.ws_saved:
+                await ws.send_str(saved["text"])
+            assert (await ws.receive_json())["type"] == "connection_ack"
+            first = await ws.receive_json()
+    assert first["type"] == "next" and first["payload"]["data"]["tick"]["n"] == 1
