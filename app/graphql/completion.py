@@ -229,6 +229,22 @@ def tables_for(schema: GraphQLSchema) -> SchemaTables:
 _LINE_BREAK = re.compile(r"\r\n|[\n\r]")
 _FRAGMENT = re.compile(r"\bfragment\s+([_A-Za-z][_0-9A-Za-z]*)\s+on\s+([_A-Za-z][_0-9A-Za-z]*)")
 _WORD = re.compile(r"\$?[_A-Za-z][_0-9A-Za-z]*$")
+_DEFINITION_LINE = re.compile(r"(?:query|mutation|subscription|fragment)\b")
+
+
+def _definition_start(text: str, offset: int) -> int:
+    """Where to start lexing for the cursor at ``offset``: the start of the nearest line
+    before it that begins (at column 1) with an operation or fragment keyword, as definitions
+    do in any formatted document; 0 where there is none. Lexing from there keeps the cost of
+    a jump to another part of a long document to that definition's lines; a keyword at the
+    start of a line inside a block string would only make the context unknown."""
+    pos = offset
+    while pos > 0:
+        line_start = max(text.rfind("\n", 0, pos), text.rfind("\r", 0, pos)) + 1
+        if _DEFINITION_LINE.match(text, line_start):
+            return line_start
+        pos = line_start - 1
+    return 0
 
 
 def offset_of(text: str, line: int, column: int) -> int:
@@ -316,7 +332,8 @@ def complete(schema: GraphQLSchema, query: str, line: int, column: int) -> list[
     offset = offset_of(query, line, column)
     tables = tables_for(schema)
     with token_lock:
-        found = context_at(schema, tokens_before(query[:offset]))
+        start = _definition_start(query, offset)
+        found = context_at(schema, tokens_before(query[start:offset]))
     want, prefix = found.want, found.prefix
     if want is Want.FIELDS:
         parent = found.parent_type
