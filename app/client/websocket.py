@@ -7,7 +7,7 @@ library needs aiohttp's message types.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from enum import Enum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -105,6 +105,13 @@ class WebSocketResponse:
     @property
     def raw(self) -> aiohttp.ClientWebSocketResponse:
         return self._ws
+
+    @property
+    def handshake_headers(self) -> Mapping[str, str]:
+        """The headers the opening handshake was sent with, auth applied (what a protocol
+        that repeats the credentials in its first message, as GraphQL's do, needs)."""
+        # aiohttp keeps the handshake's response, and with it what was sent, on the socket.
+        return self._ws._response.request_info.headers
 
     async def send_str(self, data: str) -> None:
         with translate(self._url, stream=True):

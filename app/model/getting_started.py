@@ -4,11 +4,16 @@
 Their URLs use the ``{{playground}}`` variable, which the window sets to the base URL of the
 playground it starts in-process, so every feature can be tried offline (``spyglass run``
 takes it as ``--var playground=URL``).
+
+The GraphQL entries send the standard JSON body of GraphQL over HTTP (a JSON body: the model
+has no GraphQL body kind yet, issue 16), and the subscription speaks graphql-transport-ws
+over the WebSocket pane, one protocol message at a time.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 
 from app.model.checks import AssertModel, AssertOp, CaptureModel
 from app.model.request import (
@@ -51,6 +56,22 @@ def _request(name: str, method: str, path: str, **kw: object) -> RequestModel:
 def _terminal(name: str, protocol: str) -> RequestModel:
     return _request(name, "GET", f"/terminal/{protocol}?token={{{{{PLAYGROUND_TOKEN_VARIABLE}}}}}",
                     mode=RequestMode.TERMINAL, terminal=TerminalModel(protocol))
+def _graphql_body(query: str, variables: dict[str, object] | None = None) -> BodyModel:
+    body: dict[str, object] = {"query": query}
+    if variables is not None:
+        body["variables"] = variables
+    return BodyModel(kind=BodyKind.JSON, text=json.dumps(body, indent=2))
+
+
+_GRAPHQL_QUERY = ('query Search($text: String!) { search(text: $text) { __typename '
+                  '... on User { name role } ... on Post { title author { name } } } }')
+_GRAPHQL_MUTATION = ("mutation AddPost($author: ID!, $post: PostInput!) { addPost(authorId: "
+                     "$author, post: $post) { id title tags author { name } } }")
+_GRAPHQL_SUBSCRIPTION = [
+    {"type": "connection_init", "payload": {}},
+    {"id": "1", "type": "subscribe",
+     "payload": {"query": "subscription { tick(count: 5, interval: 1) { n at } }"}},
+]
 
 
 def getting_started() -> list[RequestModel]:
@@ -93,6 +114,15 @@ def getting_started() -> list[RequestModel]:
         _terminal("Backend.AI PTY", "backendai"),
         _terminal("Jupyter terminal", "terminado"),
         _terminal("ttyd", "ttyd"),
+        _request("GraphQL query", "POST", "/graphql",
+                 body=_graphql_body(_GRAPHQL_QUERY, {"text": "a"})),
+        _request("GraphQL mutation with variables", "POST", "/graphql", body=_graphql_body(
+            _GRAPHQL_MUTATION,
+            {"author": "1", "post": {"title": "Hello", "tags": ["spyglass"]}})),
+        _request("GraphQL subscription (ticks)", "GET", "/graphql",
+                 mode=RequestMode.WEBSOCKET, ws_subprotocols=["graphql-transport-ws"],
+                 ws_saved=[{"mode": "text", "text": json.dumps(message)}
+                           for message in _GRAPHQL_SUBSCRIPTION]),
     ]
 
 

@@ -15,7 +15,7 @@ from types import TracebackType
 
 from aiohttp import WSCloseCode, web
 
-from . import auth, demo_api, http_basic, sse, streams, terminal, websocket
+from . import auth, demo_api, graphql_endpoint, http_basic, sse, streams, terminal, websocket
 from ._common import (
     ACTIVE_STREAMS,
     OPEN_WEBSOCKETS,
@@ -201,6 +201,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "One demo item: read, replace (its id kept) or delete (204). Items live as long "
         "as the playground, up to a cap.",
     ),
+    Endpoint(
+        "POST, GET, WS",
+        "/graphql",
+        "GraphQL (graphql-core): users, posts, a search union, a Node interface, enums, input "
+        "objects, a deprecated field; mutations addPost and setRole; subscription tick over "
+        "WebSocket (graphql-transport-ws or graphql-ws). GET takes ?query=.",
+        "/graphql?query={hello}",
+    ),
     Endpoint("GET", "/endpoints", "This list, as JSON.", "/endpoints"),
 )
 
@@ -334,9 +342,10 @@ def create_app(
     app[STREAM_STATS] = StreamStats()
     app[ACTIVE_STREAMS] = set()
     app[auth.DIGEST_SECRET] = os.urandom(32)
+    app[graphql_endpoint.GRAPHQL_STORE] = graphql_endpoint.Store()
     app.router.add_get("/", index)
     app.router.add_get("/endpoints", endpoints)
-    for module in (http_basic, auth, streams, sse, websocket):
+    for module in (http_basic, auth, streams, sse, websocket, graphql_endpoint):
         app.add_routes(module.routes)
     terminal.setup(app, settings)
     demo_api.setup(app, demo)
