@@ -14,6 +14,8 @@ from app.model.checks import AssertModel, CaptureModel, parse_asserts, parse_cap
 
 __all__ = [
     "OAUTH2_GRANTS",
+    "OPTION_CERT_MODES",
+    "OPTION_PROXY_MODES",
     "SECRET_AUTH_FIELDS",
     "TERMINAL_PROTOCOLS",
     "AuthKind",
@@ -206,6 +208,26 @@ class RequestOptions:
     #: or a WebSocket is bounded only until it is open. (Last, so that positional use of the
     #: older fields keeps its meaning.)
     total_timeout: float | None = DEFAULT_TOTAL_TIMEOUT
+    #: The proxy of this request (:data:`OPTION_PROXY_MODES`): ``default`` follows the
+    #: window's network settings, ``none`` goes direct, ``url`` goes through ``proxy_url``
+    #: (``{{variables}}`` allowed; a password in it only as a ``{{variable}}``).
+    proxy_mode: str = "default"
+    proxy_url: str = ""
+    #: The client certificate of this request (:data:`OPTION_CERT_MODES`): ``default``
+    #: follows the window's settings for the host, ``none`` presents none, ``files`` presents
+    #: ``client_cert`` (PEM or PKCS#12) with ``client_key`` (a PEM key file, or empty) and
+    #: ``client_cert_passphrase``, which may only name a ``{{variable}}`` (a secret one keeps
+    #: it in the keyring): the options are written to the request file as they are.
+    client_cert_mode: str = "default"
+    client_cert: str = ""
+    client_key: str = ""
+    client_cert_passphrase: str = ""
+
+
+#: The proxy choices of :attr:`RequestOptions.proxy_mode`.
+OPTION_PROXY_MODES = ("default", "none", "url")
+#: The client certificate choices of :attr:`RequestOptions.client_cert_mode`.
+OPTION_CERT_MODES = ("default", "none", "files")
 
 
 #: The terminal wire protocols a request may name (``app.terminal.protocols.PROTOCOLS``).
