@@ -223,6 +223,42 @@ class RequestOptions:
     client_key: str = ""
     client_cert_passphrase: str = ""
 
+    def without_secrets(self) -> RequestOptions:
+        """A copy fit for a file, the history or the window's state: a passphrase or a proxy
+        password typed as it is (not as a ``{{variable}}``) is left out; compose refuses
+        both, so nothing that could be sent is lost."""
+        from app.model.templating import names_a_variable
+
+        passphrase = self.client_cert_passphrase
+        if passphrase and not names_a_variable(passphrase):
+            passphrase = ""
+        return replace(self, client_cert_passphrase=passphrase,
+                       proxy_url=_without_password(self.proxy_url))
+
+
+def _without_password(url: str) -> str:
+    """``url`` without a password that is not a ``{{variable}}``."""
+    from urllib.parse import urlsplit
+
+    from app.model.templating import names_a_variable
+
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    authority, slash, path = rest.partition("/")
+    credentials, at, host = authority.rpartition("@")
+    if not at:
+        return url
+    try:
+        password = urlsplit("http://" + authority).password
+    except ValueError:
+        password = None
+    if not password or names_a_variable(password):
+        return url
+    user = credentials.partition(":")[0]
+    prefix = f"{scheme}://" if sep else ""
+    return f"{prefix}{user}@{host}{slash}{path}"
+
 
 #: The proxy choices of :attr:`RequestOptions.proxy_mode`.
 OPTION_PROXY_MODES = ("default", "none", "url")
