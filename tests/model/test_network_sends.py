@@ -106,7 +106,7 @@ async def test_no_proxy_and_a_request_s_own_choice_go_direct_or_through_it(
 
 
 async def test_the_window_s_certificate_for_the_host_and_a_wrong_passphrase(
-    mtls_server: ServerThread, ca_file: str, tls_ca: trustme.CA, tmp_path: Path
+    mtls_server: ServerThread, ca_file: str, tls_ca: trustme.CA, tmp_path: Path,  # noqa: F811
 ) -> None:
     files = Files(tls_ca, tmp_path)
     settings = NetworkSettings(certificates=(
