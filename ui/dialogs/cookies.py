@@ -224,10 +224,16 @@ class CookieManager(QDialog):
         cookie = self.current_cookie()
         if cookie is None:
             return
+        value = self.value.text()
+        if any(c == ";" or ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+            # RFC 6265: no server could send it in a Set-Cookie, and the Cookie header a
+            # request sends could not carry it as typed.
+            self.status.setText("A cookie's value cannot hold ';' or control characters")
+            return
         expires = (None if self.session_cookie.isChecked()
                    else float(self.expires.dateTime().toSecsSinceEpoch()))
         try:
-            self._jar.set(cookie.name, self.value.text(), domain=cookie.domain,
+            self._jar.set(cookie.name, value, domain=cookie.domain,
                           path=cookie.path, expires=expires, secure=self.secure.isChecked(),
                           http_only=self.http_only.isChecked(),
                           same_site=_SAME_SITE[self.same_site.currentIndex()] or None)
