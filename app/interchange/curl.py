@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, quote_plus, unquote_to_bytes
 
 from app.interchange.curl_aws import aws_sigv4_args, aws_sigv4_auth
+from app.interchange.curl_network import cert_arg, network_args
 from app.interchange.shell_words import cmd_words, posix_words
 from app.model.http import canonical_method, is_token, media_type
 from app.model.request import (
@@ -283,7 +284,7 @@ def _apply(cmd: _Command, name: str, value: str | None) -> None:
     elif name == "noproxy":
         cmd.no_proxy_flag = value.strip() == "*"
     elif name == "cert":
-        cmd.cert, cmd.cert_passphrase = _cert_arg(value)
+        cmd.cert, cmd.cert_passphrase = cert_arg(value)
     elif name == "key":
         cmd.key = value
     elif name == "pass":
@@ -319,28 +320,6 @@ def _apply(cmd: _Command, name: str, value: str | None) -> None:
         cmd.ca_file = value
     elif name == "upload-file" and value not in ("", "-", "."):
         cmd.upload_file = value
-
-
-def _cert_arg(value: str) -> tuple[str, str]:
-    """``--cert file[:passphrase]`` as curl splits it: at the first ``:`` not escaped with
-    ``\\`` (a Windows drive letter ``C:\\`` is part of the file)."""
-    if re.match(r"[A-Za-z]:[\\/]", value):
-        drive, rest = value[:2], value[2:]
-    else:
-        drive, rest = "", value
-    path: list[str] = []
-    i = 0
-    while i < len(rest):
-        char = rest[i]
-        if char == "\\" and i + 1 < len(rest) and rest[i + 1] == ":":
-            path.append(":")
-            i += 2
-            continue
-        if char == ":":
-            return drive + "".join(path), rest[i + 1:]
-        path.append(char)
-        i += 1
-    return drive + "".join(path), ""
 
 
 def _proxy_url(cmd: _Command) -> str:
@@ -654,42 +633,6 @@ def _auth_args(auth: AuthModel) -> list[list[str]]:
     return []
 
 
-def _network_args(options: RequestOptions) -> list[list[str]]:
-    """The request's own proxy and client certificate (the window's are not the request's:
-    they stay out). A proxy password goes in ``-U``, a passphrase after the file, as curl
-    takes them."""
-    from urllib.parse import unquote, urlsplit
-
-    args: list[list[str]] = []
-    if options.proxy_mode == "none":
-        args.append(["--noproxy", "*"])
-    elif options.proxy_mode == "url" and options.proxy_url.strip():
-        url = options.proxy_url.strip()
-        scheme, sep, rest = url.partition("://")
-        credentials, at, host = rest.rpartition("@") if sep else url.rpartition("@")
-        if at:
-            try:
-                parts = urlsplit(url if sep else "http://" + url)
-                user, password = parts.username or "", parts.password
-            except ValueError:
-                user, password = credentials, None
-            bare = f"{scheme}://{host}" if sep else host
-            args.append(["-x", bare])
-            pair = unquote(user) + (f":{unquote(password)}" if password is not None else "")
-            args.append(["-U", pair])
-        else:
-            args.append(["-x", url])
-    if options.client_cert_mode == "files" and options.client_cert:
-        path = options.client_cert.replace(":", "\\:")
-        phrase = options.client_cert_passphrase
-        args.append(["--cert", f"{path}:{phrase}" if phrase else path])
-        if options.client_key:
-            args.append(["--key", options.client_key])
-        elif options.client_cert.lower().endswith((".p12", ".pfx")):
-            args.append(["--cert-type", "P12"])
-    return args
-
-
 def to_curl(model: RequestModel) -> str:
     """``model`` as a curl command, one option per line with `` \\`` continuations.
 
@@ -719,7 +662,7 @@ def to_curl(model: RequestModel) -> str:
         lines.append(["--max-time", str(int(t)) if t.is_integer() else repr(t)])
     if options.ca_file:
         lines.append(["--cacert", options.ca_file])
-    lines += _network_args(options)
+    lines += network_args(options)
 
     first = ["curl"]
     implied = "POST" if body else "GET"
