@@ -141,6 +141,7 @@ class MainWindow(QMainWindow):
                                              self._ask_where_to_save, self.history, self,
                                              ask_changed_on_disk=self._ask_changed_on_disk)
         self.documents.limits = self.state.limits
+        self._build_network(root)
         self.workspace.follow_outside_changes()
         sidebar = Sidebar(self.workspace, self.runner, self.history, problem)
         sidebar.show_documents(self.documents)
@@ -161,6 +162,29 @@ class MainWindow(QMainWindow):
         self.workspace.open()
         return sidebar
 
+    def _build_network(self, root: Path) -> None:
+        """The proxy and certificates in force, and the workspace's cookie jar kept."""
+        from ui.cookie_keeper import CookieKeeper
+        from ui.network_control import NetworkControl
+
+        status = self.statusBar()
+        self.network = NetworkControl(self.runner, self.state.network, self._secret_store, self)
+        self.network.changed.connect(
+            lambda config: self._sessions.set_network(config) if self._sessions else None)
+        self.network.failed.connect(lambda msg: status.showMessage(msg, 15000))
+        self.network.load_secrets()
+        self.cookies = CookieKeeper(self.runner, self.data_dir, self._secret_store, self)
+        self.cookies.failed.connect(functools.partial(self._message_box, "warning", "Cookies"))
+        self.documents.workspace_switched.connect(self.cookies.open_workspace)
+        self.cookies.open_workspace(root)
+
+    def _secret_store(self) -> SecretStore:
+        if self._secrets is None:
+            from app.storage.secrets import KeyringSecrets
+
+            self._secrets = KeyringSecrets()
+        return self._secrets
+
     # -- tabs -----------------------------------------------------------------------------
 
     def sessions(self) -> SessionPool:
@@ -175,7 +199,10 @@ class MainWindow(QMainWindow):
                 self._secrets = KeyringSecrets()
             # OAuth 2.0 tokens go to the keyring (never a file) and outlive the run.
             cache = AuthCache(KeyringTokenStore(self._secrets), on_code=self._show_device_code)
-            self._sessions = SessionPool(self.state.limits, auth_cache=cache)
+            network = self.network.config if self._populated else None
+            self._sessions = SessionPool(self.state.limits, auth_cache=cache, network=network)
+            if self._populated:
+                self.cookies.attach(self._sessions)
         return self._sessions
 
     def _show_device_code(self, uri: str, code: str) -> None:
@@ -198,6 +225,7 @@ class MainWindow(QMainWindow):
         index = self.tabs.addTab(tab, tab.title())
         tab.title_changed.connect(lambda title, t=tab: self._retitle(t, title))
         tab.exchanged.connect(documents.record_history)
+        tab.exchanged.connect(self.cookies.changed)
         tab.reload_from_disk.connect(lambda t=tab: documents.reload(t))
         tab.keep_mine.connect(lambda t=tab: documents.keep_mine(t))
         tab.captured.connect(documents.runtime.capture)
@@ -384,6 +412,22 @@ class MainWindow(QMainWindow):
             if self._sessions is not None:
                 self._sessions.set_limits(answer)
 
+    def edit_network(self) -> None:
+        """Tools ▸ Network…: the proxy and the client certificates, in force at once."""
+        from ui.dialogs.network import NetworkDialog
+
+        if not self._populated:
+            self.populate()
+        NetworkDialog(self.network, self.state, self.runner, parent=self).open()
+
+    def manage_cookies(self) -> None:
+        """Tools ▸ Cookies…: the workspace's cookie jar."""
+        from ui.dialogs.cookies import CookieManager
+
+        if not self._populated:
+            self.populate()
+        CookieManager(self.sessions().cookies, self.cookies, parent=self).open()
+
     def import_file(self) -> None:
         from ui.dialogs.import_export import import_dialog
 
@@ -449,7 +493,9 @@ class MainWindow(QMainWindow):
         self.closed.emit()
 
     async def shutdown(self) -> None:
-        """Close the connections (after the window has closed)."""
+        """Keep the cookies and close the connections (after the window has closed)."""
+        if self._populated:
+            await self.cookies.flush()
         if self._sessions is not None:
             await self._sessions.close()
 

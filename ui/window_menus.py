@@ -117,6 +117,8 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
     t.addSeparator()
     _add(t, "Clear runtime variables", window.clear_runtime_variables)
     _add(t, "Limits…", window.edit_limits)
+    _add(t, "Network…", window.edit_network)
+    _add(t, "Cookies…", window.manage_cookies)
     _add(h, "Getting started", lambda: _show_getting_started(window))
     _add(h, "About Spyglass", lambda: _about(window))
     return themes

@@ -1,5 +1,5 @@
 """What the window remembers between runs: geometry, splitters, open tabs, theme, the
-history caps and the limits."""
+history caps, the limits and the network settings."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from PySide6.QtCore import QByteArray, QSettings
 
 if TYPE_CHECKING:
     from app.model.limit_settings import LimitSettings
+    from app.model.network_settings import NetworkSettings
     from app.model.request import RequestModel
 
 __all__ = ["WindowState"]
@@ -119,6 +120,23 @@ class WindowState:
         for name, item in value.to_dict().items():
             self.settings.setValue(f"limits/{name}", "off" if item is None else item)
 
+    @property
+    def network(self) -> NetworkSettings:
+        """The proxy and client certificates set in Tools ▸ Network… (no secret: those are
+        in the keyring); a stored value that is not valid is the default."""
+        from app.model.network_settings import NetworkSettings
+
+        raw = self.settings.value("network/settings", "")
+        try:
+            data = json.loads(raw) if isinstance(raw, str) and raw else {}
+        except ValueError:
+            data = {}
+        return NetworkSettings.from_dict(data if isinstance(data, dict) else {})
+
+    @network.setter
+    def network(self, value: NetworkSettings) -> None:
+        self.settings.setValue("network/settings", json.dumps(value.to_dict()))
+
     def tabs(self) -> tuple[list[tuple[RequestModel, str | None]], int]:
         """The tabs open at the last exit (each with the workspace file it came from) and the
         index of the current one. Secret auth fields are not kept here (this is a plain
@@ -160,7 +178,8 @@ class WindowState:
             s.setValue(f"splitters/{name}", value)
         saved = []
         for model, origin in tabs:
-            data = replace(model, auth=model.auth.without_secrets()).to_dict()
+            data = replace(model, auth=model.auth.without_secrets(),
+                           options=model.options.without_secrets()).to_dict()
             saved.append({"model": data, "origin": origin})
         s.setValue("tabs/open", json.dumps(saved))
         s.setValue("tabs/current", current)

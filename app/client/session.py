@@ -37,7 +37,7 @@ from ._transport import (
 from .auth import Auth, BasicAuth
 from .auth_base import AuthFlow, AuthRequest, AuthStep, AuthWait
 from .content import ReportHook
-from .cookies import Cookies, make_jar
+from .cookies import Cookies, SessionCookieJar, make_jar
 from .errors import (
     ErrorKind,
     RequestError,
@@ -75,7 +75,9 @@ class AsyncSession:
     """An HTTP session for asyncio code: cookies, keep-alive, TLS settings, proxies, auth,
     redirects.
 
-    ``cookies=False`` keeps no cookies. ``proxy`` is an ``http://``, ``https://`` or
+    ``cookies=False`` keeps no cookies; ``cookies=`` a
+    :class:`~app.client.cookies.SessionCookieJar` (made on the session's loop) shares that
+    jar with the other sessions given it. ``proxy`` is an ``http://``, ``https://`` or
     ``socks5://`` URL, its credentials in it or in ``proxy_auth=(user, password)``;
     ``trust_env=True`` takes the proxy from ``HTTP(S)_PROXY``/``ALL_PROXY``/``NO_PROXY``
     when none is given (see :mod:`app.client.proxies`). ``client_cert`` is a PEM file, a
@@ -95,7 +97,7 @@ class AsyncSession:
         proxy: str | URL | None = None,
         proxy_auth: tuple[str, str] | None = None,
         trust_env: bool = False,
-        cookies: bool = True,
+        cookies: bool | SessionCookieJar = True,
         follow_redirects: bool = True,
         limits: Limits | None = None,
     ) -> None:
@@ -119,8 +121,11 @@ class AsyncSession:
         self.limits = limits or Limits()
         # Built now so that a bad CA file or client certificate fails where it is given.
         self._ssl = ssl_context(verify, ca_file, self.client_cert)
-        self._keep_cookies = cookies
-        self._jar: AbstractCookieJar | None = None
+        self._keep_cookies = bool(cookies)
+        # A jar given is shared with the other sessions given it (the window's sessions of
+        # one workspace): it was made on this loop, as aiohttp wants.
+        self._jar: AbstractCookieJar | None = (
+            cookies if isinstance(cookies, SessionCookieJar) else None)
         self._client: aiohttp.ClientSession | None = None
         # One pool per SOCKS proxy (aiohttp-socks proxies at the connector); same jar.
         self._socks_clients: dict[Proxy, aiohttp.ClientSession] = {}

@@ -5,10 +5,10 @@ from __future__ import annotations
 import copy
 import re
 import unicodedata
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from app.interchange.curl import auth_from_headers, implied_content_type
-from app.interchange.model import ImportResult
+from app.interchange.model import Folder, ImportResult
 from app.model.http import media_type
 from app.model.request import (
     SECRET_AUTH_FIELDS,
@@ -31,6 +31,7 @@ __all__ = [
     "is_reference",
     "is_secret_header",
     "lift_secret_headers",
+    "lift_secret_options",
     "make_safe",
     "note_imported_files",
     "request_name",
@@ -112,8 +113,55 @@ def make_safe(result: ImportResult) -> ImportResult:
     (:func:`lift_secret_headers`) and the files the requests send are marked and listed
     (:func:`note_imported_files`). Returns ``result``."""
     lift_secret_headers(result)
+    lift_secret_options(result)
     note_imported_files(result)
     return result
+
+
+def _lift(top: Folder, base: str, secret: str, by_value: dict[tuple[str, str], str]) -> str:
+    """The secret variable of ``top`` holding ``secret`` (made when new), named from
+    ``base``."""
+    name = by_value.get((base, secret))
+    if name is not None:
+        return name
+    taken = {n.casefold() for _, folder in top.walk() for n in folder.variables}
+    name, n = base, 2
+    while name.casefold() in taken:
+        name, n = f"{base}-{n}", n + 1
+    top.variables[name] = Variable(name, secret, secret=True)
+    by_value[(base, secret)] = name
+    return name
+
+
+def lift_secret_options(result: ImportResult) -> None:
+    """A proxy password in a request's proxy URL and a certificate passphrase typed as they
+    are become secret variables of the collection, as credentials in headers do: the options
+    are saved in the request's file, and the request sends only what names a variable."""
+    lifted: list[str] = []
+    for top in result.collections:
+        by_value: dict[tuple[str, str], str] = {}
+        for _, model in top.all_requests():
+            options = model.options
+            phrase = options.client_cert_passphrase
+            if phrase.strip() and "{{" not in phrase:
+                name = _lift(top, "cert-passphrase", phrase, by_value)
+                options.client_cert_passphrase = "{{" + name + "}}"
+                lifted.append(name)
+            url = options.proxy_url
+            try:
+                password = urlsplit(url if "://" in url else "http://" + url).password
+            except ValueError:
+                password = None
+            if password and "{{" not in password:
+                name = _lift(top, "proxy-password", unquote(password), by_value)
+                user_part, _, host_part = url.rpartition("@")
+                user = user_part.rpartition(":")[0]
+                options.proxy_url = f"{user}:{{{{{name}}}}}@{host_part}"
+                lifted.append(name)
+    if lifted:
+        names = ", ".join("{{" + name + "}}" for name in dict.fromkeys(lifted))
+        result.warnings.append(f"Proxy passwords and certificate passphrases became secret "
+                               f"variables, kept in the keyring: {names}")
 
 
 def note_imported_files(result: ImportResult) -> None:
@@ -226,6 +274,7 @@ def withhold_secrets(model: RequestModel) -> RequestModel:
     out = copy.deepcopy(model)
     out.auth = withhold_auth(out.auth)
     out.headers = withhold_headers(out.headers)
+    out.options = out.options.without_secrets()  # a typed proxy password or passphrase
     return out
 
 

@@ -17,6 +17,11 @@ How curl's options map onto :class:`~app.model.request.RequestModel`:
   content type); ``-u`` Basic (or ``--digest``) auth; ``--oauth2-bearer``
   Bearer auth; ``-k``, ``-L``, ``-m`` and ``--cacert`` the options. As in curl, redirects are
   followed only with ``-L`` and there is no timeout without ``-m``.
+- ``-x``/``--proxy`` (with ``-U``/``--proxy-user`` folded into its URL) is the request's own
+  proxy, ``--noproxy '*'`` none; ``-E``/``--cert file[:passphrase]`` with ``--key`` (and
+  ``--pass``; ``--cert-type P12`` needs nothing more) its own client certificate. A cookie
+  file (``-b file``) and a cookie jar (``-c``) are noted by :func:`curl_notes`: the window
+  keeps its own jar.
 
 Unknown options are skipped (with their value, for the options curl documents as taking one).
 """
@@ -32,6 +37,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, quote_plus, unquote_to_bytes
 
 from app.interchange.curl_aws import aws_sigv4_args, aws_sigv4_auth
+from app.interchange.curl_network import cert_arg, network_args
 from app.interchange.shell_words import cmd_words, posix_words
 from app.model.http import canonical_method, is_token, media_type
 from app.model.request import (
@@ -48,7 +54,7 @@ from app.model.request import (
     with_query,
 )
 
-__all__ = ["auth_from_headers", "implied_content_type", "is_curl_command",
+__all__ = ["auth_from_headers", "curl_notes", "implied_content_type", "is_curl_command",
            "parse_curl", "parse_form", "to_curl"]
 
 _CURL_START = re.compile(r"^\s*(?:\$\s+)?curl(?:\.exe)?(?=\s|$)", re.IGNORECASE)
@@ -64,7 +70,8 @@ _BASIC = re.compile(r"basic\s+([A-Za-z0-9+/=]+)", re.IGNORECASE)
 _SHORT_NAMES = {
     "X": "request", "H": "header", "d": "data", "F": "form", "u": "user", "G": "get",
     "I": "head", "k": "insecure", "L": "location", "m": "max-time", "A": "user-agent",
-    "b": "cookie", "e": "referer", "T": "upload-file",
+    "b": "cookie", "e": "referer", "T": "upload-file", "x": "proxy", "U": "proxy-user",
+    "E": "cert", "c": "cookie-jar",
 }
 #: Short options that take a value (curl's documented list); the others are flags.
 _SHORT_WITH_VALUE = frozenset("AbcCdDeEFHKmoPQrtTuUwxXyYz")
@@ -128,6 +135,14 @@ class _Command:
     location: bool = False
     timeout: float | None = None
     ca_file: str = ""
+    proxy: str = ""
+    proxy_user: str | None = None
+    no_proxy_flag: bool = False
+    cert: str = ""
+    key: str = ""
+    cert_passphrase: str = ""
+    #: What the command asked that a request cannot hold (a cookie file, a cookie jar).
+    notes: list[str] = field(default_factory=list)
 
 
 def _is_cmd(text: str) -> bool:
@@ -256,6 +271,26 @@ def _apply(cmd: _Command, name: str, value: str | None) -> None:
     elif name == "cookie":
         if "=" in value:  # otherwise it names a cookie file
             _add_cookie(cmd.headers, value)
+        else:
+            cmd.notes.append(f"-b {value}: cookies read from a file are not imported; the "
+                             "window keeps its own jar (Tools ▸ Cookies…)")
+    elif name == "cookie-jar":
+        cmd.notes.append(f"-c {value}: cookies are not written to a file; the window keeps "
+                         "them in its own jar (Tools ▸ Cookies…)")
+    elif name == "proxy":
+        cmd.proxy = value
+    elif name == "proxy-user":
+        cmd.proxy_user = value
+    elif name == "noproxy":
+        cmd.no_proxy_flag = value.strip() == "*"
+    elif name == "cert":
+        cmd.cert, cmd.cert_passphrase = cert_arg(value)
+    elif name == "key":
+        cmd.key = value
+    elif name == "pass":
+        cmd.cert_passphrase = value
+    elif name == "cert-type" and value.upper() not in ("PEM", "P12"):
+        cmd.notes.append(f"--cert-type {value}: only PEM and P12 certificates are read")
     elif name in ("data", "data-ascii", "data-binary"):
         cmd.data.append(_data_arg(value, at_file=True))
     elif name == "data-raw":
@@ -285,6 +320,20 @@ def _apply(cmd: _Command, name: str, value: str | None) -> None:
         cmd.ca_file = value
     elif name == "upload-file" and value not in ("", "-", "."):
         cmd.upload_file = value
+
+
+def _proxy_url(cmd: _Command) -> str:
+    """``-x`` with ``-U`` folded into it (percent-encoded, as a URL holds them)."""
+    url = cmd.proxy.strip()
+    if cmd.proxy_user is None:
+        return url
+    user, _, password = cmd.proxy_user.partition(":")
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "http", url
+    rest = rest.rpartition("@")[2]
+    secret = f":{quote(password, safe='')}" if password else ""
+    return f"{scheme}://{quote(user, safe='')}{secret}@{rest}"
 
 
 def _add_cookie(headers: list[KeyValue], value: str) -> None:
@@ -503,9 +552,28 @@ def parse_curl(text: str) -> RequestModel:
         headers=headers,
         body=body,
         auth=auth,
-        options=RequestOptions(timeout=cmd.timeout, follow_redirects=cmd.location,
-                               verify_tls=not cmd.insecure, ca_file=cmd.ca_file),
+        options=_request_options(cmd),
     )
+
+
+def _request_options(cmd: _Command) -> RequestOptions:
+    options = RequestOptions(timeout=cmd.timeout, follow_redirects=cmd.location,
+                             verify_tls=not cmd.insecure, ca_file=cmd.ca_file)
+    if cmd.no_proxy_flag:
+        options.proxy_mode = "none"
+    elif cmd.proxy:
+        options.proxy_mode, options.proxy_url = "url", _proxy_url(cmd)
+    if cmd.cert:
+        options.client_cert_mode = "files"
+        options.client_cert, options.client_key = cmd.cert, cmd.key
+        options.client_cert_passphrase = cmd.cert_passphrase
+    return options
+
+
+def curl_notes(text: str) -> list[str]:
+    """What the curl command ``text`` asks that its request cannot hold (a cookie file to
+    read, a cookie jar to write), in words for the user."""
+    return list(dict.fromkeys(_options(_words(text)).notes))
 
 
 # -- back to curl --------------------------------------------------------------------------
@@ -594,6 +662,7 @@ def to_curl(model: RequestModel) -> str:
         lines.append(["--max-time", str(int(t)) if t.is_integer() else repr(t)])
     if options.ca_file:
         lines.append(["--cacert", options.ca_file])
+    lines += network_args(options)
 
     first = ["curl"]
     implied = "POST" if body else "GET"

@@ -17,7 +17,7 @@ from app.interchange.common import (
     request_name,
     withhold_secrets,
 )
-from app.interchange.curl import is_curl_command, parse_curl, to_curl
+from app.interchange.curl import curl_notes, is_curl_command, parse_curl, to_curl
 from app.interchange.document import MAX_IMPORT_BYTES, within_bounds
 from app.interchange.model import Folder, ImportResult, InterchangeError
 from app.interchange.shell_words import QuoteTracker
@@ -110,6 +110,8 @@ def import_curl(text: str, *, name: str | None = None, limit: int = MAX_IMPORT_B
             model = parse_curl(command)
         except ValueError as exc:
             raise InterchangeError(f"The curl command on line {line}: {exc}") from None
+        result.warnings += [f"The curl command on line {line}: {note}"
+                            for note in curl_notes(command)]
         path, sep, title = comment.partition(" / ")
         if not sep:
             path, title = "", comment

@@ -14,12 +14,16 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.client import AsyncSession, AttachedFile, Limits, Request, Timeout
+from app.client import AsyncSession, AttachedFile, CertificateError, Limits, Request, Timeout
 from app.client.auth import Auth
 from app.client.content import ReportHook
+from app.client.cookies import Cookies, SessionCookieJar
+from app.client.errors import UsageError
 from app.model.compose_auth import AuthCache, AuthProblem, auth_of
+from app.model.compose_network import DIRECT, NetworkProblem, SessionNetwork, network_for
 from app.model.http import is_field_value, is_token
 from app.model.limit_settings import LimitSettings
+from app.model.network_settings import NetworkConfig
 from app.model.request import (
     BODY_CONTENT_TYPES,
     AuthModel,
@@ -39,7 +43,7 @@ __all__ = ["ComposeError", "ComposedRequest", "SessionKey", "SessionPool", "comp
            "resolve_nested", "session_key", "substitute", "timeout_of", "unresolved"]
 
 
-SessionKey = tuple[bool, str, bool]
+SessionKey = tuple[bool, str, bool, SessionNetwork]
 
 
 class ComposeError(ValueError):
@@ -62,20 +66,29 @@ def substitute(text: str, variables: Mapping[str, str], where: str) -> str:
     return VARIABLE.sub(lambda m: variables[m.group(1)], text)
 
 
-def session_key(options: RequestOptions) -> SessionKey:
-    """Requests whose options give the same key can share one session (TLS, redirects)."""
-    return (options.verify_tls, options.ca_file, options.follow_redirects)
+def session_key(options: RequestOptions, network: SessionNetwork = DIRECT) -> SessionKey:
+    """Requests whose options and network give the same key can share one session (TLS,
+    redirects, proxy, client certificate)."""
+    return (options.verify_tls, options.ca_file, options.follow_redirects, network)
 
 
-def make_session(options: RequestOptions, limits: Limits | None = None) -> AsyncSession:
-    """A session configured by ``options`` (TLS verification, CA file, redirects), holding
-    responses within ``limits`` (the library's defaults when None)."""
+def make_session(options: RequestOptions, limits: Limits | None = None,
+                 network: SessionNetwork = DIRECT, *,
+                 cookies: bool | SessionCookieJar = True) -> AsyncSession:
+    """A session configured by ``options`` (TLS verification, CA file, redirects) and
+    ``network`` (proxy, client certificate), holding responses within ``limits`` (the
+    library's defaults when None), keeping ``cookies`` (a jar: shared with other sessions)."""
     ca_file = options.ca_file or None
     if ca_file and not os.path.isfile(ca_file):
         raise ComposeError("options", f"CA file not found: {ca_file}")
     try:
         return AsyncSession(verify=options.verify_tls, ca_file=ca_file,
-                            follow_redirects=options.follow_redirects, limits=limits)
+                            follow_redirects=options.follow_redirects, limits=limits,
+                            cookies=cookies, **network.session_arguments())  # type: ignore[arg-type]
+    except CertificateError as exc:  # names the file: a wrong passphrase, a key not its own
+        raise ComposeError("options", str(exc)) from exc
+    except UsageError as exc:  # a proxy URL the library refuses
+        raise ComposeError("options", f"Proxy: {exc}") from exc
     except OSError as exc:  # ssl.SSLError included: an unreadable or invalid bundle
         raise ComposeError("options", f"Cannot use the CA file {ca_file}: {exc}") from exc
 
@@ -228,22 +241,32 @@ def timeout_of(options: RequestOptions) -> Timeout:
 
 
 class SessionPool:
-    """One session per distinct TLS and redirect setting, so connections and cookies are
-    shared by every request that can share them; every session within the pool's
+    """One session per distinct TLS, redirect, proxy and client certificate setting, so
+    connections are shared by every request that can share them, and one cookie jar shared
+    by all of them (a workspace's, :attr:`cookies`); every session within the pool's
     :class:`~app.model.limit_settings.LimitSettings` (the event streams read
-    ``limits.max_event_size`` from here too). ``auth_cache`` keeps the OAuth 2.0 auths of
-    the run, so that a token is reused by every send of the requests that share a grant."""
+    ``limits.max_event_size`` from here too) and under its
+    :class:`~app.model.network_settings.NetworkConfig` (the window's proxy and certificates,
+    which a request's options may override). ``auth_cache`` keeps the OAuth 2.0 auths of the
+    run, so that a token is reused by every send of the requests that share a grant."""
 
     def __init__(self, limits: LimitSettings | None = None, *,
-                 auth_cache: AuthCache | None = None) -> None:
+                 auth_cache: AuthCache | None = None,
+                 network: NetworkConfig | None = None) -> None:
         self.auth_cache = auth_cache if auth_cache is not None else AuthCache()
         self._sessions: dict[SessionKey, AsyncSession] = {}
         self._limits = limits or LimitSettings()
         self._client_limits = self._limits.client_limits()
+        self._network = network or NetworkConfig()
+        self._jar: SessionCookieJar | None = None
 
     @property
     def limits(self) -> LimitSettings:
         return self._limits
+
+    @property
+    def network(self) -> NetworkConfig:
+        return self._network
 
     def set_limits(self, limits: LimitSettings) -> None:
         """Apply ``limits`` from the next request on, the sessions open included (they keep
@@ -253,12 +276,46 @@ class SessionPool:
         for session in self._sessions.values():
             session.limits = self._client_limits
 
-    def get(self, options: RequestOptions) -> AsyncSession:
-        key = session_key(options)
+    def set_network(self, network: NetworkConfig) -> None:
+        """Apply ``network`` from the next request on. Sessions are keyed by their proxy and
+        certificate, so a request made under the old settings keeps its own session; the
+        cookie jar is the same."""
+        self._network = network
+
+    @property
+    def jar(self) -> SessionCookieJar:
+        """The jar every session of the pool shares (made on first use, on the loop)."""
+        if self._jar is None:
+            self._jar = SessionCookieJar()
+        return self._jar
+
+    @property
+    def cookies(self) -> Cookies:
+        """The pool's cookies (:class:`~app.client.cookies.Cookies`); use it on the loop."""
+        return Cookies(lambda: self.jar, lambda action: action())
+
+    def get(self, options: RequestOptions, url: str | None = None,
+            variables: Mapping[str, str] | None = None) -> AsyncSession:
+        """The session for a request to ``url`` with ``options`` (``variables`` fill the
+        options' proxy and certificate fields); :class:`ComposeError` when the options'
+        proxy or certificate cannot be used. Without ``url`` no per-host certificate is
+        chosen and the manual proxy's ``NO_PROXY`` is not consulted."""
+        try:
+            network = network_for(options, self._network, url, resolve_nested(variables or {}))
+        except NetworkProblem as exc:
+            raise ComposeError("options", str(exc)) from exc
+        key = session_key(options, network)
         session = self._sessions.get(key)
         if session is None or session.closed:
-            session = self._sessions[key] = make_session(options, self._client_limits)
+            session = self._sessions[key] = make_session(
+                options, self._client_limits, network, cookies=self.jar)
         return session
+
+    def for_request(self, model: RequestModel, variables: Mapping[str, str] | None = None,
+                    *, websocket: bool = False) -> AsyncSession:
+        """The session ``model`` is sent with: :meth:`get` for its options and its URL."""
+        resolved = resolve_nested(variables or {})
+        return self.get(model.options, _url(model, resolved, websocket=websocket), resolved)
 
     async def close(self) -> None:
         sessions, self._sessions = list(self._sessions.values()), {}

@@ -14,6 +14,8 @@ from app.model.checks import AssertModel, CaptureModel, parse_asserts, parse_cap
 
 __all__ = [
     "OAUTH2_GRANTS",
+    "OPTION_CERT_MODES",
+    "OPTION_PROXY_MODES",
     "SECRET_AUTH_FIELDS",
     "TERMINAL_PROTOCOLS",
     "AuthKind",
@@ -206,6 +208,62 @@ class RequestOptions:
     #: or a WebSocket is bounded only until it is open. (Last, so that positional use of the
     #: older fields keeps its meaning.)
     total_timeout: float | None = DEFAULT_TOTAL_TIMEOUT
+    #: The proxy of this request (:data:`OPTION_PROXY_MODES`): ``default`` follows the
+    #: window's network settings, ``none`` goes direct, ``url`` goes through ``proxy_url``
+    #: (``{{variables}}`` allowed; a password in it only as a ``{{variable}}``).
+    proxy_mode: str = "default"
+    proxy_url: str = ""
+    #: The client certificate of this request (:data:`OPTION_CERT_MODES`): ``default``
+    #: follows the window's settings for the host, ``none`` presents none, ``files`` presents
+    #: ``client_cert`` (PEM or PKCS#12) with ``client_key`` (a PEM key file, or empty) and
+    #: ``client_cert_passphrase``, which may only name a ``{{variable}}`` (a secret one keeps
+    #: it in the keyring): the options are written to the request file as they are.
+    client_cert_mode: str = "default"
+    client_cert: str = ""
+    client_key: str = ""
+    client_cert_passphrase: str = ""
+
+    def without_secrets(self) -> RequestOptions:
+        """A copy fit for a file, the history or the window's state: a passphrase or a proxy
+        password typed as it is (not as a ``{{variable}}``) is left out; compose refuses
+        both, so nothing that could be sent is lost."""
+        from app.model.templating import names_a_variable
+
+        passphrase = self.client_cert_passphrase
+        if passphrase and not names_a_variable(passphrase):
+            passphrase = ""
+        return replace(self, client_cert_passphrase=passphrase,
+                       proxy_url=_without_password(self.proxy_url))
+
+
+def _without_password(url: str) -> str:
+    """``url`` without a password that is not a ``{{variable}}``."""
+    from urllib.parse import urlsplit
+
+    from app.model.templating import names_a_variable
+
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    authority, slash, path = rest.partition("/")
+    credentials, at, host = authority.rpartition("@")
+    if not at:
+        return url
+    try:
+        password = urlsplit("http://" + authority).password
+    except ValueError:
+        password = None
+    if not password or names_a_variable(password):
+        return url
+    user = credentials.partition(":")[0]
+    prefix = f"{scheme}://" if sep else ""
+    return f"{prefix}{user}@{host}{slash}{path}"
+
+
+#: The proxy choices of :attr:`RequestOptions.proxy_mode`.
+OPTION_PROXY_MODES = ("default", "none", "url")
+#: The client certificate choices of :attr:`RequestOptions.client_cert_mode`.
+OPTION_CERT_MODES = ("default", "none", "files")
 
 
 #: The terminal wire protocols a request may name (``app.terminal.protocols.PROTOCOLS``).

@@ -267,7 +267,7 @@ class Runner:
         keep = _needs_body(model)
         limit = self.settings.max_checked_body
         try:
-            session = self._sessions.get(model.options)
+            session = self._sessions.for_request(model, variables)
             composed = compose(session, model, variables)
         except ComposeError as exc:
             result.outcome, result.error = Outcome.ERROR, f"not sent: {exc}"

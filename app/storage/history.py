@@ -128,7 +128,8 @@ def entry_for(model: RequestModel, outcome: Outcome, secrets: Iterable[str] = ()
     the send substituted), the API key's parameter and the sensitive headers are masked in
     every form they were sent in (:class:`~app.storage.redaction.Redactor`)."""
     redactor = Redactor.for_auth(model.auth, secrets)
-    data = replace(model, auth=model.auth.without_secrets()).to_dict()
+    data = replace(model, auth=model.auth.without_secrets(),
+                   options=model.options.without_secrets()).to_dict()
     headers = [[h.name, h.value] for h in model.headers if h.enabled]
     request: dict[str, Any] = {"model": data, "headers": headers, "origin": origin}
     if outcome.ended or outcome.exit_code is not None:

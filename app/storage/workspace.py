@@ -227,6 +227,8 @@ def _request_data(model: RequestModel, secrets: Secrets,
             out[key] = auth
         elif key in ("options", "terminal"):
             defaults = getattr(default, key)
+            if key == "options":
+                value = value.without_secrets()  # a typed passphrase stays out of the file
             out[key] = {sub: v for sub, v in vars(value).items()
                         if v != getattr(defaults, sub)}
         elif key == "ws_subprotocols":

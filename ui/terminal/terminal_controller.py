@@ -207,7 +207,8 @@ class TerminalController(QObject):
             variables = dict(resolution.values)
             if self._sent is not None and self._sent[0] is model:
                 self._sent = (model, self._sent[1], resolution.secrets, False)
-        composed = compose(self._sessions().get(model.options), model, variables,
+        session = self._sessions().for_request(model, variables, websocket=True)
+        composed = compose(session, model, variables,
                            websocket=True)
         composed.close()            # a WebSocket handshake sends no body
         from app.terminal.protocols import PROTOCOLS

@@ -173,7 +173,7 @@ class EventStreamController(QObject):
             if self._sent is not None and self._sent[0] is model:
                 self._sent = (model, self._sent[1], resolution.secrets)
         pool = self._sessions()
-        composed = compose(pool.get(model.options), model, variables,
+        composed = compose(pool.for_request(model, variables), model, variables,
                            auth_cache=pool.auth_cache)
         self.url = composed.url
         stream: SSEResponse | None = None

@@ -150,7 +150,7 @@ class SendController(QObject):
             if self._sent is not None and self._sent[0] is model:
                 self._sent = (model, self._sent[1], resolution.secrets)
         pool = self._sessions()
-        composed = compose(pool.get(model.options), model, variables, self._on_upload,
+        composed = compose(pool.for_request(model, variables), model, variables, self._on_upload,
                            auth_cache=pool.auth_cache)
         try:
             async with composed.request.fetch(check_status=False,

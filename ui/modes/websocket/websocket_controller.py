@@ -223,7 +223,8 @@ class WebSocketController(QObject):
                 if self._sent is not None and self._sent[0] is model:
                     self._sent = (model, self._sent[1], resolution.secrets)
             pool = self._sessions()
-            composed = compose(pool.get(model.options), model, variables, websocket=True,
+            session = pool.for_request(model, variables, websocket=True)
+            composed = compose(session, model, variables, websocket=True,
                                auth_cache=pool.auth_cache)
             composed.close()        # a WebSocket handshake sends no body: no files stay open
             self.log.append("", "info", f"Connecting to {composed.url}")
