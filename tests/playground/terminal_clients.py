@@ -30,6 +30,8 @@ SHELL = "sh"
 #: Printed by ``printf 'x%sy\n' 42``: found in the output, never in the echoed command.
 MARK = "x42y"
 SAY_MARK = "printf 'x%sy\\n' 42\n"
+#: The shell's prompt (sh: "# " for root, "$ " otherwise).
+PROMPT = r"[#$] "
 
 
 def terminal_request(session: AsyncSession, pg: RunningPlayground, protocol: str,

@@ -14,6 +14,7 @@ from app.playground import RunningPlayground
 from tests.playground.terminal_clients import (
     CLIENTS,
     MARK,
+    PROMPT,
     RESIZABLE,
     SAY_MARK,
     SHELL,
@@ -36,6 +37,9 @@ from tests.playground.terminal_clients import (
 async def test_echo_through_a_real_shell(
         session: AsyncSession, pg: RunningPlayground, kind: type[Client]) -> None:
     async def body(client: Client) -> None:
+        # Input typed before the shell's first prompt is echoed at once, and its output then
+        # follows the late prompt on one line: wait for the prompt, as a user does.
+        await client.until(PROMPT)
         await client.send("echo h''i; " + SAY_MARK)
         await client.until(MARK)
         assert re.search(r"^hi\r$", client.output, re.MULTILINE), client.output
