@@ -173,9 +173,18 @@ class CookieKeeper(QObject):
             return
         store.save(cookies)
 
+    def last_save(self) -> Any:
+        """The final write, taken while the window still lives (its close): the jar's
+        snapshot and the write to await later in :meth:`finish`."""
+        return self._save_task()
+
     async def flush(self) -> None:
         """Write the jar now if it changed, and wait (the window is closing)."""
-        task = self._save_task()
+        await self.finish(self._save_task())
+
+    async def finish(self, task: Any) -> None:
+        """Await the final write ``last_save()`` gave (None: nothing to write); touches no
+        Qt object, so it runs after the window's are gone."""
         try:
             if task is not None:
                 await task

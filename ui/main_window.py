@@ -483,6 +483,9 @@ class MainWindow(QMainWindow):
                         current=self.tabs.currentIndex())
         for tab in tabs:
             tab.dispose()
+        # Taken now: once closed, the window's objects (the keeper's timer) may be gone
+        # before shutdown() runs.
+        self._cookie_save = self.cookies.last_save() if self._populated else None
         if self._populated and self.workspace.watcher is not None:
             self.workspace.watcher.stop()  # no refresh may start once the tasks are cancelled
         self.runner.cancel_all()
@@ -495,7 +498,10 @@ class MainWindow(QMainWindow):
     async def shutdown(self) -> None:
         """Keep the cookies and close the connections (after the window has closed)."""
         if self._populated:
-            await self.cookies.flush()
+            if hasattr(self, "_cookie_save"):  # closed: the final save was taken then
+                await self.cookies.finish(self._cookie_save)
+            else:
+                await self.cookies.flush()
         if self._sessions is not None:
             await self._sessions.close()
 

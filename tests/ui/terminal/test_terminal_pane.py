@@ -54,7 +54,7 @@ def open_(qtbot: QtBot, pane: TerminalPane, url: str, state: S = S.OPEN) -> Requ
     model = RequestModel(url=url, mode=RequestMode.TERMINAL)
     pane.to_model(model)
     pane.controller.start(model)
-    qtbot.waitUntil(lambda: pane.state == state, timeout=10000)
+    qtbot.waitUntil(lambda: pane.state == state, timeout=30000)  # a loaded machine
     return model
 
 
