@@ -158,12 +158,19 @@ class CookieKeeper(QObject):
                                on_error=lambda exc: self.failed.emit(_message(exc)))
 
     def _save_task(self) -> Any:
+        write = self.last_save()
+        return write() if write is not None else None
+
+    def last_save(self) -> Callable[[], Any] | None:
+        """The write the jar needs now (None: unchanged), as a function that starts it: the
+        window takes it when it closes, while its objects (this timer) still live."""
         self._timer.stop()
         snapshot = self._snapshot()
         if snapshot is None or self._workspace is None or not self._dirty:
             return None
         self._dirty = False
-        return self._off_thread(self._write, self._workspace, snapshot)
+        root = self._workspace
+        return lambda: self._off_thread(self._write, root, snapshot)
 
     def _write(self, root: Path, cookies: list[Cookie]) -> None:
         store = self._store(root)
@@ -173,21 +180,16 @@ class CookieKeeper(QObject):
             return
         store.save(cookies)
 
-    def last_save(self) -> Any:
-        """The final write, taken while the window still lives (its close): the jar's
-        snapshot and the write to await later in :meth:`finish`."""
-        return self._save_task()
-
     async def flush(self) -> None:
         """Write the jar now if it changed, and wait (the window is closing)."""
-        await self.finish(self._save_task())
+        await self.finish(self.last_save())
 
-    async def finish(self, task: Any) -> None:
-        """Await the final write ``last_save()`` gave (None: nothing to write); touches no
+    async def finish(self, write: Callable[[], Any] | None) -> None:
+        """Run and await the write ``last_save()`` gave (None: nothing to write); touches no
         Qt object, so it runs after the window's are gone."""
         try:
-            if task is not None:
-                await task
+            if write is not None:
+                await write()
         except Exception as exc:  # the window is closing: the log is where this can go
             log.error("the cookies could not be saved: %s", _message(exc))
         finally:
