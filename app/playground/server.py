@@ -15,7 +15,7 @@ from types import TracebackType
 
 from aiohttp import WSCloseCode, web
 
-from . import auth, http_basic, sse, streams, terminal, websocket
+from . import auth, http_basic, oauth, sse, streams, terminal, websocket
 from ._common import (
     ACTIVE_STREAMS,
     OPEN_WEBSOCKETS,
@@ -28,6 +28,7 @@ from ._common import (
     json_response,
     log,
 )
+from .oauth_store import OAuthSettings
 
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -298,6 +299,7 @@ def create_app(
     token: str | None = None,
     terminal_command: str | Sequence[str] | None = None,
     max_terminals: int = terminal.DEFAULT_MAX_TERMINALS,
+    oauth_settings: OAuthSettings | None = None,
 ) -> web.Application:
     """Build the playground application (routes, middleware, shutdown hooks).
 
@@ -321,6 +323,7 @@ def create_app(
     for module in (http_basic, auth, streams, sse, websocket):
         app.add_routes(module.routes)
     terminal.setup(app, settings)
+    oauth.setup(app, oauth_settings)
     app.on_shutdown.append(_on_shutdown)
     return app
 
@@ -380,11 +383,15 @@ async def start_playground(
     token: str | None = None,
     terminal_command: str | Sequence[str] | None = None,
     max_terminals: int = terminal.DEFAULT_MAX_TERMINALS,
+    oauth_settings: OAuthSettings | None = None,
 ) -> RunningPlayground:
     """Start the playground on the running event loop (``port=0``: any free port); the
     keywords after ``access_log`` are :func:`create_app`'s."""
     app = create_app(
-        token=token, terminal_command=terminal_command, max_terminals=max_terminals
+        token=token,
+        terminal_command=terminal_command,
+        max_terminals=max_terminals,
+        oauth_settings=oauth_settings,
     )
     runner = web.AppRunner(
         app,
