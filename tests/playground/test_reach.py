@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
+import signal
 import socket
 import ssl
 import stat
+import sys
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -235,3 +239,49 @@ async def test_the_index_page_shows_the_credentials_and_paths(pg: RunningPlaygro
     for shown in ("spyglass-demo-secret", pg.proxy_url, pg.mtls_url, "spyglass / playground",
                   str(pg.certificates.client_p12), pg.certificates.p12_password, "ada / lovelace"):
         assert shown in text
+
+
+# -- the command line --------------------------------------------------------------------------
+
+
+async def test_command_line_prints_the_proxy_and_mtls_and_cleans_up() -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "app.playground", "--quiet", "--proxy-credentials", "me:secret",
+        "--oauth-expires-in", "5", cwd=Path(__file__).parents[2],
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        assert proc.stdout is not None and proc.stderr is not None
+        url = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode().strip()
+        told = b""
+        while b"PKCS#12" not in told:
+            told += await asyncio.wait_for(proc.stderr.readline(), 30)
+        text = told.decode()
+        folder = Path(re.search(r"trust (\S+)/ca\.pem", text)[1])  # type: ignore[index]
+        assert re.search(r"Proxy: http://127\.0\.0\.1:\d+ \(user me, password secret\)", text)
+        assert folder.is_dir()
+        async with aiohttp.ClientSession() as client:
+            async with client.post(url + "/oauth/token", data={
+                "grant_type": "password", "username": "ada", "password": "lovelace",
+                "client_id": "spyglass-demo"}) as answer:
+                assert (await answer.json())["expires_in"] == 5
+        proc.send_signal(signal.SIGTERM)
+        _, rest = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.communicate()
+    assert proc.returncode == 0 and b"Traceback" not in rest
+    assert not folder.exists()
+
+
+@pytest.mark.parametrize("args", [["--oauth-expires-in", "0"], ["--proxy-credentials", "x"]])
+def test_command_line_refuses_bad_settings(args: list[str],
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from app.playground.__main__ import main
+
+    try:
+        code: object = main(args)
+    except SystemExit as exc:  # argparse's way out
+        code = exc.code
+    assert code == 2
+    assert "error:" in capsys.readouterr().err
