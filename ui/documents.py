@@ -203,11 +203,17 @@ class DocumentsController(QObject):
 
     def lookup_for(self, document: Document) -> Callable[[], dict[str, Variable]]:
         """The variables in scope for ``document`` now (the hover preview), without waiting."""
-        from app.model.getting_started import PLAYGROUND_TOKEN_VARIABLE, PLAYGROUND_VARIABLE
+        from app.model.getting_started import (
+            PLAYGROUND_MTLS_VARIABLE,
+            PLAYGROUND_TOKEN_VARIABLE,
+            PLAYGROUND_VARIABLE,
+        )
 
         def lookup() -> dict[str, Variable]:
             playground = self.playground.url or "the playground (started on send)"
-            known = self.workspace.lookup(document.collection, {PLAYGROUND_VARIABLE: playground})
+            mtls = self.playground.mtls_url or "the playground's mTLS port (started on send)"
+            known = self.workspace.lookup(document.collection, {
+                PLAYGROUND_VARIABLE: playground, PLAYGROUND_MTLS_VARIABLE: mtls})
             # Shown masked: whoever holds it can open a shell.
             token = self.playground.token or "(made when the playground starts)"
             known[PLAYGROUND_TOKEN_VARIABLE] = Variable(

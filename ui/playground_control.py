@@ -1,5 +1,6 @@
 """The window's playground: started on demand on its own thread, offered as ``{{playground}}``,
-and its terminals' token as ``{{playground_token}}`` (a secret: new each run, never saved)."""
+its terminals' token as ``{{playground_token}}`` (a secret: new each run, never saved) and its
+mTLS port as ``{{playground_mtls}}``."""
 
 from __future__ import annotations
 
@@ -39,6 +40,11 @@ class PlaygroundControl(QObject):
         """The token the running playground's terminals want (None when it is stopped)."""
         return self._background.token if self._background is not None else None
 
+    @property
+    def mtls_url(self) -> str | None:
+        """The running playground's port that demands a client certificate."""
+        return self._background.mtls_url if self._background is not None else None
+
     async def ensure_started(self) -> str:
         """The playground's URL, starting it first (off the UI thread) when needed."""
         import asyncio
@@ -70,9 +76,13 @@ class PlaygroundControl(QObject):
         return url
 
     async def variables_for(self, model: RequestModel) -> Mapping[str, str]:
-        """``{"playground": url, "playground_token": token}`` when the request uses
-        ``{{playground}}`` or ``{{playground_token}}`` (starting it)."""
-        from app.model.getting_started import PLAYGROUND_TOKEN_VARIABLE, PLAYGROUND_VARIABLE
+        """``{"playground": url, "playground_token": token, "playground_mtls": url}`` when
+        the request uses any of them (starting it)."""
+        from app.model.getting_started import (
+            PLAYGROUND_MTLS_VARIABLE,
+            PLAYGROUND_TOKEN_VARIABLE,
+            PLAYGROUND_VARIABLE,
+        )
 
         text = json.dumps(model.to_dict())
         # "{{playground" is also how "{{playground_token}}" begins.
@@ -82,6 +92,8 @@ class PlaygroundControl(QObject):
         values = {PLAYGROUND_VARIABLE: url}
         if (token := self.token) is not None:
             values[PLAYGROUND_TOKEN_VARIABLE] = token
+        if (mtls := self.mtls_url) is not None:
+            values[PLAYGROUND_MTLS_VARIABLE] = mtls
         return values
 
     def stop(self) -> None:

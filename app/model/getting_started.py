@@ -15,16 +15,28 @@ from app.model.request import (
     MultipartField,
     RequestMode,
     RequestModel,
+    RequestOptions,
     TerminalModel,
     query_of,
 )
 
-__all__ = ["PLAYGROUND_TOKEN_VARIABLE", "PLAYGROUND_VARIABLE", "getting_started"]
+__all__ = [
+    "PLAYGROUND_MTLS_VARIABLE",
+    "PLAYGROUND_TOKEN_VARIABLE",
+    "PLAYGROUND_VARIABLE",
+    "getting_started",
+]
 
 PLAYGROUND_VARIABLE = "playground"
 #: The token the playground's terminals want: a secret, new each run, never saved.
 PLAYGROUND_TOKEN_VARIABLE = "playground_token"
+#: The base URL of the playground's port that demands a client certificate.
+PLAYGROUND_MTLS_VARIABLE = "playground_mtls"
 BASE = "{{playground}}"
+#: The playground's demo OAuth 2.0 client (app/playground/oauth_store.py; not imported: the
+#: model does not load the playground, and the demo values are what its index page shows).
+DEMO_CLIENT_ID = "spyglass-demo"
+DEMO_CLIENT_SECRET = "spyglass-demo-secret"
 
 
 def _request(name: str, method: str, path: str, **kw: object) -> RequestModel:
@@ -38,6 +50,42 @@ def _request(name: str, method: str, path: str, **kw: object) -> RequestModel:
 def _terminal(name: str, protocol: str) -> RequestModel:
     return _request(name, "GET", f"/terminal/{protocol}?token={{{{{PLAYGROUND_TOKEN_VARIABLE}}}}}",
                     mode=RequestMode.TERMINAL, terminal=TerminalModel(protocol))
+
+
+def _oauth2(name: str, grant: str, **fields: str) -> RequestModel:
+    auth = AuthModel(kind=AuthKind.OAUTH2, grant=grant, token_url=BASE + "/oauth/token",
+                     client_id=DEMO_CLIENT_ID)
+    for key, value in fields.items():
+        setattr(auth, key, value)
+    return _request(name, "GET", "/oauth/me", auth=auth)
+
+
+def _reach() -> list[RequestModel]:
+    """OAuth 2.0 against the playground's provider, cookies, the proxy and the mTLS port."""
+    return [
+        _oauth2("OAuth 2.0 client credentials", "client_credentials",
+                client_secret=DEMO_CLIENT_SECRET, scope="read"),
+        _oauth2("OAuth 2.0 password grant (30-second tokens: watch them refresh)", "password",
+                token_url=BASE + "/oauth/token?expires_in=30", username="ada",
+                password="lovelace", client_secret=DEMO_CLIENT_SECRET),
+        _oauth2("OAuth 2.0 authorization code (PKCE, approve in the browser)",
+                "authorization_code", authorize_url=BASE + "/oauth/authorize", scope="profile"),
+        _oauth2("OAuth 2.0 device code (approve on the page it shows)", "device_code",
+                device_url=BASE + "/oauth/device?interval=2"),
+        _request("/oauth/me without a token (401)", "GET", "/oauth/me"),
+        _request("Set a cookie", "GET", "/cookies/set?flavour=chocolate"),
+        _request("Show the cookies sent", "GET", "/cookies"),
+        _request("Delete a cookie", "GET", "/cookies/delete?flavour"),
+        # The request's Options have no proxy field yet: the entry shows the target only.
+        _request("Through the proxy (no proxy option yet: sent directly; the proxy is on "
+                 "the index page)", "GET", "/echo?via=proxy"),
+        # Nor a client certificate: the port refuses the connection, which is its point. The
+        # playground's CA is new each run, so the server certificate is not checked here.
+        RequestModel(
+            name="mTLS port (no client certificate option yet: refused)", method="GET",
+            url=f"{{{{{PLAYGROUND_MTLS_VARIABLE}}}}}/tls/client",
+            options=RequestOptions(verify_tls=False)),
+    ]
 
 
 def getting_started() -> list[RequestModel]:
@@ -80,4 +128,5 @@ def getting_started() -> list[RequestModel]:
         _terminal("Backend.AI PTY", "backendai"),
         _terminal("Jupyter terminal", "terminado"),
         _terminal("ttyd", "ttyd"),
+        *_reach(),
     ]
