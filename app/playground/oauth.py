@@ -162,76 +162,87 @@ class _S256Challenge(CodeChallenge):  # type: ignore[misc]
         super().validate_code_challenge(grant, redirect_uri)
 
 
-def _register_grants(server: _Server, store: OAuthStore) -> None:
-    secret_methods = ["client_secret_basic", "client_secret_post"]
-    any_method = [*secret_methods, "none"]
+_SECRET_METHODS = ["client_secret_basic", "client_secret_post"]
+_ANY_METHOD = [*_SECRET_METHODS, "none"]
 
-    class ClientCredentials(grants.ClientCredentialsGrant):  # type: ignore[misc]
-        TOKEN_ENDPOINT_AUTH_METHODS: ClassVar = secret_methods
 
-    class Password(grants.ResourceOwnerPasswordCredentialsGrant):  # type: ignore[misc]
-        TOKEN_ENDPOINT_AUTH_METHODS: ClassVar = any_method
+# The grants are module-level classes that find the store through their server: classes made
+# per application would be cyclic garbage left for the collector at each playground's end.
+class _ClientCredentials(grants.ClientCredentialsGrant):  # type: ignore[misc]
+    TOKEN_ENDPOINT_AUTH_METHODS: ClassVar = _SECRET_METHODS
 
-        def authenticate_user(self, username: str, password: str) -> str | None:
-            ok = (username, password) == (DEMO_USER, DEMO_PASSWORD)
-            return DEMO_USER if ok else None
 
-    class Code(grants.AuthorizationCodeGrant):  # type: ignore[misc]
-        TOKEN_ENDPOINT_AUTH_METHODS: ClassVar = any_method
+class _Password(grants.ResourceOwnerPasswordCredentialsGrant):  # type: ignore[misc]
+    TOKEN_ENDPOINT_AUTH_METHODS: ClassVar = _ANY_METHOD
 
-        def save_authorization_code(self, code: str, request: OAuth2Request) -> None:
-            data = request.payload.data
-            store.add_code(AuthorizationCode(
-                code, request.client.client_id, data.get("redirect_uri", ""),
-                request.payload.scope or "", request.user, data.get("code_challenge"),
-                data.get("code_challenge_method"),
-                time.time() + store.settings.code_lifetime))
+    def authenticate_user(self, username: str, password: str) -> str | None:
+        ok = (username, password) == (DEMO_USER, DEMO_PASSWORD)
+        return DEMO_USER if ok else None
 
-        def query_authorization_code(self, code: str, client: DemoClient
-                                     ) -> AuthorizationCode | None:
-            found = store.codes.get(code)
-            if found is None or found.client_id != client.client_id:
-                return None
-            return found if time.time() < found.expires_at else None
 
-        def delete_authorization_code(self, code: AuthorizationCode) -> None:
-            store.codes.pop(code.code, None)
+class _Code(grants.AuthorizationCodeGrant):  # type: ignore[misc]
+    TOKEN_ENDPOINT_AUTH_METHODS: ClassVar = _ANY_METHOD
 
-        def authenticate_user(self, code: AuthorizationCode) -> str:
-            return code.user
+    def save_authorization_code(self, code: str, request: OAuth2Request) -> None:
+        store: OAuthStore = self.server.store
+        data = request.payload.data
+        store.add_code(AuthorizationCode(
+            code, request.client.client_id, data.get("redirect_uri", ""),
+            request.payload.scope or "", request.user, data.get("code_challenge"),
+            data.get("code_challenge_method"), time.time() + store.settings.code_lifetime))
 
-    class Refresh(grants.RefreshTokenGrant):  # type: ignore[misc]
-        TOKEN_ENDPOINT_AUTH_METHODS: ClassVar = any_method
-        INCLUDE_NEW_REFRESH_TOKEN = True
+    def query_authorization_code(self, code: str, client: DemoClient
+                                 ) -> AuthorizationCode | None:
+        found = self.server.store.codes.get(code)
+        if found is None or found.client_id != client.client_id:
+            return None
+        return found if time.time() < found.expires_at else None
 
-        def authenticate_refresh_token(self, refresh_token: str) -> IssuedToken | None:
-            return store.by_refresh_token(refresh_token)
+    def delete_authorization_code(self, code: AuthorizationCode) -> None:
+        self.server.store.codes.pop(code.code, None)
 
-        def authenticate_user(self, credential: IssuedToken) -> str | None:
-            return credential.user
+    def authenticate_user(self, code: AuthorizationCode) -> str:
+        return code.user
 
-        def revoke_old_credential(self, credential: IssuedToken) -> None:
-            credential.revoked = True
 
-    class Device(DeviceCodeGrant):  # type: ignore[misc]
-        TOKEN_ENDPOINT_AUTH_METHODS: ClassVar = any_method
+class _Refresh(grants.RefreshTokenGrant):  # type: ignore[misc]
+    TOKEN_ENDPOINT_AUTH_METHODS: ClassVar = _ANY_METHOD
+    INCLUDE_NEW_REFRESH_TOKEN = True
 
-        def query_device_credential(self, device_code: str) -> DeviceCredentialDict | None:
-            return store.devices.get(device_code)
+    def authenticate_refresh_token(self, refresh_token: str) -> IssuedToken | None:
+        found: IssuedToken | None = self.server.store.by_refresh_token(refresh_token)
+        return found
 
-        def query_user_grant(self, user_code: str) -> tuple[str, bool] | None:
-            decision = store.decisions.get(user_code)
-            return None if decision is None else (DEMO_USER, decision)
+    def authenticate_user(self, credential: IssuedToken) -> str | None:
+        return credential.user
 
-        def should_slow_down(self, credential: DeviceCredentialDict) -> bool:
-            return store.polled_too_soon(str(credential["device_code"]),
-                                         float(credential.get("interval", 0)))
+    def revoke_old_credential(self, credential: IssuedToken) -> None:
+        credential.revoked = True
 
-    server.register_grant(ClientCredentials)
-    server.register_grant(Password)
-    server.register_grant(Code, [_S256Challenge(required=True)])
-    server.register_grant(Refresh)
-    server.register_grant(Device)
+
+class _Device(DeviceCodeGrant):  # type: ignore[misc]
+    TOKEN_ENDPOINT_AUTH_METHODS: ClassVar = _ANY_METHOD
+
+    def query_device_credential(self, device_code: str) -> DeviceCredentialDict | None:
+        found: DeviceCredentialDict | None = self.server.store.devices.get(device_code)
+        return found
+
+    def query_user_grant(self, user_code: str) -> tuple[str, bool] | None:
+        decision = self.server.store.decisions.get(user_code)
+        return None if decision is None else (DEMO_USER, decision)
+
+    def should_slow_down(self, credential: DeviceCredentialDict) -> bool:
+        slow: bool = self.server.store.polled_too_soon(
+            str(credential["device_code"]), float(credential.get("interval", 0)))
+        return slow
+
+
+def _register_grants(server: _Server) -> None:
+    server.register_grant(_ClientCredentials)
+    server.register_grant(_Password)
+    server.register_grant(_Code, [_S256Challenge(required=True)])
+    server.register_grant(_Refresh)
+    server.register_grant(_Device)
 
 
 class _DeviceEndpoint(DeviceAuthorizationEndpoint):  # type: ignore[misc]
@@ -260,7 +271,7 @@ class OAuthProvider:
     def __init__(self, settings: OAuthSettings | None = None) -> None:
         self.store = OAuthStore(settings or OAuthSettings())
         self.server = _Server(self.store)
-        _register_grants(self.server, self.store)
+        _register_grants(self.server)
         self.server.register_endpoint(_DeviceEndpoint)
 
     @property
