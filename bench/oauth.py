@@ -1,15 +1,15 @@
 """What a token refresh adds to a request, in token endpoint round trips.
 
-Measured: the time of a ``GET /me`` whose OAuth 2.0 token has expired (the library refreshes it
-with the refresh token, then sends the request), minus the time of the same request with a
-valid token, divided by one bare round trip to the token endpoint (a plain client credentials
-POST). Medians over ``--runs`` runs of each, interleaved so that outside load lands on all
-three alike. Goal: ``refresh_vs_token_trip <= 2`` (the refresh costs about one token trip:
-the flow adds no more than the exchange itself).
+Measured: the time of a ``GET /oauth/me`` whose OAuth 2.0 token has expired (the library
+refreshes it with the refresh token, then sends the request), minus the time of the same
+request with a valid token, divided by one bare round trip to the token endpoint (a plain
+client credentials POST). Medians over ``--runs`` runs of each, interleaved so that outside
+load lands on all three alike. Goal: ``refresh_vs_token_trip <= 2`` (the refresh costs about
+one token trip: the flow adds no more than the exchange itself).
 
-The server is the authlib test provider (tests/client/oauth_server.py) in its own process:
-the playground's OAuth 2.0 provider (issue 14) does not exist yet. The token is made to look
-expired by the auth's injectable clock; the server issues and checks real tokens.
+The server is the playground's OAuth 2.0 provider (app/playground/oauth.py, authlib's server
+classes) in its own process, with its demo client and user. The token is made to look expired
+by the auth's injectable clock; the server issues and checks real tokens.
 
 The last line of stdout is ``refresh_vs_token_trip=R``.
 Run: ``.venv/bin/python bench/oauth.py [--runs N]``.
@@ -30,18 +30,24 @@ from aiohttp import web
 
 from app.client import AsyncSession, BasicAuth, Request
 from app.client.auth import OAuth2Password
+from app.playground import create_app
+from app.playground.oauth_store import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    DEMO_PASSWORD,
+    DEMO_USER,
+)
 from bench._server import served
-from tests.client.oauth_server import PASSWORD, USER, OAuthState, make_oauth_app
 
 
 def make_app() -> web.Application:
-    return make_oauth_app(OAuthState())
+    return create_app()
 
 
 async def measure(url: str, runs: int) -> tuple[list[float], list[float], list[float]]:
     now = [time.time()]
-    auth = OAuth2Password(url + "/token", "pw-app", USER, PASSWORD, client_secret="pw-secret",
-                          _clock=lambda: now[0])
+    auth = OAuth2Password(url + "/oauth/token", DEMO_CLIENT_ID, DEMO_USER, DEMO_PASSWORD,
+                          client_secret=DEMO_CLIENT_SECRET, _clock=lambda: now[0])
     valid: list[float] = []
     expired: list[float] = []
     bare: list[float] = []
@@ -49,13 +55,13 @@ async def measure(url: str, runs: int) -> tuple[list[float], list[float], list[f
 
         async def me() -> float:
             started = time.perf_counter()
-            async with Request(session, "GET", "/me").fetch() as response:
+            async with Request(session, "GET", "/oauth/me").fetch() as response:
                 await response.read()
             return time.perf_counter() - started
 
         async def token_trip() -> float:
-            request = Request(plain, "POST", "/token")
-            request.auth = BasicAuth("svc", "svc sécret/+")
+            request = Request(plain, "POST", "/oauth/token")
+            request.auth = BasicAuth(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
             request.set_form({"grant_type": "client_credentials"})
             started = time.perf_counter()
             async with request.fetch() as response:

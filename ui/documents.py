@@ -209,15 +209,30 @@ class DocumentsController(QObject):
 
     def lookup_for(self, document: Document) -> Callable[[], dict[str, Variable]]:
         """The variables in scope for ``document`` now (the hover preview), without waiting."""
-        from app.model.getting_started import PLAYGROUND_TOKEN_VARIABLE, PLAYGROUND_VARIABLE
+        from app.model.getting_started import (
+            PLAYGROUND_CLIENT_CERT_VARIABLE,
+            PLAYGROUND_CLIENT_KEY_VARIABLE,
+            PLAYGROUND_MTLS_VARIABLE,
+            PLAYGROUND_PROXY_VARIABLE,
+            PLAYGROUND_TOKEN_VARIABLE,
+            PLAYGROUND_VARIABLE,
+        )
 
         def lookup() -> dict[str, Variable]:
             playground = self.playground.url or "the playground (started on send)"
-            known = self.workspace.lookup(document.collection, {PLAYGROUND_VARIABLE: playground})
+            mtls = self.playground.mtls_url or "the playground's mTLS port (started on send)"
+            known = self.workspace.lookup(document.collection, {
+                PLAYGROUND_VARIABLE: playground, PLAYGROUND_MTLS_VARIABLE: mtls})
             # Shown masked: whoever holds it can open a shell.
             token = self.playground.token or "(made when the playground starts)"
             known[PLAYGROUND_TOKEN_VARIABLE] = Variable(
                 PLAYGROUND_TOKEN_VARIABLE, token, secret=True, source="Spyglass")
+            reach = self.playground.reach_values()
+            for name in (PLAYGROUND_PROXY_VARIABLE, PLAYGROUND_CLIENT_CERT_VARIABLE,
+                         PLAYGROUND_CLIENT_KEY_VARIABLE):
+                known[name] = Variable(name, reach.get(name, "(set when the playground starts)"),
+                                       secret=name == PLAYGROUND_PROXY_VARIABLE,
+                                       source="Spyglass")
             known.update(self.runtime.variables())
             return known
 

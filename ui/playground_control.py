@@ -1,5 +1,6 @@
 """The window's playground: started on demand on its own thread, offered as ``{{playground}}``,
-and its terminals' token as ``{{playground_token}}`` (a secret: new each run, never saved)."""
+its terminals' token as ``{{playground_token}}`` (a secret: new each run, never saved) and its
+mTLS port as ``{{playground_mtls}}``."""
 
 from __future__ import annotations
 
@@ -39,6 +40,11 @@ class PlaygroundControl(QObject):
         """The token the running playground's terminals want (None when it is stopped)."""
         return self._background.token if self._background is not None else None
 
+    @property
+    def mtls_url(self) -> str | None:
+        """The running playground's port that demands a client certificate."""
+        return self._background.mtls_url if self._background is not None else None
+
     async def ensure_started(self) -> str:
         """The playground's URL, starting it first (off the UI thread) when needed."""
         import asyncio
@@ -70,9 +76,14 @@ class PlaygroundControl(QObject):
         return url
 
     async def variables_for(self, model: RequestModel) -> Mapping[str, str]:
-        """``{"playground": url, "playground_token": token}`` when the request uses
-        ``{{playground}}`` or ``{{playground_token}}`` (starting it)."""
-        from app.model.getting_started import PLAYGROUND_TOKEN_VARIABLE, PLAYGROUND_VARIABLE
+        """``{"playground": url, "playground_token": token, "playground_mtls": url,
+        "playground_proxy": url, "playground_client_cert": path, "playground_client_key":
+        path}`` when the request uses any of them (starting it)."""
+        from app.model.getting_started import (
+            PLAYGROUND_MTLS_VARIABLE,
+            PLAYGROUND_TOKEN_VARIABLE,
+            PLAYGROUND_VARIABLE,
+        )
 
         text = json.dumps(model.to_dict())
         # "{{playground" is also how "{{playground_token}}" begins.
@@ -82,6 +93,28 @@ class PlaygroundControl(QObject):
         values = {PLAYGROUND_VARIABLE: url}
         if (token := self.token) is not None:
             values[PLAYGROUND_TOKEN_VARIABLE] = token
+        if (mtls := self.mtls_url) is not None:
+            values[PLAYGROUND_MTLS_VARIABLE] = mtls
+        values.update(self.reach_values())
+        return values
+
+    def reach_values(self) -> dict[str, str]:
+        """The running playground's proxy (with its demo credentials) and client certificate
+        files as ``{{variables}}`` (empty when it is stopped)."""
+        from app.model.getting_started import (
+            PLAYGROUND_CLIENT_CERT_VARIABLE,
+            PLAYGROUND_CLIENT_KEY_VARIABLE,
+            PLAYGROUND_PROXY_VARIABLE,
+        )
+
+        values: dict[str, str] = {}
+        background = self._background
+        if background is not None:
+            if (proxy := background.proxy_url_with_credentials) is not None:
+                values[PLAYGROUND_PROXY_VARIABLE] = proxy
+            if (certificates := background.certificates) is not None:
+                values[PLAYGROUND_CLIENT_CERT_VARIABLE] = str(certificates.client_cert)
+                values[PLAYGROUND_CLIENT_KEY_VARIABLE] = str(certificates.client_key)
         return values
 
     def stop(self) -> None:

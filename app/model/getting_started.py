@@ -25,11 +25,16 @@ from app.model.request import (
     MultipartField,
     RequestMode,
     RequestModel,
+    RequestOptions,
     TerminalModel,
     query_of,
 )
 
 __all__ = [
+    "PLAYGROUND_CLIENT_CERT_VARIABLE",
+    "PLAYGROUND_CLIENT_KEY_VARIABLE",
+    "PLAYGROUND_MTLS_VARIABLE",
+    "PLAYGROUND_PROXY_VARIABLE",
     "PLAYGROUND_TOKEN_VARIABLE",
     "PLAYGROUND_VARIABLE",
     "RUN_ME_FOLDER",
@@ -40,9 +45,20 @@ __all__ = [
 PLAYGROUND_VARIABLE = "playground"
 #: The token the playground's terminals want: a secret, new each run, never saved.
 PLAYGROUND_TOKEN_VARIABLE = "playground_token"
+#: The base URL of the playground's port that demands a client certificate.
+PLAYGROUND_MTLS_VARIABLE = "playground_mtls"
+#: The playground's forward proxy, with the demo credentials it wants.
+PLAYGROUND_PROXY_VARIABLE = "playground_proxy"
+#: The files of the client certificate and key the playground made for this run.
+PLAYGROUND_CLIENT_CERT_VARIABLE = "playground_client_cert"
+PLAYGROUND_CLIENT_KEY_VARIABLE = "playground_client_key"
 BASE = "{{playground}}"
 #: The name of the folder of chained requests (:func:`run_me`).
 RUN_ME_FOLDER = "Run me"
+#: The playground's demo OAuth 2.0 client (app/playground/oauth_store.py; not imported: the
+#: model does not load the playground, and the demo values are what its index page shows).
+DEMO_CLIENT_ID = "spyglass-demo"
+DEMO_CLIENT_SECRET = "spyglass-demo-secret"
 
 
 def _request(name: str, method: str, path: str, **kw: object) -> RequestModel:
@@ -56,6 +72,8 @@ def _request(name: str, method: str, path: str, **kw: object) -> RequestModel:
 def _terminal(name: str, protocol: str) -> RequestModel:
     return _request(name, "GET", f"/terminal/{protocol}?token={{{{{PLAYGROUND_TOKEN_VARIABLE}}}}}",
                     mode=RequestMode.TERMINAL, terminal=TerminalModel(protocol))
+
+
 def _graphql_body(query: str, variables: dict[str, object] | None = None) -> BodyModel:
     body: dict[str, object] = {"query": query}
     if variables is not None:
@@ -72,6 +90,48 @@ _GRAPHQL_SUBSCRIPTION = [
     {"id": "1", "type": "subscribe",
      "payload": {"query": "subscription { tick(count: 5, interval: 1) { n at } }"}},
 ]
+
+
+def _oauth2(name: str, grant: str, **fields: str) -> RequestModel:
+    auth = AuthModel(kind=AuthKind.OAUTH2, grant=grant, token_url=BASE + "/oauth/token",
+                     client_id=DEMO_CLIENT_ID)
+    for key, value in fields.items():
+        setattr(auth, key, value)
+    return _request(name, "GET", "/oauth/me", auth=auth)
+
+
+def _reach() -> list[RequestModel]:
+    """OAuth 2.0 against the playground's provider, cookies, the proxy and the mTLS port."""
+    return [
+        _oauth2("OAuth 2.0 client credentials", "client_credentials",
+                client_secret=DEMO_CLIENT_SECRET, scope="read"),
+        _oauth2("OAuth 2.0 password grant (30-second tokens: watch them refresh)", "password",
+                token_url=BASE + "/oauth/token?expires_in=30", username="ada",
+                password="lovelace", client_secret=DEMO_CLIENT_SECRET),
+        _oauth2("OAuth 2.0 authorization code (PKCE, approve in the browser)",
+                "authorization_code", authorize_url=BASE + "/oauth/authorize", scope="profile"),
+        _oauth2("OAuth 2.0 device code (approve on the page it shows)", "device_code",
+                device_url=BASE + "/oauth/device?interval=2"),
+        _request("/oauth/me without a token (401)", "GET", "/oauth/me"),
+        _request("Set a cookie", "GET", "/cookies/set?flavour=chocolate"),
+        _request("Show the cookies sent", "GET", "/cookies"),
+        _request("Delete a cookie", "GET", "/cookies/delete?flavour"),
+        _request("Through the playground's proxy (Options ▸ Proxy)", "GET", "/echo?via=proxy",
+                 options=RequestOptions(proxy_mode="url",
+                                        proxy_url=f"{{{{{PLAYGROUND_PROXY_VARIABLE}}}}}")),
+        # The playground's CA is new each run, so the server certificate is not checked here.
+        RequestModel(
+            name="mTLS port with the playground's client certificate (Options)", method="GET",
+            url=f"{{{{{PLAYGROUND_MTLS_VARIABLE}}}}}/tls/client",
+            options=RequestOptions(
+                verify_tls=False, client_cert_mode="files",
+                client_cert=f"{{{{{PLAYGROUND_CLIENT_CERT_VARIABLE}}}}}",
+                client_key=f"{{{{{PLAYGROUND_CLIENT_KEY_VARIABLE}}}}}")),
+        RequestModel(
+            name="mTLS port without a certificate (refused)", method="GET",
+            url=f"{{{{{PLAYGROUND_MTLS_VARIABLE}}}}}/tls/client",
+            options=RequestOptions(verify_tls=False, client_cert_mode="none")),
+    ]
 
 
 def getting_started() -> list[RequestModel]:
@@ -123,6 +183,7 @@ def getting_started() -> list[RequestModel]:
                  mode=RequestMode.WEBSOCKET, ws_subprotocols=["graphql-transport-ws"],
                  ws_saved=[{"mode": "text", "text": json.dumps(message)}
                            for message in _GRAPHQL_SUBSCRIPTION]),
+        *_reach(),
     ]
 
 

@@ -1,7 +1,8 @@
-"""``python -m app.playground [--host 127.0.0.1] [--port 0] [--terminal-command CMD]``.
+"""``python -m app.playground [--host 127.0.0.1] [--port 0] [--terminal-command CMD] ...``.
 
-The first line on standard output is the base URL; the terminals' token is printed on
-standard error. Ctrl+C or SIGTERM stops the server.
+The first line on standard output is the base URL; the terminals' token, the forward proxy,
+the mTLS port and its certificate files are printed on standard error. Ctrl+C or SIGTERM
+stops the server.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import sys
 from collections.abc import Sequence
 
 from .demo_api import DEFAULT_MAX_ITEMS, DemoSettings
-from .server import start_playground
+from .oauth_store import OAuthSettings
+from .proxy import ProxySettings
+from .server import RunningPlayground, start_playground
 from .terminal import DEFAULT_MAX_TERMINALS
 
 DEFAULT_HOST = "127.0.0.1"
@@ -81,7 +84,53 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"items the /demo API holds at once (default {DEFAULT_MAX_ITEMS})",
     )
+    parser.add_argument(
+        "--proxy-port",
+        type=_port,
+        default=0,
+        help="port of the HTTP forward proxy (default 0: any free port)",
+    )
+    parser.add_argument("--no-proxy", action="store_true", help="start no forward proxy")
+    parser.add_argument(
+        "--proxy-credentials",
+        type=_credentials,
+        default=None,
+        metavar="USER:PASSWORD",
+        help="what the proxy wants (default spyglass:playground)",
+    )
+    parser.add_argument(
+        "--mtls-port",
+        type=_port,
+        default=0,
+        help="port of the TLS server that demands a client certificate (default 0: any)",
+    )
+    parser.add_argument("--no-mtls", action="store_true", help="start no mTLS port")
+    parser.add_argument(
+        "--oauth-expires-in",
+        type=_count,
+        default=OAuthSettings.expires_in,
+        metavar="SECONDS",
+        help=f"lifetime of the OAuth 2.0 access tokens (default {OAuthSettings.expires_in})",
+    )
+    parser.add_argument(
+        "--oauth-device-interval",
+        type=_count,
+        default=OAuthSettings.device_interval,
+        metavar="SECONDS",
+        help="polling interval a device code grant asks for "
+        f"(default {OAuthSettings.device_interval})",
+    )
     return parser
+
+
+def _credentials(text: str) -> ProxySettings:
+    user, sep, password = text.partition(":")
+    try:
+        if not sep:
+            raise ValueError("write them as USER:PASSWORD")
+        return ProxySettings(user=user, password=password)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"bad proxy credentials: {exc}") from None
 
 
 def _command(text: str) -> list[str]:
@@ -104,14 +153,14 @@ def _count(text: str) -> int:
     return value
 
 
-async def _serve(
-    host: str,
-    port: int,
-    quiet: bool,
-    terminal_command: list[str] | None,
-    max_terminals: int,
-    demo: DemoSettings | None = None,
-) -> int:
+async def _serve(host: str, args: argparse.Namespace, demo: DemoSettings) -> int:
+    try:
+        oauth = OAuthSettings(
+            expires_in=args.oauth_expires_in, device_interval=args.oauth_device_interval
+        )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     installed: list[signal.Signals] = []
@@ -125,14 +174,18 @@ async def _serve(
         try:
             playground = await start_playground(
                 host,
-                port,
-                access_log=not quiet,
-                terminal_command=terminal_command,
-                max_terminals=max_terminals,
+                args.port,
+                access_log=not args.quiet,
+                terminal_command=args.terminal_command,
+                max_terminals=args.max_terminals,
+                oauth_settings=oauth,
+                proxy_port=None if args.no_proxy else args.proxy_port,
+                proxy_settings=args.proxy_credentials,
+                mtls_port=None if args.no_mtls else args.mtls_port,
                 demo=demo,
             )
         except OSError as exc:
-            print(f"error: cannot listen on {host}:{port}: {exc}", file=sys.stderr)
+            print(f"error: cannot listen on {host}: {exc}", file=sys.stderr)
             return 1
         print(playground.url, flush=True)
         print(
@@ -146,6 +199,7 @@ async def _serve(
             file=sys.stderr,
             flush=True,
         )
+        print(describe_extras(playground), file=sys.stderr, flush=True)
         try:
             await stop.wait()
         finally:
@@ -155,6 +209,30 @@ async def _serve(
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)
+
+
+def describe_extras(playground: RunningPlayground) -> str:
+    """What a person needs to use the OAuth 2.0 provider, the proxy and the mTLS port."""
+    from .oauth_store import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USER
+
+    lines = [
+        f"OAuth 2.0: {playground.url}/oauth/token, client {DEMO_CLIENT_ID} / "
+        f"{DEMO_CLIENT_SECRET}, user {DEMO_USER} / {DEMO_PASSWORD}"
+    ]
+    if playground.proxy is not None:
+        settings = playground.proxy.settings
+        lines.append(
+            f"Proxy: {playground.proxy_url} (user {settings.user}, password {settings.password})"
+        )
+    certs = playground.certificates
+    if certs is not None:
+        lines += [
+            f"mTLS: {playground.mtls_url} (wants a client certificate; trust {certs.ca_cert})",
+            f"  client certificate and key: {certs.client_cert} {certs.client_key}",
+            f"  PKCS#12: {certs.client_p12} (password {certs.p12_password})",
+            "  (new each run, deleted when the playground stops)",
+        ]
+    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -176,9 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     demo = DemoSettings(max_items=args.demo_max_items)
     try:
-        return asyncio.run(
-            _serve(host, args.port, args.quiet, args.terminal_command, args.max_terminals, demo)
-        )
+        return asyncio.run(_serve(host, args, demo))
     except KeyboardInterrupt:  # a Ctrl+C before the signal handlers were installed
         return 0
 

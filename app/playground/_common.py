@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 import math
@@ -188,3 +189,12 @@ def client_may_leave(request: web.Request, what: str) -> Iterator[StreamStats]:
 
 def header_pairs(request: web.Request) -> list[list[str]]:
     return [[name, value] for name, value in request.headers.items()]
+
+
+def format_url(host: str, port: int, scheme: str = "http") -> str:
+    """``scheme://host:port``, an IPv6 address in brackets."""
+    try:
+        is_v6 = ipaddress.ip_address(host).version == 6
+    except ValueError:
+        is_v6 = False
+    return f"{scheme}://[{host}]:{port}" if is_v6 else f"{scheme}://{host}:{port}"

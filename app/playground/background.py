@@ -7,6 +7,7 @@ import asyncio
 import threading
 from collections.abc import Sequence
 
+from .certs import PlaygroundCertificates
 from .server import RunningPlayground, start_playground
 
 __all__ = ["BackgroundPlayground"]
@@ -30,6 +31,35 @@ class BackgroundPlayground:
     def token(self) -> str | None:
         """The token its terminals want, while it runs (a new one each start)."""
         return self._running.token if self._running is not None else None
+
+    @property
+    def proxy_url(self) -> str | None:
+        """Its forward proxy's URL (no credentials: they are on the index page)."""
+        return self._running.proxy_url if self._running is not None else None
+
+    @property
+    def proxy_url_with_credentials(self) -> str | None:
+        """Its forward proxy's URL with the user and password it wants (the demo's own, shown
+        on the index page: what a request through it needs)."""
+        running = self._running
+        if running is None or running.proxy is None or running.proxy_url is None:
+            return None
+        from urllib.parse import quote
+
+        settings = running.proxy.settings
+        scheme, rest = running.proxy_url.split("://", 1)
+        return (f"{scheme}://{quote(settings.user, safe='')}:"
+                f"{quote(settings.password, safe='')}@{rest}")
+
+    @property
+    def mtls_url(self) -> str | None:
+        """The URL of its port that demands a client certificate."""
+        return self._running.mtls_url if self._running is not None else None
+
+    @property
+    def certificates(self) -> PlaygroundCertificates | None:
+        """The files of its CA and client certificate, while it runs."""
+        return self._running.certificates if self._running is not None else None
 
     def start(self, timeout: float = 10.0) -> str:
         """Start it (once) and return its base URL; raises OSError when it cannot listen."""

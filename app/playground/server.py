@@ -1,11 +1,9 @@
-"""The application factory, the error middleware, the index page and the runner."""
+"""The application factory, the error middleware and the runner (with its proxy and mTLS port)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
-import ipaddress
 import logging
 import os
 import weakref
@@ -15,7 +13,18 @@ from types import TracebackType
 
 from aiohttp import WSCloseCode, web
 
-from . import auth, demo_api, graphql_endpoint, http_basic, sse, streams, terminal, websocket
+from . import (
+    auth,
+    demo_api,
+    graphql_endpoint,
+    http_basic,
+    oauth,
+    reach,
+    sse,
+    streams,
+    terminal,
+    websocket,
+)
 from ._common import (
     ACTIVE_STREAMS,
     OPEN_WEBSOCKETS,
@@ -25,9 +34,14 @@ from ._common import (
     StreamStats,
     drop_connection,
     error_response,
-    json_response,
+    format_url,
     log,
 )
+from .certs import PlaygroundCertificates
+from .index import endpoints, index
+from .oauth_store import OAuthSettings
+from .proxy import ForwardProxy, ProxySettings
+from .reach import Reach, start_reach
 
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -37,223 +51,6 @@ SHUTDOWN_TIMEOUT = 2.0
 WEBSOCKET_CLOSE_TIMEOUT = 1.0
 #: Seconds given to streaming responses to end by themselves on shutdown.
 STREAM_GRACE = 0.5
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    methods: str
-    path: str
-    description: str
-    example: str | None = None
-
-
-ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint(
-        "ANY",
-        "/echo[/anything]",
-        "Echoes the request: method, path, query, headers, "
-        "body (text or base64, summarised above 4 MiB), JSON, form and multipart parts "
-        "with sizes and SHA-256.",
-        "/echo?hello=world&hello=again",
-    ),
-    Endpoint("GET", "/headers", "The request headers as [name, value] pairs.", "/headers"),
-    Endpoint("ANY", "/status/{code}", "Answers with that status (100-599).", "/status/418"),
-    Endpoint("ANY", "/delay/{seconds}", "Answers after a delay (0-60 s).", "/delay/1.5"),
-    Endpoint(
-        "ANY",
-        "/redirect/{n}",
-        "A chain of n redirects ending at /echo; ?status=301|302|303|307|308, ?absolute=true.",
-        "/redirect/3",
-    ),
-    Endpoint(
-        "ANY",
-        "/redirect-to?url=&status_code=",
-        "Redirects to any URL.",
-        "/redirect-to?url=/echo&status_code=307",
-    ),
-    Endpoint("GET", "/cookies", "The cookies the request carried.", "/cookies"),
-    Endpoint(
-        "GET",
-        "/cookies/set?name=value",
-        "Sets cookies, then redirects to /cookies.",
-        "/cookies/set?flavour=chocolate",
-    ),
-    Endpoint(
-        "GET",
-        "/cookies/delete?name",
-        "Deletes cookies, then redirects to /cookies.",
-        "/cookies/delete?flavour",
-    ),
-    Endpoint(
-        "ANY",
-        "/basic-auth/{user}/{password}",
-        "HTTP Basic authentication.",
-        "/basic-auth/user/passwd",
-    ),
-    Endpoint(
-        "ANY", "/bearer", "401 unless 'Authorization: Bearer <token>'; echoes the token.", "/bearer"
-    ),
-    Endpoint(
-        "ANY",
-        "/digest-auth/{qop}/{user}/{password}/{algorithm}",
-        "RFC 7616 Digest authentication; qop auth or auth-int; algorithm MD5, "
-        "MD5-sess, SHA-256 or SHA-256-sess.",
-        "/digest-auth/auth/user/passwd/SHA-256",
-    ),
-    Endpoint("GET", "/gzip", "A gzip-encoded JSON body.", "/gzip"),
-    Endpoint("GET", "/deflate", "A deflate-encoded JSON body.", "/deflate"),
-    *(
-        (Endpoint("GET", "/brotli", "A Brotli-encoded JSON body.", "/brotli"),)
-        if http_basic.HAVE_BROTLI
-        else ()
-    ),
-    Endpoint(
-        "GET",
-        "/charset/{name}",
-        "Text in that encoding, with the charset parameter; ?text= chooses the text.",
-        "/charset/latin-1",
-    ),
-    Endpoint(
-        "GET", "/bad-utf8", "text/plain; charset=utf-8 with invalid UTF-8 bytes.", "/bad-utf8"
-    ),
-    Endpoint("GET", "/image.png", "A 64x64 PNG gradient.", "/image.png"),
-    Endpoint(
-        "GET",
-        "/bytes/{n}",
-        "n pseudo-random bytes, streamed; ?seed= repeats them (up to 4 GiB).",
-        "/bytes/1024?seed=42",
-    ),
-    Endpoint(
-        "GET",
-        "/json?size=",
-        "A deep and wide JSON document of that many bytes (default 1 MiB), streamed.",
-        "/json?size=65536",
-    ),
-    Endpoint(
-        "GET",
-        "/drip?numbytes=&duration=&delay=&code=",
-        "A slow body.",
-        "/drip?numbytes=20&duration=4",
-    ),
-    Endpoint(
-        "GET",
-        "/close-mid-body?sent=&how=close|reset",
-        "Declares 1000000 bytes, sends a few, then drops the connection.",
-        "/close-mid-body",
-    ),
-    Endpoint(
-        "POST, PUT",
-        "/upload",
-        "Reads any body to the end without storing it; answers its size, SHA-256 and duration.",
-    ),
-    Endpoint(
-        "GET",
-        "/sse/ticker?count=&interval=&retry=",
-        "Server-Sent Events with ids "
-        "(event tick, every fifth milestone); honours Last-Event-ID; count=0 is endless.",
-        "/sse/ticker?count=10&interval=0.5",
-    ),
-    Endpoint(
-        "POST",
-        "/sse/chat",
-        'Streams an answer to {"prompt": "..."} one token per '
-        "event, OpenAI style, then event done with data [DONE].",
-    ),
-    Endpoint(
-        "GET",
-        "/sse/firehose?count=",
-        "Many small events as fast as possible.",
-        "/sse/firehose?count=1000",
-    ),
-    Endpoint(
-        "GET",
-        "/sse/wrong-type",
-        "200 application/json where a stream was expected.",
-        "/sse/wrong-type",
-    ),
-    Endpoint(
-        "GET", "/sse/no-content", "204: the SSE signal to stop reconnecting.", "/sse/no-content"
-    ),
-    Endpoint("WS", "/ws/echo", "Echoes text and binary messages; subprotocols chat, json, echo."),
-    Endpoint("WS", "/ws/console", "A line-command console: help, time, echo, count, json, close."),
-    Endpoint("WS", "/ws/firehose?count=", "count small messages, then close 1000; 0 is endless."),
-    Endpoint(
-        "WS",
-        "/terminal/{protocol}?token=",
-        "A real shell on a pseudo-terminal; protocol raw, terminado (Jupyter), ttyd, "
-        "kubernetes (exec) or backendai. Wants this run's token (?token= or Authorization: "
-        "Bearer) and refuses any request with an Origin header; ?rows=&cols= set the size.",
-    ),
-    Endpoint(
-        "POST",
-        "/demo/login",
-        'A demo API to chain requests: {"user": "ada", "password": "lovelace"} gives a '
-        "token for the /demo/items routes (Authorization: Bearer).",
-    ),
-    Endpoint(
-        "GET, POST",
-        "/demo/items",
-        "The demo's items: list them, or create one from a JSON object (201, with its id).",
-    ),
-    Endpoint(
-        "GET, PUT, DELETE",
-        "/demo/items/{id}",
-        "One demo item: read, replace (its id kept) or delete (204). Items live as long "
-        "as the playground, up to a cap.",
-    ),
-    Endpoint(
-        "POST, GET, WS",
-        "/graphql",
-        "GraphQL (graphql-core): users, posts, a search union, a Node interface, enums, input "
-        "objects, a deprecated field; mutations addPost and setRole; subscription tick over "
-        "WebSocket (graphql-transport-ws or graphql-ws). GET takes ?query=.",
-        "/graphql?query={hello}",
-    ),
-    Endpoint("GET", "/endpoints", "This list, as JSON.", "/endpoints"),
-)
-
-
-def index_html() -> str:
-    rows = []
-    for endpoint in ENDPOINTS:
-        path = html.escape(endpoint.path)
-        if endpoint.example and endpoint.methods in ("GET", "ANY"):
-            path = f'<a href="{html.escape(endpoint.example)}">{path}</a>'
-        rows.append(
-            f"<tr><td>{html.escape(endpoint.methods)}</td><td><code>{path}</code></td>"
-            f"<td>{html.escape(endpoint.description)}</td></tr>"
-        )
-    return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        "<title>Spyglass playground</title><style>"
-        "body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}"
-        "td{padding:.3em .8em;vertical-align:top;border-bottom:1px solid #ddd}"
-        "code{white-space:nowrap}</style></head><body>\n"
-        "<h1>Spyglass playground</h1>\n"
-        "<p>A local server to try requests, uploads, Server-Sent Events and WebSockets "
-        'against. Bad input gets a 400 with a JSON <code>{"error": ...}</code>.</p>\n'
-        "<table><tr><th>Method</th><th>Path</th><th>What it does</th></tr>\n"
-        + "\n".join(rows)
-        + "\n</table></body></html>\n"
-    )
-
-
-async def index(request: web.Request) -> web.StreamResponse:
-    return web.Response(text=index_html(), content_type="text/html", charset="utf-8")
-
-
-async def endpoints(request: web.Request) -> web.StreamResponse:
-    return json_response(
-        [
-            {
-                "methods": e.methods,
-                "path": e.path,
-                "description": e.description,
-                "example": e.example,
-            }
-            for e in ENDPOINTS
-        ]
-    )
 
 
 @web.middleware
@@ -324,6 +121,7 @@ def create_app(
     terminal_command: str | Sequence[str] | None = None,
     max_terminals: int = terminal.DEFAULT_MAX_TERMINALS,
     demo: demo_api.DemoSettings | None = None,
+    oauth_settings: OAuthSettings | None = None,
 ) -> web.Application:
     """Build the playground application (routes, middleware, shutdown hooks).
 
@@ -345,20 +143,15 @@ def create_app(
     app[graphql_endpoint.GRAPHQL_STORE] = graphql_endpoint.Store()
     app.router.add_get("/", index)
     app.router.add_get("/endpoints", endpoints)
-    for module in (http_basic, auth, streams, sse, websocket, graphql_endpoint):
+    for module in (http_basic, auth, streams, sse, websocket, graphql_endpoint, reach):
         app.add_routes(module.routes)
     terminal.setup(app, settings)
     demo_api.setup(app, demo)
+    oauth.setup(app, oauth_settings)
+    # Filled by start_playground (an application's state cannot change once it runs).
+    app[reach.REACH] = reach.Reach()
     app.on_shutdown.append(_on_shutdown)
     return app
-
-
-def format_url(host: str, port: int) -> str:
-    try:
-        is_v6 = ipaddress.ip_address(host).version == 6
-    except ValueError:
-        is_v6 = False
-    return f"http://[{host}]:{port}" if is_v6 else f"http://{host}:{port}"
 
 
 @dataclass
@@ -372,6 +165,27 @@ class RunningPlayground:
     app: web.Application
     _runner: web.AppRunner = field(repr=False)
     _stopped: bool = field(default=False, repr=False)
+    _reach: Reach = field(default_factory=Reach, repr=False)
+
+    @property
+    def proxy_url(self) -> str | None:
+        """The HTTP forward proxy's URL, without credentials (None: not started)."""
+        return self._reach.proxy_url
+
+    @property
+    def proxy(self) -> ForwardProxy | None:
+        """The forward proxy (its ``settings`` hold the user and password it wants)."""
+        return self._reach.proxy
+
+    @property
+    def mtls_url(self) -> str | None:
+        """The ``https://`` URL of the port that demands a client certificate."""
+        return self._reach.mtls_url
+
+    @property
+    def certificates(self) -> PlaygroundCertificates | None:
+        """The files of this run's CA, server and client certificates (deleted on stop)."""
+        return self._reach.certificates
 
     @property
     def stats(self) -> StreamStats:
@@ -386,7 +200,10 @@ class RunningPlayground:
         if self._stopped:
             return
         self._stopped = True
-        await self._runner.cleanup()
+        try:
+            await self._reach.stop()
+        finally:
+            await self._runner.cleanup()
 
     async def __aenter__(self) -> RunningPlayground:
         return self
@@ -409,11 +226,21 @@ async def start_playground(
     terminal_command: str | Sequence[str] | None = None,
     max_terminals: int = terminal.DEFAULT_MAX_TERMINALS,
     demo: demo_api.DemoSettings | None = None,
+    oauth_settings: OAuthSettings | None = None,
+    proxy_port: int | None = 0,
+    proxy_settings: ProxySettings | None = None,
+    mtls_port: int | None = 0,
 ) -> RunningPlayground:
-    """Start the playground on the running event loop (``port=0``: any free port); the
-    keywords after ``access_log`` are :func:`create_app`'s."""
+    """Start the playground on the running event loop (``port=0``: any free port), with its
+    forward proxy on ``proxy_port`` and its mTLS port on ``mtls_port`` (None: without it);
+    ``token``, ``terminal_command``, ``max_terminals`` and ``oauth_settings`` are
+    :func:`create_app`'s."""
     app = create_app(
-        token=token, terminal_command=terminal_command, max_terminals=max_terminals, demo=demo
+        token=token,
+        terminal_command=terminal_command,
+        max_terminals=max_terminals,
+        oauth_settings=oauth_settings,
+        demo=demo,
     )
     runner = web.AppRunner(
         app,
@@ -426,6 +253,13 @@ async def start_playground(
         site = web.TCPSite(runner, host, port)
         await site.start()
         bound_host, bound_port = runner.addresses[0][:2]
+        extras = await start_reach(
+            runner,
+            host or str(bound_host),
+            proxy_port=proxy_port,
+            proxy_settings=proxy_settings,
+            mtls_port=mtls_port,
+        )
     except BaseException:
         await runner.cleanup()
         raise
@@ -435,4 +269,5 @@ async def start_playground(
         port=int(bound_port),
         app=app,
         _runner=runner,
+        _reach=extras,
     )

@@ -75,3 +75,27 @@ def test_the_token_is_a_secret_variable_that_opens_a_terminal(
         playground.stop()
         runner.cancel_all()
     assert playground.token is None
+
+
+def test_the_mtls_port_is_offered_as_a_variable(
+        qtbot: QtBot, run_async: Callable[..., Any], tmp_path: Path) -> None:
+    runner = TaskRunner()
+    controller = WorkspaceController(runner, Workspace(tmp_path / "ws", MemorySecrets()))
+    host = FakeHost()
+    playground = PlaygroundControl()
+    documents = DocumentsController(controller, host, playground, Answers())  # type: ignore[arg-type]
+    host.controller = documents
+    try:
+        mtls = next(m for m in getting_started() if m.name.startswith("mTLS port"))
+        document = host.open_document(mtls, None)
+        hover = documents.lookup_for(document)()["playground_mtls"]
+        assert "started on send" in hover.value  # not started yet
+        values = run_async(documents.resolution(document, document.to_model())).values
+        assert playground.mtls_url is not None and playground.mtls_url.startswith("https://")
+        assert values["playground_mtls"] == playground.mtls_url
+        assert substitute(mtls.url, values, "URL") == playground.mtls_url + "/tls/client"
+        assert documents.lookup_for(document)()["playground_mtls"].value == playground.mtls_url
+    finally:
+        playground.stop()
+        runner.cancel_all()
+    assert playground.mtls_url is None

@@ -119,6 +119,7 @@ class FakeHost:
 class FakePlayground:
     url: str | None = None
     token: str | None = None
+    mtls_url: str | None = None
 
     async def variables_for(self, model: RequestModel) -> Mapping[str, str]:
         return {}
