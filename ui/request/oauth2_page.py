@@ -245,7 +245,6 @@ class OAuth2Page(QWidget):
         """While waiting for the user: ``text`` and ``link`` (an address to open), clickable
         and selectable, for when no browser opened by itself."""
         import html
-
         from urllib.parse import urlsplit
 
         # The address is long (state, PKCE challenge): its host and path are shown, the
