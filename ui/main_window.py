@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
         self.sidebar = self._build_sidebar()
         start = self.sidebar.getting_started
         start.open_request.connect(self.new_tab)
+        start.run_folder.connect(self._run_getting_started)
         self.playground.started.connect(start.set_playground)
         self.playground.started.connect(
             lambda url: self.statusBar().showMessage(f"Playground running at {url}", 8000))
@@ -389,10 +390,16 @@ class MainWindow(QMainWindow):
         if collection is None and (tab := self.current_tab()) is not None:
             collection = tab.collection
         dialog = RunnerDialog(self.runner, self.workspace, lambda: self.state.limits,
-                              collection or None, parent=self)
+                              collection or None, parent=self,
+                              playground=self.playground.variables_for)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         self.runner_dialog = dialog
+
+    def _run_getting_started(self) -> None:
+        from ui.runner.runner_dialog import RUN_ME
+
+        self.run_collection(RUN_ME)
 
     def open_workspace_folder(self) -> None:
         from ui.dialogs.questions import ask_workspace_folder

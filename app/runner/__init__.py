@@ -11,7 +11,14 @@
 from app.runner.asserts import AssertResult, ResponseFacts, evaluate
 from app.runner.captures import CaptureResult, take
 from app.runner.engine import DEFAULT_MAX_CHECKED_BODY, Runner, RunSettings, check_response
-from app.runner.plan import RunConfigError, RunItem, RunPlan, prepare_run, read_data_file
+from app.runner.plan import (
+    RunConfigError,
+    RunItem,
+    RunPlan,
+    plan_of_models,
+    prepare_run,
+    read_data_file,
+)
 from app.runner.reports import (
     REPORTERS,
     cli_line,
@@ -44,6 +51,7 @@ __all__ = [
     "html_report",
     "json_report",
     "junit_report",
+    "plan_of_models",
     "prepare_run",
     "read_data_file",
     "take",

@@ -124,7 +124,7 @@ class Runner:
         self._stop = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         iterations = self.settings.iterations or max(1, len(plan.rows))
-        self.report = RunReport(target=str(plan.workspace.root), iterations=iterations,
+        self.report = RunReport(target=plan.target, iterations=iterations,
                                 warnings=list(plan.warnings))
         self._results: dict[int, RequestResult] = {}
 

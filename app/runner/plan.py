@@ -13,11 +13,12 @@ columns, ``--var``, and last the runtime scope of values captured during the run
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ __all__ = [
     "RunSecrets",
     "environment_value",
     "find_workspace",
+    "plan_of_models",
     "prepare_run",
     "read_data_file",
     "used_variables",
@@ -105,9 +107,10 @@ class RunItem:
 
 @dataclass
 class RunPlan:
-    """Everything a run needs, read and checked."""
+    """Everything a run needs, read and checked. ``workspace`` is None for requests that are
+    not in one (:func:`plan_of_models`: the Getting-started "Run me" folder)."""
 
-    workspace: Workspace
+    workspace: Workspace | None
     items: list[RunItem]
     #: The environment's variables, secrets resolved where they could be.
     environment: dict[str, str] = field(default_factory=dict)
@@ -118,6 +121,12 @@ class RunPlan:
     rows: list[dict[str, str]] = field(default_factory=list)
     data_file: Path | None = None
     warnings: list[str] = field(default_factory=list)
+    #: What the report names as run (default: the workspace's folder).
+    target: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.target and self.workspace is not None:
+            self.target = str(self.workspace.root)
 
 
 def find_workspace(path: Path) -> tuple[Path, str | None, Path | None]:
@@ -294,6 +303,21 @@ def prepare_run(path: str | Path, secrets: SecretStore, *, environment: str | No
     if store.unavailable:
         plan.warnings.append(f"the keyring cannot be read ({store.unavailable}): secrets read "
                              f"as empty unless {ENV_PREFIX}<NAME> gives them")
+    return plan
+
+
+def plan_of_models(models: Sequence[RequestModel], collection: str, *,
+                   variables: Mapping[str, str] | None = None,
+                   secret_values: Sequence[str] = (), target: str = "") -> RunPlan:
+    """A plan for requests held in memory, not in a workspace (the window's Getting-started
+    "Run me" folder), in the order given, with ``variables`` as their environment
+    (``secret_values`` masked in every report); :class:`RunConfigError` when there are none."""
+    items = [RunItem(Path(collection), collection, copy.deepcopy(model),
+                     uses=used_variables(model)) for model in models]
+    if not items:
+        raise RunConfigError(f"{collection}: no requests to run")
+    plan = RunPlan(None, items, dict(variables or {}), [v for v in secret_values if v],
+                   target=target or collection)
     return plan
 
 

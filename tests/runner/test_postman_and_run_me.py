@@ -8,11 +8,20 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from app.interchange import import_text
 from app.interchange.model import Folder, ImportResult
 from app.interchange.workspace_io import import_into
 from app.model.getting_started import RUN_ME_FOLDER, run_me
-from app.runner import Outcome, Runner, RunSettings, prepare_run
+from app.runner import (
+    Outcome,
+    RunConfigError,
+    Runner,
+    RunSettings,
+    plan_of_models,
+    prepare_run,
+)
 from app.storage.secrets import MemorySecrets
 from app.storage.workspace import Workspace
 from tests.runner.test_cli_run import spyglass
@@ -130,3 +139,19 @@ def test_run_me_fails_without_the_playground_variable(tmp_path: Path) -> None:
     assert done.returncode == 1  # nothing could be sent
     assert "not sent: Unresolved variable {{playground}} in the url" in done.stdout
     assert done.stdout.splitlines()[-1].startswith("7 requests (7 error)")
+
+
+async def test_run_me_runs_from_memory_with_its_variables_masked(pg: str) -> None:
+    """The window runs the folder without a workspace (``plan_of_models``): the chain passes,
+    a secret value given never shows in the report, and an empty folder cannot start."""
+    secret = "never-in-the-report"
+    plan = plan_of_models(run_me(), RUN_ME_FOLDER,
+                          variables={"playground": pg, "unused_secret": secret},
+                          secret_values=[secret, ""])
+    assert plan.workspace is None and plan.secret_values == [secret]
+    report = await Runner(plan, RunSettings()).run()
+    assert report.target == RUN_ME_FOLDER
+    assert [r.outcome for r in report.results] == [Outcome.PASSED] * 7
+    assert secret not in json.dumps([r.__dict__ for r in report.results], default=str)
+    with pytest.raises(RunConfigError, match="Run me: no requests to run"):
+        plan_of_models([], RUN_ME_FOLDER)

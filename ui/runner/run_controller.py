@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +23,8 @@ from ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from app.model.limit_settings import LimitSettings
-    from app.runner import Runner, RunReport, RunSettings
+    from app.model.request import RequestModel
+    from app.runner import Runner, RunPlan, RunReport, RunSettings
     from app.storage.secrets import SecretStore
 
 __all__ = ["REPORT_FORMATS", "RunController", "RunRequest", "write_report"]
@@ -37,11 +38,15 @@ REPORT_FORMATS = {"junit": ("JUnit XML (*.xml)", ".xml"), "json": ("JSON (*.json
 
 @dataclass(frozen=True)
 class RunRequest:
-    """What to run: a workspace, folder or request file, and how."""
+    """What to run: a workspace, folder or request file, and how; or, with ``models``,
+    requests held in memory (the Getting-started "Run me" folder, named ``collection``),
+    their ``{{variables}}`` given by the controller's ``playground``."""
 
     path: Path
     environment: str | None = None
     data_file: Path | None = None
+    models: tuple[RequestModel, ...] = ()
+    collection: str = ""
 
 
 def write_report(report: RunReport, fmt: str, path: Path) -> Path:
@@ -74,8 +79,12 @@ class RunController(QObject):
     KEY = "runner / run"
 
     def __init__(self, runner: TaskRunner, secrets: Callable[[], SecretStore],
-                 limits: Callable[[], LimitSettings], parent: QObject | None = None) -> None:
+                 limits: Callable[[], LimitSettings], parent: QObject | None = None, *,
+                 playground: Callable[[RequestModel], Awaitable[Mapping[str, str]]]
+                 | None = None) -> None:
         super().__init__(parent)
+        #: The playground's variables for a request (starting it): what in-memory runs use.
+        self._playground = playground
         self._tasks = runner
         self._secrets = secrets
         self._limits = limits
@@ -112,9 +121,12 @@ class RunController(QObject):
         from app.model.compose import SessionPool
         from app.runner import Runner, prepare_run
 
-        plan = await asyncio.to_thread(prepare_run, request.path, self._secrets(),
-                                       environment=request.environment,
-                                       data_file=request.data_file)
+        if request.models:
+            plan = await self._plan_of_models(request)
+        else:
+            plan = await asyncio.to_thread(prepare_run, request.path, self._secrets(),
+                                           environment=request.environment,
+                                           data_file=request.data_file)
         sessions = SessionPool(self._limits())
         runner = Runner(plan, settings, on_result=self.result.emit, sessions=sessions)
         runner.report.environment = request.environment
@@ -126,6 +138,21 @@ class RunController(QObject):
             if self._active is runner:  # (a newer run may have taken its place)
                 self._active = None
             await sessions.close()
+
+    async def _plan_of_models(self, request: RunRequest) -> RunPlan:
+        from app.model.getting_started import PLAYGROUND_TOKEN_VARIABLE
+        from app.runner import plan_of_models, read_data_file
+
+        values: dict[str, str] = {}
+        if self._playground is not None:
+            for model in request.models:
+                values.update(await self._playground(model))
+        plan = plan_of_models(request.models, request.collection, variables=values,
+                              secret_values=[values.get(PLAYGROUND_TOKEN_VARIABLE, "")])
+        if request.data_file is not None:
+            plan.data_file = request.data_file
+            plan.rows = await asyncio.to_thread(read_data_file, request.data_file)
+        return plan
 
     def _on_report(self, report: RunReport) -> None:
         self.report = report

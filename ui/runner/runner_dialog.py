@@ -7,7 +7,7 @@ The work is :class:`~ui.runner.run_controller.RunController`'s; this lays it out
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,10 +39,11 @@ from ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from app.model.limit_settings import LimitSettings
+    from app.model.request import RequestModel
     from app.runner import RequestResult, RunReport
     from ui.workspace_controller import WorkspaceController
 
-__all__ = ["MAX_DELAY_MS", "MAX_ITERATIONS", "RunnerDialog"]
+__all__ = ["MAX_DELAY_MS", "MAX_ITERATIONS", "RUN_ME", "RunnerDialog"]
 
 #: The most iterations and the longest delay the form accepts.
 MAX_ITERATIONS = 100_000
@@ -50,19 +51,27 @@ MAX_DELAY_MS = 600_000
 
 _NO_ENVIRONMENT = "(no environment)"
 _WHOLE_WORKSPACE = "Whole workspace"
+#: The folder combo's data for the Getting-started "Run me" folder (not a workspace folder:
+#: no folder name can hold a NUL).
+RUN_ME = "\0getting started/run me"
 
 
 class RunnerDialog(QDialog):
-    """The runner; ``collection`` is the folder chosen first (None: the whole workspace)."""
+    """The runner; ``collection`` is the folder chosen first (None: the whole workspace;
+    :data:`RUN_ME`: the Getting-started "Run me" folder, run against the playground that
+    ``playground`` gives the variables of)."""
 
     def __init__(self, tasks: TaskRunner, workspace: WorkspaceController,
                  limits: Callable[[], LimitSettings], collection: str | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *,
+                 playground: Callable[[RequestModel], Awaitable[Mapping[str, str]]]
+                 | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Run collection")
         self.resize(980, 680)
         self.workspace = workspace
-        self.controller = RunController(tasks, lambda: workspace.secrets, limits, self)
+        self.controller = RunController(tasks, lambda: workspace.secrets, limits, self,
+                                        playground=playground)
         #: Asks where to save a report: (format) -> a path, or None. Replaced in tests.
         self.ask_report_path: Callable[[str], Path | None] = self._ask_report_path
 
@@ -71,6 +80,11 @@ class RunnerDialog(QDialog):
         for top in workspace.tree:
             for entry in top.walk():
                 self.folder.addItem(entry.collection.replace("/", " / "), entry.collection)
+        if playground is not None:
+            from app.model.getting_started import RUN_ME_FOLDER
+
+            self.folder.addItem(f"Getting started / {RUN_ME_FOLDER} (against the playground)",
+                                RUN_ME)
         if collection is not None and (found := self.folder.findData(collection)) >= 0:
             self.folder.setCurrentIndex(found)
         self.environment = QComboBox()
@@ -80,6 +94,10 @@ class RunnerDialog(QDialog):
         if workspace.environment is not None:
             self.environment.setCurrentIndex(max(0, self.environment.findData(
                 workspace.environment)))
+        # The playground's requests use its variables, not an environment's.
+        self.folder.currentIndexChanged.connect(lambda _i: self.environment.setEnabled(
+            self.folder.currentData() != RUN_ME))
+        self.environment.setEnabled(self.folder.currentData() != RUN_ME)
         self.iterations = QSpinBox()
         self.iterations.setRange(0, MAX_ITERATIONS)
         self.iterations.setSpecialValueText("auto (one a data row, else one)")
@@ -177,6 +195,11 @@ class RunnerDialog(QDialog):
         root = self.workspace.root
         folder = self.folder.currentData()
         data = self.data_file.text().strip()
+        if folder == RUN_ME:
+            from app.model.getting_started import RUN_ME_FOLDER, run_me
+
+            return RunRequest(root, None, Path(data).expanduser() if data else None,
+                              models=tuple(run_me()), collection=RUN_ME_FOLDER)
         return RunRequest(root / folder if folder else root, self.environment.currentData(),
                           Path(data).expanduser() if data else None)
 

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QLabel,
+    QMenu,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -26,6 +27,8 @@ class GettingStartedPanel(QWidget):
     """Double-click (or Enter) opens a request; the playground starts when one is sent."""
 
     open_request = Signal(object)  # RequestModel
+    #: "Run folder…" on the "Run me" folder: the runner, for it.
+    run_folder = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -51,14 +54,17 @@ class GettingStartedPanel(QWidget):
         folder = QTreeWidgetItem(["", RUN_ME_FOLDER])
         folder.setFont(1, bold)
         folder.setToolTip(1, "Log in, then create, read, update and delete an item with the "
-                             "token captured: each request has asserts (see its file). Run "
-                             "the folder with spyglass run … --var playground=URL")
+                             "token captured: each request has asserts (its Tests tab). "
+                             "Right-click ▸ Run folder… runs them in order")
         self.list.addTopLevelItem(folder)
         for model in chain:
             folder.addChild(self._item(model, len(self._models), bold))
             self._models.append(model)
         folder.setExpanded(True)
         self.list.itemActivated.connect(self._activated)
+        self._folder = folder
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._context_menu)
         self.status = QLabel("Playground: not running")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -84,6 +90,17 @@ class GettingStartedPanel(QWidget):
             return
         model = self._models[index]
         self.open_request.emit(RequestModel.from_dict(model.to_dict()))
+
+    def _context_menu(self, position: QPoint) -> None:
+        item = self.list.itemAt(position)
+        if item is None:
+            return
+        menu = QMenu(self)
+        if item is self._folder or item.parent() is self._folder:
+            menu.addAction(f"Run folder “{RUN_ME_FOLDER}”…", self.run_folder.emit)
+        if isinstance(item.data(0, Qt.ItemDataRole.UserRole), int):
+            menu.addAction("Open", lambda: self._activated(item))
+        menu.exec(self.list.viewport().mapToGlobal(position))
 
     def set_playground(self, url: str | None) -> None:
         self.status.setText(f"Playground: {url}" if url else "Playground: not running")

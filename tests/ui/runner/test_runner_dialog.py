@@ -22,7 +22,7 @@ from app.storage.secrets import MemorySecrets
 from app.storage.workspace import Workspace
 from ui.main_window import MainWindow
 from ui.runner.results_model import NAME, OUTCOME, STATUS
-from ui.runner.runner_dialog import RunnerDialog
+from ui.runner.runner_dialog import RUN_ME, RunnerDialog
 from ui.window_state import WindowState
 
 
@@ -173,8 +173,32 @@ def test_the_whole_workspace_and_the_sidebar_entry(qtbot: QtBot, window: MainWin
     assert dialog is not None and dialog.folder.currentData() is None
     assert dialog.run_request().path == window.workspace.root
     items = [dialog.folder.itemData(i) for i in range(dialog.folder.count())]
-    assert items == [None, "Shop", "Slow"]
+    assert items == [None, "Shop", "Slow", RUN_ME]
     dialog.close()
     window.sidebar.collections.run_requested.emit("Slow")
     assert window.runner_dialog is not None
     assert window.runner_dialog.folder.currentData() == "Slow"
+
+
+def test_the_getting_started_run_me_folder_runs_against_the_playground(
+        qtbot: QtBot, window: MainWindow) -> None:
+    """Right-click ▸ Run folder… on "Run me": the runner starts the playground and the chain
+    passes (the token is captured by the first request and used by the others), and the
+    playground's terminal token never shows in the report."""
+    window.sidebar.getting_started.run_folder.emit()
+    dialog = window.runner_dialog
+    assert dialog is not None and dialog.folder.currentData() == RUN_ME
+    assert not dialog.environment.isEnabled()  # the playground's variables, not an environment's
+    dialog.run_button.click()
+    qtbot.waitUntil(lambda: dialog.controller.report is not None, timeout=30000)
+    names = _texts(dialog, NAME)
+    assert names[0] == "Run me/Log in" and len(names) == 7
+    assert _texts(dialog, OUTCOME) == ["passed"] * 7, dialog.details.toPlainText()
+    assert dialog.status.text().startswith("Done: 7 requests (7 passed")
+    report = dialog.controller.report
+    assert report is not None and report.target == "Run me"
+    token = window.playground.token
+    assert token and token not in json.dumps([r.__dict__ for r in report.results], default=str)
+    # Back to a workspace folder: the environment can be chosen again.
+    dialog.folder.setCurrentIndex(dialog.folder.findData("Shop"))
+    assert dialog.environment.isEnabled()
