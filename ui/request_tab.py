@@ -99,6 +99,8 @@ class RequestTab(QWidget):
         self._modified = False
         #: Restored from the last session, its secrets not yet read back from the keyring.
         self.secrets_pending = False
+        #: The secret values the last send used (what its checks' values are masked with).
+        self._sent_secrets: tuple[str, ...] = ()
         #: What the file held when last read or saved (None: unknown; a save then asks
         #: nothing), for noticing another writer.
         self.disk: Fingerprint | None = None
@@ -259,12 +261,15 @@ class RequestTab(QWidget):
                       secrets: tuple[str, ...]) -> None:
         from app.storage.history import entry_for
 
+        # The checks of this exchange come after it: their values are masked with these.
+        self._sent_secrets = secrets
         self.exchanged.emit(entry_for(model, outcome, secrets, origin=str(self.origin or "")))
 
     def _on_checked(self, outcome: CheckOutcome) -> None:
         tests = self.editor.tests
         tests.set_seen(outcome.header_names, outcome.json_paths)
-        self.editor.show_check_results(outcome.asserts, outcome.captures)
+        self.editor.show_check_results(outcome.asserts, outcome.captures,
+                                       self._sent_secrets)
         done = [c for c in outcome.captures if c.ok]
         if done:
             self.captured.emit(done)

@@ -134,10 +134,11 @@ class RequestEditor(QWidget):
             captures=self.tests.captures.rows(),
         )
 
-    def show_check_results(self, asserts: list[AssertResult],
-                           captures: list[CaptureResult]) -> None:
-        """A send's asserts and captures, shown in the Tests tab (its title counts them)."""
-        self.tests.show_results(asserts, captures)
+    def show_check_results(self, asserts: list[AssertResult], captures: list[CaptureResult],
+                           secrets: tuple[str, ...] = ()) -> None:
+        """A send's asserts and captures, shown in the Tests tab (its title counts them),
+        ``secrets`` masked."""
+        self.tests.show_results(asserts, captures, secrets)
         self._update_titles()
 
     def set_name(self, name: str) -> None:

@@ -112,8 +112,21 @@ class TestsEditor(QWidget):
         self.captures.set_rows(captures)
         self._update_summary()
 
-    def show_results(self, asserts: list[AssertResult], captures: list[CaptureResult]) -> None:
-        """A send's results, each beside its row."""
+    def show_results(self, asserts: list[AssertResult], captures: list[CaptureResult],
+                     secrets: Iterable[str] = ()) -> None:
+        """A send's results, each beside its row; ``secrets`` (the secret variables the send
+        used) and a secret capture's value are masked in the asserts' values (as a run's
+        report masks them)."""
+        secrets = [*secrets, *(c.value for c in captures if c.capture.secret and c.value)]
+        if any(secrets):
+            from dataclasses import replace
+
+            from app.storage.redaction import Redactor
+
+            redactor = Redactor(secrets)
+            asserts = [replace(a, actual=redactor.text(a.actual),
+                               message=redactor.text(a.message),
+                               expected=redactor.text(a.expected)) for a in asserts]
         self.asserts.show_results(asserts)
         self.captures.show_results(captures)
         self.results_shown += 1
