@@ -125,9 +125,17 @@ class Resolved:
     pool: Any
     client_streaming: bool
     server_streaming: bool
+    limit: int = GrpcSettings.max_message_bytes
 
     def parse(self, message: object) -> Any:
-        return parse_message(self.input, message, self.pool)
+        """The message to send; ``UsageError`` when it does not fit its type or is larger
+        than the client's limit (grpc would fail it with a bare "internal error")."""
+        parsed = parse_message(self.input, message, self.pool)
+        size = parsed.ByteSize()
+        if size > self.limit:
+            raise UsageError(f"The message is {size} bytes, more than the limit of "
+                             f"{self.limit} (max_message_bytes)")
+        return parsed
 
     def json(self, message: Any) -> dict[str, Any]:
         return to_json(message, self.pool)
@@ -290,6 +298,7 @@ class GrpcClient:
             pool=pool,
             client_streaming=bool(method.client_streaming),
             server_streaming=bool(method.server_streaming),
+            limit=self.settings.max_message_bytes,
         )
         source.methods[key] = found
         return found
