@@ -8,7 +8,6 @@ anything is sent.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import Any
@@ -20,6 +19,13 @@ from app.client.errors import RequestError, StreamError, UsageError
 from .client import CallResult, Endpoint, GrpcClient, PathText, Resolved, ended, unreached
 
 __all__ = ["GrpcStream"]
+
+
+def _being_cancelled() -> bool:
+    """Whether the running task was asked to stop (grpc also raises ``CancelledError`` for a
+    call that :meth:`GrpcStream.cancel` ended, which is not a reason to stop)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 class GrpcStream:
@@ -92,7 +98,9 @@ class GrpcStream:
             return
         try:
             await self._rpc.write(request)
-        except (grpc.aio.AioRpcError, asyncio.InvalidStateError):
+        except (grpc.aio.AioRpcError, asyncio.InvalidStateError, asyncio.CancelledError):
+            if _being_cancelled():
+                raise
             await self._finish()
             assert self.result is not None
             raise StreamError(f"The call has ended ({self.result.code}: "
@@ -101,8 +109,11 @@ class GrpcStream:
     async def _done_writing(self) -> None:
         if self._rpc is not None and self.method.client_streaming and self.result is None:
             # One that has ended already: reading says how.
-            with contextlib.suppress(grpc.aio.AioRpcError, asyncio.InvalidStateError):
+            try:
                 await self._rpc.done_writing()
+            except (grpc.aio.AioRpcError, asyncio.InvalidStateError, asyncio.CancelledError):
+                if _being_cancelled():
+                    raise
 
     async def _next(self) -> dict[str, Any] | None:
         rpc = self._rpc
@@ -121,8 +132,12 @@ class GrpcStream:
             await self._finish()
             return None
         except asyncio.CancelledError:
-            rpc.cancel()
-            raise
+            if _being_cancelled():
+                rpc.cancel()
+                raise
+            # grpc raises this for a call cancelled by cancel(): it has ended.
+            await self._finish()
+            return None
         data = method.json(response)
         self._responses.append(data)
         if not method.server_streaming:
@@ -168,11 +183,11 @@ class GrpcStream:
     async def send(self, message: object) -> None:
         """Send one message (a JSON object); ``UsageError`` when it does not fit its type or
         nothing more may be sent, ``StreamError`` when the call has ended."""
+        if self._half_closed:
+            raise UsageError("The stream was half-closed: nothing more can be sent")
         if self.result is not None:
             raise StreamError(f"The call has ended ({self.result.code}: {self.result.details})")
         method = self.method
-        if self._half_closed:
-            raise UsageError("The stream was half-closed: nothing more can be sent")
         if not method.client_streaming and self._written:
             raise UsageError(f"{self.full_method} takes one message")
         request = method.parse(message)

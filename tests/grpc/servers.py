@@ -141,9 +141,10 @@ class InventoryServer:
         handlers = {}
         for name, (make, function) in kinds.items():
             method = service.methods_by_name[name]
+            request = message_class(self.pool, method.input_type.full_name)
             handlers[name] = make(
                 function,
-                request_deserializer=message_class(self.pool, method.input_type.full_name).FromString,
+                request_deserializer=request.FromString,
                 response_serializer=_serialize,
             )
         return grpc.method_handlers_generic_handler(SERVICE, handlers)

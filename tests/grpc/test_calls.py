@@ -126,7 +126,7 @@ async def test_a_message_that_does_not_fit_is_refused_before_sending(
 
 async def test_bad_arguments_are_usage_errors(inventory: InventoryServer) -> None:
     target = inventory.target
-    with pytest.raises(UsageError, match="pkg.Service/Method"):
+    with pytest.raises(UsageError, match=r"pkg\.Service/Method"):
         await call(target, "GetItem", [{}])
     with pytest.raises(UsageError, match=f"No method {SERVICE}/Nope in {target}"):
         await call(target, f"{SERVICE}/Nope", [{}])
@@ -177,7 +177,7 @@ async def test_mtls_with_a_client_certificate(
 async def test_an_unreadable_certificate_names_the_file(
     inventory: InventoryServer, tmp_path: object,
 ) -> None:
-    with pytest.raises(CertificateError, match="nowhere.pem"):
+    with pytest.raises(CertificateError, match=r"nowhere\.pem"):
         await call(inventory.target, f"{SERVICE}/GetItem", [{}], ca_file="/nowhere.pem")
 
 

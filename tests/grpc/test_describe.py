@@ -88,12 +88,12 @@ async def test_a_proto_that_does_not_compile_is_a_usage_error_with_protocs_messa
 async def test_a_missing_import_names_the_file(tmp_path: Path) -> None:
     proto = tmp_path / "importer.proto"
     proto.write_text('syntax = "proto3";\nimport "common/money.proto";\n')
-    with pytest.raises(UsageError, match="common/money.proto"):
+    with pytest.raises(UsageError, match=r"common/money\.proto"):
         await describe(protos=[proto])
 
 
 async def test_missing_files_and_folders_are_usage_errors(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="No such .proto file"):
+    with pytest.raises(UsageError, match=r"No such \.proto file"):
         await describe(protos=[tmp_path / "nope.proto"])
     with pytest.raises(UsageError, match="No such import path"):
         await describe(protos=[INVENTORY], import_paths=[tmp_path / "nowhere"])
@@ -130,5 +130,5 @@ async def test_template_fills_every_field(inventory: InventoryServer) -> None:
 
 
 def test_template_of_an_unknown_type_is_a_usage_error() -> None:
-    with pytest.raises(UsageError, match="No message type 'x.Y'"):
+    with pytest.raises(UsageError, match=r"No message type 'x\.Y'"):
         template([], "x.Y")
