@@ -189,7 +189,7 @@ def compile_protos(
 
     Blocking (milliseconds): run it off any loop that must stay responsive. A file that does
     not exist or does not compile raises ``UsageError`` with protoc's message."""
-    from grpc_tools import _protoc_compiler
+    from grpc_tools import protoc
 
     files = [Path(proto).expanduser().resolve() for proto in protos]
     folders = [Path(folder).expanduser().resolve() for folder in import_paths]
@@ -203,14 +203,14 @@ def compile_protos(
     with tempfile.TemporaryDirectory(prefix="spyglass-protoc-") as scratch:
         out = Path(scratch) / "descriptors.pb"
         arguments = [
-            b"protoc",
-            *(b"--proto_path=" + os.fsencode(folder) for folder in includes),
-            b"--include_imports",
-            b"--descriptor_set_out=" + os.fsencode(out),
-            *(os.fsencode(path) for path in files),
+            "protoc",
+            *(f"--proto_path={folder}" for folder in includes),
+            "--include_imports",
+            f"--descriptor_set_out={out}",
+            *map(str, files),
         ]
         with _captured_stderr() as messages:
-            status = _protoc_compiler.run_main(arguments)
+            status = protoc.main(arguments)
         if status != 0:
             said = "".join(messages).strip() or f"protoc failed with status {status}"
             raise UsageError(f"The .proto files do not compile:\n{said}")
