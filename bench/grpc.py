@@ -7,6 +7,7 @@ compete with the client's for this one's lock). Then, in turns, ``--calls`` sequ
 - a raw grpcio stub: the synchronous ``channel.unary_unary`` made once with the message
   classes at hand, a request message built in advance (the fastest way grpcio offers from
   Python);
+- grpcio's asyncio stub, for reference (app.grpc is built on it): shown, not the figure;
 - ``app.grpc.call``: from an asyncio loop on the main thread, a JSON message in, a JSON
   object out, through the gRPC thread (its descriptors and channel cached after the first
   call, which is not timed).
@@ -66,6 +67,24 @@ def raw_round(target: str, calls: int) -> float:
         return time.perf_counter() - started
 
 
+async def aio_round(target: str, calls: int) -> float:
+    """grpcio's own asyncio stub on the caller's loop: what app.grpc builds on (shown, not
+    the figure)."""
+    pool = compile_protos([PROTO], []).pool
+    request_class = message_class(pool, "spyglass.playground.EchoRequest")
+    reply_class = message_class(pool, "spyglass.playground.EchoReply")
+    async with grpc.aio.insecure_channel(target) as channel:
+        echo = channel.unary_unary(f"/{METHOD}", request_serializer=request_class.SerializeToString,
+                                   response_deserializer=reply_class.FromString)
+        request = request_class(text="hello")
+        await echo(request)
+        started = time.perf_counter()
+        for _ in range(calls):
+            reply = await echo(request)
+            assert reply.text == "hello"
+        return time.perf_counter() - started
+
+
 async def library_round(target: str, calls: int) -> float:
     first = await app.grpc.call(target, METHOD, [{"text": "hello"}])
     assert first.code == "OK", first
@@ -88,9 +107,10 @@ def main() -> None:
     try:
         assert server.stdout is not None
         target = server.stdout.readline().strip()
-        raw, library = [], []
+        raw, aio, library = [], [], []
         for _ in range(args.rounds):
             raw.append(raw_round(target, args.calls))
+            aio.append(asyncio.run(aio_round(target, args.calls)))
             library.append(asyncio.run(library_round(target, args.calls)))
         app.grpc.close()
     finally:
@@ -100,6 +120,9 @@ def main() -> None:
     best_raw, best_library = min(raw), min(library)
     print(f"raw grpcio stub: {best_raw / args.calls * 1e6:.0f} us a call "
           f"(rounds: {', '.join(f'{r:.2f}' for r in raw)} s)")
+    print(f"grpc.aio stub:   {min(aio) / args.calls * 1e6:.0f} us a call "
+          f"(rounds: {', '.join(f'{r:.2f}' for r in aio)} s; app.grpc against it: "
+          f"{min(aio) / best_library:.2f})")
     print(f"app.grpc.call:   {best_library / args.calls * 1e6:.0f} us a call "
           f"(rounds: {', '.join(f'{r:.2f}' for r in library)} s)")
     print(f"unary_vs_grpcio={best_raw / best_library:.2f}")
