@@ -1,8 +1,8 @@
 """``python -m app.playground [--host 127.0.0.1] [--port 0] [--terminal-command CMD] ...``.
 
 The first line on standard output is the base URL; the terminals' token, the forward proxy,
-the mTLS port and its certificate files are printed on standard error. Ctrl+C or SIGTERM
-stops the server.
+the mTLS port and its certificate files, and the gRPC target are printed on standard error.
+Ctrl+C or SIGTERM stops the server.
 """
 
 from __future__ import annotations
@@ -106,6 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-mtls", action="store_true", help="start no mTLS port")
     parser.add_argument(
+        "--grpc-port",
+        type=_port,
+        default=0,
+        help="port of the gRPC server, plaintext with reflection (default 0: any free port)",
+    )
+    parser.add_argument("--no-grpc", action="store_true", help="start no gRPC server")
+    parser.add_argument(
         "--oauth-expires-in",
         type=_count,
         default=OAuthSettings.expires_in,
@@ -182,6 +189,7 @@ async def _serve(host: str, args: argparse.Namespace, demo: DemoSettings) -> int
                 proxy_port=None if args.no_proxy else args.proxy_port,
                 proxy_settings=args.proxy_credentials,
                 mtls_port=None if args.no_mtls else args.mtls_port,
+                grpc_port=None if args.no_grpc else args.grpc_port,
                 demo=demo,
             )
         except OSError as exc:
@@ -232,6 +240,8 @@ def describe_extras(playground: RunningPlayground) -> str:
             f"  PKCS#12: {certs.client_p12} (password {certs.p12_password})",
             "  (new each run, deleted when the playground stops)",
         ]
+    if playground.grpc_target is not None:
+        lines.append(f"gRPC: {playground.grpc_target} (plaintext, server reflection)")
     return "\n".join(lines)
 
 

@@ -57,6 +57,11 @@ class BackgroundPlayground:
         return self._running.mtls_url if self._running is not None else None
 
     @property
+    def grpc_target(self) -> str | None:
+        """Its gRPC server's ``host:port`` (plaintext, with reflection), while it runs."""
+        return self._running.grpc_target if self._running is not None else None
+
+    @property
     def certificates(self) -> PlaygroundCertificates | None:
         """The files of its CA and client certificate, while it runs."""
         return self._running.certificates if self._running is not None else None

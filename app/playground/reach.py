@@ -1,12 +1,15 @@
 """What a started playground adds beside its main port, to try reaching guarded endpoints:
 an HTTP forward proxy (:mod:`app.playground.proxy`) and an mTLS port that serves the same
 application but demands a client certificate from the playground's own CA
-(:mod:`app.playground.certs`). Both start with the playground and stop with it; the index
-page shows where they are and the credentials they want.
+(:mod:`app.playground.certs`), and a gRPC server on a port of its own
+(:mod:`app.playground.grpc_server`). They start with the playground and stop with it; the
+index page shows where they are and the credentials they want.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import html
 import socket
 from dataclasses import dataclass
@@ -15,10 +18,23 @@ from aiohttp import web
 
 from ._common import format_url, json_response
 from .certs import PlaygroundCertificates, make_certificates, server_context
+from .grpc_server import SERVICE, GrpcPlaygroundSettings, RunningGrpc, start_grpc_server
 from .oauth_store import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USER
 from .proxy import ForwardProxy, ProxySettings
 
-__all__ = ["REACH", "Reach", "reach_html", "routes", "start_reach"]
+__all__ = ["GRPC_METHODS", "REACH", "Reach", "grpc_html", "reach_html", "routes", "start_reach"]
+
+#: The playground's gRPC methods, as the index page describes them.
+GRPC_METHODS = (
+    ("Echo", "unary: the text back, the request's metadata in the reply, a header and a "
+     "trailer"),
+    ("Count", "server streaming: count numbered messages, interval apart"),
+    ("Sum", "client streaming: the sum of the numbers sent"),
+    ("Chat", "bidirectional: each message answered as it comes"),
+    ("Fail", "INVALID_ARGUMENT with rich details (google.rpc.BadRequest, ErrorInfo)"),
+    ("Slow", "answers after delay: try a deadline"),
+    ("Large", "a reply of size bytes, and the size of the payload sent"),
+)
 
 
 @dataclass
@@ -29,17 +45,27 @@ class Reach:
     proxy_url: str | None = None
     mtls_url: str | None = None
     certificates: PlaygroundCertificates | None = None
+    grpc: RunningGrpc | None = None
+
+    @property
+    def grpc_target(self) -> str | None:
+        return self.grpc.target if self.grpc is not None else None
 
     async def stop(self) -> None:
-        """Close the proxy and remove the certificates' folder (the mTLS port closes with
-        the playground's runner)."""
+        """Close the proxy and the gRPC server and remove the certificates' folder (the mTLS
+        port closes with the playground's runner)."""
         proxy, self.proxy = self.proxy, None
+        grpc_server, self.grpc = self.grpc, None
         try:
             if proxy is not None:
                 await proxy.stop()
         finally:
-            if self.certificates is not None:
-                self.certificates.remove()
+            try:
+                if grpc_server is not None:
+                    await asyncio.get_running_loop().run_in_executor(None, grpc_server.stop)
+            finally:
+                if self.certificates is not None:
+                    self.certificates.remove()
 
 
 REACH: web.AppKey[Reach] = web.AppKey("playground_reach", Reach)
@@ -53,10 +79,12 @@ async def start_reach(
     proxy_port: int | None,
     proxy_settings: ProxySettings | None,
     mtls_port: int | None,
+    grpc_port: int | None = None,
+    grpc_settings: GrpcPlaygroundSettings | None = None,
 ) -> Reach:
-    """Start the proxy and the mTLS port (each unless its port is None) beside ``runner``'s
-    application, and record them in its :data:`REACH`; on failure nothing is left running
-    but the runner, which the caller cleans up."""
+    """Start the proxy, the mTLS port and the gRPC server (each unless its port is None)
+    beside ``runner``'s application, and record them in its :data:`REACH`; on failure
+    nothing is left running but the runner, which the caller cleans up."""
     reach = runner.app[REACH]
     try:
         if proxy_port is not None:
@@ -75,6 +103,10 @@ async def start_reach(
                 sock.close()
                 raise
             reach.mtls_url = format_url(host, int(sock.getsockname()[1]), "https")
+        if grpc_port is not None:
+            # Blocking for milliseconds (protoc compiles playground.proto): off the loop.
+            reach.grpc = await asyncio.get_running_loop().run_in_executor(
+                None, functools.partial(start_grpc_server, host, grpc_port, grpc_settings))
     except BaseException:
         await reach.stop()
         raise
@@ -118,6 +150,8 @@ def reach_html(reach: Reach | None) -> str:
              f"{proxy.settings.user} / {proxy.settings.password}" if proxy else None),
         _row("mTLS port (wants a client certificate)",
              reach.mtls_url if reach is not None else None),
+        _row("gRPC (plaintext, server reflection v1 and v1alpha)",
+             reach.grpc_target if reach is not None else None),
     ]
     if certs is not None:
         rows += [
@@ -129,4 +163,16 @@ def reach_html(reach: Reach | None) -> str:
         ]
     rows.append("</table><p>The certificates are new each run and deleted when the "
                 "playground stops.</p>")
+    rows.append(grpc_html(reach.grpc_target if reach is not None else None))
     return "\n".join(rows)
+
+
+def grpc_html(target: str | None) -> str:
+    """The index page's gRPC section: the service's methods, and where it listens."""
+    where = ("<i>not running</i>" if target is None
+             else f"<code>{html.escape(target)}</code>")
+    items = "".join(f"<li><code>{html.escape(SERVICE)}/{html.escape(name)}</code>: "
+                    f"{html.escape(text)}</li>" for name, text in GRPC_METHODS)
+    return (f"<h2>gRPC</h2><p>{where}: the service <code>{html.escape(SERVICE)}</code> "
+            "(described by server reflection; its .proto is <code>app/playground/"
+            f"playground.proto</code>).</p><ul>{items}</ul>")

@@ -38,6 +38,7 @@ from ._common import (
     log,
 )
 from .certs import PlaygroundCertificates
+from .grpc_server import GrpcPlaygroundSettings
 from .index import endpoints, index
 from .oauth_store import OAuthSettings
 from .proxy import ForwardProxy, ProxySettings
@@ -188,6 +189,11 @@ class RunningPlayground:
         return self._reach.certificates
 
     @property
+    def grpc_target(self) -> str | None:
+        """The gRPC server's ``host:port`` (plaintext, with reflection; None: not started)."""
+        return self._reach.grpc_target
+
+    @property
     def stats(self) -> StreamStats:
         return self.app[STREAM_STATS]
 
@@ -230,9 +236,12 @@ async def start_playground(
     proxy_port: int | None = 0,
     proxy_settings: ProxySettings | None = None,
     mtls_port: int | None = 0,
+    grpc_port: int | None = 0,
+    grpc_settings: GrpcPlaygroundSettings | None = None,
 ) -> RunningPlayground:
     """Start the playground on the running event loop (``port=0``: any free port), with its
-    forward proxy on ``proxy_port`` and its mTLS port on ``mtls_port`` (None: without it);
+    forward proxy on ``proxy_port``, its mTLS port on ``mtls_port`` and its gRPC server on
+    ``grpc_port`` (None: without it);
     ``token``, ``terminal_command``, ``max_terminals`` and ``oauth_settings`` are
     :func:`create_app`'s."""
     app = create_app(
@@ -259,6 +268,8 @@ async def start_playground(
             proxy_port=proxy_port,
             proxy_settings=proxy_settings,
             mtls_port=mtls_port,
+            grpc_port=grpc_port,
+            grpc_settings=grpc_settings,
         )
     except BaseException:
         await runner.cleanup()

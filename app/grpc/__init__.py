@@ -1,0 +1,141 @@
+"""gRPC on grpcio and protobuf (SPEC 8.2): services by server reflection (v1, then v1alpha)
+or from .proto files, message templates, calls of all four kinds with JSON in and out
+(protobuf's JSON mapping, original field names), and interactive streams. Free of Qt.
+
+gRPC runs on a thread and loop of its own; these coroutines may be awaited from any loop,
+and cancelling the awaiting task cancels the call::
+
+    services = await describe("127.0.0.1:50051")
+    body = template(services, services[0].methods[0].input_type)
+    result = await call("127.0.0.1:50051", "pkg.Greeter/SayHello", [body], deadline=5)
+    async with open_stream("127.0.0.1:50051", "pkg.Chat/Talk") as stream:
+        await stream.send({"text": "hi"})
+        async for answer in stream: ...
+    close()  # at the application's exit
+
+A failed call is a :class:`CallResult` with its code, never an exception; a message that
+does not fit its type raises ``UsageError`` before anything is sent, and ``describe`` on a
+target that cannot be reached raises ``RequestError``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+from .client import (
+    CallResult,
+    Endpoint,
+    GrpcClient,
+    GrpcSettings,
+    Metadata,
+    PathText,
+    check_deadline,
+)
+from .descriptors import Method, Service
+from .messages import outgoing_metadata, template
+from .streams import GrpcStream
+
+__all__ = [
+    "CallResult",
+    "GrpcClient",
+    "GrpcSettings",
+    "GrpcStream",
+    "Method",
+    "Service",
+    "call",
+    "close",
+    "default_client",
+    "describe",
+    "open_stream",
+    "template",
+]
+
+_lock = threading.Lock()
+_client: GrpcClient | None = None
+
+
+def default_client() -> GrpcClient:
+    """The client the module's functions share (made on first use)."""
+    global _client
+    with _lock:
+        if _client is None:
+            _client = GrpcClient()
+        return _client
+
+
+async def describe(
+    target: str | None = None,
+    *,
+    protos: Sequence[PathText] = (),
+    import_paths: Sequence[PathText] = (),
+    tls: bool = False,
+    ca_file: PathText | None = None,
+    client_cert: PathText | tuple[PathText, PathText] | None = None,
+    metadata: Metadata | None = None,
+) -> list[Service]:
+    """The services of ``target`` (``host:port``) by server reflection, or of the ``protos``
+    (.proto files, their imports found in ``import_paths``; the well-known types always
+    resolve). ``client_cert`` is a (certificate, key) pair of PEM files, or one file with
+    both. ``RequestError`` when the target cannot be reached or has no reflection;
+    ``UsageError`` with protoc's message when the files do not compile."""
+    return await default_client().describe(
+        target, protos=protos, import_paths=import_paths, tls=tls, ca_file=ca_file,
+        client_cert=client_cert, metadata=metadata)
+
+
+async def call(
+    target: str,
+    full_method: str,
+    messages: Sequence[object],
+    *,
+    protos: Sequence[PathText] = (),
+    import_paths: Sequence[PathText] = (),
+    metadata: Metadata | None = None,
+    deadline: float | None = None,
+    tls: bool = False,
+    ca_file: PathText | None = None,
+    client_cert: PathText | tuple[PathText, PathText] | None = None,
+) -> CallResult:
+    """Call ``full_method`` (``pkg.Service/Method``) with ``messages`` (JSON objects: one
+    for a unary or server-streaming method), its types by reflection unless ``protos`` are
+    given; ``deadline`` in seconds. The result holds every response."""
+    return await default_client().call(
+        target, full_method, messages, protos=protos, import_paths=import_paths,
+        metadata=metadata, deadline=deadline, tls=tls, ca_file=ca_file,
+        client_cert=client_cert)
+
+
+def open_stream(
+    target: str,
+    full_method: str,
+    *,
+    protos: Sequence[PathText] = (),
+    import_paths: Sequence[PathText] = (),
+    metadata: Metadata | None = None,
+    deadline: float | None = None,
+    tls: bool = False,
+    ca_file: PathText | None = None,
+    client_cert: PathText | tuple[PathText, PathText] | None = None,
+    client: GrpcClient | None = None,
+) -> GrpcStream:
+    """An interactive call (an async context manager, :class:`GrpcStream`): ``send``,
+    ``done_writing``, ``async for`` over the responses, ``cancel()``, then ``result``."""
+    return GrpcStream(
+        client if client is not None else default_client(),
+        Endpoint.make(target, tls, ca_file, client_cert),
+        full_method,
+        protos=tuple(protos),
+        import_paths=tuple(import_paths),
+        metadata=outgoing_metadata(metadata),
+        timeout=check_deadline(deadline),
+    )
+
+
+def close() -> None:
+    """Close the shared client's channels and stop its thread (for the application's exit;
+    a later call starts it again). Blocking; not from the gRPC thread."""
+    with _lock:
+        client = _client
+    if client is not None:
+        client.close_now()

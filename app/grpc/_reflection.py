@@ -1,0 +1,145 @@
+"""The client side of gRPC server reflection, v1 and then v1alpha, over grpcio-reflection's
+messages (the two versions' messages are the same on the wire: only the service's name
+differs), and the translation of a failed describe into :mod:`app.client.errors`.
+
+Runs on the gRPC thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import grpc
+from google.protobuf import descriptor_pb2
+from grpc_reflection.v1alpha import reflection_pb2
+
+from app.client.errors import ErrorKind, RequestError, RequestTimeout
+
+from .descriptors import Service, pool_from_files, services_of
+
+__all__ = ["REFLECTION_V1", "REFLECTION_V1ALPHA", "describe_error", "reflect"]
+
+REFLECTION_V1 = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"
+REFLECTION_V1ALPHA = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"
+
+log = logging.getLogger(__name__)
+
+
+class _Refused(Exception):
+    """The server answered a reflection request with an error_response."""
+
+
+class _Conversation:
+    """One reflection stream: a request written, its answer read, in turn."""
+
+    def __init__(self, call: Any) -> None:
+        self.call = call
+
+    async def ask(self, **request: str) -> Any:
+        await self.call.write(reflection_pb2.ServerReflectionRequest(**request))
+        answer = await self.call.read()
+        if answer is grpc.aio.EOF:
+            raise RequestError("The server ended the reflection stream early",
+                               kind=ErrorKind.PROTOCOL)
+        if answer.HasField("error_response"):
+            raise _Refused(answer.error_response.error_message or "no reason given")
+        return answer
+
+    async def files_for(self, symbol: str, files: dict[str, Any]) -> None:
+        answer = await self.ask(file_containing_symbol=symbol)
+        self._keep(answer, files)
+
+    async def missing_dependencies(self, files: dict[str, Any]) -> None:
+        """Ask by name for every imported file the server did not send along."""
+        asked: set[str] = set()
+        while True:
+            missing = {dep for file in files.values() for dep in file.dependency
+                       if dep not in files and dep not in asked}
+            if not missing:
+                return
+            for name in sorted(missing):
+                asked.add(name)
+                try:
+                    self._keep(await self.ask(file_by_filename=name), files)
+                except _Refused:
+                    # The well-known types are in protobuf's own pool (pool_from_files).
+                    log.debug("reflection has no file %s", name)
+
+    @staticmethod
+    def _keep(answer: Any, files: dict[str, Any]) -> None:
+        for data in answer.file_descriptor_response.file_descriptor_proto:
+            file = descriptor_pb2.FileDescriptorProto.FromString(data)
+            files.setdefault(file.name, file)
+
+
+async def _reflect_with(
+    channel: Any, path: str, metadata: Any, timeout: float
+) -> tuple[Any, list[Service]]:
+    stream = channel.stream_stream(
+        path,
+        request_serializer=reflection_pb2.ServerReflectionRequest.SerializeToString,
+        response_deserializer=reflection_pb2.ServerReflectionResponse.FromString,
+    )
+    call = stream(metadata=metadata, timeout=timeout)
+    try:
+        talk = _Conversation(call)
+        listed = await talk.ask(list_services="")
+        # The reflection service itself is the means, not what a person came to call.
+        names = [service.name for service in listed.list_services_response.service
+                 if not service.name.startswith("grpc.reflection.")]
+        files: dict[str, Any] = {}
+        described = []
+        for name in names:
+            try:
+                await talk.files_for(name, files)
+                described.append(name)
+            except _Refused as exc:
+                log.warning("the server lists %s but does not describe it: %s", name, exc)
+        await talk.missing_dependencies(files)
+        await call.done_writing()
+    finally:
+        call.cancel()
+    try:
+        pool = pool_from_files(list(files.values()))
+        return pool, services_of(pool, described)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RequestError(f"The server's reflection gave descriptors that do not link: {exc}",
+                           kind=ErrorKind.PROTOCOL) from exc
+
+
+async def reflect(
+    channel: Any, target: str, metadata: Any, timeout: float
+) -> tuple[Any, list[Service]]:
+    """The server's services and a pool of their types, by reflection v1, else v1alpha."""
+    try:
+        try:
+            return await _reflect_with(channel, REFLECTION_V1, metadata, timeout)
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() != grpc.StatusCode.UNIMPLEMENTED:
+                raise
+        return await _reflect_with(channel, REFLECTION_V1ALPHA, metadata, timeout)
+    except grpc.aio.AioRpcError as exc:
+        raise describe_error(exc, target) from exc
+    except _Refused as exc:
+        raise RequestError(f"{target} refused to list its services: {exc}",
+                           kind=ErrorKind.PROTOCOL) from exc
+
+
+def describe_error(exc: Any, target: str) -> RequestError:
+    """The library's exception for a failed reflection call (an ``AioRpcError``)."""
+    code, details = exc.code(), exc.details() or ""
+    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        return RequestTimeout(f"{target} did not answer reflection in time")
+    if code == grpc.StatusCode.UNIMPLEMENTED:
+        return RequestError(
+            f"{target} does not offer server reflection (v1 or v1alpha): give .proto files",
+            kind=ErrorKind.PROTOCOL,
+        )
+    if code == grpc.StatusCode.UNAVAILABLE:
+        lowered = details.lower()
+        kind = ErrorKind.TLS if ("ssl" in lowered or "handshake" in lowered
+                                 or "tls" in lowered) else ErrorKind.CONNECT
+        return RequestError(f"Cannot reach {target}: {details}", kind=kind)
+    return RequestError(f"Reflection on {target} failed: {code.name}: {details}",
+                        kind=ErrorKind.PROTOCOL)

@@ -1,0 +1,436 @@
+"""The gRPC client: channels, descriptors and calls, all on the gRPC thread (:mod:`._thread`).
+
+A :class:`GrpcClient` keeps, on its thread, a channel per target and TLS settings, and the
+descriptors of each target (by reflection) or set of .proto files (compiled once, again when
+a file changes), so that a call after the first costs one round trip and no lookups. The
+module-level functions of :mod:`app.grpc` use one shared client; :func:`close` ends it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import time
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+
+from app.client.errors import CertificateError, RequestError, UsageError
+
+from ._reflection import reflect
+from ._thread import LoopThread
+from .descriptors import Service, compile_protos, split_method
+from .messages import (
+    decode_status_details,
+    message_class,
+    metadata_pairs,
+    outgoing_metadata,
+    parse_message,
+    to_json,
+)
+
+__all__ = ["CallResult", "Endpoint", "GrpcClient", "GrpcSettings", "Metadata", "Resolved"]
+
+#: What ``metadata=`` takes: a mapping or (name, value) pairs; ``-bin`` names take bytes
+#: or base64 text.
+Metadata = Mapping[str, str | bytes] | Sequence[tuple[str, str | bytes]]
+PathText = str | os.PathLike[str]
+
+
+@dataclass(frozen=True)
+class GrpcSettings:
+    """The client's limits."""
+
+    #: The largest message sent or received (grpc's own default is 4 MiB).
+    max_message_bytes: int = 64 << 20
+    #: Seconds a describe (or the reflection before a call) may take.
+    describe_timeout: float = 10.0
+    #: Seconds a target's reflected descriptors serve calls before they are asked again.
+    reflection_ttl: float = 300.0
+    #: Channels kept open at once (the least recently used is closed).
+    max_channels: int = 32
+    #: Seconds :meth:`GrpcClient.close` gives channels to close.
+    close_timeout: float = 5.0
+
+    def __post_init__(self) -> None:
+        for name in ("max_message_bytes", "max_channels"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be 1 or more")
+        for name in ("describe_timeout", "reflection_ttl", "close_timeout"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be more than 0")
+
+
+@dataclass
+class CallResult:
+    """How a call ended: ``code`` is the status name (``OK``, ``DEADLINE_EXCEEDED``...),
+    ``details`` its message, ``error_details`` the decoded ``google.rpc.Status`` details,
+    ``headers`` and ``trailers`` (name, value) pairs (binary values in base64)."""
+
+    responses: list[dict[str, Any]] = field(default_factory=list)
+    code: str = "OK"
+    details: str = ""
+    error_details: list[dict[str, Any]] = field(default_factory=list)
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    trailers: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.code == "OK"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A target and the TLS settings of its channel (the channel cache's key)."""
+
+    target: str
+    tls: bool = False
+    ca_file: str | None = None
+    client_cert: tuple[str, str] | None = None
+
+    @classmethod
+    def make(
+        cls,
+        target: str | None,
+        tls: bool,
+        ca_file: PathText | None,
+        client_cert: PathText | tuple[PathText, PathText] | None,
+    ) -> Endpoint:
+        if not isinstance(target, str) or not target.strip():
+            raise UsageError(f"A gRPC target is host:port, not {target!r}")
+        pair = None
+        if client_cert is not None:
+            if isinstance(client_cert, tuple):
+                if len(client_cert) != 2:
+                    raise UsageError("client_cert is a (certificate, key) pair of PEM files")
+                pair = (os.fspath(client_cert[0]), os.fspath(client_cert[1]))
+            else:  # one PEM file holding both
+                pair = (os.fspath(client_cert), os.fspath(client_cert))
+        ca = os.fspath(ca_file) if ca_file is not None else None
+        return cls(target.strip(), bool(tls or ca or pair), ca, pair)
+
+
+@dataclass
+class Resolved:
+    """A method ready to call: its path, message classes and the pool its JSON uses."""
+
+    path: str
+    input: Any
+    output: Any
+    pool: Any
+    client_streaming: bool
+    server_streaming: bool
+    limit: int = GrpcSettings.max_message_bytes
+
+    def parse(self, message: object) -> Any:
+        """The message to send; ``UsageError`` when it does not fit its type or is larger
+        than the client's limit (grpc would fail it with a bare "internal error")."""
+        parsed = parse_message(self.input, message, self.pool)
+        size = parsed.ByteSize()
+        if size > self.limit:
+            raise UsageError(f"The message is {size} bytes, more than the limit of "
+                             f"{self.limit} (max_message_bytes)")
+        return parsed
+
+    def json(self, message: Any) -> dict[str, Any]:
+        return to_json(message, self.pool)
+
+
+@dataclass
+class _Source:
+    pool: Any
+    services: list[Service]
+    made: float
+    compiled: Any = None
+    methods: dict[str, Resolved] = field(default_factory=dict)
+
+
+class _Channel:
+    def __init__(self, channel: Any) -> None:
+        self.channel = channel
+        self.callables: dict[tuple[str, int], Any] = {}
+
+    def callable_for(self, method: Resolved) -> Any:
+        key = (method.path, id(method))
+        found = self.callables.get(key)
+        if found is None:
+            kind = {(False, False): self.channel.unary_unary,
+                    (False, True): self.channel.unary_stream,
+                    (True, False): self.channel.stream_unary,
+                    (True, True): self.channel.stream_stream}
+            make = kind[(method.client_streaming, method.server_streaming)]
+            found = make(method.path, request_serializer=_serialize,
+                         response_deserializer=method.output.FromString)
+            self.callables[key] = found
+        return found
+
+
+def _serialize(message: Any) -> bytes:
+    data: bytes = message.SerializeToString()
+    return data
+
+
+def _read(path: str, what: str) -> bytes:
+    try:
+        return Path(path).expanduser().read_bytes()
+    except OSError as exc:
+        raise CertificateError(f"Cannot read the {what} {path}: {exc.strerror or exc}",
+                               path=path) from exc
+
+
+def check_deadline(deadline: float | None) -> float | None:
+    if deadline is None:
+        return None
+    if isinstance(deadline, bool) or not isinstance(deadline, int | float) or not (
+        deadline > 0 and math.isfinite(deadline)
+    ):
+        raise UsageError(f"A deadline is a number of seconds above 0, not {deadline!r}")
+    return float(deadline)
+
+
+class GrpcClient:
+    """Channels, descriptors and calls on a thread of their own; see the module's docstring."""
+
+    def __init__(self, settings: GrpcSettings | None = None) -> None:
+        self.settings = settings if settings is not None else GrpcSettings()
+        self.thread = LoopThread("spyglass-grpc")
+        # Touched on the gRPC thread only.
+        self._channels: OrderedDict[Endpoint, _Channel] = OrderedDict()
+        self._sources: dict[object, _Source] = {}
+
+    # --- on the gRPC thread -------------------------------------------------------------
+
+    def channel(self, endpoint: Endpoint) -> _Channel:
+        found = self._channels.get(endpoint)
+        if found is not None:
+            self._channels.move_to_end(endpoint)
+            return found
+        limit = self.settings.max_message_bytes
+        options = [("grpc.max_receive_message_length", limit),
+                   ("grpc.max_send_message_length", limit)]
+        if endpoint.tls:
+            root = _read(endpoint.ca_file, "CA file") if endpoint.ca_file else None
+            key = chain = None
+            if endpoint.client_cert is not None:
+                chain = _read(endpoint.client_cert[0], "client certificate")
+                key = _read(endpoint.client_cert[1], "client key")
+            credentials = grpc.ssl_channel_credentials(
+                root_certificates=root, private_key=key, certificate_chain=chain)
+            channel = grpc.aio.secure_channel(endpoint.target, credentials, options)
+        else:
+            channel = grpc.aio.insecure_channel(endpoint.target, options)
+        found = self._channels[endpoint] = _Channel(channel)
+        while len(self._channels) > self.settings.max_channels:
+            _, oldest = self._channels.popitem(last=False)
+            asyncio.get_running_loop().create_task(oldest.channel.close())
+        return found
+
+    async def source(
+        self,
+        endpoint: Endpoint | None,
+        protos: Sequence[PathText],
+        import_paths: Sequence[PathText],
+        metadata: Any,
+        *,
+        fresh: bool = False,
+        timeout: float | None = None,
+    ) -> _Source:
+        """The descriptors of the .proto files, else of the endpoint by reflection."""
+        if protos:
+            key: object = ("protos", tuple(os.fspath(path) for path in protos),
+                           tuple(os.fspath(path) for path in import_paths))
+            source = self._sources.get(key)
+            if source is None or fresh or not source.compiled.is_current():
+                loop = asyncio.get_running_loop()
+                compiled = await loop.run_in_executor(
+                    None, compile_protos, list(protos), list(import_paths))
+                source = _Source(compiled.pool, compiled.services, time.monotonic(), compiled)
+                self._sources[key] = source
+            return source
+        if endpoint is None:
+            raise UsageError("Describe a target (host:port) or .proto files")
+        source = self._sources.get(endpoint)
+        if (source is None or fresh
+                or time.monotonic() - source.made > self.settings.reflection_ttl):
+            limit = self.settings.describe_timeout
+            pool, services = await reflect(
+                self.channel(endpoint).channel, endpoint.target, metadata,
+                min(limit, timeout) if timeout is not None else limit)
+            source = _Source(pool, services, time.monotonic())
+            self._sources[endpoint] = source
+        return source
+
+    async def resolve(
+        self,
+        endpoint: Endpoint,
+        full_method: str,
+        protos: Sequence[PathText],
+        import_paths: Sequence[PathText],
+        metadata: Any,
+        timeout: float | None,
+    ) -> Resolved:
+        """The method ``full_method`` from the descriptors (asked again once when a
+        reflected target does not have it: the server may have changed)."""
+        service_name, method_name = split_method(full_method)
+        key = f"{service_name}/{method_name}"
+        source = await self.source(endpoint, protos, import_paths, metadata, timeout=timeout)
+        found = source.methods.get(key)
+        if found is not None:
+            return found
+        method = _find_method(source.pool, service_name, method_name)
+        if method is None and not protos:
+            source = await self.source(endpoint, protos, import_paths, metadata,
+                                       fresh=True, timeout=timeout)
+            method = _find_method(source.pool, service_name, method_name)
+        if method is None:
+            where = "these .proto files" if protos else endpoint.target
+            raise UsageError(f"No method {key} in {where}")
+        pool = source.pool
+        found = Resolved(
+            path=f"/{key}",
+            input=message_class(pool, method.input_type.full_name),
+            output=message_class(pool, method.output_type.full_name),
+            pool=pool,
+            client_streaming=bool(method.client_streaming),
+            server_streaming=bool(method.server_streaming),
+            limit=self.settings.max_message_bytes,
+        )
+        source.methods[key] = found
+        return found
+
+    async def _close_channels(self) -> None:
+        channels, self._channels = list(self._channels.values()), OrderedDict()
+        self._sources.clear()
+        await asyncio.gather(*(entry.channel.close() for entry in channels),
+                             return_exceptions=True)
+
+    # --- from any loop ------------------------------------------------------------------
+
+    async def describe(
+        self,
+        target: str | None = None,
+        *,
+        protos: Sequence[PathText] = (),
+        import_paths: Sequence[PathText] = (),
+        tls: bool = False,
+        ca_file: PathText | None = None,
+        client_cert: PathText | tuple[PathText, PathText] | None = None,
+        metadata: Metadata | None = None,
+    ) -> list[Service]:
+        """See :func:`app.grpc.describe`."""
+        endpoint = None if protos else Endpoint.make(target, tls, ca_file, client_cert)
+        sent = outgoing_metadata(metadata)
+
+        async def run() -> list[Service]:
+            source = await self.source(endpoint, protos, import_paths, sent, fresh=True)
+            return list(source.services)
+
+        return await self.thread.run(run)
+
+    async def call(
+        self,
+        target: str,
+        full_method: str,
+        messages: Sequence[object],
+        *,
+        protos: Sequence[PathText] = (),
+        import_paths: Sequence[PathText] = (),
+        metadata: Metadata | None = None,
+        deadline: float | None = None,
+        tls: bool = False,
+        ca_file: PathText | None = None,
+        client_cert: PathText | tuple[PathText, PathText] | None = None,
+    ) -> CallResult:
+        """See :func:`app.grpc.call`."""
+        endpoint = Endpoint.make(target, tls, ca_file, client_cert)
+        sent = outgoing_metadata(metadata)
+        timeout = check_deadline(deadline)
+        if isinstance(messages, str | bytes | dict) or not isinstance(messages, Sequence):
+            raise UsageError("messages is a list of JSON objects")
+        return await self.thread.run(
+            lambda: self._call(endpoint, full_method, list(messages), protos, import_paths,
+                               sent, timeout))
+
+    async def _call(
+        self,
+        endpoint: Endpoint,
+        full_method: str,
+        messages: list[object],
+        protos: Sequence[PathText],
+        import_paths: Sequence[PathText],
+        metadata: Any,
+        timeout: float | None,
+    ) -> CallResult:
+        started = time.monotonic()
+        try:
+            method = await self.resolve(endpoint, full_method, protos, import_paths, metadata,
+                                        timeout)
+        except RequestError as exc:
+            return unreached(exc)
+        if not method.client_streaming and len(messages) != 1:
+            raise UsageError(f"{full_method} takes one message, not {len(messages)}")
+        requests = [method.parse(message) for message in messages]
+        if timeout is not None:
+            timeout = max(timeout - (time.monotonic() - started), 0.001)
+        invoke = self.channel(endpoint).callable_for(method)
+        request: Any = requests[0] if not method.client_streaming else iter(requests)
+        rpc = invoke(request, metadata=metadata, timeout=timeout)
+        responses: list[dict[str, Any]] = []
+        try:
+            if method.server_streaming:
+                async for response in rpc:
+                    responses.append(method.json(response))
+            else:
+                responses.append(method.json(await rpc))
+        except grpc.aio.AioRpcError:
+            pass  # the call's status below says what happened
+        except asyncio.CancelledError:
+            rpc.cancel()
+            raise
+        return await ended(rpc, responses, method.pool)
+
+    async def close(self) -> None:
+        """Close every channel and stop the thread (it starts again on the next call)."""
+        await asyncio.get_running_loop().run_in_executor(None, self.close_now)
+
+    def close_now(self) -> None:
+        """:meth:`close`, blocking: for the application's exit, from any thread but the
+        gRPC thread."""
+        self.thread.stop(self._close_channels, self.settings.close_timeout)
+
+
+def _find_method(pool: Any, service: str, method: str) -> Any:
+    try:
+        return pool.FindServiceByName(service).methods_by_name.get(method)
+    except KeyError:
+        return None
+
+
+async def ended(rpc: Any, responses: list[dict[str, Any]], pool: Any) -> CallResult:
+    """The result of a finished call (an aio call object)."""
+    code = await rpc.code()
+    trailers = await rpc.trailing_metadata()
+    return CallResult(
+        responses=responses,
+        code=code.name,
+        details=await rpc.details() or "",
+        error_details=decode_status_details(trailers, pool) if code != grpc.StatusCode.OK
+        else [],
+        headers=metadata_pairs(await rpc.initial_metadata()),
+        trailers=metadata_pairs(trailers),
+    )
+
+
+def unreached(exc: RequestError) -> CallResult:
+    """The result of a call whose method could not be looked up on the target: the code of
+    the reflection call that failed (``UNAVAILABLE`` for a target that cannot be reached)."""
+    cause = exc.__cause__
+    code = "UNAVAILABLE"
+    if isinstance(cause, grpc.aio.AioRpcError):
+        code = cause.code().name
+    return CallResult(code=code, details=str(exc))

@@ -1,0 +1,252 @@
+"""Messages as JSON (protobuf's JSON mapping, original field names), templates, metadata and
+the rich error details of a status (``google.rpc.Status`` in ``grpc-status-details-bin``).
+Pure: no I/O."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from google.protobuf import descriptor, descriptor_pool, json_format, message_factory
+from google.rpc import error_details_pb2, status_pb2
+
+from app.client.errors import UsageError
+
+from .descriptors import Service
+
+__all__ = [
+    "STATUS_DETAILS_KEY",
+    "TEMPLATE_DEPTH",
+    "decode_status_details",
+    "message_class",
+    "metadata_pairs",
+    "outgoing_metadata",
+    "parse_message",
+    "template",
+    "template_for",
+    "to_json",
+]
+
+#: How deep a template fills nested messages; below it (or in a type that contains
+#: itself) a message is an empty object.
+TEMPLATE_DEPTH = 6
+#: The trailer holding a serialized ``google.rpc.Status`` with the error's details.
+STATUS_DETAILS_KEY = "grpc-status-details-bin"
+
+# The standard error details are known wherever a pool lacks them (importing the module
+# registers them in protobuf's default pool).
+_STANDARD_DETAILS = error_details_pb2.DESCRIPTOR.package
+
+_FD = descriptor.FieldDescriptor
+
+_WELL_KNOWN: dict[str, Any] = {
+    "google.protobuf.Timestamp": "1970-01-01T00:00:00Z",
+    "google.protobuf.Duration": "0s",
+    "google.protobuf.FieldMask": "",
+    "google.protobuf.Struct": {},
+    "google.protobuf.Value": None,
+    "google.protobuf.ListValue": [],
+    "google.protobuf.Empty": {},
+    "google.protobuf.Any": {},
+    "google.protobuf.DoubleValue": 0.0,
+    "google.protobuf.FloatValue": 0.0,
+    "google.protobuf.Int64Value": "0",
+    "google.protobuf.UInt64Value": "0",
+    "google.protobuf.Int32Value": 0,
+    "google.protobuf.UInt32Value": 0,
+    "google.protobuf.BoolValue": False,
+    "google.protobuf.StringValue": "",
+    "google.protobuf.BytesValue": "",
+}
+
+_INT64 = {_FD.TYPE_INT64, _FD.TYPE_UINT64, _FD.TYPE_SINT64, _FD.TYPE_FIXED64,
+          _FD.TYPE_SFIXED64}
+_FLOATS = {_FD.TYPE_DOUBLE, _FD.TYPE_FLOAT}
+
+
+def message_class(pool: Any, name: str) -> Any:
+    """The message class of the full type ``name`` in ``pool`` (``UsageError`` if none)."""
+    try:
+        return message_factory.GetMessageClass(pool.FindMessageTypeByName(name))
+    except KeyError:
+        raise UsageError(f"No message type {name!r} is known here") from None
+
+
+def parse_message(cls: Any, value: object, pool: Any) -> Any:
+    """``value`` (a JSON object) as a message of ``cls``; one that does not fit raises
+    ``UsageError`` naming the field."""
+    name = cls.DESCRIPTOR.full_name
+    if not isinstance(value, dict):
+        raise UsageError(f"A {name} message is a JSON object, not {type(value).__name__}")
+    try:
+        return json_format.ParseDict(value, cls(), descriptor_pool=pool)
+    except json_format.ParseError as exc:
+        raise UsageError(f"The message does not fit {name}: {exc}") from None
+
+
+def to_json(message: Any, pool: Any) -> dict[str, Any]:
+    """``message`` in protobuf's JSON mapping with its original field names."""
+    data: dict[str, Any] = json_format.MessageToDict(
+        message, preserving_proto_field_name=True, descriptor_pool=pool
+    )
+    return data
+
+
+def template(services: Sequence[Service], message_type: str) -> dict[str, Any]:
+    """A JSON object of the type ``message_type`` (a full name, of a type ``services``
+    use): every field at its default, one element in each repeated field and map, nested
+    messages filled; ``UsageError`` for a type none of them knows."""
+    for service in services:
+        if service.pool is None:
+            continue
+        try:
+            found = service.pool.FindMessageTypeByName(message_type.lstrip("."))
+        except KeyError:
+            continue
+        return template_for(found)
+    raise UsageError(f"No message type {message_type!r} in these services")
+
+
+def template_for(message: Any, depth: int = TEMPLATE_DEPTH) -> dict[str, Any]:
+    """The template of a message descriptor (see :func:`template`)."""
+    filled = _message_value(message, depth, ())
+    return filled if isinstance(filled, dict) else {}
+
+
+def _message_value(message: Any, depth: int, seen: tuple[str, ...]) -> Any:
+    if message.full_name in _WELL_KNOWN:
+        known = _WELL_KNOWN[message.full_name]
+        return dict(known) if isinstance(known, dict) else (
+            list(known) if isinstance(known, list) else known)
+    if depth <= 0 or message.full_name in seen:
+        return {}
+    seen = (*seen, message.full_name)
+    result: dict[str, Any] = {}
+    oneofs_done: set[str] = set()
+    for field in message.fields:
+        oneof = field.containing_oneof
+        if oneof is not None:
+            # Two members of one oneof may not both be set: the first stands for it.
+            if oneof.full_name in oneofs_done:
+                continue
+            oneofs_done.add(oneof.full_name)
+        result[field.name] = _field_value(field, depth, seen)
+    return result
+
+
+def _field_value(field: Any, depth: int, seen: tuple[str, ...]) -> Any:
+    if field.message_type is not None and field.message_type.GetOptions().map_entry:
+        key_field = field.message_type.fields_by_name["key"]
+        value_field = field.message_type.fields_by_name["value"]
+        key = _scalar(key_field)
+        key_text = str(key).lower() if isinstance(key, bool) else str(key)
+        return {key_text: _single(value_field, depth, seen)}
+    single = _single(field, depth, seen)
+    return [single] if _is_repeated(field) else single
+
+
+def _is_repeated(field: Any) -> bool:
+    is_repeated = getattr(field, "is_repeated", None)
+    if is_repeated is not None:
+        return bool(is_repeated)
+    return bool(field.label == _FD.LABEL_REPEATED)
+
+
+def _single(field: Any, depth: int, seen: tuple[str, ...]) -> Any:
+    if field.message_type is not None:
+        return _message_value(field.message_type, depth - 1, seen)
+    return _scalar(field)
+
+
+def _scalar(field: Any) -> Any:
+    kind = field.type
+    if kind == _FD.TYPE_ENUM:
+        return field.enum_type.values[0].name
+    if kind == _FD.TYPE_BOOL:
+        return False
+    if kind in (_FD.TYPE_STRING, _FD.TYPE_BYTES):
+        return ""
+    if kind in _INT64:
+        return "0"
+    if kind in _FLOATS:
+        return 0.0
+    return 0
+
+
+def outgoing_metadata(
+    metadata: Mapping[str, str | bytes] | Sequence[tuple[str, str | bytes]] | None,
+) -> tuple[tuple[str, str | bytes], ...] | None:
+    """Metadata to send, checked: lowercase ASCII keys, bytes (or base64 text) for ``-bin``
+    keys, printable ASCII text for the others."""
+    if not metadata:
+        return None
+    pairs = metadata.items() if isinstance(metadata, Mapping) else metadata
+    checked: list[tuple[str, str | bytes]] = []
+    for pair in pairs:
+        try:
+            key, value = pair
+        except (TypeError, ValueError):
+            raise UsageError(f"Metadata is name/value pairs, not {pair!r}") from None
+        if not isinstance(key, str) or not key.strip():
+            raise UsageError(f"A metadata name is text, not {key!r}")
+        key = key.strip().lower()
+        if not key.isascii() or key.startswith(":") or any(c in key for c in " \t\r\n"):
+            raise UsageError(f"Not a metadata name: {key!r}")
+        if key.endswith("-bin"):
+            if isinstance(value, str):
+                try:
+                    value = base64.b64decode(value, validate=True)
+                except binascii.Error:
+                    raise UsageError(f"The binary metadata {key} wants base64 text") from None
+            elif not isinstance(value, bytes):
+                raise UsageError(f"The metadata {key} is bytes or base64 text")
+        elif not isinstance(value, str) or not value.isascii() or not value.isprintable():
+            raise UsageError(f"The metadata {key} is printable ASCII text, not {value!r}")
+        checked.append((key, value))
+    return tuple(checked)
+
+
+def metadata_pairs(metadata: Any) -> list[tuple[str, str]]:
+    """Received metadata as (name, text) pairs; binary values as base64."""
+    if not metadata:
+        return []
+    pairs = []
+    for key, value in metadata:
+        if isinstance(value, bytes):
+            value = base64.b64encode(value).decode("ascii")
+        pairs.append((str(key), str(value)))
+    return pairs
+
+
+def decode_status_details(trailers: Any, pool: Any) -> list[dict[str, Any]]:
+    """The details of the ``google.rpc.Status`` in the trailers, each as JSON with its
+    ``@type``: decoded where the type is known (the call's pool, the standard
+    ``google.rpc`` details), else ``{"@type": ..., "value": <base64>}``."""
+    data = next((value for key, value in trailers or () if key == STATUS_DETAILS_KEY), None)
+    if not isinstance(data, bytes):
+        return []
+    try:
+        status = status_pb2.Status.FromString(data)
+    except Exception:  # protobuf's DecodeError: a trailer that is not a Status
+        return [{"@type": "", "value": base64.b64encode(data).decode("ascii")}]
+    details = []
+    for any_detail in status.details:
+        name = any_detail.type_url.rpartition("/")[2]
+        decoded = None
+        for source in (pool, descriptor_pool.Default()):
+            if source is None:
+                continue
+            try:
+                cls = message_factory.GetMessageClass(source.FindMessageTypeByName(name))
+                message = cls.FromString(any_detail.value)
+                decoded = {"@type": any_detail.type_url, **to_json(message, source)}
+                break
+            except Exception:  # KeyError (unknown type) or a DecodeError
+                continue
+        if decoded is None:
+            decoded = {"@type": any_detail.type_url,
+                       "value": base64.b64encode(any_detail.value).decode("ascii")}
+        details.append(decoded)
+    return details

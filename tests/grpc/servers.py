@@ -1,0 +1,161 @@
+"""A real grpcio server of the tests' own .proto (protos/api/inventory.proto, which imports
+protos/shared/common/money.proto), compiled with protoc as the library does, with server
+reflection in the versions asked for, plaintext, TLS or mTLS."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from app.grpc.descriptors import compile_protos
+from app.grpc.messages import message_class
+from app.playground.grpc_server import add_reflection
+
+PROTOS = Path(__file__).parent / "protos"
+INVENTORY = PROTOS / "api" / "inventory.proto"
+IMPORT_PATHS = [PROTOS / "api", PROTOS / "shared"]
+SERVICE = "test.inventory.Inventory"
+METHOD = f"{SERVICE}/GetItem"
+
+
+def _serialize(message: Any) -> bytes:
+    return message.SerializeToString()  # type: ignore[no-any-return]
+
+
+class InventoryServer:
+    """The Inventory service on 127.0.0.1 (any free port): ``target``; ``calls`` lists the
+    (method, metadata) of every call it took; ``cancelled`` is set when a Wait was left."""
+
+    def __init__(
+        self,
+        *,
+        reflection: tuple[str, ...] = ("v1", "v1alpha"),
+        credentials: Any = None,
+        host: str = "127.0.0.1",
+    ) -> None:
+        self.pool = compile_protos([INVENTORY], IMPORT_PATHS).pool
+        self.Item = message_class(self.pool, "test.inventory.Item")
+        self.Summary = message_class(self.pool, "test.inventory.Summary")
+        self.Shortage = message_class(self.pool, "test.common.Shortage")
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.cancelled = threading.Event()
+        self.server = grpc.server(ThreadPoolExecutor(max_workers=8))
+        self.server.add_generic_rpc_handlers((self._handler(),))
+        if reflection:
+            add_reflection(self.server, [SERVICE], self.pool, versions=reflection)
+        if credentials is None:
+            port = self.server.add_insecure_port(f"{host}:0")
+        else:
+            port = self.server.add_secure_port(f"{host}:0", credentials)
+        self.target = f"{host}:{port}"
+        self.server.start()
+
+    def stop(self, grace: float | None = None) -> None:
+        self.server.stop(grace).wait(5)
+
+    def _seen(self, name: str, context: Any) -> dict[str, Any]:
+        metadata = dict(context.invocation_metadata())
+        self.calls.append((name, metadata))
+        return metadata
+
+    def get_item(self, request: Any, context: Any) -> Any:
+        metadata = self._seen("GetItem", context)
+        context.send_initial_metadata((
+            ("x-seen-token", str(metadata.get("x-token", ""))),
+            ("x-raw-bin", b"\x00\x01\xff"),
+        ))
+        context.set_trailing_metadata((("x-trailer", "goodbye"),))
+        item = self.Item(sku=request.sku, quantity=2**40, tags=["a", "b"], shelf="A1")
+        item.price.currency, item.price.units = "EUR", 5
+        item.updated.FromSeconds(0)
+        return item
+
+    def list_items(self, request: Any, context: Any) -> Any:
+        self._seen("ListItems", context)
+        for number in range(request.count):
+            if number and request.interval_ms:
+                time.sleep(request.interval_ms / 1000)
+            if not context.is_active():
+                return
+            yield self.Item(sku=f"sku-{number}", quantity=number)
+
+    def add_items(self, requests: Any, context: Any) -> Any:
+        self._seen("AddItems", context)
+        count = total = 0
+        for item in requests:
+            count += 1
+            total += item.quantity
+        return self.Summary(count=count, total_quantity=total)
+
+    def trade(self, requests: Any, context: Any) -> Any:
+        self._seen("Trade", context)
+        for item in requests:
+            yield self.Item(sku=item.sku + "!", quantity=item.quantity * 2)
+
+    def explode(self, request: Any, context: Any) -> Any:
+        self._seen("Explode", context)
+        details = []
+        for message in (
+            error_details_pb2.BadRequest(field_violations=[
+                error_details_pb2.BadRequest.FieldViolation(field="sku", description="unknown")]),
+            self.Shortage(sku=request.sku, missing=3),
+        ):
+            packed = any_pb2.Any()
+            packed.Pack(message)
+            details.append(packed)
+        details.append(any_pb2.Any(type_url="type.googleapis.com/nowhere.Unknown",
+                                   value=b"\x08\x01"))
+        status = status_pb2.Status(code=code_pb2.FAILED_PRECONDITION,
+                                   message=f"cannot explode {request.sku}", details=details)
+        context.abort_with_status(rpc_status.to_status(status))
+
+    def wait(self, request: Any, context: Any) -> Any:
+        self._seen("Wait", context)
+        end = time.monotonic() + request.ms / 1000
+        while time.monotonic() < end:
+            if not context.is_active():
+                self.cancelled.set()
+                context.abort(grpc.StatusCode.CANCELLED, "left")
+            time.sleep(0.01)
+        return self.Item(sku="waited")
+
+    def _handler(self) -> Any:
+        service = self.pool.FindServiceByName(SERVICE)
+        kinds = {
+            "GetItem": (grpc.unary_unary_rpc_method_handler, self.get_item),
+            "ListItems": (grpc.unary_stream_rpc_method_handler, self.list_items),
+            "AddItems": (grpc.stream_unary_rpc_method_handler, self.add_items),
+            "Trade": (grpc.stream_stream_rpc_method_handler, self.trade),
+            "Explode": (grpc.unary_unary_rpc_method_handler, self.explode),
+            "Wait": (grpc.unary_unary_rpc_method_handler, self.wait),
+        }
+        handlers = {}
+        for name, (make, function) in kinds.items():
+            method = service.methods_by_name[name]
+            request = message_class(self.pool, method.input_type.full_name)
+            handlers[name] = make(
+                function,
+                request_deserializer=request.FromString,
+                response_serializer=_serialize,
+            )
+        return grpc.method_handlers_generic_handler(SERVICE, handlers)
+
+
+#: A child process serving the playground's gRPC service (to be killed mid-call).
+CHILD_SERVER = (
+    "import sys\n"
+    "from app.playground.grpc_server import start_grpc_server\n"
+    "running = start_grpc_server()\n"
+    "print(running.target, flush=True)\n"
+    "sys.stdin.read()\n"
+)
+PYTHON = sys.executable

@@ -1,0 +1,261 @@
+"""call: every kind, metadata both ways, deadlines, rich error details, TLS and mTLS,
+refusals before sending, unreachable and vanishing servers, other loops, cancelling."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import subprocess
+import threading
+import time
+
+import pytest
+
+import app.grpc
+from app.client.errors import CertificateError, UsageError
+from app.grpc import GrpcClient, GrpcSettings, call, describe
+
+from .servers import CHILD_SERVER, IMPORT_PATHS, INVENTORY, PYTHON, SERVICE, InventoryServer
+
+
+async def test_unary_with_metadata_both_ways(inventory: InventoryServer) -> None:
+    result = await call(inventory.target, f"{SERVICE}/GetItem", [{"sku": "hammer"}],
+                        metadata={"X-Token": "secret", "x-raw-bin": b"\x01\x02"})
+    assert result.code == "OK" and result.details == ""
+    [item] = result.responses
+    # Original field names, int64 as a string, well-known types in their JSON form.
+    assert item == {"sku": "hammer", "quantity": str(2**40), "tags": ["a", "b"],
+                    "price": {"currency": "EUR", "units": "5"},
+                    "updated": "1970-01-01T00:00:00Z", "shelf": "A1"}
+    assert ("x-seen-token", "secret") in result.headers
+    assert ("x-raw-bin", base64.b64encode(b"\x00\x01\xff").decode()) in result.headers
+    assert ("x-trailer", "goodbye") in result.trailers
+    name, sent = inventory.calls[-1]
+    assert name == "GetItem" and sent["x-token"] == "secret" and sent["x-raw-bin"] == b"\x01\x02"
+
+
+async def test_metadata_as_pairs_and_base64_binary(inventory: InventoryServer) -> None:
+    result = await call(inventory.target, f"{SERVICE}/GetItem", [{}],
+                        metadata=[("x-token", "a"), ("x-raw-bin", "AQI=")])
+    assert result.code == "OK"
+    assert inventory.calls[-1][1]["x-raw-bin"] == b"\x01\x02"
+
+
+async def test_server_streaming(inventory: InventoryServer) -> None:
+    result = await call(inventory.target, f"{SERVICE}/ListItems", [{"count": 5}])
+    assert result.code == "OK"
+    assert [r["sku"] for r in result.responses] == [f"sku-{n}" for n in range(5)]
+    # Defaults are left out, as protobuf's JSON mapping does.
+    assert result.responses[0] == {"sku": "sku-0"}
+
+
+async def test_client_streaming(inventory: InventoryServer) -> None:
+    result = await call(inventory.target, f"{SERVICE}/AddItems",
+                        [{"quantity": 2}, {"quantity": "40"}, {}])
+    assert result.code == "OK"
+    assert result.responses == [{"count": 3, "total_quantity": "42"}]
+
+
+async def test_client_streaming_with_no_message(inventory: InventoryServer) -> None:
+    result = await call(inventory.target, f"{SERVICE}/AddItems", [])
+    assert result.responses == [{}] and result.code == "OK"
+
+
+async def test_bidirectional(inventory: InventoryServer) -> None:
+    result = await call(inventory.target, f"/{SERVICE}/Trade",
+                        [{"sku": "a", "quantity": 1}, {"sku": "b", "quantity": 2}])
+    assert result.code == "OK"
+    assert result.responses == [{"sku": "a!", "quantity": "2"}, {"sku": "b!", "quantity": "4"}]
+
+
+async def test_with_protos_instead_of_reflection(no_reflection: InventoryServer) -> None:
+    result = await call(no_reflection.target, f"{SERVICE}/Trade", [{"sku": "x"}],
+                        protos=[INVENTORY], import_paths=IMPORT_PATHS)
+    assert result.responses == [{"sku": "x!"}]
+
+
+async def test_without_reflection_or_protos_the_result_says_so(
+    no_reflection: InventoryServer,
+) -> None:
+    result = await call(no_reflection.target, f"{SERVICE}/GetItem", [{}])
+    assert result.code == "UNIMPLEMENTED"
+    assert "give .proto files" in result.details
+
+
+async def test_deadline_exceeded(inventory: InventoryServer) -> None:
+    started = time.monotonic()
+    result = await call(inventory.target, f"{SERVICE}/Wait", [{"ms": 3000}], deadline=0.3)
+    assert result.code == "DEADLINE_EXCEEDED"
+    assert result.responses == []
+    assert time.monotonic() - started < 2
+
+
+async def test_rich_error_details(inventory: InventoryServer) -> None:
+    result = await call(inventory.target, f"{SERVICE}/Explode", [{"sku": "tnt"}])
+    assert result.code == "FAILED_PRECONDITION"
+    assert result.details == "cannot explode tnt"
+    assert result.error_details == [
+        {"@type": "type.googleapis.com/google.rpc.BadRequest",
+         "field_violations": [{"field": "sku", "description": "unknown"}]},
+        # A type of the server's own, known from its descriptors.
+        {"@type": "type.googleapis.com/test.common.Shortage", "sku": "tnt", "missing": 3},
+        # A type nobody here knows: kept as it came.
+        {"@type": "type.googleapis.com/nowhere.Unknown", "value": "CAE="},
+    ]
+    assert any(name == "grpc-status-details-bin" for name, _ in result.trailers)
+
+
+async def test_a_message_that_does_not_fit_is_refused_before_sending(
+    inventory: InventoryServer,
+) -> None:
+    await describe(inventory.target)
+    before = len(inventory.calls)
+    with pytest.raises(UsageError, match="quantity"):
+        await call(inventory.target, f"{SERVICE}/AddItems", [{"quantity": 1}, {"quantity": "x"}])
+    with pytest.raises(UsageError, match="sku"):
+        await call(inventory.target, f"{SERVICE}/GetItem", [{"sku": 5}],
+                   protos=[INVENTORY], import_paths=IMPORT_PATHS)
+    with pytest.raises(UsageError, match='no field named "colour"'):
+        await call(inventory.target, f"{SERVICE}/GetItem", [{"colour": "red"}])
+    with pytest.raises(UsageError, match="JSON object"):
+        await call(inventory.target, f"{SERVICE}/GetItem", ["sku"])
+    with pytest.raises(UsageError, match="takes one message, not 2"):
+        await call(inventory.target, f"{SERVICE}/GetItem", [{}, {}])
+    assert len(inventory.calls) == before
+
+
+async def test_bad_arguments_are_usage_errors(inventory: InventoryServer) -> None:
+    target = inventory.target
+    with pytest.raises(UsageError, match=r"pkg\.Service/Method"):
+        await call(target, "GetItem", [{}])
+    with pytest.raises(UsageError, match=f"No method {SERVICE}/Nope in {target}"):
+        await call(target, f"{SERVICE}/Nope", [{}])
+    with pytest.raises(UsageError, match="deadline"):
+        await call(target, f"{SERVICE}/GetItem", [{}], deadline=-1)
+    with pytest.raises(UsageError, match="list of JSON objects"):
+        await call(target, f"{SERVICE}/GetItem", {"sku": "a"})  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="metadata"):
+        await call(target, f"{SERVICE}/GetItem", [{}], metadata={"x-bad": "line\nbreak"})
+    with pytest.raises(UsageError, match="base64"):
+        await call(target, f"{SERVICE}/GetItem", [{}], metadata={"x-raw-bin": "!!"})
+
+
+async def test_an_unreachable_target_is_an_unavailable_result(closed_port: int) -> None:
+    result = await call(f"127.0.0.1:{closed_port}", f"{SERVICE}/GetItem", [{}])
+    assert result.code == "UNAVAILABLE" and result.responses == []
+    assert "Cannot reach" in result.details
+    # The same with .proto files: the call itself fails.
+    result = await call(f"127.0.0.1:{closed_port}", f"{SERVICE}/GetItem", [{}],
+                        protos=[INVENTORY], import_paths=IMPORT_PATHS)
+    assert result.code == "UNAVAILABLE"
+
+
+async def test_tls_with_a_ca_file(tls_inventory: InventoryServer, ca_file: str) -> None:
+    services = await describe(tls_inventory.target, ca_file=ca_file)
+    assert services[0].name == SERVICE
+    result = await call(tls_inventory.target, f"{SERVICE}/GetItem", [{"sku": "s"}],
+                        tls=True, ca_file=ca_file)
+    assert result.code == "OK"
+    # Without trusting the CA, the handshake fails.
+    result = await call(tls_inventory.target, f"{SERVICE}/GetItem", [{}], tls=True)
+    assert result.code == "UNAVAILABLE"
+    # Plaintext to a TLS port.
+    result = await call(tls_inventory.target, f"{SERVICE}/GetItem", [{}])
+    assert result.code == "UNAVAILABLE"
+
+
+async def test_mtls_with_a_client_certificate(
+    mtls_inventory: InventoryServer, ca_file: str, client_pair: tuple[str, str],
+) -> None:
+    result = await call(mtls_inventory.target, f"{SERVICE}/GetItem", [{"sku": "m"}],
+                        ca_file=ca_file, client_cert=client_pair)
+    assert result.code == "OK" and result.responses[0]["sku"] == "m"
+    result = await call(mtls_inventory.target, f"{SERVICE}/GetItem", [{}], ca_file=ca_file)
+    assert result.code == "UNAVAILABLE"
+
+
+async def test_an_unreadable_certificate_names_the_file(
+    inventory: InventoryServer, tmp_path: object,
+) -> None:
+    with pytest.raises(CertificateError, match=r"nowhere\.pem"):
+        await call(inventory.target, f"{SERVICE}/GetItem", [{}], ca_file="/nowhere.pem")
+
+
+async def test_a_server_that_disappears_mid_stream() -> None:
+    with subprocess.Popen([PYTHON, "-c", CHILD_SERVER], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, text=True) as child:
+        assert child.stdout is not None
+        target = child.stdout.readline().strip()
+        method = "spyglass.playground.Playground/Count"
+        task = asyncio.ensure_future(call(target, method, [{"count": 1000, "interval": "0.05s"}]))
+        async with app.grpc.open_stream(target, method) as stream:
+            await stream.send({"count": 1000, "interval": "0.05s"})
+            seen = [await stream.__anext__(), await stream.__anext__()]
+            child.kill()
+            seen += [response async for response in stream]
+        assert stream.result is not None and stream.result.code == "UNAVAILABLE"
+        assert [r["number"] for r in seen[:2]] == [1, 2]
+        assert stream.result.responses == seen
+        result = await asyncio.wait_for(task, 10)
+        assert result.code == "UNAVAILABLE"
+        assert len(result.responses) >= 1
+
+
+async def test_calls_from_other_loops_and_threads(inventory: InventoryServer) -> None:
+    method = f"{SERVICE}/GetItem"
+    found: dict[str, str] = {}
+
+    def elsewhere(name: str) -> None:
+        result = asyncio.run(call(inventory.target, method, [{"sku": name}]))
+        found[name] = result.responses[0]["sku"]
+
+    threads = [threading.Thread(target=elsewhere, args=(f"t{n}",)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    here = await asyncio.gather(*(call(inventory.target, method, [{"sku": f"h{n}"}])
+                                  for n in range(5)))
+    for thread in threads:
+        thread.join(10)
+    assert found == {"t0": "t0", "t1": "t1", "t2": "t2"}
+    assert [r.responses[0]["sku"] for r in here] == [f"h{n}" for n in range(5)]
+
+
+async def test_cancelling_the_caller_cancels_the_call(inventory: InventoryServer) -> None:
+    inventory.cancelled.clear()
+    task = asyncio.ensure_future(call(inventory.target, f"{SERVICE}/Wait", [{"ms": 10000}]))
+    await asyncio.sleep(0.3)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await asyncio.to_thread(inventory.cancelled.wait, 5)
+
+
+async def test_messages_past_a_limit_are_a_result(inventory: InventoryServer) -> None:
+    # This server keeps grpc's default of 4 MiB (the playground's Large test goes beyond).
+    blob = base64.b64encode(b"z" * (6 << 20)).decode()
+    result = await call(inventory.target, f"{SERVICE}/Trade", [{"sku": "big", "blob": blob}])
+    assert result.code == "RESOURCE_EXHAUSTED"
+    # The client's own limit is a setting (.proto files: reflection's answers pass it too).
+    small = GrpcClient(GrpcSettings(max_message_bytes=1024))
+    files = {"protos": [INVENTORY], "import_paths": IMPORT_PATHS}
+    try:
+        with pytest.raises(UsageError, match="more than the limit of 1024"):
+            await small.call(inventory.target, f"{SERVICE}/Trade", [{"sku": "x" * 2000}],
+                             **files)
+        result = await small.call(inventory.target, f"{SERVICE}/ListItems", [{"count": 200}],
+                                  **files)
+        assert result.code == "OK" and len(result.responses) == 200
+        # A reply past it (GetItem adds some 40 bytes to the sku).
+        result = await small.call(inventory.target, f"{SERVICE}/GetItem",
+                                  [{"sku": "x" * 1000}], **files)
+        assert result.code == "RESOURCE_EXHAUSTED"
+        result = await small.call(inventory.target, f"{SERVICE}/Trade", [{"sku": "x"}], **files)
+        assert result.code == "OK"
+    finally:
+        await small.close()
+
+
+async def test_close_then_call_again(inventory: InventoryServer) -> None:
+    await asyncio.to_thread(app.grpc.close)
+    result = await call(inventory.target, f"{SERVICE}/GetItem", [{"sku": "again"}])
+    assert result.responses[0]["sku"] == "again"

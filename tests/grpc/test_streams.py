@@ -1,0 +1,116 @@
+"""open_stream: interactive client and bidirectional streams (and the other kinds)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from app.client.errors import StreamError, UsageError
+from app.grpc import open_stream
+
+from .servers import SERVICE, InventoryServer
+
+
+async def test_bidirectional_step_by_step(inventory: InventoryServer) -> None:
+    async with open_stream(inventory.target, f"{SERVICE}/Trade",
+                           metadata={"x-token": "s"}) as stream:
+        await stream.send({"sku": "a", "quantity": 1})
+        assert await stream.__anext__() == {"sku": "a!", "quantity": "2"}
+        await stream.send({"sku": "b"})
+        assert await stream.__anext__() == {"sku": "b!"}
+        assert stream.result is None
+        await stream.done_writing()
+        assert [r async for r in stream] == []
+    assert stream.result is not None and stream.result.code == "OK"
+    assert stream.result.responses == [{"sku": "a!", "quantity": "2"}, {"sku": "b!"}]
+    assert inventory.calls[-1][1]["x-token"] == "s"
+
+
+async def test_leaving_the_block_half_closes_and_drains(inventory: InventoryServer) -> None:
+    async with open_stream(inventory.target, f"{SERVICE}/Trade") as stream:
+        for sku in "xyz":
+            await stream.send({"sku": sku})
+    assert stream.result is not None and stream.result.code == "OK"
+    assert [r["sku"] for r in stream.result.responses] == ["x!", "y!", "z!"]
+
+
+async def test_client_streaming(inventory: InventoryServer) -> None:
+    async with open_stream(inventory.target, f"{SERVICE}/AddItems") as stream:
+        await stream.send({"quantity": 5})
+        await stream.send({"quantity": 6})
+        await stream.done_writing()
+        assert [r async for r in stream] == [{"count": 2, "total_quantity": "11"}]
+    assert stream.result is not None and stream.result.code == "OK"
+    with pytest.raises(UsageError, match="half-closed"):
+        await stream.send({"quantity": 1})
+
+
+async def test_server_streaming_starts_when_sent(inventory: InventoryServer) -> None:
+    async with open_stream(inventory.target, f"{SERVICE}/ListItems") as stream:
+        with pytest.raises(UsageError, match="has not started"):
+            await stream.__anext__()
+        await stream.send({"count": 3})
+        with pytest.raises(UsageError, match="takes one message"):
+            await stream.send({"count": 3})
+        assert [r["sku"] async for r in stream] == ["sku-0", "sku-1", "sku-2"]
+    assert stream.result is not None and stream.result.code == "OK"
+
+
+async def test_a_unary_method_never_sent_is_a_usage_error(inventory: InventoryServer) -> None:
+    with pytest.raises(UsageError, match="never sent its message"):
+        async with open_stream(inventory.target, f"{SERVICE}/GetItem"):
+            pass
+
+
+async def test_cancel(inventory: InventoryServer) -> None:
+    async with open_stream(inventory.target, f"{SERVICE}/Trade") as stream:
+        await stream.send({"sku": "a"})
+        await stream.__anext__()
+        stream.cancel()
+        assert [r async for r in stream] == []
+    assert stream.result is not None and stream.result.code == "CANCELLED"
+    with pytest.raises(StreamError, match="CANCELLED"):
+        await stream.send({"sku": "late"})
+
+
+async def test_an_exception_in_the_block_cancels_the_call(inventory: InventoryServer) -> None:
+    with pytest.raises(RuntimeError, match="boom"):
+        async with open_stream(inventory.target, f"{SERVICE}/Trade") as stream:
+            await stream.send({"sku": "a"})
+            raise RuntimeError("boom")
+    assert stream.result is not None and stream.result.code == "CANCELLED"
+
+
+async def test_a_message_that_does_not_fit(inventory: InventoryServer) -> None:
+    async with open_stream(inventory.target, f"{SERVICE}/Trade") as stream:
+        with pytest.raises(UsageError, match="quantity"):
+            await stream.send({"quantity": "lots"})
+        await stream.send({"sku": "ok"})
+    assert stream.result is not None and stream.result.responses == [{"sku": "ok!"}]
+
+
+async def test_a_deadline_ends_the_stream(inventory: InventoryServer) -> None:
+    async with open_stream(inventory.target, f"{SERVICE}/Trade", deadline=0.3) as stream:
+        await asyncio.sleep(0.6)
+        assert [r async for r in stream] == []
+    assert stream.result is not None and stream.result.code == "DEADLINE_EXCEEDED"
+
+
+async def test_unreachable(closed_port: int) -> None:
+    async with open_stream(f"127.0.0.1:{closed_port}", f"{SERVICE}/Trade") as stream:
+        assert [r async for r in stream] == []
+        with pytest.raises(StreamError, match="UNAVAILABLE"):
+            await stream.send({})
+    assert stream.result is not None and stream.result.code == "UNAVAILABLE"
+
+
+async def test_cancelling_the_reader_cancels_the_call(inventory: InventoryServer) -> None:
+    async with open_stream(inventory.target, f"{SERVICE}/Trade") as stream:
+        reader = asyncio.ensure_future(stream.__anext__())
+        await asyncio.sleep(0.2)
+        reader.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await reader
+        stream.cancel()
+    assert stream.result is not None and stream.result.code == "CANCELLED"
