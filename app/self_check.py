@@ -258,6 +258,59 @@ def check_reach() -> CheckResult:
                        f"aiohttp-socks {getattr(aiohttp_socks, '__version__', '?')}")
 
 
+# -- gRPC and GraphQL ----------------------------------------------------------------------------
+
+
+def check_grpc() -> CheckResult:
+    """gRPC end to end: the playground's gRPC server described by reflection, a unary call
+    through ``app.grpc`` (its own thread and loop, grpcio's C core), and the playground's
+    .proto compiled at run time (grpcio-tools' protoc and the well-known types it bundles)."""
+    import asyncio
+
+    from app import grpc as app_grpc
+    from app.playground.background import BackgroundPlayground
+    from app.playground.grpc_server import PROTO, SERVICE
+
+    playground = BackgroundPlayground()
+    playground.start()
+    started = time.perf_counter()
+    target = playground.grpc_target
+    if target is None:
+        playground.stop()
+        return CheckResult("grpc", False, "the playground started no gRPC server")
+
+    async def session() -> tuple[int, str, int]:
+        services = await app_grpc.describe(target)
+        result = await app_grpc.call(target, f"{SERVICE}/Echo", [{"text": "self-check"}])
+        compiled = await app_grpc.describe(protos=[str(PROTO)])
+        text = result.responses[0].get("text", "") if result.responses else result.code
+        return len(services), str(text), len(compiled)
+
+    try:
+        reflected, echoed, compiled = asyncio.run(session())
+    finally:
+        playground.stop()
+        app_grpc.close()
+    took = (time.perf_counter() - started) * 1000
+    detail = (f"{reflected} service(s) by reflection from {target}, Echo answered {echoed!r}, "
+              f"{compiled} from the compiled .proto, in {took:.0f} ms "
+              f"(grpcio {_version('grpc', 'grpcio')}, "
+              f"protobuf {_version('google.protobuf', 'protobuf')})")
+    return CheckResult("grpc", echoed == "self-check" and compiled >= 1, detail)
+
+
+def check_graphql() -> CheckResult:
+    """GraphQL's library: a schema from SDL, a document validated and completed."""
+    from app.graphql import complete, schema_from_sdl, validate
+
+    schema = schema_from_sdl("type Query { hello(name: String): String, count: Int }")
+    problems = validate(schema, "{ hello(name: 1) nope }")
+    labels = [s.label for s in complete(schema, "{ h }", 1, 4)]
+    ok = len(problems) == 2 and "hello" in labels
+    return CheckResult("graphql", ok, f"graphql-core {_version('graphql', 'graphql-core')}: "
+                       f"{len(problems)} problems found, completion offered {labels}")
+
+
 # -- the report ---------------------------------------------------------------------------------
 
 
@@ -291,6 +344,8 @@ def run_self_check(more: Callable[[], Iterable[CheckResult]] | None = None) -> i
     report(_run("playground", check_playground))
     report(_run("terminal", check_terminal))
     report(_run("reach", check_reach))
+    report(_run("grpc", check_grpc))
+    report(_run("graphql", check_graphql))
     if more is not None:
         for result in more():
             report(result)

@@ -17,7 +17,8 @@ import pytest
 from app import __version__
 
 ROOT = Path(__file__).resolve().parent.parent
-CHECKS = ("keyring", "tls", "playground", "terminal", "reach", "qt plugins", "qt")
+CHECKS = ("keyring", "tls", "playground", "terminal", "reach", "grpc", "graphql", "qt plugins",
+          "qt")
 
 #: A keyring backend that keeps secrets in memory: machines without a Secret Service (CI) use it
 #: through keyring's own PYTHON_KEYRING_BACKEND setting.

@@ -23,6 +23,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
+# isort: off
+from . import _env  # noqa: F401  (first: it sets gRPC's environment before grpc is imported)
+# isort: on
+
 from .client import (
     CallResult,
     Endpoint,

@@ -108,17 +108,37 @@ async def _reflect_with(
                            kind=ErrorKind.PROTOCOL) from exc
 
 
+#: How many times a reflection stream is opened when it ends as INTERNAL at once.
+REFLECTION_ATTEMPTS = 3
+
+
+async def _attempt(channel: Any, path: str, metadata: Any, timeout: float
+                   ) -> tuple[Any, list[Service]]:
+    """:func:`_reflect_with`, again when the stream ended as INTERNAL. A server without the
+    method ends the stream as soon as it opens; the first request, written at that moment,
+    then fails the call as INTERNAL ("Internal error from Core", about one time in fifteen
+    here) instead of UNIMPLEMENTED. A new stream gets the true answer."""
+    for attempt in range(1, REFLECTION_ATTEMPTS + 1):
+        try:
+            return await _reflect_with(channel, path, metadata, timeout)
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() != grpc.StatusCode.INTERNAL or attempt == REFLECTION_ATTEMPTS:
+                raise
+            log.debug("reflection stream %s ended as INTERNAL: opening it again", path)
+    raise AssertionError("unreachable")
+
+
 async def reflect(
     channel: Any, target: str, metadata: Any, timeout: float
 ) -> tuple[Any, list[Service]]:
     """The server's services and a pool of their types, by reflection v1, else v1alpha."""
     try:
         try:
-            return await _reflect_with(channel, REFLECTION_V1, metadata, timeout)
+            return await _attempt(channel, REFLECTION_V1, metadata, timeout)
         except grpc.aio.AioRpcError as exc:
             if exc.code() != grpc.StatusCode.UNIMPLEMENTED:
                 raise
-        return await _reflect_with(channel, REFLECTION_V1ALPHA, metadata, timeout)
+        return await _attempt(channel, REFLECTION_V1ALPHA, metadata, timeout)
     except grpc.aio.AioRpcError as exc:
         raise describe_error(exc, target) from exc
     except _Refused as exc:

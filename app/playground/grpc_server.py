@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# isort: off
+from app.grpc import _env  # noqa: F401  (first: it sets gRPC's environment)
+# isort: on
 import grpc
 from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
