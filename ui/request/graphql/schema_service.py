@@ -150,9 +150,9 @@ class SchemaService(QObject):
         try:
             composed, url, environment = await self._where()
             composed.close()
-        except Exception:  # noqa: BLE001 - an unsendable URL still gets the schema shown
+        except ValueError:  # a URL that cannot be composed yet: keyed as typed
             url, environment = self._to_model().url, ""
-        cached = self.cache.put(url, environment, schema, source="sdl")
+        self.cache.put(url, environment, schema, source="sdl")
         return schema, f"From {Path(path).name} (SDL) for {url}"
 
     def _on_loaded(self, result: tuple[GraphQLSchema, str]) -> None:

@@ -17,7 +17,7 @@ from graphql.language import NonNullTypeNode, OperationDefinitionNode
 
 from app.model.templating import VARIABLE
 
-__all__ = ["VariableProblem", "check_variables", "chosen_operation"]
+__all__ = ["VariableProblem", "check_variables", "chosen_operation", "operation_list"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,17 @@ class VariableProblem:
     message: str
     line: int = 0
     column: int = 0
+
+
+def operation_list(query: str) -> list[tuple[str, str]]:
+    """``(name, kind)`` of each operation in ``query`` (an anonymous one's name is empty);
+    [] when the query does not parse (the picker then keeps what it showed)."""
+    try:
+        document = parse(query, no_location=True)
+    except GraphQLError:
+        return []
+    return [(d.name.value if d.name else "", d.operation.value) for d in document.definitions
+            if isinstance(d, OperationDefinitionNode)]
 
 
 def chosen_operation(query: str, name: str) -> OperationDefinitionNode | None:
