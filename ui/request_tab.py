@@ -231,7 +231,10 @@ class RequestTab(QWidget):
         return self._variables
 
     def show_pane(self, pane: QWidget) -> None:
-        """Bring ``pane`` forward below the editor (a mode's request)."""
+        """Bring ``pane`` forward below the editor (a mode's request; a route's pane is added
+        the first time)."""
+        if self.lower.indexOf(pane) < 0:
+            self.lower.addWidget(pane)
         self.lower.setCurrentWidget(pane)
 
     def hand_off(self, media_type: str, url: str, status_text: str,
