@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.request.body.code_editor import CodeEditor
-from ui.request.graphql.analysis import Analysis, BackgroundAnalysis
+from ui.request.graphql.analysis import Analysis, BackgroundAnalysis, keep_schema
 from ui.request.graphql.query_editor import QueryEditor
 from ui.request.graphql.schema_explorer import SchemaExplorer
 from ui.request.graphql.schema_rows import FieldRow, insertion_for
@@ -208,6 +208,8 @@ class GraphQLBodyPage(QWidget):
 
     def set_schema(self, schema: GraphQLSchema | None, note: str = "") -> None:
         """Complete, check and explore against ``schema``."""
+        if schema is not None and schema is not self.editor.schema():
+            keep_schema(schema)
         self.editor.set_schema(schema)
         self.explorer.set_schema(schema, note)
         self.analyse()
