@@ -81,16 +81,16 @@ class BodyModel:
     kind: BodyKind = BodyKind.NONE
     #: The text of a JSON, text or XML body, exactly as typed (a GraphQL body's query).
     text: str = ""
-    #: A GraphQL body's variables: the JSON text of an object, exactly as typed.
-    graphql_variables: str = ""
-    #: The GraphQL operation to run: empty for the only one (or the first).
-    graphql_operation: str = ""
     form: list[KeyValue] = field(default_factory=list)
     multipart: list[MultipartField] = field(default_factory=list)
     #: The file of a binary body.
     file_path: str = ""
     #: Whether ``file_path`` came from an import: as :attr:`MultipartField.imported`.
     file_imported: bool = False
+    #: A GraphQL body's variables: the JSON text of an object, exactly as typed.
+    graphql_variables: str = ""
+    #: The GraphQL operation to run: empty for the only one (or the first).
+    graphql_operation: str = ""
 
     def imported_files(self) -> list[str]:
         """The local files a send of this body reads whose paths came from an import, in
