@@ -134,7 +134,6 @@ def editor_stalls(schema: object, document: str, edits: int) -> list[float]:
     document after each of ``edits`` typed characters (see the module docstring)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import qasync
-    from PySide6.QtGui import QTextCursor
     from PySide6.QtWidgets import QApplication
 
     from ui.request.graphql.graphql_page import GraphQLBodyPage

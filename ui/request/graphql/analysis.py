@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -62,17 +63,26 @@ def analyse(version: int, schema: GraphQLSchema | None, query: str, operation: s
                     check_variables(schema, text, operation, variables_text))
 
 
+#: The interpreter's switch interval while a document is analysed (Python's default: 5 ms).
+SWITCH_INTERVAL_S = 0.001
+
+
 def _analyse_uncollected(version: int, schema: GraphQLSchema | None, query: str,
                          operation: str, variables_text: str) -> Analysis:
     # The validator makes objects by the hundred thousand: left on, the cyclic collector
     # would run full collections from this thread, walking the whole heap (a big schema is
     # millions of objects) while holding the GIL, and the UI thread would stall for as long
     # (measured: 0.1-0.7 s). Its garbage is acyclic or collected young once it is back on.
+    # And the UI thread, wanting the GIL back for each event it handles, waits at most the
+    # switch interval each time: shortened while the validator runs.
     enabled = gc.isenabled()
+    interval = sys.getswitchinterval()
     gc.disable()
+    sys.setswitchinterval(min(interval, SWITCH_INTERVAL_S))
     try:
         return analyse(version, schema, query, operation, variables_text)
     finally:
+        sys.setswitchinterval(interval)
         if enabled:
             gc.enable()
 
