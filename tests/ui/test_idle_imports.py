@@ -19,8 +19,7 @@ tab = RequestTab(TaskRunner(), lambda: None, 1, None)
 tab.resize(1000, 700)
 tab.show()
 app.processEvents()
-print(sorted(m for m in sys.modules if m.split('.')[0] in ('pygments', 'xml', 'keyring', 'email',
-                                                              'graphql')
+print(sorted(m for m in sys.modules if m.split('.')[0] in ('pygments', 'xml', 'keyring', 'email')
              or m == 'app.interchange.api'))
 """
 

@@ -108,9 +108,13 @@ class SchemaService(QObject):
     async def _where(self) -> tuple[Any, str, str]:
         """The request composed as a send would (its URL, headers and auth), and the cache
         key's URL and environment."""
-        from app.model.compose import compose
+        import dataclasses
 
-        model = self._to_model()
+        from app.model.compose import compose
+        from app.model.request import BodyModel
+
+        # The query being edited is not sent (nor need its {{variables}} be defined yet).
+        model = dataclasses.replace(self._to_model(), body=BodyModel())
         values: dict[str, str] = {}
         source = self._variables()
         if source is not None:
