@@ -225,6 +225,8 @@ def compose(
     except BaseException:
         files.close()
         raise
+    if rqst.params:  # a GraphQL GET's query parameters: the URL as it is sent
+        url = str(rqst.url)
     return ComposedRequest(rqst, timeout_of(model.options), files, url)
 
 
