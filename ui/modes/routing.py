@@ -42,6 +42,16 @@ class RoutedController(QObject):
         parts.controller.state_changed.connect(self.state_changed)
         parts.controller.exchanged.connect(self.exchanged)
 
+    def __getattr__(self, name: str) -> object:
+        # Anything else is the main controller's (the HTTP mode's signals, such as
+        # upload_progress): the tab and its views reach the mode through this controller.
+        return getattr(self._main.controller, name)
+
+    @property
+    def main(self) -> object:
+        """The mode's own controller (plain HTTP's ``SendController``)."""
+        return self._main.controller
+
     def route_parts(self, name: str) -> ModeParts | None:
         """The parts of the route ``name``, if a request has taken it."""
         return self._built.get(name)

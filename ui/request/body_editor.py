@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QRadioButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -86,7 +87,13 @@ class BodyEditor(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
-        layout.addLayout(selector)
+        # Eight kinds make a wide row: it may be cut at the right edge of a narrow window
+        # rather than widen the window's minimum (the last kinds stay reachable by Tab).
+        row = QWidget()
+        row.setLayout(selector)
+        selector.setSizeConstraint(QHBoxLayout.SizeConstraint.SetNoConstraint)
+        row.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        layout.addWidget(row)
         layout.addWidget(self._pages, 1)
         self._kind = BodyKind.NONE
         self._silent = False
