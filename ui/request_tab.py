@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from app.model.request import RequestMode, RequestModel
 from ui.modes.registry import MODES, ModeRegistry, ModeSpec
+from ui.request.graphql.tab_support import GraphQLSupport
 from ui.request.oauth_tokens import OAuthTokens
 from ui.request.request_editor import RequestEditor
 from ui.request.tones import ERROR, banner_css
@@ -42,8 +43,10 @@ def _variable_texts(model: RequestModel) -> list[tuple[str, str]]:
     """(where, text) of every field ``{{variables}}`` are substituted in."""
     out = [("URL", model.url)]
     out += [("headers", f"{h.name}: {h.value}") for h in model.headers if h.enabled]
-    if model.body.kind in ("json", "text", "xml"):
+    if model.body.kind in ("json", "text", "xml", "graphql"):
         out.append(("body", model.body.text))
+    if model.body.kind == "graphql":
+        out.append(("GraphQL variables", model.body.graphql_variables))
     out += [("body", f"{r.name}={r.value}") for r in model.body.form if r.enabled]
     out += [("body", f"{r.name}={r.value}") for r in model.body.multipart if r.enabled]
     if model.body.kind == "binary":
@@ -135,6 +138,9 @@ class RequestTab(QWidget):
         self.tokens = OAuthTokens(runner, f"{self.key} / oauth2 token", sessions,
                                   lambda: self._variables, self)
         self.tokens.attach(self.editor.auth.oauth2, self.to_model)
+        self.graphql = GraphQLSupport(runner, self.key, sessions, lambda: self._variables,
+                                      self.to_model, lambda: self._lookup, self)
+        self.graphql.attach(self.editor.body)
 
         top = QWidget()
         top_layout = QVBoxLayout(top)
@@ -227,7 +233,10 @@ class RequestTab(QWidget):
         return self._variables
 
     def show_pane(self, pane: QWidget) -> None:
-        """Bring ``pane`` forward below the editor (a mode's request)."""
+        """Bring ``pane`` forward below the editor (a mode's request; a route's pane is added
+        the first time)."""
+        if self.lower.indexOf(pane) < 0:
+            self.lower.addWidget(pane)
         self.lower.setCurrentWidget(pane)
 
     def hand_off(self, media_type: str, url: str, status_text: str,

@@ -39,6 +39,7 @@ from urllib.parse import quote, quote_plus, unquote_to_bytes
 from app.interchange.curl_aws import aws_sigv4_args, aws_sigv4_auth
 from app.interchange.curl_network import cert_arg, network_args
 from app.interchange.shell_words import cmd_words, posix_words
+from app.model.graphql_body import get_parameters, json_or_graphql, payload_text
 from app.model.http import canonical_method, is_token, media_type
 from app.model.request import (
     BODY_CONTENT_TYPES,
@@ -390,6 +391,8 @@ def _implied_type(body: BodyModel) -> str:
     """The Content-Type a body of this kind is sent with when no header says otherwise."""
     if body.kind in BODY_CONTENT_TYPES:
         return BODY_CONTENT_TYPES[body.kind]
+    if body.kind is BodyKind.GRAPHQL:
+        return BODY_CONTENT_TYPES[BodyKind.JSON]
     if body.kind is BodyKind.FORM:
         return "application/x-www-form-urlencoded"
     if body.kind is BodyKind.MULTIPART:
@@ -442,7 +445,7 @@ def parse_form(text: str) -> list[KeyValue] | None:
 def _text_body(text: str, content_type: str | None, headers: list[KeyValue]) -> BodyModel:
     media = media_type(content_type)
     if media == "application/json" or media.endswith("+json"):
-        return BodyModel(BodyKind.JSON, text=text)
+        return json_or_graphql(text)
     if media in ("application/xml", "text/xml") or media.endswith("+xml"):
         return BodyModel(BodyKind.XML, text=text)
     if media == "text/plain":
@@ -598,6 +601,14 @@ def _body_args(model: RequestModel) -> list[list[str]]:
             args.append(["--data-binary", "@" + body.file_path])
         else:
             args.append(["--data-raw", body.text])
+    elif body.kind is BodyKind.GRAPHQL and model.method == "GET":
+        # As compose sends it: the query parameters of GraphQL over HTTP.
+        args.append(["-G"])
+        args += [["--data-urlencode", f"{name}={value}"] for name, value in get_parameters(body)]
+    elif body.kind is BodyKind.GRAPHQL:
+        if not has_type:
+            args.append(["-H", f"Content-Type: {_implied_type(body)}"])
+        args.append(["--data-raw", payload_text(body)])
     elif body.kind is BodyKind.FORM:
         for row in body.form:
             if not row.enabled:
@@ -665,7 +676,7 @@ def to_curl(model: RequestModel) -> str:
     lines += network_args(options)
 
     first = ["curl"]
-    implied = "POST" if body else "GET"
+    implied = "POST" if body and ["-G"] not in body else "GET"
     if model.method == "HEAD" and not body:
         first.append("--head")
     elif model.method != implied:

@@ -32,6 +32,7 @@ from app.interchange.common import (
 from app.interchange.curl import implied_content_type, parse_form
 from app.interchange.document import load_document, within_bounds
 from app.interchange.model import Folder, ImportResult, InterchangeError
+from app.model.graphql_body import get_parameters, json_or_graphql, payload_text
 from app.model.http import media_parameter, media_type
 from app.model.request import (
     AuthKind,
@@ -119,7 +120,7 @@ def _body(post: Any, headers: list[KeyValue]) -> BodyModel:
     if not text:
         return BodyModel()
     if media == "application/json" or media.endswith("+json"):
-        return BodyModel(BodyKind.JSON, text=text)
+        return json_or_graphql(text)
     if media in ("application/xml", "text/xml") or media.endswith("+xml"):
         return BodyModel(BodyKind.XML, text=text)
     if mime and not any(h.name.lower() == "content-type" for h in headers):
@@ -272,6 +273,10 @@ def _post_data(model: RequestModel, content_type: str) -> dict[str, Any] | None:
     body = model.body
     if body.kind in (BodyKind.JSON, BodyKind.TEXT, BodyKind.XML):
         return {"mimeType": content_type, "text": body.text}
+    if body.kind is BodyKind.GRAPHQL:
+        # A GET carries it in the URL (_entry).
+        return None if model.method == "GET" else {"mimeType": content_type,
+                                                   "text": payload_text(body)}
     if body.kind is BodyKind.FORM:
         rows = [(r.name, r.value) for r in body.form if r.enabled]
         return {"mimeType": content_type, "text": urlencode(rows),
@@ -298,6 +303,11 @@ def _entry(model: RequestModel, started: str, pageref: str) -> dict[str, Any]:
         extra = KeyValue(quote(model.auth.key_name, safe=""),
                          quote(model.auth.key_value, safe="{}"))
         url = with_query(url, [*query_of(url), extra])
+    graphql_get = model.body.kind is BodyKind.GRAPHQL and model.method == "GET"
+    if graphql_get:  # as compose sends it: GraphQL over HTTP's query parameters
+        url = with_query(url, [*query_of(url), *(
+            KeyValue(name, quote(value, safe="{}")) for name, value
+            in get_parameters(model.body))])
     headers = [{"name": h.name, "value": h.value} for h in model.headers if h.enabled and h.name]
     headers += _auth_headers(model)
     if model.ws_subprotocols:
@@ -305,7 +315,7 @@ def _entry(model: RequestModel, started: str, pageref: str) -> dict[str, Any]:
                         "value": ", ".join(model.ws_subprotocols)})
     content_type = next((h["value"] for h in headers if h["name"].lower() == "content-type"),
                         "")
-    if not content_type and model.body.kind is not BodyKind.NONE:
+    if not content_type and model.body.kind is not BodyKind.NONE and not graphql_get:
         content_type = implied_content_type(model.body)
         headers.append({"name": "Content-Type", "value": content_type})
     request: dict[str, Any] = {

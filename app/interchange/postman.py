@@ -327,18 +327,11 @@ def _parts(spec: Any) -> list[MultipartField]:
 
 
 def _graphql(spec: Mapping[str, Any]) -> BodyModel:
-    """A GraphQL body as the JSON it is sent as: ``{"query": ..., "variables": ...}``."""
-    query = _text(spec.get("query"))
-    variables_text = _text(spec.get("variables")).strip()
-    try:
-        variables = json.loads(variables_text) if variables_text else {}
-    except ValueError:  # e.g. {{variables}} inside: keep the text as it is
-        text = ('{\n  "query": ' + json.dumps(query, ensure_ascii=False)
-                + ',\n  "variables": ' + variables_text + "\n}")
-    else:
-        text = json.dumps({"query": query, "variables": variables}, indent=2,
-                          ensure_ascii=False)
-    return BodyModel(BodyKind.JSON, text=text)
+    """Postman's ``graphql`` mode: the query, the variables' text as typed (``{{variables}}``
+    inside kept), and the operation name Spyglass's own export adds (Postman has none)."""
+    return BodyModel(BodyKind.GRAPHQL, text=_text(spec.get("query")),
+                     graphql_variables=_text(spec.get("variables")).strip(),
+                     graphql_operation=_text(spec.get("operationName")))
 
 
 @within_bounds
@@ -398,6 +391,11 @@ def _body_out(body: BodyModel) -> dict[str, Any] | None:
         return {"mode": "formdata", "formdata": parts}
     if body.kind is BodyKind.BINARY:
         return {"mode": "file", "file": {"src": body.file_path}}
+    if body.kind is BodyKind.GRAPHQL:
+        graphql = {"query": body.text, "variables": body.graphql_variables}
+        if body.graphql_operation:  # not Postman's: it ignores it, a Spyglass import reads it
+            graphql["operationName"] = body.graphql_operation
+        return {"mode": "graphql", "graphql": graphql}
     return None
 
 

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 
 from app.interchange.common import PLACEHOLDERS, comment_text
+from app.model.graphql_body import operation_kind
 from app.model.request import BODY_CONTENT_TYPES, AuthKind, AuthModel, BodyKind, RequestModel
 from app.model.templating import MAX_EXPANSION, expanded_size
 
@@ -151,24 +152,105 @@ def _oauth2_call(auth: AuthModel, v: _Values) -> tuple[str, str]:
         f"{scope}{audience}{where})")
 
 
+def _auth_lines(auth: AuthModel, v: _Values, names: set[str]) -> list[str]:
+    """The line that sets the request's auth (none without one), indented by 4; the
+    ``app.client`` names it uses are added to ``names``."""
+    lines: list[str] = []
+    add = lines.append
+    if auth.kind in (AuthKind.BASIC, AuthKind.DIGEST):
+        cls = "BasicAuth" if auth.kind is AuthKind.BASIC else "DigestAuth"
+        names.add(cls)
+        add(f"request.auth = {cls}({v.lit(auth.username)}, "
+            f"{v.secret('password', auth.password)})")
+    elif auth.kind is AuthKind.BEARER:
+        names.add("BearerAuth")
+        add(f"request.auth = BearerAuth({v.secret('token', auth.token.strip())})")
+    elif auth.kind is AuthKind.API_KEY:
+        names.add("APIKeyAuth")
+        add(f"request.auth = APIKeyAuth({v.lit(auth.key_name.strip())}, "
+            f"{v.secret('key_value', auth.key_value)}, {auth.key_location!r})")
+    elif auth.kind is AuthKind.BACKENDAI:
+        names.add("BackendAIAuth")
+        add(f"request.auth = BackendAIAuth({v.lit(auth.access_key)}, "
+            f"{v.secret('secret_key', auth.secret_key)}, api_version={v.lit(auth.api_version)}, "
+            f"hash_type={auth.hash_type!r}, domain={v.lit(auth.domain)})")
+    elif auth.kind is AuthKind.AWS_SIGV4:
+        names.add("AWSSigV4Auth")
+        token = (f", session_token={v.secret('session_token', auth.session_token)}"
+                 if auth.session_token else "")
+        add(f"request.auth = AWSSigV4Auth({v.lit(auth.access_key)}, "
+            f"{v.secret('secret_key', auth.secret_key)}, {v.lit(auth.region)}, "
+            f"{v.lit(auth.service)}{token})")
+    elif auth.kind is AuthKind.OAUTH2:
+        name, call = _oauth2_call(auth, v)
+        names.add(name)
+        add(f"request.auth = {call}")
+    return ["    " + line for line in lines]
+
+
+def _session_args(model: RequestModel, v: _Values) -> list[str]:
+    options = model.options
+    args = []
+    if options.timeout is not None and options.timeout > 0:
+        args.append(f"timeout={options.timeout!r}")
+    if not options.verify_tls:
+        args.append("verify=False")
+    if options.ca_file:
+        args.append(f"ca_file={v.lit(options.ca_file)}")
+    if not options.follow_redirects:
+        args.append("follow_redirects=False")
+    return args
+
+
+def _graphql_client(model: RequestModel, v: _Values, include_secrets: bool) -> str:
+    """The script of a GraphQL body: ``execute`` (a POST, whatever the request's method), or
+    ``subscribe`` for a subscription, printing each result as JSON."""
+    body = model.body
+    subscription = operation_kind(body) == "subscription"
+    names = {"AsyncSession", "Request"}
+    lines = [f"QUERY = {v.lit(body.text)}"]
+    variables = v(body.graphql_variables).strip()
+    lines.append(f"VARIABLES = json.loads({_lit(variables)})" if variables
+                 else "VARIABLES = None")
+    lines.append(f"OPERATION = {v.lit(body.graphql_operation) if body.graphql_operation else None}")
+    lines += ["", "", "async def main() -> None:"]
+    add = lines.append
+    add(f"    async with AsyncSession({', '.join(_session_args(model, v))}) as session:")
+    if model.method.strip().upper() not in ("POST", ""):
+        add(f"        # execute() sends a POST: the request's method ({model.method.strip()}) "
+            "is not used.")
+    add(f"        request = Request(session, 'POST', {_lit(_url(model, v), 8)})")
+    for row in model.headers:
+        if row.enabled and row.name.strip():
+            add(f"        request.headers.add({v.lit(row.name.strip())}, {v.lit(row.value)})")
+    lines += ["    " + line for line in _auth_lines(model.auth, v, names)]
+    if subscription:
+        add("        async with subscribe(request, QUERY, VARIABLES, OPERATION) as results:")
+        add("            async for result in results:")
+        add("                print(json.dumps(result, indent=2))")
+    else:
+        add("        answer = await execute(request, QUERY, VARIABLES, OPERATION)")
+        add("        print(json.dumps(answer, indent=2))")
+    lines += ["", "", "asyncio.run(main())"]
+    imports = ["import asyncio", "import json"]
+    if not include_secrets and v.environment:
+        imports.append("import os")
+    imports += ["", f"from app.client import {', '.join(sorted(names))}",
+                f"from app.graphql import {'subscribe' if subscription else 'execute'}"]
+    return _script(_doc(model, "app.client and app.graphql"), imports, lines, v)
+
+
 def to_python_client(model: RequestModel, variables: Mapping[str, str] | None = None, *,
                      include_secrets: bool = True) -> str:
     """A script that sends ``model`` with ``app.client`` (a synchronous ``Session``) and
-    prints the status and body."""
+    prints the status and body; for a GraphQL body, an asynchronous script that runs it with
+    ``app.graphql.execute`` (``subscribe`` for a subscription) and prints each result."""
     v = _Values(variables, include_secrets)
+    if model.body.kind is BodyKind.GRAPHQL:
+        return _graphql_client(model, v, include_secrets)
     names = {"Request", "Session"}
     files = _has_files(model)
-    options = model.options
-    session_args = []
-    if options.timeout is not None and options.timeout > 0:
-        session_args.append(f"timeout={options.timeout!r}")
-    if not options.verify_tls:
-        session_args.append("verify=False")
-    if options.ca_file:
-        session_args.append(f"ca_file={v.lit(options.ca_file)}")
-    if not options.follow_redirects:
-        session_args.append("follow_redirects=False")
-    opening = f"with Session({', '.join(session_args)}) as session"
+    opening = f"with Session({', '.join(_session_args(model, v))}) as session"
     lines = [opening + (", ExitStack() as files:" if files else ":")]
     add = lines.append
     add(f"    request = Request(session, {model.method.strip() or 'GET'!r}, "
@@ -176,35 +258,7 @@ def to_python_client(model: RequestModel, variables: Mapping[str, str] | None = 
     for row in model.headers:
         if row.enabled and row.name.strip():
             add(f"    request.headers.add({v.lit(row.name.strip())}, {v.lit(row.value)})")
-    auth = model.auth
-    if auth.kind in (AuthKind.BASIC, AuthKind.DIGEST):
-        cls = "BasicAuth" if auth.kind is AuthKind.BASIC else "DigestAuth"
-        names.add(cls)
-        add(f"    request.auth = {cls}({v.lit(auth.username)}, "
-            f"{v.secret('password', auth.password)})")
-    elif auth.kind is AuthKind.BEARER:
-        names.add("BearerAuth")
-        add(f"    request.auth = BearerAuth({v.secret('token', auth.token.strip())})")
-    elif auth.kind is AuthKind.API_KEY:
-        names.add("APIKeyAuth")
-        add(f"    request.auth = APIKeyAuth({v.lit(auth.key_name.strip())}, "
-            f"{v.secret('key_value', auth.key_value)}, {auth.key_location!r})")
-    elif auth.kind is AuthKind.BACKENDAI:
-        names.add("BackendAIAuth")
-        add(f"    request.auth = BackendAIAuth({v.lit(auth.access_key)}, "
-            f"{v.secret('secret_key', auth.secret_key)}, api_version={v.lit(auth.api_version)}, "
-            f"hash_type={auth.hash_type!r}, domain={v.lit(auth.domain)})")
-    elif auth.kind is AuthKind.AWS_SIGV4:
-        names.add("AWSSigV4Auth")
-        token = (f", session_token={v.secret('session_token', auth.session_token)}"
-                 if auth.session_token else "")
-        add(f"    request.auth = AWSSigV4Auth({v.lit(auth.access_key)}, "
-            f"{v.secret('secret_key', auth.secret_key)}, {v.lit(auth.region)}, "
-            f"{v.lit(auth.service)}{token})")
-    elif auth.kind is AuthKind.OAUTH2:
-        name, call = _oauth2_call(auth, v)
-        names.add(name)
-        add(f"    request.auth = {call}")
+    lines += _auth_lines(model.auth, v, names)
     body = model.body
     explicit = _content_type(model, v)
     if body.kind in BODY_CONTENT_TYPES:

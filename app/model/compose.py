@@ -2,11 +2,12 @@
 
 Everything the user typed is checked here, before any byte goes out, and every problem is a
 :class:`ComposeError` naming the field to look at (``url``, ``method``, ``headers``, ``body``,
-``auth``, ``options``).
+``auth``, ``options``, and ``variables`` for a GraphQL body's variables).
 """
 
 from __future__ import annotations
 
+import json
 import mimetypes
 import os
 from collections.abc import Mapping
@@ -19,8 +20,11 @@ from app.client.auth import Auth
 from app.client.content import ReportHook
 from app.client.cookies import Cookies, SessionCookieJar
 from app.client.errors import UsageError
+from app.graphql.schema import ACCEPT as GRAPHQL_ACCEPT
 from app.model.compose_auth import AuthCache, AuthProblem, auth_of
+from app.model.compose_errors import ComposeError, substitute
 from app.model.compose_network import DIRECT, NetworkProblem, SessionNetwork, network_for
+from app.model.graphql_body import graphql_payload
 from app.model.http import is_field_value, is_token
 from app.model.limit_settings import LimitSettings
 from app.model.network_settings import NetworkConfig
@@ -28,42 +32,17 @@ from app.model.request import (
     BODY_CONTENT_TYPES,
     AuthModel,
     BodyKind,
+    BodyModel,
     RequestModel,
     RequestOptions,
 )
-from app.model.templating import (
-    MAX_EXPANSION,
-    VARIABLE,
-    expanded_size,
-    resolve_nested,
-    unresolved,
-)
+from app.model.templating import resolve_nested, unresolved
 
 __all__ = ["ComposeError", "ComposedRequest", "SessionKey", "SessionPool", "compose",
            "resolve_nested", "session_key", "substitute", "timeout_of", "unresolved"]
 
 
 SessionKey = tuple[bool, str, bool, SessionNetwork]
-
-
-class ComposeError(ValueError):
-    """A request that cannot be sent as composed; ``field`` is where the user should look."""
-
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        super().__init__(message)
-
-
-def substitute(text: str, variables: Mapping[str, str], where: str) -> str:
-    """Replace ``{{name}}`` with its value; an unknown name is a :class:`ComposeError`."""
-    missing = unresolved(text, variables)
-    if missing:
-        names = ", ".join(f"{{{{{n}}}}}" for n in dict.fromkeys(missing))
-        raise ComposeError(where, f"Unresolved variable {names} in the {where}")
-    if expanded_size(text, variables) > len(text) + MAX_EXPANSION:
-        raise ComposeError(where, f"The variables in the {where} expand to more than "
-                                  f"{MAX_EXPANSION >> 20} MiB: not sent")
-    return VARIABLE.sub(lambda m: variables[m.group(1)], text)
 
 
 def session_key(options: RequestOptions, network: SessionNetwork = DIRECT) -> SessionKey:
@@ -175,10 +154,27 @@ def _set_body(rqst: Request[AsyncSession], model: RequestModel, variables: Mappi
             else:
                 fields.append((part.name, substitute(part.value, variables, "body")))
         rqst.set_multipart(fields)
+    elif kind is BodyKind.GRAPHQL:
+        _set_graphql(rqst, body, variables, explicit_type)
     elif kind is BodyKind.BINARY:
         stream = _open(files, body.file_path)
         guessed = mimetypes.guess_type(body.file_path)[0] or "application/octet-stream"
         rqst.set_content(stream, content_type=explicit_type or guessed)
+
+
+def _set_graphql(rqst: Request[AsyncSession], body: BodyModel, variables: Mapping[str, str],
+                 explicit_type: str | None) -> None:
+    """The standard payload: a JSON POST body, or for a GET the query parameters GraphQL over
+    HTTP defines (``query``, ``variables`` as JSON text, ``operationName``)."""
+    payload = graphql_payload(body, variables)
+    if rqst.method == "GET":
+        rqst.params = [(key, value if isinstance(value, str) else json.dumps(value))
+                       for key, value in payload.items()]
+    else:
+        rqst.set_content(json.dumps(payload, ensure_ascii=False),
+                         content_type=explicit_type or BODY_CONTENT_TYPES[BodyKind.JSON])
+    if "Accept" not in rqst.headers:
+        rqst.headers["Accept"] = GRAPHQL_ACCEPT
 
 
 def compose(
@@ -229,6 +225,8 @@ def compose(
     except BaseException:
         files.close()
         raise
+    if rqst.params:  # a GraphQL GET's query parameters: the URL as it is sent
+        url = str(rqst.url)
     return ComposedRequest(rqst, timeout_of(model.options), files, url)
 
 

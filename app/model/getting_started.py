@@ -5,9 +5,10 @@ Their URLs use the ``{{playground}}`` variable, which the window sets to the bas
 playground it starts in-process, so every feature can be tried offline (``spyglass run``
 takes it as ``--var playground=URL``).
 
-The GraphQL entries send the standard JSON body of GraphQL over HTTP (a JSON body: the model
-has no GraphQL body kind yet, issue 16), and the subscription speaks graphql-transport-ws
-over the WebSocket pane, one protocol message at a time.
+The GraphQL entries are GraphQL bodies (query, variables, operation): a query, a mutation with
+variables and a subscription, which the window opens in the event pane; one more subscription
+speaks graphql-transport-ws over the WebSocket pane, one protocol message at a time, to show
+what the GraphQL body does for you.
 """
 
 from __future__ import annotations
@@ -75,16 +76,34 @@ def _terminal(name: str, protocol: str) -> RequestModel:
 
 
 def _graphql_body(query: str, variables: dict[str, object] | None = None) -> BodyModel:
-    body: dict[str, object] = {"query": query}
-    if variables is not None:
-        body["variables"] = variables
-    return BodyModel(kind=BodyKind.JSON, text=json.dumps(body, indent=2))
+    return BodyModel(kind=BodyKind.GRAPHQL, text=query,
+                     graphql_variables=json.dumps(variables, indent=2) if variables else "")
 
 
-_GRAPHQL_QUERY = ('query Search($text: String!) { search(text: $text) { __typename '
-                  '... on User { name role } ... on Post { title author { name } } } }')
-_GRAPHQL_MUTATION = ("mutation AddPost($author: ID!, $post: PostInput!) { addPost(authorId: "
-                     "$author, post: $post) { id title tags author { name } } }")
+_GRAPHQL_QUERY = """\
+query Search($text: String!) {
+  search(text: $text) {
+    __typename
+    ... on User { name role }
+    ... on Post { title author { name } }
+  }
+}
+"""
+_GRAPHQL_MUTATION = """\
+mutation AddPost($author: ID!, $post: PostInput!) {
+  addPost(authorId: $author, post: $post) {
+    id
+    title
+    tags
+    author { name }
+  }
+}
+"""
+_GRAPHQL_TICKS = """\
+subscription Ticks($count: Int!) {
+  tick(count: $count, interval: 1) { n at }
+}
+"""
 _GRAPHQL_SUBSCRIPTION = [
     {"type": "connection_init", "payload": {}},
     {"id": "1", "type": "subscribe",
@@ -179,7 +198,9 @@ def getting_started() -> list[RequestModel]:
         _request("GraphQL mutation with variables", "POST", "/graphql", body=_graphql_body(
             _GRAPHQL_MUTATION,
             {"author": "1", "post": {"title": "Hello", "tags": ["spyglass"]}})),
-        _request("GraphQL subscription (ticks)", "GET", "/graphql",
+        _request("GraphQL subscription (ticks in the event pane)", "POST", "/graphql",
+                 body=_graphql_body(_GRAPHQL_TICKS, {"count": 5})),
+        _request("GraphQL subscription over a raw WebSocket", "GET", "/graphql",
                  mode=RequestMode.WEBSOCKET, ws_subprotocols=["graphql-transport-ws"],
                  ws_saved=[{"mode": "text", "text": json.dumps(message)}
                            for message in _GRAPHQL_SUBSCRIPTION]),

@@ -50,6 +50,8 @@ class BodyKind(StrEnum):
     FORM = "form"
     MULTIPART = "multipart"
     BINARY = "binary"
+    #: A GraphQL operation: the query is ``text``, sent as the standard JSON payload.
+    GRAPHQL = "graphql"
 
 
 #: The Content-Type each textual body kind is sent with, unless a header says otherwise.
@@ -77,7 +79,7 @@ class MultipartField:
 @dataclass
 class BodyModel:
     kind: BodyKind = BodyKind.NONE
-    #: The text of a JSON, text or XML body, exactly as typed.
+    #: The text of a JSON, text or XML body, exactly as typed (a GraphQL body's query).
     text: str = ""
     form: list[KeyValue] = field(default_factory=list)
     multipart: list[MultipartField] = field(default_factory=list)
@@ -85,6 +87,10 @@ class BodyModel:
     file_path: str = ""
     #: Whether ``file_path`` came from an import: as :attr:`MultipartField.imported`.
     file_imported: bool = False
+    #: A GraphQL body's variables: the JSON text of an object, exactly as typed.
+    graphql_variables: str = ""
+    #: The GraphQL operation to run: empty for the only one (or the first).
+    graphql_operation: str = ""
 
     def imported_files(self) -> list[str]:
         """The local files a send of this body reads whose paths came from an import, in
@@ -345,6 +351,8 @@ class RequestModel:
             body=BodyModel(
                 kind=BodyKind(body.get("kind", "none")),
                 text=str(body.get("text", "")),
+                graphql_variables=str(body.get("graphql_variables", "")),
+                graphql_operation=str(body.get("graphql_operation", "")),
                 form=[KeyValue(**kv) for kv in body.get("form") or []],
                 multipart=[MultipartField(**f) for f in body.get("multipart") or []],
                 file_path=str(body.get("file_path", "")),

@@ -29,7 +29,8 @@ from typing import Any
 from app.client import ClientError
 from app.model.checks import CaptureModel
 from app.model.compose import ComposeError, SessionPool, compose
-from app.model.request import RequestMode, RequestModel
+from app.model.graphql_body import operation_kind
+from app.model.request import BodyKind, RequestMode, RequestModel
 from app.runner.asserts import AssertResult, ResponseFacts, evaluate
 from app.runner.captures import CaptureResult, take
 from app.runner.plan import RunItem, RunPlan
@@ -231,6 +232,11 @@ class Runner:
             if model.mode is not RequestMode.HTTP:
                 result.outcome = Outcome.SKIPPED
                 result.error = f"a {model.mode.value} request: the runner sends HTTP only"
+            elif (model.body.kind is BodyKind.GRAPHQL
+                  and operation_kind(model.body) == "subscription"):
+                result.outcome = Outcome.SKIPPED
+                result.error = ("a GraphQL subscription: the runner sends queries and "
+                                "mutations only (open it in the window to watch its events)")
             else:
                 await self._exchange(job, model, variables, result)
         except asyncio.CancelledError:

@@ -69,7 +69,8 @@ REQUEST_SUFFIX = ".yaml"
 _REQUEST_ORDER = ("name", "method", "url", "mode", "params", "headers", "body", "auth",
                   "options", "ws_subprotocols", "ws_saved", "terminal", "asserts", "captures",
                   "notes")
-_BODY_ORDER = ("kind", "text", "file_path", "file_imported", "form", "multipart")
+_BODY_ORDER = ("kind", "text", "graphql_variables", "graphql_operation", "file_path",
+               "file_imported", "form", "multipart")
 #: Characters YAML folds into a plain newline inside a block scalar: such text stays quoted.
 _BLOCK_UNSAFE = re.compile("[\r\x85\u2028\u2029]")
 

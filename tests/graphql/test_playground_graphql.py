@@ -18,7 +18,10 @@ from app.graphql import (
     subscribe,
     validate,
 )
-from app.model.getting_started import getting_started
+from app.model.compose import compose
+from app.model.getting_started import PLAYGROUND_VARIABLE, getting_started
+from app.model.graphql_body import graphql_payload, operation_kind
+from app.model.request import BodyKind
 from app.playground import RunningPlayground, start_playground
 
 
@@ -124,17 +127,30 @@ async def test_an_invalid_subscription_gets_an_error_message(playground: Running
 
 async def test_the_getting_started_graphql_entries_work(playground: RunningPlayground) -> None:
     entries = {m.name: m for m in getting_started() if m.name.startswith("GraphQL")}
-    assert len(entries) == 3
+    assert len(entries) == 4
+    variables = {PLAYGROUND_VARIABLE: playground.url}
     async with AsyncSession() as session:
         for name in ("GraphQL query", "GraphQL mutation with variables"):
             model = entries[name]
-            request = Request(session, model.method,
-                              model.url.replace("{{playground}}", playground.url))
-            request.set_content(model.body.text.encode(), content_type="application/json")
-            async with request.fetch() as response:
+            assert model.body.kind is BodyKind.GRAPHQL
+            composed = compose(session, model, variables)
+            async with composed.request.fetch() as response:
                 answer = await response.json()
             assert answer.get("errors") is None and answer["data"], name
-        model = entries["GraphQL subscription (ticks)"]
+        # The window opens this one in the event pane, through subscribe().
+        model = entries["GraphQL subscription (ticks in the event pane)"]
+        assert operation_kind(model.body) == "subscription"
+        payload = graphql_payload(model.body, variables)
+        request = Request(session, path=model.url.replace("{{playground}}", playground.url))
+        async with subscribe(request, payload["query"], payload.get("variables"),
+                             payload.get("operationName")) as results:
+            ticks = []
+            async for result in results:  # one a second: two are enough
+                ticks.append(result["data"]["tick"]["n"])
+                if len(ticks) == 2:
+                    break
+        assert ticks == [1, 2]
+        model = entries["GraphQL subscription over a raw WebSocket"]
         request = Request(session, path=model.url.replace("{{playground}}", playground.url))
         async with request.connect_websocket(protocols=model.ws_subprotocols) as ws:
             for saved in model.ws_saved:

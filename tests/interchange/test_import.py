@@ -137,9 +137,9 @@ def test_postman_bodies(shop: ImportResult) -> None:
     assert notes.body == BodyModel(BodyKind.TEXT, text="first line\nsecond line")
     assert notes.headers == [KeyValue("Content-Type", "text/plain")]
     graphql = by_name(folders(shop)["Shop/Orders"])["Search orders"]
-    assert graphql.body.kind is BodyKind.JSON
-    assert json.loads(graphql.body.text) == {
-        "query": "query ($q: String) { orders(q: $q) { id } }", "variables": {"q": "lamp"}}
+    assert graphql.body == BodyModel(BodyKind.GRAPHQL,
+                                     text="query ($q: String) { orders(q: $q) { id } }",
+                                     graphql_variables='{"q": "lamp"}')
 
 
 def test_postman_authorization_header_becomes_basic_auth(shop: ImportResult) -> None:
@@ -197,7 +197,7 @@ def test_postman_v20_shapes_and_edge_cases() -> None:
     assert a.params == [KeyValue("q", "x"), KeyValue("off", "1", enabled=False)]
     assert a.headers == [KeyValue("X-One", "1"), KeyValue("X-Two", "2")]
     assert a.auth == AuthModel(AuthKind.BASIC, username="u", password="p")
-    assert a.body.text == '{\n  "query": "{ a }",\n  "variables": {{vars}}\n}'
+    assert a.body == BodyModel(BodyKind.GRAPHQL, text="{ a }", graphql_variables="{{vars}}")
     assert empty.body == BodyModel()
     assert len(result.warnings) == 2
 

@@ -16,9 +16,20 @@ from typing import TYPE_CHECKING
 from app.model.request import RequestMode
 
 if TYPE_CHECKING:
+    from app.model.request import RequestModel
     from ui.modes.base import ModeHost, ModeParts
 
-__all__ = ["MODES", "ModeRegistry", "ModeSpec"]
+__all__ = ["HTTP_ROUTES", "MODES", "ModeRegistry", "ModeSpec", "Route"]
+
+
+@dataclass(frozen=True)
+class Route:
+    """Requests a mode hands to other parts (``ui.modes.routing``): ``takes`` picks them,
+    ``build`` makes their controller and pane for a tab, on first use."""
+
+    name: str
+    takes: Callable[[RequestModel], bool]
+    build: Callable[[ModeHost], ModeParts]
 
 
 @dataclass(frozen=True)
@@ -80,10 +91,31 @@ class ModeRegistry:
         return next((s for s in self._specs.values() if media_type in s.media_types), None)
 
 
+def _is_graphql_subscription(model: RequestModel) -> bool:
+    if model.body.kind != "graphql":  # GraphQL is not imported for other bodies
+        return False
+    from ui.modes.graphql.mode import is_subscription
+
+    return is_subscription(model)
+
+
+def _build_graphql_subscription(host: ModeHost) -> ModeParts:
+    from ui.modes.graphql.mode import build_subscription
+
+    return build_subscription(host)
+
+
+#: What plain HTTP hands over: a GraphQL subscription is subscribed to (over WebSocket) and
+#: shown in an event-stream pane.
+HTTP_ROUTES = (Route("graphql subscription", _is_graphql_subscription,
+                     _build_graphql_subscription),)
+
+
 def _build_http(host: ModeHost) -> ModeParts:
     from ui.modes.http.mode import build
+    from ui.modes.routing import routed
 
-    return build(host)
+    return routed(host, build(host), HTTP_ROUTES)
 
 
 def _build_events(host: ModeHost) -> ModeParts:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QRadioButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -20,6 +21,9 @@ from ui.request.body.binary_page import BinaryPage
 from ui.request.body.multipart_page import MultipartPage
 from ui.request.body.raw_page import RawBodyPage
 from ui.request.key_value_table import KeyValueTable
+
+if TYPE_CHECKING:
+    from ui.request.graphql.graphql_page import GraphQLBodyPage
 
 __all__ = ["BodyEditor"]
 
@@ -32,6 +36,8 @@ _KINDS = (
      "application/x-www-form-urlencoded"),
     (BodyKind.MULTIPART, "Multipart form", "Text and file parts, sent as multipart/form-data"),
     (BodyKind.BINARY, "Binary file", "One file's bytes as the whole body"),
+    (BodyKind.GRAPHQL, "GraphQL", "A GraphQL query with variables, sent as the standard JSON "
+     "body (a subscription opens in the event-stream pane)"),
 )
 _RAW = (BodyKind.JSON, BodyKind.TEXT, BodyKind.XML)
 
@@ -44,6 +50,9 @@ class BodyEditor(QWidget):
     """
 
     changed = Signal()
+    #: The GraphQL page was built (it is, the first time it is needed): the tab attaches its
+    #: schema service to it.
+    graphql_page_built = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,19 +87,54 @@ class BodyEditor(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
-        layout.addLayout(selector)
+        # Eight kinds make a wide row: it may be cut at the right edge of a narrow window
+        # rather than widen the window's minimum (the last kinds stay reachable by Tab).
+        row = QWidget()
+        row.setLayout(selector)
+        selector.setSizeConstraint(QHBoxLayout.SizeConstraint.SetNoConstraint)
+        row.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        layout.addWidget(row)
         layout.addWidget(self._pages, 1)
         self._kind = BodyKind.NONE
         self._silent = False
+        self._graphql: GraphQLBodyPage | None = None
+        #: What a GraphQL body holds while its page is not built: (query, variables, operation).
+        self._graphql_kept = ("", "", "")
+        self._lookup: Any = None
         self._buttons[BodyKind.NONE].setChecked(True)
         for page in (self.raw, self.form, self.multipart, self.binary):
             page.changed.connect(self._on_page_changed)
 
     def set_variable_lookup(self, lookup: Any) -> None:
+        self._lookup = lookup
         self.raw.editor.set_variable_lookup(lookup)
+        if self._graphql is not None:
+            self._graphql.set_variable_lookup(lookup)
 
     def refresh_variables(self) -> None:
         self.raw.editor.refresh_variables()
+        if self._graphql is not None:
+            self._graphql.refresh_variables()
+
+    @property
+    def graphql(self) -> GraphQLBodyPage:
+        """The GraphQL page, built on first use (an idle tab loads no GraphQL)."""
+        if self._graphql is None:
+            from ui.request.graphql.graphql_page import GraphQLBodyPage
+
+            page = self._graphql = GraphQLBodyPage()
+            self._pages.addWidget(page)
+            self._page_of[BodyKind.GRAPHQL] = page
+            page.load(*self._graphql_kept)
+            if self._lookup is not None:
+                page.set_variable_lookup(self._lookup)
+            page.changed.connect(self._on_page_changed)
+            self.graphql_page_built.emit(page)
+        return self._graphql
+
+    def graphql_built(self) -> bool:
+        """Whether the GraphQL page exists yet."""
+        return self._graphql is not None
 
     def kind(self) -> BodyKind:
         """The kind picked in the selector."""
@@ -110,7 +154,13 @@ class BodyEditor(QWidget):
 
     def to_model(self) -> BodyModel:
         """The body as edited: the picked kind, and every page's content."""
-        return BodyModel(kind=self._kind, text=self.raw.text(), form=self.form.rows(),
+        query, variables, operation = self._graphql_kept
+        if self._graphql is not None:
+            page = self._graphql
+            query, variables, operation = page.text(), page.variables_text(), page.operation()
+        text = query if self._kind is BodyKind.GRAPHQL else self.raw.text()
+        return BodyModel(kind=self._kind, text=text, graphql_variables=variables,
+                         graphql_operation=operation, form=self.form.rows(),
                          multipart=self.multipart.fields(), file_path=self.binary.path(),
                          file_imported=self.binary.imported())
 
@@ -123,7 +173,12 @@ class BodyEditor(QWidget):
         """Show ``model`` without emitting :attr:`changed`."""
         self._silent = True
         try:
-            self.raw.set_text(model.text)
+            graphql = model.kind is BodyKind.GRAPHQL
+            self.raw.set_text("" if graphql else model.text)
+            self._graphql_kept = (model.text if graphql else "", model.graphql_variables,
+                                  model.graphql_operation)
+            if graphql or self._graphql is not None:
+                self.graphql.load(*self._graphql_kept)
             self.form.set_rows(model.form)
             self.multipart.set_fields(model.multipart)
             self.binary.set_path(model.file_path, imported=model.file_imported)
@@ -134,6 +189,8 @@ class BodyEditor(QWidget):
 
     def _show(self, kind: BodyKind) -> None:
         self._kind = kind
+        if kind is BodyKind.GRAPHQL:
+            _ = self.graphql  # built on first use
         if kind in _RAW:
             self.raw.set_kind(kind)
         self._pages.setCurrentWidget(self._page_of[kind])

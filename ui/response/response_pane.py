@@ -131,12 +131,18 @@ class ResponsePane(QWidget):
         layout.addLayout(head)
         layout.addWidget(self.banner)
         layout.addWidget(self.stack, 1)
+        self._layout = layout
 
         self._meter = TransferMeter()
         self._received = 0
         self._last_meta = 0.0
         self._head: ResponseHead | None = None
         self.clear()
+
+    def add_strip(self, strip: QWidget) -> None:
+        """Show ``strip`` above the body (a GraphQL answer's errors and extensions); it
+        shows and hides itself."""
+        self._layout.insertWidget(self._layout.indexOf(self.stack), strip)
 
     # -- states ---------------------------------------------------------------------------
 

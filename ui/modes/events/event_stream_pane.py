@@ -69,9 +69,12 @@ class EventStreamPane(QWidget):
     export_finished = Signal(str, object)  # path, events written
 
     def __init__(self, runner: TaskRunner, sessions: Callable[[], SessionPool], key: str,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *,
+                 controller_type: type[EventStreamController] = EventStreamController) -> None:
         super().__init__(parent)
-        self.controller = EventStreamController(runner, sessions, key, self)
+        #: ``controller_type`` says what fills the log: an event stream, or another reader of
+        #: events (a GraphQL subscription).
+        self.controller = controller_type(runner, sessions, key, self)
         self.controller.state_changed.connect(self._on_state)
         self.controller.log_replaced.connect(self._on_log_replaced)
         self.exporter = EventExport(runner, f"{key} / export", self)

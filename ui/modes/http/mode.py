@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 
 from ui.modes.base import ModeParts
+from ui.modes.graphql.answer import GraphQLAnswer
 from ui.modes.http.checks import ResponseChecks
 from ui.modes.http.controller import ResponseSummary, SendController
 from ui.response.response_pane import ResponsePane
@@ -28,6 +29,7 @@ def build(host: ModeHost) -> ModeParts:
     checks = ResponseChecks(host.runner, f"{host.key} / checks",
                             lambda: host.sessions().limits.body_mib * 1024 * 1024, controller)
     HttpView(host, controller, pane, checks)  # owned by the controller (its Qt parent)
+    GraphQLAnswer(host.runner, f"{host.key} / graphql answer", controller, pane)
 
     def close() -> None:
         checks.cancel()

@@ -123,6 +123,15 @@ class CodeEditor(QPlainTextEdit):
         self._error_at = offset
         self._update_selections()
 
+    def more_selections(self) -> list[QTextEdit.ExtraSelection]:
+        """Further marks a subclass draws (a GraphQL editor's problems), above the line tint
+        and the error squiggle."""
+        return []
+
+    def refresh_selections(self) -> None:
+        """Redraw the line tint, the error and :meth:`more_selections`."""
+        self._update_selections()
+
     # -- typing ---------------------------------------------------------------------------
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -219,5 +228,6 @@ class CodeEditor(QPlainTextEdit):
             cursor.setPosition(min(start + 1, end), QTextCursor.MoveMode.KeepAnchor)
             error.cursor = cursor
             selections.append(error)
+        selections += self.more_selections()
         self.setExtraSelections(selections)
         self._gutter.update()

@@ -1,0 +1,1 @@
+"""The GraphQL body: query editor, variables, operation picker and the schema explorer."""
