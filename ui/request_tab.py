@@ -132,7 +132,8 @@ class RequestTab(QWidget):
         self.upload = UploadProgress()
         self.tokens = OAuthTokens(runner, f"{self.key} / oauth2 token", sessions,
                                   lambda: self._variables, self)
-        self.tokens.attach(self.editor.auth.oauth2, self.to_model)
+        # The Auth page is built when first shown: its OAuth 2.0 buttons are connected then.
+        self.editor.page_built.connect(self._on_page_built)
 
         top = QWidget()
         top_layout = QVBoxLayout(top)
@@ -269,6 +270,13 @@ class RequestTab(QWidget):
         if done:
             self.captured.emit(done)
 
+    def _on_page_built(self, name: str) -> None:
+        if name == "auth":
+            self.tokens.attach(self.editor.auth.oauth2, self.to_model)
+            model = self.to_model()
+            if model.auth.kind == "oauth2":  # the token held, read when the model was loaded
+                self.tokens.show(model)
+
     # -- model ----------------------------------------------------------------------------
 
     def to_model(self) -> RequestModel:
@@ -291,8 +299,8 @@ class RequestTab(QWidget):
         for parts in list(self._parts.values()):
             if parts.load_model is not None:
                 parts.load_model(model)
-        if model.auth.kind == "oauth2":
-            self.tokens.show(model)
+        if model.auth.kind == "oauth2" and self.editor.is_built("auth"):
+            self.tokens.show(model)  # else when the page is built (nothing shows it before)
         self._emit_title()
 
     @property
@@ -383,10 +391,7 @@ class RequestTab(QWidget):
         hover preview and the unresolved warning)."""
         self._variables = source
         self._lookup = lookup
-        self.editor.url_bar.set_variable_lookup(lookup)
-        self.editor.body.set_variable_lookup(lookup)
-        for table in (self.editor.params, self.editor.headers, self.editor.body.form):
-            table.model.variable_lookup = lookup
+        self.editor.set_variable_lookup(lookup)
         self.refresh_variables()
 
     def refresh_variables(self) -> None:
@@ -394,10 +399,7 @@ class RequestTab(QWidget):
         if self._lookup is None:
             return
         known = self._lookup()
-        self.editor.url_bar.refresh_variables()
-        self.editor.body.refresh_variables()
-        for table in (self.editor.params, self.editor.headers, self.editor.body.form):
-            table.model.refresh_variables()
+        self.editor.refresh_variables()
         missing = unresolved_names(self.to_model(), known)
         if not missing:
             self.unresolved.hide()
