@@ -30,6 +30,8 @@ import time
 from collections.abc import Iterator
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+import _path  # noqa: F401  (first: this folder last on the path)
+
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import qasync

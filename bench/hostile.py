@@ -42,6 +42,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+import _path  # noqa: E402, F401  (first: this folder last on the path)
+
 sys.path.insert(0, ROOT)
 
 

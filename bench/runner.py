@@ -39,6 +39,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import _path  # noqa: F401  (first: this folder last on the path)
+
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import psutil

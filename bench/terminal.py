@@ -33,6 +33,8 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+import _path  # noqa: E402, F401  (first: this folder last on the path)
+
 sys.path.insert(0, ROOT)
 
 from _terminal_output import mixed_output  # noqa: E402

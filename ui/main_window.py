@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
 
 # Only what the first frame shows is imported here: PySide6 creates each class on first
@@ -45,6 +45,8 @@ __all__ = ["MainWindow"]
 class MainWindow(QMainWindow):
     #: The window was closed and its state saved; connections can be closed next.
     closed = Signal()
+    #: An OAuth 2.0 sign-in page given to the browser (emitted from a worker thread).
+    sign_in_opened = Signal(str)
 
     def __init__(self, state: WindowState | None = None, *, deferred: bool = False,
                  secrets: SecretStore | None = None, data_dir: Path | None = None) -> None:
@@ -71,6 +73,7 @@ class MainWindow(QMainWindow):
         self.tabs.setMovable(True)
         self.tabs.setDocumentMode(True)
         self.tabs.tabCloseRequested.connect(self.close_tab)
+        self.sign_in_opened.connect(self._show_sign_in, Qt.ConnectionType.QueuedConnection)
         self.setCentralWidget(self.tabs)
         self._theme_actions = build_menus(self)
         self._restore_geometry()
@@ -198,7 +201,8 @@ class MainWindow(QMainWindow):
             if self._secrets is None:
                 self._secrets = KeyringSecrets()
             # OAuth 2.0 tokens go to the keyring (never a file) and outlive the run.
-            cache = AuthCache(KeyringTokenStore(self._secrets), on_code=self._show_device_code)
+            cache = AuthCache(KeyringTokenStore(self._secrets), on_code=self._show_device_code,
+                              open_browser=self._open_sign_in)
             network = self.network.config if self._populated else None
             self._sessions = SessionPool(self.state.limits, auth_cache=cache, network=network)
             if self._populated:
@@ -207,9 +211,25 @@ class MainWindow(QMainWindow):
 
     def _show_device_code(self, uri: str, code: str) -> None:
         """Where a device grant's code is shown: the status line, for as long as the code
-        lives at most (a modal dialog would stop the grant's polling under qasync)."""
+        lives at most (a modal dialog would stop the grant's polling under qasync), and the
+        OAuth 2.0 page of the tab waiting for it."""
         self.statusBar().showMessage(
             f"OAuth 2.0 sign-in: open {uri} and enter the code {code}", 30 * 60 * 1000)
+        for tab in self.all_tabs():
+            tab.tokens.device_code(uri, code)
+
+    def _open_sign_in(self, url: str) -> bool:
+        """Give an authorization page to the browser (on a worker thread: ``webbrowser`` may
+        wait for it), and tell the window, which shows the address too."""
+        import webbrowser
+
+        opened = webbrowser.open(url)
+        self.sign_in_opened.emit(url)  # queued to the UI thread: the window lives there
+        return opened
+
+    def _show_sign_in(self, url: str) -> None:
+        for tab in self.all_tabs():
+            tab.tokens.sign_in_opened(url)
 
     def new_tab(self, model: RequestModel | None = None, origin: Path | None = None
                 ) -> RequestTab:

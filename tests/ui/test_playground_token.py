@@ -77,7 +77,7 @@ def test_the_token_is_a_secret_variable_that_opens_a_terminal(
     assert playground.token is None
 
 
-def test_the_mtls_port_is_offered_as_a_variable(
+def test_the_mtls_port_certificates_and_proxy_are_offered_as_variables(
         qtbot: QtBot, run_async: Callable[..., Any], tmp_path: Path) -> None:
     runner = TaskRunner()
     controller = WorkspaceController(runner, Workspace(tmp_path / "ws", MemorySecrets()))
@@ -95,6 +95,12 @@ def test_the_mtls_port_is_offered_as_a_variable(
         assert values["playground_mtls"] == playground.mtls_url
         assert substitute(mtls.url, values, "URL") == playground.mtls_url + "/tls/client"
         assert documents.lookup_for(document)()["playground_mtls"].value == playground.mtls_url
+        # The client certificate files and the proxy (its demo credentials masked on hover).
+        cert, key = values["playground_client_cert"], values["playground_client_key"]
+        assert Path(cert).is_file() and Path(key).is_file()
+        assert values["playground_proxy"].startswith("http://spyglass:")
+        hover_proxy = documents.lookup_for(document)()["playground_proxy"]
+        assert hover_proxy.secret and hover_proxy.value == values["playground_proxy"]
     finally:
         playground.stop()
         runner.cancel_all()

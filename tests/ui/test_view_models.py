@@ -124,6 +124,9 @@ class FakePlayground:
     async def variables_for(self, model: RequestModel) -> Mapping[str, str]:
         return {}
 
+    def reach_values(self) -> dict[str, str]:
+        return {}
+
 
 class NoKeyring(MemorySecrets):
     def set(self, ref: str, value: str) -> None:

@@ -13,7 +13,7 @@ import time
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -67,6 +67,8 @@ class OAuth2Page(QWidget):
     #: "Get new token" (False) or "Refresh" (True) was clicked.
     token_requested = Signal(bool)
     clear_requested = Signal()
+    #: The user stopped the grant being run (a sign-in not completed, a device not approved).
+    cancel_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -104,6 +106,9 @@ class OAuth2Page(QWidget):
         self.refresh_button.setToolTip("Renew the token with its refresh token")
         self.clear_button = QPushButton("Clear")
         self.clear_button.setToolTip("Forget the token, here and in the keyring")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop waiting for the sign-in")
+        self.cancel_button.hide()
         self.expiry = QLabel()
         self.expiry.setObjectName("tokenExpiry")
         self.scopes = QLabel()
@@ -111,6 +116,10 @@ class OAuth2Page(QWidget):
         self.status = QLabel()
         self.status.setObjectName("tokenStatus")
         self.status.setWordWrap(True)
+        # The sign-in address shown while waiting: selectable and clickable, in case no
+        # browser opened by itself.
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.status.setOpenExternalLinks(True)
 
         self.form = QFormLayout(self)
         self.form.setContentsMargins(0, 0, 0, 0)
@@ -135,7 +144,8 @@ class OAuth2Page(QWidget):
             self.form.addRow(label, widget)
             self._grant_rows[widget] = grants
         buttons = QHBoxLayout()
-        for button in (self.get_button, self.refresh_button, self.clear_button):
+        for button in (self.get_button, self.refresh_button, self.clear_button,
+                       self.cancel_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         self.form.addRow("Token", buttons)
@@ -144,6 +154,7 @@ class OAuth2Page(QWidget):
         self.form.addRow("", self.status)
 
         self._silent = False
+        self._has_token = False
         self.grant_box.currentIndexChanged.connect(self._on_grant_changed)
         for edit in (self.token_url, self.authorize_url, self.device_url, self.client_id,
                      self.client_secret, self.scope, self.audience, self.username,
@@ -154,6 +165,7 @@ class OAuth2Page(QWidget):
         self.get_button.clicked.connect(lambda: self.token_requested.emit(False))
         self.refresh_button.clicked.connect(lambda: self.token_requested.emit(True))
         self.clear_button.clicked.connect(self.clear_requested.emit)
+        self.cancel_button.clicked.connect(self.cancel_requested.emit)
         self.show_token(None)
         self._show_grant()
 
@@ -209,8 +221,9 @@ class OAuth2Page(QWidget):
         else:
             self.expiry.setText(_expiry_text(token.expires_at, time.time()))
             self.scopes.setText(" ".join(token.scopes) or "(none given)")
-        self.refresh_button.setEnabled(token is not None)
-        self.clear_button.setEnabled(token is not None)
+        self._has_token = token is not None
+        self.refresh_button.setEnabled(self._has_token)
+        self.clear_button.setEnabled(self._has_token)
         self.status.setText("")
 
     def show_error(self, message: str) -> None:
@@ -218,10 +231,30 @@ class OAuth2Page(QWidget):
         self.status.setText(message)
 
     def set_busy(self, busy: bool, text: str = "") -> None:
-        """While a token is being fetched: the buttons off, ``text`` shown."""
-        for button in (self.get_button, self.refresh_button, self.clear_button):
-            button.setEnabled(not busy)
+        """While a token is being fetched: the buttons off but Cancel, ``text`` shown."""
+        self.get_button.setEnabled(not busy)
+        # Refresh and Clear need a token: after the wait they are as the token held says.
+        for button in (self.refresh_button, self.clear_button):
+            button.setEnabled(not busy and self._has_token)
+        self.cancel_button.setVisible(busy)
+        self.status.setToolTip("")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setText(text)
+
+    def show_sign_in(self, text: str, link: str) -> None:
+        """While waiting for the user: ``text`` and ``link`` (an address to open), clickable
+        and selectable, for when no browser opened by itself."""
+        import html
+        from urllib.parse import urlsplit
+
+        # The address is long (state, PKCE challenge): its host and path are shown, the
+        # whole of it is the link, its tooltip and what "Copy link" copies.
+        parts = urlsplit(link)
+        shown = f"{parts.netloc}{parts.path}" + ("?…" if parts.query else "")
+        self.status.setTextFormat(Qt.TextFormat.RichText)
+        self.status.setText(f"{html.escape(text)} <a href=\"{html.escape(link, quote=True)}\">"
+                            f"{html.escape(shown)}</a>")
+        self.status.setToolTip(link)
 
     # -- internals ------------------------------------------------------------------------
 

@@ -44,12 +44,16 @@ class OAuthTokens(QObject):
         self.key = key
         self.sessions = sessions
         self.variables = variables
+        #: The grant whose sign-in this is waiting for ("": none).
+        self._waiting_for = ""
+        self._page: OAuth2Page | None = None
 
     def fetch(self, model: RequestModel, *, refresh: bool = False) -> None:
         """Run the grant now ("Get new token"), or refresh the token held ("Refresh")."""
         what = "Refreshing the token…" if refresh else "Getting a new token…"
         if model.auth.grant == "authorization_code" and not refresh:
             what = "Sign in in the browser window just opened…"
+        self._waiting_for = model.auth.grant if not refresh else ""
         self.busy.emit(what)
         self._start(self._fetch(model, refresh))
 
@@ -66,18 +70,39 @@ class OAuthTokens(QObject):
         self.token.connect(page.show_token)
         self.failed.connect(page.show_error)
         self.busy.connect(lambda text: page.set_busy(True, text))
+        page.cancel_requested.connect(self.cancel)
+        self._page = page
+
+    def sign_in_opened(self, url: str) -> None:
+        """The authorization page was given to the browser: if this is waiting for that
+        sign-in, show the address too (no browser may have opened)."""
+        if self._waiting_for == "authorization_code" and self._page is not None:
+            self._page.show_sign_in("Sign in in your browser; if none opened, open", url)
+
+    def device_code(self, uri: str, code: str) -> None:
+        """A device grant's code: shown on the page of the grant waiting for it."""
+        if self._waiting_for == "device_code" and self._page is not None:
+            self._page.show_sign_in(f"Enter the code {code} at", uri)
 
     def clear(self, model: RequestModel) -> None:
         """Forget the token, in memory and in the keyring."""
         self._start(self._clear(model))
 
     def cancel(self) -> None:
-        self.runner.cancel(self.key)
+        """Stop the grant being run (its loopback listener or polling ends with it)."""
+        running = self.runner.cancel(self.key)
+        self._waiting_for = ""
+        if running:
+            self.failed.emit("Cancelled: no token was fetched")
 
     # -- the work ---------------------------------------------------------------------------
 
     def _start(self, coro: Any) -> None:
-        self.runner.start(self.key, coro, on_result=self.token.emit, on_error=self._on_error)
+        self.runner.start(self.key, coro, on_result=self._done, on_error=self._on_error)
+
+    def _done(self, token: TokenSet | None) -> None:
+        self._waiting_for = ""
+        self.token.emit(token)
 
     async def _auth(self, model: RequestModel) -> OAuth2Auth:
         from app.model.compose import substitute
@@ -115,6 +140,7 @@ class OAuthTokens(QObject):
         return None  # no token held: what the page shows
 
     def _on_error(self, error: BaseException) -> None:
+        self._waiting_for = ""
         from app.client.errors import ClientError
         from app.storage.secrets import SecretsUnavailable
 

@@ -3,10 +3,15 @@ authorization server (authlib's, tests/client/oauth_server.py)."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from typing import Any
+from urllib.error import URLError
+from urllib.parse import parse_qs, urlsplit
+from urllib.request import urlopen
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from app.model.compose import SessionPool, compose
@@ -235,3 +240,51 @@ def test_show_reads_a_token_kept_from_an_earlier_run(qtbot: QtBot, tab: Tab) -> 
     with qtbot.waitSignal(tab.tokens.token, timeout=15000) as held:
         tab.tokens.show(tab.model())
     assert held.args == [None] and page.status.text() == ""
+
+
+def test_a_sign_in_shows_its_address_and_can_be_cancelled(
+        qtbot: QtBot, tab: Tab, provider: Provider) -> None:
+    """No browser opened (as on a machine without one): the page shows the address to open,
+    selectable and clickable, and Cancel stops the wait and its loopback listener."""
+    seen: list[str] = []
+
+    def no_browser(url: str) -> bool:
+        seen.append(url)
+        return True  # webbrowser says it opened one; nothing came
+
+    tab.pool.auth_cache.open_browser = no_browser
+    page = tab.editor.oauth2
+    page.grant_box.setCurrentIndex(page.grant_box.findData("authorization_code"))
+    page.authorize_url.setText("{{id}}/authorize")
+    page.get_button.click()
+    qtbot.waitUntil(lambda: bool(seen), timeout=15000)
+    assert not page.cancel_button.isHidden() and not page.get_button.isEnabled()
+    tab.tokens.sign_in_opened(seen[0])  # what the window does when the browser was given it
+    assert page.status.textFormat() == Qt.TextFormat.RichText
+    assert "if none opened" in page.status.text()
+    assert f'href="{html.escape(seen[0], quote=True)}"' in page.status.text()
+    assert page.status.toolTip() == seen[0]
+    assert page.status.openExternalLinks()
+    redirect = parse_qs(urlsplit(seen[0]).query)["redirect_uri"][0]
+    with qtbot.waitSignal(tab.tokens.failed, timeout=15000) as failed:
+        page.cancel_button.click()
+    assert failed.args == ["Cancelled: no token was fetched"]
+    assert page.get_button.isEnabled() and page.cancel_button.isHidden()
+    # No token is held: nothing to refresh or clear.
+    assert not page.refresh_button.isEnabled() and not page.clear_button.isEnabled()
+    assert page.status.text() == "Cancelled: no token was fetched"
+
+    def listener_gone() -> bool:
+        try:
+            urlopen(redirect + "?code=x&state=y", timeout=2)
+        except URLError as exc:
+            return isinstance(exc.reason, ConnectionRefusedError)
+        except OSError:
+            return False
+        return False
+
+    qtbot.waitUntil(listener_gone, timeout=10000)
+    assert provider.state.grants == {}  # nothing reached the token endpoint
+    # A device code for another tab's grant is not shown here.
+    tab.tokens.device_code("http://x/device", "ABCD")
+    assert "ABCD" not in page.status.text()
