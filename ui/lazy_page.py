@@ -64,9 +64,9 @@ class LazyPage(QWidget, Generic[W]):
         return self._page
 
 
-def build_on_show(container: QTabWidget | QStackedWidget) -> None:
-    """Build each :class:`LazyPage` of ``container`` when it becomes the current page (the
-    current one now too)."""
+def build_on_show(container: QTabWidget | QStackedWidget, *, now: bool = True) -> None:
+    """Build each :class:`LazyPage` of ``container`` when it becomes the current page; the
+    current one at once unless not ``now`` (a container not shown yet builds it itself)."""
 
     def on_current(index: int) -> None:
         holder = container.widget(index)
@@ -74,4 +74,5 @@ def build_on_show(container: QTabWidget | QStackedWidget) -> None:
             holder.page()
 
     container.currentChanged.connect(on_current)
-    on_current(container.currentIndex())
+    if now:
+        on_current(container.currentIndex())
