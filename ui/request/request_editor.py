@@ -16,7 +16,7 @@ from ui.request.header_names import COMMON_HEADER_VALUES, COMMON_HEADERS
 from ui.request.key_value_table import KeyValueTable
 from ui.request.method_box import MethodBox
 from ui.request.params_sync import ParamsSync, merge_query
-from ui.request.tests_editor import checks_problems, tests_title
+from ui.request.tests_title import checks_problems, tests_title
 from ui.request.url_bar import UrlBar
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
-from app.model.checks import AssertModel, CaptureModel, CheckError, check_assert, check_capture
+from app.model.checks import AssertModel, CaptureModel
 from ui.request.checks_model import (
     A_OP,
     A_RESULT,
@@ -27,41 +27,16 @@ from ui.request.checks_model import (
 from ui.request.key_value_table import configure_row_table
 from ui.request.row_table_model import RowTableModel
 from ui.request.table_delegates import ChoiceDelegate, LineDelegate
+from ui.request.tests_title import tests_title
 
 if TYPE_CHECKING:
     from app.runner.asserts import AssertResult
     from app.runner.captures import CaptureResult
 
-__all__ = ["PLAIN_TARGETS", "TestsEditor", "checks_problems", "tests_title"]
+__all__ = ["PLAIN_TARGETS", "TestsEditor"]
 
 #: The targets every response has, first in the completion list.
 PLAIN_TARGETS = ("status", "time_ms", "size", "body", "header.Content-Type", "body.$")
-
-
-def tests_title(rows: int, problems: int, counts: tuple[int, int] | None = None) -> str:
-    """The Tests tab's title: ``Tests 3/4`` after a send (``counts``: passed, checked),
-    ``Tests (n)`` before, and a warning sign while one of the ``rows`` is marked."""
-    if counts is not None:
-        title = f"Tests {counts[0]}/{counts[1]}"
-    else:
-        title = f"Tests ({rows})" if rows else "Tests"
-    return title + " ⚠" if problems else title
-
-
-def checks_problems(asserts: Iterable[AssertModel], captures: Iterable[CaptureModel]) -> int:
-    """How many of these rows a file could not hold (what the tables would mark)."""
-    count = 0
-    for row in asserts:
-        try:
-            check_assert(row)
-        except CheckError:
-            count += 1
-    for capture in captures:
-        try:
-            check_capture(capture)
-        except CheckError:
-            count += 1
-    return count
 
 
 class TestsEditor(QWidget):
