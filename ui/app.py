@@ -91,6 +91,7 @@ async def _main(app: QApplication, window: MainWindow, theme: str, dark: bool) -
     from ui.warm_up import WarmUpOnFirstInput
 
     WarmUpOnFirstInput(app)
+    linecache.clearcache()  # the log handlers' and the warm-up's sources (see above)
     # Closing the window ends this coroutine, which then closes the connections while the
     # loop still runs (Qt's own quit-on-last-window would stop the loop under it).
     app.setQuitOnLastWindowClosed(False)

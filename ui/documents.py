@@ -73,13 +73,8 @@ class _NameEditor(Protocol):
     def set_name(self, name: str) -> None: ...
 
 
-class _AuthEditor(Protocol):
-    def load_model(self, model: AuthModel) -> None: ...
-
-
 class _Editor(_NameEditor, Protocol):
-    @property
-    def auth(self) -> _AuthEditor: ...
+    def load_auth(self, auth: AuthModel) -> None: ...
 
 
 class Document(Protocol):
@@ -308,7 +303,7 @@ class DocumentsController(QObject):
             for key in SECRET_AUTH_FIELDS:
                 if not getattr(model.auth, key):
                     setattr(model.auth, key, getattr(saved.auth, key))
-            document.editor.auth.load_model(model.auth)
+            document.editor.load_auth(model.auth)
         document.secrets_pending = False
         document.mark_saved(saved)
 

@@ -137,10 +137,13 @@ class RequestTab(QWidget):
         self.upload = UploadProgress()
         self.tokens = OAuthTokens(runner, f"{self.key} / oauth2 token", sessions,
                                   lambda: self._variables, self)
-        self.tokens.attach(self.editor.auth.oauth2, self.to_model)
         self.graphql = GraphQLSupport(runner, self.key, sessions, lambda: self._variables,
                                       self.to_model, lambda: self._lookup, self)
-        self.graphql.attach(self.editor.body)
+        # The Auth and Body pages are built when first shown: their OAuth 2.0 buttons and
+        # GraphQL page are served then.
+        self.editor.page_built.connect(self._on_page_built)
+        if self.editor.is_built("body"):
+            self.graphql.attach(self.editor.body)
 
         top = QWidget()
         top_layout = QVBoxLayout(top)
@@ -283,6 +286,15 @@ class RequestTab(QWidget):
         if done:
             self.captured.emit(done)
 
+    def _on_page_built(self, name: str) -> None:
+        if name == "body":
+            self.graphql.attach(self.editor.body)
+        if name == "auth":
+            self.tokens.attach(self.editor.auth.oauth2, self.to_model)
+            model = self.to_model()
+            if model.auth.kind == "oauth2":  # the token held, read when the model was loaded
+                self.tokens.show(model)
+
     # -- model ----------------------------------------------------------------------------
 
     def to_model(self) -> RequestModel:
@@ -305,8 +317,8 @@ class RequestTab(QWidget):
         for parts in list(self._parts.values()):
             if parts.load_model is not None:
                 parts.load_model(model)
-        if model.auth.kind == "oauth2":
-            self.tokens.show(model)
+        if model.auth.kind == "oauth2" and self.editor.is_built("auth"):
+            self.tokens.show(model)  # else when the page is built (nothing shows it before)
         self._emit_title()
 
     @property
@@ -397,10 +409,7 @@ class RequestTab(QWidget):
         hover preview and the unresolved warning)."""
         self._variables = source
         self._lookup = lookup
-        self.editor.url_bar.set_variable_lookup(lookup)
-        self.editor.body.set_variable_lookup(lookup)
-        for table in (self.editor.params, self.editor.headers, self.editor.body.form):
-            table.model.variable_lookup = lookup
+        self.editor.set_variable_lookup(lookup)
         self.refresh_variables()
 
     def refresh_variables(self) -> None:
@@ -408,10 +417,7 @@ class RequestTab(QWidget):
         if self._lookup is None:
             return
         known = self._lookup()
-        self.editor.url_bar.refresh_variables()
-        self.editor.body.refresh_variables()
-        for table in (self.editor.params, self.editor.headers, self.editor.body.form):
-            table.model.refresh_variables()
+        self.editor.refresh_variables()
         missing = unresolved_names(self.to_model(), known)
         if not missing:
             self.unresolved.hide()

@@ -30,18 +30,21 @@ import time
 from collections.abc import Iterable
 from dataclasses import asdict, fields
 from pathlib import Path
-from typing import Any
-
-from app.client.cookies import Cookie
+from typing import TYPE_CHECKING, Any
 
 from .atomic import write_atomic
 from .private import private_dir
 from .secrets import SecretStore
 
+if TYPE_CHECKING:
+    # The cookie type lives in the request library, which brings aiohttp (some 20 MiB): it is
+    # imported when a jar is really read or written, never by a window that only looks for
+    # a saved jar at start (bench/idle.py).
+    from app.client.cookies import Cookie
+
 __all__ = ["FORMAT_VERSION", "CookieJarStore", "CookieJarUnreadable", "workspace_id"]
 
 FORMAT_VERSION = 1
-_FIELDS = {f.name for f in fields(Cookie)}
 
 
 class CookieJarUnreadable(RuntimeError):
@@ -153,12 +156,15 @@ def _usable_key(key: str) -> bool:
 
 
 def _cookies_of(document: Any) -> list[Cookie]:
+    from app.client.cookies import Cookie
+
+    names = {f.name for f in fields(Cookie)}
     if not isinstance(document, dict) or document.get("version") != FORMAT_VERSION:
         raise ValueError(f"not a version {FORMAT_VERSION} cookie jar")
     now = time.time()
     found = []
     for item in document["cookies"]:
-        if not isinstance(item, dict) or set(item) != _FIELDS:
+        if not isinstance(item, dict) or set(item) != names:
             raise ValueError("a cookie entry has the wrong fields")
         cookie = Cookie(**item)
         if not all(isinstance(getattr(cookie, name), str)

@@ -29,3 +29,38 @@ def test_an_empty_tab_loads_no_highlighter_parser_or_importer() -> None:
                          check=True, timeout=60,
                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert out.stdout.strip() == "[]"
+
+
+_WINDOW = """
+import asyncio, sys
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+import qasync
+from ui.main_window import MainWindow
+from ui.window_state import WindowState
+
+async def main():
+    window = MainWindow(WindowState(), deferred=True)
+    window.show()
+    window.populate()
+    for _ in range(500):  # the workspace and the saved cookie jar are looked for on threads
+        await asyncio.sleep(0.01)
+        if not window.runner.running("cookies / open"):
+            break
+    print(window.runner.running("cookies / open"), 'aiohttp' in sys.modules)
+    window.close()
+    await window.shutdown()
+
+qasync.run(main())
+"""
+
+
+def test_an_idle_window_loads_no_request_library(tmp_path: object) -> None:
+    # The cookie keeper looks for the workspace's saved jar at start; finding none, it must
+    # not have loaded aiohttp for it (bench/idle.py: some 17 MiB).
+    folder = str(tmp_path)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": folder,
+           "XDG_DATA_HOME": folder, "XDG_STATE_HOME": folder, "XDG_CACHE_HOME": folder}
+    out = subprocess.run([sys.executable, "-c", _WINDOW], capture_output=True, text=True,
+                         check=True, timeout=60, env=env)
+    assert out.stdout.strip().splitlines()[-1] == "False False", out.stderr

@@ -42,7 +42,7 @@ class FakeDocument:
         self.sent_secrets: list[str] = []
         self._saved: dict[str, Any] | None = None
         self.editor = SimpleNamespace(set_name=self._set_name,
-                                      auth=SimpleNamespace(load_model=self._load_auth))
+                                      load_auth=self._load_auth)
 
     def _set_name(self, name: str) -> None:
         self.model.name = name

@@ -27,6 +27,7 @@ from ui.request.checks_model import (
 from ui.request.key_value_table import configure_row_table
 from ui.request.row_table_model import RowTableModel
 from ui.request.table_delegates import ChoiceDelegate, LineDelegate
+from ui.request.tests_title import tests_title
 
 if TYPE_CHECKING:
     from app.runner.asserts import AssertResult
@@ -150,15 +151,8 @@ class TestsEditor(QWidget):
     def title(self) -> str:
         """The tab's title: ``Tests 3/4`` after a send, ``Tests (n)`` before, and a warning
         sign while a row is marked."""
-        counts = self.asserts.counts()
-        count = len(self.asserts.rows()) + len(self.captures.rows())
-        if counts is not None:
-            title = f"Tests {counts[0]}/{counts[1]}"
-        else:
-            title = f"Tests ({count})" if count else "Tests"
-        if self.problems():
-            title += " ⚠"
-        return title
+        return tests_title(len(self.asserts.rows()) + len(self.captures.rows()),
+                           self.problems(), self.asserts.counts())
 
     def problems(self) -> int:
         """How many rows a file could not hold."""

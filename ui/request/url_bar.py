@@ -14,7 +14,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QLineEdit, QToolTip, QWidget
 
-from app.interchange.curl import is_curl_command, parse_curl
 from app.model.request import RequestModel
 from ui.request.variables import (
     VariableLookup,
@@ -67,6 +66,9 @@ class UrlBar(QLineEdit):
         menu.deleteLater()
 
     def dropEvent(self, event: QDropEvent) -> None:
+        # The curl reader comes with the first paste or drop: an idle tab does without it.
+        from app.interchange.curl import is_curl_command
+
         mime: QMimeData = event.mimeData()
         if mime.hasText() and is_curl_command(mime.text()):
             event.acceptProposedAction()
@@ -75,6 +77,8 @@ class UrlBar(QLineEdit):
         super().dropEvent(event)
 
     def _insert_text(self, text: str) -> None:
+        from app.interchange.curl import is_curl_command, parse_curl
+
         if is_curl_command(text):
             try:
                 model = parse_curl(text)

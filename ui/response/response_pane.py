@@ -18,14 +18,17 @@ from PySide6.QtWidgets import (
 )
 
 from ui.formatting import human_duration, human_rate, human_size
-from ui.response.body_view import BodyView
-from ui.response.headers_view import HeadersView
-from ui.response.timing_waterfall import TimingWaterfall
+from ui.lazy_page import LazyPage, build_on_show
 from ui.upload_progress import TransferMeter
 
 if TYPE_CHECKING:
+    from app.body.store import BodyStore
+    from app.client.timings import Timings
     from ui.error_messages import ErrorText
     from ui.modes.http.controller import ResponseHead, ResponseSummary
+    from ui.response.body_view import BodyView
+    from ui.response.headers_view import HeadersView
+    from ui.response.timing_waterfall import TimingWaterfall
 
 __all__ = ["ResponsePane", "status_colour"]
 
@@ -83,6 +86,19 @@ class _Banner(QFrame):
         self.show()
 
 
+class _TimingPage(QWidget):
+    """The Timing tab: the waterfall, and the redirects followed below it."""
+
+    def __init__(self, waterfall: TimingWaterfall, redirects: QLabel) -> None:
+        super().__init__()
+        self.waterfall = waterfall
+        self.redirects = redirects
+        layout = QVBoxLayout(self)
+        layout.addWidget(waterfall)
+        layout.addWidget(redirects)
+        layout.addStretch(1)
+
+
 class ResponsePane(QWidget):
     """Shows one exchange as it happens: sending, receiving, done, failed or cancelled."""
 
@@ -102,22 +118,21 @@ class ResponsePane(QWidget):
         self.banner.retry.connect(self.retry_requested)
         self.banner.hide()
 
-        self.body = BodyView()
-        self.headers = HeadersView()
-        self.waterfall = TimingWaterfall()
-        self.redirects = QLabel()
-        self.redirects.setWordWrap(True)
-        self.redirects.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        timing_page = QWidget()
-        timing_layout = QVBoxLayout(timing_page)
-        timing_layout.addWidget(self.waterfall)
-        timing_layout.addWidget(self.redirects)
-        timing_layout.addStretch(1)
+        # The pages are built when first shown (ui.lazy_page): the body with the first
+        # response, the headers and timings when their tab is opened; until then the pane
+        # keeps what they would show.
+        self._header_rows: list[tuple[str, str]] = []
+        self._timings: Timings | None = None
+        self._redirects = ""
+        self._body = LazyPage(self._build_body)
+        self._headers = LazyPage(self._build_headers)
+        self._timing: LazyPage[_TimingPage] = LazyPage(self._build_timing)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self.body, "Body")
-        self.tabs.addTab(self.headers, "Headers")
-        self.tabs.addTab(timing_page, "Timing")
+        self.tabs.addTab(self._body, "Body")
+        self.tabs.addTab(self._headers, "Headers")
+        self.tabs.addTab(self._timing, "Timing")
+        build_on_show(self.tabs, now=False)
 
         self.empty = QLabel()
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -144,6 +159,76 @@ class ResponsePane(QWidget):
         shows and hides itself."""
         self._layout.insertWidget(self._layout.indexOf(self.stack), strip)
 
+    # -- the pages, built on first use ----------------------------------------------------
+
+    @property
+    def body(self) -> BodyView:
+        """The body page (built by asking)."""
+        return self._body.page()
+
+    @property
+    def body_store(self) -> BodyStore | None:
+        """Where the body shown is kept (None: no body, or none shown yet)."""
+        body = self._body.built_page()
+        return None if body is None else body.store
+
+    @property
+    def headers(self) -> HeadersView:
+        """The headers page (built by asking)."""
+        return self._headers.page()
+
+    @property
+    def waterfall(self) -> TimingWaterfall:
+        """The timing page's waterfall (built by asking)."""
+        return self._timing.page().waterfall
+
+    @property
+    def redirects(self) -> QLabel:
+        """The timing page's redirects followed (built by asking)."""
+        return self._timing.page().redirects
+
+    def _build_body(self) -> BodyView:
+        from ui.response.body_view import BodyView
+
+        return BodyView()
+
+    def _build_headers(self) -> HeadersView:
+        from ui.response.headers_view import HeadersView
+
+        view = HeadersView()
+        view.set_headers(self._header_rows)
+        return view
+
+    def _build_timing(self) -> _TimingPage:
+        from ui.response.timing_waterfall import TimingWaterfall
+
+        waterfall = TimingWaterfall()
+        waterfall.set_timings(self._timings)
+        redirects = QLabel(self._redirects)
+        redirects.setWordWrap(True)
+        redirects.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        return _TimingPage(waterfall, redirects)
+
+    def clear_body(self) -> None:
+        """Let go of the body shown and its temporary file (the tab is closing)."""
+        if (body := self._body.built_page()) is not None:
+            body.clear()
+
+    def _set_headers(self, rows: list[tuple[str, str]]) -> None:
+        self._header_rows = rows
+        if (view := self._headers.built_page()) is not None:
+            view.set_headers(rows)
+
+    def _set_timings(self, timings: Timings | None) -> None:
+        self._timings = timings
+        if self._timing.is_built:
+            self.waterfall.set_timings(timings)
+
+    def _set_redirects(self, text: str) -> None:
+        self._redirects = text
+        if self._timing.is_built:
+            self.redirects.setText(text)
+
     # -- states ---------------------------------------------------------------------------
 
     IDLE = ("<p style='font-size:15px'>Send a request to see its response here.</p>"
@@ -157,10 +242,11 @@ class ResponsePane(QWidget):
         self.status.hide()
         self.meta.clear()
         self.banner.hide()
-        self.body.clear()
-        self.headers.set_headers([])
-        self.waterfall.set_timings(None)
-        self.redirects.clear()
+        if (body := self._body.built_page()) is not None:
+            body.clear()
+        self._set_headers([])
+        self._set_timings(None)
+        self._set_redirects("")
         self.tabs.setTabText(1, "Headers")
         self.stack.setCurrentWidget(self.empty)
 
@@ -177,11 +263,11 @@ class ResponsePane(QWidget):
         self.banner.hide()
         self._set_status(f"{head.status} {head.reason}".strip(), status_colour(head.status))
         self.meta.setText(head.http_version)
-        self.headers.set_headers(head.headers)
+        self._set_headers(head.headers)
         self.tabs.setTabText(1, f"Headers ({len(head.headers)})")
         if head.history:
             hops = "<br>".join(f"{status} → {url}" for status, url in head.history)
-            self.redirects.setText(f"<b>Redirects followed</b><br>{hops}<br>Final: {head.url}")
+            self._set_redirects(f"<b>Redirects followed</b><br>{hops}<br>Final: {head.url}")
         self.body.begin(head.content_type)
         self.stack.setCurrentWidget(self.tabs)
 
@@ -209,11 +295,11 @@ class ResponsePane(QWidget):
         parts = [human_duration(total), human_size(summary.size), summary.head.http_version]
         self.meta.setText(" · ".join(p for p in parts if p))
         self.meta.setToolTip(summary.head.url)
-        self.waterfall.set_timings(summary.timings)
+        self._set_timings(summary.timings)
 
     def show_error(self, text: ErrorText, had_response: bool) -> None:
-        if had_response:
-            self.body.finish()
+        if had_response and (body := self._body.built_page()) is not None:
+            body.finish()
         else:
             self.clear()
             self.empty.setText("")  # the banner says it all
@@ -221,15 +307,15 @@ class ResponsePane(QWidget):
         self.banner.show_text(text.title, text.hint, text.detail, "error")
 
     def show_cancelled(self) -> None:
-        if self._head is not None:
-            self.body.finish()
+        if self._head is not None and (body := self._body.built_page()) is not None:
+            body.finish()
         self._set_status("Cancelled", "#6b7280")
         received = f" after {human_size(self._received)} of the body" if self._head else ""
         self.banner.show_text("Request cancelled", f"The transfer was stopped{received}.", "",
                               "notice")
 
     def open_find(self) -> None:
-        self.tabs.setCurrentWidget(self.body)
+        self.tabs.setCurrentWidget(self._body)
         self.body.open_find()
 
     def _set_status(self, text: str, colour: str) -> None:

@@ -34,10 +34,10 @@ def build(host: ModeHost) -> ModeParts:
     def close() -> None:
         checks.cancel()
         controller.dispose()
-        pane.body.clear()
+        pane.clear_body()
 
     return ModeParts(controller, pane, find=pane.open_find,
-                     blank=lambda: pane.body.store is None, close=close,
+                     blank=lambda: pane.body_store is None, close=close,
                      checked=checks.checked)
 
 
@@ -97,7 +97,7 @@ class HttpView(QObject):
     def _on_finished(self, summary: ResponseSummary) -> None:
         if not self._end_hand_off(None):
             self.pane.show_finished(summary)
-            self.checks.check(summary, self.pane.body.store)
+            self.checks.check(summary, self.pane.body_store)
 
     def _on_failed(self, text: ErrorText, had_response: bool) -> None:
         self.host.upload.hide()
