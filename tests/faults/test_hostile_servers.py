@@ -298,18 +298,19 @@ async def test_slowloris_body_is_cut_by_the_total_deadline(
 
 @fault("Timeouts", "Slowloris with a total deadline given to one fetch",
        sees="Timed out",
-       kept="ends within 4 s")
+       kept="ends well before the 30 s read timeout")
 async def test_slowloris_with_a_per_fetch_total_deadline(
     witness: Witness,     kind: SessionKind, hostile: ServerThread
 ) -> None:
-    """The total deadline given to ``fetch(timeout=...)`` bounds the body read too."""
+    """The total deadline given to ``fetch(timeout=...)`` bounds the body read too: it ends
+    near 0.8 s, far from the read timeout (the bound leaves room for a loaded machine)."""
     started = time.monotonic()
     async with kind.open(hostile.url) as session:
         with pytest.raises(RequestTimeout) as caught:
             async with kind.fetch(Request(session, "GET", "/slowloris"),
-                                  timeout=Timeout(read=5, total=0.8)) as response:
+                                  timeout=Timeout(read=30, total=0.8)) as response:
                 await response.read()
-    assert time.monotonic() - started < 4
+    assert time.monotonic() - started < 15
     witness.saw(shown(caught.value))
 
 

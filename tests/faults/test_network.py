@@ -96,7 +96,9 @@ async def test_unknown_host(witness: Witness, kind: SessionKind, base_url: str) 
 async def test_connect_timeout(witness: Witness, kind: SessionKind, base_url: str,
                                black_hole: int) -> None:
     url = f"http://127.0.0.1:{black_hole}/"
-    async with kind.open(base_url, timeout=Timeout(connect=0.5, read=30)) as session:
+    # 2 s: the same session then reaches the live server, which a loaded machine may take
+    # more than half a second to accept.
+    async with kind.open(base_url, timeout=Timeout(connect=2, read=30)) as session:
         with pytest.raises(RequestTimeout) as info:
             async with kind.fetch(Request(session, "GET", url)):
                 pass
