@@ -147,8 +147,9 @@ class AnalysisWorker:
         self._process: subprocess.Popen[bytes] | None = None
         self._schema_ids: WeakKeyDictionary[GraphQLSchema, int] = WeakKeyDictionary()
         self._ids = itertools.count(1)
-        #: How many children were started (a restart adds one).
+        #: How many children were started (a restart adds one), and schemas sent to them.
         self.starts = 0
+        self.schemas_sent = 0
 
     def process_id(self) -> int | None:
         """The running child's process id (None before the first request or once closed)."""
@@ -242,6 +243,7 @@ class AnalysisWorker:
         if reply.get("need_schema") and schema is not None:
             built = self._ask(process, {"op": "schema", "id": request["schema"],
                                         "sdl": print_schema(schema)})
+            self.schemas_sent += 1
             if "error" in built:
                 raise AnalysisError(str(built["error"]))
             reply = self._ask(process, request)
@@ -324,26 +326,30 @@ class AnalysisWorker:
 # -- the child -------------------------------------------------------------------------------
 
 
-def _keep(schemas: OrderedDict[int, GraphQLSchema], key: int, schema: GraphQLSchema) -> None:
+def _keep(schemas: OrderedDict[int, GraphQLSchema], key: int, schema: GraphQLSchema, *,
+          freeze: bool) -> None:
     schemas[key] = schema
     if len(schemas) > KEPT_SCHEMAS:
-        # Frozen schemas are never collected: thaw everything to let the evicted one go.
-        gc.unfreeze()
+        if freeze:  # frozen schemas are never collected: thaw all to let the evicted one go
+            gc.unfreeze()
         schemas.popitem(last=False)
-        gc.collect()
-    # This process only analyses: its schemas live long, and the validator's garbage would
-    # otherwise have every full collection walk them again (0.1-0.7 s each).
-    gc.freeze()
+        if freeze:
+            gc.collect()
+    if freeze:
+        # A child process that only analyses: its schemas live long, and the validator's
+        # garbage would otherwise have every full collection walk them again (0.1-0.7 s).
+        gc.freeze()
 
 
-def _handle(message: dict[str, Any], schemas: OrderedDict[int, GraphQLSchema]
-            ) -> dict[str, Any]:
+def _handle(message: dict[str, Any], schemas: OrderedDict[int, GraphQLSchema], *,
+            freeze: bool) -> dict[str, Any]:
     op = message.get("op")
     try:
         if op == "schema":
             # The SDL is print_schema's of a valid schema: its validation may be skipped.
             _keep(schemas, int(message["id"]),
-                  build_schema(str(message["sdl"]), assume_valid_sdl=True, no_location=True))
+                  build_schema(str(message["sdl"]), assume_valid_sdl=True, no_location=True),
+                  freeze=freeze)
             return {"ok": True}
         if op == "analyse":
             schema = None
@@ -363,7 +369,9 @@ def _handle(message: dict[str, Any], schemas: OrderedDict[int, GraphQLSchema]
 
 def worker_main(reader: IO[bytes] | None = None, writer: IO[bytes] | None = None) -> int:
     """The child's loop: answer each request on ``reader`` (standard input) on ``writer``
-    (standard output) until ``reader`` ends; 0."""
+    (standard output) until ``reader`` ends; 0. Given no streams it is the child process,
+    and takes the process's own (and its collector) for itself."""
+    child = reader is None or writer is None
     if reader is None or writer is None:
         # Ctrl+C in the window's terminal is the window's to handle; the child ends with it.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -375,5 +383,5 @@ def worker_main(reader: IO[bytes] | None = None, writer: IO[bytes] | None = None
         sys.stdout = sys.stderr
     schemas: OrderedDict[int, GraphQLSchema] = OrderedDict()
     while (message := _read_frame(reader)) is not None:
-        _write_frame(writer, _handle(message, schemas))
+        _write_frame(writer, _handle(message, schemas, freeze=child))
     return 0
