@@ -165,8 +165,8 @@ class AnalysisWorker:
         sent (stale: dropped). Raises :class:`AnalysisError` (see there)."""
         if len(query) > self.max_document_chars:
             return Analysis(version, skipped=(
-                f"Not checked: the document is {len(query):,} characters, over the "
-                f"{self.max_document_chars:,} analysed"))
+                f"Not checked: the document is {len(query):,} characters; at most "
+                f"{self.max_document_chars:,} are analysed"))
         job = _Job(channel, version, schema, query, operation, variables_text)
         self._submit(job)
         return await asyncio.wrap_future(job.future)

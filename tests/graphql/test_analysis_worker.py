@@ -22,7 +22,7 @@ import pytest
 from graphql import build_schema, print_schema
 
 from app.graphql import Analysis, AnalysisError, AnalysisWorker, analyse, schema_from_sdl
-from app.graphql.analysis_worker import worker_main
+from app.graphql.analysis_worker import WORKER_FLAG, worker_command, worker_main
 from app.playground.graphql_schema import SDL
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -179,6 +179,14 @@ def test_a_child_that_does_not_answer_in_time_is_killed() -> None:
         worker.close()
 
 
+def test_the_child_is_this_app_or_the_bundles_own_executable(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert worker_command() == ([sys.executable, "-m", "app", WORKER_FLAG], str(ROOT))
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    # app.__main__ routes the flag to worker_main (every test here runs it so, unfrozen).
+    assert worker_command() == ([sys.executable, "--graphql-worker"], None)
+
+
 def test_a_command_that_cannot_start_is_an_error() -> None:
     worker = AnalysisWorker(command=[str(ROOT / "no-such-program")])
     try:
@@ -194,8 +202,8 @@ def test_a_document_too_big_is_not_sent_and_says_so() -> None:
         answer = asyncio.run(worker.analyse(7, SCHEMA, "{ hello }" * 20))
     finally:
         worker.close()
-    assert answer == Analysis(7, skipped="Not checked: the document is 180 characters, over "
-                                         "the 100 analysed")
+    assert answer == Analysis(7, skipped="Not checked: the document is 180 characters; at "
+                                         "most 100 are analysed")
     assert worker.starts == 0 and worker.process_id() is None
 
 

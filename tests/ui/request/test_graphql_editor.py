@@ -289,7 +289,7 @@ def test_a_document_over_the_analysed_size_says_so_and_shows_no_stale_problems(
     finally:
         worker.max_document_chars = limit
     assert page.status.text() == (f"Not checked: the document is {len(page.text())} "
-                                  "characters, over the 30 analysed")
+                                  "characters; at most 30 are analysed")
     assert page.editor.problem_spans() == [] and page.problems_list.isHidden()
     type_at_end(qtbot, page, " ")  # within the limit again
     analysed(qtbot, page)
