@@ -11,6 +11,8 @@ import sys
 from app import __version__
 
 PROBE_FLAG = "--keyring-probe"  # app.storage.secrets.PROBE_FLAG, without importing it
+#: app.graphql.analysis_worker.WORKER_FLAG, without importing graphql-core for every start.
+GRAPHQL_WORKER_FLAG = "--graphql-worker"
 
 __all__ = ["main"]
 
@@ -48,6 +50,12 @@ def main(argv: list[str] | None = None) -> int:
         from app.storage.secrets import probe_main
 
         return probe_main()
+    if args == [GRAPHQL_WORKER_FLAG]:
+        # Internal: the window's GraphQL editor analyses documents in this child process
+        # (app.graphql.analysis_worker), the bundle's executable or ``python -m app``.
+        from app.graphql.analysis_worker import worker_main
+
+        return worker_main()
     if "--version" in args:
         print(f"spyglass {__version__}")
         return 0

@@ -11,6 +11,8 @@ one client of it, a script another.
         answer = await execute(Request(session, path=url), "{ user(id: 1) { name } }")
 """
 
+from .analysis import Analysis, analyse
+from .analysis_worker import AnalysisError, AnalysisWorker
 from .completion import Suggestion, SuggestionKind, complete, word_before
 from .execution import execute, graphql_body
 from .schema import (
@@ -18,25 +20,34 @@ from .schema import (
     CachedSchema,
     SchemaCache,
     introspect,
+    schema_from_introspection,
     schema_from_sdl,
 )
 from .subscriptions import GRAPHQL_TRANSPORT_WS, GRAPHQL_WS, Subscription, subscribe
 from .validation import Problem, validate
+from .variables import VariableProblem, check_variables
 
 __all__ = [
     "GRAPHQL_TRANSPORT_WS",
     "GRAPHQL_WS",
     "INTROSPECTION_QUERY",
+    "Analysis",
+    "AnalysisError",
+    "AnalysisWorker",
     "CachedSchema",
     "Problem",
     "SchemaCache",
     "Subscription",
     "Suggestion",
     "SuggestionKind",
+    "VariableProblem",
+    "analyse",
+    "check_variables",
     "complete",
     "execute",
     "graphql_body",
     "introspect",
+    "schema_from_introspection",
     "schema_from_sdl",
     "subscribe",
     "validate",

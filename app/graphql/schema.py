@@ -20,7 +20,7 @@ from graphql import (
 from app.client import AsyncSession, Request, StreamError
 
 __all__ = ["INTROSPECTION_QUERY", "CachedSchema", "SchemaCache", "introspect",
-           "schema_from_sdl"]
+           "schema_from_introspection", "schema_from_sdl"]
 
 #: The standard introspection query, with descriptions and deprecations (deprecated fields
 #: and enum values are asked for; deprecated arguments are not, which older servers refuse).
@@ -58,10 +58,16 @@ async def introspect(session: AsyncSession, url: str, *,
         except ValueError as exc:
             raise StreamError(f"The introspection answer of {url} is not JSON: {exc}",
                               url=url) from exc
-    return _schema_of(answer, url)
+    return schema_from_introspection(answer, url)
 
 
-def _schema_of(answer: Any, url: str) -> GraphQLSchema:
+def schema_from_introspection(answer: dict[str, Any], url: str) -> GraphQLSchema:
+    """The schema in ``answer``, a server's whole answer to the introspection query (``data``
+    holding ``__schema``), from ``url`` (named in messages).
+
+    An answer with ``errors`` and no schema (introspection disabled) raises
+    :class:`~app.client.StreamError` with the server's first message; one that is no
+    introspection result at all, or describes no valid schema, raises it saying so."""
     data = answer.get("data") if isinstance(answer, Mapping) else None
     if not isinstance(data, Mapping) or not isinstance(data.get("__schema"), Mapping):
         message = _first_message(answer.get("errors")) if isinstance(answer, Mapping) else None

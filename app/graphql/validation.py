@@ -1,8 +1,9 @@
 """Checking a GraphQL document against a schema with graphql-core's parser and validator.
 
-``validate`` takes some 20-100 ms on a 2,000-line document against a 20,000-field schema (the
-rules walk the whole document), so the window runs it on a worker thread, never on the UI
-thread; ``bench/graphql.py`` measures the longest single call (``validate_stall_ms``).
+``validate`` takes some 0.4-0.6 s on a 2,000-line document against a 20,000-field schema (the
+rules walk the whole document, in pure Python, holding the GIL), so the window runs it in a
+child process (:mod:`app.graphql.analysis_worker`); ``bench/graphql.py`` measures the editor's
+longest stall meanwhile (``validate_stall_ms``).
 """
 
 from __future__ import annotations

@@ -39,7 +39,6 @@ from urllib.parse import quote, quote_plus, unquote_to_bytes
 from app.interchange.curl_aws import aws_sigv4_args, aws_sigv4_auth
 from app.interchange.curl_network import cert_arg, network_args
 from app.interchange.shell_words import cmd_words, posix_words
-from app.model.graphql_body import get_parameters, json_or_graphql, payload_text
 from app.model.http import canonical_method, is_token, media_type
 from app.model.request import (
     BODY_CONTENT_TYPES,
@@ -445,6 +444,10 @@ def parse_form(text: str) -> list[KeyValue] | None:
 def _text_body(text: str, content_type: str | None, headers: list[KeyValue]) -> BodyModel:
     media = media_type(content_type)
     if media == "application/json" or media.endswith("+json"):
+        # graphql-core (which tells a GraphQL payload) loads with the first JSON body: an
+        # empty tab imports this module, and leaves it unloaded.
+        from app.model.graphql_body import json_or_graphql
+
         return json_or_graphql(text)
     if media in ("application/xml", "text/xml") or media.endswith("+xml"):
         return BodyModel(BodyKind.XML, text=text)
@@ -602,10 +605,14 @@ def _body_args(model: RequestModel) -> list[list[str]]:
         else:
             args.append(["--data-raw", body.text])
     elif body.kind is BodyKind.GRAPHQL and model.method == "GET":
+        from app.model.graphql_body import get_parameters  # as json_or_graphql, above
+
         # As compose sends it: the query parameters of GraphQL over HTTP.
         args.append(["-G"])
         args += [["--data-urlencode", f"{name}={value}"] for name, value in get_parameters(body)]
     elif body.kind is BodyKind.GRAPHQL:
+        from app.model.graphql_body import payload_text  # as json_or_graphql, above
+
         if not has_type:
             args.append(["-H", f"Content-Type: {_implied_type(body)}"])
         args.append(["--data-raw", payload_text(body)])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import GraphQLError, OperationDefinitionNode, parse
@@ -40,11 +40,14 @@ PAYLOAD_KEYS = frozenset({"query", "variables", "operationName", "extensions"})
 @dataclass(frozen=True)
 class Operation:
     """One operation of a document: its name (None when anonymous), ``kind`` (``query``,
-    ``mutation`` or ``subscription``) and the 1-based line it starts on."""
+    ``mutation`` or ``subscription``), the 1-based line it starts on, and graphql-core's node
+    of it (``definition``: its variable definitions, for the editor's checks; not compared)."""
 
     name: str | None
     kind: str
     line: int
+    definition: OperationDefinitionNode | None = field(default=None, compare=False,
+                                                       repr=False)
 
 
 def _document(query: str) -> DocumentNode | None:
@@ -67,7 +70,7 @@ def operations(query: str) -> list[Operation]:
         if isinstance(node, OperationDefinitionNode):
             line = node.loc.source.get_location(node.loc.start).line if node.loc else 1
             found.append(Operation(node.name.value if node.name else None,
-                                   node.operation.value, line))
+                                   node.operation.value, line, node))
     return found
 
 

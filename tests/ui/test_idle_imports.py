@@ -1,7 +1,7 @@
 """What a new, empty request tab leaves unloaded: the highlighter's Pygments and the XML
 parsers come with the first text to colour or check, the importers and exporters (and the
-email parser) with the first import or export (bench/idle.py measures the window's memory
-when idle)."""
+email parser) with the first import or export, graphql-core with the first GraphQL body
+(bench/idle.py measures the window's memory when idle)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ tab = RequestTab(TaskRunner(), lambda: None, 1, None)
 tab.resize(1000, 700)
 tab.show()
 app.processEvents()
-print(sorted(m for m in sys.modules if m.split('.')[0] in ('pygments', 'xml', 'keyring', 'email')
+print(sorted(m for m in sys.modules
+             if m.split('.')[0] in ('pygments', 'xml', 'keyring', 'email', 'graphql')
              or m == 'app.interchange.api'))
 """
 
@@ -29,6 +30,32 @@ def test_an_empty_tab_loads_no_highlighter_parser_or_importer() -> None:
                          check=True, timeout=60,
                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert out.stdout.strip() == "[]"
+
+
+_PASTE = """
+import sys
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from ui.request_tab import RequestTab
+from ui.tasks import TaskRunner
+tab = RequestTab(TaskRunner(), lambda: None, 1, None)
+tab.show()
+QGuiApplication.clipboard().setText("https://example.com/items?page=2")
+tab.editor.url_bar.paste()
+app.processEvents()
+print(tab.editor.url_bar.text(), 'app.interchange.curl' in sys.modules,
+      sorted(m for m in sys.modules if m.split('.')[0] == 'graphql'))
+"""
+
+
+def test_pasting_a_url_loads_the_curl_reader_but_not_graphql() -> None:
+    # The paste asks the curl reader whether the text is a command; graphql-core (which it
+    # needs only to tell a JSON body from a GraphQL payload) must not come along.
+    out = subprocess.run([sys.executable, "-c", _PASTE], capture_output=True, text=True,
+                         check=True, timeout=60,
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert out.stdout.strip() == "https://example.com/items?page=2 True []", out.stderr
 
 
 _WINDOW = """

@@ -272,3 +272,25 @@ def test_a_server_refusing_introspection_shows_why_and_an_sdl_file_works(
     assert "Cannot query field 'nme'" in page.editor.problem_spans()[0][2]
     assert tab.graphql.service is not None
     assert tab.graphql.service.cache.get(refusing_server) is not None
+
+
+def test_a_document_over_the_analysed_size_says_so_and_shows_no_stale_problems(
+        qtbot: QtBot, pool: SessionPool, playground: str) -> None:
+    tab = make_tab(qtbot, pool, f"{playground}/graphql", '{ user(id: "1") { nme } }')
+    page = page_with_schema(qtbot, tab)
+    analysed(qtbot, page)
+    assert page.problems_list.count() == 1
+    worker = GraphQLBodyPage.worker()
+    limit = worker.max_document_chars
+    worker.max_document_chars = 30
+    try:
+        type_at_end(qtbot, page, "\n# a comment that makes it long")
+        analysed(qtbot, page)
+    finally:
+        worker.max_document_chars = limit
+    assert page.status.text() == (f"Not checked: the document is {len(page.text())} "
+                                  "characters; at most 30 are analysed")
+    assert page.editor.problem_spans() == [] and page.problems_list.isHidden()
+    type_at_end(qtbot, page, " ")  # within the limit again
+    analysed(qtbot, page)
+    assert page.problems_list.count() == 1 and page.status.text() == "1 problem"

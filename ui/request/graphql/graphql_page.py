@@ -2,7 +2,8 @@
 variables as JSON (checked against the chosen operation), the operation picker, Prettify, the
 problems listed, and the schema explorer beside them (collapsible).
 
-The document is analysed off the UI thread (:mod:`ui.request.graphql.analysis`) once typing
+The document is analysed in another process (:class:`app.graphql.AnalysisWorker`, one for
+every page: graphql-core's validator, pure Python, would hold the UI thread's GIL) once typing
 pauses; each edit bumps a version, and an analysis of an older version is dropped."""
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from PySide6.QtWidgets import (
 )
 
 from ui.request.body.code_editor import CodeEditor
-from ui.request.graphql.analysis import Analysis, BackgroundAnalysis, keep_schema
 from ui.request.graphql.query_editor import QueryEditor
 from ui.request.graphql.schema_explorer import SchemaExplorer
 from ui.request.graphql.schema_rows import FieldRow, insertion_for
@@ -35,6 +35,7 @@ from ui.request.tones import ERROR, OK, css
 if TYPE_CHECKING:
     from graphql import GraphQLSchema
 
+    from app.graphql import Analysis, AnalysisWorker
     from ui.request.variables import VariableLookup
     from ui.tasks import TaskRunner
 
@@ -73,6 +74,9 @@ class GraphQLBodyPage(QWidget):
     changed = Signal()
     #: An analysis was shown (the tests wait for it).
     analysed = Signal()
+    #: The analysis process every page shares, started with the first analysis (its
+    #: ``max_document_chars`` and ``timeout_s`` are the settings).
+    shared_worker: AnalysisWorker | None = None
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -118,7 +122,6 @@ class GraphQLBodyPage(QWidget):
         self._silent = False
         self._runner: TaskRunner | None = None
         self._key = ""
-        self._background = BackgroundAnalysis()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(ANALYSIS_DELAY_MS)
@@ -208,8 +211,6 @@ class GraphQLBodyPage(QWidget):
 
     def set_schema(self, schema: GraphQLSchema | None, note: str = "") -> None:
         """Complete, check and explore against ``schema``."""
-        if schema is not None and schema is not self.editor.schema():
-            keep_schema(schema)
         self.editor.set_schema(schema)
         self.explorer.set_schema(schema, note)
         self.analyse()
@@ -226,9 +227,20 @@ class GraphQLBodyPage(QWidget):
         self._timer.stop()
         if self._runner is None:
             return
-        self._runner.start(self._key, self._background.run(
+        self._runner.start(self._key, self.worker().analyse(
             self._version, self.editor.schema(), self.text(), self._operation,
-            self.variables_text()), on_result=self._show_analysis, on_error=self._on_failed)
+            self.variables_text(), channel=self._key), on_result=self._show_analysis,
+            on_error=self._on_failed)
+
+    @classmethod
+    def worker(cls) -> AnalysisWorker:
+        """The :attr:`shared_worker`, made on first use (its process starts with the first
+        document it is given)."""
+        if cls.shared_worker is None:
+            from app.graphql import AnalysisWorker
+
+            cls.shared_worker = AnalysisWorker()
+        return cls.shared_worker
 
     def pending(self) -> bool:
         """Whether the shown analysis is older than the text."""
@@ -240,8 +252,8 @@ class GraphQLBodyPage(QWidget):
         if not self._silent:
             self.changed.emit()
 
-    def _show_analysis(self, analysis: Analysis) -> None:
-        if analysis.version != self._version:
+    def _show_analysis(self, analysis: Analysis | None) -> None:
+        if analysis is None or analysis.version != self._version:
             return  # typed since: the next analysis is on its way
         self._shown_version = analysis.version
         self.editor.set_problems(analysis.problems)
@@ -255,7 +267,7 @@ class GraphQLBodyPage(QWidget):
         if analysis.operations:
             self._operations = analysis.operations
             self._refresh_operations()
-        self._show_status(len(analysis.problems))
+        self._show_status(len(analysis.problems), analysis.skipped)
         self._show_variable_problems(analysis)
         self.analysed.emit()
 
@@ -263,9 +275,11 @@ class GraphQLBodyPage(QWidget):
         self.status.setText(f"Could not check the query: {exc}")
         self.status.setStyleSheet(css(ERROR))
 
-    def _show_status(self, problems: int = 0) -> None:
+    def _show_status(self, problems: int = 0, skipped: str = "") -> None:
         if not self.text().strip():
             text, tone = "", None
+        elif skipped:
+            text, tone = skipped, None
         elif problems:
             text, tone = (f"{problems} problem{'s' if problems > 1 else ''}", ERROR)
         elif self.editor.schema() is None:

@@ -20,8 +20,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QCompleter, QTextEdit, QToolTip, QWidget
 
+from app.graphql.masking import masked
 from ui.request.body.code_editor import CodeEditor
-from ui.request.graphql.query_text import masked
 from ui.request.tones import ERROR, WARNING
 
 if TYPE_CHECKING:

@@ -38,27 +38,6 @@ def environment_of(lookup: Callable[[], dict[str, Any]] | None) -> str:
     return ", ".join(sorted(s for s in sources if s.startswith("environment")))
 
 
-class _Refused(Exception):
-    """The server answered, but with no schema (introspection disabled)."""
-
-
-def _schema_of_answer(answer: dict[str, Any], url: str) -> GraphQLSchema:
-    from graphql import GraphQLError, build_client_schema
-
-    data = answer.get("data")
-    if not isinstance(data, dict) or not isinstance(data.get("__schema"), dict):
-        errors = answer.get("errors")
-        first = errors[0] if isinstance(errors, list) and errors else None
-        message = first.get("message") if isinstance(first, dict) else first
-        raise _Refused(f"{url} refused introspection: {message}" if message
-                       else f"{url} answered without a schema")
-    try:
-        return build_client_schema(data)  # type: ignore[arg-type]
-    except (GraphQLError, TypeError, KeyError, ValueError) as exc:
-        raise _Refused(f"The introspection result of {url} is not a valid schema: {exc}"
-                       ) from exc
-
-
 class SchemaService(QObject):
     """One tab's GraphQL schema.
 
@@ -125,7 +104,7 @@ class SchemaService(QObject):
         return composed, composed.url, environment_of(self._lookup())
 
     async def _introspect(self, refresh: bool) -> tuple[GraphQLSchema, str]:
-        from app.graphql import INTROSPECTION_QUERY, execute
+        from app.graphql import INTROSPECTION_QUERY, execute, schema_from_introspection
 
         composed, url, environment = await self._where()
         try:
@@ -133,7 +112,7 @@ class SchemaService(QObject):
             if cached is None:
                 answer = await execute(composed.request, INTROSPECTION_QUERY,
                                        operation_name="IntrospectionQuery")
-                schema = await asyncio.to_thread(_schema_of_answer, answer, url)
+                schema = await asyncio.to_thread(schema_from_introspection, answer, url)
                 cached = self.cache.put(url, environment, schema, source="introspection")
         finally:
             composed.close()
@@ -164,12 +143,14 @@ class SchemaService(QObject):
         self.loaded.emit(self.schema, note)
 
     def _on_failed(self, exc: BaseException) -> None:
-        from app.client import ClientError
+        from app.client import ClientError, StreamError
         from ui.error_messages import describe_error
 
         if isinstance(exc, OSError):
             message = f"Could not read the file: {exc.strerror or exc}"
-        elif not isinstance(exc, ClientError):  # refused, not SDL, not composable
+        elif isinstance(exc, StreamError) or not isinstance(exc, ClientError):
+            # Refused or no schema (StreamError: its message says which, with the server's
+            # words), not SDL, not composable: the message is the whole story.
             message = str(exc)
         else:
             text = describe_error(exc)

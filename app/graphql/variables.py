@@ -1,6 +1,6 @@
 """Checking a GraphQL body's variables (JSON text) against the chosen operation's variable
 definitions: not JSON or not an object, a variable the operation does not define, a non-null
-one left out, a value of the wrong JSON type. Pure (no Qt): the page shows what it returns.
+one left out, a value of the wrong JSON type. Pure (no Qt): the editor shows what it returns.
 
 With a schema, graphql-core's own coercion decides (the messages a server would send); without
 one, only what the document says is checked (unknown names and missing non-null ones).
@@ -11,13 +11,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from graphql import GraphQLError, GraphQLSchema, parse
+from graphql import GraphQLError, GraphQLSchema
 from graphql.execution.values import coerce_variable_values
-from graphql.language import NonNullTypeNode, OperationDefinitionNode
+from graphql.language import NonNullTypeNode
 
+from app.model.graphql_body import chosen_operation
+from app.model.request import BodyKind, BodyModel
 from app.model.templating import VARIABLE
 
-__all__ = ["VariableProblem", "check_variables", "chosen_operation", "operation_list"]
+__all__ = ["VariableProblem", "check_variables"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,31 +30,6 @@ class VariableProblem:
     message: str
     line: int = 0
     column: int = 0
-
-
-def operation_list(query: str) -> list[tuple[str, str]]:
-    """``(name, kind)`` of each operation in ``query`` (an anonymous one's name is empty);
-    [] when the query does not parse (the picker then keeps what it showed)."""
-    try:
-        document = parse(query, no_location=True)
-    except GraphQLError:
-        return []
-    return [(d.name.value if d.name else "", d.operation.value) for d in document.definitions
-            if isinstance(d, OperationDefinitionNode)]
-
-
-def chosen_operation(query: str, name: str) -> OperationDefinitionNode | None:
-    """The operation named ``name`` in ``query`` (the first one when ``name`` is empty); None
-    when the query does not parse or holds no such operation."""
-    try:
-        document = parse(query, no_location=True)
-    except GraphQLError:
-        return None
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if not name:
-        return operations[0] if operations else None
-    return next((op for op in operations if op.name is not None and op.name.value == name),
-                None)
 
 
 def _placeholders(text: str) -> str:
@@ -78,7 +55,9 @@ def check_variables(schema: GraphQLSchema | None, query: str, operation_name: st
             return [VariableProblem("Variables must be a JSON object ({ \"name\": value }), "
                                     f"not {type(values).__name__}")]
     assert isinstance(values, dict)
-    operation = chosen_operation(query, operation_name)
+    chosen = chosen_operation(BodyModel(BodyKind.GRAPHQL, text=query,
+                                        graphql_operation=operation_name))
+    operation = chosen.definition if chosen is not None else None
     if operation is None:
         return []
     definitions = operation.variable_definitions or ()

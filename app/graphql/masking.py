@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from app.graphql import Problem
 from app.model.templating import VARIABLE
+
+from .validation import Problem
 
 __all__ = ["masked", "outside_spans", "position_of"]
 
