@@ -300,15 +300,27 @@ def check_grpc() -> CheckResult:
 
 
 def check_graphql() -> CheckResult:
-    """GraphQL's library: a schema from SDL, a document validated and completed."""
-    from app.graphql import complete, schema_from_sdl, validate
+    """GraphQL: graphql-core validates and completes a document, and the editor's analysis
+    child (this program started again with ``--graphql-worker``: in a bundle, the bundle's
+    own executable) answers with the same problems."""
+    import asyncio
+
+    from app.graphql import AnalysisWorker, complete, schema_from_sdl, validate
 
     schema = schema_from_sdl("type Query { hello(name: String): String, count: Int }")
-    problems = validate(schema, "{ hello(name: 1) nope }")
+    query = "{ hello(name: 1) nope }"
+    problems = validate(schema, query)
     labels = [s.label for s in complete(schema, "{ h }", 1, 4)]
-    ok = len(problems) == 2 and "hello" in labels
+    worker = AnalysisWorker(timeout_s=30)
+    try:
+        analysis = asyncio.run(worker.analyse(1, schema, query))
+    finally:
+        worker.close()
+    child = len(analysis.problems) if analysis is not None else -1
+    ok = len(problems) == 2 and child == 2 and "hello" in labels
     return CheckResult("graphql", ok, f"graphql-core {_version('graphql', 'graphql-core')}: "
-                       f"{len(problems)} problems found, completion offered {labels}")
+                       f"{len(problems)} problems found here and {child} by the analysis "
+                       f"child, completion offered {labels}")
 
 
 # -- the report ---------------------------------------------------------------------------------
