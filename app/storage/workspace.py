@@ -67,8 +67,8 @@ REQUEST_SUFFIX = ".yaml"
 
 #: The order fields are written in (readable, stable, not alphabetical).
 _REQUEST_ORDER = ("name", "method", "url", "mode", "params", "headers", "body", "auth",
-                  "options", "ws_subprotocols", "ws_saved", "terminal", "asserts", "captures",
-                  "notes")
+                  "options", "ws_subprotocols", "ws_saved", "terminal", "grpc", "asserts",
+                  "captures", "notes")
 _BODY_ORDER = ("kind", "text", "graphql_variables", "graphql_operation", "file_path",
                "file_imported", "form", "multipart")
 #: Characters YAML folds into a plain newline inside a block scalar: such text stays quoted.
@@ -226,7 +226,7 @@ def _request_data(model: RequestModel, secrets: Secrets,
                 else:
                     auth[sub] = _plain(v)
             out[key] = auth
-        elif key in ("options", "terminal"):
+        elif key in ("options", "terminal", "grpc"):
             defaults = getattr(default, key)
             if key == "options":
                 value = value.without_secrets()  # a typed passphrase stays out of the file
