@@ -207,6 +207,7 @@ class DocumentsController(QObject):
         from app.model.getting_started import (
             PLAYGROUND_CLIENT_CERT_VARIABLE,
             PLAYGROUND_CLIENT_KEY_VARIABLE,
+            PLAYGROUND_GRPC_VARIABLE,
             PLAYGROUND_MTLS_VARIABLE,
             PLAYGROUND_PROXY_VARIABLE,
             PLAYGROUND_TOKEN_VARIABLE,
@@ -224,7 +225,7 @@ class DocumentsController(QObject):
                 PLAYGROUND_TOKEN_VARIABLE, token, secret=True, source="Spyglass")
             reach = self.playground.reach_values()
             for name in (PLAYGROUND_PROXY_VARIABLE, PLAYGROUND_CLIENT_CERT_VARIABLE,
-                         PLAYGROUND_CLIENT_KEY_VARIABLE):
+                         PLAYGROUND_CLIENT_KEY_VARIABLE, PLAYGROUND_GRPC_VARIABLE):
                 known[name] = Variable(name, reach.get(name, "(set when the playground starts)"),
                                        secret=name == PLAYGROUND_PROXY_VARIABLE,
                                        source="Spyglass")
