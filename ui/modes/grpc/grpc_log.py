@@ -12,8 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections import deque
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
@@ -30,10 +29,13 @@ _ARROWS = {"out": "→", "in": "←", "info": "•", "error": "✕"}
 _Index = QModelIndex | QPersistentModelIndex
 
 
-@dataclass(frozen=True, slots=True)
-class GrpcMessage:
+class GrpcMessage(NamedTuple):
     """One row: ``direction`` is ``out`` (sent), ``in`` (received), ``info`` or ``error``;
-    ``data`` a JSON object for messages, text for the others; ``at`` wall-clock seconds."""
+    ``data`` a JSON object for messages, text for the others; ``at`` wall-clock seconds.
+
+    The log keeps rows as plain tuples of these fields: making one is the cheapest thing the
+    gRPC thread can do per message, and a tuple of JSON values is one the garbage collector
+    stops looking at (its full passes over 100,000 objects would stall the window)."""
 
     at: float
     direction: str
@@ -55,8 +57,8 @@ class GrpcMessageLog:
         if keep < 1:
             raise ValueError("keep must be 1 or more")
         self.keep = keep
-        self._pending: deque[GrpcMessage] = deque()
-        self.rows: deque[GrpcMessage] = deque()
+        self._pending: deque[tuple[float, str, Any]] = deque()
+        self.rows: deque[tuple[float, str, Any]] = deque()
         #: Rows let go past ``keep`` since the last ``clear``.
         self.dropped = 0
         #: Messages received and sent since the last ``clear`` (dropped ones included).
@@ -65,7 +67,7 @@ class GrpcMessageLog:
 
     def add(self, direction: str, data: Any, at: float | None = None) -> None:
         """Log a row (any thread)."""
-        self._pending.append(GrpcMessage(time.time() if at is None else at, direction, data))
+        self._pending.append((time.time() if at is None else at, direction, data))
 
     @property
     def pending(self) -> int:
@@ -78,13 +80,12 @@ class GrpcMessageLog:
         if not count:
             return 0, 0
         rows = self.rows
-        for _ in range(count):
-            message = pending.popleft()
-            rows.append(message)
-            if message.direction == "in":
-                self.received += 1
-            elif message.direction == "out":
-                self.sent += 1
+        popleft = pending.popleft
+        taken = [popleft() for _ in range(count)]
+        rows.extend(taken)
+        directions = [row[1] for row in taken]
+        self.received += directions.count("in")
+        self.sent += directions.count("out")
         removed = max(0, len(rows) - self.keep)
         for _ in range(removed):
             rows.popleft()
@@ -133,7 +134,7 @@ class GrpcLogModel(QAbstractTableModel):
         self.endResetModel()
 
     def message(self, row: int) -> GrpcMessage:
-        return self.log.rows[row]
+        return GrpcMessage(*self.log.rows[row])
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
         return 0 if parent.isValid() else self._count
@@ -151,7 +152,7 @@ class GrpcLogModel(QAbstractTableModel):
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < self._count:
             return None
-        message = self.log.rows[index.row()]
+        message = GrpcMessage(*self.log.rows[index.row()])
         if role == MESSAGE_ROLE:
             return message
         if role == Qt.ItemDataRole.DisplayRole:
