@@ -71,7 +71,7 @@ def to_grpcurl(model: RequestModel, variables: Mapping[str, str] | None = None) 
             lines.append(["-cert", cert, "-key", key])
     for row in model.headers:
         if row.enabled and row.name.strip():
-            lines.append(["-H", f"{_fill(row.name.strip(), values)}: "
+            lines.append(["-H", f"{_fill(row.name.strip(), values).lower()}: "
                                 f"{_fill(row.value, values)}"])
     for path in grpc.import_paths:
         if path.strip():
