@@ -112,6 +112,14 @@ def resolve_paths(paths: list[str], root: str | os.PathLike[str] | None) -> list
     return out
 
 
+def _filled(text: str, variables: Mapping[str, str], field: str, what: str) -> str:
+    """``substitute``, its error naming ``field`` (the editor's part to look at)."""
+    try:
+        return substitute(text, variables, what)
+    except ComposeError as exc:
+        raise ComposeError(field, str(exc)) from None
+
+
 def _messages(text: str) -> list[dict[str, Any]]:
     """The messages of the typed JSON: one object, or an array of objects (a stream of
     them); empty text is one empty message."""
@@ -153,8 +161,8 @@ def _metadata(model: RequestModel, variables: Mapping[str, str]) -> list[tuple[s
     for row in model.headers:
         if not row.enabled or not row.name.strip():
             continue
-        name = substitute(row.name, variables, "metadata").strip().lower()
-        value = substitute(row.value, variables, "metadata")
+        name = _filled(row.name, variables, "headers", "metadata").strip().lower()
+        value = _filled(row.value, variables, "headers", "metadata")
         if not name.isascii() or name.startswith(":") or any(c in name for c in " \t\r\n"):
             raise ComposeError("headers", f"{name!r} is not a metadata name")
         if not name.endswith("-bin") and not (value.isascii() and value.isprintable()):
@@ -164,9 +172,9 @@ def _metadata(model: RequestModel, variables: Mapping[str, str]) -> list[tuple[s
     return pairs
 
 
-def _paths(paths: list[str], variables: Mapping[str, str], what: str,
+def _paths(paths: list[str], variables: Mapping[str, str], field: str, what: str,
            root: str | os.PathLike[str] | None) -> list[str]:
-    filled = [substitute(path, variables, what).strip() for path in paths]
+    filled = [_filled(path, variables, field, what).strip() for path in paths]
     return resolve_paths([path for path in filled if path], root)
 
 
@@ -175,16 +183,16 @@ def _client_cert(model: RequestModel, variables: Mapping[str, str]
     options = model.options
     if options.client_cert_mode != "files":
         return None  # "default" and "none": gRPC presents no per-host certificate
-    cert = substitute(options.client_cert.strip(), variables, "client certificate")
+    cert = _filled(options.client_cert.strip(), variables, "options", "client certificate")
     if not cert:
         raise ComposeError("options", "Choose the client certificate file in Options, or "
                                       "choose another client certificate")
     passphrase = options.client_cert_passphrase.strip()
     if passphrase and (not names_a_variable(passphrase)
-                       or substitute(passphrase, variables, "certificate passphrase")):
+                       or _filled(passphrase, variables, "options", "certificate passphrase")):
         raise ComposeError("options", "gRPC takes a client key without a passphrase (PEM): "
                                       "clear the passphrase in Options")
-    key = substitute(options.client_key.strip(), variables, "client key") or cert
+    key = _filled(options.client_key.strip(), variables, "options", "client key") or cert
     return cert, key
 
 
@@ -197,7 +205,7 @@ def grpc_call_of(model: RequestModel, variables: Mapping[str, str] | None = None
     them for a stream), a target that is not ``host:port``."""
     variables = resolve_nested(variables or {})
     grpc = model.grpc
-    target, tls = grpc_target(substitute(model.url, variables, "URL"))
+    target, tls = grpc_target(substitute(model.url, variables, "url"))
     method = _method(grpc, variables)
     messages = _messages(substitute(grpc.message, variables, "message"))
     deadline = grpc.deadline
@@ -210,14 +218,15 @@ def grpc_call_of(model: RequestModel, variables: Mapping[str, str] | None = None
         if not options.verify_tls and not options.ca_file.strip():
             raise ComposeError("options", "gRPC cannot skip the server certificate check: "
                                           "give the server's CA file in Options")
-        ca_file = substitute(options.ca_file.strip(), variables, "CA file") or None
+        ca_file = _filled(options.ca_file.strip(), variables, "options", "CA file") or None
         if ca_file is not None:
             ca_file = resolve_paths([ca_file], workspace_root)[0]
         client_cert = _client_cert(model, variables)
     return GrpcCall(
         target=target, tls=tls, full_method=method, messages=messages,
-        protos=_paths(grpc.protos, variables, ".proto files", workspace_root),
-        import_paths=_paths(grpc.import_paths, variables, "import paths", workspace_root),
+        protos=_paths(grpc.protos, variables, "protos", ".proto files", workspace_root),
+        import_paths=_paths(grpc.import_paths, variables, "import_paths", "import paths",
+                            workspace_root),
         metadata=_metadata(model, variables), deadline=deadline, ca_file=ca_file,
         client_cert=client_cert)
 

@@ -149,7 +149,8 @@ def target_value(target: Target, facts: ResponseFacts) -> tuple[bool, Any]:
             return (value is not None), value
         return True, ", ".join(listed)
     if kind is TargetKind.BODY:
-        return True, facts.text()
+        # A gRPC call's body is JSON it made itself: the response (or array), not text.
+        return True, facts.json() if facts.status_name else facts.text()
     assert target.query is not None
     document = facts.json()
     try:
