@@ -104,6 +104,23 @@ async def library_round(target: str, calls: int) -> float:
     return time.perf_counter() - started
 
 
+async def raw_stream_round(target: str, count: int) -> float:
+    """Messages a second of the same server stream read by grpcio's asyncio stub alone (no
+    JSON, no window): what the server and grpcio allow here (shown, not the figure)."""
+    pool = compile_protos([PROTO], []).pool
+    request_class = message_class(pool, "spyglass.playground.CountRequest")
+    reply_class = message_class(pool, "spyglass.playground.CountReply")
+    async with grpc.aio.insecure_channel(target) as channel:
+        count_call = channel.unary_stream(
+            f"/{SERVICE}/Count", request_serializer=request_class.SerializeToString,
+            response_deserializer=reply_class.FromString)
+        started = time.perf_counter()
+        received = 0
+        async for _reply in count_call(request_class(count=count)):
+            received += 1
+        return received / (time.perf_counter() - started)
+
+
 class StallProbe:
     """A 5 ms timer on the UI loop; ``worst`` is the longest gap between two ticks."""
 
@@ -211,6 +228,7 @@ def main() -> None:
             aio.append(asyncio.run(aio_round(target, args.calls)))
             library.append(asyncio.run(library_round(target, args.calls)))
         app.grpc.close()
+        raw_stream = asyncio.run(raw_stream_round(target, args.stream_count))
         stream = run_stream(target, args.stream_count)
         app.grpc.close()
     finally:
@@ -225,6 +243,7 @@ def main() -> None:
           f"{min(aio) / best_library:.2f})")
     print(f"app.grpc.call:   {best_library / args.calls * 1e6:.0f} us a call "
           f"(rounds: {', '.join(f'{r:.2f}' for r in library)} s)")
+    print(f"server stream read by a grpc.aio stub alone: {raw_stream:.0f} messages a second")
     print(f"server stream into the view: {stream['shown']} messages shown, "
           f"{stream['rows']} rows kept ({stream['dropped']} older let go), {stream['code']}")
     print(f"unary_vs_grpcio={best_raw / best_library:.2f} "
