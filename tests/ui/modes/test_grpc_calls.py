@@ -294,3 +294,21 @@ def test_a_bounded_view_of_a_long_server_stream(qtbot: QtBot, grpc_target: str,
     assert controller.log.received == 2000
     assert controller.log.dropped == 2003 - 50  # with the two notes and the request
     assert log_model.message(48).data["number"] == 2000
+
+
+def test_a_new_call_replaces_a_running_stream(grpc_tab: MakeTab, grpc_target: str,
+                                              qtbot: QtBot) -> None:
+    tab = grpc_tab(f"grpc://{grpc_target}", f"{SERVICE}/Count",
+                   '{"count": 1000, "interval": "0.01s"}')
+    pane = pane_of(tab)
+    tab.send()
+    qtbot.waitUntil(lambda: pane.controller.log.received >= 5, timeout=15000)
+    pane.request.method_box.setEditText(f"{SERVICE}/Echo")
+    pane.request.editor.setPlainText('{"text": "next"}')
+    pane.controller.start(tab.to_model(), tab.variables)
+    qtbot.waitUntil(lambda: not pane.controller.busy, timeout=15000)
+    qtbot.wait(100)  # what the replaced stream might still have read
+    pane.stream.refresh()
+    answers = [data for d, data in rows(pane) if d == "in"]
+    assert answers and all(a.get("text") == "next" for a in answers)
+    assert pane.controller.result is not None and pane.controller.result.code == "OK"

@@ -161,3 +161,31 @@ def test_fields_round_trip_and_edits_mark_the_tab(grpc_tab: MakeTab, qtbot: QtBo
     tab.load_model(other)
     assert tab.to_model().grpc.method == "x.Y/Z"
     assert tab.to_model().grpc.message == ""
+
+
+def test_a_target_being_typed_is_described_when_the_picker_opens(
+        grpc_tab: MakeTab, grpc_target: str, qtbot: QtBot) -> None:
+    tab = grpc_tab("")
+    tab.set_mode(RequestMode.HTTP)
+    tab.editor.url_bar.setText("grpc://")  # the mode follows the scheme, the host is to come
+    assert tab.mode == RequestMode.GRPC
+    pane = pane_of(tab)
+    qtbot.wait(50)
+    assert not pane.services.describing  # nothing to describe yet: no error either
+    assert not pane.request.describe_error.isVisibleTo(pane)
+    tab.editor.url_bar.setText(f"grpc://{grpc_target}")
+    pane.request.method_box.showPopup()
+    qtbot.waitUntil(lambda: f"{SERVICE}/Echo" in methods(pane), timeout=15000)
+    pane.request.method_box.hidePopup()
+
+
+def test_refresh_on_an_unreachable_target_says_so(grpc_tab: MakeTab, qtbot: QtBot) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    tab = grpc_tab(f"grpc://127.0.0.1:{port}")
+    pane = pane_of(tab)
+    qtbot.waitUntil(lambda: pane.request.describe_error.isVisibleTo(pane), timeout=30000)
+    assert methods(pane) == []

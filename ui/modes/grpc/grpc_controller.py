@@ -24,6 +24,7 @@ import contextlib
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -242,7 +243,8 @@ class GrpcController(QObject):
                 await self._send_one(stream, message)
             sender = asyncio.ensure_future(self._send_all(stream, outbox))
             try:
-                await client.thread.run(lambda: _read_all(stream, self.log))
+                await client.thread.run(
+                    lambda: _read_all(stream, self.log, lambda: generation == self._generation))
             finally:
                 sender.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -311,11 +313,15 @@ class GrpcController(QObject):
         self.failed.emit(text)
 
 
-async def _read_all(stream: GrpcStream, log: GrpcMessageLog) -> None:
+async def _read_all(stream: GrpcStream, log: GrpcMessageLog,
+                    current: Callable[[], bool]) -> None:
     """On the gRPC thread: every response into the log as it arrives (the stream's own
-    steps are awaited directly there)."""
+    steps are awaited directly there). A call replaced meanwhile (``current()`` false: its
+    cancellation is on its way) adds nothing to the next call's log."""
     add = log.add
     async for data in stream:
+        if not current():
+            return
         add("in", data)
 
 

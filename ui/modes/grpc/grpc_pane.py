@@ -110,9 +110,19 @@ class GrpcPane(QWidget):
             self._describe_if_known()
 
     def _describe_if_known(self) -> None:
+        """Describe on its own only what can be: .proto files, or a whole target (a URL
+        being typed is not one yet; the picker asks again when opened)."""
+        from app.model.compose_errors import ComposeError
+        from app.model.compose_grpc import grpc_target
+
         model = self._host.to_model()
-        if model.grpc.protos or model.url.strip():
-            self.refresh()
+        if not model.grpc.protos:
+            try:
+                grpc_target(model.url)
+            except ComposeError:
+                if "{{" not in model.url:
+                    return
+        self.refresh()
 
     def _on_described(self, services: list[Service]) -> None:
         self.request.set_services(services)

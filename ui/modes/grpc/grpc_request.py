@@ -30,7 +30,7 @@ from ui.request.body.code_editor import CodeEditor
 if TYPE_CHECKING:  # grpcio is loaded by the first describe or call, not by the pane
     from app.grpc import Method, Service
 
-__all__ = ["GrpcRequestPanel", "PathList"]
+__all__ = ["GrpcRequestPanel", "MethodBox", "PathList"]
 
 
 class PathList(QWidget):
@@ -111,6 +111,18 @@ class PathList(QWidget):
             self.changed.emit()
 
 
+class MethodBox(QComboBox):
+    """The method picker: opening its list with nothing described yet asks for the services
+    (``wanted``) first."""
+
+    wanted = Signal()
+
+    def showPopup(self) -> None:
+        if not self.count():
+            self.wanted.emit()
+        super().showPopup()
+
+
 class GrpcRequestPanel(QWidget):
     """What a gRPC request sends besides its target, metadata and TLS options (the tab's URL,
     Headers and Options pages)."""
@@ -124,7 +136,7 @@ class GrpcRequestPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.method_box = QComboBox()
+        self.method_box = MethodBox()
         self.method_box.setEditable(True)
         self.method_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.method_box.setMinimumContentsLength(28)
@@ -188,6 +200,7 @@ class GrpcRequestPanel(QWidget):
 
         self.method_box.currentTextChanged.connect(self._on_method_text)
         self.refresh_button.clicked.connect(self.refresh_requested)
+        self.method_box.wanted.connect(self.refresh_requested)
         self.deadline.valueChanged.connect(lambda _v: self.changed.emit())
         self.editor.textChanged.connect(self.changed)
         for paths_list in (self.protos, self.import_paths):
