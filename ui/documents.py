@@ -207,6 +207,7 @@ class DocumentsController(QObject):
         from app.model.getting_started import (
             PLAYGROUND_CLIENT_CERT_VARIABLE,
             PLAYGROUND_CLIENT_KEY_VARIABLE,
+            PLAYGROUND_GRPC_VARIABLE,
             PLAYGROUND_MTLS_VARIABLE,
             PLAYGROUND_PROXY_VARIABLE,
             PLAYGROUND_TOKEN_VARIABLE,
@@ -224,7 +225,7 @@ class DocumentsController(QObject):
                 PLAYGROUND_TOKEN_VARIABLE, token, secret=True, source="Spyglass")
             reach = self.playground.reach_values()
             for name in (PLAYGROUND_PROXY_VARIABLE, PLAYGROUND_CLIENT_CERT_VARIABLE,
-                         PLAYGROUND_CLIENT_KEY_VARIABLE):
+                         PLAYGROUND_CLIENT_KEY_VARIABLE, PLAYGROUND_GRPC_VARIABLE):
                 known[name] = Variable(name, reach.get(name, "(set when the playground starts)"),
                                        secret=name == PLAYGROUND_PROXY_VARIABLE,
                                        source="Spyglass")
@@ -624,20 +625,48 @@ class DocumentsController(QObject):
         self.clipboard.emit(to_curl(document.to_model()), "Copied the request as a curl command")
 
     def copy_as_python(self, document: Document, flavour: str) -> None:
-        """A runnable Python script for the document's request (``flavour`` "client" or
-        "aiohttp"), with the variables in scope filled in, for the clipboard."""
+        """A runnable Python script for the document's request (``flavour`` "client",
+        "aiohttp" or "grpc"; a gRPC request's script uses app.grpc whichever), with the
+        variables in scope filled in, for the clipboard."""
+        from app.model.request import RequestMode
+
         model = document.to_model()
 
         async def run() -> None:
             from app.interchange import to_python_aiohttp, to_python_client
 
             values = (await self.resolution(document, model)).values
+            if model.mode == RequestMode.GRPC:
+                from app.interchange.python_grpc import to_python_grpc
+
+                self.clipboard.emit(to_python_grpc(model, dict(values)),
+                                    "Copied the gRPC call as a Python script "
+                                    "(app.grpc)")
+                return
             make = to_python_client if flavour == "client" else to_python_aiohttp
             what = "app.client" if flavour == "client" else "aiohttp"
             self.clipboard.emit(make(model, dict(values)),
                                 f"Copied the request as a Python script ({what})")
 
         self.workspace.start("Copy as Python", run())
+
+    def copy_as_grpcurl(self, document: Document) -> None:
+        """The document's gRPC request as a grpcurl command, the variables in scope filled
+        in, for the clipboard (nothing for another kind of request)."""
+        from app.model.request import RequestMode
+
+        model = document.to_model()
+        if model.mode != RequestMode.GRPC:
+            return  # the menu offers it for gRPC requests only
+
+        async def run() -> None:
+            from app.interchange.grpcurl import to_grpcurl
+
+            values = (await self.resolution(document, model)).values
+            self.clipboard.emit(to_grpcurl(model, dict(values)),
+                                "Copied the gRPC call as a grpcurl command")
+
+        self.workspace.start("Copy as grpcurl", run())
 
 
 def _read(path: str, limit: int) -> str:

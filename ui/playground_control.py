@@ -78,7 +78,7 @@ class PlaygroundControl(QObject):
     async def variables_for(self, model: RequestModel) -> Mapping[str, str]:
         """``{"playground": url, "playground_token": token, "playground_mtls": url,
         "playground_proxy": url, "playground_client_cert": path, "playground_client_key":
-        path}`` when the request uses any of them (starting it)."""
+        path, "playground_grpc": host:port}`` when the request uses any of them (starting it)."""
         from app.model.getting_started import (
             PLAYGROUND_MTLS_VARIABLE,
             PLAYGROUND_TOKEN_VARIABLE,
@@ -99,11 +99,12 @@ class PlaygroundControl(QObject):
         return values
 
     def reach_values(self) -> dict[str, str]:
-        """The running playground's proxy (with its demo credentials) and client certificate
-        files as ``{{variables}}`` (empty when it is stopped)."""
+        """The running playground's proxy (with its demo credentials), client certificate
+        files and gRPC server as ``{{variables}}`` (empty when it is stopped)."""
         from app.model.getting_started import (
             PLAYGROUND_CLIENT_CERT_VARIABLE,
             PLAYGROUND_CLIENT_KEY_VARIABLE,
+            PLAYGROUND_GRPC_VARIABLE,
             PLAYGROUND_PROXY_VARIABLE,
         )
 
@@ -115,6 +116,8 @@ class PlaygroundControl(QObject):
             if (certificates := background.certificates) is not None:
                 values[PLAYGROUND_CLIENT_CERT_VARIABLE] = str(certificates.client_cert)
                 values[PLAYGROUND_CLIENT_KEY_VARIABLE] = str(certificates.client_key)
+            if (grpc := background.grpc_target) is not None:
+                values[PLAYGROUND_GRPC_VARIABLE] = grpc
         return values
 
     def stop(self) -> None:

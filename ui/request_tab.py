@@ -211,6 +211,8 @@ class RequestTab(QWidget):
                 parts.title_changed.connect(lambda text, m=mode: self._on_mode_title(m, text))
             if parts.checked is not None:
                 parts.checked.connect(self._on_checked)
+            if parts.changed is not None:
+                parts.changed.connect(lambda: self._edit_timer.start())
             c = parts.controller
             c.state_changed.connect(lambda _state, m=mode: self._on_state(m))
             c.exchanged.connect(self._on_exchanged)

@@ -48,6 +48,19 @@ def _copy_as_python(window: MainWindow, flavour: str, tab: RequestTab) -> None:
     window.documents.copy_as_python(tab, flavour)
 
 
+def _follow_mode(window: MainWindow, http: list[QAction], grpc: list[QAction]) -> None:
+    """The Request menu offers the copies that fit the current tab's kind of request: a gRPC
+    call's Python script uses app.grpc, and grpcurl is for gRPC alone."""
+    from app.model.request import RequestMode
+
+    tab = window.current_tab()
+    is_grpc = tab is not None and tab.mode == RequestMode.GRPC
+    for action in http:
+        action.setVisible(not is_grpc)
+    for action in grpc:
+        action.setVisible(is_grpc)
+
+
 def _set_theme(window: MainWindow, name: str, _checked: bool = False) -> None:
     window.set_theme(name)
 
@@ -93,9 +106,14 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
     _add(r, "Find in response", _on_tab(window, lambda tab: tab.open_find()), "Ctrl+F")
     _add(r, "Copy as curl", _on_tab(window, lambda tab: window.documents.copy_as_curl(tab)),
          "Ctrl+Shift+C")
-    for label, flavour in (("app.client", "client"), ("aiohttp", "aiohttp")):
-        _add(r, f"Copy as Python ({label})",
-             _on_tab(window, functools.partial(_copy_as_python, window, flavour)))
+    pythons = [_add(r, f"Copy as Python ({label})",
+                    _on_tab(window, functools.partial(_copy_as_python, window, flavour)))
+               for label, flavour in (("app.client", "client"), ("aiohttp", "aiohttp"))]
+    grpc_python = _add(r, "Copy as Python (app.grpc)",
+                       _on_tab(window, functools.partial(_copy_as_python, window, "grpc")))
+    grpcurl = _add(r, "Copy as grpcurl",
+                   _on_tab(window, lambda tab: window.documents.copy_as_grpcurl(tab)))
+    r.aboutToShow.connect(functools.partial(_follow_mode, window, pythons, [grpc_python, grpcurl]))
     r.addSeparator()
     _add(r, "Run collection…", lambda: window.run_collection(), "Ctrl+Shift+R")
     _add(v, "Toggle sidebar", lambda: window.sidebar.setVisible(not window.sidebar.isVisible()),

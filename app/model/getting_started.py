@@ -9,6 +9,9 @@ The GraphQL entries are GraphQL bodies (query, variables, operation): a query, a
 variables and a subscription, which the window opens in the event pane; one more subscription
 speaks graphql-transport-ws over the WebSocket pane, one protocol message at a time, to show
 what the GraphQL body does for you.
+
+The gRPC entries call the playground's gRPC server (``{{playground_grpc}}``, its
+``host:port``), one of each kind of call, with asserts on their status codes and bodies.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from app.model.request import (
     AuthModel,
     BodyKind,
     BodyModel,
+    GrpcModel,
     KeyValue,
     MultipartField,
     RequestMode,
@@ -34,6 +38,7 @@ from app.model.request import (
 __all__ = [
     "PLAYGROUND_CLIENT_CERT_VARIABLE",
     "PLAYGROUND_CLIENT_KEY_VARIABLE",
+    "PLAYGROUND_GRPC_VARIABLE",
     "PLAYGROUND_MTLS_VARIABLE",
     "PLAYGROUND_PROXY_VARIABLE",
     "PLAYGROUND_TOKEN_VARIABLE",
@@ -53,6 +58,8 @@ PLAYGROUND_PROXY_VARIABLE = "playground_proxy"
 #: The files of the client certificate and key the playground made for this run.
 PLAYGROUND_CLIENT_CERT_VARIABLE = "playground_client_cert"
 PLAYGROUND_CLIENT_KEY_VARIABLE = "playground_client_key"
+#: The playground's gRPC server, ``host:port`` (plaintext, with reflection).
+PLAYGROUND_GRPC_VARIABLE = "playground_grpc"
 BASE = "{{playground}}"
 #: The name of the folder of chained requests (:func:`run_me`).
 RUN_ME_FOLDER = "Run me"
@@ -153,6 +160,44 @@ def _reach() -> list[RequestModel]:
     ]
 
 
+_GRPC_SERVICE = "spyglass.playground.Playground"
+
+
+def _grpc(name: str, method: str, message: object, deadline: float | None = None,
+          **kw: object) -> RequestModel:
+    """A call of the playground's gRPC service, its types by reflection."""
+    model = RequestModel(name=name, url=f"grpc://{{{{{PLAYGROUND_GRPC_VARIABLE}}}}}",
+                         mode=RequestMode.GRPC, grpc=GrpcModel(
+                             f"{_GRPC_SERVICE}/{method}", json.dumps(message, indent=2),
+                             deadline=deadline))
+    for key, value in kw.items():
+        setattr(model, key, value)
+    return model
+
+
+def _grpc_calls() -> list[RequestModel]:
+    """One call of each kind against the playground's gRPC server, an error with details, a
+    deadline exceeded and a large reply."""
+    return [
+        _grpc("gRPC unary Echo (metadata and a trailer)", "Echo",
+              {"text": "hello", "repeat": 2}, headers=[KeyValue("x-demo", "spyglass")],
+              asserts=[_check("status", "eq", "OK"), _check("body.text", "eq", "hellohello")]),
+        _grpc("gRPC server stream Count", "Count", {"count": 5, "interval": "0.2s"},
+              asserts=[_check("body", "length", 5)]),
+        _grpc("gRPC client stream Sum (an array sends each message)", "Sum",
+              [{"value": 1}, {"value": 2}, {"value": 3}],
+              asserts=[_check("body.sum", "eq", "6")]),
+        _grpc("gRPC bidirectional Chat", "Chat",
+              [{"user": "ada", "text": "hello"}, {"user": "ada", "text": "bye"}]),
+        _grpc("gRPC error with details (INVALID_ARGUMENT)", "Fail",
+              {"field": "email", "description": "not an address"},
+              asserts=[_check("status", "eq", "INVALID_ARGUMENT")]),
+        _grpc("gRPC deadline exceeded (Slow, 1 s deadline)", "Slow", {"delay": "3s"},
+              deadline=1.0, asserts=[_check("status", "eq", "DEADLINE_EXCEEDED")]),
+        _grpc("gRPC large reply (1 MB)", "Large", {"size": 1000000}),
+    ]
+
+
 def getting_started() -> list[RequestModel]:
     """Fresh copies of the collection's requests."""
     return [
@@ -205,6 +250,7 @@ def getting_started() -> list[RequestModel]:
                  ws_saved=[{"mode": "text", "text": json.dumps(message)}
                            for message in _GRAPHQL_SUBSCRIPTION]),
         *_reach(),
+        *_grpc_calls(),
     ]
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "AuthModel",
     "BodyKind",
     "BodyModel",
+    "GrpcModel",
     "KeyValue",
     "MultipartField",
     "RequestMode",
@@ -187,6 +188,10 @@ class RequestMode(StrEnum):
     SSE = "sse"
     WEBSOCKET = "websocket"
     TERMINAL = "terminal"
+    #: A gRPC call: the target is ``url`` (``grpc://host:port``, ``grpcs://host:port`` for
+    #: TLS, or a bare ``host:port``), metadata is ``headers``, TLS options are ``options``;
+    #: the rest is :class:`GrpcModel`.
+    GRPC = "grpc"
 
     @classmethod
     def read(cls, value: object) -> RequestMode:
@@ -304,6 +309,51 @@ class TerminalModel:
 
 
 @dataclass
+class GrpcModel:
+    """What a gRPC request sends beyond its target, metadata and TLS options (those are the
+    request's ``url``, ``headers`` and ``options``; ``options.timeout`` is not the deadline).
+
+    ``message`` is the JSON text as typed: one message object; for a client- or
+    bidi-streaming method a JSON array of objects sends them in order. ``protos`` are the
+    .proto files describing the service (empty: server reflection), their imports found in
+    ``import_paths``. ``deadline`` is in seconds (None: no deadline)."""
+
+    #: The full method name, ``pkg.Service/Method``.
+    method: str = ""
+    message: str = ""
+    protos: list[str] = field(default_factory=list)
+    import_paths: list[str] = field(default_factory=list)
+    deadline: float | None = None
+
+    @classmethod
+    def read(cls, data: object) -> GrpcModel:
+        """What a file holds, checked: a value of the wrong type, or a deadline that is not a
+        positive number, is an error that names it."""
+        if not isinstance(data, dict):
+            return cls()
+        texts: dict[str, str] = {}
+        for name in ("method", "message"):
+            value = data.get(name, "")
+            if not isinstance(value, str):
+                raise ValueError(f"gRPC {name} must be text, not {value!r}")
+            texts[name] = value
+        lists: dict[str, list[str]] = {}
+        for name in ("protos", "import_paths"):
+            value = data.get(name) or []
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ValueError(f"gRPC {name} must be a list of paths, not {value!r}")
+            lists[name] = list(value)
+        deadline = data.get("deadline")
+        if deadline is not None and (
+                isinstance(deadline, bool) or not isinstance(deadline, int | float)
+                or not 0 < deadline < float("inf")):
+            raise ValueError(f"gRPC deadline must be a positive number of seconds, "
+                             f"not {deadline!r}")
+        return cls(texts["method"], texts["message"], lists["protos"], lists["import_paths"],
+                   None if deadline is None else float(deadline))
+
+
+@dataclass
 class RequestModel:
     """A request as the user composed it. ``url`` holds the enabled query parameters;
     ``params`` mirrors them and also keeps the disabled ones."""
@@ -330,6 +380,8 @@ class RequestModel:
     #: Free text kept with the request: what an import could not translate (a Postman test
     #: script line), or the user's own remarks. Written to the file only when there is some.
     notes: str = ""
+    #: A gRPC request's method, message, .proto files and deadline.
+    grpc: GrpcModel = field(default_factory=GrpcModel)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -367,6 +419,7 @@ class RequestModel:
             asserts=parse_asserts(data.get("asserts")),
             captures=parse_captures(data.get("captures")),
             notes=str(data.get("notes") or ""),
+            grpc=GrpcModel.read(data.get("grpc")),
         )
 
 

@@ -8,7 +8,9 @@ value shown; it never raises for anything a response or a value can hold.
 
 Comparisons are forgiving about how a file writes a value, strict about what it means:
 ``eq 200`` and ``eq "200"`` both match a status of 200, a header ``Content-Length: 12``
-is ``gt 10``, ``true`` matches a JSON true, but ``"abc"`` never equals 1.
+is ``gt 10``, ``true`` matches a JSON true, but ``"abc"`` never equals 1. A gRPC call's
+status is its numeric code, and a status code's name (``OK``, ``NOT_FOUND``) compares as
+that code: ``status eq OK`` is ``status eq 0``.
 """
 
 from __future__ import annotations
@@ -71,6 +73,8 @@ class ResponseFacts:
     content_type: str = ""
     #: Why the body is not here although a check needs it ("" when it is, or is not needed).
     body_dropped: str = ""
+    #: A gRPC call's status code name (``status`` is then the code's number); "" for HTTP.
+    status_name: str = ""
     _text: str | None = field(default=None, repr=False)
     _json: Any = field(default=_MISSING, repr=False)
     _json_error: str = field(default="", repr=False)
@@ -145,7 +149,8 @@ def target_value(target: Target, facts: ResponseFacts) -> tuple[bool, Any]:
             return (value is not None), value
         return True, ", ".join(listed)
     if kind is TargetKind.BODY:
-        return True, facts.text()
+        # A gRPC call's body is JSON it made itself: the response (or array), not text.
+        return True, facts.json() if facts.status_name else facts.text()
     assert target.query is not None
     document = facts.json()
     try:
@@ -298,6 +303,23 @@ def _compare(op: AssertOp, actual: Any, expected: Any) -> tuple[bool, str]:
     raise AssertionError(op)  # pragma: no cover - every op is handled above
 
 
+def _grpc_status(expected: Any, op: AssertOp) -> Any:
+    """``expected`` with gRPC status code names made the codes' numbers (in a list, or in
+    the comma-separated text of an ``in``)."""
+    from app.model.compose_grpc import GRPC_STATUS_CODES
+
+    def number(value: Any) -> Any:
+        if isinstance(value, str):
+            return GRPC_STATUS_CODES.get(value.strip().upper(), value)
+        return value
+
+    if isinstance(expected, list):
+        return [number(item) for item in expected]
+    if op is AssertOp.IN and isinstance(expected, str):
+        return [number(item) for item in _choices(expected)]
+    return number(expected)
+
+
 def evaluate(assertion: AssertModel, facts: ResponseFacts,
              variables: Mapping[str, str] | None = None) -> AssertResult:
     """Check ``assertion`` against ``facts``, its value's ``{{variables}}`` substituted
@@ -317,6 +339,10 @@ def evaluate(assertion: AssertModel, facts: ResponseFacts,
     except NotAvailable as exc:
         return AssertResult(assertion, False, message=str(exc), expected=expected_text)
     actual_text = shown(actual) if found else ""
+    if target.kind is TargetKind.STATUS and facts.status_name:
+        if op in (AssertOp.EQ, AssertOp.NEQ, AssertOp.IN):
+            expected = _grpc_status(expected, op)
+        actual_text = f"{actual} {facts.status_name}"
     if op is AssertOp.EXISTS:
         want = True if expected is None else bool(expected)
         passed = found is want

@@ -33,6 +33,7 @@ from app.model.graphql_body import operation_kind
 from app.model.request import BodyKind, RequestMode, RequestModel
 from app.runner.asserts import AssertResult, ResponseFacts, evaluate
 from app.runner.captures import CaptureResult, take
+from app.runner.grpc_run import grpc_exchange
 from app.runner.plan import RunItem, RunPlan
 from app.runner.results import Outcome, RequestResult, RunReport
 from app.storage.redaction import REDACTED, Redactor
@@ -221,17 +222,22 @@ class Runner:
     async def _one(self, job: _Job) -> None:
         item = job.item
         model = item.model
+        grpc = model.mode is RequestMode.GRPC
+        method = "GRPC" if grpc else model.method.strip().upper() or "GET"
         result = RequestResult(job.index, job.iteration, model.name, item.collection,
-                               str(item.path), model.method.strip().upper() or "GET",
-                               model.url, Outcome.PASSED, started=time.time())
+                               str(item.path), method, model.url, Outcome.PASSED,
+                               started=time.time())
         self._results[job.index] = result
         variables = {**item.collection_variables, **self.plan.environment,
                      **self.plan.from_process, **job.row, **self.settings.variables,
                      **self.runtime}
         try:
-            if model.mode is not RequestMode.HTTP:
+            if grpc:
+                await self._grpc(job, model, variables, result)
+            elif model.mode is not RequestMode.HTTP:
                 result.outcome = Outcome.SKIPPED
-                result.error = f"a {model.mode.value} request: the runner sends HTTP only"
+                result.error = (f"a {model.mode.value} request: the runner sends HTTP and "
+                                "gRPC only")
             elif (model.body.kind is BodyKind.GRAPHQL
                   and operation_kind(model.body) == "subscription"):
                 result.outcome = Outcome.SKIPPED
@@ -310,6 +316,26 @@ class Runner:
         finally:
             composed.close()
         result.time_ms, result.size = round(elapsed, 1), size
+        self._check(job, model, variables, result, facts)
+
+    async def _grpc(self, job: _Job, model: RequestModel, variables: dict[str, str],
+                    result: RequestResult) -> None:
+        """A gRPC call: its status code is the status; a failed code is an answer."""
+        exchange = await grpc_exchange(
+            model, variables, timeout=self.settings.timeout, keep_body=_needs_body(model),
+            max_body=self.settings.max_checked_body)
+        if exchange.call is not None:
+            result.url = f"{exchange.call.url}/{exchange.call.full_method}"
+        if exchange.facts is None:
+            result.outcome, result.error = Outcome.ERROR, exchange.error
+            return
+        facts, exchange.facts = exchange.facts, None
+        result.status, result.reason = facts.status, exchange.reason
+        result.time_ms, result.size = round(facts.time_ms, 1), facts.size
+        self._check(job, model, variables, result, facts)
+
+    def _check(self, job: _Job, model: RequestModel, variables: dict[str, str],
+               result: RequestResult, facts: ResponseFacts) -> None:
         result.asserts, result.captures = check_response(model, facts, variables)
         del facts  # the body goes now, not at the next request
         for capture in result.captures:

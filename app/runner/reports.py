@@ -41,7 +41,9 @@ def cli_line(result: RequestResult) -> str:
     2/2 asserts``."""
     parts = [f"{_MARKS[result.outcome]:<5} {result.method} {result.label}"]
     if result.status is not None:
-        parts.append(f"{result.status} {result.time_ms:.0f} ms")
+        # A gRPC status code says little as a number: its name (and message) with it.
+        code = f" {result.reason}" if result.method == "GRPC" and result.reason else ""
+        parts.append(f"{result.status}{code} {result.time_ms:.0f} ms")
     if result.asserts:
         passed = sum(1 for a in result.asserts if a.passed)
         parts.append(f"{passed}/{len(result.asserts)} asserts")

@@ -109,7 +109,10 @@ class Outcome:
 
     A session (a terminal) also says how it ended (``ended``: "closed by the server: 1000",
     "closed by you"...) and the program's ``exit_code`` when the protocol told it; never
-    what was on its screen."""
+    what was on its screen.
+
+    A gRPC call's ``status`` is its numeric status code (0 is OK; a failed code is an answer,
+    not an ``error``) and ``code`` the code's name (empty: named after ``status``)."""
 
     started: float
     duration: float
@@ -119,6 +122,7 @@ class Outcome:
     size: int = 0
     ended: str = ""
     exit_code: int | None = None
+    code: str = ""
 
 
 def entry_for(model: RequestModel, outcome: Outcome, secrets: Iterable[str] = (), *,
@@ -126,7 +130,12 @@ def entry_for(model: RequestModel, outcome: Outcome, secrets: Iterable[str] = ()
     """The history entry of ``model`` sent with ``outcome``, already redacted: the secret
     auth fields are blank, and the auth secrets, ``secrets`` (the secret variable values
     the send substituted), the API key's parameter and the sensitive headers are masked in
-    every form they were sent in (:class:`~app.storage.redaction.Redactor`)."""
+    every form they were sent in (:class:`~app.storage.redaction.Redactor`).
+
+    A gRPC call is listed as method ``GRPC`` and URL ``<target>/<pkg.Service/Method>``; its
+    request also records ``grpc``: the full method, the target and the status code's name."""
+    from app.model.request import RequestMode
+
     redactor = Redactor.for_auth(model.auth, secrets)
     data = replace(model, auth=model.auth.without_secrets(),
                    options=model.options.without_secrets()).to_dict()
@@ -134,11 +143,25 @@ def entry_for(model: RequestModel, outcome: Outcome, secrets: Iterable[str] = ()
     request: dict[str, Any] = {"model": data, "headers": headers, "origin": origin}
     if outcome.ended or outcome.exit_code is not None:
         request["session"] = {"ended": outcome.ended, "exit_code": outcome.exit_code}
+    method, url = model.method, outcome.url or model.url
+    if model.mode is RequestMode.GRPC:
+        method, request["grpc"] = "GRPC", _grpc_record(model, outcome, url)
+        url = f"{url.rstrip('/')}/{model.grpc.method.strip().lstrip('/')}"
     error = None if outcome.error is None else redactor.text(outcome.error)
-    return HistoryEntry(method=model.method, url=redactor.text(outcome.url or model.url),
+    return HistoryEntry(method=method, url=redactor.text(url),
                         status=outcome.status, error=error, duration=outcome.duration,
                         response_size=outcome.size, request=redactor.value(request),
                         time=outcome.started)
+
+
+def _grpc_record(model: RequestModel, outcome: Outcome, target: str) -> dict[str, Any]:
+    from app.model.compose_grpc import GRPC_STATUS_CODES
+
+    code = outcome.code
+    if not code and outcome.status is not None:
+        names = {number: name for name, number in GRPC_STATUS_CODES.items()}
+        code = names.get(outcome.status, "")
+    return {"method": model.grpc.method, "target": target, "code": code}
 
 
 def redact(value: Any, secret_values: Iterable[str] = ()) -> Any:

@@ -37,6 +37,7 @@ from app.model.templating import names_a_variable
 from app.model.variables import Variable
 from app.storage.atomic import write_atomic, write_if_changed
 from app.storage.fingerprint import ABSENT, Fingerprint
+from app.storage.grpc_paths import grpc_for_file, grpc_from_file
 from app.storage.names import windows_safe
 from app.storage.secrets import MemorySecrets, SecretStore
 from app.storage.yaml_load import InputTooLarge, line_of, load_yaml, read_limited
@@ -67,8 +68,8 @@ REQUEST_SUFFIX = ".yaml"
 
 #: The order fields are written in (readable, stable, not alphabetical).
 _REQUEST_ORDER = ("name", "method", "url", "mode", "params", "headers", "body", "auth",
-                  "options", "ws_subprotocols", "ws_saved", "terminal", "asserts", "captures",
-                  "notes")
+                  "options", "ws_subprotocols", "ws_saved", "terminal", "grpc", "asserts",
+                  "captures", "notes")
 _BODY_ORDER = ("kind", "text", "graphql_variables", "graphql_operation", "file_path",
                "file_imported", "form", "multipart")
 #: Characters YAML folds into a plain newline inside a block scalar: such text stays quoted.
@@ -179,12 +180,14 @@ def _secret_ref(value: Any) -> str | None:
 
 
 def dump_request(model: RequestModel, secrets: Secrets,
-                 old_refs: Mapping[str, str] | None = None) -> bytes:
+                 old_refs: Mapping[str, str] | None = None,
+                 root: str | Path | None = None) -> bytes:
     """The file text of ``model``; secret auth fields are stored in ``secrets`` (reusing
     ``old_refs`` so that an unchanged request gives the same bytes). An old reference the
     text no longer uses is left in ``secrets``: the caller deletes it once the file is
-    written (:func:`_stale_refs`), so a failed write loses no secret."""
-    return _dump(_request_data(model, secrets, old_refs or {}))
+    written (:func:`_stale_refs`), so a failed write loses no secret. A gRPC request's
+    paths inside ``root`` (the workspace's folder) are written relative to it."""
+    return _dump(_request_data(model, secrets, old_refs or {}, root))
 
 
 def _stale_refs(old_refs: Mapping[str, str], data: Mapping[str, Any]) -> set[str]:
@@ -193,8 +196,8 @@ def _stale_refs(old_refs: Mapping[str, str], data: Mapping[str, Any]) -> set[str
     return set(old_refs.values()) - set(_secret_refs(data).values())
 
 
-def _request_data(model: RequestModel, secrets: Secrets,
-                  old_refs: Mapping[str, str]) -> dict[str, Any]:
+def _request_data(model: RequestModel, secrets: Secrets, old_refs: Mapping[str, str],
+                  root: str | Path | None = None) -> dict[str, Any]:
     default = RequestModel()
     out: dict[str, Any] = {}
     for key in _REQUEST_ORDER:
@@ -226,10 +229,12 @@ def _request_data(model: RequestModel, secrets: Secrets,
                 else:
                     auth[sub] = _plain(v)
             out[key] = auth
-        elif key in ("options", "terminal"):
+        elif key in ("options", "terminal", "grpc"):
             defaults = getattr(default, key)
             if key == "options":
                 value = value.without_secrets()  # a typed passphrase stays out of the file
+            elif key == "grpc" and root is not None:
+                value = grpc_for_file(value, root)
             out[key] = {sub: v for sub, v in vars(value).items()
                         if v != getattr(defaults, sub)}
         elif key == "ws_subprotocols":
@@ -264,7 +269,8 @@ def _secret_refs(data: Mapping[str, Any]) -> dict[str, str]:
     return refs
 
 
-def _request_from(path: Path, data: dict[str, Any], secrets: Secrets) -> RequestModel:
+def _request_from(path: Path, data: dict[str, Any], secrets: Secrets,
+                  root: Path | None = None) -> RequestModel:
     data = dict(data)
     auth = data.get("auth")
     if isinstance(auth, dict):
@@ -275,11 +281,14 @@ def _request_from(path: Path, data: dict[str, Any], secrets: Secrets) -> Request
                 auth[key] = secrets.get(ref) or ""
         data["auth"] = auth
     try:
-        return RequestModel.from_dict(data)
+        model = RequestModel.from_dict(data)
     except CheckError as exc:
         raise WorkspaceError(f"{_where(path, exc.where)}: {exc}") from exc
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise WorkspaceError(f"{path}: not a valid request: {exc}") from exc
+    if root is not None:
+        model.grpc = grpc_from_file(model.grpc, root)
+    return model
 
 
 # --- names -----------------------------------------------------------------------------------
@@ -486,7 +495,7 @@ class Workspace:
         folder = path.parent
         order = self._read_order(folder)  # first: a broken collection.yaml writes nothing
         target = self._free_name(folder, slugify(model.name))
-        write_atomic(target, dump_request(model, self.secrets))
+        write_atomic(target, dump_request(model, self.secrets, root=self.root))
         if path.name in order:
             order.insert(order.index(path.name) + 1, target.name)
         else:
@@ -606,7 +615,7 @@ class Workspace:
 
     def load_request(self, path: str | Path) -> RequestModel:
         path = Path(path)
-        return _request_from(path, _mapping(path, _parse(path)), self.secrets)
+        return _request_from(path, _mapping(path, _parse(path)), self.secrets, self.root)
 
     def fingerprint(self, path: str | Path) -> Fingerprint | None:
         """What the file ``path`` holds now (None: it is gone), to compare with what a tab
@@ -674,7 +683,7 @@ class Workspace:
         elif folder.is_dir():
             self._read_order(folder)  # a broken collection.yaml stops the save before a write
         # The secrets first: without a keyring nothing at all is written, not even a folder.
-        data = _request_data(model, self.secrets, old_refs)
+        data = _request_data(model, self.secrets, old_refs, self.root)
         self.create_collection(collection)
         raw = _dump(data)
         # Again once the new bytes are on disk, right before the rename: the keyring calls
@@ -712,7 +721,7 @@ class Workspace:
         refs = _secret_refs(_mapping(path, _parse(path)))
         model.name = new_name
         target = self._free_name(folder, slugify(new_name), keep=path)
-        data = _request_data(model, self.secrets, refs)
+        data = _request_data(model, self.secrets, refs, self.root)
         write_if_changed(target, _dump(data))
         self._delete_secrets(_stale_refs(refs, data))
         if target != path:

@@ -31,7 +31,7 @@ def test_a_mode_round_trips_through_the_file_form(mode: RequestMode) -> None:
 
 
 def test_the_mode_values_are_what_workspace_files_hold() -> None:
-    assert [m.value for m in RequestMode] == ["http", "sse", "websocket", "terminal"]
+    assert [m.value for m in RequestMode] == ["http", "sse", "websocket", "terminal", "grpc"]
 
 
 def test_a_terminal_request_keeps_its_protocol_and_size() -> None:

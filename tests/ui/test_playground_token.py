@@ -90,6 +90,8 @@ def test_the_mtls_port_certificates_and_proxy_are_offered_as_variables(
         document = host.open_document(mtls, None)
         hover = documents.lookup_for(document)()["playground_mtls"]
         assert "started on send" in hover.value  # not started yet
+        assert documents.lookup_for(document)()["playground_grpc"].value == (
+            "(set when the playground starts)")
         values = run_async(documents.resolution(document, document.to_model())).values
         assert playground.mtls_url is not None and playground.mtls_url.startswith("https://")
         assert values["playground_mtls"] == playground.mtls_url
@@ -101,6 +103,10 @@ def test_the_mtls_port_certificates_and_proxy_are_offered_as_variables(
         assert values["playground_proxy"].startswith("http://spyglass:")
         hover_proxy = documents.lookup_for(document)()["playground_proxy"]
         assert hover_proxy.secret and hover_proxy.value == values["playground_proxy"]
+        # The gRPC server's host:port, shown as it is.
+        assert values["playground_grpc"].startswith("127.0.0.1:")
+        hover_grpc = documents.lookup_for(document)()["playground_grpc"]
+        assert not hover_grpc.secret and hover_grpc.value == values["playground_grpc"]
     finally:
         playground.stop()
         runner.cancel_all()

@@ -161,6 +161,8 @@ class ModeParts:
     #: The checks of a response came out (carrying a ``ui.modes.http.checks.CheckOutcome``):
     #: the tab shows them in its Tests tab and keeps what was captured.
     checked: SignalInstance | None = None
+    #: The pane's part of the request was edited (the tab then compares it with its file).
+    changed: SignalInstance | None = None
 
     def dispose(self) -> None:
         """Stop the mode's work and let go of its files."""

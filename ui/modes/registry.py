@@ -130,6 +130,12 @@ def _build_websocket(host: ModeHost) -> ModeParts:
     return build(host)
 
 
+def _build_grpc(host: ModeHost) -> ModeParts:
+    from ui.modes.grpc.mode import build
+
+    return build(host)
+
+
 def _build_terminal(host: ModeHost) -> ModeParts:
     from ui.terminal.mode import build
 
@@ -151,3 +157,7 @@ MODES.register(ModeSpec(
 MODES.register(ModeSpec(
     RequestMode.TERMINAL, "Terminal", "Open", "Close", "Open a terminal over a WebSocket",
     _build_terminal, schemes=("ws", "wss"), fields=("terminal",), sends_body=False))
+MODES.register(ModeSpec(
+    RequestMode.GRPC, "gRPC", "Call", "Cancel", "Call a gRPC method", _build_grpc,
+    schemes=("grpc", "grpcs"), selected_by=("grpc", "grpcs"), fields=("grpc",),
+    sends_body=False))

@@ -1,0 +1,90 @@
+"""Copy as grpcurl: a gRPC request as a `grpcurl <https://github.com/fullstorydev/grpcurl>`_
+command, one option per line with `` \\`` continuations, every word shell-quoted.
+
+``-plaintext`` for a ``grpc://`` (or bare ``host:port``) target, the TLS flags for
+``grpcs://`` (``-cacert``, ``-cert``/``-key``, ``-insecure`` when the certificate is not
+checked), ``-H`` for each metadata row, ``-import-path`` and ``-proto`` for .proto files
+(without them grpcurl uses reflection, as Spyglass does), ``-max-time`` for the deadline,
+``-d`` for the message (an array's objects one after another: how grpcurl streams them), then
+the target and the method. ``{{variables}}`` are filled in from the values given; any left
+stay as they are.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Mapping
+
+from app.model.compose_errors import ComposeError
+from app.model.compose_grpc import grpc_target
+from app.model.request import RequestModel
+from app.model.templating import VARIABLE
+
+__all__ = ["to_grpcurl"]
+
+
+def _fill(text: str, variables: Mapping[str, str]) -> str:
+    return VARIABLE.sub(lambda m: variables.get(m.group(1), m.group(0)), text)
+
+
+def _data(text: str) -> str | None:
+    """The ``-d`` text: the message as typed, an array's objects one per line; None for no
+    message (grpcurl then sends an empty one)."""
+    if not text.strip():
+        return None
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return text  # as typed: grpcurl says what is wrong with it
+    if isinstance(value, list):
+        return "\n".join(json.dumps(item, ensure_ascii=False) for item in value)
+    return text.strip()
+
+
+def _seconds(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def to_grpcurl(model: RequestModel, variables: Mapping[str, str] | None = None) -> str:
+    """``model`` (a gRPC request) as a grpcurl command."""
+    values = dict(variables or {})
+    grpc = model.grpc
+    url = _fill(model.url.strip(), values)
+    try:
+        target, tls = grpc_target(url)
+    except ComposeError:
+        # Not host:port (yet): written as typed, without a scheme grpcurl would not take.
+        target, tls = url.partition("://")[2] or url, url.lower().startswith("grpcs://")
+    lines: list[list[str]] = []
+    options = model.options
+    if not tls:
+        lines.append(["-plaintext"])
+    else:
+        if not options.verify_tls:
+            lines.append(["-insecure"])
+        if options.ca_file.strip():
+            lines.append(["-cacert", _fill(options.ca_file.strip(), values)])
+        if options.client_cert_mode == "files" and options.client_cert.strip():
+            cert = _fill(options.client_cert.strip(), values)
+            key = _fill(options.client_key.strip(), values) or cert
+            lines.append(["-cert", cert, "-key", key])
+    for row in model.headers:
+        if row.enabled and row.name.strip():
+            lines.append(["-H", f"{_fill(row.name.strip(), values).lower()}: "
+                                f"{_fill(row.value, values)}"])
+    for path in grpc.import_paths:
+        if path.strip():
+            lines.append(["-import-path", _fill(path.strip(), values)])
+    for path in grpc.protos:
+        if path.strip():
+            lines.append(["-proto", _fill(path.strip(), values)])
+    if grpc.deadline is not None:
+        lines.append(["-max-time", _seconds(grpc.deadline)])
+    data = _data(_fill(grpc.message, values))
+    if data is not None:
+        lines.append(["-d", data])
+    method = _fill(grpc.method.strip(), values).lstrip("/")
+    lines.append([target, method])
+    first = ["grpcurl"]
+    return " \\\n  ".join(" ".join(shlex.quote(w) for w in line) for line in [first, *lines])

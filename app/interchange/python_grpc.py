@@ -1,0 +1,95 @@
+"""Copy as Python for a gRPC request: a runnable script that makes the call with
+``app.grpc.call`` (grpcio underneath; the types by reflection, or from the .proto files the
+request names) and prints how it ended and every response as JSON.
+
+``{{variables}}`` are replaced by the values given; any left unresolved stay in the text (and
+a comment at the top lists them), as in :mod:`app.interchange.python_code`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from app.interchange.python_common import Values, python_literal, script, script_doc
+from app.model.compose_errors import ComposeError
+from app.model.compose_grpc import grpc_target
+from app.model.request import RequestModel
+
+__all__ = ["to_python_grpc"]
+
+
+def _messages(text: str, v: Values) -> str:
+    """The expression of the messages: the typed JSON read by ``json.loads`` (one object
+    in a list; an array as it is)."""
+    filled = v(text)
+    if not filled.strip():
+        return "[{}]"
+    try:
+        is_array = isinstance(json.loads(filled), list)
+    except (ValueError, RecursionError):
+        is_array = False  # the script's json.loads says what is wrong with it
+    loads = f"json.loads({python_literal(filled, 12)})"
+    return loads if is_array else f"[{loads}]"
+
+
+def to_python_grpc(model: RequestModel, variables: Mapping[str, str] | None = None, *,
+                   include_secrets: bool = True) -> str:
+    """A script that makes the gRPC call of ``model`` and prints the status, the headers and
+    trailers, the error details and each response. Metadata values are written as they are
+    (``include_secrets`` has no auth to hold back: a gRPC request sends none)."""
+    del include_secrets  # the same signature as the other Copy-as-Python writers
+    v = Values(variables, True)
+    grpc = model.grpc
+    url = v(model.url.strip())
+    try:
+        target, tls = grpc_target(url)
+    except ComposeError:
+        target, tls = url.partition("://")[2] or url, url.lower().startswith("grpcs://")
+    options = model.options
+    method = v(grpc.method.strip()).lstrip("/")
+    args = [python_literal(target), python_literal(method), _messages(grpc.message, v)]
+    keywords: list[str] = []
+    protos = [v(p.strip()) for p in grpc.protos if p.strip()]
+    if protos:
+        keywords.append(f"protos={protos!r}")
+        paths = [v(p.strip()) for p in grpc.import_paths if p.strip()]
+        if paths:
+            keywords.append(f"import_paths={paths!r}")
+    metadata = [(v(r.name.strip()).lower(), v(r.value)) for r in model.headers
+                if r.enabled and r.name.strip()]
+    if metadata:
+        keywords.append(f"metadata={metadata!r}")
+    if grpc.deadline is not None:
+        keywords.append(f"deadline={grpc.deadline!r}")
+    if tls:
+        keywords.append("tls=True")
+        if options.ca_file.strip():
+            keywords.append(f"ca_file={python_literal(v(options.ca_file.strip()))}")
+        if options.client_cert_mode == "files" and options.client_cert.strip():
+            cert = v(options.client_cert.strip())
+            key = v(options.client_key.strip()) or cert
+            keywords.append(f"client_cert=({python_literal(cert)}, {python_literal(key)})")
+    call = ",\n            ".join([*args, *keywords])
+    body = [
+        "async def main() -> None:",
+        "    try:",
+        "        result = await app.grpc.call(",
+        f"            {call})",
+        "    finally:",
+        "        app.grpc.close()",
+        "    print(result.code, result.details)",
+        "    for name, value in result.headers:",
+        "        print(f'{name}: {value}')",
+        "    for detail in result.error_details:",
+        "        print(json.dumps(detail, indent=2))",
+        "    for response in result.responses:",
+        "        print(json.dumps(response, indent=2, ensure_ascii=False))",
+        "    for name, value in result.trailers:",
+        "        print(f'{name}: {value}')",
+        "",
+        "",
+        "asyncio.run(main())",
+    ]
+    imports = ["import asyncio", "import json", "", "import app.grpc", ""]
+    return script(script_doc(model, "app.grpc"), imports, body, v)

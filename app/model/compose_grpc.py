@@ -1,0 +1,262 @@
+"""A gRPC request as it is sent: :func:`grpc_call_of` fills in a :class:`RequestModel` in
+gRPC mode (:class:`~app.model.request.GrpcModel`) into a :class:`GrpcCall`, and
+:func:`send` makes the call through :mod:`app.grpc`. Free of Qt.
+
+The target is the request's ``url``: ``grpc://host:port`` (plaintext), ``grpcs://host:port``
+(TLS) or a bare ``host:port`` (plaintext); metadata is its enabled ``headers``; TLS options
+are its ``options`` (``ca_file``, ``client_cert_mode`` ``files`` with ``client_cert`` and
+``client_key``); the deadline is ``grpc.deadline`` (``options.timeout`` is not used).
+
+:mod:`app.grpc` (and grpcio with it) is imported when a call is made, not with this module:
+the runner and the exporters read requests without starting gRPC.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from app.model.compose_errors import ComposeError, substitute
+from app.model.request import GrpcModel, RequestModel
+from app.model.templating import names_a_variable, resolve_nested
+
+if TYPE_CHECKING:
+    from app.grpc import CallResult
+
+__all__ = [
+    "GRPC_STATUS_CODES",
+    "GrpcCall",
+    "grpc_call_of",
+    "grpc_target",
+    "method_is_server_streaming",
+    "resolve_paths",
+    "send",
+]
+
+#: The gRPC status codes by name (fixed by the gRPC protocol; grpc.StatusCode holds the same).
+GRPC_STATUS_CODES: dict[str, int] = {
+    "OK": 0, "CANCELLED": 1, "UNKNOWN": 2, "INVALID_ARGUMENT": 3, "DEADLINE_EXCEEDED": 4,
+    "NOT_FOUND": 5, "ALREADY_EXISTS": 6, "PERMISSION_DENIED": 7, "RESOURCE_EXHAUSTED": 8,
+    "FAILED_PRECONDITION": 9, "ABORTED": 10, "OUT_OF_RANGE": 11, "UNIMPLEMENTED": 12,
+    "INTERNAL": 13, "UNAVAILABLE": 14, "DATA_LOSS": 15, "UNAUTHENTICATED": 16,
+}
+
+
+@dataclass
+class GrpcCall:
+    """Everything :func:`app.grpc.call` needs, variables filled in. ``target`` is
+    ``host:port``; ``messages`` holds one object, or several for a streaming method;
+    ``client_cert`` is a (certificate, key) pair of PEM files (the same file twice when one
+    holds both)."""
+
+    target: str
+    tls: bool
+    full_method: str
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    protos: list[str] = field(default_factory=list)
+    import_paths: list[str] = field(default_factory=list)
+    metadata: list[tuple[str, str]] = field(default_factory=list)
+    deadline: float | None = None
+    ca_file: str | None = None
+    client_cert: tuple[str, str] | None = None
+
+    @property
+    def url(self) -> str:
+        """The target as a URL (``grpc://`` or ``grpcs://``), for history and reports."""
+        return f"{'grpcs' if self.tls else 'grpc'}://{self.target}"
+
+
+def grpc_target(url: str) -> tuple[str, bool]:
+    """``(host:port, tls)`` of a gRPC request's URL; :class:`ComposeError` (field ``url``)
+    for another scheme, a path, or no port."""
+    text = url.strip()
+    if not text:
+        raise ComposeError("url", "Enter the gRPC target: host:port, grpc://host:port or "
+                                  "grpcs://host:port (TLS)")
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        scheme, rest = "grpc", text
+    scheme = scheme.lower()
+    if scheme not in ("grpc", "grpcs"):
+        raise ComposeError("url", f"A gRPC target is grpc:// or grpcs://, not {scheme}://")
+    authority, _, path = rest.partition("/")
+    if path.strip("/"):
+        raise ComposeError("url", f"A gRPC target is host:port, without a path ({path!r}): "
+                                  "the method goes in the method field")
+    try:
+        parts = urlsplit("//" + authority)
+        port = parts.port
+    except ValueError as exc:
+        raise ComposeError("url", f"Not a gRPC target {authority!r}: {exc}") from None
+    if not parts.hostname or parts.username is not None:
+        raise ComposeError("url", f"Not a gRPC target: {authority!r} (host:port)")
+    if port is None:
+        raise ComposeError("url", f"The gRPC target {authority!r} names no port (host:port)")
+    return authority, scheme == "grpcs"
+
+
+def resolve_paths(paths: list[str], root: str | os.PathLike[str] | None) -> list[str]:
+    """``paths`` with a relative one made absolute under ``root`` (a workspace's folder);
+    ``~`` expanded. Without ``root`` a relative path stays as it is (the process's folder)."""
+    out = []
+    for path in paths:
+        expanded = os.path.expanduser(path)
+        if root is not None and not os.path.isabs(expanded):
+            expanded = os.path.join(os.fspath(root), expanded)
+        out.append(os.path.normpath(expanded))
+    return out
+
+
+def _filled(text: str, variables: Mapping[str, str], field: str, what: str) -> str:
+    """``substitute``, its error naming ``field`` (the editor's part to look at)."""
+    try:
+        return substitute(text, variables, what)
+    except ComposeError as exc:
+        raise ComposeError(field, str(exc)) from None
+
+
+def _messages(text: str) -> list[dict[str, Any]]:
+    """The messages of the typed JSON: one object, or an array of objects (a stream of
+    them); empty text is one empty message."""
+    if not text.strip():
+        return [{}]
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ComposeError("message", f"The message is not JSON: {exc.msg} (line {exc.lineno}, "
+                                      f"column {exc.colno})") from None
+    except (ValueError, RecursionError) as exc:
+        raise ComposeError("message", f"The message is not JSON: {exc}") from None
+    if isinstance(value, dict):
+        return [value]
+    if isinstance(value, list):
+        if not value:
+            raise ComposeError("message", "The message array is empty: a stream sends at "
+                                          "least one message")
+        for index, item in enumerate(value):
+            if not isinstance(item, dict):
+                raise ComposeError("message", f"Message {index + 1} of the array is not a JSON "
+                                              f"object but {type(item).__name__}")
+        return value
+    raise ComposeError("message", "The message is a JSON object (or, for a streaming method, "
+                                  f"an array of objects), not {type(value).__name__}")
+
+
+def _method(grpc: GrpcModel, variables: Mapping[str, str]) -> str:
+    method = substitute(grpc.method, variables, "method").strip().lstrip("/")
+    service, slash, name = method.rpartition("/")
+    if not slash or not service or not name or "/" in service:
+        raise ComposeError("method", "Choose the gRPC method (package.Service/Method), not "
+                                     f"{method!r}" if method else "Choose the gRPC method")
+    return method
+
+
+def _metadata(model: RequestModel, variables: Mapping[str, str]) -> list[tuple[str, str]]:
+    pairs = []
+    for row in model.headers:
+        if not row.enabled or not row.name.strip():
+            continue
+        name = _filled(row.name, variables, "headers", "metadata").strip().lower()
+        value = _filled(row.value, variables, "headers", "metadata")
+        if not name.isascii() or name.startswith(":") or any(c in name for c in " \t\r\n"):
+            raise ComposeError("headers", f"{name!r} is not a metadata name")
+        if not name.endswith("-bin") and not (value.isascii() and value.isprintable()):
+            raise ComposeError("headers", f"The metadata {name} is printable ASCII text "
+                                          "(binary values go in a name ending -bin, as base64)")
+        pairs.append((name, value))
+    return pairs
+
+
+def _paths(paths: list[str], variables: Mapping[str, str], field: str, what: str,
+           root: str | os.PathLike[str] | None) -> list[str]:
+    filled = [_filled(path, variables, field, what).strip() for path in paths]
+    return resolve_paths([path for path in filled if path], root)
+
+
+def _client_cert(model: RequestModel, variables: Mapping[str, str]
+                 ) -> tuple[str, str] | None:
+    options = model.options
+    if options.client_cert_mode != "files":
+        return None  # "default" and "none": gRPC presents no per-host certificate
+    cert = _filled(options.client_cert.strip(), variables, "options", "client certificate")
+    if not cert:
+        raise ComposeError("options", "Choose the client certificate file in Options, or "
+                                      "choose another client certificate")
+    passphrase = options.client_cert_passphrase.strip()
+    if passphrase and (not names_a_variable(passphrase)
+                       or _filled(passphrase, variables, "options", "certificate passphrase")):
+        raise ComposeError("options", "gRPC takes a client key without a passphrase (PEM): "
+                                      "clear the passphrase in Options")
+    key = _filled(options.client_key.strip(), variables, "options", "client key") or cert
+    return cert, key
+
+
+def grpc_call_of(model: RequestModel, variables: Mapping[str, str] | None = None,
+                 workspace_root: str | os.PathLike[str] | None = None) -> GrpcCall:
+    """The call ``model`` (in gRPC mode) makes, ``{{variables}}`` filled in the target,
+    method, message, metadata and paths; relative .proto and import paths are under
+    ``workspace_root``. :class:`ComposeError` naming the field for anything that cannot be
+    sent: an unresolved variable, a message that is not JSON or not an object (an array of
+    them for a stream), a target that is not ``host:port``."""
+    variables = resolve_nested(variables or {})
+    grpc = model.grpc
+    target, tls = grpc_target(substitute(model.url, variables, "url"))
+    method = _method(grpc, variables)
+    messages = _messages(substitute(grpc.message, variables, "message"))
+    deadline = grpc.deadline
+    if deadline is not None and not (deadline > 0 and math.isfinite(deadline)):
+        raise ComposeError("deadline", f"The deadline is a positive number of seconds, not "
+                                       f"{deadline!r}")
+    options = model.options
+    ca_file = client_cert = None
+    if tls:
+        if not options.verify_tls and not options.ca_file.strip():
+            raise ComposeError("options", "gRPC cannot skip the server certificate check: "
+                                          "give the server's CA file in Options")
+        ca_file = _filled(options.ca_file.strip(), variables, "options", "CA file") or None
+        if ca_file is not None:
+            ca_file = resolve_paths([ca_file], workspace_root)[0]
+        client_cert = _client_cert(model, variables)
+    return GrpcCall(
+        target=target, tls=tls, full_method=method, messages=messages,
+        protos=_paths(grpc.protos, variables, "protos", ".proto files", workspace_root),
+        import_paths=_paths(grpc.import_paths, variables, "import_paths", "import paths",
+                            workspace_root),
+        metadata=_metadata(model, variables), deadline=deadline, ca_file=ca_file,
+        client_cert=client_cert)
+
+
+async def send(call: GrpcCall) -> CallResult:
+    """Make ``call``: a :class:`~app.grpc.CallResult` whatever the status (an unreachable
+    target is ``UNAVAILABLE``). ``UsageError`` when a message does not fit its type or the
+    method is not found, before anything is sent."""
+    import app.grpc
+
+    return await app.grpc.call(
+        call.target, call.full_method, call.messages, protos=call.protos,
+        import_paths=call.import_paths, metadata=call.metadata, deadline=call.deadline,
+        tls=call.tls, ca_file=call.ca_file, client_cert=call.client_cert)
+
+
+async def method_is_server_streaming(call: GrpcCall) -> bool | None:
+    """Whether the method of ``call`` streams its responses, from the descriptors the call
+    used (no round trip once it has been made); None when they cannot be had."""
+    import app.grpc
+    from app.client.errors import ClientError
+    from app.grpc.client import Endpoint
+    from app.grpc.messages import outgoing_metadata
+
+    client = app.grpc.default_client()
+    try:
+        endpoint = Endpoint.make(call.target, call.tls, call.ca_file, call.client_cert)
+        metadata = outgoing_metadata(call.metadata)
+        resolved = await client.thread.run(lambda: client.resolve(
+            endpoint, call.full_method, call.protos, call.import_paths, metadata, call.deadline))
+    except (ClientError, OSError):
+        return None
+    return resolved.server_streaming

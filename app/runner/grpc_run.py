@@ -1,0 +1,116 @@
+"""gRPC requests in a run (SPEC §9 over SPEC 8.2): the call made, and what the checks see.
+
+The checks look at a call as at an HTTP response: ``status`` is the numeric status code (0
+is OK; a code's name compares as its number, :mod:`app.runner.asserts`), ``body`` the one
+response as a JSON object, or the array of responses of a server-streaming method,
+``header.<name>`` the response headers, then the trailers, and ``time_ms`` the whole call.
+A failed status is an answer, as an HTTP 4xx is: only the asserts fail the request.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from app.model.compose_errors import ComposeError
+from app.model.compose_grpc import (
+    GRPC_STATUS_CODES,
+    GrpcCall,
+    grpc_call_of,
+    method_is_server_streaming,
+    send,
+)
+from app.model.request import RequestModel
+from app.runner.asserts import ResponseFacts
+
+if TYPE_CHECKING:
+    from app.grpc import CallResult
+
+__all__ = ["GrpcExchange", "grpc_body", "grpc_exchange", "grpc_facts"]
+
+_UNREACHED = ("UNAVAILABLE", "DEADLINE_EXCEEDED", "CANCELLED")
+
+
+def grpc_body(result: CallResult, server_streaming: bool | None) -> Any:
+    """What ``body`` means for a call: the array of responses of a server stream, else
+    the one response (None when the call failed before one came). Without knowing the
+    method's kind, several responses are an array."""
+    if server_streaming or (server_streaming is None and len(result.responses) > 1):
+        return list(result.responses)
+    return result.responses[0] if result.responses else None
+
+
+def grpc_facts(result: CallResult, elapsed_ms: float, server_streaming: bool | None = None,
+               *, keep_body: bool = True, max_body: int | None = None) -> ResponseFacts:
+    """The :class:`ResponseFacts` of a finished call: what the window's Tests tab and the
+    runner check. ``max_body`` bounds the body kept (its JSON text, in bytes)."""
+    text = json.dumps(grpc_body(result, server_streaming), ensure_ascii=False)
+    raw = text.encode("utf-8")
+    lists: dict[str, list[str]] = {}
+    for name, value in result.headers:
+        lists.setdefault(name.lower(), []).append(value)
+    from_headers = set(lists)
+    for name, value in result.trailers:
+        if name.lower() not in from_headers:  # a header of the same name comes first
+            lists.setdefault(name.lower(), []).append(value)
+    dropped = ""
+    body: bytes | None = raw if keep_body else None
+    if keep_body and max_body is not None and len(raw) > max_body:
+        body = None
+        dropped = (f"the body ({len(raw):,} bytes of JSON) is larger than the "
+                   f"{max_body:,} bytes a run keeps for checks")
+    return ResponseFacts(
+        GRPC_STATUS_CODES.get(result.code, GRPC_STATUS_CODES["UNKNOWN"]), elapsed_ms, len(raw),
+        {name: values[0] for name, values in lists.items()}, lists, body, "utf-8",
+        "application/json", body_dropped=dropped, status_name=result.code)
+
+
+@dataclass
+class GrpcExchange:
+    """One call of a run: the call as sent (None when it could not be composed) and how it
+    ended; ``error`` says why it was not sent (then there are no ``facts``)."""
+
+    call: GrpcCall | None
+    error: str = ""
+    result: CallResult | None = None
+    facts: ResponseFacts | None = None
+
+    @property
+    def reason(self) -> str:
+        """The status code's name, with its message when the call failed."""
+        if self.result is None:
+            return ""
+        details = f": {self.result.details}" if self.result.details and not self.result.ok \
+            else ""
+        return self.result.code + details
+
+
+async def grpc_exchange(model: RequestModel, variables: Mapping[str, str], *,
+                        timeout: float | None = None, keep_body: bool = True,
+                        max_body: int | None = None) -> GrpcExchange:
+    """Make the call of ``model`` (in gRPC mode) with ``variables``; ``timeout`` (the run's
+    ``--timeout``) bounds its deadline. Never raises for what the request or the server
+    does: a call that cannot be made is an :class:`GrpcExchange` with its ``error``."""
+    from app.client.errors import ClientError
+
+    try:
+        call = grpc_call_of(model, variables)
+    except ComposeError as exc:
+        return GrpcExchange(None, f"not sent: {exc}")
+    if timeout is not None:
+        call = replace(call, deadline=min(call.deadline or timeout, timeout))
+    begun = time.perf_counter()
+    try:
+        result = await send(call)
+    except (ClientError, OSError) as exc:
+        # A message that does not fit its type, a method the server lacks, a bad file.
+        return GrpcExchange(call, f"not sent: {exc}" if str(exc) else type(exc).__name__)
+    elapsed = (time.perf_counter() - begun) * 1000
+    # The method's kind is known once the call has found it; a target that could not be
+    # reached (or answered too late) is not asked again.
+    streaming = None if result.code in _UNREACHED else await method_is_server_streaming(call)
+    facts = grpc_facts(result, elapsed, streaming, keep_body=keep_body, max_body=max_body)
+    return GrpcExchange(call, result=result, facts=facts)

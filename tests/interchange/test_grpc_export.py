@@ -1,0 +1,118 @@
+"""Copy as grpcurl and Copy as Python for gRPC requests; the Python script run in a child
+process against the playground's gRPC server."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.interchange import to_python_aiohttp, to_python_client
+from app.interchange.grpcurl import to_grpcurl
+from app.interchange.shell_words import posix_words
+from app.model.getting_started import PLAYGROUND_GRPC_VARIABLE, getting_started
+from app.model.request import GrpcModel, KeyValue, RequestMode, RequestModel, RequestOptions
+from app.playground.background import BackgroundPlayground
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _model(**kw: object) -> RequestModel:
+    model = RequestModel(name="Echo", url="grpc://{{host}}:50051", mode=RequestMode.GRPC,
+                         headers=[KeyValue("X-Token", "{{token}}"), KeyValue("off", "1", False)],
+                         grpc=GrpcModel("pkg.Svc/Echo", '{"text": "it\'s {{word}}"}'))
+    for key, value in kw.items():
+        setattr(model, key, value)
+    return model
+
+
+def test_grpcurl_plaintext_with_metadata_message_and_the_method() -> None:
+    text = to_grpcurl(_model(), {"host": "h", "token": "t 1", "word": "me"})
+    assert text == (
+        "grpcurl \\\n  -plaintext \\\n  -H 'x-token: t 1' \\\n"
+        "  -d '{\"text\": \"it'\"'\"'s me\"}' \\\n  h:50051 pkg.Svc/Echo")
+    assert posix_words(text.replace("\\\n", "")) == [
+        "grpcurl", "-plaintext", "-H", "x-token: t 1", "-d", '{"text": "it\'s me"}',
+        "h:50051", "pkg.Svc/Echo"]
+
+
+def test_grpcurl_tls_protos_deadline_and_a_stream() -> None:
+    model = _model(url="grpcs://api.example.com:443", options=RequestOptions(
+        verify_tls=False, ca_file="/etc/ca.pem", client_cert_mode="files",
+        client_cert="/me.pem", client_key="/me.key"))
+    model.grpc = GrpcModel("/pkg.Svc/Sum", '[{"value": 1}, {"value": 2}]',
+                           ["svc.proto", " "], ["/protos", "/more protos"], 2.5)
+    words = shlex.split(to_grpcurl(model).replace("\\\n", ""))
+    assert words == [
+        "grpcurl", "-insecure", "-cacert", "/etc/ca.pem", "-cert", "/me.pem", "-key", "/me.key",
+        "-H", "x-token: {{token}}", "-import-path", "/protos", "-import-path", "/more protos",
+        "-proto", "svc.proto", "-max-time", "2.5", "-d", '{"value": 1}\n{"value": 2}',
+        "api.example.com:443", "pkg.Svc/Sum"]
+
+
+def test_grpcurl_without_a_message_or_a_valid_target_writes_what_is_there() -> None:
+    model = _model(url="{{host}}", headers=[])
+    model.grpc = GrpcModel("pkg.Svc/Echo", "", deadline=3.0)
+    assert shlex.split(to_grpcurl(model).replace("\\\n", "")) == [
+        "grpcurl", "-plaintext", "-max-time", "3", "{{host}}", "pkg.Svc/Echo"]
+    model.grpc.message = "{not json"
+    assert "-d '{not json'" in to_grpcurl(model)
+
+
+def test_copy_as_python_for_grpc_is_a_script_on_app_grpc() -> None:
+    model = _model(url="grpcs://h:1", options=RequestOptions(
+        ca_file="ca.pem", client_cert_mode="files", client_cert="me.pem"))
+    model.grpc.protos, model.grpc.import_paths = ["a.proto"], ["inc"]
+    model.grpc.deadline = 4.0
+    script = to_python_client(model, {"token": "t", "word": "w"})
+    assert script == to_python_aiohttp(model, {"token": "t", "word": "w"})
+    compile(script, "grpc_call.py", "exec")
+    assert "import app.grpc" in script and "(sent as plain HTTP" not in script
+    for piece in ("'h:1',", "'pkg.Svc/Echo',", "protos=['a.proto'],", "import_paths=['inc'],",
+                  "metadata=[('x-token', 't')],", "deadline=4.0,", "tls=True,",
+                  "ca_file='ca.pem',", "client_cert=('me.pem', 'me.pem'))"):
+        assert piece in script, piece
+    assert "Unresolved variables, sent as they are: {{host}}" not in script
+
+
+def test_an_unresolved_variable_is_listed_at_the_top() -> None:
+    script = to_python_client(_model(), {"token": "t", "word": "w"})
+    assert "# Unresolved variables, sent as they are: {{host}}" in script
+
+
+@pytest.fixture(scope="module")
+def grpc_target() -> Iterator[str]:
+    playground = BackgroundPlayground()
+    playground.start()
+    assert playground.grpc_target is not None
+    yield playground.grpc_target
+    playground.stop()
+
+
+@pytest.mark.parametrize("name", ["gRPC unary Echo", "gRPC client stream Sum",
+                                  "gRPC error with details"])
+def test_the_python_script_runs_against_the_playground(grpc_target: str, tmp_path: Path,
+                                                       name: str) -> None:
+    model = next(m for m in getting_started() if m.name.startswith(name))
+    path = tmp_path / "grpc_call.py"
+    path.write_text(to_python_client(model, {PLAYGROUND_GRPC_VARIABLE: grpc_target}),
+                    encoding="utf-8")
+    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
+                          timeout=60, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    first, _, rest = done.stdout.partition("\n")
+    if "Echo" in name:
+        assert first == "OK " and "x-playground-method: Echo" in rest
+        assert '"text": "hellohello"' in rest and '"x-demo": "spyglass"' in rest
+        assert rest.rstrip().endswith("x-playground-trailer: done")
+    elif "Sum" in name:
+        assert first == "OK " and json.loads(rest) == {"sum": "6", "count": 3}
+    else:
+        assert first == "INVALID_ARGUMENT email: not an address"
+        assert '"@type": "type.googleapis.com/google.rpc.BadRequest"' in rest

@@ -1,0 +1,204 @@
+"""gRPC requests in the model: GrpcModel as files hold it, and grpc_call_of filling in a
+request's target, method, message, metadata, paths and TLS options (or saying which field
+is wrong)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import grpc
+import pytest
+
+from app.model.compose_errors import ComposeError
+from app.model.compose_grpc import GRPC_STATUS_CODES, GrpcCall, grpc_call_of, grpc_target
+from app.model.request import (
+    GrpcModel,
+    KeyValue,
+    RequestMode,
+    RequestModel,
+    RequestOptions,
+)
+
+METHOD = "spyglass.playground.Playground/Echo"
+
+
+def _grpc(url: str = "grpc://{{host}}:50051", message: str = '{"text": "{{word}}"}',
+          **kw: object) -> RequestModel:
+    model = RequestModel(name="g", url=url, mode=RequestMode.GRPC,
+                         grpc=GrpcModel("{{service}}/Echo", message))
+    for key, value in kw.items():
+        setattr(model, key, value)
+    return model
+
+
+VARIABLES = {"host": "127.0.0.1", "word": "hi", "service": "spyglass.playground.Playground",
+             "token": "abc", "dir": "protos"}
+
+
+def test_a_grpc_request_survives_to_dict_and_from_dict() -> None:
+    model = _grpc(headers=[KeyValue("x-token", "{{token}}")])
+    model.grpc = GrpcModel(METHOD, '[{"a": 1}]', ["a.proto", "/abs/b.proto"], ["inc"], 2.5)
+    again = RequestModel.from_dict(model.to_dict())
+    assert again == model and again.mode is RequestMode.GRPC
+    assert again.grpc.deadline == 2.5
+
+
+def test_positional_construction_of_a_request_is_unchanged() -> None:
+    assert RequestModel("n", "POST", "http://x").grpc == GrpcModel()
+    assert GrpcModel("a.B/C").message == "" and GrpcModel().deadline is None
+
+
+@pytest.mark.parametrize(("data", "error"), [
+    ({"method": 5}, "gRPC method must be text"),
+    ({"message": ["x"]}, "gRPC message must be text"),
+    ({"protos": "a.proto"}, "gRPC protos must be a list of paths"),
+    ({"import_paths": [1]}, "gRPC import_paths must be a list of paths"),
+    ({"deadline": 0}, "gRPC deadline must be a positive number"),
+    ({"deadline": "5"}, "gRPC deadline must be a positive number"),
+    ({"deadline": True}, "gRPC deadline must be a positive number"),
+    ({"deadline": float("inf")}, "gRPC deadline must be a positive number"),
+])
+def test_grpc_values_of_the_wrong_kind_are_refused_naming_them(data: dict[str, object],
+                                                               error: str) -> None:
+    with pytest.raises(ValueError, match=error):
+        GrpcModel.read(data)
+    with pytest.raises(ValueError, match=error):
+        RequestModel.from_dict({"mode": "grpc", "grpc": data})
+
+
+def test_grpc_read_takes_whole_seconds_and_no_section() -> None:
+    assert GrpcModel.read({"deadline": 3}).deadline == 3.0
+    assert GrpcModel.read(None) == GrpcModel()
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("grpc://localhost:50051", ("localhost:50051", False)),
+    ("grpcs://api.example.com:443", ("api.example.com:443", True)),
+    ("GRPCS://h:1/", ("h:1", True)),
+    ("127.0.0.1:9", ("127.0.0.1:9", False)),
+    ("[::1]:9", ("[::1]:9", False)),
+])
+def test_targets(url: str, expected: tuple[str, bool]) -> None:
+    assert grpc_target(url) == expected
+
+
+@pytest.mark.parametrize(("url", "error"), [
+    ("", "Enter the gRPC target"),
+    ("http://h:1", "grpc:// or grpcs://, not http://"),
+    ("grpc://h:1/pkg.S/M", "without a path"),
+    ("grpc://h", "names no port"),
+    ("grpc://h:99999", "Not a gRPC target"),
+    ("grpc://user@h:1", "Not a gRPC target"),
+])
+def test_bad_targets_name_the_url(url: str, error: str) -> None:
+    with pytest.raises(ComposeError, match=error) as caught:
+        grpc_target(url)
+    assert caught.value.field == "url"
+
+
+def test_a_call_has_every_variable_filled_in(tmp_path: Path) -> None:
+    model = _grpc(headers=[KeyValue("X-Token", "{{token}}"), KeyValue("off", "x", False),
+                           KeyValue("", "no name")])
+    model.grpc.protos = ["{{dir}}/a.proto", "/abs/b.proto"]
+    model.grpc.import_paths = ["{{dir}}", ""]
+    model.grpc.deadline = 1.5
+    call = grpc_call_of(model, VARIABLES, workspace_root=tmp_path)
+    assert call == GrpcCall(
+        target="127.0.0.1:50051", tls=False, full_method=METHOD, messages=[{"text": "hi"}],
+        protos=[str(tmp_path / "protos" / "a.proto"), "/abs/b.proto"],
+        import_paths=[str(tmp_path / "protos")], metadata=[("x-token", "abc")],
+        deadline=1.5)
+    assert call.url == "grpc://127.0.0.1:50051"
+
+
+def test_an_array_is_a_stream_of_messages_and_empty_text_one_empty_message() -> None:
+    call = grpc_call_of(_grpc(message='[{"value": 1}, {"value": 2}]'), VARIABLES)
+    assert call.messages == [{"value": 1}, {"value": 2}]
+    assert grpc_call_of(_grpc(message="  "), VARIABLES).messages == [{}]
+
+
+@pytest.mark.parametrize(("message", "error"), [
+    ('{"text": }', r"The message is not JSON: Expecting value \(line 1, column 10\)"),
+    ('{\n  "a": 1,\n}', r"line 3, column 1"),
+    ("42", "a JSON object .* not int"),
+    ("[]", "The message array is empty"),
+    ('[{"a": 1}, "b"]', "Message 2 of the array is not a JSON object but str"),
+])
+def test_a_message_that_cannot_be_sent_names_the_message(message: str, error: str) -> None:
+    with pytest.raises(ComposeError, match=error) as caught:
+        grpc_call_of(_grpc(message=message), VARIABLES)
+    assert caught.value.field == "message"
+
+
+@pytest.mark.parametrize(("change", "field", "error"), [
+    ({"url": "grpc://{{nowhere}}:1"}, "url", r"Unresolved variable \{\{nowhere\}\} in the url"),
+    ({"message": '{"a": "{{nope}}"}'}, "message", r"\{\{nope\}\} in the message"),
+    ({"headers": [KeyValue("a", "{{nope}}")]}, "headers", r"\{\{nope\}\} in the metadata"),
+    ({"headers": [KeyValue("bad name", "v")]}, "headers", "not a metadata name"),
+    ({"headers": [KeyValue("a", "caf\u00e9")]}, "headers", "printable ASCII"),
+])
+def test_what_cannot_be_sent_names_its_field(change: dict[str, object], field: str,
+                                             error: str) -> None:
+    model = _grpc()
+    for key, value in change.items():
+        setattr(model.grpc if key == "message" else model, key, value)
+    with pytest.raises(ComposeError, match=error) as caught:
+        grpc_call_of(model, VARIABLES)
+    assert caught.value.field == field
+
+
+@pytest.mark.parametrize("method", ["", "Echo", "a.B/", "/C", "a/b/c"])
+def test_a_method_that_is_not_service_slash_method_is_refused(method: str) -> None:
+    model = _grpc()
+    model.grpc.method = method
+    with pytest.raises(ComposeError, match="Choose the gRPC method") as caught:
+        grpc_call_of(model, VARIABLES)
+    assert caught.value.field == "method"
+
+
+def test_an_unresolved_variable_in_the_method_or_a_path_is_an_error() -> None:
+    model = _grpc()
+    with pytest.raises(ComposeError, match=r"\{\{service\}\} in the method"):
+        grpc_call_of(model, {"host": "h", "word": "w"})
+    model.grpc.protos = ["{{nope}}.proto"]
+    with pytest.raises(ComposeError, match=r"\{\{nope\}\} in the \.proto files") as caught:
+        grpc_call_of(model, VARIABLES)
+    assert caught.value.field == "protos"
+
+
+def test_tls_options_go_with_grpcs_only(tmp_path: Path) -> None:
+    options = RequestOptions(ca_file="ca.pem", client_cert_mode="files",
+                             client_cert="{{dir}}/me.pem", client_key="")
+    plain = grpc_call_of(_grpc(options=options), VARIABLES, workspace_root=tmp_path)
+    assert (plain.tls, plain.ca_file, plain.client_cert) == (False, None, None)
+    tls = grpc_call_of(_grpc(url="grpcs://h:443", options=options), VARIABLES,
+                       workspace_root=tmp_path)
+    assert tls.tls and tls.ca_file == str(tmp_path / "ca.pem")
+    assert tls.client_cert == ("protos/me.pem", "protos/me.pem")
+    assert tls.url == "grpcs://h:443"
+
+
+@pytest.mark.parametrize(("options", "error"), [
+    (RequestOptions(verify_tls=False), "cannot skip the server certificate check"),
+    (RequestOptions(client_cert_mode="files"), "Choose the client certificate file"),
+    (RequestOptions(client_cert_mode="files", client_cert="c.pem",
+                    client_cert_passphrase="{{pass}}"), "without a passphrase"),
+    (RequestOptions(client_cert_mode="files", client_cert="c.pem",
+                    client_cert_passphrase="typed"), "without a passphrase"),
+])
+def test_tls_options_grpc_cannot_honour_are_refused(options: RequestOptions,
+                                                    error: str) -> None:
+    with pytest.raises(ComposeError, match=error) as caught:
+        grpc_call_of(_grpc(url="grpcs://h:1", options=options), {**VARIABLES, "pass": "x"})
+    assert caught.value.field == "options"
+
+
+def test_an_empty_passphrase_variable_is_no_passphrase() -> None:
+    options = RequestOptions(client_cert_mode="files", client_cert="c.pem", client_key="k.pem",
+                             client_cert_passphrase="{{pass}}")
+    call = grpc_call_of(_grpc(url="grpcs://h:1", options=options), {**VARIABLES, "pass": ""})
+    assert call.client_cert == ("c.pem", "k.pem")
+
+
+def test_the_status_code_table_is_grpcs() -> None:
+    assert {code.name: code.value[0] for code in grpc.StatusCode} == GRPC_STATUS_CODES

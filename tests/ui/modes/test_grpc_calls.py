@@ -1,0 +1,314 @@
+"""Calls from a request tab in gRPC mode against the playground's gRPC server, as a user makes
+them: a unary call (status, headers, trailers, the answer, the history entry), a server
+stream shown as it comes, a bidi stream (send, half-close, the results), a client stream,
+cancel (the Stop button and Esc), a deadline, an unreachable target, Fail's error details,
+``{{variables}}`` in every field, and the stream view's limit."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from app.model.request import KeyValue, RequestMode
+from app.storage.history import HistoryEntry
+from tests.ui.modes.conftest import SERVICE
+from ui.modes.base import ConnectionState
+from ui.modes.grpc.grpc_controller import GrpcController, GrpcViewSettings
+from ui.modes.grpc.grpc_log import GrpcLogModel, GrpcMessageLog
+from ui.modes.grpc.grpc_pane import GrpcPane
+from ui.request_tab import RequestTab
+
+MakeTab = Callable[..., RequestTab]
+
+
+def pane_of(tab: RequestTab) -> GrpcPane:
+    pane = tab.pane(RequestMode.GRPC)
+    assert isinstance(pane, GrpcPane)
+    return pane
+
+
+def call_and_wait(tab: RequestTab, qtbot: QtBot, timeout: int = 15000) -> GrpcPane:
+    pane = pane_of(tab)
+    tab.send()
+    qtbot.waitUntil(lambda: not pane.controller.busy, timeout=timeout)
+    pane.stream.refresh()
+    return pane
+
+
+def table(widget: Any) -> list[tuple[str, str]]:
+    return [(widget.item(r, 0).text(), widget.item(r, 1).text())
+            for r in range(widget.rowCount())]
+
+
+def rows(pane: GrpcPane) -> list[tuple[str, Any]]:
+    return [(m[1], m[2]) for m in pane.controller.log.rows]
+
+
+def test_unary_call_status_headers_trailers_and_history(
+        grpc_tab: MakeTab, grpc_target: str, qtbot: QtBot) -> None:
+    tab = grpc_tab(f"grpc://{grpc_target}", f"{SERVICE}/Echo", '{"text": "hello"}')
+    entries: list[HistoryEntry] = []
+    tab.exchanged.connect(entries.append)
+    assert tab.send_button.text() == "Call"
+    pane = call_and_wait(tab, qtbot)
+    result = pane.controller.result
+    assert result is not None and result.code == "OK"
+    assert pane.controller.state == ConnectionState.ENDED
+    assert pane.controller.kind == "unary"
+    assert "OK" in pane.stream.status.text()
+    assert ("x-playground-method", "Echo") in table(pane.stream.headers)
+    assert ("x-playground-trailer", "done") in table(pane.stream.trailers)
+    assert json.loads(pane.stream.detail.toPlainText())["text"] == "hello"
+    directions = [d for d, _ in rows(pane)]
+    assert directions == ["info", "out", "in", "info"]
+    assert pane.stream.model.rowCount() == 4
+    assert pane.stream.model.index(1, 1).data() == "→"
+    assert pane.stream.model.index(2, 1).data() == "←"
+    assert '"hello"' in pane.stream.model.index(2, 2).data()
+    assert len(entries) == 1
+    assert entries[0].status == 0
+    assert tab.send_button.text() == "Call"
+
+
+def test_metadata_and_variables_in_every_field(grpc_tab: MakeTab, grpc_target: str,
+                                               qtbot: QtBot) -> None:
+    host, port = grpc_target.rsplit(":", 1)
+    tab = grpc_tab("grpc://{{host}}:{{port}}", "{{service}}/Echo", '{"text": "{{word}}"}',
+                   variables={"host": host, "port": port, "service": SERVICE,
+                              "word": "templated", "team": "blue"})
+    model = tab.to_model()
+    model.headers = [KeyValue("x-team", "{{team}}")]
+    tab.load_model(model)
+    pane = call_and_wait(tab, qtbot)
+    assert pane.controller.result is not None, pane.controller.error
+    answer = pane.controller.result.responses[0]
+    assert answer["text"] == "templated"
+    assert answer["metadata"]["x-team"] == "blue"
+
+
+def test_server_stream_shown_as_it_comes(grpc_tab: MakeTab, grpc_target: str,
+                                         qtbot: QtBot) -> None:
+    tab = grpc_tab(f"grpc://{grpc_target}", f"{SERVICE}/Count",
+                   '{"count": 4, "interval": "0.3s"}')
+    pane = pane_of(tab)
+    tab.send()
+    qtbot.waitUntil(lambda: pane.controller.log.received >= 1
+                    and pane.stream.model.rowCount() >= 3, timeout=15000)
+    assert pane.controller.busy  # the first message is shown before the stream ends
+    assert tab.send_button.text() == "Cancel"
+    assert pane.controller.kind == "server streaming"
+    assert not pane.stream.send_button.isEnabled()  # a server stream takes no more
+    qtbot.waitUntil(lambda: not pane.controller.busy, timeout=15000)
+    pane.stream.refresh()
+    numbers = [data["number"] for d, data in rows(pane) if d == "in"]
+    assert numbers == [1, 2, 3, 4]
+    assert pane.controller.result is not None and pane.controller.result.code == "OK"
+    assert "← 4" in pane.stream.counts.text()
+
+
+def test_bidi_stream_send_half_close_and_results(grpc_tab: MakeTab, grpc_target: str,
+                                                 qtbot: QtBot) -> None:
+    tab = grpc_tab(f"grpc://{grpc_target}", f"{SERVICE}/Chat",
+                   '[{"user": "ann", "text": "one"}, {"user": "ann", "text": "two"}]')
+    pane = pane_of(tab)
+    view = pane.stream
+    tab.send()
+    qtbot.waitUntil(lambda: pane.controller.log.received >= 2, timeout=15000)
+    assert pane.controller.state == ConnectionState.OPEN
+    assert pane.controller.kind == "bidi streaming"
+    assert view.send_button.isEnabled() and view.half_close_button.isEnabled()
+    view.send_edit.setText('{"user": "ann", "text": "three"}')
+    qtbot.keyClick(view.send_edit, Qt.Key.Key_Return)
+    assert view.send_edit.text() == ""
+    qtbot.waitUntil(lambda: pane.controller.log.received >= 3, timeout=15000)
+    view.send_edit.setText('{"user": 5}')  # does not fit: said, not sent, the call goes on
+    view.send_button.click()
+    qtbot.waitUntil(lambda: any(d == "error" for d, _ in rows(pane)), timeout=15000)
+    assert pane.controller.state == ConnectionState.OPEN
+    view.send_edit.setText("not json")
+    view.send_button.click()
+    assert view.send_problem.isVisibleTo(view) and "JSON" in view.send_problem.text()
+    view.half_close_button.click()
+    qtbot.waitUntil(lambda: not pane.controller.busy, timeout=15000)
+    view.refresh()
+    answers = [data["text"] for d, data in rows(pane) if d == "in"]
+    assert answers == ["ann said: one", "ann said: two", "ann said: three"]
+    sent = [data for d, data in rows(pane) if d == "out"]
+    assert [m["text"] for m in sent if "text" in m] == ["one", "two", "three"]
+    assert pane.controller.result is not None and pane.controller.result.code == "OK"
+    assert not view.send_button.isEnabled()
+    assert "half-closed" in " ".join(str(data) for d, data in rows(pane) if d == "info").lower()
+
+
+def test_client_stream_sums_what_was_sent(grpc_tab: MakeTab, grpc_target: str,
+                                          qtbot: QtBot) -> None:
+    tab = grpc_tab(f"grpc://{grpc_target}", f"{SERVICE}/Sum", '[{"value": 2}, {"value": 3}]')
+    pane = pane_of(tab)
+    tab.send()
+    qtbot.waitUntil(lambda: pane.controller.can_send, timeout=15000)
+    assert pane.controller.send_text('[{"value": 10}, {"value": 20}]') is None
+    assert pane.controller.half_close()
+    assert not pane.controller.half_close()  # once
+    qtbot.waitUntil(lambda: not pane.controller.busy, timeout=15000)
+    result = pane.controller.result
+    assert result is not None and result.responses == [{"sum": "35", "count": 4}]
+
+
+def test_cancel_with_the_button_and_esc(grpc_tab: MakeTab, grpc_target: str,
+                                        qtbot: QtBot) -> None:
+    tab = grpc_tab(f"grpc://{grpc_target}", f"{SERVICE}/Count",
+                   '{"count": 100, "interval": "0.2s"}')
+    entries: list[HistoryEntry] = []
+    tab.exchanged.connect(entries.append)
+    pane = pane_of(tab)
+    tab.send()
+    qtbot.waitUntil(lambda: pane.controller.log.received >= 1, timeout=15000)
+    assert tab.send_button.text() == "Cancel"
+    tab.send_button.click()  # the Send button turned Stop
+    qtbot.waitUntil(lambda: not pane.controller.busy, timeout=15000)
+    assert pane.controller.result is not None
+    assert pane.controller.result.code == "CANCELLED"
+    assert pane.controller.log.received < 100
+    assert "CANCELLED" in pane.stream.status.text()
+    assert len(entries) == 1 and entries[0].status == 1
+    # A bidi stream, cancelled by the tab's Esc (cancel).
+    pane.request.method_box.setEditText(f"{SERVICE}/Chat")
+    pane.request.editor.setPlainText('{"text": "hi"}')
+    tab.send()
+    qtbot.waitUntil(lambda: pane.controller.log.received >= 1, timeout=15000)
+    assert tab.cancel()
+    qtbot.waitUntil(lambda: not pane.controller.busy, timeout=15000)
+    assert pane.controller.result is not None
+    assert pane.controller.result.code == "CANCELLED"
+    assert not tab.cancel()  # nothing left to stop
+
+
+def test_stop_while_connecting_stops(grpc_tab: MakeTab, qtbot: QtBot) -> None:
+    # 10.255.255.1 is not routed here: the call waits for a connection until stopped.
+    tab = grpc_tab("grpc://10.255.255.1:50051", f"{SERVICE}/Echo", "{}")
+    pane = pane_of(tab)
+    tab.send()
+    assert pane.controller.state == ConnectionState.CONNECTING
+    assert tab.cancel()
+    assert pane.controller.state == ConnectionState.STOPPED
+    assert not pane.controller.busy
+
+
+def test_unreachable_target_is_unavailable_in_the_tab(grpc_tab: MakeTab, qtbot: QtBot) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    tab = grpc_tab(f"grpc://127.0.0.1:{port}", f"{SERVICE}/Echo", '{"text": "hi"}')
+    entries: list[HistoryEntry] = []
+    tab.exchanged.connect(entries.append)
+    pane = call_and_wait(tab, qtbot, 30000)
+    assert pane.controller.result is not None
+    assert pane.controller.result.code == "UNAVAILABLE"
+    assert "UNAVAILABLE" in pane.stream.status.text()
+    assert len(entries) == 1 and entries[0].status == 14
+
+
+def test_fail_shows_its_error_details(grpc_tab: MakeTab, grpc_target: str,
+                                      qtbot: QtBot) -> None:
+    tab = grpc_tab(f"grpc://{grpc_target}", f"{SERVICE}/Fail",
+                   '{"field": "email", "description": "not an address"}')
+    pane = call_and_wait(tab, qtbot)
+    result = pane.controller.result
+    assert result is not None and result.code == "INVALID_ARGUMENT"
+    assert "INVALID_ARGUMENT" in pane.stream.status.text()
+    assert "email: not an address" in pane.stream.status.text()
+    shown = json.loads(pane.stream.error_details.toPlainText())
+    assert shown == result.error_details
+    text = json.dumps(shown)
+    assert "email" in text and "PLAYGROUND_FAIL" in text
+    assert pane.stream.tabs.currentWidget() is pane.stream.error_details
+
+
+def test_deadline_exceeded(grpc_tab: MakeTab, grpc_target: str, qtbot: QtBot) -> None:
+    tab = grpc_tab(f"grpc://{grpc_target}", f"{SERVICE}/Slow", '{"delay": "5s"}',
+                   deadline=0.3)
+    pane = call_and_wait(tab, qtbot)
+    assert pane.controller.result is not None
+    assert pane.controller.result.code == "DEADLINE_EXCEEDED"
+
+
+def test_what_cannot_be_sent_is_said(grpc_tab: MakeTab, grpc_target: str,
+                                     qtbot: QtBot) -> None:
+    tab = grpc_tab(f"grpc://{grpc_target}", f"{SERVICE}/Nope", "{}")
+    pane = call_and_wait(tab, qtbot)
+    assert pane.controller.state == ConnectionState.FAILED
+    assert pane.controller.error is not None and "Nope" in pane.controller.error.detail
+    tab.load_model(tab.to_model())
+    pane.request.method_box.setEditText("")
+    pane = call_and_wait(tab, qtbot)
+    assert pane.controller.error is not None and "method" in pane.controller.error.detail
+    tab.editor.url_bar.setText("grpc://{{nowhere}}")
+    pane.request.method_box.setEditText(f"{SERVICE}/Echo")
+    pane = call_and_wait(tab, qtbot)
+    assert pane.controller.error is not None and "nowhere" in pane.controller.error.detail
+    assert pane.stream.error.isVisibleTo(pane)
+
+
+def test_the_log_keeps_the_last_n_and_counts_the_rest(qtbot: QtBot) -> None:
+    log = GrpcMessageLog(keep=5)
+    model = GrpcLogModel(log)
+    for n in range(3):
+        log.add("in", {"n": n})
+    assert model.refresh() == 3 and model.rowCount() == 3
+    for n in range(3, 12):
+        log.add("in", {"n": n})
+    log.add("out", {"n": 12})
+    model.refresh()
+    assert model.rowCount() == 5
+    assert [model.message(r).data["n"] for r in range(5)] == [8, 9, 10, 11, 12]
+    assert (log.dropped, log.received, log.sent) == (8, 12, 1)
+    assert model.refresh() == 0
+    try:
+        GrpcViewSettings(keep_messages=0)
+    except ValueError as exc:
+        assert "keep_messages" in str(exc)
+    else:
+        raise AssertionError("a limit of 0 was taken")
+
+
+def test_a_bounded_view_of_a_long_server_stream(qtbot: QtBot, grpc_target: str,
+                                                qt_loop: Any) -> None:
+    from app.model.request import RequestModel
+    from ui.tasks import TaskRunner
+
+    controller = GrpcController(TaskRunner(), "test / grpc", GrpcViewSettings(keep_messages=50))
+    model = RequestModel(url=f"grpc://{grpc_target}", mode=RequestMode.GRPC)
+    model.grpc.method = f"{SERVICE}/Count"
+    model.grpc.message = '{"count": 2000}'
+    controller.start(model)
+    qtbot.waitUntil(lambda: not controller.busy, timeout=30000)
+    log_model = GrpcLogModel(controller.log)
+    log_model.refresh()
+    assert log_model.rowCount() == 50
+    assert controller.log.received == 2000
+    assert controller.log.dropped == 2003 - 50  # with the two notes and the request
+    assert log_model.message(48).data["number"] == 2000
+
+
+def test_a_new_call_replaces_a_running_stream(grpc_tab: MakeTab, grpc_target: str,
+                                              qtbot: QtBot) -> None:
+    tab = grpc_tab(f"grpc://{grpc_target}", f"{SERVICE}/Count",
+                   '{"count": 1000, "interval": "0.01s"}')
+    pane = pane_of(tab)
+    tab.send()
+    qtbot.waitUntil(lambda: pane.controller.log.received >= 5, timeout=15000)
+    pane.request.method_box.setEditText(f"{SERVICE}/Echo")
+    pane.request.editor.setPlainText('{"text": "next"}')
+    pane.controller.start(tab.to_model(), tab.variables)
+    qtbot.waitUntil(lambda: not pane.controller.busy, timeout=15000)
+    qtbot.wait(100)  # what the replaced stream might still have read
+    pane.stream.refresh()
+    answers = [data for d, data in rows(pane) if d == "in"]
+    assert answers and all(a.get("text") == "next" for a in answers)
+    assert pane.controller.result is not None and pane.controller.result.code == "OK"

@@ -1,0 +1,191 @@
+"""The request side of the gRPC mode against the playground's gRPC server: the mode chosen by
+grpc:// URLs, the method picker filled by reflection and from .proto files (with import
+paths across folders), the method's kind, the template put in the editor, a bad message shown
+before sending (naming the field), and the request's gRPC fields kept in the model."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from app.model.request import RequestMode, RequestModel
+from app.playground.grpc_server import PROTO
+from tests.ui.modes.conftest import SERVICE
+from ui.modes.grpc.grpc_pane import GrpcPane
+from ui.modes.registry import MODES
+from ui.request_tab import RequestTab
+
+MakeTab = Callable[..., RequestTab]
+
+
+def pane_of(tab: RequestTab) -> GrpcPane:
+    pane = tab.pane(RequestMode.GRPC)
+    assert isinstance(pane, GrpcPane)
+    return pane
+
+
+def methods(pane: GrpcPane) -> list[str]:
+    box = pane.request.method_box
+    return [box.itemText(i) for i in range(box.count())]
+
+
+def test_registered_and_chosen_by_grpc_urls(grpc_tab: MakeTab) -> None:
+    spec = MODES.get(RequestMode.GRPC)
+    assert spec.label == "gRPC" and spec.fields == ("grpc",)
+    tab = grpc_tab("")
+    tab.set_mode(RequestMode.HTTP)
+    tab.editor.url_bar.setText("grpcs://example.test:443")
+    assert tab.mode == RequestMode.GRPC
+    tab.editor.url_bar.setText("http://example.test/")
+    assert tab.mode == RequestMode.HTTP
+    tab.editor.url_bar.setText("grpc://example.test:50051")
+    assert tab.mode == RequestMode.GRPC
+
+
+def test_picker_filled_by_reflection_with_kinds_and_template(
+        grpc_tab: MakeTab, grpc_target: str, qtbot: QtBot) -> None:
+    tab = grpc_tab(f"grpc://{grpc_target}")
+    pane = pane_of(tab)
+    qtbot.waitUntil(lambda: pane.services.services != [], timeout=15000)
+    assert f"{SERVICE}/Echo" in methods(pane)
+    assert f"{SERVICE}/Chat" in methods(pane)
+    assert pane.request.status.text() == "1 service, 7 methods"
+    kinds = {}
+    for name in ("Echo", "Count", "Sum", "Chat"):
+        pane.request.method_box.setEditText(f"{SERVICE}/{name}")
+        kinds[name] = pane.request.kind_label.text()
+    assert kinds == {"Echo": "unary", "Count": "server streaming",
+                     "Sum": "client streaming", "Chat": "bidi streaming"}
+    # The editor still held the previous template: each method's replaced it.
+    assert json.loads(pane.request.editor.toPlainText()) == [
+        {"user": "", "text": "", "sequence": 0}]
+    pane.request.method_box.setEditText(f"{SERVICE}/Count")
+    assert json.loads(pane.request.editor.toPlainText()) == {"count": 0, "interval": "0s"}
+    # Once edited, the message stays when another method is chosen.
+    pane.request.editor.setPlainText('{"count": 3}')
+    pane.request.method_box.setEditText(f"{SERVICE}/Echo")
+    assert pane.request.editor.toPlainText() == '{"count": 3}'
+
+
+def test_picker_from_proto_files_and_import_paths(
+        grpc_tab: MakeTab, tmp_path: Path, qtbot: QtBot) -> None:
+    shared = tmp_path / "include" / "shared"
+    shared.mkdir(parents=True)
+    (shared / "common.proto").write_text(
+        'syntax = "proto3";\npackage shared;\nmessage Ping { string note = 1; '
+        'repeated int32 numbers = 2; }\n')
+    main = tmp_path / "protos" / "main.proto"
+    main.parent.mkdir()
+    main.write_text('syntax = "proto3";\npackage demo;\nimport "shared/common.proto";\n'
+                    'service Pinger { rpc Ping (shared.Ping) returns (stream shared.Ping); }\n')
+    tab = grpc_tab("")  # no target: the .proto files describe the services
+    pane = pane_of(tab)
+    pane.request.protos.add_paths([str(main)])
+    qtbot.waitUntil(lambda: pane.request.describe_error.isVisibleTo(pane), timeout=15000)
+    assert "common.proto" in pane.request.describe_error.text()  # the import is not found
+    pane.request.import_paths.add_paths([str(tmp_path / "include")])
+    qtbot.waitUntil(lambda: methods(pane) == ["demo.Pinger/Ping"], timeout=15000)
+    assert not pane.request.describe_error.isVisibleTo(pane)
+    assert pane.request.kind_label.text() == "server streaming"
+    assert json.loads(pane.request.editor.toPlainText()) == {"note": "", "numbers": [0]}
+    model = tab.to_model()
+    assert model.grpc.protos == [str(main)]
+    assert model.grpc.import_paths == [str(tmp_path / "include")]
+    assert model.grpc.method == "demo.Pinger/Ping"
+
+
+def test_the_playground_proto_describes_without_reflection(
+        grpc_tab: MakeTab, qtbot: QtBot) -> None:
+    tab = grpc_tab("grpc://127.0.0.1:9", protos=[str(PROTO)])  # nothing listens there
+    pane = pane_of(tab)
+    qtbot.waitUntil(lambda: f"{SERVICE}/Fail" in methods(pane), timeout=15000)
+
+
+def test_bad_message_shown_before_sending_naming_the_field(
+        grpc_tab: MakeTab, grpc_target: str, qtbot: QtBot) -> None:
+    tab = grpc_tab(f"grpc://{grpc_target}", f"{SERVICE}/Echo", '{"text": "hi"}')
+    pane = pane_of(tab)
+    qtbot.waitUntil(lambda: pane.services.services != [], timeout=15000)
+    problem = pane.request.check_label
+    pane.request.editor.setPlainText('{"text": "hi", "repeat": "many"}')
+    qtbot.waitUntil(lambda: problem.isVisibleTo(pane), timeout=5000)
+    assert "repeat" in problem.text()
+    pane.request.editor.setPlainText('{"text": "hi", "colour": 1}')
+    qtbot.waitUntil(lambda: "colour" in problem.text(), timeout=5000)
+    pane.request.editor.setPlainText('{"text": ')
+    qtbot.waitUntil(lambda: problem.text().startswith("Not JSON"), timeout=5000)
+    pane.request.editor.setPlainText('[{"text": "a"}, {"text": "b"}]')
+    qtbot.waitUntil(lambda: "takes one message" in problem.text(), timeout=5000)
+    pane.request.editor.setPlainText('{"text": "{{who}}"}')
+    qtbot.waitUntil(lambda: "{{who}} is not defined" in problem.text(), timeout=5000)
+    pane.request.editor.setPlainText('{"text": "fine", "repeat": 2}')
+    qtbot.waitUntil(lambda: not problem.isVisibleTo(pane), timeout=5000)
+    # Sent anyway, a bad message fails before anything goes, naming the field.
+    pane.request.editor.setPlainText('{"repeat": "many"}')
+    tab.send()
+    qtbot.waitUntil(lambda: pane.controller.error is not None, timeout=15000)
+    assert "repeat" in pane.controller.error.detail
+    assert pane.controller.log.sent == 0
+    assert pane.stream.error.isVisibleTo(pane)
+
+
+def test_variables_in_the_message_are_checked_with_their_values(
+        grpc_tab: MakeTab, grpc_target: str, qtbot: QtBot) -> None:
+    tab = grpc_tab("grpc://{{host}}", f"{SERVICE}/Echo", '{"repeat": {{times}}}',
+                   variables={"host": grpc_target, "times": "oops"})
+    pane = pane_of(tab)
+    qtbot.waitUntil(lambda: pane.services.services != [], timeout=15000)
+    pane.check_message()
+    qtbot.waitUntil(lambda: pane.request.check_label.isVisibleTo(pane), timeout=5000)
+
+
+def test_fields_round_trip_and_edits_mark_the_tab(grpc_tab: MakeTab, qtbot: QtBot,
+                                                   tmp_path: Path) -> None:
+    tab = grpc_tab("grpc://127.0.0.1:9", "pkg.S/M", '{"a": 1}', deadline=2.5,
+                   protos=[str(tmp_path / "x.proto")], import_paths=[str(tmp_path)])
+    model = tab.to_model()
+    assert (model.grpc.method, model.grpc.message, model.grpc.deadline) == \
+        ("pkg.S/M", '{"a": 1}', 2.5)
+    assert model.grpc.protos == [str(tmp_path / "x.proto")]
+    tab.mark_saved(model)
+    assert not tab.modified
+    pane = pane_of(tab)
+    pane.request.deadline.setValue(0)
+    qtbot.waitUntil(lambda: tab.modified, timeout=3000)
+    assert tab.to_model().grpc.deadline is None
+    other = RequestModel(url="grpc://h:1", mode=RequestMode.GRPC)
+    other.grpc.method = "x.Y/Z"
+    tab.load_model(other)
+    assert tab.to_model().grpc.method == "x.Y/Z"
+    assert tab.to_model().grpc.message == ""
+
+
+def test_a_target_being_typed_is_described_when_the_picker_opens(
+        grpc_tab: MakeTab, grpc_target: str, qtbot: QtBot) -> None:
+    tab = grpc_tab("")
+    tab.set_mode(RequestMode.HTTP)
+    tab.editor.url_bar.setText("grpc://")  # the mode follows the scheme, the host is to come
+    assert tab.mode == RequestMode.GRPC
+    pane = pane_of(tab)
+    qtbot.wait(50)
+    assert not pane.services.describing  # nothing to describe yet: no error either
+    assert not pane.request.describe_error.isVisibleTo(pane)
+    tab.editor.url_bar.setText(f"grpc://{grpc_target}")
+    pane.request.method_box.showPopup()
+    qtbot.waitUntil(lambda: f"{SERVICE}/Echo" in methods(pane), timeout=15000)
+    pane.request.method_box.hidePopup()
+
+
+def test_refresh_on_an_unreachable_target_says_so(grpc_tab: MakeTab, qtbot: QtBot) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    tab = grpc_tab(f"grpc://127.0.0.1:{port}")
+    pane = pane_of(tab)
+    qtbot.waitUntil(lambda: pane.request.describe_error.isVisibleTo(pane), timeout=30000)
+    assert methods(pane) == []

@@ -1,0 +1,83 @@
+"""The gRPC mode in the real window: the Request menu offers Copy as grpcurl and Copy as
+Python (app.grpc) for a gRPC tab (and the HTTP copies for another), both fill the clipboard
+with the variables in scope, and a call made from the window goes to the history."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtWidgets import QMenu
+from pytestqt.qtbot import QtBot
+
+from app.model.request import RequestMode, RequestModel
+from tests.ui.modes.conftest import SERVICE
+from ui.main_window import MainWindow
+from ui.window_state import WindowState
+
+
+@pytest.fixture
+def window(qtbot: QtBot, tmp_path: Path, run_async: Callable[..., Any]
+           ) -> Iterator[MainWindow]:
+    state = WindowState(QSettings(str(tmp_path / "spyglass.ini"), QSettings.Format.IniFormat))
+    w = MainWindow(state)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.close()
+    run_async(w.shutdown())
+
+
+def request_menu(window: MainWindow) -> tuple[QMenu, dict[str, QAction]]:
+    menu = next(m for m in window.menuBar().findChildren(QMenu) if m.title() == "&Request")
+    menu.aboutToShow.emit()
+    return menu, {a.text(): a for a in menu.actions() if a.text()}
+
+
+def test_copy_as_grpcurl_and_python_for_a_grpc_tab(qtbot: QtBot, window: MainWindow,
+                                                  grpc_target: str) -> None:
+    tab = window.current_tab()
+    assert tab is not None
+    _menu, actions = request_menu(window)
+    assert not actions["Copy as grpcurl"].isVisible()
+    assert actions["Copy as Python (aiohttp)"].isVisible()
+    model = RequestModel(url=f"grpc://{grpc_target}", mode=RequestMode.GRPC)
+    model.grpc.method = f"{SERVICE}/Echo"
+    model.grpc.message = '{"text": "hi"}'
+    tab.load_model(model)
+    _menu, actions = request_menu(window)
+    assert actions["Copy as grpcurl"].isVisible()
+    assert actions["Copy as Python (app.grpc)"].isVisible()
+    assert not actions["Copy as Python (aiohttp)"].isVisible()
+    clipboard = QGuiApplication.clipboard()
+    clipboard.setText("")
+    actions["Copy as grpcurl"].trigger()
+    qtbot.waitUntil(lambda: clipboard.text().startswith("grpcurl"), timeout=10000)
+    text = clipboard.text()
+    assert "-plaintext" in text and grpc_target in text and f"{SERVICE}/Echo" in text
+    actions["Copy as Python (app.grpc)"].trigger()
+    qtbot.waitUntil(lambda: "import app.grpc" in clipboard.text(), timeout=10000)
+
+
+def test_a_call_from_the_window_goes_to_the_history(qtbot: QtBot, window: MainWindow,
+                                                    grpc_target: str) -> None:
+    tab = window.current_tab()
+    assert tab is not None
+    added: list[Any] = []
+    window.documents.history_added.connect(added.append)
+    tab.editor.url_bar.setText(f"grpc://{grpc_target}")
+    assert tab.mode == RequestMode.GRPC
+    model = tab.to_model()
+    model.grpc.method = f"{SERVICE}/Echo"
+    model.grpc.message = '{"text": "to history"}'
+    tab.load_model(model)
+    tab.send()
+    qtbot.waitUntil(lambda: bool(added), timeout=20000)
+    entry = added[0]
+    assert entry.status == 0
+    assert entry.request["grpc"]["method"] == f"{SERVICE}/Echo"

@@ -1,0 +1,337 @@
+"""The network side of the gRPC pane: makes the tab's call, logs every message both ways, sends
+what the stream view asks, and narrates the call by signals. No widgets here.
+
+Every call, of any kind, is an ``app.grpc`` stream (``open_stream``): its method's kind is
+known once it is open, a unary or server-streaming method is sent its one message, a client-
+or bidi-streaming one the messages of the editor (an array sends several), after which the
+stream view may send more and half-close. The responses are read by a loop that runs on the
+gRPC thread itself (no hop between threads per message) and adds them to the log; the view
+shows the log once a frame. The call's state::
+
+    idle -> connecting -> open -> closing -> ended | failed | stopped
+
+``ended`` holds a status, whatever its code (an unreachable target is ``UNAVAILABLE``);
+``failed`` means nothing was sent: a field that cannot be composed, a message that does not
+fit its type, a method the server does not have. The call is one task of the tab's
+``TaskRunner``; sends and the half-close go through a queue a helper task of that same call
+drains, so their order is kept and nothing outlives the call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+
+from app.storage.history import Outcome
+from ui.error_messages import ErrorText, describe_error
+from ui.modes.base import ConnectionState
+from ui.modes.grpc.grpc_log import DEFAULT_KEEP, GrpcMessageLog
+
+if TYPE_CHECKING:
+    from app.grpc import CallResult, GrpcStream
+    from app.model.request import RequestModel
+    from ui.modes.base import VariablesSource
+    from ui.tasks import TaskRunner
+
+__all__ = ["GrpcController", "GrpcViewSettings", "method_kind"]
+
+log = logging.getLogger(__name__)
+
+_ACTIVE = frozenset({ConnectionState.CONNECTING, ConnectionState.OPEN,
+                     ConnectionState.CLOSING})
+_HALF_CLOSE = object()
+
+
+@dataclass(frozen=True)
+class GrpcViewSettings:
+    """The gRPC pane's limits."""
+
+    #: Messages the stream view keeps (older ones are counted, not shown).
+    keep_messages: int = DEFAULT_KEEP
+    #: Milliseconds between two refreshes of the stream view.
+    frame_ms: int = 16
+    #: Milliseconds of quiet typing before the message is checked against its type.
+    check_delay_ms: int = 300
+
+    def __post_init__(self) -> None:
+        for name in ("keep_messages", "frame_ms", "check_delay_ms"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be 1 or more")
+
+
+def method_kind(client_streaming: bool, server_streaming: bool) -> str:
+    """``unary``, ``server streaming``, ``client streaming`` or ``bidi streaming``."""
+    if client_streaming:
+        return "bidi streaming" if server_streaming else "client streaming"
+    return "server streaming" if server_streaming else "unary"
+
+
+class GrpcController(QObject):
+    """Owns one tab's gRPC call: the task that makes it and the log it fills."""
+
+    state_changed = Signal(object)  # ConnectionState
+    #: (model, Outcome, secret values) once per ``start``, when the call ended or failed.
+    exchanged = Signal(object, object, object)
+    #: The call is open: its method's kind (``method_kind``).
+    opened = Signal(str)
+    #: The call ended: its ``app.grpc.CallResult``.
+    ended = Signal(object)
+    #: Nothing was sent, or the call could not go on: an ErrorText.
+    failed = Signal(object)
+
+    def __init__(self, runner: TaskRunner, key: str,
+                 settings: GrpcViewSettings | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._key = key
+        self.settings = settings if settings is not None else GrpcViewSettings()
+        self.log = GrpcMessageLog(self.settings.keep_messages)
+        self._state = ConnectionState.IDLE
+        self._generation = 0
+        self._stream: GrpcStream | None = None
+        self._outbox: asyncio.Queue[object] | None = None
+        self._values: dict[str, str] = {}
+        #: The call ``start`` asked for, until it has an answer: (model, wall-clock start,
+        #: the secret values it substituted, its URL).
+        self._sent: tuple[RequestModel, float, tuple[str, ...], str] | None = None
+        #: The kind of the open (or last) call's method, once open.
+        self.kind = ""
+        self.half_closed = False
+        #: The last call's result (None: none yet, or it failed before sending).
+        self.result: CallResult | None = None
+        #: The last failure, shown until the next call.
+        self.error: ErrorText | None = None
+
+    @property
+    def state(self) -> ConnectionState:
+        return self._state
+
+    @property
+    def busy(self) -> bool:
+        """Connecting, open or closing: there is a call to stop."""
+        return self._state in _ACTIVE
+
+    @property
+    def can_send(self) -> bool:
+        """The open call takes more messages (a client or bidi stream not half-closed)."""
+        return (self._state == ConnectionState.OPEN and self.kind.startswith(("client", "bidi"))
+                and not self.half_closed)
+
+    def _set_state(self, state: ConnectionState) -> None:
+        if state != self._state:
+            self._state = state
+            self.state_changed.emit(state)
+
+    # -- commands ------------------------------------------------------------------------------
+
+    def start(self, model: RequestModel, variables: VariablesSource | None = None) -> None:
+        """Call with ``model`` (the tab's Send), ending any call under way."""
+        self._generation += 1
+        generation = self._generation
+        self._sent = (model, time.time(), (), model.url)
+        self._stream = self._outbox = None
+        self.kind, self.half_closed = "", False
+        self.result = self.error = None
+        self.log.clear()
+        self._set_state(ConnectionState.CONNECTING)
+        self._runner.start(self._key, self._run(generation, model, variables),
+                           on_error=lambda exc: self._on_failed(generation, exc))
+
+    def stop(self) -> bool:
+        """Cancel the call (its status becomes CANCELLED); False when there was none."""
+        if not self.busy:
+            return False
+        stream = self._stream
+        if stream is not None and self._state == ConnectionState.OPEN:
+            self._set_state(ConnectionState.CLOSING)
+            self.log.add("info", "Cancelled by you")
+            stream.cancel()  # the reading loop ends, and the call with its status
+            return True
+        self.abort()
+        return True
+
+    def abort(self) -> None:
+        """Stop at once: the task is cancelled (which cancels the call), nothing recorded."""
+        self._generation += 1
+        self._runner.cancel(self._key)
+        self._stream = self._outbox = None
+        self._sent = None
+        if self.busy:
+            self.log.add("info", "Stopped")
+            self._set_state(ConnectionState.STOPPED)
+
+    def send_text(self, text: str) -> str | None:
+        """Queue the JSON ``text`` (one object, or an array of them; ``{{variables}}``
+        filled as at the start of the call) to be sent; the reason when it cannot be."""
+        from app.model.compose_errors import ComposeError, substitute
+
+        if not self.can_send or self._outbox is None:
+            return "The call takes no more messages" if self.busy else "No call is open"
+        try:
+            messages = _messages(substitute(text, self._values, "message"))
+        except (ComposeError, ValueError) as exc:
+            return str(exc)
+        for message in messages:
+            self._outbox.put_nowait(message)
+        return None
+
+    def half_close(self) -> bool:
+        """Tell the server nothing more will be sent; False when nothing is open to close."""
+        if not self.can_send or self._outbox is None:
+            return False
+        self.half_closed = True
+        self._outbox.put_nowait(_HALF_CLOSE)
+        self.state_changed.emit(self._state)  # the view's buttons follow can_send
+        return True
+
+    def dispose(self) -> None:
+        """The pane is going: stop the call."""
+        self._generation += 1
+        self._runner.cancel(self._key)
+        self._stream = self._outbox = None
+
+    # -- the call task -------------------------------------------------------------------------
+
+    async def _run(self, generation: int, model: RequestModel,
+                   source: VariablesSource | None) -> None:
+        import app.grpc
+        from app.client.errors import UsageError
+        from app.model.compose_grpc import grpc_call_of
+
+        values: dict[str, str] = {}
+        if source is not None:
+            resolution = await source(model)
+            values = dict(resolution.values)
+            if self._sent is not None and self._sent[0] is model:
+                self._sent = (model, self._sent[1], resolution.secrets, model.url)
+        self._values = values
+        call = grpc_call_of(model, values)
+        if self._sent is not None:
+            self._sent = (*self._sent[:3], call.url)
+        self.log.add("info", f"Calling {call.full_method} on {call.url}")
+        client = app.grpc.default_client()
+        stream = app.grpc.open_stream(
+            call.target, call.full_method, protos=call.protos, import_paths=call.import_paths,
+            metadata=call.metadata, deadline=call.deadline, tls=call.tls, ca_file=call.ca_file,
+            client_cert=call.client_cert, client=client)
+        async with stream:
+            if stream.result is not None:  # the method could not be looked up there
+                self._end(generation, stream.result)
+                return
+            method = stream.method
+            if not method.client_streaming and len(call.messages) != 1:
+                raise UsageError(f"{call.full_method} takes one message, not "
+                                 f"{len(call.messages)}: remove the array")
+            for message in call.messages:  # all checked before any is sent
+                method.parse(message)
+            self._stream = stream
+            self.kind = method_kind(method.client_streaming, method.server_streaming)
+            outbox: asyncio.Queue[object] = asyncio.Queue()
+            self._outbox = outbox
+            self._set_state(ConnectionState.OPEN)
+            self.opened.emit(self.kind)
+            for message in call.messages:
+                await self._send_one(stream, message)
+            sender = asyncio.ensure_future(self._send_all(stream, outbox))
+            try:
+                await client.thread.run(
+                    lambda: _read_all(stream, self.log, lambda: generation == self._generation))
+            finally:
+                sender.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sender
+                self._outbox = None
+        if stream.result is not None:
+            self._end(generation, stream.result)
+
+    async def _send_one(self, stream: GrpcStream, message: dict[str, Any]) -> None:
+        # Logged before it goes: the answer can then never come first.
+        self.log.add("out", message)
+        await stream.send(message)
+
+    async def _send_all(self, stream: GrpcStream, outbox: asyncio.Queue[object]) -> None:
+        """Send what the view queued, in order, until the half-close."""
+        from app.client.errors import ClientError
+
+        while True:
+            item = await outbox.get()
+            try:
+                if item is _HALF_CLOSE:
+                    self.log.add("info", "Half-closed: the server was told nothing more "
+                                         "will be sent")
+                    await stream.done_writing()
+                    return
+                assert isinstance(item, dict)
+                await self._send_one(stream, item)
+            except ClientError as exc:
+                self.log.add("error", f"Not sent: {exc}")
+
+    def _end(self, generation: int, result: CallResult) -> None:
+        if generation != self._generation:
+            return
+        from app.model.compose_grpc import GRPC_STATUS_CODES
+
+        self._stream = None
+        self.result = result
+        words = f"{result.code}" + (f": {result.details}" if result.details else "")
+        self.log.add("info" if result.ok else "error", f"Ended {words}")
+        if self._sent is not None:
+            model, started, secrets, url = self._sent
+            self._sent = None
+            outcome = Outcome(started, time.time() - started,
+                              GRPC_STATUS_CODES.get(result.code), url=url,
+                              size=sum(len(json.dumps(r)) for r in result.responses[:1000]),
+                              code=result.code)
+            self.exchanged.emit(model, outcome, secrets)
+        self._set_state(ConnectionState.ENDED)
+        self.ended.emit(result)
+
+    def _on_failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation:
+            return
+        text = describe_error(exc)
+        if text.unexpected:
+            log.error("unexpected failure in %s", self._key, exc_info=exc)
+        self._stream = self._outbox = None
+        self.error = text
+        self.log.add("error", f"{text.title}: {text.detail}")
+        if self._sent is not None:
+            model, started, secrets, url = self._sent
+            self._sent = None
+            self.exchanged.emit(model, Outcome(started, time.time() - started, None,
+                                               text.detail, url=url), secrets)
+        self._set_state(ConnectionState.FAILED)
+        self.failed.emit(text)
+
+
+async def _read_all(stream: GrpcStream, log: GrpcMessageLog,
+                    current: Callable[[], bool]) -> None:
+    """On the gRPC thread: every response into the log as it arrives (the stream's own
+    steps are awaited directly there). A call replaced meanwhile (``current()`` false: its
+    cancellation is on its way) adds nothing to the next call's log."""
+    add = log.add
+    async for data in stream:
+        if not current():
+            return
+        add("in", data)
+
+
+def _messages(text: str) -> list[dict[str, Any]]:
+    """One JSON object, or an array of them, typed in the send box."""
+    try:
+        value = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise ValueError(f"Not JSON: {exc}") from None
+    items = value if isinstance(value, list) else [value]
+    if not items or not all(isinstance(item, dict) for item in items):
+        raise ValueError("A message is a JSON object (or an array of objects)")
+    return items

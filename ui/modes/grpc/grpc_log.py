@@ -1,0 +1,169 @@
+"""The messages of one gRPC call, both ways, and the item model that shows them.
+
+A server stream may bring tens of thousands of messages a second. They are added from the
+gRPC thread to a pending queue (``deque.append`` is atomic: no lock on the hot path); the
+view's model takes what is pending once a frame (``GrpcLogModel.refresh``) and tells its
+views with one ``rowsInserted``, and one ``rowsRemoved`` for rows past the limit: the log
+keeps the last ``keep`` messages and counts the older ones it let go.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import deque
+from typing import Any, NamedTuple
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+__all__ = ["DEFAULT_KEEP", "MESSAGE_ROLE", "GrpcLogModel", "GrpcMessage", "GrpcMessageLog",
+           "message_text"]
+
+#: Messages a call's log keeps (the oldest are let go, and counted, past it).
+DEFAULT_KEEP = 100_000
+#: ``index.data(MESSAGE_ROLE)`` is the row's :class:`GrpcMessage`.
+MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1
+#: Characters of a message shown in its row (the detail view shows all of it).
+PREVIEW_CHARS = 400
+_ARROWS = {"out": "→", "in": "←", "info": "•", "error": "✕"}
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class GrpcMessage(NamedTuple):
+    """One row: ``direction`` is ``out`` (sent), ``in`` (received), ``info`` or ``error``;
+    ``data`` a JSON object for messages, text for the others; ``at`` wall-clock seconds.
+
+    The log keeps rows as plain tuples of these fields: making one is the cheapest thing the
+    gRPC thread can do per message, and a tuple of JSON values is one the garbage collector
+    stops looking at (its full passes over 100,000 objects would stall the window)."""
+
+    at: float
+    direction: str
+    data: Any
+
+
+def message_text(data: Any, indent: int | None = None) -> str:
+    """``data`` as the log shows it: JSON for a message, the text itself for a note."""
+    if isinstance(data, str):
+        return data
+    return json.dumps(data, ensure_ascii=False, indent=indent)
+
+
+class GrpcMessageLog:
+    """The rows of one call (see the module docstring). ``add`` may be called from any
+    thread; the rest from the UI thread."""
+
+    def __init__(self, keep: int = DEFAULT_KEEP) -> None:
+        if keep < 1:
+            raise ValueError("keep must be 1 or more")
+        self.keep = keep
+        self._pending: deque[tuple[float, str, Any]] = deque()
+        self.rows: deque[tuple[float, str, Any]] = deque()
+        #: Rows let go past ``keep`` since the last ``clear``.
+        self.dropped = 0
+        #: Messages received and sent since the last ``clear`` (dropped ones included).
+        self.received = 0
+        self.sent = 0
+
+    def add(self, direction: str, data: Any, at: float | None = None) -> None:
+        """Log a row (any thread)."""
+        self._pending.append((time.time() if at is None else at, direction, data))
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def take(self) -> tuple[int, int]:
+        """Move what is pending into ``rows``: (rows removed from the front, rows added)."""
+        pending = self._pending
+        count = len(pending)  # what is there now; later ones wait for the next frame
+        if not count:
+            return 0, 0
+        rows = self.rows
+        popleft = pending.popleft
+        taken = [popleft() for _ in range(count)]
+        rows.extend(taken)
+        directions = [row[1] for row in taken]
+        self.received += directions.count("in")
+        self.sent += directions.count("out")
+        removed = max(0, len(rows) - self.keep)
+        for _ in range(removed):
+            rows.popleft()
+        self.dropped += removed
+        return removed, count
+
+    def clear(self) -> None:
+        self._pending.clear()
+        self.rows.clear()
+        self.dropped = self.received = self.sent = 0
+
+
+class GrpcLogModel(QAbstractTableModel):
+    """Time, direction and message of every row the log keeps, published by ``refresh``."""
+
+    COLUMNS = ("Time", "", "Message")
+
+    def __init__(self, log: GrpcMessageLog, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.log = log
+        self._count = 0
+
+    def refresh(self) -> int:
+        """Publish what the log gained since the last call; the number of rows added."""
+        removed, added = self.log.take()
+        if removed >= self._count and removed:
+            # Everything shown went: one reset is cheaper than a removal and an insertion.
+            self.beginResetModel()
+            self._count = len(self.log.rows)
+            self.endResetModel()
+            return added
+        if removed:
+            self.beginRemoveRows(QModelIndex(), 0, removed - 1)
+            self._count -= removed
+            self.endRemoveRows()
+        if added:
+            self.beginInsertRows(QModelIndex(), self._count, self._count + added - 1)
+            self._count += added
+            self.endInsertRows()
+        return added
+
+    def reset(self) -> None:
+        """Start over (the log was cleared for a new call)."""
+        self.beginResetModel()
+        self._count = len(self.log.rows)
+        self.endResetModel()
+
+    def message(self, row: int) -> GrpcMessage:
+        return GrpcMessage(*self.log.rows[row])
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
+        return 0 if parent.isValid() else self._count
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if (role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal
+                and 0 <= section < len(self.COLUMNS)):
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < self._count:
+            return None
+        message = GrpcMessage(*self.log.rows[index.row()])
+        if role == MESSAGE_ROLE:
+            return message
+        if role == Qt.ItemDataRole.DisplayRole:
+            column = index.column()
+            if column == 0:
+                stamp = time.strftime("%H:%M:%S", time.localtime(message.at))
+                return f"{stamp}.{int(message.at * 1000) % 1000:03d}"
+            if column == 1:
+                return _ARROWS.get(message.direction, "")
+            text = message_text(message.data)
+            return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS] + "…"
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 1:
+            return {"out": "sent", "in": "received"}.get(message.direction)
+        return None

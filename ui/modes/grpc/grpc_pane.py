@@ -1,0 +1,154 @@
+"""The gRPC pane of a request tab: the request side (``GrpcRequestPanel``) above the call's
+stream view (``GrpcStreamView``). It wires them to the services the request describes
+(``GrpcServices``) and to the call (``GrpcController``): the picker is filled when the pane is
+first shown and on Refresh, a chosen method's template fills an editor that is empty or still
+holds the previous template, and the message is checked as typing pauses.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+
+from ui.modes.grpc.grpc_controller import GrpcController, GrpcViewSettings
+from ui.modes.grpc.grpc_request import GrpcRequestPanel
+from ui.modes.grpc.grpc_services import GrpcServices, template_text
+from ui.modes.grpc.grpc_stream_view import GrpcStreamView
+
+if TYPE_CHECKING:
+    from app.grpc import Service
+    from app.model.request import RequestModel
+    from ui.error_messages import ErrorText
+    from ui.modes.base import ModeHost
+
+__all__ = ["GrpcPane"]
+
+
+class GrpcPane(QWidget):
+    """One tab's gRPC request and call."""
+
+    #: The request's gRPC fields were edited.
+    changed = Signal()
+
+    def __init__(self, host: ModeHost, settings: GrpcViewSettings | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._host = host
+        key = f"{host.key} / grpc"
+        self.controller = GrpcController(host.runner, key, settings, self)
+        self.services = GrpcServices(host.runner, key, self)
+        self.request = GrpcRequestPanel()
+        self.stream = GrpcStreamView(self.controller)
+        #: The text of the last template put in the editor (replaced by the next one while
+        #: the user has not edited it).
+        self._template = ""
+        self._described_once = False
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.request)
+        split.addWidget(self.stream)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        split.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(split)
+
+        self._check_timer = QTimer(self)
+        self._check_timer.setSingleShot(True)
+        self._check_timer.setInterval(self.controller.settings.check_delay_ms)
+        self._check_timer.timeout.connect(self.check_message)
+        r = self.request
+        r.changed.connect(self.changed)
+        r.refresh_requested.connect(self.refresh)
+        r.method_changed.connect(self._on_method)
+        r.editor.textChanged.connect(self._check_timer.start)
+        self.services.described.connect(self._on_described)
+        self.services.describe_failed.connect(self._on_describe_failed)
+        self.services.checked.connect(r.show_problem)
+        self.controller.ended.connect(self._on_call_ended)
+
+    # -- the model -------------------------------------------------------------------------------
+
+    def to_model(self, model: RequestModel) -> None:
+        model.grpc = self.request.to_grpc()
+
+    def load_model(self, model: RequestModel) -> None:
+        self.request.load_grpc(model.grpc)
+        self._template = ""
+        self._described_once = False
+        if self.isVisible():
+            self._describe_if_known()
+
+    def is_blank(self) -> bool:
+        """Nothing typed here and no call made."""
+        grpc = self.request.to_grpc()
+        return (not grpc.method and not grpc.message.strip() and not grpc.protos
+                and self.controller.result is None and self.controller.error is None
+                and not self.controller.busy)
+
+    # -- services and the message ----------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Describe the services again (by reflection, or from the .proto files)."""
+        self._described_once = True
+        self.request.status.setText("Describing…")
+        self.services.refresh(self._host.to_model(), self._host.variables)
+
+    def check_message(self) -> None:
+        """Check the message against the chosen method's input type now."""
+        self._check_timer.stop()
+        method = self.services.method(self.request.method_name())
+        self.services.check(self.request.editor.toPlainText(), method, self._host.to_model(),
+                            self._host.variables)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._described_once:
+            self._describe_if_known()
+
+    def _describe_if_known(self) -> None:
+        """Describe on its own only what can be: .proto files, or a whole target (a URL
+        being typed is not one yet; the picker asks again when opened)."""
+        from app.model.compose_errors import ComposeError
+        from app.model.compose_grpc import grpc_target
+
+        model = self._host.to_model()
+        if not model.grpc.protos:
+            try:
+                grpc_target(model.url)
+            except ComposeError:
+                if "{{" not in model.url:
+                    return
+        self.refresh()
+
+    def _on_described(self, services: list[Service]) -> None:
+        self.request.set_services(services)
+
+    def _on_describe_failed(self, text: ErrorText) -> None:
+        self.request.show_describe_error(text.title, text.detail)
+
+    def _on_method(self, name: str) -> None:
+        method = self.services.method(name)
+        self.request.show_method(method)
+        if method is None:
+            return
+        editor = self.request.editor
+        current = editor.toPlainText()
+        if not current.strip() or current == self._template:
+            self._template = template_text(self.services.services, method)
+            editor.setPlainText(self._template)
+        self._check_timer.start()
+
+    def _on_call_ended(self, _result: object) -> None:
+        # The call resolved the method already: a picker not filled yet is filled now.
+        if not self.services.services and not self.services.describing:
+            self.refresh()
+
+    def dispose(self) -> None:
+        """The tab is closing: stop the call and the lookups."""
+        self._check_timer.stop()
+        self.services.dispose()
+        self.controller.dispose()

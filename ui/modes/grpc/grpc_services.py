@@ -1,0 +1,170 @@
+"""What the gRPC pane knows of the target's services: described by server reflection or from
+the request's .proto files (``app.grpc.describe``, on the gRPC thread), and the typed message
+checked against its method's input type off the UI thread. No widgets here.
+
+Both are tasks of the tab's ``TaskRunner``: a new refresh replaces the one under way, and a
+new check the one before it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import dataclasses
+import json
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+
+from ui.error_messages import describe_error
+
+if TYPE_CHECKING:
+    from app.grpc import Method, Service
+    from app.model.request import RequestModel
+    from ui.modes.base import VariablesSource
+    from ui.tasks import TaskRunner
+
+__all__ = ["GrpcServices", "check_message", "template_text"]
+
+#: What the target of a describe from .proto files alone is (it is not used then): the
+#: request's other fields are composed as for a call, which needs one.
+_NO_TARGET = "localhost:1"
+#: A stand-in method and message: a describe is composed as a call is, without them.
+_PROBE_METHOD = "describe.Probe/Describe"
+
+
+class GrpcServices(QObject):
+    """The services of one tab's request, and checks of its message."""
+
+    #: The services were described: a list of ``app.grpc.Service``.
+    described = Signal(object)
+    #: Describing failed: an ErrorText.
+    describe_failed = Signal(object)
+    #: The message was checked: None when it fits, else what is wrong (naming the field).
+    checked = Signal(object)
+
+    def __init__(self, runner: TaskRunner, key: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._describe_key = f"{key} / describe"
+        self._check_key = f"{key} / check message"
+        #: The services last described (empty: none yet).
+        self.services: list[Service] = []
+        self.describing = False
+
+    def method(self, full_name: str) -> Method | None:
+        """The described method ``pkg.Service/Method`` (None: not among them)."""
+        name = full_name.strip().lstrip("/")
+        for service in self.services:
+            for method in service.methods:
+                if method.full_name == name:
+                    return method
+        return None
+
+    def refresh(self, model: RequestModel, variables: VariablesSource | None) -> None:
+        """Describe the services of ``model``'s .proto files, else of its target by
+        reflection."""
+        self.describing = True
+        self._runner.start(self._describe_key, self._describe(model, variables),
+                           on_result=self._on_described, on_error=self._on_describe_failed)
+
+    def check(self, text: str, method: Method | None, model: RequestModel,
+              variables: VariablesSource | None) -> None:
+        """Check ``text`` against the input type of ``method`` (``checked`` tells)."""
+        if method is None or not text.strip():
+            self._runner.cancel(self._check_key)
+            self.checked.emit(None)
+            return
+        pool = next((s.pool for s in self.services if s.pool is not None
+                     and any(m is method for m in s.methods)), None)
+        if pool is None:
+            self.checked.emit(None)
+            return
+        self._runner.start(self._check_key, self._check(text, method, pool, model, variables),
+                           on_result=self.checked.emit,
+                           on_error=lambda exc: self.checked.emit(describe_error(exc).detail))
+
+    def dispose(self) -> None:
+        self._runner.cancel(self._describe_key)
+        self._runner.cancel(self._check_key)
+
+    async def _describe(self, model: RequestModel,
+                        source: VariablesSource | None) -> list[Service]:
+        import app.grpc
+        from app.model.compose_grpc import grpc_call_of
+
+        values = dict((await source(model)).values) if source is not None else {}
+        probe = copy.deepcopy(model)
+        probe.grpc = dataclasses.replace(model.grpc, method=_PROBE_METHOD, message="{}")
+        if model.grpc.protos and not model.url.strip():
+            probe.url = _NO_TARGET
+        call = grpc_call_of(probe, values)
+        return await app.grpc.describe(
+            None if call.protos else call.target, protos=call.protos,
+            import_paths=call.import_paths, tls=call.tls, ca_file=call.ca_file,
+            client_cert=call.client_cert, metadata=call.metadata)
+
+    def _on_described(self, services: list[Service]) -> None:
+        self.describing = False
+        self.services = services
+        self.described.emit(services)
+
+    def _on_describe_failed(self, exc: BaseException) -> None:
+        self.describing = False
+        self.describe_failed.emit(describe_error(exc))
+
+    async def _check(self, text: str, method: Method, pool: Any, model: RequestModel,
+                     source: VariablesSource | None) -> str | None:
+        from app.model.compose_errors import substitute
+        from app.model.templating import unresolved
+
+        if "{{" in text:
+            values = dict((await source(model)).values) if source is not None else {}
+            missing = unresolved(text, values)
+            if missing:
+                return f"Not checked: {{{{{missing[0]}}}}} is not defined"
+            text = substitute(text, values, "message")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, check_message, text, method, pool)
+
+
+def check_message(text: str, method: Method, pool: Any) -> str | None:
+    """None when ``text`` is a message ``method`` takes (one JSON object, or an array of them
+    for a client- or bidi-streaming method), else what is wrong: the JSON's error and where,
+    or the field that does not fit. Plain Python: run it off the UI thread."""
+    from app.client.errors import UsageError
+    from app.grpc.messages import message_class, parse_message
+
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return f"Not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+    except (ValueError, RecursionError) as exc:
+        return f"Not JSON: {exc}"
+    items = value if isinstance(value, list) else [value]
+    if isinstance(value, list) and not method.client_streaming:
+        return f"{method.name} takes one message: an object, not an array"
+    if not items:
+        return "The array is empty: a stream sends at least one message"
+    try:
+        cls = message_class(pool, method.input_type)
+        for index, item in enumerate(items):
+            try:
+                parse_message(cls, item, pool)
+            except UsageError as exc:
+                where = f"Message {index + 1}: " if len(items) > 1 else ""
+                return f"{where}{exc}"
+    except UsageError as exc:
+        return str(exc)
+    return None
+
+
+def template_text(services: list[Service], method: Method) -> str:
+    """The editor's text for a new message of ``method``: its input type's template (an
+    array of one for a client- or bidi-streaming method, which may send several)."""
+    import app.grpc
+
+    body: Any = app.grpc.template(services, method.input_type)
+    if method.client_streaming:
+        body = [body]
+    return json.dumps(body, indent=2, ensure_ascii=False)

@@ -1,0 +1,270 @@
+"""The result side of the gRPC pane: the messages of the call both ways with their times (a
+table fed once a frame from the call's log), a box to send another message, Half-close and
+Cancel for a client or bidi stream, and at the end the status (code name and details), the
+decoded error details, and the headers and trailers.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QItemSelection, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.banner import banner
+from ui.modes.base import ConnectionState as S
+from ui.modes.grpc.grpc_log import GrpcLogModel, message_text
+from ui.request.tones import ERROR, OK, WARNING, css
+
+if TYPE_CHECKING:
+    from app.grpc import CallResult
+    from ui.error_messages import ErrorText
+    from ui.modes.grpc.grpc_controller import GrpcController
+
+__all__ = ["GrpcStreamView", "pairs_table"]
+
+_STATE_WORDS = {S.IDLE: "", S.CONNECTING: "Connecting…", S.OPEN: "Open", S.CLOSING: "Closing…",
+                S.ENDED: "", S.FAILED: "Not sent", S.STOPPED: "Stopped"}
+
+
+def pairs_table(name: str) -> QTableWidget:
+    """A read-only two-column table of (name, value) pairs."""
+    table = QTableWidget(0, 2)
+    table.setObjectName(name)
+    table.setHorizontalHeaderLabels(["Name", "Value"])
+    table.horizontalHeader().setStretchLastSection(True)
+    table.verticalHeader().hide()
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    return table
+
+
+def _fill(table: QTableWidget, pairs: list[tuple[str, str]]) -> None:
+    table.setRowCount(len(pairs))
+    for row, (name, value) in enumerate(pairs):
+        table.setItem(row, 0, QTableWidgetItem(name))
+        table.setItem(row, 1, QTableWidgetItem(value))
+
+
+class GrpcStreamView(QWidget):
+    """Shows what ``controller`` narrates and logs; sends what is typed here through it."""
+
+    def __init__(self, controller: GrpcController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.model = GrpcLogModel(controller.log, self)
+        self.status = QLabel()
+        self.status.setObjectName("grpcStatus")
+        self.status.setTextFormat(Qt.TextFormat.RichText)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.counts = QLabel()
+        self.counts.setObjectName("grpcCounts")
+        self.error = banner("error")
+        self.error.setObjectName("grpcError")
+        self.error.setTextFormat(Qt.TextFormat.RichText)
+
+        self.table = QTableView()
+        self.table.setObjectName("grpcMessages")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setWordWrap(False)
+        self.table.setShowGrid(False)
+        rows = self.table.verticalHeader()
+        rows.hide()
+        # Fixed heights: a view of 100,000 rows never measures them.
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.fontMetrics().height() + 6)
+        columns = self.table.horizontalHeader()
+        columns.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        columns.setStretchLastSection(True)
+        self.table.setColumnWidth(0, self.fontMetrics().horizontalAdvance("00:00:00.000") + 16)
+        self.table.setColumnWidth(1, self.fontMetrics().horizontalAdvance("←") + 16)
+        self.detail = QPlainTextEdit()
+        self.detail.setObjectName("grpcMessageDetail")
+        self.detail.setReadOnly(True)
+        self.detail.setPlaceholderText("The selected message")
+
+        self.send_edit = QLineEdit()
+        self.send_edit.setObjectName("grpcSendBox")
+        self.send_edit.setPlaceholderText('Another message, as JSON: {"text": "hi"}')
+        self.send_button = QPushButton("Send")
+        self.half_close_button = QPushButton("Half-close")
+        self.half_close_button.setToolTip("Tell the server nothing more will be sent "
+                                          "(it may then answer and end the call)")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Cancel the call (Esc)")
+        self.send_problem = QLabel()
+        self.send_problem.setObjectName("grpcSendProblem")
+        self.send_problem.setStyleSheet(css(ERROR))
+        self.send_problem.setTextFormat(Qt.TextFormat.PlainText)
+        self.send_problem.hide()
+        sender = QHBoxLayout()
+        sender.setContentsMargins(0, 0, 0, 0)
+        sender.addWidget(self.send_edit, 1)
+        sender.addWidget(self.send_button)
+        sender.addWidget(self.half_close_button)
+        sender.addWidget(self.cancel_button)
+
+        self.error_details = QPlainTextEdit()
+        self.error_details.setObjectName("grpcErrorDetails")
+        self.error_details.setReadOnly(True)
+        self.headers = pairs_table("grpcHeaders")
+        self.trailers = pairs_table("grpcTrailers")
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.detail, "Message")
+        self.tabs.addTab(self.error_details, "Error details")
+        self.tabs.addTab(self.headers, "Headers")
+        self.tabs.addTab(self.trailers, "Trailers")
+
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.status, 1)
+        top.addWidget(self.counts)
+        messages = QWidget()
+        messages_layout = QVBoxLayout(messages)
+        messages_layout.setContentsMargins(0, 0, 0, 0)
+        messages_layout.addWidget(self.table, 1)
+        messages_layout.addLayout(sender)
+        messages_layout.addWidget(self.send_problem)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(messages)
+        split.addWidget(self.tabs)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.error)
+        layout.addWidget(split, 1)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(controller.settings.frame_ms)
+        self._timer.timeout.connect(self.refresh)
+        self._follow = True
+        self.table.verticalScrollBar().valueChanged.connect(self._on_scrolled)
+        selection = self.table.selectionModel()
+        selection.selectionChanged.connect(self._on_selected)
+        self.send_button.clicked.connect(self._send)
+        self.send_edit.returnPressed.connect(self._send)
+        self.half_close_button.clicked.connect(self.controller.half_close)
+        self.cancel_button.clicked.connect(self.controller.stop)
+        controller.state_changed.connect(self._on_state)
+        controller.ended.connect(self._on_ended)
+        controller.failed.connect(self._on_failed)
+        self._on_state(controller.state)
+
+    # -- the log ---------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Show what the log gained (once a frame while a call runs)."""
+        added = self.model.refresh()
+        if added and self._follow:
+            self.table.scrollToBottom()
+        if added or not self.controller.busy:
+            self._show_counts()
+        if not self.controller.busy and not self.controller.log.pending:
+            self._timer.stop()
+
+    def _show_counts(self) -> None:
+        log = self.controller.log
+        words = f"→ {log.sent}  ← {log.received}"
+        if log.dropped:
+            words += f"  ({log.dropped} older not shown)"
+        self.counts.setText(words)
+
+    def _on_scrolled(self, value: int) -> None:
+        # Following the newest rows until the user scrolls up; back at the end, again.
+        bar = self.table.verticalScrollBar()
+        self._follow = value >= bar.maximum() - 2
+
+    def _on_selected(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return
+        message = self.model.message(rows[0].row())
+        self.detail.setPlainText(message_text(message.data, indent=2))
+        self.tabs.setCurrentWidget(self.detail)
+
+    # -- the call --------------------------------------------------------------------------------
+
+    def _on_state(self, state: S) -> None:
+        c = self.controller
+        if state == S.CONNECTING:
+            self.model.reset()
+            self._follow = True
+            self.error.hide()
+            self.detail.clear()
+            self.error_details.clear()
+            _fill(self.headers, [])
+            _fill(self.trailers, [])
+            self.send_problem.hide()
+        if c.busy:
+            self._timer.start()
+        else:
+            self.refresh()
+        words = _STATE_WORDS.get(state, "")
+        if state == S.OPEN and c.kind:
+            words = f"Open · {c.kind}" + (" · half-closed" if c.half_closed else "")
+        if words:
+            self.status.setText(_escape(words))
+            self.status.setStyleSheet(css(ERROR) if state == S.FAILED else "")
+        sending = c.can_send
+        for widget in (self.send_edit, self.send_button, self.half_close_button):
+            widget.setEnabled(sending)
+        self.cancel_button.setEnabled(c.busy)
+
+    def _on_ended(self, result: CallResult) -> None:
+        self.refresh()
+        tone = OK if result.ok else (WARNING if result.code == "CANCELLED" else ERROR)
+        self.status.setText(f"<b>{result.code}</b>"
+                            + (f" · {_escape(result.details)}" if result.details else ""))
+        self.status.setStyleSheet(css(tone))
+        _fill(self.headers, result.headers)
+        _fill(self.trailers, result.trailers)
+        if result.error_details:
+            self.error_details.setPlainText(json.dumps(result.error_details, indent=2,
+                                                       ensure_ascii=False))
+            self.tabs.setCurrentWidget(self.error_details)
+        elif result.responses and not self.table.selectionModel().hasSelection():
+            # A unary answer is what the user came for: show it whole.
+            self.detail.setPlainText(message_text(result.responses[-1], indent=2))
+            self.tabs.setCurrentWidget(self.detail)
+
+    def _on_failed(self, text: ErrorText) -> None:
+        self.refresh()
+        self.error.setText(f"<b>{_escape(text.title)}</b>: {_escape(text.detail)}")
+        self.error.show()
+
+    def _send(self) -> None:
+        text = self.send_edit.text()
+        if not text.strip():
+            return
+        problem = self.controller.send_text(text)
+        if problem is None:
+            self.send_edit.clear()
+            self.send_problem.hide()
+        else:
+            self.send_problem.setText(problem)
+            self.send_problem.show()
+
+
+def _escape(text: str) -> str:
+    from html import escape
+
+    return escape(text)
