@@ -312,3 +312,33 @@ def test_a_new_call_replaces_a_running_stream(grpc_tab: MakeTab, grpc_target: st
     answers = [data for d, data in rows(pane) if d == "in"]
     assert answers and all(a.get("text") == "next" for a in answers)
     assert pane.controller.result is not None and pane.controller.result.code == "OK"
+
+
+def test_the_tests_tab_checks_a_call_and_keeps_its_captures(
+        grpc_tab: MakeTab, grpc_target: str, qtbot: QtBot) -> None:
+    """The request's asserts are checked against the call as a run checks them (status the
+    code, a code name compared as it, body the answer, trailers as headers), each shown
+    beside its row, and a capture is passed on as the tab's runtime variable."""
+    from app.model.checks import AssertModel, AssertOp, CaptureModel
+    from ui.request.checks_model import A_RESULT
+
+    tab = grpc_tab(f"grpc://{grpc_target}", f"{SERVICE}/Echo", '{"text": "hello"}')
+    model = tab.to_model()
+    model.asserts = [AssertModel("status", AssertOp.EQ, "OK"),
+                     AssertModel("body.$.text", AssertOp.EQ, "hello"),
+                     AssertModel("header.x-playground-trailer", AssertOp.EQ, "done"),
+                     AssertModel("status", AssertOp.EQ, 5)]
+    model.captures = [CaptureModel("echoed", "body.$.text")]
+    tab.load_model(model)
+    captured: list[Any] = []
+    tab.captured.connect(captured.append)
+    call_and_wait(tab, qtbot)
+    tests = tab.editor.tests
+    qtbot.waitUntil(lambda: tests.results_shown > 0, timeout=15000)
+    results = [tests.asserts.index(row, A_RESULT).data() for row in range(4)]
+    assert [text.startswith("✔") for text in results] == [True, True, True, False]
+    assert "0 OK" in results[3]
+    tabs = tab.editor.tabs
+    assert "Tests 3/4" in [tabs.tabText(i) for i in range(tabs.count())]
+    assert [c.value for c in captured[0]] == ["hello"]
+    assert "body.$.text" in tests.targets()

@@ -60,9 +60,12 @@ class GrpcViewSettings:
     frame_ms: int = 16
     #: Milliseconds of quiet typing before the message is checked against its type.
     check_delay_ms: int = 300
+    #: The most bytes of the responses' JSON the Tests tab's asserts read (a longer stream's
+    #: body asserts fail saying so).
+    max_check_body: int = 16 << 20
 
     def __post_init__(self) -> None:
-        for name in ("keep_messages", "frame_ms", "check_delay_ms"):
+        for name in ("keep_messages", "frame_ms", "check_delay_ms", "max_check_body"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be 1 or more")
 
@@ -86,6 +89,9 @@ class GrpcController(QObject):
     ended = Signal(object)
     #: Nothing was sent, or the call could not go on: an ErrorText.
     failed = Signal(object)
+    #: The request's asserts and captures checked against the ended call (a
+    #: ``ui.modes.http.checks.CheckOutcome``), as a run checks them.
+    checked = Signal(object)
 
     def __init__(self, runner: TaskRunner, key: str,
                  settings: GrpcViewSettings | None = None,
@@ -292,8 +298,31 @@ class GrpcController(QObject):
                               size=sum(len(json.dumps(r)) for r in result.responses[:1000]),
                               code=result.code)
             self.exchanged.emit(model, outcome, secrets)
+            self._check(model, result, outcome.duration * 1000)
         self._set_state(ConnectionState.ENDED)
         self.ended.emit(result)
+
+    def _check(self, model: RequestModel, result: CallResult, elapsed_ms: float) -> None:
+        """Check the request's asserts and captures against ``result`` off the UI thread (a
+        long stream's JSON is no work for it)."""
+        server_streaming = self.kind.startswith(("server", "bidi"))
+        values = dict(self._values)
+        limit = self.settings.max_check_body
+
+        def work() -> object:
+            from app.runner.engine import check_response
+            from app.runner.grpc_run import grpc_facts
+            from ui.modes.http.checks import CheckOutcome, json_paths
+
+            facts = grpc_facts(result, elapsed_ms, server_streaming, max_body=limit)
+            asserts, captures = check_response(model, facts, values)
+            document = result.responses if server_streaming else (
+                result.responses[0] if result.responses else None)
+            paths = json_paths(document) if facts.body is not None else []
+            return CheckOutcome(asserts, captures, sorted(facts.headers), paths)
+
+        self._runner.start(f"{self._key} / checks", asyncio.to_thread(work),
+                           on_result=self.checked.emit)
 
     def _on_failed(self, generation: int, exc: BaseException) -> None:
         if generation != self._generation:

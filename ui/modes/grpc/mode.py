@@ -18,4 +18,5 @@ def build(host: ModeHost) -> ModeParts:
     """The gRPC mode of the tab ``host``."""
     pane = GrpcPane(host)
     return ModeParts(pane.controller, pane, to_model=pane.to_model, load_model=pane.load_model,
-                     blank=pane.is_blank, close=pane.dispose, changed=pane.changed)
+                     blank=pane.is_blank, close=pane.dispose, changed=pane.changed,
+                     checked=pane.controller.checked)
