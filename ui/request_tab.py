@@ -256,6 +256,7 @@ class RequestTab(QWidget):
         return adopt(self.to_model(), self._variables, url, status_text, stop)
 
     def _on_mode_changed(self) -> None:
+        self.editor.hide_parts(self.spec.hidden_parts)
         self.lower.setCurrentWidget(self.parts(self.mode).pane)
         self._set_busy(self.busy)
         self._emit_title()

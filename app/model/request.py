@@ -29,6 +29,7 @@ __all__ = [
     "RequestModel",
     "RequestOptions",
     "TerminalModel",
+    "method_label",
     "query_of",
     "with_query",
 ]
@@ -421,6 +422,20 @@ class RequestModel:
             notes=str(data.get("notes") or ""),
             grpc=GrpcModel.read(data.get("grpc")),
         )
+
+
+#: What a list shows in place of the HTTP method for the modes that do not send one.
+_MODE_LABELS = {RequestMode.WEBSOCKET: "WS", RequestMode.SSE: "SSE",
+                RequestMode.TERMINAL: "TERM", RequestMode.GRPC: "gRPC"}
+
+
+def method_label(method: str, mode: str) -> str:
+    """What the sidebar shows beside a request's name: its HTTP method, or its mode's short
+    name (``WS``, ``SSE``, ``TERM``, ``gRPC``) for a request sent another way."""
+    try:
+        return _MODE_LABELS.get(RequestMode(mode), method)
+    except ValueError:
+        return method
 
 
 def query_of(url: str) -> list[KeyValue]:

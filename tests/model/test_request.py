@@ -111,3 +111,12 @@ def test_clearing_the_marks_keeps_everything_else_and_reaches_the_file_form() ->
         MultipartField("a", "/etc/hostname", is_file=True)], file_path="/etc/hosts")
     assert body.imported_files() == []
     assert RequestModel.from_dict(model.to_dict()).body.imported_files() == []
+
+
+def test_the_label_a_list_shows_for_each_mode() -> None:
+    from app.model.request import method_label
+
+    assert method_label("POST", "http") == "POST"
+    assert [method_label("GET", mode) for mode in ("websocket", "sse", "terminal", "grpc")] == [
+        "WS", "SSE", "TERM", "gRPC"]
+    assert method_label("GET", "no such mode") == "GET"

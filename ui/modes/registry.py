@@ -54,6 +54,9 @@ class ModeSpec:
     #: Whether it sends the request's body (a WebSocket handshake does not): the tab asks
     #: before the first send of a file an import named.
     sends_body: bool = True
+    #: The parts of the request editor that mean nothing to it, hidden while it is chosen
+    #: (their values are kept): ``method``, and the pages ``params``, ``body``, ``auth``.
+    hidden_parts: tuple[str, ...] = ()
 
 
 class ModeRegistry:
@@ -160,4 +163,4 @@ MODES.register(ModeSpec(
 MODES.register(ModeSpec(
     RequestMode.GRPC, "gRPC", "Call", "Cancel", "Call a gRPC method", _build_grpc,
     schemes=("grpc", "grpcs"), selected_by=("grpc", "grpcs"), fields=("grpc",),
-    sends_body=False))
+    sends_body=False, hidden_parts=("method", "params", "body", "auth")))

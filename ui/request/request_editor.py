@@ -4,7 +4,7 @@ Tests."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
@@ -102,6 +102,18 @@ class RequestEditor(QWidget):
         self._update_titles()
 
     # -- the pages, built on first use ------------------------------------------------------
+
+    def hide_parts(self, names: Iterable[str]) -> None:
+        """Hide the method box and the pages named (``params``, ``body``, ``auth``...), show
+        the others: a way of sending that has no use for them (their values are kept)."""
+        hidden = set(names)
+        self.method_box.setVisible("method" not in hidden)
+        pages = ["params", "headers", "body", "auth", "options", "tests"]
+        for index, name in enumerate(pages):
+            self.tabs.setTabVisible(index, name not in hidden)
+        if not self.tabs.isTabVisible(self.tabs.currentIndex()):
+            self.tabs.setCurrentIndex(next(i for i, name in enumerate(pages)
+                                           if name not in hidden))
 
     def _lazy_pages(self) -> list[tuple[str, LazyPage[Any]]]:
         return [("headers", self._headers), ("body", self._body), ("auth", self._auth),

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.model.request import RequestModel
+from app.model.request import RequestModel, method_label
 from app.storage.index import FolderEntry, RequestEntry
 from app.storage.workspace import Moved, WorkspaceError, check_name
 from ui.sidebar.collection_delegate import CollectionDelegate
@@ -176,9 +176,7 @@ class CollectionTree(QWidget):
         item = QStandardItem(request.name)
         item.setData("request", KIND)
         item.setData(str(request.path), PATH)
-        method = "WS" if request.mode == "websocket" else (
-            "SSE" if request.mode == "sse" else request.method)
-        item.setData(method, METHOD)
+        item.setData(method_label(request.method, request.mode), METHOD)
         if request.error:
             item.setData(request.error, ERROR_ROLE)
             item.setToolTip(f"{request.name}\n{request.error}")

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.model.getting_started import RUN_ME_FOLDER, getting_started, run_me
-from app.model.request import RequestModel
+from app.model.request import RequestModel, method_label
 from ui.request.method_box import method_colour
 
 __all__ = ["GettingStartedPanel"]
@@ -76,8 +76,9 @@ class GettingStartedPanel(QWidget):
 
     @staticmethod
     def _item(model: RequestModel, index: int, bold: QFont) -> QTreeWidgetItem:
-        item = QTreeWidgetItem([model.method, model.name])
-        item.setForeground(0, method_colour(model.method))
+        label = method_label(model.method, model.mode)
+        item = QTreeWidgetItem([label, model.name])
+        item.setForeground(0, method_colour(label))
         item.setFont(0, bold)
         item.setToolTip(1, model.url)
         item.setData(0, Qt.ItemDataRole.UserRole, index)

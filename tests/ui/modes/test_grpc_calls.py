@@ -342,3 +342,16 @@ def test_the_tests_tab_checks_a_call_and_keeps_its_captures(
     assert "Tests 3/4" in [tabs.tabText(i) for i in range(tabs.count())]
     assert [c.value for c in captured[0]] == ["hello"]
     assert "body.$.text" in tests.targets()
+
+
+def test_a_grpc_tab_hides_what_grpc_has_no_use_for(grpc_tab: MakeTab, grpc_target: str) -> None:
+    """The method box and the Params, Body and Auth pages mean nothing to a gRPC call: hidden
+    while gRPC is chosen (their values kept), back with HTTP."""
+    tab = grpc_tab(f"grpc://{grpc_target}", f"{SERVICE}/Echo", '{"text": "hello"}')
+    editor, tabs = tab.editor, tab.editor.tabs
+    shown = [tabs.tabText(i).split(" ")[0] for i in range(tabs.count()) if tabs.isTabVisible(i)]
+    assert shown == ["Headers", "Options", "Tests"]
+    assert editor.method_box.isHidden() and tabs.isTabVisible(tabs.currentIndex())
+    tab.set_mode(RequestMode.HTTP)
+    assert not editor.method_box.isHidden()
+    assert all(tabs.isTabVisible(i) for i in range(tabs.count()))
