@@ -220,6 +220,26 @@ def test_history_is_opened_with_its_page_and_shows_what_was_sent_before(
     assert opened == [panel.entries()[0]]
 
 
+def test_getting_started_is_built_when_shown_and_knows_the_playground(
+        qtbot: QtBot, window: MainWindow) -> None:
+    # Not a first run: the Collections page is shown and the Start page waits.
+    assert window.sidebar._start_page.built_page() is None
+    window.sidebar.set_playground("http://127.0.0.1:5/")  # the playground started meanwhile
+    window.sidebar.pages.setCurrentIndex(2)
+    start = window.sidebar._start_page.built_page()
+    assert start is not None and start is window.sidebar.getting_started
+    assert start.status.text() == "Playground: http://127.0.0.1:5/"
+    window.playground.stopped.emit()
+    assert start.status.text() == "Playground: not running"
+    tabs = window.tabs.count()
+    start._activated(start.list.topLevelItem(0))
+    assert window.tabs.count() == tabs + 1
+    window.sidebar.show_page(window.sidebar.collections)
+    assert window.sidebar.pages.currentIndex() == 0
+    window.sidebar.show_page(start)
+    assert window.sidebar.pages.currentIndex() == 2
+
+
 def test_an_unopenable_history_says_why_on_its_page(
         qtbot: QtBot, tmp_path: Path, secrets: MemorySecrets,
         run_async: Callable[..., Any]) -> None:
