@@ -9,15 +9,34 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
-__all__ = ["run"]
+__all__ = ["run", "window_icon"]
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+#: The sizes resources/icons/spyglass-N.png is rendered in (packaging/render_icons.py).
+ICON_SIZES = (16, 32, 48, 64, 128, 256, 512)
+
+
+def window_icon(folder: Path = RESOURCES / "icons") -> QIcon | None:
+    """Spyglass's icon from its PNG renderings (the SVG where there are none; None: no icon).
+
+    Each PNG is added with its size, so Qt reads one only when it draws that size; the SVG
+    would load Qt's SVG module and icon plugin for the window's icon alone (some 2 MiB that
+    an idle window keeps, bench/idle.py)."""
+    pngs = [(folder / f"spyglass-{size}.png", size) for size in ICON_SIZES]
+    if all(path.is_file() for path, _size in pngs):
+        icon = QIcon()
+        for path, size in pngs:
+            icon.addFile(str(path), QSize(size, size))
+        return icon
+    svg = folder / "spyglass.svg"
+    return QIcon(str(svg)) if svg.is_file() else None
 
 
 def _log_to_file() -> None:
@@ -125,9 +144,8 @@ def run(argv: list[str] | None = None) -> int:
     app.setApplicationName("Spyglass")
     app.setOrganizationName("Spyglass")
     app.setDesktopFileName("io.github.spyglass.Spyglass")  # the .desktop entry's id
-    icon = RESOURCES / "icons" / "spyglass.svg"
-    if icon.exists():
-        app.setWindowIcon(QIcon(str(icon)))
+    if (icon := window_icon()) is not None:
+        app.setWindowIcon(icon)
     state = WindowState()
     dark = apply_theme(app, state.theme, exact=False)
     window = MainWindow(state, deferred=True)

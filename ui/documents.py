@@ -147,12 +147,14 @@ class DocumentsController(QObject):
     def __init__(self, workspace: WorkspaceController, host: DocumentHost,
                  playground: Playground, ask_where_to_save: AskWhereToSave,
                  history: History | None = None, parent: QObject | None = None, *,
-                 ask_changed_on_disk: AskChangedOnDisk | None = None) -> None:
+                 ask_changed_on_disk: AskChangedOnDisk | None = None,
+                 open_history: Callable[[], History | None] | None = None) -> None:
         super().__init__(parent)
         self.workspace = workspace
         self.host = host
         self.playground = playground
-        self.history = history
+        self._history = history
+        self._open_history = open_history
         self._ask_where_to_save = ask_where_to_save
         self._ask_changed_on_disk = ask_changed_on_disk
         #: The limits in force (Tools ▸ Limits…): imports read at most ``import_bytes``.
@@ -271,7 +273,7 @@ class DocumentsController(QObject):
 
     def open_history_entry(self, entry: object) -> None:
         """Open what a history entry sent in a new document (its secrets stay redacted)."""
-        from app.storage.history import HistoryEntry
+        from app.storage.history_entry import HistoryEntry
 
         if not isinstance(entry, HistoryEntry):
             return
@@ -518,6 +520,14 @@ class DocumentsController(QObject):
                                 if d.origin is not None)
 
     # -- history ----------------------------------------------------------------------------
+
+    @property
+    def history(self) -> History | None:
+        """The history database: the one given, or the one ``open_history`` opens at the
+        first use (None: there is none)."""
+        if self._history is None and self._open_history is not None:
+            self._history = self._open_history()
+        return self._history
 
     def record_history(self, entry: HistoryEntry) -> None:
         """A request was sent: keep its entry (built and redacted in app/ by ``entry_for``)

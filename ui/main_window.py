@@ -58,7 +58,8 @@ class MainWindow(QMainWindow):
         super().__init__()
         self._secrets = secrets
         self._data_dir = data_dir
-        self.history: History | None = None
+        self._history: History | None = None
+        self._history_problem: str | None = None  # None: not opened yet (see history)
         self.setWindowTitle("Spyglass")
         self.resize(1280, 820)
         self.state = state or WindowState()
@@ -92,13 +93,12 @@ class MainWindow(QMainWindow):
         self.tabs.setCornerWidget(new_tab, Qt.Corner.TopRightCorner)
 
         self.sidebar = self._build_sidebar()
-        start = self.sidebar.getting_started
-        start.open_request.connect(self.new_tab)
-        start.run_folder.connect(self._run_getting_started)
-        self.playground.started.connect(start.set_playground)
+        self.sidebar.open_request.connect(self.new_tab)
+        self.sidebar.run_getting_started.connect(self._run_getting_started)
+        self.playground.started.connect(self.sidebar.set_playground)
         self.playground.started.connect(
             lambda url: self.statusBar().showMessage(f"Playground running at {url}", 8000))
-        self.playground.stopped.connect(lambda: start.set_playground(None))
+        self.playground.stopped.connect(lambda: self.sidebar.set_playground(None))
         self.playground.failed.connect(lambda msg: self.statusBar().showMessage(msg, 10000))
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -117,8 +117,24 @@ class MainWindow(QMainWindow):
             self._data_dir = Path(platformdirs.user_data_dir("Spyglass", appauthor=False))
         return self._data_dir
 
+    @property
+    def history(self) -> History | None:
+        """The history database, opened at its first use (the History page shown, a send
+        recorded), not at start (bench/idle.py); None when it cannot be opened."""
+        if self._history_problem is None:
+            from app.storage.history import History, HistoryError
+
+            self._history_problem = ""
+            try:
+                self.data_dir().mkdir(parents=True, exist_ok=True)
+                entries, mib = self.state.history_limits
+                self._history = History(self.data_dir() / "history.sqlite3",
+                                        max_entries=entries, max_bytes=mib * 1024 * 1024)
+            except (HistoryError, OSError) as exc:
+                self._history_problem = str(exc)
+        return self._history
+
     def _build_sidebar(self) -> Sidebar:
-        from app.storage.history import History, HistoryError
         from app.storage.secrets import KeyringSecrets
         from app.storage.workspace import Workspace
         from ui.documents import DocumentsController
@@ -133,27 +149,21 @@ class MainWindow(QMainWindow):
         root = Path(self.state.workspace or self.data_dir() / "workspace")
         self.workspace = WorkspaceController(self.runner, Workspace(root, self._secrets), self)
         self.workspace.preferred_environment = self.state.environment
-        problem = ""
-        try:
-            self.data_dir().mkdir(parents=True, exist_ok=True)
-            entries, mib = self.state.history_limits
-            self.history = History(self.data_dir() / "history.sqlite3", max_entries=entries,
-                                   max_bytes=mib * 1024 * 1024)
-        except (HistoryError, OSError) as exc:
-            problem = str(exc)
         self.documents = DocumentsController(self.workspace, self, self.playground,
-                                             self._ask_where_to_save, self.history, self,
-                                             ask_changed_on_disk=self._ask_changed_on_disk)
+                                             self._ask_where_to_save, None, self,
+                                             ask_changed_on_disk=self._ask_changed_on_disk,
+                                             open_history=lambda: self.history)
         self.documents.limits = self.state.limits
         self._build_network(root)
         self.workspace.follow_outside_changes()
-        sidebar = Sidebar(self.workspace, self.runner, self.history, problem)
+        sidebar = Sidebar(self.workspace, self.runner,
+                          lambda: (self.history, self._history_problem or ""))
         sidebar.show_documents(self.documents)
         sidebar.collections.import_requested.connect(self.import_file)
         sidebar.collections.run_requested.connect(self.run_collection)
         sidebar.environments.manage_requested.connect(self.manage_environments)
         sidebar.environments.environment_changed.connect(self._remember_environment)
-        sidebar.history.limits_requested.connect(self.history_limits)
+        sidebar.history_limits_requested.connect(self.history_limits)
         status = self.statusBar()
         self.documents.message.connect(status.showMessage)
         self.documents.warning.connect(functools.partial(self._message_box, "warning"))
@@ -517,8 +527,9 @@ class MainWindow(QMainWindow):
             self.workspace.watcher.stop()  # no refresh may start once the tasks are cancelled
         self.runner.cancel_all()
         self.playground.stop()
-        if self.history is not None:
-            self.history.close()
+        if self._history is not None:
+            self._history.close()
+        self._history_problem = self._history_problem or "the window is closed"
         super().closeEvent(event)
         self.closed.emit()
 

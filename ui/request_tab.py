@@ -32,7 +32,7 @@ from ui.upload_progress import UploadProgress
 if TYPE_CHECKING:
     from app.model.compose import SessionPool
     from app.storage.fingerprint import Fingerprint
-    from app.storage.history import Outcome
+    from app.storage.history_entry import Outcome
     from ui.modes.base import ModeController, ModeParts, StreamSink, VariablesSource
     from ui.modes.http.checks import CheckOutcome
 
@@ -75,7 +75,7 @@ class RequestTab(QWidget):
     each one's controller and pane are built the first time the tab needs them."""
 
     title_changed = Signal(str)
-    #: A request went out and came back (or failed): its app.storage.history.HistoryEntry,
+    #: A request went out and came back (or failed): its app.storage.history_entry.HistoryEntry,
     #: already redacted.
     exchanged = Signal(object)
     #: From the "changed on disk" banner: show the file's request / keep the tab's edits.
@@ -274,7 +274,7 @@ class RequestTab(QWidget):
 
     def _on_exchanged(self, model: RequestModel, outcome: Outcome,
                       secrets: tuple[str, ...]) -> None:
-        from app.storage.history import entry_for
+        from app.storage.history_entry import entry_for
 
         # The checks of this exchange come after it: their values are masked with these.
         self._sent_secrets = secrets

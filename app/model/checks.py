@@ -28,11 +28,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
-
-import jsonpath_rfc9535
+from typing import TYPE_CHECKING, Any
 
 from app.model.templating import VARIABLE
+
+if TYPE_CHECKING:
+    import jsonpath_rfc9535
 
 __all__ = [
     "JSON_TYPES",
@@ -135,6 +136,10 @@ def parse_target(text: object, where: Sequence[str | int] = ()) -> Target:
             rest = rest[1:]
         path = rest if rest.startswith("$") else ("$" + rest if rest.startswith("[")
                                                   else "$." + rest)
+        # Loaded with the first JSONPath target, not with the workspace: its parser and the
+        # `regex` module are some 4 MiB an idle window without such asserts never uses.
+        import jsonpath_rfc9535
+
         try:
             query = jsonpath_rfc9535.compile(path)
         except jsonpath_rfc9535.JSONPathError as exc:

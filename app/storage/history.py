@@ -27,17 +27,13 @@ import contextlib
 import json
 import sqlite3
 import threading
-import time
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from app.storage.history_entry import HistoryEntry, Outcome, entry_for, redact
 from app.storage.private import make_private, private_dir
 from app.storage.redaction import REDACTED, SENSITIVE_HEADERS, Redactor
-
-if TYPE_CHECKING:
-    from app.model.request import RequestModel
 
 __all__ = [
     "REDACTED",
@@ -69,104 +65,6 @@ CREATE INDEX IF NOT EXISTS history_time ON history (time, id);
 
 class HistoryError(Exception):
     """The history database cannot be used; the message names the file."""
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    """One sent request: ``status`` is ``None`` when it failed, and ``error`` says why.
-
-    ``request`` is JSON-compatible (method, URL, headers as a mapping or ``[name, value]``
-    pairs, body, ...). ``id`` is ``None`` until the entry is stored.
-    """
-
-    method: str
-    url: str
-    status: int | None = None
-    error: str | None = None
-    duration: float = 0.0
-    response_size: int = 0
-    request: Mapping[str, Any] = field(default_factory=dict)
-    time: float = field(default_factory=time.time)
-    id: int | None = None
-
-    def request_model(self) -> RequestModel:
-        """The request as it was sent (secrets redacted), to open again in a tab.
-
-        Raises ``ValueError`` saying why when the entry holds no request that can be read
-        back (an entry from an older version, or one edited by hand)."""
-        from app.model.request import RequestModel
-
-        try:
-            return RequestModel.from_dict(dict(self.request.get("model") or {}))
-        except (TypeError, ValueError, KeyError, AttributeError) as exc:
-            raise ValueError(str(exc) or type(exc).__name__) from exc
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How one send went, as its mode's controller saw it: ``status`` is ``None`` when it
-    failed, and ``error`` says why; ``url`` is where it ended (empty: the request's own URL).
-
-    A session (a terminal) also says how it ended (``ended``: "closed by the server: 1000",
-    "closed by you"...) and the program's ``exit_code`` when the protocol told it; never
-    what was on its screen.
-
-    A gRPC call's ``status`` is its numeric status code (0 is OK; a failed code is an answer,
-    not an ``error``) and ``code`` the code's name (empty: named after ``status``)."""
-
-    started: float
-    duration: float
-    status: int | None = None
-    error: str | None = None
-    url: str = ""
-    size: int = 0
-    ended: str = ""
-    exit_code: int | None = None
-    code: str = ""
-
-
-def entry_for(model: RequestModel, outcome: Outcome, secrets: Iterable[str] = (), *,
-              origin: str = "") -> HistoryEntry:
-    """The history entry of ``model`` sent with ``outcome``, already redacted: the secret
-    auth fields are blank, and the auth secrets, ``secrets`` (the secret variable values
-    the send substituted), the API key's parameter and the sensitive headers are masked in
-    every form they were sent in (:class:`~app.storage.redaction.Redactor`).
-
-    A gRPC call is listed as method ``GRPC`` and URL ``<target>/<pkg.Service/Method>``; its
-    request also records ``grpc``: the full method, the target and the status code's name."""
-    from app.model.request import RequestMode
-
-    redactor = Redactor.for_auth(model.auth, secrets)
-    data = replace(model, auth=model.auth.without_secrets(),
-                   options=model.options.without_secrets()).to_dict()
-    headers = [[h.name, h.value] for h in model.headers if h.enabled]
-    request: dict[str, Any] = {"model": data, "headers": headers, "origin": origin}
-    if outcome.ended or outcome.exit_code is not None:
-        request["session"] = {"ended": outcome.ended, "exit_code": outcome.exit_code}
-    method, url = model.method, outcome.url or model.url
-    if model.mode is RequestMode.GRPC:
-        method, request["grpc"] = "GRPC", _grpc_record(model, outcome, url)
-        url = f"{url.rstrip('/')}/{model.grpc.method.strip().lstrip('/')}"
-    error = None if outcome.error is None else redactor.text(outcome.error)
-    return HistoryEntry(method=method, url=redactor.text(url),
-                        status=outcome.status, error=error, duration=outcome.duration,
-                        response_size=outcome.size, request=redactor.value(request),
-                        time=outcome.started)
-
-
-def _grpc_record(model: RequestModel, outcome: Outcome, target: str) -> dict[str, Any]:
-    from app.model.compose_grpc import GRPC_STATUS_CODES
-
-    code = outcome.code
-    if not code and outcome.status is not None:
-        names = {number: name for name, number in GRPC_STATUS_CODES.items()}
-        code = names.get(outcome.status, "")
-    return {"method": model.grpc.method, "target": target, "code": code}
-
-
-def redact(value: Any, secret_values: Iterable[str] = ()) -> Any:
-    """Return a copy of JSON-like ``value`` with sensitive headers and secret values masked."""
-    return Redactor(secret_values).value(value)
 
 
 class History:

@@ -15,9 +15,9 @@ matter. On top of the values:
   header an API key auth sends) are masked by name, whatever their value;
 * the query parameter an API key is sent in is masked by name, whatever its value.
 
-The history (``app.storage.history``) is the one user of this module: ``entry_for`` builds the
-redactor from a request model and ``History.add`` applies it, so a secret never reaches the
-database file.
+The history (``app.storage.history`` and ``history_entry``) is the one user of this module:
+``entry_for`` builds the redactor from a request model and ``History.add`` applies it, so a
+secret never reaches the database file.
 """
 
 from __future__ import annotations

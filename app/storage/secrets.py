@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import abc
 import sys
-import uuid
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -68,6 +67,8 @@ class SecretsUnavailable(RuntimeError):
 
 def new_ref() -> str:
     """Return a new opaque reference id under which a secret is stored."""
+    import uuid  # with the first secret stored: it loads `platform`, unused at start
+
     return f"secret-{uuid.uuid4().hex}"
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -93,6 +92,13 @@ class ChangedOnDisk(WorkspaceError):
 
 #: Where secret values live (the OS keyring, or memory in tests); the files keep the reference.
 Secrets = SecretStore
+
+
+def _random_hex() -> str:
+    """32 random hex digits: a secret's reference, a temporary name."""
+    import uuid  # at the first use: it loads `platform`, which an idle window never needs
+
+    return uuid.uuid4().hex
 
 
 # --- YAML text -------------------------------------------------------------------------------
@@ -222,7 +228,7 @@ def _request_data(model: RequestModel, secrets: Secrets, old_refs: Mapping[str, 
                 if sub in SECRET_AUTH_FIELDS and names_a_variable(v):
                     auth[sub] = v  # only names a variable (whose value may be secret)
                 elif sub in SECRET_AUTH_FIELDS:
-                    ref = old_refs.get(sub) or uuid.uuid4().hex
+                    ref = old_refs.get(sub) or _random_hex()
                     if secrets.get(ref) != v:
                         secrets.set(ref, v)
                     auth[sub] = {"secret": ref}
@@ -843,7 +849,7 @@ class Workspace:
             if secret and not value:
                 out[var] = {"value": "", "secret": True}  # no value yet: nothing to keep
             elif secret:
-                ref = old_refs.get(var) or uuid.uuid4().hex
+                ref = old_refs.get(var) or _random_hex()
                 if self.secrets.get(ref) != value:
                     self.secrets.set(ref, value)
                 out[var] = {"value": {"secret": ref}, "secret": True}
@@ -884,7 +890,7 @@ class Workspace:
         if old == new:
             return source
         if old.casefold() == new.casefold():
-            middle = source.with_name(f".rename-{uuid.uuid4().hex}{source.suffix}")
+            middle = source.with_name(f".rename-{_random_hex()}{source.suffix}")
             source.rename(middle)
             middle.rename(target)
         else:

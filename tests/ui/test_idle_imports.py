@@ -1,13 +1,16 @@
 """What a new, empty request tab leaves unloaded: the highlighter's Pygments and the XML
 parsers come with the first text to colour or check, the importers and exporters (and the
-email parser) with the first import or export, graphql-core with the first GraphQL body
-(bench/idle.py measures the window's memory when idle)."""
+email parser) with the first import or export, graphql-core with the first GraphQL body, grpc
+with the first gRPC request, the JSONPath parser with the first JSONPath assert, html's entity
+table with the first variable tooltip. An idle window leaves the request library, the history
+database (SQLite, and its page) and uuid unloaded (bench/idle.py measures the window's memory when idle)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 _CODE = """
 import sys
@@ -19,8 +22,9 @@ tab = RequestTab(TaskRunner(), lambda: None, 1, None)
 tab.resize(1000, 700)
 tab.show()
 app.processEvents()
-print(sorted(m for m in sys.modules
-             if m.split('.')[0] in ('pygments', 'xml', 'keyring', 'email', 'graphql')
+print(sorted(m for m in sys.modules if m.split('.')[0] in (
+    'pygments', 'xml', 'keyring', 'email', 'graphql', 'grpc', 'jsonpath_rfc9535', 'regex', 'html',
+    'sqlite3')
              or m == 'app.interchange.api'))
 """
 
@@ -75,6 +79,8 @@ async def main():
         if not window.runner.running("cookies / open"):
             break
     print(window.runner.running("cookies / open"), 'aiohttp' in sys.modules)
+    print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlite3', 'uuid', 'platform')
+                 or m in ('app.storage.history', 'ui.sidebar.history_panel')))
     window.close()
     await window.shutdown()
 
@@ -82,12 +88,14 @@ qasync.run(main())
 """
 
 
-def test_an_idle_window_loads_no_request_library(tmp_path: object) -> None:
+def test_an_idle_window_loads_no_request_library_nor_history(tmp_path: Path) -> None:
     # The cookie keeper looks for the workspace's saved jar at start; finding none, it must
-    # not have loaded aiohttp for it (bench/idle.py: some 17 MiB).
+    # not have loaded aiohttp for it (bench/idle.py: some 17 MiB). The history database is
+    # opened with the History page or the first send, neither of which came.
     folder = str(tmp_path)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": folder,
            "XDG_DATA_HOME": folder, "XDG_STATE_HOME": folder, "XDG_CACHE_HOME": folder}
     out = subprocess.run([sys.executable, "-c", _WINDOW], capture_output=True, text=True,
                          check=True, timeout=60, env=env)
-    assert out.stdout.strip().splitlines()[-1] == "False False", out.stderr
+    assert out.stdout.strip().splitlines()[-2:] == ["False False", "[]"], out.stderr
+    assert not list(tmp_path.rglob("history.sqlite3"))

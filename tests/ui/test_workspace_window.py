@@ -193,6 +193,70 @@ def test_history_records_redacted_and_reopens(qtbot: QtBot, window: MainWindow,
     assert model.auth.kind == AuthKind.BEARER and model.auth.token == ""
 
 
+def test_history_is_opened_with_its_page_and_shows_what_was_sent_before(
+        qtbot: QtBot, window: MainWindow, playground: str, data_dir: Path) -> None:
+    # Neither the database nor the History page exists before they are needed; a send
+    # recorded meanwhile opens the database, and the page built later lists it.
+    database = data_dir / "history.sqlite3"
+    assert not database.exists()
+    assert window.sidebar._history_page.built_page() is None
+    tab = window.current_tab()
+    assert tab is not None
+    tab.load_model(RequestModel(url=f"{playground}/echo"))
+    tab.send()
+    _wait_done(qtbot, tab)
+    qtbot.waitUntil(database.exists)
+    assert window.sidebar._history_page.built_page() is None
+    window.sidebar.pages.setCurrentIndex(1)  # the user clicks "History"
+    panel = window.sidebar._history_page.built_page()
+    assert panel is not None and panel.isVisible()
+    qtbot.waitUntil(lambda: [e.url for e in panel.entries()] == [f"{playground}/echo"])
+    tab.send()  # recorded once the page exists: shown at the top at once
+    _wait_done(qtbot, tab)
+    qtbot.waitUntil(lambda: len(panel.entries()) == 2)
+    opened: list[object] = []
+    window.sidebar.open_history_entry.connect(opened.append)
+    panel.open(panel.entries()[0])
+    assert opened == [panel.entries()[0]]
+
+
+def test_getting_started_is_built_when_shown_and_knows_the_playground(
+        qtbot: QtBot, window: MainWindow) -> None:
+    # Not a first run: the Collections page is shown and the Start page waits.
+    assert window.sidebar._start_page.built_page() is None
+    window.sidebar.set_playground("http://127.0.0.1:5/")  # the playground started meanwhile
+    window.sidebar.pages.setCurrentIndex(2)
+    start = window.sidebar._start_page.built_page()
+    assert start is not None and start is window.sidebar.getting_started
+    assert start.status.text() == "Playground: http://127.0.0.1:5/"
+    window.playground.stopped.emit()
+    assert start.status.text() == "Playground: not running"
+    tabs = window.tabs.count()
+    start._activated(start.list.topLevelItem(0))
+    assert window.tabs.count() == tabs + 1
+    window.sidebar.show_page(window.sidebar.collections)
+    assert window.sidebar.pages.currentIndex() == 0
+    window.sidebar.show_page(start)
+    assert window.sidebar.pages.currentIndex() == 2
+
+
+def test_an_unopenable_history_says_why_on_its_page(
+        qtbot: QtBot, tmp_path: Path, secrets: MemorySecrets,
+        run_async: Callable[..., Any]) -> None:
+    data_dir = tmp_path / "data"
+    (data_dir / "history.sqlite3").mkdir(parents=True)  # a folder where the file should be
+    window = _open(qtbot, tmp_path, data_dir, secrets)
+    try:
+        window.sidebar.show_page(window.sidebar.history)
+        assert window.sidebar.pages.currentIndex() == 1
+        assert window.history is None
+        assert "History is not available" in window.sidebar.history.unavailable.text()
+        assert "history.sqlite3" in window.sidebar.history.unavailable.text()
+    finally:
+        window.close()
+        run_async(window.shutdown())
+
+
 def test_no_secret_in_any_file_the_window_writes(
         qtbot: QtBot, tmp_path: Path, data_dir: Path, secrets: MemorySecrets,
         playground: str, monkeypatch: pytest.MonkeyPatch, run_async: Callable[..., Any]

@@ -5,7 +5,7 @@ gives the tab once built (``ModeParts``), and the stream hand-off between modes.
 A mode's controller owns the mode's work (a task of the tab's ``TaskRunner``) and narrates it
 by signals; it has no widgets. Its pane shows what the controller says. The tab knows neither:
 it starts, stops and asks ``busy`` through :class:`ModeController`, and turns each
-``exchanged`` into a history entry (``app.storage.history.entry_for``).
+``exchanged`` into a history entry (``app.storage.history_entry.entry_for``).
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ class ModeController(Protocol):
     """The view-model of one mode in one tab.
 
     ``state_changed`` carries the new :class:`ConnectionState`; ``exchanged`` carries
-    ``(model, app.storage.history.Outcome, secret values)`` once per ``start``, when the
+    ``(model, app.storage.history_entry.Outcome, secret values)`` once per ``start``, when the
     exchange has come to an answer (a response, an open stream or connection, or a failure).
     """
 

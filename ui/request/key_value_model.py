@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from PySide6.QtCore import QObject
@@ -38,6 +37,8 @@ class KeyValueModel(RowTableModel[KeyValue]):
         if text and "{{" in text and role in (Role.ToolTipRole, Role.ForegroundRole):
             names = [name for _, _, name in variable_matches(text)]
             if names and role == Role.ToolTipRole:
+                import html  # with the first tooltip (ui.request.variables says why)
+
                 tips = "<br>".join(variable_tooltip(n, self.variable_lookup)
                                    for n in dict.fromkeys(names))
                 return f"{html.escape(text)}<hr>{tips}"

@@ -4,7 +4,6 @@ with their value (a secret masked) in a tooltip on hover."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from typing import Any
 
@@ -57,6 +56,8 @@ def variable_format(resolved: bool = True) -> QTextCharFormat:
 
 def variable_tooltip(name: str, lookup: VariableLookup | None) -> str:
     """Rich text for the tooltip over ``{{name}}``: its value and where it comes from."""
+    import html  # with the first tooltip: its entity table is half a MiB
+
     shown = html.escape(f"{{{{{name}}}}}")
     known = lookup() if lookup is not None else {}
     found = known.get(name)

@@ -19,7 +19,7 @@ from PySide6.QtCore import (
 from ui.formatting import human_duration, human_size
 
 if TYPE_CHECKING:
-    from app.storage.history import HistoryEntry
+    from app.storage.history_entry import HistoryEntry
 
 __all__ = ["DAY_ROLE", "ENTRY_ROLE", "HistoryModel", "day_label", "matches", "relative_time"]
 

@@ -1,29 +1,40 @@
 """The sidebar: the environment switcher on top, then Collections, History and Getting
 started as pages, and the banners that tell the user what is wrong (no keyring, files that
-cannot be read)."""
+cannot be read).
+
+History and Getting started are built the first time they are shown (or asked for, by
+:attr:`Sidebar.history` and :attr:`Sidebar.getting_started`), and the history database is
+opened then: an idle window on its Collections page needs neither (bench/idle.py). What
+they report is forwarded by the sidebar's own signals, whether they exist yet or not."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy, QTabWidget, QVBoxLayout, QWidget
 
 from app.storage.index import FolderEntry
 from ui.banner import banner
+from ui.lazy_page import LazyPage, build_on_show
 from ui.sidebar.collections import CollectionTree
 from ui.sidebar.environment_bar import EnvironmentBar
-from ui.sidebar.getting_started import GettingStartedPanel
-from ui.sidebar.history_panel import HistoryPanel
 from ui.workspace_controller import WorkspaceController
 
 if TYPE_CHECKING:
     from app.interchange import ImportReport
     from app.storage.history import History
     from ui.documents import DocumentsController
+    from ui.sidebar.getting_started import GettingStartedPanel
+    from ui.sidebar.history_panel import HistoryPanel
     from ui.tasks import TaskRunner
 
-__all__ = ["Sidebar"]
+__all__ = ["OpenHistory", "Sidebar"]
+
+#: Opens the history database when the History page is first built: (the database, or None
+#: and why there is none).
+OpenHistory = Callable[[], "tuple[History | None, str]"]
 
 
 def _problems(tree: list[FolderEntry]) -> list[str]:
@@ -36,23 +47,36 @@ def _problems(tree: list[FolderEntry]) -> list[str]:
 
 
 class Sidebar(QWidget):
+    """The sidebar's pages and banners (see the module's docstring)."""
+
+    #: The History page asked to open an entry (a HistoryEntry).
+    open_history_entry = Signal(object)
+    #: The History page asked to change how much history is kept.
+    history_limits_requested = Signal()
+    #: The Getting started page asked to open a request (a RequestModel).
+    open_request = Signal(object)
+    #: The Getting started page asked to run its "Run me" folder.
+    run_getting_started = Signal()
+
     def __init__(self, controller: WorkspaceController, runner: TaskRunner,
-                 history: History | None, history_problem: str = "",
-                 parent: QWidget | None = None) -> None:
+                 open_history: OpenHistory, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
+        self._playground: str | None = None
         self.environments = EnvironmentBar()
         self.keyring_banner = banner("warning")
         self.problems_banner = banner("error")
         self.collections = CollectionTree(controller)
-        self.history = HistoryPanel(history, runner, unavailable_reason=history_problem)
-        self.getting_started = GettingStartedPanel()
+        self._history_page: LazyPage[HistoryPanel] = LazyPage(
+            lambda: self._build_history(runner, open_history))
+        self._start_page: LazyPage[GettingStartedPanel] = LazyPage(self._build_start)
         self.pages = QTabWidget()
         self.pages.setDocumentMode(True)
         self.pages.addTab(self.collections, "Collections")
-        self.pages.addTab(self.history, "History")
-        self.pages.addTab(self.getting_started, "Start")
+        self.pages.addTab(self._history_page, "History")
+        self.pages.addTab(self._start_page, "Start")
         self.pages.setTabToolTip(2, "Getting started: requests against the local playground")
+        build_on_show(self.pages)
         self.workspace_label = QLabel()
         self.workspace_label.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -76,17 +100,62 @@ class Sidebar(QWidget):
         self.environments.environment_changed.connect(controller.set_environment)
         self.set_workspace_label()
 
+    # -- the pages built on first show ------------------------------------------------------
+
+    @property
+    def history(self) -> HistoryPanel:
+        """The History page, built now if it was not."""
+        return self._history_page.page()
+
+    @property
+    def getting_started(self) -> GettingStartedPanel:
+        """The Getting started page, built now if it was not."""
+        return self._start_page.page()
+
+    def _build_history(self, runner: TaskRunner, open_history: OpenHistory) -> HistoryPanel:
+        from ui.sidebar.history_panel import HistoryPanel
+
+        history, problem = open_history()
+        panel = HistoryPanel(history, runner, unavailable_reason=problem)
+        panel.open_entry.connect(self.open_history_entry)
+        panel.limits_requested.connect(self.history_limits_requested)
+        return panel
+
+    def _build_start(self) -> GettingStartedPanel:
+        from ui.sidebar.getting_started import GettingStartedPanel
+
+        panel = GettingStartedPanel()
+        panel.set_playground(self._playground)
+        panel.open_request.connect(self.open_request)
+        panel.run_folder.connect(self.run_getting_started)
+        return panel
+
+    def set_playground(self, url: str | None) -> None:
+        """Say on the Getting started page where the playground runs (None: it does not)."""
+        self._playground = url
+        if (start := self._start_page.built_page()) is not None:
+            start.set_playground(url)
+
+    def _on_history_added(self, entry: object) -> None:
+        # A History page built later reads the entry from the database.
+        if (panel := self._history_page.built_page()) is not None:
+            panel.add(entry)  # type: ignore[arg-type]  # a HistoryEntry, by the signal
+
+    def _on_history_changed(self) -> None:
+        if (panel := self._history_page.built_page()) is not None:
+            panel.refresh()
+
     def show_documents(self, documents: DocumentsController) -> None:
         """Open what the user picks through ``documents``, and show what it did: the request
         saved or imported, the history entry added, the workspace switched to."""
         self.collections.open_request.connect(documents.open)
         self.collections.request_moved.connect(documents.request_moved)
         self.collections.folder_moved.connect(documents.folder_moved)
-        self.history.open_entry.connect(documents.open_history_entry)
+        self.open_history_entry.connect(documents.open_history_entry)
         documents.saved.connect(self.collections.select_path)
         documents.imported.connect(self._on_imported)
-        documents.history_added.connect(self.history.add)
-        documents.history_changed.connect(self.history.refresh)
+        documents.history_added.connect(self._on_history_added)
+        documents.history_changed.connect(self._on_history_changed)
         documents.workspace_switched.connect(lambda _root: self.set_workspace_label())
 
     def _on_imported(self, report: ImportReport) -> None:
@@ -119,5 +188,11 @@ class Sidebar(QWidget):
         self.problems_banner.show()
 
     def show_page(self, widget: QWidget) -> None:
+        """Make ``widget`` (a page, built or not) the current page."""
         self.show()
-        self.pages.setCurrentWidget(widget)
+        for index in range(self.pages.count()):
+            holder = self.pages.widget(index)
+            if holder is widget or (isinstance(holder, LazyPage)
+                                    and holder.built_page() is widget):
+                self.pages.setCurrentIndex(index)
+                return

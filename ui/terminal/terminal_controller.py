@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from app.storage.history import Outcome
+from app.storage.history_entry import Outcome
 from app.streams.message_log import MessageLog
 from app.terminal import TerminalScreen
 from ui.error_messages import ErrorText, describe_error

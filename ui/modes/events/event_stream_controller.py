@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.client.sse import SSEParser
-from app.storage.history import Outcome
+from app.storage.history_entry import Outcome
 from app.streams.event_log import EventLog
 from ui.error_messages import ErrorText, describe_error
 from ui.modes.base import ACTIVE_STATES, ConnectionState

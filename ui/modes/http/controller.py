@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from app.model.request import RequestModel
-from app.storage.history import Outcome
+from app.storage.history_entry import Outcome
 from ui.error_messages import ErrorText, describe_error
 from ui.modes.base import ConnectionState, VariablesSource
 from ui.tasks import TaskRunner

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from app.client import WebSocketMessageType
-from app.storage.history import Outcome
+from app.storage.history_entry import Outcome
 from app.streams.export import export_jsonl_async
 from app.streams.message_log import MessageLog
 from ui.error_messages import ErrorText, describe_error
