@@ -3,7 +3,8 @@ parsers come with the first text to colour or check, the importers and exporters
 email parser) with the first import or export, graphql-core with the first GraphQL body, grpc
 with the first gRPC request, the JSONPath parser with the first JSONPath assert, html's entity
 table with the first variable tooltip. An idle window leaves the request library, the history
-database (SQLite, and its page) and uuid unloaded (bench/idle.py measures the window's memory when idle)."""
+database (SQLite, and its page) and uuid unloaded (bench/idle.py measures the window's memory
+when idle)."""
 
 from __future__ import annotations
 
