@@ -326,11 +326,26 @@ def check_graphql() -> CheckResult:
 # -- the report ---------------------------------------------------------------------------------
 
 
+def _where(exc: BaseException) -> str:
+    """Where the first cause of ``exc`` was raised (a bundle's report says what is missing
+    from it, not only that something is)."""
+    import traceback
+
+    while exc.__cause__ is not None:
+        exc = exc.__cause__
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return ""
+    last = frames[-1]
+    kind = type(exc).__name__
+    return f" ({kind} at {Path(last.filename).name}:{last.lineno} in {last.name})"
+
+
 def _run(name: str, check: Callable[[], CheckResult]) -> CheckResult:
     try:
         return check()
     except Exception as exc:  # a check that cannot run has failed; say why, go on
-        return CheckResult(name, False, f"{type(exc).__name__}: {exc}")
+        return CheckResult(name, False, f"{type(exc).__name__}: {exc}{_where(exc)}")
 
 
 def _console_output() -> None:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -120,3 +121,19 @@ def test_importing_the_self_check_loads_no_qt() -> None:
                           cwd=ROOT, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_a_failed_check_says_where_its_first_cause_was_raised() -> None:
+    """A bundle missing a module must say which import failed, not only that one did."""
+    from app.self_check import _run
+
+    def check() -> Any:
+        try:
+            from grpc_tools import no_such_module  # noqa: F401
+        except ImportError as exc:
+            raise OSError(str(exc)) from exc
+
+    result = _run("grpc", check)
+    assert not result.ok
+    assert result.detail.startswith("OSError: cannot import name 'no_such_module'")
+    assert "(ImportError at test_self_check.py:" in result.detail and "in check)" in result.detail

@@ -96,7 +96,10 @@ class BackgroundPlayground:
             raise OSError("the playground did not start in time")
         if "error" in started:
             error = started["error"]
-            raise error if isinstance(error, OSError) else OSError(str(error))
+            assert isinstance(error, BaseException)
+            if isinstance(error, OSError):
+                raise error
+            raise OSError(str(error)) from error  # the cause keeps where it failed
         running = started["value"]
         assert isinstance(running, RunningPlayground)
         self._loop, self._thread, self._running = loop, thread, running
