@@ -17,7 +17,8 @@ from typing import Any
 
 import yaml
 
-from app.storage.workspace import Workspace, WorkspaceError, _mapping, _parse
+from app.storage.request_file import _mapping, _parse
+from app.storage.workspace import Workspace, WorkspaceError
 
 try:  # libyaml's parser, to check a whole file's syntax without building Python objects
     from yaml._yaml import CParser
