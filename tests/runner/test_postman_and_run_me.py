@@ -143,15 +143,16 @@ def test_run_me_fails_without_the_playground_variable(tmp_path: Path) -> None:
 
 async def test_run_me_runs_from_memory_with_its_variables_masked(pg: str) -> None:
     """The window runs the folder without a workspace (``plan_of_models``): the chain passes,
-    a secret value given never shows in the report, and an empty folder cannot start."""
-    secret = "never-in-the-report"
-    plan = plan_of_models(run_me(), RUN_ME_FOLDER,
-                          variables={"playground": pg, "unused_secret": secret},
-                          secret_values=[secret, ""])
-    assert plan.workspace is None and plan.secret_values == [secret]
+    a secret value the requests use is masked in every result (here the playground's port,
+    which every URL holds), and an empty folder cannot start."""
+    port = pg.rsplit(":", 1)[1]
+    plan = plan_of_models(run_me(), RUN_ME_FOLDER, variables={"playground": pg},
+                          secret_values=[port, ""])
+    assert plan.workspace is None and plan.secret_values == [port]
     report = await Runner(plan, RunSettings()).run()
     assert report.target == RUN_ME_FOLDER
     assert [r.outcome for r in report.results] == [Outcome.PASSED] * 7
-    assert secret not in json.dumps([r.__dict__ for r in report.results], default=str)
+    assert all(r.url.startswith("http://127.0.0.1:•••/demo/") for r in report.results)
+    assert port not in json.dumps([r.__dict__ for r in report.results], default=str)
     with pytest.raises(RunConfigError, match="Run me: no requests to run"):
         plan_of_models([], RUN_ME_FOLDER)
