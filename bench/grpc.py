@@ -15,11 +15,17 @@ compete with the client's for this one's lock). Then, in turns, ``--calls`` sequ
 Each is run ``--rounds`` times, alternating, and the best round of each is kept.
 ``unary_vs_grpcio`` is raw time / app.grpc time (1.0: no overhead). Goal >= 0.8.
 
-Then a server stream of ``--stream-count`` small messages (the playground's ``Count``) is
-called from a real request tab in gRPC mode, shown (offscreen) on a qasync loop, into its
-stream view: ``stream_msgs_per_s`` is the messages the view has shown by the end over the
-time from Call to then (goal >= 20000); ``max_stall_ms`` the longest gap between two ticks of
-a 5 ms timer on that loop meanwhile (goal <= 50).
+Then a server stream of ``--stream-count`` small messages (``Count``) is called from a real
+request tab in gRPC mode, shown (offscreen) on a qasync loop, into its stream view:
+``stream_msgs_per_s`` is the messages the view has shown by the end over the time from Call
+to then (goal >= 20000); ``max_stall_ms`` the longest gap between two ticks of a 5 ms timer
+on that loop meanwhile (goal <= 50).
+
+The stream comes from ``grpc_node_server.js``: playground.proto served by @grpc/grpc-js
+(Node's gRPC), which this bench installs with ``npm install --prefix build/bench-grpc-node``
+once (from the npm registry). grpcio's Python server, the playground's, sends some 14,000
+small messages a second on a 2-core machine, and takes a core to do it: streaming from it
+measures the server. Its figure is shown too; where npm or node is absent, it is the figure.
 
 The last line of stdout is ``unary_vs_grpcio=R stream_msgs_per_s=N max_stall_ms=M``.
 Run: ``.venv/bin/python bench/grpc.py [--calls N] [--rounds N] [--stream-count N]``.
@@ -33,6 +39,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -43,13 +50,17 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
 sys.path.insert(0, os.path.dirname(_HERE))
 
 import grpc  # noqa: E402
+import grpc_tools  # noqa: E402
 
 import app.grpc  # noqa: E402
 from app.grpc.descriptors import compile_protos  # noqa: E402
 from app.grpc.messages import message_class  # noqa: E402
 from app.playground.grpc_server import PROTO, SERVICE  # noqa: E402
+from bench._npm import npm_ready  # noqa: E402
 
 METHOD = f"{SERVICE}/Echo"
+NODE_DIR = Path(_HERE).parent / "build" / "bench-grpc-node"
+NODE_PACKAGES = ["@grpc/grpc-js@1", "@grpc/proto-loader@0"]
 _SERVE = (
     "import sys, time\n"
     "from app.playground.grpc_server import start_grpc_server\n"
@@ -170,6 +181,7 @@ async def stream_round(target: str, count: int) -> dict[str, Any]:
     runner = TaskRunner()
     model = RequestModel(url=f"grpc://{target}", mode=RequestMode.GRPC)
     model.grpc.method = f"{SERVICE}/Count"
+    model.grpc.protos = [str(PROTO)]  # the stream's server may have no reflection
     tab = RequestTab(runner, lambda: None, 1, None, model)  # type: ignore[arg-type]
     tab.resize(1200, 900)
     tab.show()
@@ -209,6 +221,31 @@ def run_stream(target: str, count: int) -> dict[str, Any]:
     return result
 
 
+class NodeServer:
+    """grpc_node_server.js in a child process (``target``; "" when it cannot run, ``why``)."""
+
+    def __init__(self) -> None:
+        self.target, self.process = "", None
+        self.why = npm_ready(NODE_DIR, NODE_PACKAGES,
+                             NODE_DIR / "node_modules" / "@grpc" / "grpc-js" / "package.json")
+        if self.why:
+            return
+        include = os.path.join(os.path.dirname(grpc_tools.__file__), "_proto")
+        self.process = subprocess.Popen(
+            ["node", os.path.join(_HERE, "grpc_node_server.js"), str(PROTO), include],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            env={**os.environ, "NODE_PATH": str(NODE_DIR / "node_modules")})
+        assert self.process.stdout is not None
+        self.target = self.process.stdout.readline().strip()
+        if not self.target:
+            self.why = "the Node gRPC server did not start"
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.stdin is not None:
+            self.process.stdin.close()
+            self.process.wait(10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=2000)
@@ -219,6 +256,7 @@ def main() -> None:
         [sys.executable, "-c", _SERVE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         text=True, cwd=os.path.dirname(_HERE),
     )
+    node = NodeServer()
     try:
         assert server.stdout is not None
         target = server.stdout.readline().strip()
@@ -229,12 +267,18 @@ def main() -> None:
             library.append(asyncio.run(library_round(target, args.calls)))
         app.grpc.close()
         raw_stream = asyncio.run(raw_stream_round(target, args.stream_count))
-        stream = run_stream(target, args.stream_count)
+        python_stream = run_stream(target, args.stream_count)
         app.grpc.close()
+        node_stream = node_raw = None
+        if node.target:
+            node_raw = asyncio.run(raw_stream_round(node.target, args.stream_count))
+            node_stream = run_stream(node.target, args.stream_count)
+            app.grpc.close()
     finally:
         if server.stdin is not None:
             server.stdin.close()
         server.wait(10)
+        node.stop()
     best_raw, best_library = min(raw), min(library)
     print(f"raw grpcio stub: {best_raw / args.calls * 1e6:.0f} us a call "
           f"(rounds: {', '.join(f'{r:.2f}' for r in raw)} s)")
@@ -243,9 +287,18 @@ def main() -> None:
           f"{min(aio) / best_library:.2f})")
     print(f"app.grpc.call:   {best_library / args.calls * 1e6:.0f} us a call "
           f"(rounds: {', '.join(f'{r:.2f}' for r in library)} s)")
-    print(f"server stream read by a grpc.aio stub alone: {raw_stream:.0f} messages a second")
-    print(f"server stream into the view: {stream['shown']} messages shown, "
-          f"{stream['rows']} rows kept ({stream['dropped']} older let go), {stream['code']}")
+    stream = python_stream
+    for name, figures, alone in (("the playground's (grpcio, Python)", python_stream,
+                                  raw_stream),
+                                 ("Node's (@grpc/grpc-js)", node_stream, node_raw)):
+        if figures is None:
+            print(f"{name} server: not run ({node.why})")
+            continue
+        stream = figures
+        print(f"{name} server: a grpc.aio stub alone reads {alone:.0f} messages a second; "
+              f"into the view {figures['stream_msgs_per_s']} a second, {figures['shown']} "
+              f"shown, {figures['rows']} rows kept ({figures['dropped']} older let go), "
+              f"{figures['code']}, longest stall {figures['max_stall_ms']} ms")
     print(f"unary_vs_grpcio={best_raw / best_library:.2f} "
           f"stream_msgs_per_s={stream['stream_msgs_per_s']} "
           f"max_stall_ms={stream['max_stall_ms']}")

@@ -49,6 +49,7 @@ from app.interchange.postman import SCHEMA_V21, import_postman
 from app.interchange.workspace_io import import_into
 from app.storage.secrets import MemorySecrets
 from app.storage.workspace import Workspace
+from bench._npm import npm_ready
 from bench._server import served
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,20 +112,7 @@ def run_spyglass(folder: Path) -> float:
 
 def newman_ready() -> str:
     """Why Newman cannot run ("" when it can), installing it first if need be."""
-    npm, node = shutil.which("npm"), shutil.which("node")
-    if npm is None or node is None:
-        return "npm or node is not installed"
-    if NEWMAN_BIN.exists():
-        return ""
-    print(f"installing newman with npm into {NEWMAN_DIR} (from the npm registry)...",
-          flush=True)
-    NEWMAN_DIR.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run([npm, "install", "--prefix", str(NEWMAN_DIR), "--no-audit",
-                           "--no-fund", "newman"], capture_output=True, text=True,
-                          check=False)
-    if done.returncode != 0 or not NEWMAN_BIN.exists():
-        return f"npm install newman failed: {done.stderr.strip()[-500:]}"
-    return ""
+    return npm_ready(NEWMAN_DIR, ["newman"], NEWMAN_BIN)
 
 
 def run_newman(path: Path) -> float:

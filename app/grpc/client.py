@@ -13,15 +13,17 @@ import math
 import os
 import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import grpc
+import grpc.experimental  # not loaded by ``import grpc``: SingleThreadedUnaryStream
 
 from app.client.errors import CertificateError, RequestError, UsageError
 
+from ._reader import StreamReader
 from ._reflection import reflect
 from ._thread import LoopThread
 from .descriptors import Service, compile_protos, split_method
@@ -56,9 +58,12 @@ class GrpcSettings:
     max_channels: int = 32
     #: Seconds :meth:`GrpcClient.close` gives channels to close.
     close_timeout: float = 5.0
+    #: Responses of a server stream read ahead of whoever takes them (the reader waits
+    #: past it).
+    stream_buffer: int = 8192
 
     def __post_init__(self) -> None:
-        for name in ("max_message_bytes", "max_channels"):
+        for name in ("max_message_bytes", "max_channels", "stream_buffer"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be 1 or more")
         for name in ("describe_timeout", "reflection_ttl", "close_timeout"):
@@ -151,9 +156,32 @@ class _Source:
 
 
 class _Channel:
-    def __init__(self, channel: Any) -> None:
+    """A target's asyncio channel, and the synchronous one its server streams are read on
+    (:mod:`._reader`), made when one is first called."""
+
+    def __init__(self, channel: Any, make_sync: Callable[[], Any]) -> None:
         self.channel = channel
+        self._make_sync = make_sync
+        self.sync: Any = None
         self.callables: dict[tuple[str, int], Any] = {}
+        self._readers: dict[tuple[str, int], Any] = {}
+
+    def reader_for(self, method: Resolved) -> Any:
+        """The single-threaded unary-stream callable of a server-streaming ``method``."""
+        key = (method.path, id(method))
+        found = self._readers.get(key)
+        if found is None:
+            if self.sync is None:
+                self.sync = self._make_sync()
+            found = self._readers[key] = self.sync.unary_stream(
+                method.path, request_serializer=_serialize,
+                response_deserializer=method.output.FromString)
+        return found
+
+    async def close(self) -> None:
+        if self.sync is not None:
+            self.sync.close()
+        await self.channel.close()
 
     def callable_for(self, method: Resolved) -> Any:
         key = (method.path, id(method))
@@ -213,6 +241,7 @@ class GrpcClient:
         limit = self.settings.max_message_bytes
         options = [("grpc.max_receive_message_length", limit),
                    ("grpc.max_send_message_length", limit)]
+        sync_options = [*options, (grpc.experimental.ChannelOptions.SingleThreadedUnaryStream, 1)]
         if endpoint.tls:
             root = _read(endpoint.ca_file, "CA file") if endpoint.ca_file else None
             key = chain = None
@@ -222,13 +251,23 @@ class GrpcClient:
             credentials = grpc.ssl_channel_credentials(
                 root_certificates=root, private_key=key, certificate_chain=chain)
             channel = grpc.aio.secure_channel(endpoint.target, credentials, options)
+            found = _Channel(channel, lambda: grpc.secure_channel(
+                endpoint.target, credentials, sync_options))
         else:
             channel = grpc.aio.insecure_channel(endpoint.target, options)
-        found = self._channels[endpoint] = _Channel(channel)
+            found = _Channel(channel, lambda: grpc.insecure_channel(endpoint.target, sync_options))
+        self._channels[endpoint] = found
         while len(self._channels) > self.settings.max_channels:
             _, oldest = self._channels.popitem(last=False)
-            asyncio.get_running_loop().create_task(oldest.channel.close())
+            asyncio.get_running_loop().create_task(oldest.close())
         return found
+
+    def read_stream(self, endpoint: Endpoint, method: Resolved, request: Any, metadata: Any,
+                    timeout: float | None) -> StreamReader:
+        """Start a server-streaming call of ``method`` and its reader (:mod:`._reader`)."""
+        call = self.channel(endpoint).reader_for(method)(
+            request, metadata=metadata, timeout=timeout)
+        return StreamReader(call, method.json, self.settings.stream_buffer)
 
     async def source(
         self,
@@ -306,8 +345,7 @@ class GrpcClient:
     async def _close_channels(self) -> None:
         channels, self._channels = list(self._channels.values()), OrderedDict()
         self._sources.clear()
-        await asyncio.gather(*(entry.channel.close() for entry in channels),
-                             return_exceptions=True)
+        await asyncio.gather(*(entry.close() for entry in channels), return_exceptions=True)
 
     # --- from any loop ------------------------------------------------------------------
 
@@ -377,6 +415,14 @@ class GrpcClient:
         requests = [method.parse(message) for message in messages]
         if timeout is not None:
             timeout = max(timeout - (time.monotonic() - started), 0.001)
+        if method.server_streaming and not method.client_streaming:
+            reader = self.read_stream(endpoint, method, requests[0], metadata, timeout)
+            try:
+                await reader.wait()
+            except asyncio.CancelledError:
+                reader.abandon()
+                raise
+            return read_result(reader, method.pool)
         invoke = self.channel(endpoint).callable_for(method)
         request: Any = requests[0] if not method.client_streaming else iter(requests)
         rpc = invoke(request, metadata=metadata, timeout=timeout)
@@ -422,6 +468,21 @@ async def ended(rpc: Any, responses: list[dict[str, Any]], pool: Any) -> CallRes
         error_details=decode_status_details(trailers, pool) if code != grpc.StatusCode.OK
         else [],
         headers=metadata_pairs(await rpc.initial_metadata()),
+        trailers=metadata_pairs(trailers),
+    )
+
+
+def read_result(reader: StreamReader, pool: Any) -> CallResult:
+    """The result of a server stream its reader has read to the end."""
+    assert reader.outcome is not None, "the reader has not ended"
+    code, details, headers, trailers = reader.outcome
+    return CallResult(
+        responses=reader.responses,
+        code=code.name,
+        details=details,
+        error_details=decode_status_details(trailers, pool) if code != grpc.StatusCode.OK
+        else [],
+        headers=metadata_pairs(headers),
         trailers=metadata_pairs(trailers),
     )
 

@@ -8,7 +8,7 @@ anything is sent.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from types import TracebackType
 from typing import Any
 
@@ -16,7 +16,17 @@ import grpc
 
 from app.client.errors import RequestError, StreamError, UsageError
 
-from .client import CallResult, Endpoint, GrpcClient, PathText, Resolved, ended, unreached
+from ._reader import StreamReader
+from .client import (
+    CallResult,
+    Endpoint,
+    GrpcClient,
+    PathText,
+    Resolved,
+    ended,
+    read_result,
+    unreached,
+)
 
 __all__ = ["GrpcStream"]
 
@@ -41,6 +51,10 @@ class GrpcStream:
     ``UsageError``). Leaving the block cleanly half-closes and reads what is left; leaving it
     by an exception cancels the call. ``result`` is the :class:`CallResult` once the call
     has ended (None before), its ``responses`` all those read.
+
+    A server-streaming method (one message in) is read by a thread of its own
+    (:mod:`._reader`), and ``async for`` takes its responses from any loop without passing
+    through the gRPC thread; the other kinds are driven on the gRPC thread.
     """
 
     def __init__(
@@ -61,6 +75,8 @@ class GrpcStream:
         self._metadata, self._timeout = metadata, timeout
         self._method: Resolved | None = None
         self._rpc: Any = None
+        self._reader: StreamReader | None = None
+        self._batch: list[dict[str, Any]] = []
         self._responses: list[dict[str, Any]] = []
         self._written = False
         self._half_closed = False
@@ -86,7 +102,13 @@ class GrpcStream:
             self._start(None)
 
     def _start(self, request: Any) -> None:
-        invoke = self._client.channel(self._endpoint).callable_for(self.method)
+        method = self.method
+        if method.server_streaming and not method.client_streaming:
+            self._reader = self._client.read_stream(
+                self._endpoint, method, request, self._metadata, self._timeout)
+            self._rpc = self._reader
+            return
+        invoke = self._client.channel(self._endpoint).callable_for(method)
         if request is None:
             self._rpc = invoke(metadata=self._metadata, timeout=self._timeout)
         else:
@@ -119,6 +141,8 @@ class GrpcStream:
         rpc = self._rpc
         if self.result is not None or rpc is None:
             return None
+        if self._reader is not None:
+            return await self._take()
         method = self.method
         try:
             if method.server_streaming:
@@ -144,7 +168,32 @@ class GrpcStream:
             await self._finish()
         return data
 
+    async def _take(self) -> dict[str, Any] | None:
+        """The next response of the reader's stream, from any loop; None once it has ended
+        (``result`` is then set)."""
+        reader = self._reader
+        assert reader is not None
+        if not self._batch:
+            try:
+                batch = await reader.handoff.take()
+            except asyncio.CancelledError:
+                if _being_cancelled():
+                    reader.cancel()
+                raise
+            if batch is None:
+                if self.result is None:
+                    self.result = read_result(reader, self.method.pool)
+                return None
+            batch.reverse()  # popped from the end, in order
+            self._batch = batch
+        return self._batch.pop()
+
     async def _finish(self) -> None:
+        if self._reader is not None:
+            await self._reader.wait()
+            if self.result is None:
+                self.result = read_result(self._reader, self.method.pool)
+            return
         if self.result is None and self._rpc is not None:
             self.result = await ended(self._rpc, self._responses, self.method.pool)
 
@@ -154,7 +203,10 @@ class GrpcStream:
             pass
 
     async def _cancel_and_finish(self) -> None:
-        if self._rpc is not None and self.result is None:
+        if self._reader is not None and self.result is None:
+            self._reader.abandon()
+            await self._finish()
+        elif self._rpc is not None and self.result is None:
             self._rpc.cancel()
             await self._finish()
 
@@ -200,8 +252,38 @@ class GrpcStream:
         self._half_closed = True
         await self._client.thread.run(self._done_writing)
 
+    async def read_all(self, on_response: Callable[[dict[str, Any]], object]) -> None:
+        """Read every response until the call ends (``result`` is then set), giving each to
+        ``on_response`` as it is read, on a thread of the library's: it must be safe to call
+        from any thread, and quick. For a consumer that wants no loop to wake per message,
+        in place of ``async for`` (a server stream's thread then hands each response straight
+        over)."""
+        self.method  # noqa: B018 - raises when the stream is not open
+        reader = self._reader
+        if reader is None:
+            await self._client.thread.run(lambda: self._read_into(on_response))
+            return
+        batch, self._batch = self._batch, []
+        for data in reversed(batch):  # what ``async for`` had taken and not given yet
+            on_response(data)
+        reader.handoff.redirect(on_response)
+        try:
+            await reader.wait()
+        except asyncio.CancelledError:
+            reader.abandon()
+            raise
+        if self.result is None:
+            self.result = read_result(reader, self.method.pool)
+
+    async def _read_into(self, on_response: Callable[[dict[str, Any]], object]) -> None:
+        while (data := await self._next()) is not None:
+            on_response(data)
+
     def cancel(self) -> None:
         """Cancel the call (from any thread); the result's code becomes ``CANCELLED``."""
+        if self._reader is not None:
+            self._reader.cancel()
+            return
         rpc = self._rpc
         if rpc is not None:
             self._client.thread.call_soon(rpc.cancel)
@@ -214,7 +296,10 @@ class GrpcStream:
             raise StopAsyncIteration  # it never started: result says why
         if self._method is None or (self._rpc is None and self.result is None):
             raise UsageError("Nothing to read: the call has not started (send its message)")
-        data = await self._client.thread.run(self._next)
+        if self._reader is not None:
+            data = await self._take()  # no hop to the gRPC thread: the reader hands over
+        else:
+            data = await self._client.thread.run(self._next)
         if data is None:
             raise StopAsyncIteration
         return data

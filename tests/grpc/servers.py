@@ -33,7 +33,8 @@ def _serialize(message: Any) -> bytes:
 
 class InventoryServer:
     """The Inventory service on 127.0.0.1 (any free port): ``target``; ``calls`` lists the
-    (method, metadata) of every call it took; ``cancelled`` is set when a Wait was left."""
+    (method, metadata) of every call it took; ``cancelled`` is set when a Wait or a ListItems
+    was left."""
 
     def __init__(
         self,
@@ -85,6 +86,7 @@ class InventoryServer:
             if number and request.interval_ms:
                 time.sleep(request.interval_ms / 1000)
             if not context.is_active():
+                self.cancelled.set()
                 return
             yield self.Item(sku=f"sku-{number}", quantity=number)
 

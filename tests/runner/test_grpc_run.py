@@ -162,6 +162,11 @@ def test_body_and_headers_of_a_result() -> None:
     assert dropped.body is None and "larger than the 50 bytes" in dropped.body_dropped
     unknown = grpc_facts(CallResult(code="WHATEVER"), 1.0)
     assert unknown.status == 2
+    # A stream's body is the same text json.dumps gives, made a response at a time.
+    stream = CallResult(responses=[{"n": n, "s": "é €", "l": [n, {"k": None}]} for n in range(3)])
+    body = grpc_facts(stream, 1.0, True).body
+    assert body == json.dumps(stream.responses, ensure_ascii=False).encode()
+    assert grpc_facts(CallResult(), 1.0, True).body == b"[]"
 
 
 @pytest.mark.parametrize(("op", "value", "passed"), [

@@ -269,12 +269,30 @@ def test_the_log_keeps_the_last_n_and_counts_the_rest(qtbot: QtBot) -> None:
     assert [model.message(r).data["n"] for r in range(5)] == [8, 9, 10, 11, 12]
     assert (log.dropped, log.received, log.sent) == (8, 12, 1)
     assert model.refresh() == 0
+    assert list(log.rows)[-1][1:] == ("out", {"n": 12}) == log.rows[-1][1:]
+    assert [row[2]["n"] for row in log.rows[1:3]] == [9, 10]
     try:
         GrpcViewSettings(keep_messages=0)
     except ValueError as exc:
         assert "keep_messages" in str(exc)
     else:
         raise AssertionError("a limit of 0 was taken")
+
+
+def test_the_logs_rows_are_nothing_the_garbage_collector_walks(qtbot: QtBot) -> None:
+    # A row as a tuple holding a dict stays tracked: 100,000 of them made the collector's
+    # full passes stall the window (bench/grpc.py).
+    import gc
+
+    log = GrpcMessageLog(keep=1000)
+    gc.collect()
+    before = len(gc.get_objects())
+    for n in range(5000):
+        log.add("in", {"number": n, "total": str(n)})
+    log.take()
+    gc.collect()
+    assert len(gc.get_objects()) - before < 100
+    assert len(log.rows) == 1000 and log.rows[0][2] == {"number": 4000, "total": "4000"}
 
 
 def test_a_bounded_view_of_a_long_server_stream(qtbot: QtBot, grpc_target: str,

@@ -4,8 +4,8 @@ what the stream view asks, and narrates the call by signals. No widgets here.
 Every call, of any kind, is an ``app.grpc`` stream (``open_stream``): its method's kind is
 known once it is open, a unary or server-streaming method is sent its one message, a client-
 or bidi-streaming one the messages of the editor (an array sends several), after which the
-stream view may send more and half-close. The responses are read by a loop that runs on the
-gRPC thread itself (no hop between threads per message) and adds them to the log; the view
+stream view may send more and half-close. The responses are added to the log by the library's
+own thread as they are read (``GrpcStream.read_all``: no loop wakes per message); the view
 shows the log once a frame. The call's state::
 
     idle -> connecting -> open -> closing -> ended | failed | stopped
@@ -24,7 +24,6 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +33,7 @@ from app.storage.history import Outcome
 from ui.error_messages import ErrorText, describe_error
 from ui.modes.base import ConnectionState
 from ui.modes.grpc.grpc_log import DEFAULT_KEEP, GrpcMessageLog
+from ui.pacer import Pacer
 
 if TYPE_CHECKING:
     from app.grpc import CallResult, GrpcStream
@@ -63,9 +63,13 @@ class GrpcViewSettings:
     #: The most bytes of the responses' JSON the Tests tab's asserts read (a longer stream's
     #: body asserts fail saying so).
     max_check_body: int = 16 << 20
+    #: Milliseconds the window's thread may go without a turn before a fast stream's reader
+    #: waits for it (``ui.pacer``).
+    window_late_ms: int = 20
 
     def __post_init__(self) -> None:
-        for name in ("keep_messages", "frame_ms", "check_delay_ms", "max_check_body"):
+        for name in ("keep_messages", "frame_ms", "check_delay_ms", "max_check_body",
+                     "window_late_ms"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be 1 or more")
 
@@ -101,6 +105,7 @@ class GrpcController(QObject):
         self._key = key
         self.settings = settings if settings is not None else GrpcViewSettings()
         self.log = GrpcMessageLog(self.settings.keep_messages)
+        self._pacer = Pacer(max(2, self.settings.window_late_ms), parent=self)
         self._state = ConnectionState.IDLE
         self._generation = 0
         self._stream: GrpcStream | None = None
@@ -248,10 +253,20 @@ class GrpcController(QObject):
             for message in call.messages:
                 await self._send_one(stream, message)
             sender = asyncio.ensure_future(self._send_all(stream, outbox))
+            add, pace = self.log.add, self._pacer.pace
+
+            def received(data: dict[str, Any]) -> None:
+                # A call replaced meanwhile (its cancellation is on its way) adds nothing
+                # to the next call's log.
+                if generation == self._generation:
+                    add("in", data)
+                    pace()
+
+            self._pacer.start()
             try:
-                await client.thread.run(
-                    lambda: _read_all(stream, self.log, lambda: generation == self._generation))
+                await stream.read_all(received)
             finally:
+                self._pacer.stop()
                 sender.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await sender
@@ -340,18 +355,6 @@ class GrpcController(QObject):
                                                text.detail, url=url), secrets)
         self._set_state(ConnectionState.FAILED)
         self.failed.emit(text)
-
-
-async def _read_all(stream: GrpcStream, log: GrpcMessageLog,
-                    current: Callable[[], bool]) -> None:
-    """On the gRPC thread: every response into the log as it arrives (the stream's own
-    steps are awaited directly there). A call replaced meanwhile (``current()`` false: its
-    cancellation is on its way) adds nothing to the next call's log."""
-    add = log.add
-    async for data in stream:
-        if not current():
-            return
-        add("in", data)
 
 
 def _messages(text: str) -> list[dict[str, Any]]:

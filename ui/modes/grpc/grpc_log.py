@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 import time
 from collections import deque
-from typing import Any, NamedTuple
+from collections.abc import Iterator, Sequence
+from typing import Any, NamedTuple, overload
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 __all__ = ["DEFAULT_KEEP", "MESSAGE_ROLE", "GrpcLogModel", "GrpcMessage", "GrpcMessageLog",
-           "message_text"]
+           "Rows", "message_text"]
 
 #: Messages a call's log keeps (the oldest are let go, and counted, past it).
 DEFAULT_KEEP = 100_000
@@ -33,9 +34,10 @@ class GrpcMessage(NamedTuple):
     """One row: ``direction`` is ``out`` (sent), ``in`` (received), ``info`` or ``error``;
     ``data`` a JSON object for messages, text for the others; ``at`` wall-clock seconds.
 
-    The log keeps rows as plain tuples of these fields: making one is the cheapest thing the
-    gRPC thread can do per message, and a tuple of JSON values is one the garbage collector
-    stops looking at (its full passes over 100,000 objects would stall the window)."""
+    The log keeps each field in a deque of its own (:class:`Rows`): a row as a tuple holding
+    a dict is an object the garbage collector keeps looking at (Python stops tracking a tuple
+    only when it holds no container), and its full passes over 100,000 of them would stall
+    the window; a JSON object made of plain values is not tracked at all."""
 
     at: float
     direction: str
@@ -49,6 +51,50 @@ def message_text(data: Any, indent: int | None = None) -> str:
     return json.dumps(data, ensure_ascii=False, indent=indent)
 
 
+_Row = tuple[float, str, Any]
+
+
+class Rows(Sequence[_Row]):
+    """The rows a log keeps, as (at, direction, data) tuples made when asked for, over one
+    deque per field (see :class:`GrpcMessage`)."""
+
+    def __init__(self) -> None:
+        self.at: deque[float] = deque()
+        self.direction: deque[str] = deque()
+        self.data: deque[Any] = deque()
+
+    def extend(self, rows: list[_Row]) -> None:
+        self.at.extend(row[0] for row in rows)
+        self.direction.extend(row[1] for row in rows)
+        self.data.extend(row[2] for row in rows)
+
+    def drop_oldest(self, count: int) -> None:
+        for column in (self.at, self.direction, self.data):
+            for _ in range(count):
+                column.popleft()
+
+    def clear(self) -> None:
+        for column in (self.at, self.direction, self.data):
+            column.clear()
+
+    def __len__(self) -> int:
+        return len(self.at)
+
+    @overload
+    def __getitem__(self, index: int) -> _Row: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[_Row]: ...
+
+    def __getitem__(self, index: int | slice) -> _Row | list[_Row]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return self.at[index], self.direction[index], self.data[index]
+
+    def __iter__(self) -> Iterator[_Row]:
+        return zip(self.at, self.direction, self.data, strict=True)
+
+
 class GrpcMessageLog:
     """The rows of one call (see the module docstring). ``add`` may be called from any
     thread; the rest from the UI thread."""
@@ -57,8 +103,8 @@ class GrpcMessageLog:
         if keep < 1:
             raise ValueError("keep must be 1 or more")
         self.keep = keep
-        self._pending: deque[tuple[float, str, Any]] = deque()
-        self.rows: deque[tuple[float, str, Any]] = deque()
+        self._pending: deque[_Row] = deque()
+        self.rows = Rows()
         #: Rows let go past ``keep`` since the last ``clear``.
         self.dropped = 0
         #: Messages received and sent since the last ``clear`` (dropped ones included).
@@ -87,8 +133,7 @@ class GrpcMessageLog:
         self.received += directions.count("in")
         self.sent += directions.count("out")
         removed = max(0, len(rows) - self.keep)
-        for _ in range(removed):
-            rows.popleft()
+        rows.drop_oldest(removed)
         self.dropped += removed
         return removed, count
 

@@ -1,0 +1,187 @@
+"""Server streams read on a thread of their own, handed over in batches to any loop.
+
+grpc's asyncio API reads one message per completion, each handed from its poller thread to
+the loop: some 70 µs a message here, about 14,000 messages a second whatever the server
+sends (bench/grpc.py). grpcio's synchronous channel with its ``SingleThreadedUnaryStream``
+option (``grpc.experimental.ChannelOptions``) reads a unary-stream call on the thread that
+iterates it, which polls the call's own completion queue: 75,000-97,000 a second here. So a
+call that sends one message and receives a stream is made on such a channel and read by a
+daemon thread (:class:`StreamReader`), which turns each response into JSON and puts it in a
+:class:`Handoff`, where any loop takes what has arrived, all of it at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import grpc
+import grpc.experimental  # its UsageError, which ``import grpc`` does not load
+
+__all__ = ["Handoff", "StreamReader"]
+
+
+def _wake(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+class Handoff:
+    """Items from one producer thread to one consumer on any loop.
+
+    The consumer is woken only when it waits on an empty buffer, so a fast stream costs a
+    wake-up per batch, not per item; the producer waits while ``limit`` items are waiting
+    (a consumer that falls behind holds the stream back rather than memory growing)."""
+
+    def __init__(self, limit: int) -> None:
+        if limit < 1:
+            raise ValueError("limit must be 1 or more")
+        self._limit = limit
+        self._items: deque[Any] = deque()
+        self._cond = threading.Condition()
+        self._waiter: tuple[asyncio.AbstractEventLoop, asyncio.Future[None]] | None = None
+        self._ended = False
+        self._abandoned = False
+        self._sink: Callable[[Any], object] | None = None
+
+    def put(self, item: Any) -> bool:
+        """Add ``item`` (the producer's thread), waiting for room; False when the consumer
+        has abandoned the handoff (stop producing)."""
+        with self._cond:
+            if self._sink is not None:
+                self._sink(item)
+                return True
+            while len(self._items) >= self._limit and not self._abandoned:
+                self._cond.wait()
+            if self._abandoned:
+                return False
+            self._items.append(item)
+            self._wake()
+            return True
+
+    def end(self) -> None:
+        """Nothing more will be put."""
+        with self._cond:
+            self._ended = True
+            self._wake()
+
+    def redirect(self, sink: Callable[[Any], object]) -> None:
+        """From now on give every item to ``sink`` on the producer's thread (those waiting
+        first, in order), rather than keep it for ``take``, which then only waits for the
+        end."""
+        with self._cond:
+            for item in self._items:
+                sink(item)
+            self._items.clear()
+            self._sink = sink
+            self._cond.notify_all()
+
+    def abandon(self) -> None:
+        """The consumer wants nothing more: what waits is dropped, ``put`` returns False."""
+        with self._cond:
+            self._abandoned = True
+            self._items.clear()
+            self._cond.notify_all()
+
+    def _wake(self) -> None:  # with the lock held
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None:
+            loop, future = waiter
+            # A consumer whose loop has closed wants nothing.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_wake, future)
+
+    async def take(self) -> list[Any] | None:
+        """Every item waiting (at least one), waiting for one; None once ended and empty."""
+        loop = asyncio.get_running_loop()
+        while True:
+            with self._cond:
+                if self._items:
+                    items = list(self._items)
+                    self._items.clear()
+                    self._cond.notify_all()
+                    return items
+                if self._ended:
+                    return None
+                future = loop.create_future()
+                self._waiter = (loop, future)
+            try:
+                await future
+            finally:
+                with self._cond:
+                    if self._waiter is not None and self._waiter[1] is future:
+                        self._waiter = None
+
+
+class StreamReader:
+    """Reads one started single-threaded unary-stream call (a grpcio
+    ``_SingleThreadedRendezvous``) on a daemon thread: each response, as JSON by
+    ``to_json``, goes into ``responses`` and into ``handoff``. Once the call has ended,
+    ``outcome`` holds its (code, details, initial metadata, trailing metadata) and the
+    handoff is ended."""
+
+    def __init__(self, call: Any, to_json: Any, buffer: int) -> None:
+        self._call = call
+        self._to_json = to_json
+        self.handoff = Handoff(buffer)
+        self.responses: list[dict[str, Any]] = []
+        self.outcome: tuple[grpc.StatusCode, str, Any, Any] | None = None
+        self._thread = threading.Thread(target=self._run, name="spyglass-grpc-read",
+                                        daemon=True)
+        self._thread.start()
+
+    def cancel(self) -> None:
+        """Cancel the call (from any thread); the reader then ends with ``CANCELLED``."""
+        self._call.cancel()
+
+    def abandon(self) -> None:
+        """Cancel, and drop what was read and not taken."""
+        self.cancel()
+        self.handoff.abandon()
+
+    async def wait(self) -> None:
+        """Until the reader has ended (what it still hands over is dropped)."""
+        while await self.handoff.take() is not None:
+            pass
+
+    def _run(self) -> None:
+        call, to_json, keep, put = self._call, self._to_json, self.responses.append, \
+            self.handoff.put
+        failure = None
+        try:
+            for response in call:
+                data = to_json(response)
+                keep(data)
+                if not put(data):
+                    call.cancel()
+                    break
+        except grpc.RpcError:
+            pass  # the call's status says what happened
+        except Exception as exc:  # a response that cannot be shown as JSON
+            failure = f"A response could not be read: {exc}"
+            call.cancel()
+        finally:
+            self.outcome = _outcome_of(call, failure)
+            self.handoff.end()
+
+
+def _outcome_of(call: Any, failure: str | None) -> tuple[grpc.StatusCode, str, Any, Any]:
+    """(code, details, headers, trailers) of an ended call; ``failure`` replaces the details
+    of a call cancelled because a response could not be read."""
+    if failure is not None:
+        return grpc.StatusCode.INTERNAL, failure, _safely(call.initial_metadata), \
+            _safely(call.trailing_metadata)
+    return (call.code(), call.details() or "", _safely(call.initial_metadata),
+            _safely(call.trailing_metadata))
+
+
+def _safely(get: Any) -> Any:
+    """Metadata a call that ended early may not have (grpc raises its UsageError)."""
+    try:
+        return get() or ()
+    except grpc.experimental.UsageError:
+        return ()
