@@ -263,8 +263,9 @@ def check_reach() -> CheckResult:
 
 def check_grpc() -> CheckResult:
     """gRPC end to end: the playground's gRPC server described by reflection, a unary call
-    through ``app.grpc`` (its own thread and loop, grpcio's C core), and the playground's
-    .proto compiled at run time (grpcio-tools' protoc and the well-known types it bundles)."""
+    through ``app.grpc`` (its own thread and loop, grpcio's C core), a server stream (read on
+    grpcio's synchronous channel), and the playground's .proto compiled at run time
+    (grpcio-tools' protoc and the well-known types it bundles)."""
     import asyncio
 
     from app import grpc as app_grpc
@@ -279,24 +280,27 @@ def check_grpc() -> CheckResult:
         playground.stop()
         return CheckResult("grpc", False, "the playground started no gRPC server")
 
-    async def session() -> tuple[int, str, int]:
+    async def session() -> tuple[int, str, int, str]:
         services = await app_grpc.describe(target)
         result = await app_grpc.call(target, f"{SERVICE}/Echo", [{"text": "self-check"}])
+        counted = await app_grpc.call(target, f"{SERVICE}/Count", [{"count": 3}])
         compiled = await app_grpc.describe(protos=[str(PROTO)])
         text = result.responses[0].get("text", "") if result.responses else result.code
-        return len(services), str(text), len(compiled)
+        numbers = ",".join(str(r.get("number")) for r in counted.responses) or counted.code
+        return len(services), str(text), len(compiled), numbers
 
     try:
-        reflected, echoed, compiled = asyncio.run(session())
+        reflected, echoed, compiled, counted = asyncio.run(session())
     finally:
         playground.stop()
         app_grpc.close()
     took = (time.perf_counter() - started) * 1000
     detail = (f"{reflected} service(s) by reflection from {target}, Echo answered {echoed!r}, "
-              f"{compiled} from the compiled .proto, in {took:.0f} ms "
+              f"Count streamed {counted}, {compiled} from the compiled .proto, in {took:.0f} ms "
               f"(grpcio {_version('grpc', 'grpcio')}, "
               f"protobuf {_version('google.protobuf', 'protobuf')})")
-    return CheckResult("grpc", echoed == "self-check" and compiled >= 1, detail)
+    ok = echoed == "self-check" and counted == "1,2,3" and compiled >= 1
+    return CheckResult("grpc", ok, detail)
 
 
 def check_graphql() -> CheckResult:
