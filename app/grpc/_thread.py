@@ -71,31 +71,40 @@ class LoopThread:
         loop = self.loop()
         caller = asyncio.get_running_loop()
         outcome: asyncio.Future[T] = caller.create_future()
-        started: list[asyncio.Task[T]] = []
+        started: list[asyncio.Task[None]] = []
 
-        def settle(task: asyncio.Task[T]) -> None:
+        def settle(value: Any, error: BaseException | None, cancelled: bool) -> None:
             if outcome.done():
-                if not task.cancelled():
-                    task.exception()  # retrieved: the caller has gone, nobody else wants it
-                return
-            if task.cancelled():
+                return  # the caller has gone: nobody wants it
+            if cancelled:
                 outcome.cancel()
-            elif (error := task.exception()) is not None:
+            elif error is not None:
                 outcome.set_exception(error)
             else:
-                outcome.set_result(task.result())
+                outcome.set_result(value)
 
-        def hand_back(task: asyncio.Task[T]) -> None:
+        def hand_back(value: Any, error: BaseException | None, cancelled: bool) -> None:
             # A caller's loop closed meanwhile wants nothing back.
             with contextlib.suppress(RuntimeError):
-                caller.call_soon_threadsafe(settle, task)
+                caller.call_soon_threadsafe(settle, value, error, cancelled)
+
+        async def body() -> None:
+            # Hands back as it ends (a done callback would cost the thread's loop one more
+            # turn per call).
+            try:
+                value = await make()
+            except asyncio.CancelledError:
+                hand_back(None, None, True)
+                raise
+            except Exception as exc:  # the caller's to handle
+                hand_back(None, exc, False)
+            else:
+                hand_back(value, None, False)
 
         def start() -> None:
             if outcome.cancelled():
                 return
-            task = loop.create_task(make())
-            task.add_done_callback(hand_back)
-            started.append(task)
+            started.append(loop.create_task(body()))
 
         def cancel() -> None:
             for task in started:
