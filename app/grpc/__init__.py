@@ -27,6 +27,8 @@ from collections.abc import Sequence
 from . import _env  # noqa: F401  (first: it sets gRPC's environment before grpc is imported)
 # isort: on
 
+from app.client.errors import UsageError
+
 from .client import (
     CallResult,
     Endpoint,
@@ -122,9 +124,17 @@ def open_stream(
     ca_file: PathText | None = None,
     client_cert: PathText | tuple[PathText, PathText] | None = None,
     client: GrpcClient | None = None,
+    keep_responses: int | None = None,
 ) -> GrpcStream:
     """An interactive call (an async context manager, :class:`GrpcStream`): ``send``,
-    ``done_writing``, ``async for`` over the responses, ``cancel()``, then ``result``."""
+    ``done_writing``, ``async for`` over the responses, ``cancel()``, then ``result``, whose
+    ``responses`` are the last ``keep_responses`` (None: all; a long stream's memory)."""
+    if keep_responses is not None and (
+        isinstance(keep_responses, bool) or not isinstance(keep_responses, int)
+        or keep_responses < 1
+    ):
+        raise UsageError(f"keep_responses is a number of responses, 1 or more, not "
+                         f"{keep_responses!r}")
     return GrpcStream(
         client if client is not None else default_client(),
         Endpoint.make(target, tls, ca_file, client_cert),
@@ -133,6 +143,7 @@ def open_stream(
         import_paths=tuple(import_paths),
         metadata=outgoing_metadata(metadata),
         timeout=check_deadline(deadline),
+        keep=keep_responses,
     )
 
 

@@ -120,15 +120,18 @@ class Handoff:
 class StreamReader:
     """Reads one started single-threaded unary-stream call (a grpcio
     ``_SingleThreadedRendezvous``) on a daemon thread: each response, as JSON by
-    ``to_json``, goes into ``responses`` and into ``handoff``. Once the call has ended,
+    ``to_json``, goes into ``responses`` (the last ``keep``) and into ``handoff``. Once the
+    call has ended,
     ``outcome`` holds its (code, details, initial metadata, trailing metadata) and the
     handoff is ended."""
 
-    def __init__(self, call: Any, to_json: Any, buffer: int) -> None:
+    def __init__(self, call: Any, to_json: Any, buffer: int, keep: int | None = None) -> None:
         self._call = call
         self._to_json = to_json
         self.handoff = Handoff(buffer)
-        self.responses: list[dict[str, Any]] = []
+        #: The last ``keep`` responses (all when None), and how many older ones went.
+        self.responses: deque[dict[str, Any]] = deque(maxlen=keep)
+        self.received = 0
         self.outcome: tuple[grpc.StatusCode, str, Any, Any] | None = None
         self._thread = threading.Thread(target=self._run, name="spyglass-grpc-read",
                                         daemon=True)
@@ -143,6 +146,11 @@ class StreamReader:
         self.cancel()
         self.handoff.abandon()
 
+    @property
+    def dropped(self) -> int:
+        """Responses let go past ``keep``."""
+        return self.received - len(self.responses)
+
     async def wait(self) -> None:
         """Until the reader has ended (what it still hands over is dropped)."""
         while await self.handoff.take() is not None:
@@ -156,6 +164,7 @@ class StreamReader:
             for response in call:
                 data = to_json(response)
                 keep(data)
+                self.received += 1
                 if not put(data):
                     call.cancel()
                     break

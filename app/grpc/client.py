@@ -83,6 +83,9 @@ class CallResult:
     error_details: list[dict[str, Any]] = field(default_factory=list)
     headers: list[tuple[str, str]] = field(default_factory=list)
     trailers: list[tuple[str, str]] = field(default_factory=list)
+    #: The oldest responses let go past a stream's ``keep_responses`` (``responses`` holds
+    #: the last ones).
+    responses_dropped: int = 0
 
     @property
     def ok(self) -> bool:
@@ -263,11 +266,12 @@ class GrpcClient:
         return found
 
     def read_stream(self, endpoint: Endpoint, method: Resolved, request: Any, metadata: Any,
-                    timeout: float | None) -> StreamReader:
-        """Start a server-streaming call of ``method`` and its reader (:mod:`._reader`)."""
+                    timeout: float | None, keep: int | None = None) -> StreamReader:
+        """Start a server-streaming call of ``method`` and its reader (:mod:`._reader`),
+        which keeps the last ``keep`` responses (None: all)."""
         call = self.channel(endpoint).reader_for(method)(
             request, metadata=metadata, timeout=timeout)
-        return StreamReader(call, method.json, self.settings.stream_buffer)
+        return StreamReader(call, method.json, self.settings.stream_buffer, keep)
 
     async def source(
         self,
@@ -457,12 +461,14 @@ def _find_method(pool: Any, service: str, method: str) -> Any:
         return None
 
 
-async def ended(rpc: Any, responses: list[dict[str, Any]], pool: Any) -> CallResult:
+async def ended(rpc: Any, responses: Sequence[dict[str, Any]], pool: Any,
+                dropped: int = 0) -> CallResult:
     """The result of a finished call (an aio call object)."""
     code = await rpc.code()
     trailers = await rpc.trailing_metadata()
     return CallResult(
-        responses=responses,
+        responses=list(responses),
+        responses_dropped=dropped,
         code=code.name,
         details=await rpc.details() or "",
         error_details=decode_status_details(trailers, pool) if code != grpc.StatusCode.OK
@@ -477,7 +483,8 @@ def read_result(reader: StreamReader, pool: Any) -> CallResult:
     assert reader.outcome is not None, "the reader has not ended"
     code, details, headers, trailers = reader.outcome
     return CallResult(
-        responses=reader.responses,
+        responses=list(reader.responses),
+        responses_dropped=reader.dropped,
         code=code.name,
         details=details,
         error_details=decode_status_details(trailers, pool) if code != grpc.StatusCode.OK

@@ -8,6 +8,7 @@ anything is sent.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from types import TracebackType
 from typing import Any
@@ -50,7 +51,8 @@ class GrpcStream:
     A method that takes one message starts when it is sent (a second ``send`` is a
     ``UsageError``). Leaving the block cleanly half-closes and reads what is left; leaving it
     by an exception cancels the call. ``result`` is the :class:`CallResult` once the call
-    has ended (None before), its ``responses`` all those read.
+    has ended (None before), its ``responses`` all those read (the last ``keep_responses``
+    of ``open_stream``, when given).
 
     A server-streaming method (one message in) is read by a thread of its own
     (:mod:`._reader`), and ``async for`` takes its responses from any loop without passing
@@ -67,8 +69,10 @@ class GrpcStream:
         import_paths: tuple[PathText, ...],
         metadata: Any,
         timeout: float | None,
+        keep: int | None = None,
     ) -> None:
         self._client = client
+        self._keep = keep
         self._endpoint = endpoint
         self.full_method = full_method
         self._protos, self._import_paths = protos, import_paths
@@ -77,7 +81,8 @@ class GrpcStream:
         self._rpc: Any = None
         self._reader: StreamReader | None = None
         self._batch: list[dict[str, Any]] = []
-        self._responses: list[dict[str, Any]] = []
+        self._responses: deque[dict[str, Any]] = deque(maxlen=keep)
+        self._received = 0
         self._written = False
         self._half_closed = False
         self.result: CallResult | None = None
@@ -105,7 +110,7 @@ class GrpcStream:
         method = self.method
         if method.server_streaming and not method.client_streaming:
             self._reader = self._client.read_stream(
-                self._endpoint, method, request, self._metadata, self._timeout)
+                self._endpoint, method, request, self._metadata, self._timeout, self._keep)
             self._rpc = self._reader
             return
         invoke = self._client.channel(self._endpoint).callable_for(method)
@@ -164,6 +169,7 @@ class GrpcStream:
             return None
         data = method.json(response)
         self._responses.append(data)
+        self._received += 1
         if not method.server_streaming:
             await self._finish()
         return data
@@ -195,7 +201,8 @@ class GrpcStream:
                 self.result = read_result(self._reader, self.method.pool)
             return
         if self.result is None and self._rpc is not None:
-            self.result = await ended(self._rpc, self._responses, self.method.pool)
+            self.result = await ended(self._rpc, self._responses, self.method.pool,
+                                      self._received - len(self._responses))
 
     async def _drain(self) -> None:
         await self._done_writing()

@@ -10,6 +10,7 @@ import time
 import pytest
 
 import app.grpc
+from app.client.errors import UsageError
 from app.grpc import GrpcClient, GrpcSettings, open_stream
 from app.grpc._reader import Handoff
 
@@ -169,3 +170,23 @@ async def test_a_deadline_ends_a_server_stream(inventory: InventoryServer) -> No
                                  [{"count": 1000, "interval_ms": 50}], deadline=0.3)
     assert result.code == "DEADLINE_EXCEEDED"
     assert 1 <= len(result.responses) < 20
+
+
+async def test_a_stream_keeps_its_last_responses_when_asked(inventory: InventoryServer) -> None:
+    async with open_stream(inventory.target, f"{SERVICE}/ListItems",
+                           keep_responses=10) as stream:
+        await stream.send({"count": 300})
+        seen = [response["sku"] async for response in stream]
+    assert len(seen) == 300  # every one was given; only the result keeps fewer
+    assert stream.result is not None and stream.result.code == "OK"
+    assert [r["sku"] for r in stream.result.responses] == [f"sku-{n}" for n in range(290, 300)]
+    assert stream.result.responses_dropped == 290
+    async with open_stream(inventory.target, f"{SERVICE}/Trade", keep_responses=2) as stream:
+        for sku in "abcd":
+            await stream.send({"sku": sku})
+    assert stream.result is not None
+    assert [r["sku"] for r in stream.result.responses] == ["c!", "d!"]
+    assert stream.result.responses_dropped == 2
+    for wrong in (0, -1, 2.5, True, "10"):
+        with pytest.raises(UsageError, match="keep_responses"):
+            open_stream(inventory.target, f"{SERVICE}/Trade", keep_responses=wrong)  # type: ignore[arg-type]

@@ -312,6 +312,10 @@ def test_a_bounded_view_of_a_long_server_stream(qtbot: QtBot, grpc_target: str,
     assert controller.log.received == 2000
     assert controller.log.dropped == 2003 - 50  # with the two notes and the request
     assert log_model.message(48).data["number"] == 2000
+    # The call's own result keeps as many (a long stream's memory is bounded twice over).
+    assert controller.result is not None and len(controller.result.responses) == 50
+    assert controller.result.responses_dropped == 1950
+    assert controller.result.responses[-1]["number"] == 2000
 
 
 def test_a_new_call_replaces_a_running_stream(grpc_tab: MakeTab, grpc_target: str,
