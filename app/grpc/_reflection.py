@@ -8,6 +8,7 @@ Runs on the gRPC thread.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import grpc
@@ -31,17 +32,30 @@ class _Refused(Exception):
 
 
 class _Conversation:
-    """One reflection stream: a request written, its answer read, in turn."""
+    """Reflection's questions, each answered in turn.
 
-    def __init__(self, call: Any) -> None:
-        self.call = call
+    Each question is a call of its own that sends one request and reads one answer: on the
+    wire, a reflection stream the client half-closes after its request, which every
+    reflection server answers and ends. One long stream would be as good, but grpc.aio fails
+    a stream's first write as INTERNAL ("Internal error from Core") when the server has
+    already ended the stream, as a server without the method does at once: about one time in
+    fifteen here, and then a server without v1 reflection, or without any, was taken for a
+    broken one. A single call sends and reads in one batch and gets the server's true
+    status."""
+
+    def __init__(self, channel: Any, path: str, metadata: Any, timeout: float) -> None:
+        self._ask = channel.unary_unary(
+            path,
+            request_serializer=reflection_pb2.ServerReflectionRequest.SerializeToString,
+            response_deserializer=reflection_pb2.ServerReflectionResponse.FromString,
+        )
+        self._metadata = metadata
+        self._deadline = time.monotonic() + timeout
 
     async def ask(self, **request: str) -> Any:
-        await self.call.write(reflection_pb2.ServerReflectionRequest(**request))
-        answer = await self.call.read()
-        if answer is grpc.aio.EOF:
-            raise RequestError("The server ended the reflection stream early",
-                               kind=ErrorKind.PROTOCOL)
+        left = max(self._deadline - time.monotonic(), 0.001)
+        answer = await self._ask(reflection_pb2.ServerReflectionRequest(**request),
+                                 metadata=self._metadata, timeout=left)
         if answer.HasField("error_response"):
             raise _Refused(answer.error_response.error_message or "no reason given")
         return answer
@@ -76,30 +90,20 @@ class _Conversation:
 async def _reflect_with(
     channel: Any, path: str, metadata: Any, timeout: float
 ) -> tuple[Any, list[Service]]:
-    stream = channel.stream_stream(
-        path,
-        request_serializer=reflection_pb2.ServerReflectionRequest.SerializeToString,
-        response_deserializer=reflection_pb2.ServerReflectionResponse.FromString,
-    )
-    call = stream(metadata=metadata, timeout=timeout)
-    try:
-        talk = _Conversation(call)
-        listed = await talk.ask(list_services="")
-        # The reflection service itself is the means, not what a person came to call.
-        names = [service.name for service in listed.list_services_response.service
-                 if not service.name.startswith("grpc.reflection.")]
-        files: dict[str, Any] = {}
-        described = []
-        for name in names:
-            try:
-                await talk.files_for(name, files)
-                described.append(name)
-            except _Refused as exc:
-                log.warning("the server lists %s but does not describe it: %s", name, exc)
-        await talk.missing_dependencies(files)
-        await call.done_writing()
-    finally:
-        call.cancel()
+    talk = _Conversation(channel, path, metadata, timeout)
+    listed = await talk.ask(list_services="")
+    # The reflection service itself is the means, not what a person came to call.
+    names = [service.name for service in listed.list_services_response.service
+             if not service.name.startswith("grpc.reflection.")]
+    files: dict[str, Any] = {}
+    described = []
+    for name in names:
+        try:
+            await talk.files_for(name, files)
+            described.append(name)
+        except _Refused as exc:
+            log.warning("the server lists %s but does not describe it: %s", name, exc)
+    await talk.missing_dependencies(files)
     try:
         pool = pool_from_files(list(files.values()))
         return pool, services_of(pool, described)
@@ -108,37 +112,17 @@ async def _reflect_with(
                            kind=ErrorKind.PROTOCOL) from exc
 
 
-#: How many times a reflection stream is opened when it ends as INTERNAL at once.
-REFLECTION_ATTEMPTS = 3
-
-
-async def _attempt(channel: Any, path: str, metadata: Any, timeout: float
-                   ) -> tuple[Any, list[Service]]:
-    """:func:`_reflect_with`, again when the stream ended as INTERNAL. A server without the
-    method ends the stream as soon as it opens; the first request, written at that moment,
-    then fails the call as INTERNAL ("Internal error from Core", about one time in fifteen
-    here) instead of UNIMPLEMENTED. A new stream gets the true answer."""
-    for attempt in range(1, REFLECTION_ATTEMPTS + 1):
-        try:
-            return await _reflect_with(channel, path, metadata, timeout)
-        except grpc.aio.AioRpcError as exc:
-            if exc.code() != grpc.StatusCode.INTERNAL or attempt == REFLECTION_ATTEMPTS:
-                raise
-            log.debug("reflection stream %s ended as INTERNAL: opening it again", path)
-    raise AssertionError("unreachable")
-
-
 async def reflect(
     channel: Any, target: str, metadata: Any, timeout: float
 ) -> tuple[Any, list[Service]]:
     """The server's services and a pool of their types, by reflection v1, else v1alpha."""
     try:
         try:
-            return await _attempt(channel, REFLECTION_V1, metadata, timeout)
+            return await _reflect_with(channel, REFLECTION_V1, metadata, timeout)
         except grpc.aio.AioRpcError as exc:
             if exc.code() != grpc.StatusCode.UNIMPLEMENTED:
                 raise
-        return await _attempt(channel, REFLECTION_V1ALPHA, metadata, timeout)
+        return await _reflect_with(channel, REFLECTION_V1ALPHA, metadata, timeout)
     except grpc.aio.AioRpcError as exc:
         raise describe_error(exc, target) from exc
     except _Refused as exc:

@@ -261,10 +261,10 @@ class GrpcStream:
 
     async def read_all(self, on_response: Callable[[dict[str, Any]], object]) -> None:
         """Read every response until the call ends (``result`` is then set), giving each to
-        ``on_response`` as it is read, on a thread of the library's: it must be safe to call
-        from any thread, and quick. For a consumer that wants no loop to wake per message,
-        in place of ``async for`` (a server stream's thread then hands each response straight
-        over)."""
+        ``on_response`` in order as it is read: on a thread of the library's (those read
+        before this was called, on the caller's), so it must be safe to call from any thread,
+        and quick. For a consumer that wants no loop to wake per message, in place of
+        ``async for`` (a server stream's thread then hands each response straight over)."""
         self.method  # noqa: B018 - raises when the stream is not open
         reader = self._reader
         if reader is None:

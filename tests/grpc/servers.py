@@ -81,14 +81,20 @@ class InventoryServer:
         return item
 
     def list_items(self, request: Any, context: Any) -> Any:
-        self._seen("ListItems", context)
-        for number in range(request.count):
-            if number and request.interval_ms:
-                time.sleep(request.interval_ms / 1000)
+        metadata = self._seen("ListItems", context)
+        context.send_initial_metadata((("x-seen-token", str(metadata.get("x-token", ""))),))
+        context.set_trailing_metadata((("x-trailer", "listed"), ("x-raw-bin", b"\x00\xff")))
+        try:
+            for number in range(request.count):
+                if number and request.interval_ms:
+                    time.sleep(request.interval_ms / 1000)
+                if not context.is_active():
+                    return
+                yield self.Item(sku=f"sku-{number}", quantity=number)
+        finally:
+            # Left at a yield (grpc closes the generator) or at the check above.
             if not context.is_active():
                 self.cancelled.set()
-                return
-            yield self.Item(sku=f"sku-{number}", quantity=number)
 
     def add_items(self, requests: Any, context: Any) -> Any:
         self._seen("AddItems", context)

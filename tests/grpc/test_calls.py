@@ -42,9 +42,13 @@ async def test_metadata_as_pairs_and_base64_binary(inventory: InventoryServer) -
 
 
 async def test_server_streaming(inventory: InventoryServer) -> None:
-    result = await call(inventory.target, f"{SERVICE}/ListItems", [{"count": 5}])
+    result = await call(inventory.target, f"{SERVICE}/ListItems", [{"count": 5}],
+                        metadata={"x-token": "streamed"})
     assert result.code == "OK"
     assert [r["sku"] for r in result.responses] == [f"sku-{n}" for n in range(5)]
+    assert ("x-seen-token", "streamed") in result.headers
+    assert ("x-trailer", "listed") in result.trailers
+    assert ("x-raw-bin", "AP8=") in result.trailers  # binary values in base64
     # Defaults are left out, as protobuf's JSON mapping does.
     assert result.responses[0] == {"sku": "sku-0"}
 
@@ -172,6 +176,14 @@ async def test_mtls_with_a_client_certificate(
     assert result.code == "OK" and result.responses[0]["sku"] == "m"
     result = await call(mtls_inventory.target, f"{SERVICE}/GetItem", [{}], ca_file=ca_file)
     assert result.code == "UNAVAILABLE"
+    # A server stream is read on a channel of its own (app.grpc._reader): the same TLS.
+    result = await call(mtls_inventory.target, f"{SERVICE}/ListItems", [{"count": 3}],
+                        ca_file=ca_file, client_cert=client_pair)
+    assert result.code == "OK" and [r["sku"] for r in result.responses] == [
+        "sku-0", "sku-1", "sku-2"]
+    result = await call(mtls_inventory.target, f"{SERVICE}/ListItems", [{"count": 3}],
+                        ca_file=ca_file)
+    assert result.code == "UNAVAILABLE" and result.responses == []
 
 
 async def test_an_unreadable_certificate_names_the_file(
