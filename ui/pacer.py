@@ -11,6 +11,7 @@ have passed. An idle window beats on time and the worker never waits.
 
 from __future__ import annotations
 
+import threading
 import time
 
 from PySide6.QtCore import QObject, Qt, QTimer
@@ -31,6 +32,7 @@ class Pacer(QObject):
         self._max_wait = max_wait_ms / 1000
         self._beat = time.perf_counter()
         self._running = False
+        self._window_thread = threading.get_ident()
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(max(1, late_ms // 3))
@@ -49,9 +51,11 @@ class Pacer(QObject):
         self._timer.stop()
 
     def pace(self) -> None:
-        """Wait while the window is late (from a worker thread; never from the window's)."""
+        """Wait while the window is late; at once on the window's own thread, which would
+        only wait for itself."""
         clock = time.perf_counter
-        if not self._running or clock() - self._beat <= self._late:
+        if (not self._running or clock() - self._beat <= self._late
+                or threading.get_ident() == self._window_thread):
             return
         give_up = clock() + self._max_wait
         while self._running and clock() - self._beat > self._late and clock() < give_up:

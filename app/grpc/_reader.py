@@ -51,17 +51,22 @@ class Handoff:
     def put(self, item: Any) -> bool:
         """Add ``item`` (the producer's thread), waiting for room; False when the consumer
         has abandoned the handoff (stop producing)."""
-        with self._cond:
-            if self._sink is not None:
-                self._sink(item)
-                return True
-            while len(self._items) >= self._limit and not self._abandoned:
-                self._cond.wait()
-            if self._abandoned:
-                return False
-            self._items.append(item)
-            self._wake()
-            return True
+        sink = self._sink  # set once, by redirect
+        if sink is None:
+            with self._cond:
+                sink = self._sink
+                if sink is None:
+                    while len(self._items) >= self._limit and not self._abandoned:
+                        self._cond.wait()
+                    if self._abandoned:
+                        return False
+                    self._items.append(item)
+                    self._wake()
+                    return True
+        if self._abandoned:
+            return False
+        sink(item)  # not under the lock: a sink may take its time (ui.pacer)
+        return True
 
     def end(self) -> None:
         """Nothing more will be put."""
@@ -70,9 +75,9 @@ class Handoff:
             self._wake()
 
     def redirect(self, sink: Callable[[Any], object]) -> None:
-        """From now on give every item to ``sink`` on the producer's thread (those waiting
-        first, in order), rather than keep it for ``take``, which then only waits for the
-        end."""
+        """From now on give every item to ``sink`` on the producer's thread, rather than
+        keep it for ``take``, which then only waits for the end. Those waiting are given
+        first, here, on the caller's thread (the lock held, so that none comes between)."""
         with self._cond:
             for item in self._items:
                 sink(item)
