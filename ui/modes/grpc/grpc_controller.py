@@ -65,7 +65,7 @@ class GrpcViewSettings:
     max_check_body: int = 16 << 20
     #: Milliseconds the window's thread may go without a turn before a fast stream's reader
     #: waits for it (``ui.pacer``).
-    window_late_ms: int = 20
+    window_late_ms: int = 10
 
     def __post_init__(self) -> None:
         for name in ("keep_messages", "frame_ms", "check_delay_ms", "max_check_body",
