@@ -14,11 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent
 
 # Only what the first frame shows is imported here: PySide6 creates each class on first
 # access, and the dialogs and splitters cost milliseconds the first frame does not need.
+# Nor the Qt namespace: importing it makes PySide build its ~90 enums (some 20 ms).
 from PySide6.QtWidgets import QMainWindow, QTabWidget
 
 from ui.playground_control import PlaygroundControl
@@ -74,7 +75,6 @@ class MainWindow(QMainWindow):
         self.tabs.setMovable(True)
         self.tabs.setDocumentMode(True)
         self.tabs.tabCloseRequested.connect(self.close_tab)
-        self.sign_in_opened.connect(self._show_sign_in, Qt.ConnectionType.QueuedConnection)
         self.setCentralWidget(self.tabs)
         self._theme_actions = build_menus(self)
         self._restore_geometry()
@@ -216,6 +216,12 @@ class MainWindow(QMainWindow):
                               open_browser=self._open_sign_in)
             network = self.network.config if self._populated else None
             self._sessions = SessionPool(self.state.limits, auth_cache=cache, network=network)
+            # Queued to the UI thread (a sign-in is opened from a worker thread). Connected
+            # with the pool, whose auth cache alone opens sign-ins: importing Qt's namespace
+            # in __init__ would cost the first frame some 20 ms (its enums are built then).
+            from PySide6.QtCore import Qt
+
+            self.sign_in_opened.connect(self._show_sign_in, Qt.ConnectionType.QueuedConnection)
             if self._populated:
                 self.cookies.attach(self._sessions)
         return self._sessions
