@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QCloseEvent
 
 # Only what the first frame shows is imported here: PySide6 creates each class on first
 # access, and the dialogs and splitters cost milliseconds the first frame does not need.
@@ -29,6 +28,9 @@ from ui.window_menus import build_menus
 from ui.window_state import WindowState
 
 if TYPE_CHECKING:
+    # Only an annotation: importing QCloseEvent builds QEvent's 180-name enum (some 2 ms).
+    from PySide6.QtGui import QCloseEvent
+
     # The tabs (editors, highlighters, viewers) and the session pool (aiohttp) are imported
     # after the first frame: see populate().
     from app.model.compose import SessionPool
