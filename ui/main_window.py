@@ -21,8 +21,6 @@ from PySide6.QtCore import Signal
 # Nor the Qt namespace: importing it makes PySide build its ~90 enums (some 20 ms).
 from PySide6.QtWidgets import QMainWindow, QTabWidget
 
-from ui.playground_control import PlaygroundControl
-from ui.tasks import TaskRunner, show_later
 from ui.theme import apply_theme
 from ui.window_menus import build_menus
 from ui.window_state import WindowState
@@ -38,9 +36,11 @@ if TYPE_CHECKING:
     from app.storage.history import History
     from app.storage.secrets import SecretStore
     from ui.documents import DiskAnswer
+    from ui.playground_control import PlaygroundControl
     from ui.request_tab import RequestTab
     from ui.runner.runner_dialog import RunnerDialog
     from ui.sidebar.sidebar import Sidebar
+    from ui.tasks import TaskRunner
 
 __all__ = ["MainWindow"]
 
@@ -66,8 +66,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Spyglass")
         self.resize(1280, 820)
         self.state = state or WindowState()
-        self.runner = TaskRunner(self)
-        self.playground = PlaygroundControl(self)
+        # Made at their first use, after the first frame (their modules cost it ~2 ms).
+        self._runner: TaskRunner | None = None
+        self._playground: PlaygroundControl | None = None
         self._sessions: SessionPool | None = None
         self._tab_ids = itertools.count(1)
         #: The runner's window last opened (it closes with the window).
@@ -111,6 +112,24 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
         if (sizes := self.state.splitter("main")) is not None:
             self.splitter.restoreState(sizes)
+
+    @property
+    def runner(self) -> TaskRunner:
+        """The owner of every coroutine the window and its parts start."""
+        if self._runner is None:
+            from ui.tasks import TaskRunner
+
+            self._runner = TaskRunner(self)
+        return self._runner
+
+    @property
+    def playground(self) -> PlaygroundControl:
+        """The window's playground (started on demand)."""
+        if self._playground is None:
+            from ui.playground_control import PlaygroundControl
+
+            self._playground = PlaygroundControl(self)
+        return self._playground
 
     def data_dir(self) -> Path:
         if self._data_dir is None:
@@ -369,6 +388,8 @@ class MainWindow(QMainWindow):
     def _message_box(self, kind: str, title: str, text: str) -> None:
         from PySide6.QtWidgets import QMessageBox
 
+        from ui.tasks import show_later
+
         show_later(getattr(QMessageBox, kind), self, title, text)
 
     def _to_clipboard(self, text: str, message: str) -> None:
@@ -533,8 +554,10 @@ class MainWindow(QMainWindow):
         self._cookie_save = self.cookies.last_save() if self._populated else None
         if self._populated and self.workspace.watcher is not None:
             self.workspace.watcher.stop()  # no refresh may start once the tasks are cancelled
-        self.runner.cancel_all()
-        self.playground.stop()
+        if self._runner is not None:
+            self._runner.cancel_all()
+        if self._playground is not None:
+            self._playground.stop()
         if self._history is not None:
             self._history.close()
         self._history_problem = self._history_problem or "the window is closed"

@@ -1,7 +1,8 @@
 """What the start-up path (``python -m app``) has loaded when it paints the first frame
 (bench/startup.py measures the time to it): neither asyncio nor qasync, nor json and
-dataclasses (the window's state reads only the theme and the geometry for it), nor PySide's Qt
-namespace and QEvent, whose first use makes PySide build their enums (some 20 ms and 2 ms)."""
+dataclasses (the window's state reads only the theme and the geometry for it), nor the task
+runner and the playground's control (made at their first use), nor PySide's Qt namespace and
+QEvent, whose first use makes PySide build their enums (some 20 ms and 2 ms)."""
 
 from __future__ import annotations
 
@@ -22,8 +23,8 @@ def note(*args, **kwargs):
         import PySide6.QtCore as core
         loaded = set(sys.modules)
         seen.append(sorted(
-            [m for m in ("asyncio", "qasync", "json", "dataclasses", "aiohttp", "yaml")
-             if m in loaded]
+            [m for m in ("asyncio", "qasync", "json", "dataclasses", "aiohttp", "yaml",
+                         "ui.tasks", "ui.playground_control") if m in loaded]
             + [f"PySide6.QtCore.{name}" for name in ("Qt", "QEvent") if name in vars(core)]))
     _print(*args, **kwargs)
 
