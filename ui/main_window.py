@@ -14,20 +14,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import Signal
 
 # Only what the first frame shows is imported here: PySide6 creates each class on first
 # access, and the dialogs and splitters cost milliseconds the first frame does not need.
+# Nor the Qt namespace: importing it makes PySide build its ~90 enums (some 20 ms).
 from PySide6.QtWidgets import QMainWindow, QTabWidget
 
-from ui.playground_control import PlaygroundControl
-from ui.tasks import TaskRunner, show_later
 from ui.theme import apply_theme
 from ui.window_menus import build_menus
 from ui.window_state import WindowState
 
 if TYPE_CHECKING:
+    # Only an annotation: importing QCloseEvent builds QEvent's 180-name enum (some 2 ms).
+    from PySide6.QtGui import QCloseEvent
+
     # The tabs (editors, highlighters, viewers) and the session pool (aiohttp) are imported
     # after the first frame: see populate().
     from app.model.compose import SessionPool
@@ -35,9 +36,11 @@ if TYPE_CHECKING:
     from app.storage.history import History
     from app.storage.secrets import SecretStore
     from ui.documents import DiskAnswer
+    from ui.playground_control import PlaygroundControl
     from ui.request_tab import RequestTab
     from ui.runner.runner_dialog import RunnerDialog
     from ui.sidebar.sidebar import Sidebar
+    from ui.tasks import TaskRunner
 
 __all__ = ["MainWindow"]
 
@@ -63,8 +66,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Spyglass")
         self.resize(1280, 820)
         self.state = state or WindowState()
-        self.runner = TaskRunner(self)
-        self.playground = PlaygroundControl(self)
+        # Made at their first use, after the first frame (their modules cost it ~2 ms).
+        self._runner: TaskRunner | None = None
+        self._playground: PlaygroundControl | None = None
         self._sessions: SessionPool | None = None
         self._tab_ids = itertools.count(1)
         #: The runner's window last opened (it closes with the window).
@@ -74,7 +78,6 @@ class MainWindow(QMainWindow):
         self.tabs.setMovable(True)
         self.tabs.setDocumentMode(True)
         self.tabs.tabCloseRequested.connect(self.close_tab)
-        self.sign_in_opened.connect(self._show_sign_in, Qt.ConnectionType.QueuedConnection)
         self.setCentralWidget(self.tabs)
         self._theme_actions = build_menus(self)
         self._restore_geometry()
@@ -109,6 +112,24 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
         if (sizes := self.state.splitter("main")) is not None:
             self.splitter.restoreState(sizes)
+
+    @property
+    def runner(self) -> TaskRunner:
+        """The owner of every coroutine the window and its parts start."""
+        if self._runner is None:
+            from ui.tasks import TaskRunner
+
+            self._runner = TaskRunner(self)
+        return self._runner
+
+    @property
+    def playground(self) -> PlaygroundControl:
+        """The window's playground (started on demand)."""
+        if self._playground is None:
+            from ui.playground_control import PlaygroundControl
+
+            self._playground = PlaygroundControl(self)
+        return self._playground
 
     def data_dir(self) -> Path:
         if self._data_dir is None:
@@ -216,6 +237,12 @@ class MainWindow(QMainWindow):
                               open_browser=self._open_sign_in)
             network = self.network.config if self._populated else None
             self._sessions = SessionPool(self.state.limits, auth_cache=cache, network=network)
+            # Queued to the UI thread (a sign-in is opened from a worker thread). Connected
+            # with the pool, whose auth cache alone opens sign-ins: importing Qt's namespace
+            # in __init__ would cost the first frame some 20 ms (its enums are built then).
+            from PySide6.QtCore import Qt
+
+            self.sign_in_opened.connect(self._show_sign_in, Qt.ConnectionType.QueuedConnection)
             if self._populated:
                 self.cookies.attach(self._sessions)
         return self._sessions
@@ -360,6 +387,8 @@ class MainWindow(QMainWindow):
 
     def _message_box(self, kind: str, title: str, text: str) -> None:
         from PySide6.QtWidgets import QMessageBox
+
+        from ui.tasks import show_later
 
         show_later(getattr(QMessageBox, kind), self, title, text)
 
@@ -525,8 +554,10 @@ class MainWindow(QMainWindow):
         self._cookie_save = self.cookies.last_save() if self._populated else None
         if self._populated and self.workspace.watcher is not None:
             self.workspace.watcher.stop()  # no refresh may start once the tasks are cancelled
-        self.runner.cancel_all()
-        self.playground.stop()
+        if self._runner is not None:
+            self._runner.cancel_all()
+        if self._playground is not None:
+            self._playground.stop()
         if self._history is not None:
             self._history.close()
         self._history_problem = self._history_problem or "the window is closed"

@@ -4,7 +4,6 @@ mTLS port as ``{{playground_mtls}}``."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -79,6 +78,8 @@ class PlaygroundControl(QObject):
         """``{"playground": url, "playground_token": token, "playground_mtls": url,
         "playground_proxy": url, "playground_client_cert": path, "playground_client_key":
         path, "playground_grpc": host:port}`` when the request uses any of them (starting it)."""
+        import json  # here: the first frame does not need it (bench/startup.py)
+
         from app.model.getting_started import (
             PLAYGROUND_MTLS_VARIABLE,
             PLAYGROUND_TOKEN_VARIABLE,

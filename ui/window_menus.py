@@ -131,7 +131,7 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
         themes[name] = action
     _add(t, "Start playground", lambda: window.runner.start(
         "window / playground", window.playground.ensure_started()))
-    _add(t, "Stop playground", window.playground.stop)
+    _add(t, "Stop playground", lambda: window.playground.stop())
     t.addSeparator()
     _add(t, "Clear runtime variables", window.clear_runtime_variables)
     _add(t, "Limits…", window.edit_limits)

@@ -3,8 +3,8 @@ history caps, the limits and the network settings."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import replace
+# json and dataclasses are imported where they are used: the first frame reads only the
+# theme and the geometry (bench/startup.py).
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings
@@ -124,6 +124,8 @@ class WindowState:
     def network(self) -> NetworkSettings:
         """The proxy and client certificates set in Tools ▸ Network… (no secret: those are
         in the keyring); a stored value that is not valid is the default."""
+        import json
+
         from app.model.network_settings import NetworkSettings
 
         raw = self.settings.value("network/settings", "")
@@ -135,12 +137,15 @@ class WindowState:
 
     @network.setter
     def network(self, value: NetworkSettings) -> None:
+        import json
+
         self.settings.setValue("network/settings", json.dumps(value.to_dict()))
 
     def tabs(self) -> tuple[list[tuple[RequestModel, str | None]], int]:
         """The tabs open at the last exit (each with the workspace file it came from) and the
         index of the current one. Secret auth fields are not kept here (this is a plain
         file): a tab from the workspace gets them back from the keyring."""
+        import json
         import logging
 
         from app.model.request import RequestModel
@@ -171,6 +176,9 @@ class WindowState:
     def save(self, *, geometry: QByteArray, window_state: QByteArray,
              splitters: dict[str, QByteArray], tabs: list[tuple[RequestModel, str | None]],
              current: int) -> None:
+        import json
+        from dataclasses import replace
+
         s = self.settings
         s.setValue("window/geometry", geometry)
         s.setValue("window/state", window_state)

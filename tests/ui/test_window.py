@@ -334,3 +334,25 @@ def test_copy_as_curl_round_trips_through_a_paste(qtbot: QtBot, window: MainWind
     model = other.to_model()
     assert (model.method, model.url, model.body.kind, model.body.text) == (
         "POST", f"{playground}/echo?a=1", BodyKind.JSON, '{"x": 1}')
+
+
+def test_a_sign_in_opened_on_a_worker_thread_reaches_the_tabs_once(
+        qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The auth cache gives a sign-in page to the browser from a worker thread; the window
+    passes the address to its tabs on the UI thread (the signal is queued), once however
+    often the session pool is asked for."""
+    import threading
+
+    tab = window.current_tab()
+    assert tab is not None
+    seen: list[tuple[str, bool]] = []
+    monkeypatch.setattr(tab.tokens, "sign_in_opened", lambda url: seen.append(
+        (url, threading.current_thread() is threading.main_thread())))
+    assert window.sessions() is window.sessions()
+    worker = threading.Thread(target=window.sign_in_opened.emit,
+                              args=("http://127.0.0.1:9/authorize",))
+    worker.start()
+    worker.join()
+    qtbot.waitUntil(lambda: bool(seen))
+    qtbot.wait(50)  # a second delivery would have come by now
+    assert seen == [("http://127.0.0.1:9/authorize", True)]
