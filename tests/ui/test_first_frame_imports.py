@@ -48,4 +48,5 @@ def test_the_first_frame_loads_neither_asyncio_json_nor_the_qt_namespace(tmp_pat
     lines = out.stdout.strip().splitlines()
     # The window was shown, then populated and closed by the probe (which exits with 0).
     assert lines[0] == "first-frame", out.stderr
+    assert "content-frame" in lines[1:], out.stderr  # the sidebar and tabs came after it
     assert lines[-1] == "loaded at the first frame: [[]]", out.stderr
