@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import sys
 import tempfile
@@ -44,6 +45,7 @@ async def run(size_mb: int, base: str) -> str:
     window = MainWindow()
     window.resize(1400, 900)
     window.show()
+    gc.freeze()  # as ui/app.py does once the window is up
     tab = window.current_tab()
     assert tab is not None
     body = tab.response.body
@@ -61,6 +63,7 @@ async def run(size_mb: int, base: str) -> str:
     tab.load_model(RequestModel(url=f"{base}/json?size=20000"))
     tab.send()
     await until(lambda: done[0], 30)
+    gc.freeze()  # as ui/warm_up.py does once the request library has loaded
     await asyncio.sleep(0.3)
     done[0] = False
 

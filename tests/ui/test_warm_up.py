@@ -34,3 +34,18 @@ def test_the_first_key_press_starts_the_load_once_on_a_thread(qtbot: QtBot) -> N
     assert watcher.started
     assert calls == ["spyglass-warm-up"]
     watcher.deleteLater()
+
+
+def test_the_request_library_is_loaded_and_kept_out_of_full_collections() -> None:
+    # The test process may have loaded it already: what matters is that the load leaves
+    # what it built (and so the library's modules) in the collector's permanent generation.
+    import gc
+    import sys
+
+    from ui.warm_up import load_request_library
+
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    load_request_library()
+    assert "app.model.compose" in sys.modules and "aiohttp" in sys.modules
+    assert gc.get_freeze_count() > 10_000
