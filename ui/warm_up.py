@@ -8,7 +8,6 @@ click anywhere starts the import on a thread.
 
 from __future__ import annotations
 
-import gc
 import threading
 from collections.abc import Callable
 
@@ -21,11 +20,9 @@ __all__ = ["WarmUpOnFirstInput", "load_request_library"]
 def load_request_library() -> None:
     """Import what the first send needs (run on a thread)."""
     import app.model.compose  # noqa: F401
+    from ui.long_lived import loaded_for_good
 
-    # Its modules live as long as the window: keep them out of the garbage collector's full
-    # passes, as ui/app.py does with what start-up built (a pass over them stalled the
-    # window 36-49 ms while a 1 GiB body came in, bench/large_response.py).
-    gc.freeze()
+    loaded_for_good("request library")
 
 
 class WarmUpOnFirstInput(QObject):

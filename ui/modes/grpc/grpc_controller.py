@@ -217,6 +217,9 @@ class GrpcController(QObject):
         import app.grpc
         from app.client.errors import UsageError
         from app.model.compose_grpc import grpc_call_of
+        from ui.long_lived import loaded_for_good
+
+        loaded_for_good("grpc")
 
         values: dict[str, str] = {}
         if source is not None:
