@@ -40,22 +40,15 @@ def window_icon(folder: Path = RESOURCES / "icons") -> QIcon | None:
 
 
 def _log_to_file() -> None:
-    """Failures go to a log file, never as tracebacks to a terminal."""
+    """Failures go to a log file, never as tracebacks to a terminal. The file is made with the
+    first record (ui.log_file says why)."""
     import logging
-    from logging.handlers import RotatingFileHandler
 
     from platformdirs import user_log_dir
 
-    folder = Path(user_log_dir("spyglass", appauthor=False))
-    try:
-        # Owner-only (app.storage.private): a logged failure may name a URL or a body.
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if os.name == "posix":
-            folder.chmod(0o700)
-        handler: logging.Handler = RotatingFileHandler(folder / "spyglass.log",
-                                                       maxBytes=1 << 20, backupCount=3)
-    except OSError:
-        handler = logging.NullHandler()
+    from ui.log_file import LogFile
+
+    handler = LogFile(Path(user_log_dir("spyglass", appauthor=False)))
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)

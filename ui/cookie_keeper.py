@@ -124,8 +124,10 @@ class CookieKeeper(QObject):
 
     def _read(self, root: Path) -> tuple[list[Cookie], str]:
         """The saved cookies of ``root``, and what to tell the user ("" when all is well)."""
-        from app.storage.cookie_store import CookieJarUnreadable
+        from app.storage.cookie_store import CookieJarUnreadable, any_jar_saved
 
+        if not any_jar_saved(self._data_dir()):
+            return [], ""  # no jar kept at all: nothing to read, no workspace id to compute
         store = self._store(root)
         if not store.path.exists():
             return [], ""  # nothing kept: the keyring and the library stay unloaded

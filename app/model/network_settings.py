@@ -12,7 +12,6 @@ session pool applies. A stored value that is not valid falls back to its default
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -76,6 +75,8 @@ def proxy_url_problem(text: str) -> str:
 def passphrase_ref(host: str) -> str:
     """Where the passphrase of the certificate for the host pattern ``host`` is kept in the
     keyring (derived from the pattern, so the reference gives no host away)."""
+    import hashlib  # only with a certificate's passphrase (OpenSSL's digests; bench/idle.py)
+
     digest = hashlib.sha256(host.strip().lower().encode("utf-8")).hexdigest()[:24]
     return f"network-cert-passphrase-{digest}"
 

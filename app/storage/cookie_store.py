@@ -23,7 +23,6 @@ Exceptions::
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -42,9 +41,12 @@ if TYPE_CHECKING:
     # a saved jar at start (bench/idle.py).
     from app.client.cookies import Cookie
 
-__all__ = ["FORMAT_VERSION", "CookieJarStore", "CookieJarUnreadable", "workspace_id"]
+__all__ = ["FORMAT_VERSION", "CookieJarStore", "CookieJarUnreadable", "any_jar_saved",
+           "workspace_id"]
 
 FORMAT_VERSION = 1
+#: A jar's file name: the prefix, the workspace id, the suffix.
+_PREFIX, _SUFFIX = "cookies-", ".jar"
 
 
 class CookieJarUnreadable(RuntimeError):
@@ -59,8 +61,21 @@ class CookieJarUnreadable(RuntimeError):
 def workspace_id(folder: str | os.PathLike[str]) -> str:
     """A stable id for the workspace at ``folder``: the same folder gives the same id, under
     whatever spelling of its path (it is resolved first)."""
+    import hashlib  # OpenSSL's digests: a window with no saved jar does without them
+
     resolved = str(Path(folder).expanduser().resolve())
     return hashlib.sha256(resolved.encode("utf-8")).hexdigest()[:24]
+
+
+def any_jar_saved(data_folder: str | os.PathLike[str]) -> bool:
+    """Whether ``data_folder`` holds a saved jar of any workspace: when not, no workspace's
+    jar needs looking for (nor its id computing)."""
+    try:
+        names = os.listdir(data_folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    # Another OSError (an unreadable folder) goes on, as reading the jar would have.
+    return any(n.startswith(_PREFIX) and n.endswith(_SUFFIX) for n in names)
 
 
 class CookieJarStore:
@@ -71,7 +86,7 @@ class CookieJarStore:
         if not workspace or any(c in workspace for c in "/\\:") or workspace in (".", ".."):
             raise ValueError(f"not a workspace id: {workspace!r}")
         self.folder = Path(data_folder)
-        self.path = self.folder / f"cookies-{workspace}.jar"
+        self.path = self.folder / f"{_PREFIX}{workspace}{_SUFFIX}"
         #: Where the key is kept in the keyring.
         self.key_ref = f"cookie-jar-key-{workspace}"
         self.secrets = secrets

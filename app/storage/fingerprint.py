@@ -7,7 +7,6 @@ within the file system's time granularity are still told apart.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 
@@ -24,6 +23,10 @@ class Fingerprint:
     @classmethod
     def of(cls, data: bytes) -> Fingerprint:
         """The fingerprint of ``data``."""
+        # hashlib is imported here: it initialises OpenSSL's digests, which a window whose
+        # workspace has no file to read does without (bench/idle.py).
+        import hashlib
+
         return cls(len(data), hashlib.sha256(data).hexdigest())
 
     @classmethod

@@ -18,6 +18,7 @@ from app.client import Cookie, Request, Session
 from app.storage.cookie_store import (
     CookieJarStore,
     CookieJarUnreadable,
+    any_jar_saved,
     workspace_id,
 )
 from app.storage.secrets import KeyringSecrets, MemorySecrets
@@ -167,6 +168,25 @@ def test_workspace_ids_are_stable_and_bad_ones_refused(tmp_path: Path) -> None:
     for bad in ("", "..", "a/b", "c:\\x"):
         with pytest.raises(ValueError, match="not a workspace id"):
             CookieJarStore(tmp_path, bad, MemorySecrets())
+
+
+def test_any_jar_saved_tells_whether_a_jar_needs_looking_for(tmp_path: Path) -> None:
+    # The window asks this before computing a workspace's id (hashlib) at start.
+    data = tmp_path / "data"
+    assert not any_jar_saved(data)  # no data folder yet
+    data.mkdir()
+    (data / "history.sqlite3").write_bytes(b"")
+    (data / "cookies-notes.txt").write_text("not a jar")
+    assert not any_jar_saved(data)
+    assert not any_jar_saved(data / "history.sqlite3")  # not a folder
+    store = store_in(tmp_path)
+    store.save([Cookie("a", "1", "h")])
+    assert any_jar_saved(data)
+    # Another workspace's jar counts too: the store then looks for this one's.
+    other = CookieJarStore(data, "f" * 24, MemorySecrets())
+    assert other.load() == [] and any_jar_saved(data)
+    store.delete()
+    assert not any_jar_saved(data)
 
 
 def test_the_key_lives_in_the_real_keyring(

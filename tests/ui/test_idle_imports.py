@@ -3,8 +3,9 @@ parsers come with the first text to colour or check, the importers and exporters
 email parser) with the first import or export, graphql-core with the first GraphQL body, grpc
 with the first gRPC request, the JSONPath parser with the first JSONPath assert, html's entity
 table with the first variable tooltip. An idle window leaves the request library, the history
-database (SQLite, and its page) and uuid unloaded (bench/idle.py measures the window's memory
-when idle)."""
+database (SQLite, and its page), uuid and hashlib unloaded, and its log file (with
+logging.handlers and pickle) unmade until a record comes (bench/idle.py measures the window's
+memory when idle)."""
 
 from __future__ import annotations
 
@@ -81,7 +82,8 @@ async def main():
             break
     print(window.runner.running("cookies / open"), 'aiohttp' in sys.modules)
     print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlite3', 'uuid', 'platform')
-                 or m in ('app.storage.history', 'ui.sidebar.history_panel')))
+                 or m in ('app.storage.history', 'ui.sidebar.history_panel', 'hashlib',
+                          '_hashlib')))
     window.close()
     await window.shutdown()
 
@@ -91,8 +93,9 @@ qasync.run(main())
 
 def test_an_idle_window_loads_no_request_library_nor_history(tmp_path: Path) -> None:
     # The cookie keeper looks for the workspace's saved jar at start; finding none, it must
-    # not have loaded aiohttp for it (bench/idle.py: some 17 MiB). The history database is
-    # opened with the History page or the first send, neither of which came.
+    # not have loaded aiohttp for it (bench/idle.py: some 17 MiB), nor hashlib (OpenSSL's
+    # digests) for the workspace's id: the data folder holds no jar at all. The history
+    # database is opened with the History page or the first send, neither of which came.
     folder = str(tmp_path)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": folder,
            "XDG_DATA_HOME": folder, "XDG_STATE_HOME": folder, "XDG_CACHE_HOME": folder}
@@ -100,3 +103,37 @@ def test_an_idle_window_loads_no_request_library_nor_history(tmp_path: Path) -> 
                          check=True, timeout=60, env=env)
     assert out.stdout.strip().splitlines()[-2:] == ["False False", "[]"], out.stderr
     assert not list(tmp_path.rglob("history.sqlite3"))
+
+
+# The real start-up (ui.app.run): once the window is up (the warm-up, installed after the log
+# handler, is loaded) and its first tasks had a second to end, what is loaded is printed.
+_START = """
+import os, runpy, sys, threading, time
+
+def look():
+    for _ in range(600):
+        if "ui.warm_up" in sys.modules:
+            break
+        time.sleep(0.05)
+    time.sleep(1.0)
+    print(sorted(m for m in ("logging.handlers", "pickle", "hashlib", "ui.warm_up")
+                 if m in sys.modules), flush=True)
+    os._exit(0)
+
+threading.Thread(target=look, daemon=True).start()
+sys.argv = ["spyglass"]
+runpy.run_module("app", run_name="__main__")
+"""
+
+
+def test_the_log_file_waits_for_its_first_record(tmp_path: Path) -> None:
+    # ui.log_file: nothing was logged, so neither the rotating handler's module (with pickle)
+    # nor the file itself exists; nor hashlib (no saved cookie jar).
+    folder = str(tmp_path)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": folder,
+           "XDG_DATA_HOME": folder, "XDG_STATE_HOME": folder, "XDG_CACHE_HOME": folder}
+    env.pop("SPYGLASS_STARTUP_PROBE", None)
+    out = subprocess.run([sys.executable, "-c", _START], capture_output=True, text=True,
+                         check=True, timeout=60, env=env)
+    assert out.stdout.strip().splitlines()[-1] == "['ui.warm_up']", out.stderr
+    assert not list(tmp_path.rglob("spyglass.log"))
