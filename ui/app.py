@@ -96,7 +96,11 @@ async def _main(app: QApplication, window: MainWindow, theme: str, dark: bool) -
     gc.freeze()
     if os.environ.get("SPYGLASS_STARTUP_PROBE"):
         # bench/startup.py: the first frame was reported; the content's frame too, then leave.
-        app.processEvents()
+        # Laid out and painted now, without processEvents(): events handled inside this
+        # task would run other tasks' steps within it (asyncio logs "Cannot enter into
+        # task").
+        window.layout().activate()
+        window.repaint()
         print("content-frame", flush=True)
         window.close()
     _log_to_file()
