@@ -54,10 +54,11 @@ class Handoff:
         sink = self._sink  # set once, by redirect
         if sink is None:
             with self._cond:
-                sink = self._sink
+                while (self._sink is None and len(self._items) >= self._limit
+                       and not self._abandoned):
+                    self._cond.wait()
+                sink = self._sink  # redirected while this waited: the sink takes it
                 if sink is None:
-                    while len(self._items) >= self._limit and not self._abandoned:
-                        self._cond.wait()
                     if self._abandoned:
                         return False
                     self._items.append(item)

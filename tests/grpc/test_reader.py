@@ -192,3 +192,21 @@ async def test_a_stream_keeps_its_last_responses_when_asked(inventory: Inventory
     for wrong in (0, -1, 2.5, True, "10"):
         with pytest.raises(UsageError, match="keep_responses"):
             open_stream(inventory.target, f"{SERVICE}/Trade", keep_responses=wrong)  # type: ignore[arg-type]
+
+
+async def test_a_producer_waiting_for_room_when_redirected_gives_its_item_to_the_sink() -> None:
+    handoff = Handoff(2)
+    seen: list[int] = []
+
+    def produce() -> None:
+        for item in range(5):
+            handoff.put(item)  # the third waits for room until the redirect
+        handoff.end()
+
+    thread = threading.Thread(target=produce)
+    thread.start()
+    await asyncio.sleep(0.1)
+    handoff.redirect(seen.append)
+    thread.join(5)
+    assert seen == [0, 1, 2, 3, 4]
+    assert await handoff.take() is None
