@@ -48,6 +48,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
 sys.path.insert(0, os.path.dirname(_HERE))
+sys.path.append(_HERE)  # last, as bench/_path.py puts it: its helpers are found, not grpc.py
 
 import grpc  # noqa: E402
 import grpc_tools  # noqa: E402
@@ -132,29 +133,6 @@ async def raw_stream_round(target: str, count: int) -> float:
         return received / (time.perf_counter() - started)
 
 
-class StallProbe:
-    """A 5 ms timer on the UI loop; ``worst`` is the longest gap between two ticks."""
-
-    def __init__(self) -> None:
-        from PySide6.QtCore import Qt, QTimer
-
-        self.worst = 0.0
-        self._last = time.perf_counter()
-        self._timer = QTimer(interval=5)
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.timeout.connect(self._tick)
-        self._timer.start()
-
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        self.worst = max(self.worst, now - self._last)
-        self._last = now
-
-    def stop(self) -> float:
-        self._timer.stop()
-        return self.worst * 1000
-
-
 async def _call_and_wait(tab: Any, count: int, timeout: float) -> float:
     """Call Count for ``count`` messages from ``tab``; seconds until the view showed them."""
     from app.model.request import RequestMode
@@ -174,6 +152,8 @@ async def _call_and_wait(tab: Any, count: int, timeout: float) -> float:
 
 async def stream_round(target: str, count: int) -> dict[str, Any]:
     """``count`` messages of a server stream into a shown request tab's stream view."""
+    from _streams_sse import StallProbe
+
     from app.model.request import RequestMode, RequestModel
     from ui.request_tab import RequestTab
     from ui.tasks import TaskRunner

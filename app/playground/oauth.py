@@ -60,7 +60,7 @@ from .oauth_store import (
     OAuthStore,
 )
 
-__all__ = ["OAUTH", "OAuthProvider", "setup"]
+__all__ = ["OAUTH", "AuthlibRequest", "OAuthProvider", "setup"]
 
 REALM = "Spyglass playground"
 
@@ -93,8 +93,9 @@ class _Payload(OAuth2Payload):  # type: ignore[misc]
         return values
 
 
-class _Request(OAuth2Request):  # type: ignore[misc]
-    """An aiohttp request as authlib reads it (the form read beforehand: authlib is sync)."""
+class AuthlibRequest(OAuth2Request):  # type: ignore[misc]
+    """An aiohttp request as authlib reads it (the form read beforehand: authlib is sync).
+    The tests' own OAuth server (tests/client/oauth_server.py) uses it too."""
 
     def __init__(self, request: web.Request, form: MultiDictProxy[Any] | MultiDict[str]) -> None:
         # authlib refuses plain http except on loopback (RFC 8252): a playground bound to
@@ -136,7 +137,7 @@ class _Server(AuthorizationServer):  # type: ignore[misc]
     def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
         """No one listens to authlib's signals here."""
 
-    def create_oauth2_request(self, request: _Request) -> _Request:
+    def create_oauth2_request(self, request: AuthlibRequest) -> AuthlibRequest:
         return request  # already adapted: the form had to be read asynchronously first
 
     def handle_response(
@@ -310,9 +311,9 @@ def _oauth_error(error: str, description: str, status: int = 400) -> web.Respons
 
 
 def _adapted(request: web.Request, form: MultiDictProxy[Any] | MultiDict[str]
-             ) -> _Request | web.Response:
+             ) -> AuthlibRequest | web.Response:
     try:
-        return _Request(request, form)
+        return AuthlibRequest(request, form)
     except OAuth2Error as exc:
         return _oauth_error(exc.error, str(exc.description or exc.error))
 
@@ -460,7 +461,7 @@ def _decision_form(question: str, hidden: dict[str, str]) -> str:
     )
 
 
-def _consent_page(oauth: _Request) -> web.Response:
+def _consent_page(oauth: AuthlibRequest) -> web.Response:
     data = oauth.payload.data
     redirect = URL(str(data.get("redirect_uri", "")))
     scope = str(data.get("scope") or " ".join(DEMO_SCOPES))

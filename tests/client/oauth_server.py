@@ -26,7 +26,6 @@ from aiohttp import WSMsgType, web
 from authlib.oauth2.rfc6749 import (
     AuthorizationServer,
     ClientMixin,
-    OAuth2Payload,
     OAuth2Request,
     grants,
 )
@@ -38,6 +37,8 @@ from authlib.oauth2.rfc8628 import (
     DeviceCredentialDict,
 )
 from multidict import MultiDict
+
+from app.playground.oauth import AuthlibRequest
 
 # authlib refuses plain http unless told: the server runs on 127.0.0.1 only.
 os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
@@ -164,40 +165,6 @@ class OAuthState:
             token.revoked = True
 
 
-class _Payload(OAuth2Payload):  # type: ignore[misc]
-    def __init__(self, data: MultiDict[str]) -> None:
-        self._data = data
-
-    @property
-    def data(self) -> MultiDict[str]:
-        return self._data
-
-    @property
-    def datalist(self) -> defaultdict[str, list[str]]:
-        values: defaultdict[str, list[str]] = defaultdict(list)
-        for key, value in self._data.items():
-            values[key].append(value)
-        return values
-
-
-class _Request(OAuth2Request):  # type: ignore[misc]
-    def __init__(self, request: web.Request, form: MultiDict[str]) -> None:
-        super().__init__(request.method, str(request.url), headers=request.headers)
-        self._args = MultiDict(request.query)
-        self._form = form
-        merged = MultiDict(request.query)
-        merged.extend(form)
-        self.payload = _Payload(merged)
-
-    @property
-    def args(self) -> MultiDict[str]:
-        return self._args
-
-    @property
-    def form(self) -> MultiDict[str]:
-        return self._form
-
-
 class _Server(AuthorizationServer):  # type: ignore[misc]
     def __init__(self, state: OAuthState) -> None:
         super().__init__(scopes_supported=["read", "write"])
@@ -218,7 +185,7 @@ class _Server(AuthorizationServer):  # type: ignore[misc]
     def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
         pass
 
-    def create_oauth2_request(self, request: _Request) -> _Request:
+    def create_oauth2_request(self, request: AuthlibRequest) -> AuthlibRequest:
         return request  # already adapted (the form had to be read asynchronously first)
 
     def handle_response(self, status: int, body: Any, headers: list[tuple[str, str]]
@@ -320,11 +287,11 @@ def make_oauth_app(state: OAuthState) -> web.Application:
     async def token(request: web.Request) -> web.Response:
         form = MultiDict(await request.post())
         state.grants[str(form.get("grant_type"))] += 1
-        response: web.Response = server.create_token_response(_Request(request, form))
+        response: web.Response = server.create_token_response(AuthlibRequest(request, form))
         return response
 
     async def authorize(request: web.Request) -> web.Response:
-        oauth = _Request(request, MultiDict())
+        oauth = AuthlibRequest(request, MultiDict())
         user = None if request.query.get("deny") else USER
         grant = server.get_consent_grant(request=oauth, end_user=user)
         response: web.Response = server.create_authorization_response(
@@ -334,7 +301,7 @@ def make_oauth_app(state: OAuthState) -> web.Application:
     async def device(request: web.Request) -> web.Response:
         form = MultiDict(await request.post())
         response: web.Response = server.create_endpoint_response(
-            DeviceEndpoint.ENDPOINT_NAME, _Request(request, form))
+            DeviceEndpoint.ENDPOINT_NAME, AuthlibRequest(request, form))
         return response
 
     async def approve(request: web.Request) -> web.Response:

@@ -1,13 +1,37 @@
-"""Driving the editor's widgets the way a user does: typing into table cells, dropping files."""
+"""Driving the editor's widgets the way a user does: typing into table cells, dropping files;
+and a shown main window for a test."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QLineEdit, QTableView, QWidget
 from pytestqt.qtbot import QtBot
+
+from ui.main_window import MainWindow
+from ui.window_state import WindowState
+
+
+@contextlib.contextmanager
+def shown_window(qtbot: QtBot, run_async: Callable[..., Any], state: WindowState,
+                 **options: Any) -> Iterator[MainWindow]:
+    """A ``MainWindow(state, **options)`` shown and exposed; closed (if the test has not)
+    and shut down after."""
+    window = MainWindow(state, **options)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    try:
+        yield window
+    finally:
+        if window.isVisible():
+            window.close()
+        run_async(window.shutdown())
 
 
 def cell_editor(view: QTableView, row: int, column: int) -> QLineEdit:

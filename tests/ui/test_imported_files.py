@@ -13,7 +13,7 @@ from PySide6.QtCore import QSettings, Qt
 from pytestqt.qtbot import QtBot
 
 from app.model.request import BodyKind, BodyModel, MultipartField, RequestMode, RequestModel
-from tests.ui.helpers import click_cell, drop_files, type_into_cell
+from tests.ui.helpers import click_cell, drop_files, shown_window, type_into_cell
 from ui.main_window import MainWindow
 from ui.request.body.multipart_model import CHOOSE, VALUE
 from ui.request.body_editor import BodyEditor
@@ -77,13 +77,8 @@ def test_the_mark_survives_load_and_to_model_until_the_user_picks(
 def window(qtbot: QtBot, tmp_path: Path, run_async: Callable[..., Any]
            ) -> Iterator[MainWindow]:
     state = WindowState(QSettings(str(tmp_path / "spyglass.ini"), QSettings.Format.IniFormat))
-    w = MainWindow(state)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.close()
-    run_async(w.shutdown())
+    with shown_window(qtbot, run_async, state) as w:
+        yield w
 
 
 def _tab(window: MainWindow) -> RequestTab:

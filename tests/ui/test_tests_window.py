@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 from app.model.checks import AssertModel, AssertOp, CaptureModel
 from app.model.request import RequestModel
 from app.storage.secrets import MemorySecrets
+from tests.ui.helpers import shown_window
 from ui.main_window import MainWindow
 from ui.request.checks_model import A_RESULT, C_VALUE, MASK
 from ui.request.request_editor import TESTS
@@ -30,14 +31,9 @@ def window(qtbot: QtBot, tmp_path: Path, run_async: Callable[..., Any]
            ) -> Iterator[MainWindow]:
     state = WindowState(QSettings(str(tmp_path / "spyglass.ini"), QSettings.Format.IniFormat))
     state.mark_seen()
-    w = MainWindow(state, secrets=MemorySecrets(), data_dir=tmp_path / "data")
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    if w.isVisible():
-        w.close()
-    run_async(w.shutdown())
+    with shown_window(qtbot, run_async, state, secrets=MemorySecrets(),
+                      data_dir=tmp_path / "data") as w:
+        yield w
 
 
 def _tab(window: MainWindow) -> RequestTab:

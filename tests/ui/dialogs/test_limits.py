@@ -20,6 +20,7 @@ from app.model.limit_settings import MAX_SIZE_MIB, LimitSettings
 from app.model.request import RequestMode, RequestModel
 from app.storage.secrets import MemorySecrets
 from tests.client.server import ServerThread
+from tests.ui.helpers import shown_window
 from ui.dialogs.limits import LimitsDialog
 from ui.main_window import MainWindow
 from ui.modes.base import ConnectionState
@@ -72,13 +73,9 @@ def window(qtbot: QtBot, tmp_path: Path, settings_path: Path,
            run_async: Callable[..., Any]) -> Iterator[MainWindow]:
     state = _state(settings_path)
     state.mark_seen()
-    w = MainWindow(state, secrets=MemorySecrets(), data_dir=tmp_path / "data")
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.close()
-    run_async(w.shutdown())
+    with shown_window(qtbot, run_async, state, secrets=MemorySecrets(),
+                      data_dir=tmp_path / "data") as w:
+        yield w
 
 
 def _limits_action(window: MainWindow) -> Any:

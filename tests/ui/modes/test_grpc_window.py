@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
 from app.model.request import RequestMode, RequestModel
+from tests.ui.helpers import shown_window
 from tests.ui.modes.conftest import SERVICE
 from ui.main_window import MainWindow
 from ui.window_state import WindowState
@@ -24,13 +25,8 @@ from ui.window_state import WindowState
 def window(qtbot: QtBot, tmp_path: Path, run_async: Callable[..., Any]
            ) -> Iterator[MainWindow]:
     state = WindowState(QSettings(str(tmp_path / "spyglass.ini"), QSettings.Format.IniFormat))
-    w = MainWindow(state)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.close()
-    run_async(w.shutdown())
+    with shown_window(qtbot, run_async, state) as w:
+        yield w
 
 
 def request_menu(window: MainWindow) -> tuple[QMenu, dict[str, QAction]]:
