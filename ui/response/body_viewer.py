@@ -38,7 +38,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
-from app.body.store import BodyStore, UserActivity, decode_line
+from app.body.jobs import UserActivity
+from app.body.store import BodyStore, decode_line
 from ui.formatting import human_size
 from ui.highlight import format_for, lexer_for
 
