@@ -6,13 +6,14 @@ and highlighted by lexing that line alone with Pygments; recently painted lines 
 text, tokens and layouts in small caches. Lexing has a time budget per paint: a line not lexed
 yet is drawn plain and coloured on the next frame, so a screen of 4096-column lines never
 holds the window.
+
+A line's text as shown is ``display_line.DisplayLine``; the selection, the keys and the find
+matches are the ``text_selection.TextSelection`` mixin.
 """
 
 from __future__ import annotations
 
-import bisect
 import math
-import re
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -34,8 +35,9 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
 from app.body.jobs import UserActivity
-from app.body.store import BodyStore, decode_line
+from app.body.store import BodyStore
 from ui.highlight import format_for, lexer_for
+from ui.response.display_line import DisplayLine, json_starts_in_string
 from ui.response.text_selection import COPY_CAP, EOL_MARK, Pos, TextSelection
 
 if TYPE_CHECKING:
@@ -43,49 +45,14 @@ if TYPE_CHECKING:
 
 __all__ = ["COPY_CAP", "LargeTextView"]
 
-TAB = 4
 PAD = 6                      # left padding of the text, in pixels
 LEX_MARGIN = 256             # columns lexed beyond the last one in view
 LEX_BUDGET = 0.025           # seconds of lexing per paint; the rest waits for the next frame
 GROW_INTERVAL = 33           # ms between refreshes while the body streams in (~30 Hz)
 _INT_MAX = 2**31 - 1
 
-# Controls become their Unicode pictures, undecodable bytes U+FFFD: one character for one.
-_SHOWN = {c: 0x2400 + c for c in range(0x20)}
-_SHOWN[0x7F] = 0x2421
-_SHOWN.update({c: 0xFFFD for c in range(0xDC80, 0xDD00)})
-_NEEDS_MAPPING = re.compile("[\x00-\x1f\x7f\udc80-\udcff]")
 _PLAIN = QTextCharFormat()
 _UNSET = QTextCharFormat()          # a marker: "not looked up yet"
-
-
-class _Line:
-    """One display line: its text, the text as shown, and its tokens once lexed."""
-
-    __slots__ = ("continued", "lexed", "shown", "simple", "tabbed", "text", "tokens")
-
-    def __init__(self, raw: bytes, continued: bool = False) -> None:
-        self.continued = continued         # it continues a line cut at the wrap width
-        text = decode_line(raw)
-        if text.endswith("\r"):
-            text = text[:-1]
-        self.text = text
-        self.tabbed = "\t" in text
-        shown = text.expandtabs(TAB) if self.tabbed else text
-        if _NEEDS_MAPPING.search(shown):
-            shown = shown.translate(_SHOWN)
-        self.shown = shown
-        self.simple = shown.isascii()      # one column is one character width
-        self.tokens: list[tuple[int, int, QTextCharFormat]] = []
-        self.lexed = 0                     # characters of ``text`` lexed so far
-
-    def to_shown(self, col: int) -> int:
-        return len(self.text[:col].expandtabs(TAB)) if self.tabbed else col
-
-    def from_shown(self, scol: int) -> int:
-        if not self.tabbed:
-            return min(scol, len(self.text))
-        return bisect.bisect_left(range(len(self.text) + 1), scol, key=self.to_shown)
 
 
 class _Gutter(QWidget):
@@ -116,7 +83,7 @@ class LargeTextView(TextSelection, QAbstractScrollArea):
         self._activity: UserActivity | None = None
         self._count = 0
         self._scale = 1                  # display lines per scrollbar step (> 1 past int32)
-        self._lines: OrderedDict[int, _Line] = OrderedDict()
+        self._lines: OrderedDict[int, DisplayLine] = OrderedDict()
         self._layouts: OrderedDict[tuple[int, int, int, int, int], QTextLayout] = OrderedDict()
         self._anchor: Pos | None = None
         self._cursor: Pos = (0, 0)
@@ -303,7 +270,7 @@ class LargeTextView(TextSelection, QAbstractScrollArea):
 
     # -- lines, layouts, highlighting ----------------------------------------------------------
 
-    def _line(self, i: int) -> _Line | None:
+    def _line(self, i: int) -> DisplayLine | None:
         line = self._lines.get(i)
         if line is not None:
             self._lines.move_to_end(i)
@@ -330,12 +297,12 @@ class LargeTextView(TextSelection, QAbstractScrollArea):
         assert self._store is not None
         store = self._store
         for k, raw in enumerate(store.lines(first, count)):
-            self._lines[first + k] = _Line(raw, store.is_continuation(first + k))
+            self._lines[first + k] = DisplayLine(raw, store.is_continuation(first + k))
             self._lines.move_to_end(first + k)
         while len(self._lines) > max(1024, 4 * self.page_lines()):
             self._lines.popitem(last=False)
 
-    def _lex(self, line: _Line, upto: int) -> None:
+    def _lex(self, line: DisplayLine, upto: int) -> None:
         """Lex the line's text up to column ``upto`` (plus a margin), if not done already."""
         if self._lexer is None or line.lexed >= min(upto, len(line.text)):
             return
@@ -343,7 +310,7 @@ class LargeTextView(TextSelection, QAbstractScrollArea):
         text = line.text[:stop]
         pos = 1 if text.startswith("\ufeff") else 0      # Pygments drops a leading BOM
         text = text[pos:]
-        if line.continued and self._lexer_name == "json" and _json_starts_in_string(text):
+        if line.continued and self._lexer_name == "json" and json_starts_in_string(text):
             text, pos = '"' + text, pos - 1              # lex it as the string it is in
         tokens: list[tuple[int, int, QTextCharFormat]] = []
         formats = self._formats
@@ -362,13 +329,13 @@ class LargeTextView(TextSelection, QAbstractScrollArea):
         line.tokens = tokens
         line.lexed = stop
 
-    def _x_of(self, line: _Line, col: int) -> float:
+    def _x_of(self, line: DisplayLine, col: int) -> float:
         scol = line.to_shown(col)
         if line.simple:
             return scol * self._cw
         return self._fm.horizontalAdvance(line.shown[:scol])
 
-    def _shown_col_at(self, line: _Line, x: float) -> int:
+    def _shown_col_at(self, line: DisplayLine, x: float) -> int:
         """The shown column whose left edge is nearest ``x`` (pixels from the text start)."""
         if line.simple:
             return max(0, min(len(line.shown), round(x / self._cw)))
@@ -387,7 +354,7 @@ class LargeTextView(TextSelection, QAbstractScrollArea):
                 lo += 1
         return lo
 
-    def _window(self, line: _Line, hscroll: int, width: int) -> tuple[int, int, float]:
+    def _window(self, line: DisplayLine, hscroll: int, width: int) -> tuple[int, int, float]:
         """The shown columns in view, [c0, c1), and the x of c0 (``hscroll`` and ``width``:
         the horizontal scroll and the viewport's width, in pixels)."""
         span = math.ceil(width / self._cw) + 2
@@ -403,7 +370,7 @@ class LargeTextView(TextSelection, QAbstractScrollArea):
             span *= 2                           # wide characters: take more, clip when drawn
         return c0, min(len(line.shown), c0 + span), x0
 
-    def _layout(self, i: int, line: _Line, c0: int, c1: int) -> QTextLayout:
+    def _layout(self, i: int, line: DisplayLine, c0: int, c1: int) -> QTextLayout:
         key = (i, c0, c1, len(line.shown), line.lexed)
         layout = self._layouts.get(key)
         if layout is not None:
@@ -505,21 +472,3 @@ class LargeTextView(TextSelection, QAbstractScrollArea):
                                  int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
                                  label)
         painter.end()
-
-
-_QUOTE_OR_ESCAPE = re.compile(r'\\.|"')
-_AFTER_CLOSING_QUOTE = re.compile(r'\s*[:,\]}]')
-
-
-def _json_starts_in_string(text: str) -> bool:
-    """Whether a piece cut out of a JSON line starts inside a string, judged by its first
-    quote: one that follows ``{ [ , :`` (or nothing) and is not followed by ``: , ] }``
-    opens a string; any other closes one."""
-    for m in _QUOTE_OR_ESCAPE.finditer(text):
-        if m.group() != '"':
-            continue
-        before = text[:m.start()].rstrip()
-        opens = (not before or before[-1] in "{[,:") and \
-            not _AFTER_CLOSING_QUOTE.match(text, m.end())
-        return not opens
-    return not any(c in text for c in "{}[]:,")     # no quote at all: a long string, likely

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from PySide6.QtCore import SignalInstance
     from PySide6.QtWidgets import QScrollBar, QWidget
 
-    from ui.response.body_viewer import _Line
+    from ui.response.display_line import DisplayLine
 
 __all__ = ["COPY_CAP", "EOL_MARK", "Pos", "Span", "TextSelection"]
 
@@ -66,7 +66,7 @@ class TextSelection:
 
     if TYPE_CHECKING:       # what it calls on the view (and its Qt base)
         message: SignalInstance
-        def _line(self, i: int) -> _Line | None: ...
+        def _line(self, i: int) -> DisplayLine | None: ...
         def _pos_at(self, point: QPoint) -> Pos: ...
         def top_line(self) -> int: ...
         def page_lines(self) -> int: ...
