@@ -24,7 +24,8 @@ from itertools import accumulate, compress, islice, repeat
 from operator import add, not_
 from typing import TYPE_CHECKING, Literal
 
-from app.body.store import BodyStore, JobCancelled
+from app.body.jobs import JobCancelled
+from app.body.store import BodyStore
 from app.model.http import media_type
 
 if TYPE_CHECKING:

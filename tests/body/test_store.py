@@ -1,5 +1,5 @@
 """BodyStore: the temporary file, the display-line index built chunk by chunk, thread-safe
-reads, saving; search_body; BodyJob."""
+reads, saving; search_body."""
 
 from __future__ import annotations
 
@@ -15,13 +15,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.body.jobs import JobCancelled
 from app.body.store import (
     INDEX_STEP,
     RELEASE_IN_BACKGROUND,
-    BodyJob,
     BodyStore,
-    JobCancelled,
-    UserActivity,
     compile_query,
     decode_line,
     search_body,
@@ -263,55 +261,6 @@ def test_compile_query_escapes_plain_text_and_reports_bad_patterns() -> None:
     assert compile_query("ABC", case_sensitive=True).search("xabcx") is None
     with pytest.raises(re.error):
         compile_query("(", regex=True)
-
-
-# -- jobs ----------------------------------------------------------------------------------------
-
-def test_body_job_runs_posts_and_reports() -> None:
-    def work(job: BodyJob[int]) -> int:
-        for i in range(3):
-            job.post(i)
-        return 42
-
-    job = BodyJob(work).start()
-    assert job.wait(5)
-    assert (job.result, job.error, job.take(), job.take()) == (42, None, [0, 1, 2], [])
-
-
-def test_body_job_cancel_and_failure_never_escape_the_thread() -> None:
-    started = threading.Event()
-
-    def slow(job: BodyJob[None]) -> None:
-        started.set()
-        while True:
-            job.check()
-
-    job = BodyJob(slow).start()
-    started.wait(5)
-    job.cancel()
-    assert job.wait(5) and isinstance(job.error, JobCancelled)
-
-    def broken(job: BodyJob[None]) -> None:
-        raise OSError(28, "No space left on device")
-
-    failed = BodyJob(broken).start()
-    assert failed.wait(5) and isinstance(failed.error, OSError)
-
-
-def test_user_activity_holds_workers_back_while_the_user_works() -> None:
-    activity = UserActivity(quiet=0.05)
-    assert not activity.busy()
-    with activity.working():
-        assert activity.busy()
-    activity.touch()
-    assert activity.busy()
-    started = time.monotonic()
-    activity.wait_until_idle()
-    assert 0.03 < time.monotonic() - started < 1 and not activity.busy()
-    activity.touch()
-    started = time.monotonic()
-    activity.wait_until_idle(cancelled=lambda: True)        # a cancelled worker goes at once
-    assert time.monotonic() - started < 0.03
 
 
 def test_a_big_store_is_gone_from_disk_as_soon_as_it_is_closed() -> None:

@@ -29,8 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.body.jobs import BodyJob, JobCancelled, UserActivity
 from app.body.pretty import Kind, PrettyError, detect_kind, pretty_print
-from app.body.store import BodyJob, BodyStore, JobCancelled, UserActivity
+from app.body.store import BodyStore
 from ui.formatting import human_size
 from ui.response.body_viewer import COPY_CAP, LargeTextView
 from ui.response.find_bar import FindBar

@@ -6,13 +6,14 @@ and highlighted by lexing that line alone with Pygments; recently painted lines 
 text, tokens and layouts in small caches. Lexing has a time budget per paint: a line not lexed
 yet is drawn plain and coloured on the next frame, so a screen of 4096-column lines never
 holds the window.
+
+A line's text as shown is ``display_line.DisplayLine``; the selection, the keys and the find
+matches are the ``text_selection.TextSelection`` mixin.
 """
 
 from __future__ import annotations
 
-import bisect
 import math
-import re
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -21,13 +22,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
-    QColor,
     QFontDatabase,
     QFontMetricsF,
-    QGuiApplication,
-    QKeyEvent,
-    QKeySequence,
-    QMouseEvent,
     QPainter,
     QPaintEvent,
     QPalette,
@@ -38,63 +34,25 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
-from app.body.store import BodyStore, UserActivity, decode_line
-from ui.formatting import human_size
+from app.body.jobs import UserActivity
+from app.body.store import BodyStore
 from ui.highlight import format_for, lexer_for
+from ui.response.display_line import DisplayLine, json_starts_in_string
+from ui.response.text_selection import COPY_CAP, EOL_MARK, Pos, TextSelection
 
 if TYPE_CHECKING:
     from pygments.lexer import Lexer  # loaded with the first highlighted body
 
 __all__ = ["COPY_CAP", "LargeTextView"]
 
-COPY_CAP = 32 << 20          # bytes copied to the clipboard at most
-TAB = 4
 PAD = 6                      # left padding of the text, in pixels
 LEX_MARGIN = 256             # columns lexed beyond the last one in view
 LEX_BUDGET = 0.025           # seconds of lexing per paint; the rest waits for the next frame
 GROW_INTERVAL = 33           # ms between refreshes while the body streams in (~30 Hz)
 _INT_MAX = 2**31 - 1
 
-# Controls become their Unicode pictures, undecodable bytes U+FFFD: one character for one.
-_SHOWN = {c: 0x2400 + c for c in range(0x20)}
-_SHOWN[0x7F] = 0x2421
-_SHOWN.update({c: 0xFFFD for c in range(0xDC80, 0xDD00)})
-_NEEDS_MAPPING = re.compile("[\x00-\x1f\x7f\udc80-\udcff]")
-_WORD = re.compile(r"\w+")
 _PLAIN = QTextCharFormat()
 _UNSET = QTextCharFormat()          # a marker: "not looked up yet"
-
-Pos = tuple[int, int]        # (display line, column in decode_line characters)
-_Span = tuple[int, int, QTextCharFormat]     # columns [start, end) and how to draw them
-
-
-class _Line:
-    """One display line: its text, the text as shown, and its tokens once lexed."""
-
-    __slots__ = ("continued", "lexed", "shown", "simple", "tabbed", "text", "tokens")
-
-    def __init__(self, raw: bytes, continued: bool = False) -> None:
-        self.continued = continued         # it continues a line cut at the wrap width
-        text = decode_line(raw)
-        if text.endswith("\r"):
-            text = text[:-1]
-        self.text = text
-        self.tabbed = "\t" in text
-        shown = text.expandtabs(TAB) if self.tabbed else text
-        if _NEEDS_MAPPING.search(shown):
-            shown = shown.translate(_SHOWN)
-        self.shown = shown
-        self.simple = shown.isascii()      # one column is one character width
-        self.tokens: list[tuple[int, int, QTextCharFormat]] = []
-        self.lexed = 0                     # characters of ``text`` lexed so far
-
-    def to_shown(self, col: int) -> int:
-        return len(self.text[:col].expandtabs(TAB)) if self.tabbed else col
-
-    def from_shown(self, scol: int) -> int:
-        if not self.tabbed:
-            return min(scol, len(self.text))
-        return bisect.bisect_left(range(len(self.text) + 1), scol, key=self.to_shown)
 
 
 class _Gutter(QWidget):
@@ -108,8 +66,12 @@ class _Gutter(QWidget):
         self._view.paint_gutter(self, event)
 
 
-class LargeTextView(QAbstractScrollArea):
-    """A read-only, selectable, searchable view of a ``BodyStore``'s display lines."""
+class LargeTextView(TextSelection, QAbstractScrollArea):
+    """A read-only, selectable, searchable view of a ``BodyStore``'s display lines.
+
+    Selection, keys and find matches are in ``TextSelection`` (``text_selection.py``), which
+    comes first so that its event handlers override ``QAbstractScrollArea``'s.
+    """
 
     message = Signal(str)               # something to tell the user (a capped copy)
 
@@ -121,7 +83,7 @@ class LargeTextView(QAbstractScrollArea):
         self._activity: UserActivity | None = None
         self._count = 0
         self._scale = 1                  # display lines per scrollbar step (> 1 past int32)
-        self._lines: OrderedDict[int, _Line] = OrderedDict()
+        self._lines: OrderedDict[int, DisplayLine] = OrderedDict()
         self._layouts: OrderedDict[tuple[int, int, int, int, int], QTextLayout] = OrderedDict()
         self._anchor: Pos | None = None
         self._cursor: Pos = (0, 0)
@@ -295,9 +257,20 @@ class LargeTextView(QAbstractScrollArea):
         if x0 < hbar.value() or x1 > hbar.value() + width:
             hbar.setValue(max(0, round(x0 - width / 3)))
 
+    def _pos_at(self, point: QPoint) -> Pos:
+        if not self._count:
+            return (0, 0)
+        i = self.top_line() + math.floor(point.y() / self._lh)
+        i = max(0, min(self._count - 1, i))
+        line = self._line(i)
+        if line is None:
+            return (i, 0)
+        x = point.x() - PAD + self.horizontalScrollBar().value()
+        return (i, line.from_shown(self._shown_col_at(line, x)))
+
     # -- lines, layouts, highlighting ----------------------------------------------------------
 
-    def _line(self, i: int) -> _Line | None:
+    def _line(self, i: int) -> DisplayLine | None:
         line = self._lines.get(i)
         if line is not None:
             self._lines.move_to_end(i)
@@ -324,12 +297,12 @@ class LargeTextView(QAbstractScrollArea):
         assert self._store is not None
         store = self._store
         for k, raw in enumerate(store.lines(first, count)):
-            self._lines[first + k] = _Line(raw, store.is_continuation(first + k))
+            self._lines[first + k] = DisplayLine(raw, store.is_continuation(first + k))
             self._lines.move_to_end(first + k)
         while len(self._lines) > max(1024, 4 * self.page_lines()):
             self._lines.popitem(last=False)
 
-    def _lex(self, line: _Line, upto: int) -> None:
+    def _lex(self, line: DisplayLine, upto: int) -> None:
         """Lex the line's text up to column ``upto`` (plus a margin), if not done already."""
         if self._lexer is None or line.lexed >= min(upto, len(line.text)):
             return
@@ -337,7 +310,7 @@ class LargeTextView(QAbstractScrollArea):
         text = line.text[:stop]
         pos = 1 if text.startswith("\ufeff") else 0      # Pygments drops a leading BOM
         text = text[pos:]
-        if line.continued and self._lexer_name == "json" and _json_starts_in_string(text):
+        if line.continued and self._lexer_name == "json" and json_starts_in_string(text):
             text, pos = '"' + text, pos - 1              # lex it as the string it is in
         tokens: list[tuple[int, int, QTextCharFormat]] = []
         formats = self._formats
@@ -356,13 +329,13 @@ class LargeTextView(QAbstractScrollArea):
         line.tokens = tokens
         line.lexed = stop
 
-    def _x_of(self, line: _Line, col: int) -> float:
+    def _x_of(self, line: DisplayLine, col: int) -> float:
         scol = line.to_shown(col)
         if line.simple:
             return scol * self._cw
         return self._fm.horizontalAdvance(line.shown[:scol])
 
-    def _shown_col_at(self, line: _Line, x: float) -> int:
+    def _shown_col_at(self, line: DisplayLine, x: float) -> int:
         """The shown column whose left edge is nearest ``x`` (pixels from the text start)."""
         if line.simple:
             return max(0, min(len(line.shown), round(x / self._cw)))
@@ -381,7 +354,7 @@ class LargeTextView(QAbstractScrollArea):
                 lo += 1
         return lo
 
-    def _window(self, line: _Line, hscroll: int, width: int) -> tuple[int, int, float]:
+    def _window(self, line: DisplayLine, hscroll: int, width: int) -> tuple[int, int, float]:
         """The shown columns in view, [c0, c1), and the x of c0 (``hscroll`` and ``width``:
         the horizontal scroll and the viewport's width, in pixels)."""
         span = math.ceil(width / self._cw) + 2
@@ -397,7 +370,7 @@ class LargeTextView(QAbstractScrollArea):
             span *= 2                           # wide characters: take more, clip when drawn
         return c0, min(len(line.shown), c0 + span), x0
 
-    def _layout(self, i: int, line: _Line, c0: int, c1: int) -> QTextLayout:
+    def _layout(self, i: int, line: DisplayLine, c0: int, c1: int) -> QTextLayout:
         key = (i, c0, c1, len(line.shown), line.lexed)
         layout = self._layouts.get(key)
         if layout is not None:
@@ -469,65 +442,13 @@ class LargeTextView(QAbstractScrollArea):
                     r = QTextLayout.FormatRange()
                     r.start, r.length, r.format = s - c0, e - s, fmt
                     selections.append(r)
-                if end > len(line.text) and fmt.property(_EOL_MARK):
+                if end > len(line.text) and fmt.property(EOL_MARK):
                     x = PAD + self._x_of(line, len(line.text)) - hscroll
                     painter.fillRect(QRectF(x, y, self._cw * 0.6, self._lh), sel_end_color)
             layout.draw(painter, QPointF(PAD + x0 - hscroll, y), selections)
         painter.end()
         if unlexed:
             self._lex_timer.start()
-
-    def _extra_ranges(self, top: int, last: int) -> dict[int, list[_Span]]:
-        """Selection and match highlights on lines top..last-1, in text columns by line."""
-        out: dict[int, list[_Span]] = {}
-        matches = self._matches
-        if matches:
-            k = bisect.bisect_left(matches, (max(0, top - 2),))
-            found, current = _match_format(self._dark, False), _match_format(self._dark, True)
-            while k < len(matches) and matches[k][0] < last:
-                line, col, length = matches[k][0], matches[k][1], matches[k][2]
-                fmt = current if k == self._current else found
-                for i, s, e in self._spread(line, col, length, last):
-                    if i >= top:
-                        out.setdefault(i, []).append((s, e, fmt))
-                k += 1
-        span = self._selection()
-        if span is not None:
-            (l0, col0), (l1, col1) = span
-            fmt = QTextCharFormat()
-            fmt.setBackground(self.palette().color(QPalette.ColorRole.Highlight))
-            fmt.setForeground(self.palette().color(QPalette.ColorRole.HighlightedText))
-            eol = QTextCharFormat(fmt)
-            eol.setProperty(_EOL_MARK, True)
-            for i in range(max(l0, top), min(l1, last - 1) + 1):
-                line = self._line(i)
-                if line is None:
-                    break
-                s = col0 if i == l0 else 0
-                if i == l1:
-                    out.setdefault(i, []).append((s, col1, fmt))
-                else:       # the selection goes on past this line's end
-                    next_cont = self._store is not None and self._store.is_continuation(i + 1)
-                    out.setdefault(i, []).append(
-                        (s, len(line.text) + 1, fmt if next_cont else eol))
-        return out
-
-    def _spread(self, line: int, col: int, length: int,
-                last: int) -> list[tuple[int, int, int]]:
-        """A match's pieces by line: it may run past its line's end into the next ones."""
-        pieces = []
-        while length > 0 and line < last:
-            info = self._line(line)
-            if info is None:
-                break
-            end = min(col + length, len(info.text))
-            pieces.append((line, col, max(end, col + 1) if end == col else end))
-            length -= end - col
-            line += 1
-            col = 0
-            if length > 0 and self._store is not None and not self._store.is_continuation(line):
-                length -= 1                     # the newline between the lines
-        return pieces
 
     def paint_gutter(self, gutter: QWidget, event: QPaintEvent) -> None:
         painter = QPainter(gutter)
@@ -551,219 +472,3 @@ class LargeTextView(QAbstractScrollArea):
                                  int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
                                  label)
         painter.end()
-
-    # -- matches -------------------------------------------------------------------------------
-
-    def highlight_matches(self, matches: Sequence[tuple[int, int, int]],
-                          current: int = -1) -> None:
-        """Mark ``matches`` (sorted (line, col, length) in text columns; the view keeps the
-        sequence and reads it as it grows) and emphasise the ``current`` one."""
-        self._matches = matches
-        self._current = current
-        self.viewport().update()
-
-    def set_current_match(self, index: int) -> None:
-        """Emphasise match ``index`` and scroll it into view."""
-        self._current = index
-        if 0 <= index < len(self._matches):
-            line, col, length = self._matches[index][:3]
-            self.ensure_visible((line, col), length)
-        self.viewport().update()
-
-    # -- selection -----------------------------------------------------------------------------
-
-    def _selection(self) -> tuple[Pos, Pos] | None:
-        if self._anchor is None or self._anchor == self._cursor:
-            return None
-        return (min(self._anchor, self._cursor), max(self._anchor, self._cursor))
-
-    def has_selection(self) -> bool:
-        return self._selection() is not None
-
-    def select_all(self) -> None:
-        if not self._count:
-            return
-        last = self._line(self._count - 1)
-        self._anchor = (0, 0)
-        self._cursor = (self._count - 1, len(last.text) if last is not None else 0)
-        self._select_all = True
-        self.viewport().update()
-
-    def select(self, start: Pos, end: Pos) -> None:
-        """Select from ``start`` to ``end`` (display line, column)."""
-        self._anchor, self._cursor = start, end
-        self._select_all = False
-        self.viewport().update()
-
-    def selected_text(self, cap: int = COPY_CAP) -> tuple[str, int]:
-        """The selected text (at most ``cap`` bytes of it) and the selection's size in bytes."""
-        span = self._selection()
-        if span is None or self._store is None:
-            return "", 0
-        (l0, c0), (l1, c1) = span
-        start = self._store.offset_of(l0, c0)
-        end = self._store.size if self._select_all else self._store.offset_of(l1, c1)
-        data = self._store.read(start, min(end - start, cap))
-        return data.decode("utf-8", "replace"), end - start
-
-    def copy(self) -> None:
-        """Copy the selection (at most ``COPY_CAP`` bytes) to the clipboard."""
-        text, size = self.selected_text()
-        if not size:
-            return
-        QGuiApplication.clipboard().setText(text)
-        if size > COPY_CAP:
-            self.message.emit(f"Copied the first {COPY_CAP >> 20} MiB of the selection "
-                              f"({human_size(size)}).")
-
-    def _pos_at(self, point: QPoint) -> Pos:
-        if not self._count:
-            return (0, 0)
-        i = self.top_line() + math.floor(point.y() / self._lh)
-        i = max(0, min(self._count - 1, i))
-        line = self._line(i)
-        if line is None:
-            return (i, 0)
-        x = point.x() - PAD + self.horizontalScrollBar().value()
-        return (i, line.from_shown(self._shown_col_at(line, x)))
-
-    def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() != Qt.MouseButton.LeftButton:
-            return super().mousePressEvent(event)
-        pos = self._pos_at(event.position().toPoint())
-        if not event.modifiers() & Qt.KeyboardModifier.ShiftModifier or self._anchor is None:
-            self._anchor = pos
-        self._cursor = pos
-        self._select_all = False
-        self.viewport().update()
-
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        if not event.buttons() & Qt.MouseButton.LeftButton:
-            return
-        self._drag_point = event.position().toPoint()
-        self._cursor = self._pos_at(self._drag_point)
-        inside = 0 <= self._drag_point.y() < self.viewport().height()
-        if inside:
-            self._drag_timer.stop()
-        elif not self._drag_timer.isActive():
-            self._drag_timer.start()
-        self.viewport().update()
-
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        self._drag_timer.stop()
-
-    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
-        line_no, col = self._pos_at(event.position().toPoint())
-        line = self._line(line_no)
-        if line is None:
-            return
-        for m in _WORD.finditer(line.text):
-            if m.start() <= col <= m.end():
-                self.select((line_no, m.start()), (line_no, m.end()))
-                return
-
-    def _drag_scroll(self) -> None:
-        vbar = self.verticalScrollBar()
-        if self._drag_point.y() < 0:
-            vbar.setValue(vbar.value() - 3)
-        elif self._drag_point.y() >= self.viewport().height():
-            vbar.setValue(vbar.value() + 3)
-        self._cursor = self._pos_at(self._drag_point)
-        self.viewport().update()
-
-    # -- keys ----------------------------------------------------------------------------------
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.matches(QKeySequence.StandardKey.Copy):
-            self.copy()
-            return
-        if event.matches(QKeySequence.StandardKey.SelectAll):
-            self.select_all()
-            return
-        key = event.key()
-        mods = event.modifiers()
-        shift = bool(mods & Qt.KeyboardModifier.ShiftModifier)
-        ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
-        page = self.page_lines()
-        if shift and self._move_cursor(key, ctrl, page):
-            return
-        vbar, hbar = self.verticalScrollBar(), self.horizontalScrollBar()
-        steps = {
-            Qt.Key.Key_Up: -1, Qt.Key.Key_Down: 1,
-            Qt.Key.Key_PageUp: -page, Qt.Key.Key_PageDown: page,
-        }
-        if key in steps:
-            self.scroll_to_line(self.top_line() + steps[key])
-        elif key == Qt.Key.Key_Home:
-            vbar.setValue(0)
-            hbar.setValue(0)
-        elif key == Qt.Key.Key_End:
-            vbar.setValue(vbar.maximum())
-        elif key == Qt.Key.Key_Left:
-            hbar.setValue(hbar.value() - hbar.singleStep())
-        elif key == Qt.Key.Key_Right:
-            hbar.setValue(hbar.value() + hbar.singleStep())
-        else:
-            super().keyPressEvent(event)
-
-    def _move_cursor(self, key: int, ctrl: bool, page: int) -> bool:
-        """Shift + a movement key: move the cursor and extend the selection to it."""
-        if not self._count:
-            return False
-        line, col = self._cursor
-        info = self._line(line)
-        length = len(info.text) if info is not None else 0
-        if key == Qt.Key.Key_Left:
-            line, col = (line, col - 1) if col > 0 else (max(0, line - 1), 1 << 30)
-        elif key == Qt.Key.Key_Right:
-            line, col = (line, col + 1) if col < length else (min(self._count - 1, line + 1), 0)
-        elif key in (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown):
-            step = {Qt.Key.Key_Up: -1, Qt.Key.Key_Down: 1,
-                    Qt.Key.Key_PageUp: -page, Qt.Key.Key_PageDown: page}[key]  # type: ignore[index]
-            line = max(0, min(self._count - 1, line + step))
-        elif key == Qt.Key.Key_Home:
-            line, col = (0, 0) if ctrl else (line, 0)
-        elif key == Qt.Key.Key_End:
-            line, col = (self._count - 1, 1 << 30) if ctrl else (line, 1 << 30)
-        else:
-            return False
-        target = self._line(line)
-        col = min(col, len(target.text) if target is not None else 0)
-        if self._anchor is None:
-            self._anchor = self._cursor
-        self._cursor = (line, col)
-        self._select_all = False
-        self.ensure_visible(self._cursor)
-        self.viewport().update()
-        return True
-
-
-_EOL_MARK = QTextCharFormat.Property.UserProperty + 1
-
-
-_QUOTE_OR_ESCAPE = re.compile(r'\\.|"')
-_AFTER_CLOSING_QUOTE = re.compile(r'\s*[:,\]}]')
-
-
-def _json_starts_in_string(text: str) -> bool:
-    """Whether a piece cut out of a JSON line starts inside a string, judged by its first
-    quote: one that follows ``{ [ , :`` (or nothing) and is not followed by ``: , ] }``
-    opens a string; any other closes one."""
-    for m in _QUOTE_OR_ESCAPE.finditer(text):
-        if m.group() != '"':
-            continue
-        before = text[:m.start()].rstrip()
-        opens = (not before or before[-1] in "{[,:") and \
-            not _AFTER_CLOSING_QUOTE.match(text, m.end())
-        return not opens
-    return not any(c in text for c in "{}[]:,")     # no quote at all: a long string, likely
-
-
-def _match_format(dark: bool, current: bool) -> QTextCharFormat:
-    fmt = QTextCharFormat()
-    if current:
-        fmt.setBackground(QColor("#c06000" if dark else "#ff9632"))
-        fmt.setForeground(QColor("#ffffff" if dark else "#000000"))
-    else:
-        fmt.setBackground(QColor("#5c5000" if dark else "#fff176"))
-    return fmt

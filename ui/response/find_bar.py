@@ -17,16 +17,8 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
-from app.body.store import (
-    BodyJob,
-    BodyMatch,
-    BodyStore,
-    JobCancelled,
-    SearchBatch,
-    UserActivity,
-    compile_query,
-    search_body,
-)
+from app.body.jobs import BodyJob, JobCancelled, UserActivity
+from app.body.store import BodyMatch, BodyStore, SearchBatch, compile_query, search_body
 
 __all__ = ["MATCH_LIMIT", "FindBar"]
 

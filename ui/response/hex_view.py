@@ -22,7 +22,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
-from app.body.store import BodyStore, UserActivity
+from app.body.jobs import UserActivity
+from app.body.store import BodyStore
 
 __all__ = ["HexView", "hex_row"]
 

@@ -12,7 +12,7 @@ from PySide6.QtCore import QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QImage, QImageReader, QPainter, QPaintEvent, QPalette, QPixmap
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from app.body.store import BodyJob
+from app.body.jobs import BodyJob
 from ui.formatting import human_size
 
 __all__ = ["ImagePreview"]

@@ -11,13 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, QTimer
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QImage
 from pytestqt.qtbot import QtBot
 
 from app.body.store import DISPLAY_WRAP
 from ui.response.body_view import BodyView
-from ui.response.body_viewer import LargeTextView
+from ui.response.body_viewer import PAD, LargeTextView
 from ui.response.find_bar import MATCH_LIMIT
 from ui.response.hex_view import HexView, hex_row
 from ui.response.image_preview import ImagePreview
@@ -277,6 +277,28 @@ def test_copy_selection_and_whole_body(view: BodyView, qtbot: QtBot) -> None:
     view.copy_body()
     assert QGuiApplication.clipboard().text() == "first line\nsecond é line\nthird\n"
     assert view.message == "Copied 32 bytes."
+
+
+def test_mouse_selects_drags_extends_and_picks_words(view: BodyView, qtbot: QtBot) -> None:
+    view.begin("text/plain")
+    feed(view, b"alpha beta gamma\ndelta epsilon\n", qtbot)
+    raw = text_view(view, "raw")
+    port = raw.viewport()
+
+    def at(line: int, col: int) -> QPoint:
+        return QPoint(round(PAD + col * raw._cw), line * raw._lh + raw._lh // 2)
+
+    qtbot.mousePress(port, Qt.MouseButton.LeftButton, pos=at(0, 6))
+    qtbot.mouseMove(port, at(1, 5))
+    qtbot.mouseRelease(port, Qt.MouseButton.LeftButton, pos=at(1, 5))
+    assert raw.selected_text() == ("beta gamma\ndelta", 16)
+    qtbot.mouseClick(port, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier,
+                     pos=at(1, 13))
+    assert raw.selected_text()[0] == "beta gamma\ndelta epsilon"
+    qtbot.mouseDClick(port, Qt.MouseButton.LeftButton, pos=at(1, 9))
+    assert raw.selected_text()[0] == "epsilon"
+    qtbot.mouseClick(port, Qt.MouseButton.LeftButton, pos=at(0, 2))
+    assert not raw.has_selection()
 
 
 def test_modes_follow_the_kind(view: BodyView, qtbot: QtBot) -> None:
