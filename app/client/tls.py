@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
-__all__ = ["ClientCertArg", "ClientCertificate", "client_certificate_of", "ssl_context"]
+__all__ = ["ClientCertArg", "ClientCertificate", "client_certificate_of", "client_certificate_pem",
+           "ssl_context"]
 
 PathArg: TypeAlias = "str | os.PathLike[str]"
 
@@ -105,6 +106,31 @@ def _password_bytes(password: str | bytes | None) -> bytes | None:
 
 
 def _load_client_certificate(ctx: ssl.SSLContext, given: ClientCertificate) -> None:
+    key, chain = _read_client_certificate(given)
+    _load_into(ctx, key, chain, os.fspath(given.cert))
+
+
+def client_certificate_pem(given: ClientCertificate) -> tuple[bytes, bytes]:
+    """``(key, chain)`` of ``given`` as PEM, the key decrypted (PKCS#8), checked as
+    :func:`ssl_context` checks it; for TLS stacks that take a certificate in memory (grpcio),
+    so the decrypted key is never written to a file."""
+    from cryptography.hazmat.primitives import serialization
+
+    key, chain = _read_client_certificate(given)
+    path = os.fspath(given.cert)
+    try:
+        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    except (TypeError, ValueError) as exc:  # e.g. a key type TLS has no use for
+        raise CertificateError(f"Cannot use the private key of {path}: {exc}", path=path) from exc
+    return pem, b"".join(cert.public_bytes(serialization.Encoding.PEM) for cert in chain)
+
+
+def _read_client_certificate(
+    given: ClientCertificate,
+) -> tuple[PrivateKeyTypes, list[x509.Certificate]]:
+    """The key and chain (leaf first) of ``given``; :class:`CertificateError` naming the file
+    for one that cannot be used."""
     cert_path = os.fspath(given.cert)
     data = _read(given.cert, "client certificate")
     password = _password_bytes(given.password)
@@ -120,8 +146,7 @@ def _load_client_certificate(ctx: ssl.SSLContext, given: ClientCertificate) -> N
                 "so give no key file", path=cert_path)
         key, chain = _pkcs12(data, cert_path, password)
         key_path = cert_path
-    chain = _leaf_first(key, chain, cert_path, key_path)
-    _load_into(ctx, key, chain, cert_path)
+    return key, _leaf_first(key, chain, cert_path, key_path)
 
 
 def _pem_certificates(data: bytes, path: str) -> list[x509.Certificate]:

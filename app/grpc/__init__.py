@@ -31,6 +31,7 @@ from app.client.errors import UsageError
 
 from .client import (
     CallResult,
+    ClientCertArg,
     Endpoint,
     GrpcClient,
     GrpcSettings,
@@ -77,14 +78,17 @@ async def describe(
     import_paths: Sequence[PathText] = (),
     tls: bool = False,
     ca_file: PathText | None = None,
-    client_cert: PathText | tuple[PathText, PathText] | None = None,
+    client_cert: ClientCertArg | None = None,
     metadata: Metadata | None = None,
 ) -> list[Service]:
     """The services of ``target`` (``host:port``) by server reflection, or of the ``protos``
     (.proto files, their imports found in ``import_paths``; the well-known types always
-    resolve). ``client_cert`` is a (certificate, key) pair of PEM files, or one file with
-    both. ``RequestError`` when the target cannot be reached or has no reflection;
-    ``UsageError`` with protoc's message when the files do not compile."""
+    resolve). ``client_cert`` takes what a session's does: a PEM file with the certificate
+    and its key, a (certificate, key) pair, a (certificate, key, passphrase) triple for an
+    encrypted key, or an :class:`app.client.ClientCertificate` (also PKCS#12 with its
+    password); ``CertificateError`` names a file that cannot be used. ``RequestError`` when
+    the target cannot be reached or has no reflection; ``UsageError`` with protoc's message
+    when the files do not compile."""
     return await default_client().describe(
         target, protos=protos, import_paths=import_paths, tls=tls, ca_file=ca_file,
         client_cert=client_cert, metadata=metadata)
@@ -101,7 +105,7 @@ async def call(
     deadline: float | None = None,
     tls: bool = False,
     ca_file: PathText | None = None,
-    client_cert: PathText | tuple[PathText, PathText] | None = None,
+    client_cert: ClientCertArg | None = None,
 ) -> CallResult:
     """Call ``full_method`` (``pkg.Service/Method``) with ``messages`` (JSON objects: one
     for a unary or server-streaming method), its types by reflection unless ``protos`` are
@@ -122,7 +126,7 @@ def open_stream(
     deadline: float | None = None,
     tls: bool = False,
     ca_file: PathText | None = None,
-    client_cert: PathText | tuple[PathText, PathText] | None = None,
+    client_cert: ClientCertArg | None = None,
     client: GrpcClient | None = None,
     keep_responses: int | None = None,
 ) -> GrpcStream:

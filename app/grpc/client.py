@@ -22,6 +22,12 @@ import grpc
 import grpc.experimental  # not loaded by ``import grpc``: SingleThreadedUnaryStream
 
 from app.client.errors import CertificateError, RequestError, UsageError
+from app.client.tls import (
+    ClientCertArg,
+    ClientCertificate,
+    client_certificate_of,
+    client_certificate_pem,
+)
 
 from ._reader import StreamReader
 from ._reflection import reflect
@@ -36,7 +42,8 @@ from .messages import (
     to_json,
 )
 
-__all__ = ["CallResult", "Endpoint", "GrpcClient", "GrpcSettings", "Metadata", "Resolved"]
+__all__ = ["CallResult", "ClientCertArg", "Endpoint", "GrpcClient", "GrpcSettings", "Metadata",
+           "Resolved"]
 
 #: What ``metadata=`` takes: a mapping or (name, value) pairs; ``-bin`` names take bytes
 #: or base64 text.
@@ -99,7 +106,7 @@ class Endpoint:
     target: str
     tls: bool = False
     ca_file: str | None = None
-    client_cert: tuple[str, str] | None = None
+    client_cert: ClientCertificate | None = None
 
     @classmethod
     def make(
@@ -107,20 +114,17 @@ class Endpoint:
         target: str | None,
         tls: bool,
         ca_file: PathText | None,
-        client_cert: PathText | tuple[PathText, PathText] | None,
+        client_cert: ClientCertArg | None,
     ) -> Endpoint:
         if not isinstance(target, str) or not target.strip():
             raise UsageError(f"A gRPC target is host:port, not {target!r}")
-        pair = None
-        if client_cert is not None:
-            if isinstance(client_cert, tuple):
-                if len(client_cert) != 2:
-                    raise UsageError("client_cert is a (certificate, key) pair of PEM files")
-                pair = (os.fspath(client_cert[0]), os.fspath(client_cert[1]))
-            else:  # one PEM file holding both
-                pair = (os.fspath(client_cert), os.fspath(client_cert))
+        given = client_certificate_of(client_cert)
+        if given is not None:  # paths as text: one key for one file however it was named
+            given = ClientCertificate(
+                os.fspath(given.cert), os.fspath(given.key) if given.key is not None else None,
+                given.password)
         ca = os.fspath(ca_file) if ca_file is not None else None
-        return cls(target.strip(), bool(tls or ca or pair), ca, pair)
+        return cls(target.strip(), bool(tls or ca or given), ca, given)
 
 
 @dataclass
@@ -249,8 +253,7 @@ class GrpcClient:
             root = _read(endpoint.ca_file, "CA file") if endpoint.ca_file else None
             key = chain = None
             if endpoint.client_cert is not None:
-                chain = _read(endpoint.client_cert[0], "client certificate")
-                key = _read(endpoint.client_cert[1], "client key")
+                key, chain = client_certificate_pem(endpoint.client_cert)
             credentials = grpc.ssl_channel_credentials(
                 root_certificates=root, private_key=key, certificate_chain=chain)
             channel = grpc.aio.secure_channel(endpoint.target, credentials, options)
@@ -361,7 +364,7 @@ class GrpcClient:
         import_paths: Sequence[PathText] = (),
         tls: bool = False,
         ca_file: PathText | None = None,
-        client_cert: PathText | tuple[PathText, PathText] | None = None,
+        client_cert: ClientCertArg | None = None,
         metadata: Metadata | None = None,
     ) -> list[Service]:
         """See :func:`app.grpc.describe`."""
@@ -386,7 +389,7 @@ class GrpcClient:
         deadline: float | None = None,
         tls: bool = False,
         ca_file: PathText | None = None,
-        client_cert: PathText | tuple[PathText, PathText] | None = None,
+        client_cert: ClientCertArg | None = None,
     ) -> CallResult:
         """See :func:`app.grpc.call`."""
         endpoint = Endpoint.make(target, tls, ca_file, client_cert)

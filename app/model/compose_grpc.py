@@ -4,8 +4,10 @@ gRPC mode (:class:`~app.model.request.GrpcModel`) into a :class:`GrpcCall`, and
 
 The target is the request's ``url``: ``grpc://host:port`` (plaintext), ``grpcs://host:port``
 (TLS) or a bare ``host:port`` (plaintext); metadata is its enabled ``headers``; TLS options
-are its ``options`` (``ca_file``, ``client_cert_mode`` ``files`` with ``client_cert`` and
-``client_key``); the deadline is ``grpc.deadline`` (``options.timeout`` is not used).
+are its ``options`` (``ca_file``; the client certificate as an HTTP request chooses it:
+``client_cert_mode`` ``files`` with ``client_cert``, ``client_key`` and a passphrase
+``{{variable}}``, ``none``, or ``default``, the window's certificate for the host); the
+deadline is ``grpc.deadline`` (``options.timeout`` is not used).
 
 :mod:`app.grpc` (and grpcio with it) is imported when a call is made, not with this module:
 the runner and the exporters read requests without starting gRPC.
@@ -22,10 +24,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from app.model.compose_errors import ComposeError, substitute
+from app.model.network_settings import NetworkConfig
 from app.model.request import GrpcModel, RequestModel
-from app.model.templating import names_a_variable, resolve_nested
+from app.model.templating import resolve_nested
 
 if TYPE_CHECKING:
+    from app.client.tls import ClientCertificate
     from app.grpc import CallResult
 
 __all__ = [
@@ -51,8 +55,8 @@ GRPC_STATUS_CODES: dict[str, int] = {
 class GrpcCall:
     """Everything :func:`app.grpc.call` needs, variables filled in. ``target`` is
     ``host:port``; ``messages`` holds one object, or several for a streaming method;
-    ``client_cert`` is a (certificate, key) pair of PEM files (the same file twice when one
-    holds both)."""
+    ``client_cert`` is the certificate presented over TLS (its passphrase never shows in a
+    ``repr``)."""
 
     target: str
     tls: bool
@@ -63,7 +67,7 @@ class GrpcCall:
     metadata: list[tuple[str, str]] = field(default_factory=list)
     deadline: float | None = None
     ca_file: str | None = None
-    client_cert: tuple[str, str] | None = None
+    client_cert: ClientCertificate | None = None
 
     @property
     def url(self) -> str:
@@ -178,31 +182,36 @@ def _paths(paths: list[str], variables: Mapping[str, str], field: str, what: str
     return resolve_paths([path for path in filled if path], root)
 
 
-def _client_cert(model: RequestModel, variables: Mapping[str, str]
-                 ) -> tuple[str, str] | None:
-    options = model.options
-    if options.client_cert_mode != "files":
-        return None  # "default" and "none": gRPC presents no per-host certificate
-    cert = _filled(options.client_cert.strip(), variables, "options", "client certificate")
-    if not cert:
-        raise ComposeError("options", "Choose the client certificate file in Options, or "
-                                      "choose another client certificate")
-    passphrase = options.client_cert_passphrase.strip()
-    if passphrase and (not names_a_variable(passphrase)
-                       or _filled(passphrase, variables, "options", "certificate passphrase")):
-        raise ComposeError("options", "gRPC takes a client key without a passphrase (PEM): "
-                                      "clear the passphrase in Options")
-    key = _filled(options.client_key.strip(), variables, "options", "client key") or cert
-    return cert, key
+def _client_cert(model: RequestModel, target: str, variables: Mapping[str, str],
+                 network: NetworkConfig | None,
+                 workspace_root: str | os.PathLike[str] | None) -> ClientCertificate | None:
+    """The client certificate of a TLS call, chosen as an HTTP request's is (SPEC 7.3): the
+    request's own files, none, or by default the window's certificate for the host."""
+    from app.client.tls import ClientCertificate
+    from app.model.compose_network import NetworkProblem, network_for
+
+    try:
+        chosen = network_for(model.options, network or NetworkConfig(), f"https://{target}",
+                             variables)
+    except NetworkProblem as exc:
+        raise ComposeError("options", str(exc)) from None
+    if not chosen.cert:
+        return None
+    cert, *key = resolve_paths([chosen.cert, *([chosen.key] if chosen.key else [])],
+                               workspace_root)
+    return ClientCertificate(cert, key[0] if key else None, chosen.cert_passphrase or None)
 
 
 def grpc_call_of(model: RequestModel, variables: Mapping[str, str] | None = None,
-                 workspace_root: str | os.PathLike[str] | None = None) -> GrpcCall:
+                 workspace_root: str | os.PathLike[str] | None = None,
+                 network: NetworkConfig | None = None) -> GrpcCall:
     """The call ``model`` (in gRPC mode) makes, ``{{variables}}`` filled in the target,
-    method, message, metadata and paths; relative .proto and import paths are under
-    ``workspace_root``. :class:`ComposeError` naming the field for anything that cannot be
-    sent: an unresolved variable, a message that is not JSON or not an object (an array of
-    them for a stream), a target that is not ``host:port``."""
+    method, message, metadata and paths; relative .proto, import, CA and certificate paths
+    are under ``workspace_root``; ``network`` gives the window's client certificates by host
+    (for a request whose options leave the choice to it). :class:`ComposeError` naming the
+    field for anything that cannot be sent: an unresolved variable, a message that is not
+    JSON or not an object (an array of them for a stream), a target that is not
+    ``host:port``, a certificate passphrase written out in the request's options."""
     variables = resolve_nested(variables or {})
     grpc = model.grpc
     target, tls = grpc_target(substitute(model.url, variables, "url"))
@@ -221,7 +230,7 @@ def grpc_call_of(model: RequestModel, variables: Mapping[str, str] | None = None
         ca_file = _filled(options.ca_file.strip(), variables, "options", "CA file") or None
         if ca_file is not None:
             ca_file = resolve_paths([ca_file], workspace_root)[0]
-        client_cert = _client_cert(model, variables)
+        client_cert = _client_cert(model, target, variables, network, workspace_root)
     return GrpcCall(
         target=target, tls=tls, full_method=method, messages=messages,
         protos=_paths(grpc.protos, variables, "protos", ".proto files", workspace_root),

@@ -8,11 +8,17 @@ import base64
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 import pytest
+import trustme
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
 
 import app.grpc
 from app.client.errors import CertificateError, UsageError
+from app.client.tls import ClientCertificate
 from app.grpc import GrpcClient, GrpcSettings, call, describe
 
 from .servers import CHILD_SERVER, IMPORT_PATHS, INVENTORY, PYTHON, SERVICE, InventoryServer
@@ -184,6 +190,48 @@ async def test_mtls_with_a_client_certificate(
     result = await call(mtls_inventory.target, f"{SERVICE}/ListItems", [{"count": 3}],
                         ca_file=ca_file)
     assert result.code == "UNAVAILABLE" and result.responses == []
+
+
+async def test_mtls_with_an_encrypted_key_or_pkcs12(
+    mtls_inventory: InventoryServer, ca_file: str, tls_ca: trustme.CA, tmp_path: Path,
+) -> None:
+    """Every form a session's ``client_cert=`` takes (SPEC 7.3) works for gRPC too; the
+    decrypted key stays in memory."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    leaf = tls_ca.issue_cert("client@example.test")
+    key = serialization.load_pem_private_key(leaf.private_key_pem.bytes(), None)
+    cert = x509.load_pem_x509_certificate(leaf.cert_chain_pems[0].bytes())
+    secret = serialization.BestAvailableEncryption(b"open sesame")
+    (folder / "client.crt").write_bytes(leaf.cert_chain_pems[0].bytes())
+    (folder / "locked.key").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, secret))
+    (folder / "client.p12").write_bytes(pkcs12.serialize_key_and_certificates(
+        b"client", key, cert, None, secret))  # type: ignore[arg-type]
+    forms: list[object] = [
+        (str(folder / "client.crt"), str(folder / "locked.key"), "open sesame"),
+        ClientCertificate(folder / "client.p12", password="open sesame"),
+    ]
+    for form in forms:
+        result = await call(mtls_inventory.target, f"{SERVICE}/GetItem", [{"sku": "k"}],
+                            ca_file=ca_file, client_cert=form)  # type: ignore[arg-type]
+        assert result.code == "OK" and result.responses[0]["sku"] == "k", form
+    assert not [p for p in folder.iterdir() if p.name not in
+                {"client.crt", "locked.key", "client.p12"}]
+    # What cannot be used is said before any call, naming the file.
+    with pytest.raises(CertificateError, match=r"locked\.key.*wrong passphrase"):
+        await call(mtls_inventory.target, f"{SERVICE}/GetItem", [{}], ca_file=ca_file,
+                   client_cert=(str(folder / "client.crt"), str(folder / "locked.key"),
+                                "nope"))
+    with pytest.raises(CertificateError, match=r"locked\.key is encrypted"):
+        await call(mtls_inventory.target, f"{SERVICE}/GetItem", [{}], ca_file=ca_file,
+                   client_cert=(str(folder / "client.crt"), str(folder / "locked.key")))
+    with pytest.raises(CertificateError, match=r"client\.p12"):
+        await describe(mtls_inventory.target, ca_file=ca_file,
+                       client_cert=ClientCertificate(folder / "client.p12", password="no"))
+    with pytest.raises(UsageError, match="client_cert must be"):
+        await call(mtls_inventory.target, f"{SERVICE}/GetItem", [{}],
+                   client_cert=42)  # type: ignore[arg-type]
 
 
 async def test_an_unreadable_certificate_names_the_file(

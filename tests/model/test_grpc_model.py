@@ -9,8 +9,15 @@ from pathlib import Path
 import grpc
 import pytest
 
+from app.client.tls import ClientCertificate
 from app.model.compose_errors import ComposeError
 from app.model.compose_grpc import GRPC_STATUS_CODES, GrpcCall, grpc_call_of, grpc_target
+from app.model.network_settings import (
+    HostCertificate,
+    NetworkConfig,
+    NetworkSecrets,
+    NetworkSettings,
+)
 from app.model.request import (
     GrpcModel,
     KeyValue,
@@ -174,7 +181,7 @@ def test_tls_options_go_with_grpcs_only(tmp_path: Path) -> None:
     tls = grpc_call_of(_grpc(url="grpcs://h:443", options=options), VARIABLES,
                        workspace_root=tmp_path)
     assert tls.tls and tls.ca_file == str(tmp_path / "ca.pem")
-    assert tls.client_cert == ("protos/me.pem", "protos/me.pem")
+    assert tls.client_cert == ClientCertificate(str(tmp_path / "protos" / "me.pem"))
     assert tls.url == "grpcs://h:443"
 
 
@@ -182,9 +189,9 @@ def test_tls_options_go_with_grpcs_only(tmp_path: Path) -> None:
     (RequestOptions(verify_tls=False), "cannot skip the server certificate check"),
     (RequestOptions(client_cert_mode="files"), "Choose the client certificate file"),
     (RequestOptions(client_cert_mode="files", client_cert="c.pem",
-                    client_cert_passphrase="{{pass}}"), "without a passphrase"),
+                    client_cert_passphrase="typed"), r"passphrase as a \{\{variable\}\}"),
     (RequestOptions(client_cert_mode="files", client_cert="c.pem",
-                    client_cert_passphrase="typed"), "without a passphrase"),
+                    client_cert_passphrase="{{missing}}"), r"\{\{missing\}\}"),
 ])
 def test_tls_options_grpc_cannot_honour_are_refused(options: RequestOptions,
                                                     error: str) -> None:
@@ -193,11 +200,37 @@ def test_tls_options_grpc_cannot_honour_are_refused(options: RequestOptions,
     assert caught.value.field == "options"
 
 
-def test_an_empty_passphrase_variable_is_no_passphrase() -> None:
+def test_a_passphrase_variable_goes_with_the_certificate() -> None:
     options = RequestOptions(client_cert_mode="files", client_cert="c.pem", client_key="k.pem",
                              client_cert_passphrase="{{pass}}")
+    call = grpc_call_of(_grpc(url="grpcs://h:1", options=options), {**VARIABLES, "pass": "pw"})
+    assert call.client_cert == ClientCertificate("c.pem", "k.pem", "pw")
+    assert "pw" not in repr(call)
+    # An empty one is no passphrase.
     call = grpc_call_of(_grpc(url="grpcs://h:1", options=options), {**VARIABLES, "pass": ""})
-    assert call.client_cert == ("c.pem", "k.pem")
+    assert call.client_cert == ClientCertificate("c.pem", "k.pem", None)
+
+
+def test_the_windows_certificate_for_the_host_is_the_default() -> None:
+    network = NetworkConfig(
+        NetworkSettings(certificates=(HostCertificate("*.corp.test", "/certs/corp.p12"),
+                                      HostCertificate("h:1", "/certs/h.pem", "/certs/h.key"))),
+        NetworkSecrets(passphrases={"*.corp.test": "p12 password"}))
+    default = RequestOptions()  # client_cert_mode="default"
+
+    def cert_of(url: str, options: RequestOptions = default) -> ClientCertificate | None:
+        return grpc_call_of(_grpc(url=url, options=options), VARIABLES,
+                            network=network).client_cert
+
+    assert cert_of("grpcs://api.corp.test:443") == ClientCertificate(
+        "/certs/corp.p12", None, "p12 password")
+    assert cert_of("grpcs://h:1") == ClientCertificate("/certs/h.pem", "/certs/h.key", None)
+    assert cert_of("grpcs://h:2") is None  # the pattern names port 1
+    assert cert_of("grpcs://other.test:1") is None
+    assert cert_of("grpc://api.corp.test:443") is None  # plaintext presents none
+    assert cert_of("grpcs://h:1", RequestOptions(client_cert_mode="none")) is None
+    # Without the window's settings (the runner), "default" is none.
+    assert grpc_call_of(_grpc(url="grpcs://h:1"), VARIABLES).client_cert is None
 
 
 def test_the_status_code_table_is_grpcs() -> None:

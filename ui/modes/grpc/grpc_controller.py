@@ -36,7 +36,10 @@ from ui.modes.grpc.grpc_log import DEFAULT_KEEP, GrpcMessageLog
 from ui.pacer import Pacer
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from app.grpc import CallResult, GrpcStream
+    from app.model.network_settings import NetworkConfig
     from app.model.request import RequestModel
     from ui.modes.base import VariablesSource
     from ui.tasks import TaskRunner
@@ -99,9 +102,13 @@ class GrpcController(QObject):
 
     def __init__(self, runner: TaskRunner, key: str,
                  settings: GrpcViewSettings | None = None,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None,
+                 network: Callable[[], NetworkConfig | None] | None = None) -> None:
         super().__init__(parent)
         self._runner = runner
+        #: The window's proxy and certificate settings (its certificate for the target's host
+        #: is presented unless the request's options choose otherwise).
+        self._network = network
         self._key = key
         self.settings = settings if settings is not None else GrpcViewSettings()
         self.log = GrpcMessageLog(self.settings.keep_messages)
@@ -228,7 +235,8 @@ class GrpcController(QObject):
             if self._sent is not None and self._sent[0] is model:
                 self._sent = (model, self._sent[1], resolution.secrets, model.url)
         self._values = values
-        call = grpc_call_of(model, values)
+        call = grpc_call_of(model, values,
+                            network=self._network() if self._network is not None else None)
         if self._sent is not None:
             self._sent = (*self._sent[:3], call.url)
         self.log.add("info", f"Calling {call.full_method} on {call.url}")

@@ -20,6 +20,7 @@ from ui.modes.grpc.grpc_stream_view import GrpcStreamView
 
 if TYPE_CHECKING:
     from app.grpc import Service
+    from app.model.network_settings import NetworkConfig
     from app.model.request import RequestModel
     from ui.error_messages import ErrorText
     from ui.modes.base import ModeHost
@@ -38,8 +39,12 @@ class GrpcPane(QWidget):
         super().__init__(parent)
         self._host = host
         key = f"{host.key} / grpc"
-        self.controller = GrpcController(host.runner, key, settings, self)
-        self.services = GrpcServices(host.runner, key, self)
+        def network() -> NetworkConfig | None:
+            pool = host.sessions()
+            return pool.network if pool is not None else None
+
+        self.controller = GrpcController(host.runner, key, settings, self, network)
+        self.services = GrpcServices(host.runner, key, self, network)
         self.request = GrpcRequestPanel()
         self.stream = GrpcStreamView(self.controller)
         #: The text of the last template put in the editor (replaced by the next one while

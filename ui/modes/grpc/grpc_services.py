@@ -19,7 +19,10 @@ from PySide6.QtCore import QObject, Signal
 from ui.error_messages import describe_error
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from app.grpc import Method, Service
+    from app.model.network_settings import NetworkConfig
     from app.model.request import RequestModel
     from ui.modes.base import VariablesSource
     from ui.tasks import TaskRunner
@@ -43,9 +46,11 @@ class GrpcServices(QObject):
     #: The message was checked: None when it fits, else what is wrong (naming the field).
     checked = Signal(object)
 
-    def __init__(self, runner: TaskRunner, key: str, parent: QObject | None = None) -> None:
+    def __init__(self, runner: TaskRunner, key: str, parent: QObject | None = None,
+                 network: Callable[[], NetworkConfig | None] | None = None) -> None:
         super().__init__(parent)
         self._runner = runner
+        self._network = network
         self._describe_key = f"{key} / describe"
         self._check_key = f"{key} / check message"
         #: The services last described (empty: none yet).
@@ -98,7 +103,8 @@ class GrpcServices(QObject):
         probe.grpc = dataclasses.replace(model.grpc, method=_PROBE_METHOD, message="{}")
         if model.grpc.protos and not model.url.strip():
             probe.url = _NO_TARGET
-        call = grpc_call_of(probe, values)
+        call = grpc_call_of(probe, values,
+                            network=self._network() if self._network is not None else None)
         return await app.grpc.describe(
             None if call.protos else call.target, protos=call.protos,
             import_paths=call.import_paths, tls=call.tls, ca_file=call.ca_file,
