@@ -80,6 +80,7 @@ async def describe(
     ca_file: PathText | None = None,
     client_cert: ClientCertArg | None = None,
     metadata: Metadata | None = None,
+    verify: bool = True,
 ) -> list[Service]:
     """The services of ``target`` (``host:port``) by server reflection, or of the ``protos``
     (.proto files, their imports found in ``import_paths``; the well-known types always
@@ -88,10 +89,11 @@ async def describe(
     encrypted key, or an :class:`app.client.ClientCertificate` (also PKCS#12 with its
     password); ``CertificateError`` names a file that cannot be used. ``RequestError`` when
     the target cannot be reached or has no reflection; ``UsageError`` with protoc's message
-    when the files do not compile."""
+    when the files do not compile. ``verify=False`` (TLS) trusts the certificate the server
+    presents instead of checking it, as far as grpcio allows: its dates are still checked."""
     return await default_client().describe(
         target, protos=protos, import_paths=import_paths, tls=tls, ca_file=ca_file,
-        client_cert=client_cert, metadata=metadata)
+        client_cert=client_cert, metadata=metadata, verify=verify)
 
 
 async def call(
@@ -106,6 +108,7 @@ async def call(
     tls: bool = False,
     ca_file: PathText | None = None,
     client_cert: ClientCertArg | None = None,
+    verify: bool = True,
 ) -> CallResult:
     """Call ``full_method`` (``pkg.Service/Method``) with ``messages`` (JSON objects: one
     for a unary or server-streaming method), its types by reflection unless ``protos`` are
@@ -113,7 +116,7 @@ async def call(
     return await default_client().call(
         target, full_method, messages, protos=protos, import_paths=import_paths,
         metadata=metadata, deadline=deadline, tls=tls, ca_file=ca_file,
-        client_cert=client_cert)
+        client_cert=client_cert, verify=verify)
 
 
 def open_stream(
@@ -129,6 +132,7 @@ def open_stream(
     client_cert: ClientCertArg | None = None,
     client: GrpcClient | None = None,
     keep_responses: int | None = None,
+    verify: bool = True,
 ) -> GrpcStream:
     """An interactive call (an async context manager, :class:`GrpcStream`): ``send``,
     ``done_writing``, ``async for`` over the responses, ``cancel()``, then ``result``, whose
@@ -141,7 +145,7 @@ def open_stream(
                          f"{keep_responses!r}")
     return GrpcStream(
         client if client is not None else default_client(),
-        Endpoint.make(target, tls, ca_file, client_cert),
+        Endpoint.make(target, tls, ca_file, client_cert, verify),
         full_method,
         protos=tuple(protos),
         import_paths=tuple(import_paths),

@@ -29,6 +29,7 @@ from app.client.tls import (
     client_certificate_pem,
 )
 
+from ._pinning import Pinned, pin_server_certificate
 from ._reader import StreamReader
 from ._reflection import reflect
 from ._thread import LoopThread
@@ -107,6 +108,8 @@ class Endpoint:
     tls: bool = False
     ca_file: str | None = None
     client_cert: ClientCertificate | None = None
+    #: False: trust the certificate the server presents (:mod:`._pinning`).
+    verify: bool = True
 
     @classmethod
     def make(
@@ -115,6 +118,7 @@ class Endpoint:
         tls: bool,
         ca_file: PathText | None,
         client_cert: ClientCertArg | None,
+        verify: bool = True,
     ) -> Endpoint:
         if not isinstance(target, str) or not target.strip():
             raise UsageError(f"A gRPC target is host:port, not {target!r}")
@@ -123,8 +127,11 @@ class Endpoint:
             given = ClientCertificate(
                 os.fspath(given.cert), os.fspath(given.key) if given.key is not None else None,
                 given.password)
-        ca = os.fspath(ca_file) if ca_file is not None else None
-        return cls(target.strip(), bool(tls or ca or given), ca, given)
+        if not isinstance(verify, bool):
+            raise UsageError(f"verify is True or False, not {verify!r}")
+        ca = os.fspath(ca_file) if ca_file is not None and verify else None
+        secure = bool(tls or ca or given or not verify)
+        return cls(target.strip(), secure, ca, given, verify or not secure)
 
 
 @dataclass
@@ -237,6 +244,7 @@ class GrpcClient:
         # Touched on the gRPC thread only.
         self._channels: OrderedDict[Endpoint, _Channel] = OrderedDict()
         self._sources: dict[object, _Source] = {}
+        self._pins: dict[Endpoint, Pinned] = {}
 
     # --- on the gRPC thread -------------------------------------------------------------
 
@@ -246,11 +254,16 @@ class GrpcClient:
             self._channels.move_to_end(endpoint)
             return found
         limit = self.settings.max_message_bytes
-        options = [("grpc.max_receive_message_length", limit),
+        options: list[tuple[str, Any]] = [("grpc.max_receive_message_length", limit),
                    ("grpc.max_send_message_length", limit)]
         sync_options = [*options, (grpc.experimental.ChannelOptions.SingleThreadedUnaryStream, 1)]
         if endpoint.tls:
             root = _read(endpoint.ca_file, "CA file") if endpoint.ca_file else None
+            if not endpoint.verify:
+                pinned = self._pins[endpoint]
+                root = pinned.pem
+                options.append(("grpc.ssl_target_name_override", pinned.name))
+                sync_options.append(("grpc.ssl_target_name_override", pinned.name))
             key = chain = None
             if endpoint.client_cert is not None:
                 key, chain = client_certificate_pem(endpoint.client_cert)
@@ -264,7 +277,8 @@ class GrpcClient:
             found = _Channel(channel, lambda: grpc.insecure_channel(endpoint.target, sync_options))
         self._channels[endpoint] = found
         while len(self._channels) > self.settings.max_channels:
-            _, oldest = self._channels.popitem(last=False)
+            evicted, oldest = self._channels.popitem(last=False)
+            self._pins.pop(evicted, None)  # fetched again with its next channel
             asyncio.get_running_loop().create_task(oldest.close())
         return found
 
@@ -286,7 +300,13 @@ class GrpcClient:
         fresh: bool = False,
         timeout: float | None = None,
     ) -> _Source:
-        """The descriptors of the .proto files, else of the endpoint by reflection."""
+        """The descriptors of the .proto files, else of the endpoint by reflection. (Every
+        call and describe starts here: an endpoint not to be checked has its server's
+        certificate fetched first, for its channel.)"""
+        if endpoint is not None and not endpoint.verify and endpoint not in self._pins:
+            limit = self.settings.describe_timeout
+            self._pins[endpoint] = await pin_server_certificate(
+                endpoint.target, min(limit, timeout) if timeout is not None else limit)
         if protos:
             key: object = ("protos", tuple(os.fspath(path) for path in protos),
                            tuple(os.fspath(path) for path in import_paths))
@@ -352,6 +372,7 @@ class GrpcClient:
     async def _close_channels(self) -> None:
         channels, self._channels = list(self._channels.values()), OrderedDict()
         self._sources.clear()
+        self._pins.clear()
         await asyncio.gather(*(entry.close() for entry in channels), return_exceptions=True)
 
     # --- from any loop ------------------------------------------------------------------
@@ -366,9 +387,10 @@ class GrpcClient:
         ca_file: PathText | None = None,
         client_cert: ClientCertArg | None = None,
         metadata: Metadata | None = None,
+        verify: bool = True,
     ) -> list[Service]:
         """See :func:`app.grpc.describe`."""
-        endpoint = None if protos else Endpoint.make(target, tls, ca_file, client_cert)
+        endpoint = None if protos else Endpoint.make(target, tls, ca_file, client_cert, verify)
         sent = outgoing_metadata(metadata)
 
         async def run() -> list[Service]:
@@ -390,9 +412,10 @@ class GrpcClient:
         tls: bool = False,
         ca_file: PathText | None = None,
         client_cert: ClientCertArg | None = None,
+        verify: bool = True,
     ) -> CallResult:
         """See :func:`app.grpc.call`."""
-        endpoint = Endpoint.make(target, tls, ca_file, client_cert)
+        endpoint = Endpoint.make(target, tls, ca_file, client_cert, verify)
         sent = outgoing_metadata(metadata)
         timeout = check_deadline(deadline)
         if isinstance(messages, str | bytes | dict) or not isinstance(messages, Sequence):

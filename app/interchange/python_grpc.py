@@ -64,7 +64,9 @@ def to_python_grpc(model: RequestModel, variables: Mapping[str, str] | None = No
         keywords.append(f"deadline={grpc.deadline!r}")
     if tls:
         keywords.append("tls=True")
-        if options.ca_file.strip():
+        if not options.verify_tls:
+            keywords.append("verify=False")
+        elif options.ca_file.strip():
             keywords.append(f"ca_file={python_literal(v(options.ca_file.strip()))}")
         if options.client_cert_mode == "files" and options.client_cert.strip():
             cert = v(options.client_cert.strip())

@@ -68,6 +68,8 @@ class GrpcCall:
     deadline: float | None = None
     ca_file: str | None = None
     client_cert: ClientCertificate | None = None
+    #: False: the server's certificate is trusted as presented (the options' "verify TLS").
+    verify: bool = True
 
     @property
     def url(self) -> str:
@@ -224,12 +226,10 @@ def grpc_call_of(model: RequestModel, variables: Mapping[str, str] | None = None
     options = model.options
     ca_file = client_cert = None
     if tls:
-        if not options.verify_tls and not options.ca_file.strip():
-            raise ComposeError("options", "gRPC cannot skip the server certificate check: "
-                                          "give the server's CA file in Options")
-        ca_file = _filled(options.ca_file.strip(), variables, "options", "CA file") or None
-        if ca_file is not None:
-            ca_file = resolve_paths([ca_file], workspace_root)[0]
+        if options.verify_tls:  # else the server's own certificate is trusted, not a CA's
+            ca_file = _filled(options.ca_file.strip(), variables, "options", "CA file") or None
+            if ca_file is not None:
+                ca_file = resolve_paths([ca_file], workspace_root)[0]
         client_cert = _client_cert(model, target, variables, network, workspace_root)
     return GrpcCall(
         target=target, tls=tls, full_method=method, messages=messages,
@@ -237,7 +237,7 @@ def grpc_call_of(model: RequestModel, variables: Mapping[str, str] | None = None
         import_paths=_paths(grpc.import_paths, variables, "import_paths", "import paths",
                             workspace_root),
         metadata=_metadata(model, variables), deadline=deadline, ca_file=ca_file,
-        client_cert=client_cert)
+        client_cert=client_cert, verify=options.verify_tls or not tls)
 
 
 async def send(call: GrpcCall) -> CallResult:
@@ -249,7 +249,7 @@ async def send(call: GrpcCall) -> CallResult:
     return await app.grpc.call(
         call.target, call.full_method, call.messages, protos=call.protos,
         import_paths=call.import_paths, metadata=call.metadata, deadline=call.deadline,
-        tls=call.tls, ca_file=call.ca_file, client_cert=call.client_cert)
+        tls=call.tls, ca_file=call.ca_file, client_cert=call.client_cert, verify=call.verify)
 
 
 async def method_is_server_streaming(call: GrpcCall) -> bool | None:
@@ -262,7 +262,8 @@ async def method_is_server_streaming(call: GrpcCall) -> bool | None:
 
     client = app.grpc.default_client()
     try:
-        endpoint = Endpoint.make(call.target, call.tls, call.ca_file, call.client_cert)
+        endpoint = Endpoint.make(call.target, call.tls, call.ca_file, call.client_cert,
+                                 call.verify)
         metadata = outgoing_metadata(call.metadata)
         resolved = await client.thread.run(lambda: client.resolve(
             endpoint, call.full_method, call.protos, call.import_paths, metadata, call.deadline))

@@ -10,6 +10,7 @@ import threading
 import time
 from pathlib import Path
 
+import grpc
 import pytest
 import trustme
 from cryptography import x509
@@ -17,7 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 import app.grpc
-from app.client.errors import CertificateError, UsageError
+from app.client.errors import CertificateError, RequestError, UsageError
 from app.client.tls import ClientCertificate
 from app.grpc import GrpcClient, GrpcSettings, call, describe
 
@@ -232,6 +233,59 @@ async def test_mtls_with_an_encrypted_key_or_pkcs12(
     with pytest.raises(UsageError, match="client_cert must be"):
         await call(mtls_inventory.target, f"{SERVICE}/GetItem", [{}],
                    client_cert=42)  # type: ignore[arg-type]
+
+
+def _tls_server(cert: trustme.LeafCert) -> InventoryServer:
+    return InventoryServer(credentials=grpc.ssl_server_credentials(
+        [(cert.private_key_pem.bytes(), cert.cert_chain_pems[0].bytes())]))
+
+
+async def test_without_the_check_the_servers_own_certificate_is_trusted(
+    inventory: InventoryServer,
+) -> None:
+    """A CA nobody trusts and a name that is not the target's: ``verify=False`` calls it
+    anyway, every kind of call (the server stream's synchronous channel too)."""
+    server = _tls_server(trustme.CA().issue_cert("somewhere-else.test"))
+    try:
+        target = server.target
+        # Checked, it is refused.
+        assert (await call(target, f"{SERVICE}/GetItem", [{}], tls=True)).code == "UNAVAILABLE"
+        services = await describe(target, tls=True, verify=False)
+        assert services[0].name == SERVICE
+        result = await call(target, f"{SERVICE}/GetItem", [{"sku": "v"}], tls=True,
+                            verify=False)
+        assert result.code == "OK" and result.responses[0]["sku"] == "v"
+        result = await call(target, f"{SERVICE}/ListItems", [{"count": 2}], verify=False)
+        assert result.code == "OK" and len(result.responses) == 2
+        async with app.grpc.open_stream(target, f"{SERVICE}/Trade", verify=False) as stream:
+            await stream.send({"sku": "t"})
+            await stream.done_writing()
+            answers = [response async for response in stream]
+        assert stream.result is not None and stream.result.code == "OK" and answers
+        # A plaintext server: the handshake fails, said as UNAVAILABLE.
+        result = await call(inventory.target, f"{SERVICE}/GetItem", [{}], verify=False)
+        assert result.code == "UNAVAILABLE" and inventory.target in result.details
+    finally:
+        server.stop()
+
+
+async def test_without_the_check_the_dates_are_still_checked(closed_port: int) -> None:
+    import datetime
+
+    expired = trustme.CA().issue_cert(
+        "127.0.0.1", not_before=datetime.datetime(2020, 1, 1),
+        not_after=datetime.datetime(2021, 1, 1))
+    server = _tls_server(expired)
+    try:
+        result = await call(server.target, f"{SERVICE}/GetItem", [{}], verify=False)
+        assert result.code == "UNAVAILABLE"
+        assert "valid from 2020-01-01 to 2021-01-01" in result.details
+        with pytest.raises(RequestError, match="valid from 2020-01-01"):
+            await describe(server.target, verify=False)
+    finally:
+        server.stop()
+    result = await call(f"127.0.0.1:{closed_port}", f"{SERVICE}/GetItem", [{}], verify=False)
+    assert result.code == "UNAVAILABLE" and "Cannot reach" in result.details
 
 
 async def test_an_unreadable_certificate_names_the_file(

@@ -79,6 +79,10 @@ def test_copy_as_python_for_grpc_is_a_script_on_app_grpc() -> None:
                   "ca_file='ca.pem',", "client_cert=('me.pem', 'me.pem'))"):
         assert piece in script, piece
     assert "Unresolved variables, sent as they are: {{host}}" not in script
+    assert "verify" not in script
+    model.options.verify_tls = False
+    script = to_python_client(model, {})
+    assert "verify=False" in script and "ca_file" not in script
 
 
 def test_an_unresolved_variable_is_listed_at_the_top() -> None:

@@ -186,7 +186,6 @@ def test_tls_options_go_with_grpcs_only(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("options", "error"), [
-    (RequestOptions(verify_tls=False), "cannot skip the server certificate check"),
     (RequestOptions(client_cert_mode="files"), "Choose the client certificate file"),
     (RequestOptions(client_cert_mode="files", client_cert="c.pem",
                     client_cert_passphrase="typed"), r"passphrase as a \{\{variable\}\}"),
@@ -198,6 +197,15 @@ def test_tls_options_grpc_cannot_honour_are_refused(options: RequestOptions,
     with pytest.raises(ComposeError, match=error) as caught:
         grpc_call_of(_grpc(url="grpcs://h:1", options=options), {**VARIABLES, "pass": "x"})
     assert caught.value.field == "options"
+
+
+def test_without_the_check_the_servers_certificate_is_trusted_not_a_ca() -> None:
+    options = RequestOptions(verify_tls=False, ca_file="ca.pem")
+    call = grpc_call_of(_grpc(url="grpcs://h:1", options=options), VARIABLES)
+    assert (call.tls, call.verify, call.ca_file) == (True, False, None)
+    # Plaintext has nothing to check.
+    call = grpc_call_of(_grpc(url="grpc://h:1", options=options), VARIABLES)
+    assert (call.tls, call.verify) == (False, True)
 
 
 def test_a_passphrase_variable_goes_with_the_certificate() -> None:

@@ -96,3 +96,33 @@ def test_the_windows_certificate_for_the_host_is_presented(
         assert pane.controller.result.code == "UNAVAILABLE"
     finally:
         tab.dispose()
+
+
+def test_with_the_check_off_a_self_made_certificate_is_called(
+        qtbot: QtBot, qt_loop: Any) -> None:
+    """Options ▸ verify TLS off, on a server whose certificate nobody vouches for."""
+    cert = trustme.CA().issue_cert("dev-box.test")
+    server = InventoryServer(credentials=grpc.ssl_server_credentials(
+        [(cert.private_key_pem.bytes(), cert.cert_chain_pems[0].bytes())]))
+    model = RequestModel(url=f"grpcs://{server.target}", mode=RequestMode.GRPC,
+                         options=RequestOptions(verify_tls=False))
+    model.grpc.method = f"{SERVICE}/GetItem"
+    model.grpc.message = '{"sku": "unchecked"}'
+
+    async def source(_model: RequestModel) -> Resolution:
+        return Resolution({})
+
+    tab = RequestTab(TaskRunner(), lambda: SessionPool(), 1, source, model)
+    qtbot.addWidget(tab)
+    tab.show()
+    try:
+        pane = tab.pane(RequestMode.GRPC)
+        assert isinstance(pane, GrpcPane)
+        tab.send()
+        qtbot.waitUntil(lambda: not pane.controller.busy, timeout=15000)
+        result = pane.controller.result
+        assert result is not None and result.code == "OK", (result, pane.controller.error)
+        assert result.responses[0]["sku"] == "unchecked"
+    finally:
+        tab.dispose()
+        server.stop()

@@ -244,7 +244,7 @@ class GrpcController(QObject):
         stream = app.grpc.open_stream(
             call.target, call.full_method, protos=call.protos, import_paths=call.import_paths,
             metadata=call.metadata, deadline=call.deadline, tls=call.tls, ca_file=call.ca_file,
-            client_cert=call.client_cert, client=client,
+            client_cert=call.client_cert, verify=call.verify, client=client,
             keep_responses=self.settings.keep_messages)
         async with stream:
             if stream.result is not None:  # the method could not be looked up there

@@ -108,7 +108,7 @@ class GrpcServices(QObject):
         return await app.grpc.describe(
             None if call.protos else call.target, protos=call.protos,
             import_paths=call.import_paths, tls=call.tls, ca_file=call.ca_file,
-            client_cert=call.client_cert, metadata=call.metadata)
+            client_cert=call.client_cert, metadata=call.metadata, verify=call.verify)
 
     def _on_described(self, services: list[Service]) -> None:
         self.describing = False
