@@ -70,6 +70,8 @@ class MainWindow(QMainWindow):
         self._runner: TaskRunner | None = None
         self._playground: PlaygroundControl | None = None
         self._sessions: SessionPool | None = None
+        #: The device grant code the status line shows ("": none).
+        self._device_message = ""
         self._tab_ids = itertools.count(1)
         #: The runner's window last opened (it closes with the window).
         self.runner_dialog: RunnerDialog | None = None
@@ -130,6 +132,11 @@ class MainWindow(QMainWindow):
 
             self._playground = PlaygroundControl(self)
         return self._playground
+
+    def playground_state(self) -> str:
+        """The playground's :attr:`~ui.playground_control.PlaygroundControl.state`, without
+        making its control when there is none yet (it is then stopped)."""
+        return self._playground.state if self._playground is not None else "stopped"
 
     def data_dir(self) -> Path:
         if self._data_dir is None:
@@ -234,6 +241,7 @@ class MainWindow(QMainWindow):
                 self._secrets = KeyringSecrets()
             # OAuth 2.0 tokens go to the keyring (never a file) and outlive the run.
             cache = AuthCache(KeyringTokenStore(self._secrets), on_code=self._show_device_code,
+                              on_code_done=self._device_code_done,
                               open_browser=self._open_sign_in)
             network = self.network.config if self._populated else None
             self._sessions = SessionPool(self.state.limits, auth_cache=cache, network=network)
@@ -251,10 +259,18 @@ class MainWindow(QMainWindow):
         """Where a device grant's code is shown: the status line, for as long as the code
         lives at most (a modal dialog would stop the grant's polling under qasync), and the
         OAuth 2.0 page of the tab waiting for it."""
-        self.statusBar().showMessage(
-            f"OAuth 2.0 sign-in: open {uri} and enter the code {code}", 30 * 60 * 1000)
+        self._device_message = f"OAuth 2.0 sign-in: open {uri} and enter the code {code}"
+        self.statusBar().showMessage(self._device_message, 30 * 60 * 1000)
         for tab in self.all_tabs():
             tab.tokens.device_code(uri, code)
+
+    def _device_code_done(self) -> None:
+        """The grant's polling ended (a token, a refusal, a cancel): its code leaves the
+        status line, unless something else is shown there by now."""
+        status = self.statusBar()
+        if self._device_message and status.currentMessage() == self._device_message:
+            status.clearMessage()
+        self._device_message = ""
 
     def _open_sign_in(self, url: str) -> bool:
         """Give an authorization page to the browser (on a worker thread: ``webbrowser`` may

@@ -35,6 +35,13 @@ class PlaygroundControl(QObject):
         return self._background.url if self._background is not None else None
 
     @property
+    def state(self) -> str:
+        """``running``, ``starting`` or ``stopped``."""
+        if self.url is not None:
+            return "running"
+        return "starting" if self._starting is not None else "stopped"
+
+    @property
     def token(self) -> str | None:
         """The token the running playground's terminals want (None when it is stopped)."""
         return self._background.token if self._background is not None else None

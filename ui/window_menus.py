@@ -61,6 +61,14 @@ def _follow_mode(window: MainWindow, http: list[QAction], grpc: list[QAction]) -
         action.setVisible(is_grpc)
 
 
+def _follow_playground(window: MainWindow, start: QAction, stop: QAction) -> None:
+    """Start while the playground is stopped, Stop while it runs (as the Tools menu opens:
+    the playground's control is not made before it is wanted)."""
+    state = window.playground_state()
+    start.setEnabled(state == "stopped")
+    stop.setEnabled(state == "running")
+
+
 def _set_theme(window: MainWindow, name: str, _checked: bool = False) -> None:
     window.set_theme(name)
 
@@ -129,9 +137,10 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
         group.addAction(action)
         action.triggered.connect(functools.partial(_set_theme, window, name))
         themes[name] = action
-    _add(t, "Start playground", lambda: window.runner.start(
+    start = _add(t, "Start playground", lambda: window.runner.start(
         "window / playground", window.playground.ensure_started()))
-    _add(t, "Stop playground", lambda: window.playground.stop())
+    stop = _add(t, "Stop playground", lambda: window.playground.stop())
+    t.aboutToShow.connect(lambda: _follow_playground(window, start, stop))
     t.addSeparator()
     _add(t, "Clear runtime variables", window.clear_runtime_variables)
     _add(t, "Limits…", window.edit_limits)

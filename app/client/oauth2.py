@@ -432,7 +432,9 @@ class OAuth2DeviceCode(OAuth2Auth):
     """The device authorization grant (RFC 8628): ``on_code(verification_uri, user_code)`` tells
     the user where to go and what to type; the token endpoint is polled every ``interval``
     seconds the server set (5 by default, 5 more after each ``slow_down``) until the user
-    approves, refuses, or the code expires."""
+    approves, refuses, or the code expires. ``on_done()`` then says the code is no longer
+    wanted (however the polling ended: a token, a refusal, a cancel), so that it can be
+    taken down from where it was shown."""
 
     grant_type = "device_code"
 
@@ -444,6 +446,7 @@ class OAuth2DeviceCode(OAuth2Auth):
         *,
         scope: str | Sequence[str] | None = None,
         on_code: Callable[[str, str], object] = print,
+        on_done: Callable[[], object] | None = None,
         token_store: MutableMapping[str, str] | None = None,
         _sleep: Callable[[float], Any] = asyncio.sleep,
         **settings: Any,
@@ -451,6 +454,7 @@ class OAuth2DeviceCode(OAuth2Auth):
         super().__init__(token_url, client_id, scope=scope, token_store=token_store, **settings)
         self.device_url = device_url
         self.on_code = on_code
+        self.on_done = on_done
         self._sleep = _sleep
 
     def _grant(self) -> Steps:
@@ -468,24 +472,28 @@ class OAuth2DeviceCode(OAuth2Auth):
         interval = _seconds(data.get("interval"), 5.0)
         deadline = self._clock() + _seconds(data.get("expires_in"), 1800.0)
         self.on_code(str(uri), str(user_code))
-        while True:
-            pause = AuthWait(functools.partial(self._sleep, interval))
-            yield pause
-            if self._clock() > deadline:
-                raise TokenError(400, "Bad Request", {"error": "expired_token"},
-                                 url=self.token_url, error="expired_token",
-                                 error_description="the device code expired before the "
-                                                   "user approved it")
-            try:
-                return (yield from self._exchange(
-                    {"grant_type": DEVICE_CODE_GRANT, "device_code": str(device_code)},
-                    client=False,
-                ))
-            except TokenError as exc:
-                if exc.error == "slow_down":
-                    interval += 5.0
-                elif exc.error != "authorization_pending":
-                    raise
+        try:
+            while True:
+                pause = AuthWait(functools.partial(self._sleep, interval))
+                yield pause
+                if self._clock() > deadline:
+                    raise TokenError(400, "Bad Request", {"error": "expired_token"},
+                                     url=self.token_url, error="expired_token",
+                                     error_description="the device code expired before the "
+                                                       "user approved it")
+                try:
+                    return (yield from self._exchange(
+                        {"grant_type": DEVICE_CODE_GRANT, "device_code": str(device_code)},
+                        client=False,
+                    ))
+                except TokenError as exc:
+                    if exc.error == "slow_down":
+                        interval += 5.0
+                    elif exc.error != "authorization_pending":
+                        raise
+        finally:
+            if self.on_done is not None:
+                self.on_done()
 
 
 def _seconds(value: object, default: float) -> float:

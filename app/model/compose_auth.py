@@ -48,16 +48,19 @@ def _print_code(uri: str, code: str) -> None:
 class AuthCache:
     """The OAuth 2.0 auth objects of a run, by their resolved settings, and what they share.
 
-    ``on_code(verification_uri, user_code)`` and ``open_browser(url)`` may be replaced at any
-    time (the window sets them once it has somewhere to show a code); objects already built
-    call the current ones. ``max_cached`` bounds how many objects are kept."""
+    ``on_code(verification_uri, user_code)``, ``on_code_done()`` (the code shown is no longer
+    wanted) and ``open_browser(url)`` may be replaced at any time (the window sets them once
+    it has somewhere to show a code); objects already built call the current ones.
+    ``max_cached`` bounds how many objects are kept."""
 
     def __init__(self, token_store: MutableMapping[str, str] | None = None, *,
                  on_code: Callable[[str, str], object] = _print_code,
+                 on_code_done: Callable[[], object] = lambda: None,
                  open_browser: Callable[[str], object] = webbrowser.open,
                  max_cached: int = MAX_CACHED) -> None:
         self.token_store = token_store
         self.on_code = on_code
+        self.on_code_done = on_code_done
         self.open_browser = open_browser
         self.max_cached = max_cached
         self._objects: dict[tuple[Any, ...], OAuth2Auth] = {}
@@ -74,6 +77,9 @@ class AuthCache:
 
     def _show_code(self, uri: str, code: str) -> object:
         return self.on_code(uri, code)
+
+    def _code_done(self) -> object:
+        return self.on_code_done()
 
     def _open(self, url: str) -> object:
         return self.open_browser(url)
@@ -144,7 +150,8 @@ def oauth2_of(model: AuthModel, variables: Mapping[str, str], cache: AuthCache |
 
         def build() -> OAuth2Auth:
             return OAuth2DeviceCode(device_url, token_url, client_id, scope=scope,
-                                    on_code=cache._show_code, token_store=store)
+                                    on_code=cache._show_code, on_done=cache._code_done,
+                                    token_store=store)
     try:
         return cache.get(settings, build)
     except ValueError as exc:
