@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.model.request import RequestMode, RequestModel
+from app.model.request import RequestMode, RequestModel, method_label
 from ui.modes.registry import MODES, ModeRegistry, ModeSpec
 from ui.request.graphql.tab_support import GraphQLSupport
 from ui.request.oauth_tokens import OAuthTokens
@@ -344,7 +344,8 @@ class RequestTab(QWidget):
             title = model.name
         else:
             url = model.url.split("://", 1)[-1]
-            title = f"{model.method} {url}" if url else "New request"
+            # The HTTP method, or the mode's short name (gRPC, WS...) for one that sends none.
+            title = f"{method_label(model.method, self.mode)} {url}" if url else "New request"
         program = self._mode_titles.get(self.mode, "")
         if program:
             title = f"{title} — {program}"

@@ -55,7 +55,8 @@ class ModeSpec:
     #: before the first send of a file an import named.
     sends_body: bool = True
     #: The parts of the request editor that mean nothing to it, hidden while it is chosen
-    #: (their values are kept): ``method``, and the pages ``params``, ``body``, ``auth``.
+    #: (their values are kept): ``method``, the pages ``params``, ``body``, ``auth``, and the
+    #: Options rows ``timeouts`` and ``redirects``.
     hidden_parts: tuple[str, ...] = ()
 
 
@@ -163,4 +164,5 @@ MODES.register(ModeSpec(
 MODES.register(ModeSpec(
     RequestMode.GRPC, "gRPC", "Call", "Cancel", "Call a gRPC method", _build_grpc,
     schemes=("grpc", "grpcs"), selected_by=("grpc", "grpcs"), fields=("grpc",),
-    sends_body=False, hidden_parts=("method", "params", "body", "auth")))
+    sends_body=False,
+    hidden_parts=("method", "params", "body", "auth", "timeouts", "redirects")))

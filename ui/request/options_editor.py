@@ -3,7 +3,7 @@ proxy and client certificate (else the window's, Tools ▸ Network…)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -154,6 +154,7 @@ class OptionsEditor(QWidget):
         form.addRow("", key_row)
         form.addRow("Passphrase", self.client_cert_passphrase)
         form.addRow("", self.network_status)
+        self._form = form
         column = QWidget()
         column.setMaximumWidth(620)
         column.setLayout(form)
@@ -250,6 +251,15 @@ class OptionsEditor(QWidget):
                 problems.append("Write the passphrase as a {{variable}}: the options are "
                                 "saved in the request's file")
         return "\n".join(problems)
+
+    def hide_rows(self, names: Iterable[str]) -> None:
+        """Hide the rows named (``timeouts``: Timeout and Total deadline; ``redirects``),
+        show the others: a way of sending that has no use for them (gRPC has its own
+        deadline and no redirects). Their values are kept."""
+        hidden = set(names)
+        for widget, name in ((self.timeout, "timeouts"), (self.total_timeout, "timeouts"),
+                             (self.follow_redirects, "redirects")):
+            self._form.setRowVisible(widget, name not in hidden)
 
     def _refresh(self) -> None:
         own_proxy = self.proxy_mode.currentIndex() == OPTION_PROXY_MODES.index("url")

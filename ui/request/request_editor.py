@@ -63,6 +63,8 @@ class RequestEditor(QWidget):
         self._body = LazyPage(self._build_body, _MARGINS)
         self._auth = LazyPage(self._build_auth, _MARGINS)
         self._options = LazyPage(self._build_options, _MARGINS)
+        #: The parts hide_parts hid.
+        self._hidden: set[str] = set()
         self._tests = LazyPage(self._build_tests, _MARGINS)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -104,9 +106,13 @@ class RequestEditor(QWidget):
     # -- the pages, built on first use ------------------------------------------------------
 
     def hide_parts(self, names: Iterable[str]) -> None:
-        """Hide the method box and the pages named (``params``, ``body``, ``auth``...), show
-        the others: a way of sending that has no use for them (their values are kept)."""
+        """Hide the method box, the pages named (``params``, ``body``, ``auth``...) and the
+        Options rows named (``timeouts``, ``redirects``), show the others: a way of sending
+        that has no use for them (their values are kept)."""
         hidden = set(names)
+        self._hidden = hidden
+        if (options := self._options.built_page()) is not None:
+            options.hide_rows(hidden)
         self.method_box.setVisible("method" not in hidden)
         pages = ["params", "headers", "body", "auth", "options", "tests"]
         for index, name in enumerate(pages):
@@ -182,6 +188,7 @@ class RequestEditor(QWidget):
         from ui.request.options_editor import OptionsEditor
 
         options = OptionsEditor()
+        options.hide_rows(self._hidden)
         options.load_model(copy.deepcopy(self._loaded.options))
         options.changed.connect(self._on_edit)
         return options

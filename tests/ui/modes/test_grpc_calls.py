@@ -367,13 +367,21 @@ def test_the_tests_tab_checks_a_call_and_keeps_its_captures(
 
 
 def test_a_grpc_tab_hides_what_grpc_has_no_use_for(grpc_tab: MakeTab, grpc_target: str) -> None:
-    """The method box and the Params, Body and Auth pages mean nothing to a gRPC call: hidden
-    while gRPC is chosen (their values kept), back with HTTP."""
+    """The method box, the Params, Body and Auth pages and the Options' timeouts and
+    redirects mean nothing to a gRPC call (it has its own deadline): hidden while gRPC is
+    chosen (their values kept), back with HTTP. The tab's title says gRPC, not GET."""
     tab = grpc_tab(f"grpc://{grpc_target}", f"{SERVICE}/Echo", '{"text": "hello"}')
     editor, tabs = tab.editor, tab.editor.tabs
     shown = [tabs.tabText(i).split(" ")[0] for i in range(tabs.count()) if tabs.isTabVisible(i)]
     assert shown == ["Headers", "Options", "Tests"]
     assert editor.method_box.isHidden() and tabs.isTabVisible(tabs.currentIndex())
+    assert tab.title() == f"gRPC {grpc_target}"
+    options = editor.options
+    http_rows = (options.timeout, options.total_timeout, options.follow_redirects)
+    assert all(widget.isHidden() for widget in http_rows)
+    assert not options.verify_tls.isHidden() and not options.proxy_mode.isHidden()
     tab.set_mode(RequestMode.HTTP)
     assert not editor.method_box.isHidden()
     assert all(tabs.isTabVisible(i) for i in range(tabs.count()))
+    assert not any(widget.isHidden() for widget in http_rows)
+    assert tab.title().startswith("GET ")
