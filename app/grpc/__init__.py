@@ -81,6 +81,9 @@ async def describe(
     client_cert: ClientCertArg | None = None,
     metadata: Metadata | None = None,
     verify: bool = True,
+    proxy: str | None = None,
+    proxy_auth: tuple[str, str] | None = None,
+    trust_env: bool = False,
 ) -> list[Service]:
     """The services of ``target`` (``host:port``) by server reflection, or of the ``protos``
     (.proto files, their imports found in ``import_paths``; the well-known types always
@@ -90,10 +93,15 @@ async def describe(
     password); ``CertificateError`` names a file that cannot be used. ``RequestError`` when
     the target cannot be reached or has no reflection; ``UsageError`` with protoc's message
     when the files do not compile. ``verify=False`` (TLS) trusts the certificate the server
-    presents instead of checking it, as far as grpcio allows: its dates are still checked."""
+    presents instead of checking it, as far as grpcio allows: its dates are still checked.
+    ``proxy`` is an HTTP proxy (``http://``, credentials in it or in ``proxy_auth``) the
+    channel tunnels through with ``CONNECT``; ``trust_env=True`` takes it from
+    ``grpc_proxy``/``https_proxy``/``http_proxy`` and ``no_proxy`` (by default the
+    environment is not read: a direct channel)."""
     return await default_client().describe(
         target, protos=protos, import_paths=import_paths, tls=tls, ca_file=ca_file,
-        client_cert=client_cert, metadata=metadata, verify=verify)
+        client_cert=client_cert, metadata=metadata, verify=verify, proxy=proxy,
+        proxy_auth=proxy_auth, trust_env=trust_env)
 
 
 async def call(
@@ -109,6 +117,9 @@ async def call(
     ca_file: PathText | None = None,
     client_cert: ClientCertArg | None = None,
     verify: bool = True,
+    proxy: str | None = None,
+    proxy_auth: tuple[str, str] | None = None,
+    trust_env: bool = False,
 ) -> CallResult:
     """Call ``full_method`` (``pkg.Service/Method``) with ``messages`` (JSON objects: one
     for a unary or server-streaming method), its types by reflection unless ``protos`` are
@@ -116,7 +127,8 @@ async def call(
     return await default_client().call(
         target, full_method, messages, protos=protos, import_paths=import_paths,
         metadata=metadata, deadline=deadline, tls=tls, ca_file=ca_file,
-        client_cert=client_cert, verify=verify)
+        client_cert=client_cert, verify=verify, proxy=proxy, proxy_auth=proxy_auth,
+        trust_env=trust_env)
 
 
 def open_stream(
@@ -133,6 +145,9 @@ def open_stream(
     client: GrpcClient | None = None,
     keep_responses: int | None = None,
     verify: bool = True,
+    proxy: str | None = None,
+    proxy_auth: tuple[str, str] | None = None,
+    trust_env: bool = False,
 ) -> GrpcStream:
     """An interactive call (an async context manager, :class:`GrpcStream`): ``send``,
     ``done_writing``, ``async for`` over the responses, ``cancel()``, then ``result``, whose
@@ -145,7 +160,7 @@ def open_stream(
                          f"{keep_responses!r}")
     return GrpcStream(
         client if client is not None else default_client(),
-        Endpoint.make(target, tls, ca_file, client_cert, verify),
+        Endpoint.make(target, tls, ca_file, client_cert, verify, proxy, proxy_auth, trust_env),
         full_method,
         protos=tuple(protos),
         import_paths=tuple(import_paths),

@@ -12,13 +12,16 @@ stays on), which is said in words naming the dates. Runs on the gRPC thread.
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime
 import ipaddress
 import ssl
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from app.client.errors import ErrorKind, RequestError, RequestTimeout, UsageError
+
+from ._proxy import without_credentials
 
 __all__ = ["Pinned", "pin_server_certificate"]
 
@@ -74,10 +77,31 @@ def _name_for(host: str, names: list[str]) -> str:
                        "without the check: give its CA file instead", kind=ErrorKind.CERTIFICATE)
 
 
-async def pin_server_certificate(target: str, timeout: float) -> Pinned:
+async def _tunnel(proxy: str, target: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A connection to ``target`` through the HTTP proxy ``proxy`` (``CONNECT``, as grpcio
+    makes it)."""
+    parts = urlsplit(proxy)
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port or 80)
+    request = f"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n"
+    if parts.username is not None:
+        pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
+        request += f"Proxy-Authorization: Basic {base64.b64encode(pair).decode('ascii')}\r\n"
+    writer.write((request + "\r\n").encode("latin-1"))
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = head.split(b"\r\n", 1)[0].decode("latin-1", "replace")
+    if status.split(" ", 2)[1:2] != ["200"]:
+        writer.transport.abort()
+        raise RequestError(f"The proxy {without_credentials(proxy)} refused to connect to "
+                           f"{target}: {status}", kind=ErrorKind.PROXY)
+    return reader, writer
+
+
+async def pin_server_certificate(target: str, timeout: float,
+                                 proxy: str | None = None) -> Pinned:
     """What :mod:`app.grpc` trusts for ``target`` when it is not to check it: the
-    certificate its server presents. ``RequestError`` when the server cannot be reached (the
-    call's ``UNAVAILABLE``), also for a certificate outside its dates."""
+    certificate its server presents (reached through ``proxy`` when the channel goes
+    through one). ``RequestError`` when the server cannot be reached (the call's
+    ``UNAVAILABLE``), also for a certificate outside its dates."""
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
 
@@ -90,15 +114,28 @@ async def pin_server_certificate(target: str, timeout: float) -> Pinned:
         address = ipaddress.ip_address(host)
     except ValueError:
         address = None
+    server_hostname = None if address else host
+
+    async def connect() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        if proxy is None:
+            return await asyncio.open_connection(host, port, ssl=context,
+                                                 server_hostname=server_hostname)
+        reader, writer = await _tunnel(proxy, target)
+        await writer.start_tls(context, server_hostname=server_hostname)
+        return reader, writer
+
     try:
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(
-            host, port, ssl=context, server_hostname=None if address else host), timeout)
+        reader, writer = await asyncio.wait_for(connect(), timeout)
     except TimeoutError as exc:
         raise RequestTimeout(f"{target} did not answer in time") from exc
+    except asyncio.IncompleteReadError as exc:
+        raise RequestError(f"The proxy {without_credentials(proxy or '')} closed the "
+                           f"connection to {target}", kind=ErrorKind.PROXY) from exc
     except OSError as exc:  # ssl.SSLError is one
         kind = ErrorKind.TLS if isinstance(exc, ssl.SSLError) else ErrorKind.CONNECT
         reason = getattr(exc, "reason", None) or exc.strerror or str(exc)
-        raise RequestError(f"Cannot reach {target}: {reason}", kind=kind) from exc
+        where = f" through {without_credentials(proxy)}" if proxy is not None else ""
+        raise RequestError(f"Cannot reach {target}{where}: {reason}", kind=kind) from exc
     try:
         der = writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
     finally:

@@ -30,6 +30,7 @@ from app.client.tls import (
 )
 
 from ._pinning import Pinned, pin_server_certificate
+from ._proxy import proxy_for
 from ._reader import StreamReader
 from ._reflection import reflect
 from ._thread import LoopThread
@@ -110,6 +111,8 @@ class Endpoint:
     client_cert: ClientCertificate | None = None
     #: False: trust the certificate the server presents (:mod:`._pinning`).
     verify: bool = True
+    #: The HTTP proxy the channel goes through, credentials included (:mod:`._proxy`).
+    proxy: str | None = field(default=None, repr=False)
 
     @classmethod
     def make(
@@ -119,6 +122,9 @@ class Endpoint:
         ca_file: PathText | None,
         client_cert: ClientCertArg | None,
         verify: bool = True,
+        proxy: str | None = None,
+        proxy_auth: tuple[str, str] | None = None,
+        trust_env: bool = False,
     ) -> Endpoint:
         if not isinstance(target, str) or not target.strip():
             raise UsageError(f"A gRPC target is host:port, not {target!r}")
@@ -131,7 +137,9 @@ class Endpoint:
             raise UsageError(f"verify is True or False, not {verify!r}")
         ca = os.fspath(ca_file) if ca_file is not None and verify else None
         secure = bool(tls or ca or given or not verify)
-        return cls(target.strip(), secure, ca, given, verify or not secure)
+        target = target.strip()
+        return cls(target, secure, ca, given, verify or not secure,
+                   proxy_for(target, secure, proxy, proxy_auth, trust_env))
 
 
 @dataclass
@@ -256,6 +264,10 @@ class GrpcClient:
         limit = self.settings.max_message_bytes
         options: list[tuple[str, Any]] = [("grpc.max_receive_message_length", limit),
                    ("grpc.max_send_message_length", limit)]
+        if endpoint.proxy is not None:
+            options.append(("grpc.http_proxy", endpoint.proxy))
+        else:  # grpcio would read the environment's: only when asked (see ._proxy)
+            options.append(("grpc.enable_http_proxy", 0))
         sync_options = [*options, (grpc.experimental.ChannelOptions.SingleThreadedUnaryStream, 1)]
         if endpoint.tls:
             root = _read(endpoint.ca_file, "CA file") if endpoint.ca_file else None
@@ -306,7 +318,8 @@ class GrpcClient:
         if endpoint is not None and not endpoint.verify and endpoint not in self._pins:
             limit = self.settings.describe_timeout
             self._pins[endpoint] = await pin_server_certificate(
-                endpoint.target, min(limit, timeout) if timeout is not None else limit)
+                endpoint.target, min(limit, timeout) if timeout is not None else limit,
+                endpoint.proxy)
         if protos:
             key: object = ("protos", tuple(os.fspath(path) for path in protos),
                            tuple(os.fspath(path) for path in import_paths))
@@ -388,9 +401,13 @@ class GrpcClient:
         client_cert: ClientCertArg | None = None,
         metadata: Metadata | None = None,
         verify: bool = True,
+        proxy: str | None = None,
+        proxy_auth: tuple[str, str] | None = None,
+        trust_env: bool = False,
     ) -> list[Service]:
         """See :func:`app.grpc.describe`."""
-        endpoint = None if protos else Endpoint.make(target, tls, ca_file, client_cert, verify)
+        endpoint = None if protos else Endpoint.make(
+            target, tls, ca_file, client_cert, verify, proxy, proxy_auth, trust_env)
         sent = outgoing_metadata(metadata)
 
         async def run() -> list[Service]:
@@ -413,9 +430,13 @@ class GrpcClient:
         ca_file: PathText | None = None,
         client_cert: ClientCertArg | None = None,
         verify: bool = True,
+        proxy: str | None = None,
+        proxy_auth: tuple[str, str] | None = None,
+        trust_env: bool = False,
     ) -> CallResult:
         """See :func:`app.grpc.call`."""
-        endpoint = Endpoint.make(target, tls, ca_file, client_cert, verify)
+        endpoint = Endpoint.make(target, tls, ca_file, client_cert, verify, proxy, proxy_auth,
+                                 trust_env)
         sent = outgoing_metadata(metadata)
         timeout = check_deadline(deadline)
         if isinstance(messages, str | bytes | dict) or not isinstance(messages, Sequence):

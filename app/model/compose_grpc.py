@@ -31,6 +31,7 @@ from app.model.templating import resolve_nested
 if TYPE_CHECKING:
     from app.client.tls import ClientCertificate
     from app.grpc import CallResult
+    from app.model.compose_network import SessionNetwork
 
 __all__ = [
     "GRPC_STATUS_CODES",
@@ -70,6 +71,18 @@ class GrpcCall:
     client_cert: ClientCertificate | None = None
     #: False: the server's certificate is trusted as presented (the options' "verify TLS").
     verify: bool = True
+    #: The HTTP proxy (no credentials in it), its credentials, and whether the environment's
+    #: proxy is used (the window's "system" proxy).
+    proxy: str | None = None
+    proxy_auth: tuple[str, str] | None = field(default=None, repr=False)
+    trust_env: bool = False
+
+    def channel_keywords(self) -> dict[str, Any]:
+        """The keywords of :func:`app.grpc.call` (and ``describe``, ``open_stream``) that
+        say how its channel reaches the target."""
+        return {"tls": self.tls, "ca_file": self.ca_file, "client_cert": self.client_cert,
+                "verify": self.verify, "proxy": self.proxy, "proxy_auth": self.proxy_auth,
+                "trust_env": self.trust_env}
 
     @property
     def url(self) -> str:
@@ -184,19 +197,30 @@ def _paths(paths: list[str], variables: Mapping[str, str], field: str, what: str
     return resolve_paths([path for path in filled if path], root)
 
 
-def _client_cert(model: RequestModel, target: str, variables: Mapping[str, str],
-                 network: NetworkConfig | None,
-                 workspace_root: str | os.PathLike[str] | None) -> ClientCertificate | None:
-    """The client certificate of a TLS call, chosen as an HTTP request's is (SPEC 7.3): the
-    request's own files, none, or by default the window's certificate for the host."""
-    from app.client.tls import ClientCertificate
+def _network(model: RequestModel, target: str, tls: bool, variables: Mapping[str, str],
+             network: NetworkConfig | None) -> SessionNetwork:
+    """The proxy and client certificate of a call, chosen as an HTTP request's are (SPEC
+    7.3): the request's own, none, or by default the window's (its certificate for the
+    host, its proxy unless ``NO_PROXY`` names the host)."""
     from app.model.compose_network import NetworkProblem, network_for
 
     try:
-        chosen = network_for(model.options, network or NetworkConfig(), f"https://{target}",
-                             variables)
+        chosen = network_for(model.options, network or NetworkConfig(),
+                             f"{'https' if tls else 'http'}://{target}", variables)
     except NetworkProblem as exc:
         raise ComposeError("options", str(exc)) from None
+    if chosen.proxy is not None and not chosen.proxy.lower().startswith("http://"):
+        scheme = chosen.proxy.partition("://")[0]
+        raise ComposeError("options", f"gRPC goes through HTTP proxies (http://) only, not "
+                                      f"{scheme}:// ({chosen.proxy}): choose another proxy, or "
+                                      "none, in Options")
+    return chosen
+
+
+def _client_cert(chosen: SessionNetwork,
+                 workspace_root: str | os.PathLike[str] | None) -> ClientCertificate | None:
+    from app.client.tls import ClientCertificate
+
     if not chosen.cert:
         return None
     cert, *key = resolve_paths([chosen.cert, *([chosen.key] if chosen.key else [])],
@@ -224,20 +248,23 @@ def grpc_call_of(model: RequestModel, variables: Mapping[str, str] | None = None
         raise ComposeError("deadline", f"The deadline is a positive number of seconds, not "
                                        f"{deadline!r}")
     options = model.options
-    ca_file = client_cert = None
-    if tls:
-        if options.verify_tls:  # else the server's own certificate is trusted, not a CA's
-            ca_file = _filled(options.ca_file.strip(), variables, "options", "CA file") or None
-            if ca_file is not None:
-                ca_file = resolve_paths([ca_file], workspace_root)[0]
-        client_cert = _client_cert(model, target, variables, network, workspace_root)
+    ca_file = None
+    if tls and options.verify_tls:  # else the server's own certificate is trusted, not a CA's
+        ca_file = _filled(options.ca_file.strip(), variables, "options", "CA file") or None
+        if ca_file is not None:
+            ca_file = resolve_paths([ca_file], workspace_root)[0]
+    chosen = _network(model, target, tls, variables, network)
+    client_cert = _client_cert(chosen, workspace_root) if tls else None
     return GrpcCall(
         target=target, tls=tls, full_method=method, messages=messages,
         protos=_paths(grpc.protos, variables, "protos", ".proto files", workspace_root),
         import_paths=_paths(grpc.import_paths, variables, "import_paths", "import paths",
                             workspace_root),
         metadata=_metadata(model, variables), deadline=deadline, ca_file=ca_file,
-        client_cert=client_cert, verify=options.verify_tls or not tls)
+        client_cert=client_cert, verify=options.verify_tls or not tls, proxy=chosen.proxy,
+        proxy_auth=(chosen.proxy_user, chosen.proxy_password or "")
+        if chosen.proxy_user is not None else None,
+        trust_env=chosen.trust_env)
 
 
 async def send(call: GrpcCall) -> CallResult:
@@ -249,7 +276,7 @@ async def send(call: GrpcCall) -> CallResult:
     return await app.grpc.call(
         call.target, call.full_method, call.messages, protos=call.protos,
         import_paths=call.import_paths, metadata=call.metadata, deadline=call.deadline,
-        tls=call.tls, ca_file=call.ca_file, client_cert=call.client_cert, verify=call.verify)
+        **call.channel_keywords())
 
 
 async def method_is_server_streaming(call: GrpcCall) -> bool | None:
@@ -262,8 +289,7 @@ async def method_is_server_streaming(call: GrpcCall) -> bool | None:
 
     client = app.grpc.default_client()
     try:
-        endpoint = Endpoint.make(call.target, call.tls, call.ca_file, call.client_cert,
-                                 call.verify)
+        endpoint = Endpoint.make(call.target, **call.channel_keywords())
         metadata = outgoing_metadata(call.metadata)
         resolved = await client.thread.run(lambda: client.resolve(
             endpoint, call.full_method, call.protos, call.import_paths, metadata, call.deadline))

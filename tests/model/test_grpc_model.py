@@ -243,3 +243,33 @@ def test_the_windows_certificate_for_the_host_is_the_default() -> None:
 
 def test_the_status_code_table_is_grpcs() -> None:
     assert {code.name: code.value[0] for code in grpc.StatusCode} == GRPC_STATUS_CODES
+
+
+def test_the_proxy_is_chosen_as_for_http() -> None:
+    window = NetworkConfig(
+        NetworkSettings(proxy_mode="manual", proxy_url="http://proxy.corp:3128",
+                        proxy_user="me", no_proxy="localhost, 127.0.0.1"),
+        NetworkSecrets(proxy_password="pw"))
+
+    def call_to(url: str, options: RequestOptions | None = None,
+                network: NetworkConfig = window) -> GrpcCall:
+        return grpc_call_of(_grpc(url=url, options=options or RequestOptions()),
+                            {**VARIABLES, "pp": "inline"}, network=network)
+
+    through = call_to("grpcs://api.corp:443")
+    assert (through.proxy, through.proxy_auth, through.trust_env) == (
+        "http://proxy.corp:3128", ("me", "pw"), False)
+    assert "pw" not in repr(through)
+    assert call_to("grpc://127.0.0.1:50051").proxy is None  # NO_PROXY names it
+    own = call_to("grpc://api.corp:1", RequestOptions(proxy_mode="url",
+                                                        proxy_url="http://u:{{pp}}@p:8080"))
+    assert (own.proxy, own.proxy_auth) == ("http://p:8080", ("u", "inline"))
+    assert call_to("grpc://api.corp:1", RequestOptions(proxy_mode="none")).proxy is None
+    system = call_to("grpc://api.corp:1", network=NetworkConfig(
+        NetworkSettings(proxy_mode="system")))
+    assert (system.proxy, system.trust_env) == (None, True)
+    assert system.channel_keywords()["trust_env"] is True
+    socks = NetworkConfig(NetworkSettings(proxy_mode="manual",
+                                          proxy_url="socks5://127.0.0.2:1080"))
+    with pytest.raises(ComposeError, match=r"HTTP proxies \(http://\) only, not socks5://"):
+        call_to("grpc://api.corp:1", network=socks)

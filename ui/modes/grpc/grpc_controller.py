@@ -239,13 +239,13 @@ class GrpcController(QObject):
                             network=self._network() if self._network is not None else None)
         if self._sent is not None:
             self._sent = (*self._sent[:3], call.url)
-        self.log.add("info", f"Calling {call.full_method} on {call.url}")
+        through = f" through {call.proxy}" if call.proxy else ""
+        self.log.add("info", f"Calling {call.full_method} on {call.url}{through}")
         client = app.grpc.default_client()
         stream = app.grpc.open_stream(
             call.target, call.full_method, protos=call.protos, import_paths=call.import_paths,
-            metadata=call.metadata, deadline=call.deadline, tls=call.tls, ca_file=call.ca_file,
-            client_cert=call.client_cert, verify=call.verify, client=client,
-            keep_responses=self.settings.keep_messages)
+            metadata=call.metadata, deadline=call.deadline, client=client,
+            keep_responses=self.settings.keep_messages, **call.channel_keywords())
         async with stream:
             if stream.result is not None:  # the method could not be looked up there
                 self._end(generation, stream.result)

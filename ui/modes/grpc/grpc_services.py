@@ -107,8 +107,7 @@ class GrpcServices(QObject):
                             network=self._network() if self._network is not None else None)
         return await app.grpc.describe(
             None if call.protos else call.target, protos=call.protos,
-            import_paths=call.import_paths, tls=call.tls, ca_file=call.ca_file,
-            client_cert=call.client_cert, metadata=call.metadata, verify=call.verify)
+            import_paths=call.import_paths, metadata=call.metadata, **call.channel_keywords())
 
     def _on_described(self, services: list[Service]) -> None:
         self.describing = False

@@ -1,7 +1,8 @@
-"""A gRPC tab presents the window's client certificate for its target's host, as an HTTP
-request does (SPEC 7.3), its passphrase from the window's secrets; the request's options
-override it. Against the tests' Inventory service over mTLS (trustme's CA), a real grpcio
-server."""
+"""A gRPC tab reaches its target as an HTTP request would (SPEC 7.3): it presents the
+window's client certificate for the host, its passphrase from the window's secrets, unless
+the request's options choose otherwise; it calls a server whose certificate nobody vouches
+for with the check off; it goes through the window's HTTP proxy (proxy.py, with
+credentials). Against the tests' Inventory service, a real grpcio server."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from app.model.network_settings import (
 from app.model.request import RequestMode, RequestModel, RequestOptions
 from app.model.variables import Resolution
 from tests.grpc.servers import SERVICE, InventoryServer
+from tests.proxy_peers import Peer, free_port
 from ui.modes.grpc.grpc_pane import GrpcPane
 from ui.request_tab import RequestTab
 from ui.tasks import TaskRunner
@@ -126,3 +128,48 @@ def test_with_the_check_off_a_self_made_certificate_is_called(
     finally:
         tab.dispose()
         server.stop()
+
+
+def test_through_the_windows_proxy(qtbot: QtBot, qt_loop: Any, tmp_path: Path) -> None:
+    port = free_port()
+    peer = Peer(["proxy", "--hostname", "127.0.0.1", "--port", str(port), "--basic-auth",
+                 "me:secret", "--num-acceptors", "1", "--num-workers", "1"],
+                port, tmp_path / "proxy.log")
+    server = InventoryServer()
+    window = NetworkConfig(
+        NetworkSettings(proxy_mode="manual", proxy_url=f"http://127.0.0.1:{port}",
+                        proxy_user="me", no_proxy=""),
+        NetworkSecrets(proxy_password="secret"))
+    pool = SessionPool(network=window)
+    model = RequestModel(url=f"grpc://{server.target}", mode=RequestMode.GRPC)
+    model.grpc.method = f"{SERVICE}/GetItem"
+    model.grpc.message = '{"sku": "proxied"}'
+
+    async def source(_model: RequestModel) -> Resolution:
+        return Resolution({})
+
+    tab = RequestTab(TaskRunner(), lambda: pool, 1, source, model)
+    qtbot.addWidget(tab)
+    tab.show()
+    try:
+        pane = tab.pane(RequestMode.GRPC)
+        assert isinstance(pane, GrpcPane)
+        tab.send()
+        qtbot.waitUntil(lambda: not pane.controller.busy, timeout=15000)
+        result = pane.controller.result
+        assert result is not None and result.code == "OK", (result, pane.controller.error)
+        first = pane.controller.log.rows[0]
+        assert f"through http://127.0.0.1:{port}" in str(first[2])
+        assert "secret" not in str(first[2])
+        # The same proxy without its credentials: it refuses the tunnel, said in the tab.
+        pool.set_network(NetworkConfig(NetworkSettings(
+            proxy_mode="manual", proxy_url=f"http://127.0.0.1:{port}", no_proxy="")))
+        tab.send()
+        qtbot.waitUntil(lambda: not pane.controller.busy, timeout=15000)
+        assert pane.controller.result is not None
+        assert pane.controller.result.code == "UNAVAILABLE"
+        assert "407" in pane.controller.result.details
+    finally:
+        tab.dispose()
+        server.stop()
+        peer.stop()
