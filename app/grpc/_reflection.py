@@ -142,8 +142,14 @@ def describe_error(exc: Any, target: str) -> RequestError:
         )
     if code == grpc.StatusCode.UNAVAILABLE:
         lowered = details.lower()
-        kind = ErrorKind.TLS if ("ssl" in lowered or "handshake" in lowered
-                                 or "tls" in lowered) else ErrorKind.CONNECT
+        if "certificate_verify_failed" in lowered or "certificate verify failed" in lowered:
+            kind = ErrorKind.CERTIFICATE  # its words say: a CA file, or the check off
+        elif "http proxy" in lowered:
+            kind = ErrorKind.PROXY
+        elif "ssl" in lowered or "handshake" in lowered or "tls" in lowered:
+            kind = ErrorKind.TLS
+        else:
+            kind = ErrorKind.CONNECT
         return RequestError(f"Cannot reach {target}: {details}", kind=kind)
     return RequestError(f"Reflection on {target} failed: {code.name}: {details}",
                         kind=ErrorKind.PROTOCOL)

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 import app.grpc
-from app.client.errors import CertificateError, RequestError, UsageError
+from app.client.errors import CertificateError, ErrorKind, RequestError, UsageError
 from app.client.tls import ClientCertificate
 from app.grpc import GrpcClient, GrpcSettings, call, describe
 
@@ -248,8 +248,11 @@ async def test_without_the_check_the_servers_own_certificate_is_trusted(
     server = _tls_server(trustme.CA().issue_cert("somewhere-else.test"))
     try:
         target = server.target
-        # Checked, it is refused.
+        # Checked, it is refused, as a certificate not trusted.
         assert (await call(target, f"{SERVICE}/GetItem", [{}], tls=True)).code == "UNAVAILABLE"
+        with pytest.raises(RequestError) as refused:
+            await describe(target, tls=True)
+        assert refused.value.kind == ErrorKind.CERTIFICATE
         services = await describe(target, tls=True, verify=False)
         assert services[0].name == SERVICE
         result = await call(target, f"{SERVICE}/GetItem", [{"sku": "v"}], tls=True,

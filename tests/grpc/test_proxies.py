@@ -11,7 +11,7 @@ import grpc
 import pytest
 import trustme
 
-from app.client.errors import UsageError
+from app.client.errors import ErrorKind, RequestError, UsageError
 from app.grpc import call, describe
 from tests.proxy_peers import Peer, free_port
 
@@ -55,6 +55,9 @@ async def test_a_call_goes_through_the_proxy(inventory: InventoryServer,
     result = await call(inventory.target, f"{SERVICE}/GetItem", [{}],
                         proxy=proxy_url(http_proxy))
     assert result.code == "UNAVAILABLE" and "407" in result.details
+    with pytest.raises(RequestError) as refused:
+        await describe(inventory.target, proxy=proxy_url(http_proxy))
+    assert refused.value.kind == ErrorKind.PROXY
 
 
 async def test_the_environment_only_when_asked(inventory: InventoryServer, http_proxy: Peer,
