@@ -263,7 +263,7 @@ class GrpcClient:
             return found
         limit = self.settings.max_message_bytes
         options: list[tuple[str, Any]] = [("grpc.max_receive_message_length", limit),
-                   ("grpc.max_send_message_length", limit)]
+                                          ("grpc.max_send_message_length", limit)]
         if endpoint.proxy is not None:
             options.append(("grpc.http_proxy", endpoint.proxy))
         else:  # grpcio would read the environment's: only when asked (see ._proxy)

@@ -4,10 +4,10 @@ gRPC mode (:class:`~app.model.request.GrpcModel`) into a :class:`GrpcCall`, and
 
 The target is the request's ``url``: ``grpc://host:port`` (plaintext), ``grpcs://host:port``
 (TLS) or a bare ``host:port`` (plaintext); metadata is its enabled ``headers``; TLS options
-are its ``options`` (``ca_file``; the client certificate as an HTTP request chooses it:
-``client_cert_mode`` ``files`` with ``client_cert``, ``client_key`` and a passphrase
-``{{variable}}``, ``none``, or ``default``, the window's certificate for the host); the
-deadline is ``grpc.deadline`` (``options.timeout`` is not used).
+are its ``options``: ``verify_tls`` (off: the server's own certificate is trusted) with
+``ca_file``, and the client certificate and the proxy as an HTTP request chooses them (the
+request's own, none, or by default the window's: :func:`~app.model.compose_network.network_for`;
+an HTTP proxy only). The deadline is ``grpc.deadline`` (``options.timeout`` is not used).
 
 :mod:`app.grpc` (and grpcio with it) is imported when a call is made, not with this module:
 the runner and the exporters read requests without starting gRPC.
