@@ -289,8 +289,14 @@ class AnalysisWorker:
         with self._cond:
             if self._closed:
                 raise AnalysisError("The GraphQL analysis was stopped")
-            if self._process is not None and self._process.poll() is None:
-                return self._process
+            if self._process is not None:
+                if self._process.poll() is None:
+                    return self._process
+                # It exited between two jobs (killed, crashed): its pipes go with it.
+                for pipe in (self._process.stdin, self._process.stdout):
+                    if pipe is not None:
+                        with contextlib.suppress(OSError):
+                            pipe.close()
             command, cwd = ((self._command, self._cwd) if self._command is not None
                             else worker_command())
             try:

@@ -128,11 +128,16 @@ def test_a_child_killed_between_requests_or_in_flight_is_started_again(
     async def main() -> None:
         assert await worker.analyse(1, SCHEMA, "{ hello }") is not None
         pid = worker.process_id()
-        assert pid is not None
+        first = worker._process
+        assert pid is not None and first is not None
         os.kill(pid, signal.SIGKILL)
+        first.wait(5)  # gone before the next request, as after an idle spell
         answer = await worker.analyse(2, SCHEMA, "{ hell }")
         assert answer is not None and "Cannot query field 'hell'" in answer.problems[0].message
         assert worker.starts == 2 and worker.schemas_sent == 2  # sent again to the new one
+        # The dead child's pipes were closed, not left to the garbage collector.
+        assert first.stdin is not None and first.stdout is not None
+        assert first.stdin.closed and first.stdout.closed
         # Killed while it validates: asked again of a third child.
         task = asyncio.ensure_future(worker.analyse(3, SCHEMA, document))
         await asyncio.sleep(0.3)
