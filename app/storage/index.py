@@ -9,21 +9,15 @@ rest of the workspace.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from app.storage.request_file import _mapping, _parse
 from app.storage.workspace import Workspace, WorkspaceError
-
-try:  # libyaml's parser, to check a whole file's syntax without building Python objects
-    from yaml._yaml import CParser
-except ImportError:  # pragma: no cover - PyYAML built without libyaml: always parse fully
-    CParser = None  # type: ignore[assignment, misc]
 
 __all__ = ["FolderEntry", "RequestEntry", "WorkspaceIndex", "quick_fields"]
 
@@ -72,9 +66,25 @@ _BLOCK_HEADER = re.compile(r"(?:(?:- +)*[^#]*?:[ \t]+|(?:- +)+)[|>][-+0-9]*[ \t]
 _SINGLE = re.compile(r"'((?:[^']|'')*)'[ \t]*(?:#.*)?")
 _DOUBLE = re.compile(r'"([^"\\]*)"[ \t]*(?:#.*)?')
 _PLAIN_COMMENT = re.compile(r"[ \t]+#")
-_RESOLVER = yaml.resolver.Resolver()
 _STR_TAG = "tag:yaml.org,2002:str"
 _FIELDS = frozenset(("name", "method", "mode", "url"))
+
+
+@functools.cache
+def _yaml() -> tuple[Any, Any, Any]:
+    """PyYAML, libyaml's parser (to check a whole file's syntax without building Python
+    objects; None when PyYAML was built without libyaml: always parse fully) and a resolver;
+    loaded with the first file, not with the window."""
+    import yaml
+
+    parser: Any = None
+    try:
+        from yaml._yaml import CParser
+
+        parser = CParser
+    except ImportError:  # pragma: no cover
+        pass
+    return yaml, parser, yaml.resolver.Resolver()
 
 
 def quick_fields(text: str) -> dict[str, str] | None:
@@ -89,10 +99,11 @@ def quick_fields(text: str) -> dict[str, str] | None:
     string (quoted, or plain that YAML resolves to a string). Anything else answers None,
     and the caller parses fully.
     """
-    if CParser is None or "\r" in text or not text:
+    yaml, parser, _ = _yaml()
+    if parser is None or "\r" in text or not text:
         return None
     try:
-        CParser(text).raw_parse()
+        parser(text).raw_parse()
     except yaml.YAMLError:
         return None
     out: dict[str, str] = {}
@@ -149,8 +160,9 @@ def _scalar(raw: str | None) -> str | None:
     plain = _PLAIN_COMMENT.split(raw, maxsplit=1)[0].rstrip(" \t")
     if not plain:
         return None
-    if plain[0] in _RESOLVER.yaml_implicit_resolvers:  # (else nothing but str can match)
-        tag = _RESOLVER.resolve(yaml.ScalarNode, plain, (True, False))  # type: ignore[no-untyped-call]
+    yaml, _, resolver = _yaml()
+    if plain[0] in resolver.yaml_implicit_resolvers:  # (else nothing but str can match)
+        tag = resolver.resolve(yaml.ScalarNode, plain, (True, False))
         if tag != _STR_TAG:
             return None
     return plain

@@ -5,20 +5,19 @@ references into a ``Secrets`` store. :mod:`app.storage.workspace` lays the files
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from app.model.checks import CheckError
 from app.model.request import SECRET_AUTH_FIELDS, KeyValue, MultipartField, RequestModel
 from app.model.templating import names_a_variable
 from app.storage.grpc_paths import grpc_for_file, grpc_from_file
+from app.storage.limited_read import InputTooLarge, read_limited
 from app.storage.secrets import SecretStore
-from app.storage.yaml_load import InputTooLarge, line_of, load_yaml, read_limited
 
 __all__ = ["ChangedOnDisk", "Secrets", "WorkspaceError", "dump_request"]
 
@@ -59,38 +58,49 @@ def _random_hex() -> str:
     return uuid.uuid4().hex
 
 
-# --- YAML text -------------------------------------------------------------------------------
+# --- YAML text ---------------------------------------------------------------------------------
+# PyYAML is loaded at the first file read or written (some 1.7 MiB): a window over an empty
+# workspace never needs it.
 
 
-class _Dumper(yaml.SafeDumper):
-    """Block style, sequences indented under their key, multi-line text as ``|`` scalars."""
+@functools.cache
+def _dumper() -> Any:
+    """The dumper: block style, sequences indented under their key, multi-line text as ``|``
+    scalars."""
+    import yaml
 
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        super().increase_indent(flow, False)
+    class Dumper(yaml.SafeDumper):
+        def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+            super().increase_indent(flow, False)
 
+    def represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+        if _BLOCK_UNSAFE.search(data):
+            # Only a double-quoted scalar keeps these exactly (it escapes them).
+            return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+        if "\n" in data:
+            # The emitter falls back to a quoted scalar by itself when a block cannot hold
+            # the text exactly (e.g. trailing spaces on a line).
+            return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data)
 
-def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
-    if _BLOCK_UNSAFE.search(data):
-        # Only a double-quoted scalar keeps these exactly (it escapes them).
-        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"')
-    if "\n" in data:
-        # The emitter falls back to a quoted scalar by itself when a block cannot hold the
-        # text exactly (e.g. trailing spaces on a line).
-        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data)
-
-
-_Dumper.add_representer(str, _represent_str)
+    Dumper.add_representer(str, represent_str)
+    return Dumper
 
 
 def _dump(data: Any) -> bytes:
-    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+    import yaml
+
+    text = yaml.dump(data, Dumper=_dumper(), sort_keys=False, allow_unicode=True,
                      default_flow_style=False, width=100)
     return text.encode("utf-8")
 
 
 def _parse(path: Path, text: bytes | None = None) -> Any:
     """The YAML in ``path``; ``WorkspaceError`` with path and line when it cannot be parsed."""
+    import yaml
+
+    from app.storage.yaml_load import load_yaml
+
     try:
         raw = read_limited(path) if text is None else text
         # Bounded: aliases may not expand into a bomb (a cloned repository can hold one).
@@ -215,6 +225,8 @@ def _request_data(model: RequestModel, secrets: Secrets, old_refs: Mapping[str, 
 def _where(path: Path, keys: tuple[str | int, ...]) -> str:
     """``path:line`` of the node ``keys`` lead to (read again: only a file with a bad
     check pays for the marks)."""
+    from app.storage.yaml_load import line_of
+
     try:
         line = line_of(read_limited(path), keys)
     except (OSError, InputTooLarge):

@@ -25,10 +25,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import yaml
+
+from app.storage.limited_read import (
+    MAX_FILE_BYTES,
+    InputTooLarge,
+    read_limited,
+    read_stream_limited,
+    size_text,
+)
 
 __all__ = [
     "ALIAS_EXPANSION_BUDGET",
@@ -49,12 +56,6 @@ __all__ = [
 #: (:data:`MAX_FILE_BYTES`) would not let through written out.
 ALIAS_EXPANSION_BUDGET = 1_000_000
 
-#: The largest file read whole: an import, or a workspace file. Far above any real collection
-#: or API description, far below what makes the machine swap; ``/dev/zero`` stops here too.
-MAX_FILE_BYTES = 64 * 1024 * 1024
-
-_CHUNK = 1024 * 1024
-
 #: Where an anchor can begin: at the start of a token (after a space, a line break, a flow
 #: bracket, a comma, a colon or a byte-order mark). A ``&`` inside a word, as in a URL's
 #: query, cannot be one.
@@ -72,41 +73,6 @@ class YAMLLimitError(yaml.MarkedYAMLError):
 
     def __init__(self, problem: str, mark: yaml.Mark | None = None) -> None:
         super().__init__(problem=problem, problem_mark=mark)
-
-
-class InputTooLarge(ValueError):
-    """A file or input larger than its limit; the message names it and the limit."""
-
-
-def read_limited(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
-    """The bytes of the file at ``path``, reading at most ``limit`` + 1 of them:
-    :class:`InputTooLarge` past ``limit``, ``OSError`` when it cannot be read."""
-    with open(path, "rb") as stream:
-        data = read_stream_limited(stream, limit)
-    if len(data) > limit:
-        raise InputTooLarge(f"{path} is larger than {size_text(limit)}: not read")
-    return data
-
-
-def read_stream_limited(stream: BinaryIO, limit: int) -> bytes:
-    """At most ``limit`` + 1 bytes of ``stream`` (one more than ``limit`` says it is too
-    large), read in pieces: ``read(limit + 1)`` would reserve the whole limit up front."""
-    chunks: list[bytes] = []
-    size = 0
-    while size <= limit:
-        chunk = stream.read(min(_CHUNK, limit + 1 - size))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-    return b"".join(chunks)
-
-
-def size_text(limit: int) -> str:
-    """``64 MiB`` for a limit in bytes (whole MiB, else bytes)."""
-    if limit >= 1024 * 1024 and limit % (1024 * 1024) == 0:
-        return f"{limit // (1024 * 1024)} MiB"
-    return f"{limit:,} bytes"
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:

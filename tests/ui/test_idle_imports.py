@@ -3,9 +3,9 @@ parsers come with the first text to colour or check, the importers and exporters
 email parser) with the first import or export, graphql-core with the first GraphQL body, grpc
 with the first gRPC request, the JSONPath parser with the first JSONPath assert, html's entity
 table with the first variable tooltip. An idle window leaves the request library, the history
-database (SQLite, and its page), uuid and hashlib unloaded, and its log file (with
-logging.handlers and pickle) unmade until a record comes (bench/idle.py measures the window's
-memory when idle)."""
+database (SQLite, and its page), uuid, hashlib and (over an empty workspace) PyYAML unloaded,
+and its log file (with logging.handlers and pickle) unmade until a record comes
+(bench/idle.py measures the window's memory when idle)."""
 
 from __future__ import annotations
 
@@ -81,7 +81,8 @@ async def main():
         if not window.runner.running("cookies / open"):
             break
     print(window.runner.running("cookies / open"), 'aiohttp' in sys.modules)
-    print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlite3', 'uuid', 'platform')
+    print(sorted(m for m in sys.modules
+                 if m.split('.')[0] in ('sqlite3', 'uuid', 'platform', 'yaml')
                  or m in ('app.storage.history', 'ui.sidebar.history_panel', 'hashlib',
                           '_hashlib')))
     window.close()
@@ -96,6 +97,7 @@ def test_an_idle_window_loads_no_request_library_nor_history(tmp_path: Path) -> 
     # not have loaded aiohttp for it (bench/idle.py: some 17 MiB), nor hashlib (OpenSSL's
     # digests) for the workspace's id: the data folder holds no jar at all. The history
     # database is opened with the History page or the first send, neither of which came.
+    # The workspace is empty: no file to read, so no PyYAML (some 1.7 MiB).
     folder = str(tmp_path)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": folder,
            "XDG_DATA_HOME": folder, "XDG_STATE_HOME": folder, "XDG_CACHE_HOME": folder}
