@@ -70,8 +70,8 @@ class MainWindow(QMainWindow):
         self._runner: TaskRunner | None = None
         self._playground: PlaygroundControl | None = None
         self._sessions: SessionPool | None = None
-        #: The device grant code the status line shows ("": none).
-        self._device_message = ""
+        #: The device grant codes waiting, as the status line words them (the last shown).
+        self._device_messages: list[str] = []
         self._tab_ids = itertools.count(1)
         #: The runner's window last opened (it closes with the window).
         self.runner_dialog: RunnerDialog | None = None
@@ -259,18 +259,29 @@ class MainWindow(QMainWindow):
         """Where a device grant's code is shown: the status line, for as long as the code
         lives at most (a modal dialog would stop the grant's polling under qasync), and the
         OAuth 2.0 page of the tab waiting for it."""
-        self._device_message = f"OAuth 2.0 sign-in: open {uri} and enter the code {code}"
-        self.statusBar().showMessage(self._device_message, 30 * 60 * 1000)
+        message = self._device_text(uri, code)
+        self._device_messages.append(message)
+        self.statusBar().showMessage(message, 30 * 60 * 1000)
         for tab in self.all_tabs():
             tab.tokens.device_code(uri, code)
 
-    def _device_code_done(self) -> None:
-        """The grant's polling ended (a token, a refusal, a cancel): its code leaves the
-        status line, unless something else is shown there by now."""
+    @staticmethod
+    def _device_text(uri: str, code: str) -> str:
+        return f"OAuth 2.0 sign-in: open {uri} and enter the code {code}"
+
+    def _device_code_done(self, uri: str, code: str) -> None:
+        """A grant's polling ended (a token, a refusal, a cancel): its code leaves the status
+        line, where another grant's code still waiting comes back; anything else shown
+        there by now stays."""
+        message = self._device_text(uri, code)
+        if message in self._device_messages:
+            self._device_messages.remove(message)
         status = self.statusBar()
-        if self._device_message and status.currentMessage() == self._device_message:
-            status.clearMessage()
-        self._device_message = ""
+        if status.currentMessage() == message:
+            if self._device_messages:
+                status.showMessage(self._device_messages[-1], 30 * 60 * 1000)
+            else:
+                status.clearMessage()
 
     def _open_sign_in(self, url: str) -> bool:
         """Give an authorization page to the browser (on a worker thread: ``webbrowser`` may

@@ -432,9 +432,9 @@ class OAuth2DeviceCode(OAuth2Auth):
     """The device authorization grant (RFC 8628): ``on_code(verification_uri, user_code)`` tells
     the user where to go and what to type; the token endpoint is polled every ``interval``
     seconds the server set (5 by default, 5 more after each ``slow_down``) until the user
-    approves, refuses, or the code expires. ``on_done()`` then says the code is no longer
-    wanted (however the polling ended: a token, a refusal, a cancel), so that it can be
-    taken down from where it was shown."""
+    approves, refuses, or the code expires. ``on_done(verification_uri, user_code)`` then says
+    that code is no longer wanted (however the polling ended: a token, a refusal, a cancel),
+    so that it can be taken down from where it was shown."""
 
     grant_type = "device_code"
 
@@ -446,7 +446,7 @@ class OAuth2DeviceCode(OAuth2Auth):
         *,
         scope: str | Sequence[str] | None = None,
         on_code: Callable[[str, str], object] = print,
-        on_done: Callable[[], object] | None = None,
+        on_done: Callable[[str, str], object] | None = None,
         token_store: MutableMapping[str, str] | None = None,
         _sleep: Callable[[float], Any] = asyncio.sleep,
         **settings: Any,
@@ -493,7 +493,7 @@ class OAuth2DeviceCode(OAuth2Auth):
                         raise
         finally:
             if self.on_done is not None:
-                self.on_done()
+                self.on_done(str(uri), str(user_code))
 
 
 def _seconds(value: object, default: float) -> float:

@@ -48,14 +48,15 @@ def _print_code(uri: str, code: str) -> None:
 class AuthCache:
     """The OAuth 2.0 auth objects of a run, by their resolved settings, and what they share.
 
-    ``on_code(verification_uri, user_code)``, ``on_code_done()`` (the code shown is no longer
-    wanted) and ``open_browser(url)`` may be replaced at any time (the window sets them once
-    it has somewhere to show a code); objects already built call the current ones.
+    ``on_code(verification_uri, user_code)``, ``on_code_done(verification_uri, user_code)``
+    (that code is no longer wanted) and ``open_browser(url)`` may be replaced at any time
+    (the window sets them once it has somewhere to show a code); objects already built call
+    the current ones.
     ``max_cached`` bounds how many objects are kept."""
 
     def __init__(self, token_store: MutableMapping[str, str] | None = None, *,
                  on_code: Callable[[str, str], object] = _print_code,
-                 on_code_done: Callable[[], object] = lambda: None,
+                 on_code_done: Callable[[str, str], object] = lambda uri, code: None,
                  open_browser: Callable[[str], object] = webbrowser.open,
                  max_cached: int = MAX_CACHED) -> None:
         self.token_store = token_store
@@ -78,8 +79,8 @@ class AuthCache:
     def _show_code(self, uri: str, code: str) -> object:
         return self.on_code(uri, code)
 
-    def _code_done(self) -> object:
-        return self.on_code_done()
+    def _code_done(self, uri: str, code: str) -> object:
+        return self.on_code_done(uri, code)
 
     def _open(self, url: str) -> object:
         return self.open_browser(url)

@@ -217,11 +217,11 @@ async def test_device_code_with_slow_down(kind: SessionKind, provider: Provider)
 
     auth = OAuth2DeviceCode(provider.url + "/device", provider.url + "/token", "tv",
                             scope="read", on_code=on_code, _sleep=sleep,
-                            on_done=lambda: codes.append(("done", "")))
+                            on_done=lambda uri, code: codes.append(("done", code)))
     async with kind.open(provider.url, auth=auth) as session:
         assert (await get_me(kind, session))["client"] == "tv"
     assert codes[0][0] == "http://127.0.0.1/activate" and len(codes[0][1]) >= 8
-    assert codes[1:] == [("done", "")]  # the code is taken down once the token came
+    assert codes[1:] == [("done", codes[0][1])]  # taken down once the token came
     assert sleeps == [1, 6, 11, 11]
     assert provider.state.grants == {"urn:ietf:params:oauth:grant-type:device_code": 4}
 
@@ -237,12 +237,12 @@ async def test_device_code_refused_by_the_user(provider: Provider) -> None:
 
     auth = OAuth2DeviceCode(provider.url + "/device", provider.url + "/token", "tv",
                             on_code=lambda uri, code: codes.append(code), _sleep=sleep,
-                            on_done=lambda: codes.append("done"))
+                            on_done=lambda uri, code: codes.append(f"done {code}"))
     async with AsyncSession(provider.url, auth=auth) as session:
         with pytest.raises(TokenError) as info:
             await get_me(SessionKind("async"), session)
     assert info.value.error == "access_denied"
-    assert codes[1:] == ["done"]
+    assert codes[1:] == [f"done {codes[0]}"]
 
 
 # -- refresh and retry ------------------------------------------------------------------------

@@ -51,6 +51,21 @@ def test_the_code_leaves_the_status_line_with_the_token(
         assert "enter the code" not in status.currentMessage()
 
 
+def test_two_grants_codes_each_leave_with_their_own_grant(
+        qtbot: QtBot, run_async: Callable[..., Any], tmp_path: Path) -> None:
+    state = WindowState(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    with shown_window(qtbot, run_async, state, secrets=MemorySecrets()) as window:
+        cache, status = window.sessions().auth_cache, window.statusBar()
+        cache.on_code("http://id/a", "AAAA")
+        cache.on_code("http://id/b", "BBBB")
+        assert "BBBB" in status.currentMessage()
+        cache.on_code_done("http://id/b", "BBBB")  # B has its token: A is still waiting
+        assert "AAAA" in status.currentMessage()
+        status.showMessage("Saved")  # something else said since
+        cache.on_code_done("http://id/a", "AAAA")
+        assert status.currentMessage() == "Saved"
+
+
 def test_the_tools_menu_offers_start_or_stop_as_the_playground_stands(
         qtbot: QtBot, run_async: Callable[..., Any], tmp_path: Path) -> None:
     from PySide6.QtWidgets import QMenu
