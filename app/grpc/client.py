@@ -253,6 +253,10 @@ class GrpcClient:
         self._channels: OrderedDict[Endpoint, _Channel] = OrderedDict()
         self._sources: dict[object, _Source] = {}
         self._pins: dict[Endpoint, Pinned] = {}
+        #: Pinned endpoints whose last call could not reach the server: their certificate is
+        #: fetched again, with a new channel, before the next call (a development server
+        #: that makes a new certificate at each start).
+        self._stale: set[Endpoint] = set()
 
     # --- on the gRPC thread -------------------------------------------------------------
 
@@ -315,6 +319,8 @@ class GrpcClient:
         """The descriptors of the .proto files, else of the endpoint by reflection. (Every
         call and describe starts here: an endpoint not to be checked has its server's
         certificate fetched first, for its channel.)"""
+        if endpoint is not None and endpoint in self._stale:
+            self._forget(endpoint)
         if endpoint is not None and not endpoint.verify and endpoint not in self._pins:
             limit = self.settings.describe_timeout
             self._pins[endpoint] = await pin_server_certificate(
@@ -382,10 +388,25 @@ class GrpcClient:
         source.methods[key] = found
         return found
 
+    def note_result(self, endpoint: Endpoint, result: CallResult) -> CallResult:
+        """Mark a pinned ``endpoint`` stale when ``result`` says it could not be reached."""
+        if not endpoint.verify and result.code == "UNAVAILABLE":
+            self._stale.add(endpoint)
+        return result
+
+    def _forget(self, endpoint: Endpoint) -> None:
+        self._stale.discard(endpoint)
+        self._pins.pop(endpoint, None)
+        self._sources.pop(endpoint, None)
+        channel = self._channels.pop(endpoint, None)
+        if channel is not None:
+            asyncio.get_running_loop().create_task(channel.close())
+
     async def _close_channels(self) -> None:
         channels, self._channels = list(self._channels.values()), OrderedDict()
         self._sources.clear()
         self._pins.clear()
+        self._stale.clear()
         await asyncio.gather(*(entry.close() for entry in channels), return_exceptions=True)
 
     # --- from any loop ------------------------------------------------------------------
@@ -460,7 +481,7 @@ class GrpcClient:
             method = await self.resolve(endpoint, full_method, protos, import_paths, metadata,
                                         timeout)
         except RequestError as exc:
-            return unreached(exc)
+            return self.note_result(endpoint, unreached(exc))
         if not method.client_streaming and len(messages) != 1:
             raise UsageError(f"{full_method} takes one message, not {len(messages)}")
         requests = [method.parse(message) for message in messages]
@@ -473,7 +494,7 @@ class GrpcClient:
             except asyncio.CancelledError:
                 reader.abandon()
                 raise
-            return read_result(reader, method.pool)
+            return self.note_result(endpoint, read_result(reader, method.pool))
         invoke = self.channel(endpoint).callable_for(method)
         request: Any = requests[0] if not method.client_streaming else iter(requests)
         rpc = invoke(request, metadata=metadata, timeout=timeout)
@@ -489,7 +510,7 @@ class GrpcClient:
         except asyncio.CancelledError:
             rpc.cancel()
             raise
-        return await ended(rpc, responses, method.pool)
+        return self.note_result(endpoint, await ended(rpc, responses, method.pool))
 
     async def close(self) -> None:
         """Close every channel and stop the thread (it starts again on the next call)."""

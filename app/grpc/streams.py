@@ -229,15 +229,21 @@ class GrpcStream:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._method is None:
-            return
-        if exc is None:
-            if self._rpc is None:
-                self.cancel()
-                raise UsageError(f"{self.full_method} was never sent its message")
-            await self._client.thread.run(self._drain)
-        else:
-            await asyncio.shield(self._client.thread.run(self._cancel_and_finish))
+        try:
+            if self._method is None:  # never opened, or its method could not be looked up
+                return
+            if exc is None:
+                if self._rpc is None:
+                    self.cancel()
+                    raise UsageError(f"{self.full_method} was never sent its message")
+                await self._client.thread.run(self._drain)
+            else:
+                await asyncio.shield(self._client.thread.run(self._cancel_and_finish))
+        finally:
+            result = self.result
+            if result is not None:
+                self._client.thread.call_soon(
+                    lambda: self._client.note_result(self._endpoint, result))
 
     async def send(self, message: object) -> None:
         """Send one message (a JSON object); ``UsageError`` when it does not fit its type or

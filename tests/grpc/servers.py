@@ -42,6 +42,7 @@ class InventoryServer:
         reflection: tuple[str, ...] = ("v1", "v1alpha"),
         credentials: Any = None,
         host: str = "127.0.0.1",
+        port: int = 0,
     ) -> None:
         self.pool = compile_protos([INVENTORY], IMPORT_PATHS).pool
         self.Item = message_class(self.pool, "test.inventory.Item")
@@ -54,9 +55,9 @@ class InventoryServer:
         if reflection:
             add_reflection(self.server, [SERVICE], self.pool, versions=reflection)
         if credentials is None:
-            port = self.server.add_insecure_port(f"{host}:0")
+            port = self.server.add_insecure_port(f"{host}:{port}")
         else:
-            port = self.server.add_secure_port(f"{host}:0", credentials)
+            port = self.server.add_secure_port(f"{host}:{port}", credentials)
         self.target = f"{host}:{port}"
         self.server.start()
 

@@ -376,3 +376,39 @@ async def test_close_then_call_again(inventory: InventoryServer) -> None:
     await asyncio.to_thread(app.grpc.close)
     result = await call(inventory.target, f"{SERVICE}/GetItem", [{"sku": "again"}])
     assert result.responses[0]["sku"] == "again"
+
+
+async def test_a_server_back_with_a_new_certificate_is_pinned_again() -> None:
+    """Without the check, the certificate is fetched once per channel. A development server
+    that makes a new one at each start: the first call after the restart cannot reach it
+    (the channel trusts the old one), the next fetches the new certificate and reaches it;
+    through a stream (the window's way) as through call."""
+    first = _tls_server(trustme.CA().issue_cert("dev.test"))
+    target, port = first.target, int(first.target.rpartition(":")[2])
+    assert (await call(target, f"{SERVICE}/GetItem", [{}], verify=False)).code == "OK"
+    first.stop()
+    cert = trustme.CA().issue_cert("dev.test")
+    second = InventoryServer(port=port, credentials=grpc.ssl_server_credentials(
+        [(cert.private_key_pem.bytes(), cert.cert_chain_pems[0].bytes())]))
+    try:
+        assert (await call(target, f"{SERVICE}/GetItem", [{}], verify=False)).code == \
+            "UNAVAILABLE"
+        result = await call(target, f"{SERVICE}/GetItem", [{"sku": "new"}], verify=False)
+        assert result.code == "OK" and result.responses[0]["sku"] == "new"
+    finally:
+        second.stop()
+    third_cert = trustme.CA().issue_cert("dev.test")
+    third = InventoryServer(port=port, credentials=grpc.ssl_server_credentials(
+        [(third_cert.private_key_pem.bytes(), third_cert.cert_chain_pems[0].bytes())]))
+    try:
+        outcomes = []
+        for _ in range(2):
+            async with app.grpc.open_stream(target, f"{SERVICE}/GetItem",
+                                            verify=False) as stream:
+                if stream.result is None:
+                    await stream.send({"sku": "s"})
+            assert stream.result is not None
+            outcomes.append(stream.result.code)
+        assert outcomes == ["UNAVAILABLE", "OK"]
+    finally:
+        third.stop()
