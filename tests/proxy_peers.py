@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -57,3 +58,22 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def http_proxy(folder: Path, user: str, password: str) -> Peer:
+    """proxy.py on a free port, wanting ``user``/``password`` (Basic), logging into ``folder``."""
+    port = free_port()
+    return Peer(["proxy", "--hostname", "127.0.0.1", "--port", str(port), "--basic-auth",
+                 f"{user}:{password}", "--num-acceptors", "1", "--num-workers", "1"],
+                port, folder / "proxy.log")
+
+
+#: The environment variables a proxy can come from (each also in upper case).
+PROXY_VARIABLES = ("grpc_proxy", "http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+def clear_proxy_environment(monkeypatch: Any) -> None:
+    """The machine's own proxy settings play no part (tests set what they need)."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)

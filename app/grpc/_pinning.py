@@ -17,11 +17,15 @@ import datetime
 import ipaddress
 import ssl
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from app.client.errors import ErrorKind, RequestError, RequestTimeout, UsageError
 
 from ._proxy import without_credentials
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 __all__ = ["Pinned", "pin_server_certificate"]
 
@@ -46,12 +50,11 @@ def _host_port(target: str) -> tuple[str, int]:
     return host, port
 
 
-def _names(cert: object) -> list[str]:
+def _names(cert: x509.Certificate) -> list[str]:
     """The DNS names and addresses the certificate is for (its subject's common name last)."""
     from cryptography import x509
     from cryptography.x509.oid import NameOID
 
-    assert isinstance(cert, x509.Certificate)
     names: list[str] = []
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value

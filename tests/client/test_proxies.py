@@ -15,17 +15,13 @@ from app.client import AsyncSession, ErrorKind, Request, RequestError, Session, 
 from app.client.proxies import environment_proxy, parse_proxy
 from tests.client.conftest import SessionKind
 from tests.client.server import ServerThread
-from tests.proxy_peers import Peer, free_port
-
-_PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+from tests.proxy_peers import Peer, clear_proxy_environment, free_port
+from tests.proxy_peers import http_proxy as start_http_proxy
 
 
 @pytest.fixture(scope="module")
 def http_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Peer]:
-    port = free_port()
-    peer = Peer(["proxy", "--hostname", "127.0.0.1", "--port", str(port), "--basic-auth",
-                 "user:pa ss", "--num-acceptors", "1", "--num-workers", "1"],
-                port, tmp_path_factory.mktemp("proxy") / "proxy.log")
+    peer = start_http_proxy(tmp_path_factory.mktemp("proxy"), "user", "pa ss")
     yield peer
     peer.stop()
 
@@ -51,10 +47,7 @@ def socks_auth_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Peer]
 
 @pytest.fixture(autouse=True)
 def no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The machine's own proxy settings play no part (tests set what they need)."""
-    for name in _PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.upper(), raising=False)
+    clear_proxy_environment(monkeypatch)
 
 
 async def peer_port(kind: SessionKind, session: Session | AsyncSession, url: str) -> int:

@@ -13,7 +13,8 @@ import trustme
 
 from app.client.errors import ErrorKind, RequestError, UsageError
 from app.grpc import call, describe
-from tests.proxy_peers import Peer, free_port
+from tests.proxy_peers import Peer, clear_proxy_environment
+from tests.proxy_peers import http_proxy as start_http_proxy
 
 from .servers import SERVICE, InventoryServer
 
@@ -22,19 +23,14 @@ USER, PASSWORD = "grpc user", "pa:ss"
 
 @pytest.fixture(scope="module")
 def http_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Peer]:
-    port = free_port()
-    peer = Peer(["proxy", "--hostname", "127.0.0.1", "--port", str(port), "--basic-auth",
-                 f"{USER}:{PASSWORD}", "--num-acceptors", "1", "--num-workers", "1"],
-                port, tmp_path_factory.mktemp("proxy") / "proxy.log")
+    peer = start_http_proxy(tmp_path_factory.mktemp("proxy"), USER, PASSWORD)
     yield peer
     peer.stop()
 
 
 @pytest.fixture(autouse=True)
 def no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("grpc_proxy", "http_proxy", "https_proxy", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.upper(), raising=False)
+    clear_proxy_environment(monkeypatch)
 
 
 def proxy_url(peer: Peer) -> str:

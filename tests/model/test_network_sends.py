@@ -30,26 +30,22 @@ from app.storage.workspace import Workspace
 from tests.client.conftest import mtls_server  # noqa: F401 - the fixture, shared
 from tests.client.server import ServerThread
 from tests.client.test_client_certs import PASSPHRASE, Files
-from tests.client.test_proxies import Peer, free_port
+from tests.proxy_peers import Peer, clear_proxy_environment
+from tests.proxy_peers import http_proxy as start_http_proxy
 
 PROXY_PASSWORD = "pa ss"
 
 
 @pytest.fixture(scope="module")
 def http_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Peer]:
-    port = free_port()
-    peer = Peer(["proxy", "--hostname", "127.0.0.1", "--port", str(port), "--basic-auth",
-                 f"user:{PROXY_PASSWORD}", "--num-acceptors", "1", "--num-workers", "1"],
-                port, tmp_path_factory.mktemp("proxy") / "proxy.log")
+    peer = start_http_proxy(tmp_path_factory.mktemp("proxy"), "user", PROXY_PASSWORD)
     yield peer
     peer.stop()
 
 
 @pytest.fixture(autouse=True)
 def no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.upper(), raising=False)
+    clear_proxy_environment(monkeypatch)
 
 
 def manual(port: int, no_proxy: str = "") -> NetworkSettings:

@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from app.model.request import KeyValue, RequestMode
 from app.storage.history import HistoryEntry
-from tests.ui.modes.conftest import SERVICE
+from tests.ui.modes.conftest import SERVICE, call_and_wait, pane_of
 from ui.modes.base import ConnectionState
 from ui.modes.grpc.grpc_controller import GrpcController, GrpcViewSettings
 from ui.modes.grpc.grpc_log import GrpcLogModel, GrpcMessageLog
@@ -23,20 +23,6 @@ from ui.modes.grpc.grpc_pane import GrpcPane
 from ui.request_tab import RequestTab
 
 MakeTab = Callable[..., RequestTab]
-
-
-def pane_of(tab: RequestTab) -> GrpcPane:
-    pane = tab.pane(RequestMode.GRPC)
-    assert isinstance(pane, GrpcPane)
-    return pane
-
-
-def call_and_wait(tab: RequestTab, qtbot: QtBot, timeout: int = 15000) -> GrpcPane:
-    pane = pane_of(tab)
-    tab.send()
-    qtbot.waitUntil(lambda: not pane.controller.busy, timeout=timeout)
-    pane.stream.refresh()
-    return pane
 
 
 def table(widget: Any) -> list[tuple[str, str]]:

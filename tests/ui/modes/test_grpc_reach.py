@@ -6,9 +6,8 @@ credentials). Against the tests' Inventory service, a real grpcio server."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import grpc
 import pytest
@@ -23,13 +22,13 @@ from app.model.network_settings import (
     NetworkSecrets,
     NetworkSettings,
 )
-from app.model.request import RequestMode, RequestModel, RequestOptions
-from app.model.variables import Resolution
+from app.model.request import RequestOptions
 from tests.grpc.servers import SERVICE, InventoryServer
-from tests.proxy_peers import Peer, free_port
-from ui.modes.grpc.grpc_pane import GrpcPane
+from tests.proxy_peers import http_proxy
+from tests.ui.modes.conftest import call_and_wait, pane_of
 from ui.request_tab import RequestTab
-from ui.tasks import TaskRunner
+
+MakeTab = Callable[..., RequestTab]
 
 PASSPHRASE = "tab passphrase"
 
@@ -59,117 +58,71 @@ def _window_network(ca: trustme.CA, folder: Path) -> NetworkConfig:
 
 
 def test_the_windows_certificate_for_the_host_is_presented(
-        qtbot: QtBot, qt_loop: Any, mtls_server: InventoryServer, tls_ca: trustme.CA,
+        grpc_tab: MakeTab, qtbot: QtBot, mtls_server: InventoryServer, tls_ca: trustme.CA,
         ca_file: str, tmp_path: Path) -> None:
     pool = SessionPool(network=_window_network(tls_ca, tmp_path))
-    model = RequestModel(url=f"grpcs://{mtls_server.target}", mode=RequestMode.GRPC,
-                         options=RequestOptions(ca_file=ca_file))
-    model.grpc.method = f"{SERVICE}/GetItem"
-    model.grpc.message = '{"sku": "from-the-window"}'
+    method, message = f"{SERVICE}/GetItem", '{"sku": "from-the-window"}'
+    tab = grpc_tab(f"grpcs://{mtls_server.target}", method, message, sessions=pool,
+                   options=RequestOptions(ca_file=ca_file))
+    pane = pane_of(tab)
+    # The picker is filled by reflection over the same mTLS channel.
+    pane.refresh()
+    qtbot.waitUntil(lambda: bool(pane.services.services), timeout=15000)
+    assert SERVICE in [service.name for service in pane.services.services]
 
-    async def source(_model: RequestModel) -> Resolution:
-        return Resolution({})
+    call_and_wait(tab, qtbot)
+    result = pane.controller.result
+    assert result is not None and result.code == "OK", (result, pane.controller.error)
+    assert result.responses[0]["sku"] == "from-the-window"
 
-    tab = RequestTab(TaskRunner(), lambda: pool, 1, source, model)
-    qtbot.addWidget(tab)
-    tab.show()
-    try:
-        pane = tab.pane(RequestMode.GRPC)
-        assert isinstance(pane, GrpcPane)
-        # The picker is filled by reflection over the same mTLS channel.
-        pane.refresh()
-        qtbot.waitUntil(lambda: bool(pane.services.services), timeout=15000)
-        assert SERVICE in [service.name for service in pane.services.services]
-
-        tab.send()
-        qtbot.waitUntil(lambda: not pane.controller.busy, timeout=15000)
-        result = pane.controller.result
-        assert result is not None and result.code == "OK", (result, pane.controller.error)
-        assert result.responses[0]["sku"] == "from-the-window"
-
-        # The request's options choose no certificate: the server refuses the handshake.
-        none = RequestModel(url=model.url, mode=RequestMode.GRPC,
-                            options=RequestOptions(ca_file=ca_file, client_cert_mode="none"))
-        none.grpc.method, none.grpc.message = model.grpc.method, model.grpc.message
-        tab.load_model(none)
-        tab.send()
-        qtbot.waitUntil(lambda: not pane.controller.busy, timeout=15000)
-        assert pane.controller.result is not None
-        assert pane.controller.result.code == "UNAVAILABLE"
-    finally:
-        tab.dispose()
+    # The request's options choose no certificate: the server refuses the handshake.
+    none = grpc_tab(f"grpcs://{mtls_server.target}", method, message, sessions=pool,
+                    options=RequestOptions(ca_file=ca_file, client_cert_mode="none"))
+    refused = call_and_wait(none, qtbot).controller.result
+    assert refused is not None and refused.code == "UNAVAILABLE"
 
 
 def test_with_the_check_off_a_self_made_certificate_is_called(
-        qtbot: QtBot, qt_loop: Any) -> None:
+        grpc_tab: MakeTab, qtbot: QtBot) -> None:
     """Options ▸ verify TLS off, on a server whose certificate nobody vouches for."""
     cert = trustme.CA().issue_cert("dev-box.test")
     server = InventoryServer(credentials=grpc.ssl_server_credentials(
         [(cert.private_key_pem.bytes(), cert.cert_chain_pems[0].bytes())]))
-    model = RequestModel(url=f"grpcs://{server.target}", mode=RequestMode.GRPC,
-                         options=RequestOptions(verify_tls=False))
-    model.grpc.method = f"{SERVICE}/GetItem"
-    model.grpc.message = '{"sku": "unchecked"}'
-
-    async def source(_model: RequestModel) -> Resolution:
-        return Resolution({})
-
-    tab = RequestTab(TaskRunner(), lambda: SessionPool(), 1, source, model)
-    qtbot.addWidget(tab)
-    tab.show()
     try:
-        pane = tab.pane(RequestMode.GRPC)
-        assert isinstance(pane, GrpcPane)
-        tab.send()
-        qtbot.waitUntil(lambda: not pane.controller.busy, timeout=15000)
+        tab = grpc_tab(f"grpcs://{server.target}", f"{SERVICE}/GetItem",
+                       '{"sku": "unchecked"}', sessions=SessionPool(),
+                       options=RequestOptions(verify_tls=False))
+        pane = call_and_wait(tab, qtbot)
         result = pane.controller.result
         assert result is not None and result.code == "OK", (result, pane.controller.error)
         assert result.responses[0]["sku"] == "unchecked"
     finally:
-        tab.dispose()
         server.stop()
 
 
-def test_through_the_windows_proxy(qtbot: QtBot, qt_loop: Any, tmp_path: Path) -> None:
-    port = free_port()
-    peer = Peer(["proxy", "--hostname", "127.0.0.1", "--port", str(port), "--basic-auth",
-                 "me:secret", "--num-acceptors", "1", "--num-workers", "1"],
-                port, tmp_path / "proxy.log")
+def test_through_the_windows_proxy(grpc_tab: MakeTab, qtbot: QtBot, tmp_path: Path) -> None:
+    peer = http_proxy(tmp_path, "me", "secret")
     server = InventoryServer()
-    window = NetworkConfig(
-        NetworkSettings(proxy_mode="manual", proxy_url=f"http://127.0.0.1:{port}",
-                        proxy_user="me", no_proxy=""),
-        NetworkSecrets(proxy_password="secret"))
-    pool = SessionPool(network=window)
-    model = RequestModel(url=f"grpc://{server.target}", mode=RequestMode.GRPC)
-    model.grpc.method = f"{SERVICE}/GetItem"
-    model.grpc.message = '{"sku": "proxied"}'
-
-    async def source(_model: RequestModel) -> Resolution:
-        return Resolution({})
-
-    tab = RequestTab(TaskRunner(), lambda: pool, 1, source, model)
-    qtbot.addWidget(tab)
-    tab.show()
     try:
-        pane = tab.pane(RequestMode.GRPC)
-        assert isinstance(pane, GrpcPane)
-        tab.send()
-        qtbot.waitUntil(lambda: not pane.controller.busy, timeout=15000)
+        window = NetworkConfig(
+            NetworkSettings(proxy_mode="manual", proxy_url=f"http://127.0.0.1:{peer.port}",
+                            proxy_user="me", no_proxy=""),
+            NetworkSecrets(proxy_password="secret"))
+        pool = SessionPool(network=window)
+        tab = grpc_tab(f"grpc://{server.target}", f"{SERVICE}/GetItem", '{"sku": "proxied"}',
+                       sessions=pool)
+        pane = call_and_wait(tab, qtbot)
         result = pane.controller.result
         assert result is not None and result.code == "OK", (result, pane.controller.error)
         first = pane.controller.log.rows[0]
-        assert f"through http://127.0.0.1:{port}" in str(first[2])
+        assert f"through http://127.0.0.1:{peer.port}" in str(first[2])
         assert "secret" not in str(first[2])
         # The same proxy without its credentials: it refuses the tunnel, said in the tab.
         pool.set_network(NetworkConfig(NetworkSettings(
-            proxy_mode="manual", proxy_url=f"http://127.0.0.1:{port}", no_proxy="")))
-        tab.send()
-        qtbot.waitUntil(lambda: not pane.controller.busy, timeout=15000)
-        assert pane.controller.result is not None
-        assert pane.controller.result.code == "UNAVAILABLE"
-        assert "407" in pane.controller.result.details
+            proxy_mode="manual", proxy_url=f"http://127.0.0.1:{peer.port}", no_proxy="")))
+        refused = call_and_wait(tab, qtbot).controller.result
+        assert refused is not None and refused.code == "UNAVAILABLE"
+        assert "407" in refused.details
     finally:
-        tab.dispose()
         server.stop()
         peer.stop()

@@ -13,18 +13,12 @@ from pytestqt.qtbot import QtBot
 
 from app.model.request import RequestMode, RequestModel
 from app.playground.grpc_server import PROTO
-from tests.ui.modes.conftest import SERVICE
+from tests.ui.modes.conftest import SERVICE, pane_of
 from ui.modes.grpc.grpc_pane import GrpcPane
 from ui.modes.registry import MODES
 from ui.request_tab import RequestTab
 
 MakeTab = Callable[..., RequestTab]
-
-
-def pane_of(tab: RequestTab) -> GrpcPane:
-    pane = tab.pane(RequestMode.GRPC)
-    assert isinstance(pane, GrpcPane)
-    return pane
 
 
 def methods(pane: GrpcPane) -> list[str]:
