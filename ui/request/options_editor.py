@@ -101,6 +101,7 @@ class OptionsEditor(QWidget):
         self.ca_choose_button.clicked.connect(self._choose_ca)
         self.ca_status = QLabel()
         self.ca_status.setStyleSheet(css(ERROR))
+        self.ca_status.setWordWrap(True)  # a long path must not widen the window
         ca_row = QHBoxLayout()
         ca_row.setContentsMargins(0, 0, 0, 0)
         ca_row.addWidget(self.ca_file, 1)

@@ -102,6 +102,7 @@ class TerminalPane(QWidget):
                                      "from the URL until you pick one")
         self.status = QLabel()
         self.status.setObjectName("terminalStatus")
+        self.status.setWordWrap(True)  # a long error must not widen the window
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.reconnect_button = QPushButton("Reconnect")
         self.reconnect_button.hide()

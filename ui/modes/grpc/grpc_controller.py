@@ -190,13 +190,17 @@ class GrpcController(QObject):
     def send_text(self, text: str) -> str | None:
         """Queue the JSON ``text`` (one object, or an array of them; ``{{variables}}``
         filled as at the start of the call) to be sent; the reason when it cannot be."""
+        from app.client.errors import UsageError
         from app.model.compose_errors import ComposeError, substitute
 
-        if not self.can_send or self._outbox is None:
+        stream = self._stream
+        if not self.can_send or self._outbox is None or stream is None:
             return "The call takes no more messages" if self.busy else "No call is open"
         try:
             messages = _messages(substitute(text, self._values, "message"))
-        except (ComposeError, ValueError) as exc:
+            for message in messages:  # all checked before any is queued: the text stays
+                stream.method.parse(message)
+        except (ComposeError, ValueError, UsageError) as exc:
             return str(exc)
         for message in messages:
             self._outbox.put_nowait(message)

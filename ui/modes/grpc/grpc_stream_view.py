@@ -72,6 +72,9 @@ class GrpcStreamView(QWidget):
         self.status.setObjectName("grpcStatus")
         self.status.setTextFormat(Qt.TextFormat.RichText)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Wrapped: a server's long details (or a long problem below) must not widen the
+        # window and squeeze the sidebar.
+        self.status.setWordWrap(True)
         self.counts = QLabel()
         self.counts.setObjectName("grpcCounts")
         self.error = banner("error")
@@ -113,6 +116,7 @@ class GrpcStreamView(QWidget):
         self.send_problem.setObjectName("grpcSendProblem")
         self.send_problem.setStyleSheet(css(ERROR))
         self.send_problem.setTextFormat(Qt.TextFormat.PlainText)
+        self.send_problem.setWordWrap(True)
         self.send_problem.hide()
         sender = QHBoxLayout()
         sender.setContentsMargins(0, 0, 0, 0)
