@@ -48,13 +48,28 @@ def _copy_as_python(window: MainWindow, flavour: str, tab: RequestTab) -> None:
     window.documents.copy_as_python(tab, flavour)
 
 
-def _follow_mode(window: MainWindow, http: list[QAction], grpc: list[QAction]) -> None:
-    """The Request menu offers the copies that fit the current tab's kind of request: a gRPC
-    call's Python script uses app.grpc, and grpcurl is for gRPC alone."""
+def _is_grpc(tab: RequestTab | None) -> bool:
     from app.model.request import RequestMode
 
-    tab = window.current_tab()
-    is_grpc = tab is not None and tab.mode == RequestMode.GRPC
+    return tab is not None and tab.mode == RequestMode.GRPC
+
+
+def _copy_command_line(window: MainWindow, tab: RequestTab) -> None:
+    """Ctrl+Shift+C: the request as the command line that can make it, curl or, for a gRPC
+    call (which curl cannot make), grpcurl."""
+    if _is_grpc(tab):
+        window.documents.copy_as_grpcurl(tab)
+    else:
+        window.documents.copy_as_curl(tab)
+
+
+def _follow_mode(window: MainWindow, command_line: QAction, http: list[QAction],
+                 grpc: list[QAction]) -> None:
+    """The Request menu offers the copies that fit the current tab's kind of request: a gRPC
+    call's Python script uses app.grpc, and its command line is grpcurl. (The command-line
+    copy is one action, relabelled, never hidden: a hidden action loses its shortcut.)"""
+    is_grpc = _is_grpc(window.current_tab())
+    command_line.setText("Copy as grpcurl" if is_grpc else "Copy as curl")
     for action in http:
         action.setVisible(not is_grpc)
     for action in grpc:
@@ -112,16 +127,16 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
     _add(r, "Cancel", _on_tab(window, _escape), "Esc")
     _add(r, "Focus URL", _on_tab(window, lambda tab: tab.editor.focus_url()), "Ctrl+L")
     _add(r, "Find in response", _on_tab(window, lambda tab: tab.open_find()), "Ctrl+F")
-    _add(r, "Copy as curl", _on_tab(window, lambda tab: window.documents.copy_as_curl(tab)),
-         "Ctrl+Shift+C")
+    command_line = _add(r, "Copy as curl",
+                        _on_tab(window, functools.partial(_copy_command_line, window)),
+                        "Ctrl+Shift+C")
     pythons = [_add(r, f"Copy as Python ({label})",
                     _on_tab(window, functools.partial(_copy_as_python, window, flavour)))
                for label, flavour in (("app.client", "client"), ("aiohttp", "aiohttp"))]
     grpc_python = _add(r, "Copy as Python (app.grpc)",
                        _on_tab(window, functools.partial(_copy_as_python, window, "grpc")))
-    grpcurl = _add(r, "Copy as grpcurl",
-                   _on_tab(window, lambda tab: window.documents.copy_as_grpcurl(tab)))
-    r.aboutToShow.connect(functools.partial(_follow_mode, window, pythons, [grpc_python, grpcurl]))
+    r.aboutToShow.connect(functools.partial(_follow_mode, window, command_line, pythons,
+                                            [grpc_python]))
     r.addSeparator()
     _add(r, "Run collection…", lambda: window.run_collection(), "Ctrl+Shift+R")
     _add(v, "Toggle sidebar", lambda: window.sidebar.setVisible(not window.sidebar.isVisible()),

@@ -1,5 +1,6 @@
-"""The gRPC mode in the real window: the Request menu offers Copy as grpcurl and Copy as
-Python (app.grpc) for a gRPC tab (and the HTTP copies for another), both fill the clipboard
+"""The gRPC mode in the real window: the Request menu offers Copy as grpcurl (Ctrl+Shift+C,
+which is Copy as curl on another tab) and Copy as Python (app.grpc) for a gRPC tab (and the
+HTTP copies for another), both fill the clipboard
 with the variables in scope, and a call made from the window goes to the history."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
@@ -29,6 +30,9 @@ def window(qtbot: QtBot, tmp_path: Path, run_async: Callable[..., Any]
         yield w
 
 
+MODIFIERS = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+
+
 def request_menu(window: MainWindow) -> tuple[QMenu, dict[str, QAction]]:
     menu = next(m for m in window.menuBar().findChildren(QMenu) if m.title() == "&Request")
     menu.aboutToShow.emit()
@@ -40,17 +44,29 @@ def test_copy_as_grpcurl_and_python_for_a_grpc_tab(qtbot: QtBot, window: MainWin
     tab = window.current_tab()
     assert tab is not None
     _menu, actions = request_menu(window)
-    assert not actions["Copy as grpcurl"].isVisible()
+    assert "Copy as grpcurl" not in actions
+    assert actions["Copy as curl"].isVisible()
     assert actions["Copy as Python (aiohttp)"].isVisible()
+    clipboard = QGuiApplication.clipboard()
+    tab.editor.url_bar.setText("http://example.test/a")
+    clipboard.setText("")
+    qtbot.keyClick(window, Qt.Key.Key_C, MODIFIERS)
+    qtbot.waitUntil(lambda: clipboard.text().startswith("curl"), timeout=10000)
     model = RequestModel(url=f"grpc://{grpc_target}", mode=RequestMode.GRPC)
     model.grpc.method = f"{SERVICE}/Echo"
     model.grpc.message = '{"text": "hi"}'
     tab.load_model(model)
+    # Ctrl+Shift+C copies what can make the call, whatever the menu showed last: grpcurl
+    # (curl cannot call gRPC; it used to copy "curl grpc://...").
+    clipboard.setText("")
+    qtbot.keyClick(window, Qt.Key.Key_C, MODIFIERS)
+    qtbot.waitUntil(lambda: clipboard.text().startswith("grpcurl"), timeout=10000)
     _menu, actions = request_menu(window)
+    assert "Copy as curl" not in actions
     assert actions["Copy as grpcurl"].isVisible()
+    assert actions["Copy as grpcurl"].shortcut().toString() == "Ctrl+Shift+C"
     assert actions["Copy as Python (app.grpc)"].isVisible()
     assert not actions["Copy as Python (aiohttp)"].isVisible()
-    clipboard = QGuiApplication.clipboard()
     clipboard.setText("")
     actions["Copy as grpcurl"].trigger()
     qtbot.waitUntil(lambda: clipboard.text().startswith("grpcurl"), timeout=10000)
