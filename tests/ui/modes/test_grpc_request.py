@@ -77,10 +77,14 @@ def test_picker_from_proto_files_and_import_paths(
                     'service Pinger { rpc Ping (shared.Ping) returns (stream shared.Ping); }\n')
     tab = grpc_tab("")  # no target: the .proto files describe the services
     pane = pane_of(tab)
+    assert pane.request.import_paths.start_folder() == ""  # nothing chosen yet: Qt's default
     pane.request.protos.add_paths([str(main)])
+    # The folder chooser opens by the .proto file just chosen, where its imports are near.
+    assert pane.request.import_paths.start_folder() == str(main.parent)
     qtbot.waitUntil(lambda: pane.request.describe_error.isVisibleTo(pane), timeout=15000)
     assert "common.proto" in pane.request.describe_error.text()  # the import is not found
     pane.request.import_paths.add_paths([str(tmp_path / "include")])
+    assert pane.request.import_paths.start_folder() == str(tmp_path / "include")
     qtbot.waitUntil(lambda: methods(pane) == ["demo.Pinger/Ping"], timeout=15000)
     assert not pane.request.describe_error.isVisibleTo(pane)
     assert pane.request.kind_label.text() == "server streaming"

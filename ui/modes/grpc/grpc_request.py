@@ -5,6 +5,7 @@ editor with its check. It shows and edits; describing and checking are ``GrpcSer
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -44,6 +45,8 @@ class PathList(QWidget):
         super().__init__(parent)
         self._folders = folders
         self._title = title
+        #: The other list of the panel, whose paths say where to look when this has none.
+        self.neighbour: PathList | None = None
         self.list = QListWidget()
         self.list.setMaximumHeight(64)
         self.add_button = QPushButton(add_text)
@@ -92,12 +95,25 @@ class PathList(QWidget):
         item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
         self.list.addItem(item)
 
+    def start_folder(self) -> str:
+        """Where the chooser opens: by the last path here (or in ``neighbour``, the other
+        list) that exists, since imports sit near the .proto files; else Qt's default."""
+        for paths in (self.paths(), self.neighbour.paths() if self.neighbour else []):
+            for path in reversed(paths):
+                found = Path(path).expanduser()
+                if found.is_dir():
+                    return str(found)
+                if found.is_file():
+                    return str(found.parent)
+        return ""
+
     def _choose(self) -> None:
+        start = self.start_folder()
         if self._folders:
-            folder = QFileDialog.getExistingDirectory(self, self._title)
+            folder = QFileDialog.getExistingDirectory(self, self._title, start)
             self.add_paths([folder] if folder else [])
         else:
-            files, _ = QFileDialog.getOpenFileNames(self, self._title, "",
+            files, _ = QFileDialog.getOpenFileNames(self, self._title, start,
                                                     "Protocol buffers (*.proto);;All files (*)")
             self.add_paths(files)
 
@@ -160,6 +176,7 @@ class GrpcRequestPanel(QWidget):
         self.deadline.setToolTip("Seconds the call may take (none: no deadline)")
         self.protos = PathList(".proto files (empty: server reflection)", "Add .proto…", False)
         self.import_paths = PathList("Import paths", "Add folder…", True)
+        self.protos.neighbour, self.import_paths.neighbour = self.import_paths, self.protos
         self.status = QLabel()
         self.status.setObjectName("grpcDescribeStatus")
         self.status.setWordWrap(True)
