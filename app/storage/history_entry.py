@@ -38,6 +38,20 @@ class HistoryEntry:
     time: float = field(default_factory=time.time)
     id: int | None = None
 
+    @property
+    def status_text(self) -> str:
+        """The status as shown: an HTTP status number, or a gRPC call's code name (``OK``,
+        ``NOT_FOUND``..., its number when the entry does not name it); empty when it
+        failed."""
+        if self.status is None:
+            return ""
+        if self.method == "GRPC":
+            record = self.request.get("grpc")
+            code = record.get("code") if isinstance(record, Mapping) else None
+            if isinstance(code, str) and code:
+                return code
+        return str(self.status)
+
     def request_model(self) -> RequestModel:
         """The request as it was sent (secrets redacted), to open again in a tab.
 

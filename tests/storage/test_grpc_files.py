@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.model.request import GrpcModel, KeyValue, RequestMode, RequestModel
-from app.storage.history import History, Outcome, entry_for
+from app.storage.history import History, HistoryEntry, Outcome, entry_for
 from app.storage.secrets import MemorySecrets
 from app.storage.workspace import Workspace, WorkspaceError
 
@@ -97,6 +97,7 @@ def test_a_history_entry_records_method_target_code_and_time(tmp_path: Path) -> 
         stored = history.get(history.add(entry))
     assert stored is not None and stored.time == 1000.0 and stored.duration == 0.25
     assert stored.request["grpc"]["code"] == "NOT_FOUND"
+    assert stored.status_text == "NOT_FOUND"  # what the History page shows, not "5"
     again = stored.request_model()
     assert again.mode is RequestMode.GRPC and again.grpc.method == "pkg.Svc/Echo"
 
@@ -109,3 +110,7 @@ def test_a_history_entry_of_a_call_not_made(tmp_path: Path) -> None:
     assert entry.url == "localhost:1/pkg.Svc/Echo" and entry.request["grpc"]["code"] == ""
     named = entry_for(model, Outcome(1.0, 0.0, 14, code="UNAVAILABLE"))
     assert named.request["grpc"]["code"] == "UNAVAILABLE"
+    assert (entry.status_text, named.status_text) == ("", "UNAVAILABLE")
+    unnamed = HistoryEntry(method="GRPC", url="x", status=4, request={"grpc": "?"})
+    assert unnamed.status_text == "4"  # an entry edited by hand: its number
+    assert HistoryEntry(method="GET", url="x", status=404).status_text == "404"

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QStyleOptionViewItem,
 )
 
+from app.storage.history_entry import HistoryEntry
 from ui.formatting import human_size
 from ui.request.method_box import method_colour
 from ui.request.tones import ERROR
@@ -131,8 +132,8 @@ class HistoryDelegate(QStyledItemDelegate):
         y = top.bottom() + 4
         x = url_rect.left()
         failed = entry.status is None
-        chip_text = "failed" if failed else str(entry.status)
-        chip_colour = QColor(ERROR) if failed else QColor(status_colour(int(entry.status)))
+        chip_text = "failed" if failed else entry.status_text
+        chip_colour = QColor(ERROR) if failed else QColor(_chip_colour(entry))
         chip = QRect(x, y, fm.horizontalAdvance(chip_text) + 10, line2)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
@@ -157,3 +158,10 @@ class HistoryDelegate(QStyledItemDelegate):
         painter.restore()
 
 
+def _chip_colour(entry: HistoryEntry) -> str:
+    """An HTTP status's class colour; for a gRPC call, OK's green, CANCELLED's grey, and
+    every other code's red."""
+    assert entry.status is not None
+    if entry.method == "GRPC":
+        return status_colour({0: 200, 1: 100}.get(entry.status, 500))
+    return status_colour(entry.status)

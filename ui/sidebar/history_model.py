@@ -149,7 +149,7 @@ class HistoryModel(QAbstractListModel):
             if entry.status is None:
                 lines.append(f"Failed: {entry.error or 'no response'}")
             else:
-                lines.append(f"Status {entry.status} · {human_size(entry.response_size)} · "
+                lines.append(f"Status {entry.status_text} · {human_size(entry.response_size)} · "
                              f"{human_duration(entry.duration)}")
             lines.append(f"Sent {when}")
             return "\n".join(lines)

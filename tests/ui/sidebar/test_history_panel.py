@@ -111,6 +111,13 @@ def test_lists_newest_first_and_shows_the_empty_state(qtbot: QtBot, history: His
     assert "Failed: Could not connect: connection refused" in tip
     assert panel.entries()[0] == failed
     assert not panel.grab().isNull()  # the delegate paints every kind of row
+    # A gRPC call shows its code's name.
+    history.add(HistoryEntry(method="GRPC", url="grpc://127.0.0.1:9/pkg.Svc/Get", status=5,
+                             request={"grpc": {"code": "NOT_FOUND"}}, time=NOW))
+    panel.refresh()
+    qtbot.waitUntil(lambda: not panel.loading and len(panel.entries()) == 4)
+    assert "Status NOT_FOUND" in model.index(0).data(Qt.ItemDataRole.ToolTipRole)
+    assert not panel.grab().isNull()
 
 
 def test_search_filters_as_you_type(qtbot: QtBot, history: History,
