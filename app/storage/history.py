@@ -182,11 +182,14 @@ class History:
             self._conn.executemany("DELETE FROM history WHERE id = ?", [(i,) for i in doomed])
 
     def search(self, text: str = "", limit: int = 200) -> list[HistoryEntry]:
-        """Entries whose URL, method, status or error contains ``text``, newest first."""
+        """Entries whose URL, method, status (a gRPC call's code name too) or error contains
+        ``text``, newest first."""
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = (
             "SELECT * FROM history WHERE url LIKE :p ESCAPE '\\' OR method LIKE :p ESCAPE '\\'"
             " OR CAST(status AS TEXT) LIKE :p ESCAPE '\\' OR error LIKE :p ESCAPE '\\'"
+            " OR (method = 'GRPC' AND CASE WHEN json_valid(request)"
+            " THEN json_extract(request, '$.grpc.code') END LIKE :p ESCAPE '\\')"
             " ORDER BY time DESC, id DESC LIMIT :limit")
         with self._lock:
             try:

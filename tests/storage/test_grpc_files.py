@@ -95,9 +95,11 @@ def test_a_history_entry_records_method_target_code_and_time(tmp_path: Path) -> 
     assert "s3cret" not in str(entry.request)
     with History(tmp_path / "h.db") as history:
         stored = history.get(history.add(entry))
-    assert stored is not None and stored.time == 1000.0 and stored.duration == 0.25
-    assert stored.request["grpc"]["code"] == "NOT_FOUND"
-    assert stored.status_text == "NOT_FOUND"  # what the History page shows, not "5"
+        assert stored is not None and stored.time == 1000.0 and stored.duration == 0.25
+        assert stored.request["grpc"]["code"] == "NOT_FOUND"
+        assert stored.status_text == "NOT_FOUND"  # what the History page shows, not "5"
+        assert [e.id for e in history.search("not_found")] == [stored.id]  # found by it too
+        assert history.search("UNAVAILABLE") == []
     again = stored.request_model()
     assert again.mode is RequestMode.GRPC and again.grpc.method == "pkg.Svc/Echo"
 

@@ -67,12 +67,13 @@ def day_label(day: date, today: date) -> str:
 
 def matches(entry: HistoryEntry, text: str) -> bool:
     """Whether ``entry`` is found when searching for ``text`` (as :meth:`History.search`
-    finds it: in the URL, the method, the status or the error, ignoring case)."""
+    finds it: in the URL, the method, the status (a gRPC call's code name too) or the error,
+    ignoring case)."""
     if not text:
         return True
     needle = text.casefold()
     fields = (entry.url, entry.method, "" if entry.status is None else str(entry.status),
-              entry.error or "")
+              entry.status_text, entry.error or "")
     return any(needle in field.casefold() for field in fields)
 
 
