@@ -14,15 +14,47 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import queue
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import grpc
 import grpc.experimental  # its UsageError, which ``import grpc`` does not load
 
-__all__ = ["Handoff", "StreamReader"]
+__all__ = ["Handoff", "Outbox", "StreamReader", "unreadable"]
+
+_END = object()
+
+
+class Outbox:
+    """The messages of a client or bidi stream, from any thread to grpcio's synchronous
+    call, which takes them from :meth:`messages` on a thread of its own: ``put`` one,
+    ``close`` to half-close (or, once the call has ended, to let that thread go).
+
+    grpcio's synchronous API, not grpc.aio: a message written after the server has ended
+    the call makes grpc.aio end it locally as ``INTERNAL: Internal error from Core``,
+    losing the server's status and the responses not read yet; here that message is
+    dropped and the server's status stands (as with grpcurl)."""
+
+    def __init__(self, first: list[Any] | None = None) -> None:
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        for message in first or ():
+            self._queue.put(message)
+        self.closed = False
+
+    def put(self, message: Any) -> None:
+        self._queue.put(message)
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self._queue.put(_END)
+
+    def messages(self) -> Iterator[Any]:
+        while (message := self._queue.get()) is not _END:
+            yield message
 
 
 def _wake(future: asyncio.Future[None]) -> None:
@@ -124,15 +156,18 @@ class Handoff:
 
 
 class StreamReader:
-    """Reads one started single-threaded unary-stream call (a grpcio
-    ``_SingleThreadedRendezvous``) on a daemon thread: each response, as JSON by
-    ``to_json``, goes into ``responses`` (the last ``keep``) and into ``handoff``. Once the
-    call has ended,
-    ``outcome`` holds its (code, details, initial metadata, trailing metadata) and the
-    handoff is ended."""
+    """Reads one started call of grpcio's synchronous API (a single-threaded unary-stream
+    call, or a stream-stream one fed by :class:`Outbox`) on a daemon thread: each
+    response, as JSON by ``to_json``, goes into ``responses`` (the last ``keep``) and into
+    ``handoff``. Once the call has ended, ``outcome`` holds its (code, details, initial
+    metadata, trailing metadata) and the handoff is ended."""
 
-    def __init__(self, call: Any, to_json: Any, buffer: int, keep: int | None = None) -> None:
+    def __init__(self, call: Any, to_json: Any, buffer: int, keep: int | None = None,
+                 on_end: Callable[[], object] | None = None) -> None:
         self._call = call
+        #: Called on the reader's thread once the call has ended (a writer's queue is told
+        #: to stop waiting for messages).
+        self._on_end = on_end
         self._to_json = to_json
         self.handoff = Handoff(buffer)
         #: The last ``keep`` responses (all when None), and how many older ones went.
@@ -177,11 +212,19 @@ class StreamReader:
         except grpc.RpcError:
             pass  # the call's status says what happened
         except Exception as exc:  # a response that cannot be shown as JSON
-            failure = f"A response could not be read: {exc}"
+            failure = unreadable(exc)
             call.cancel()
         finally:
             self.outcome = _outcome_of(call, failure)
+            if self._on_end is not None:
+                self._on_end()
             self.handoff.end()
+
+
+def unreadable(exc: Exception) -> str:
+    """The details of a call ended as ``INTERNAL`` because a response could not be shown as
+    JSON (an ``Any`` of a type the descriptors lack, a NaN in a ``Struct``...)."""
+    return f"A response could not be read: {exc}"
 
 
 def _outcome_of(call: Any, failure: str | None) -> tuple[grpc.StatusCode, str, Any, Any]:

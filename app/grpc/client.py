@@ -31,7 +31,7 @@ from app.client.tls import (
 
 from ._pinning import Pinned, pin_server_certificate
 from ._proxy import proxy_for
-from ._reader import StreamReader
+from ._reader import Outbox, StreamReader, unreadable
 from ._reflection import reflect
 from ._thread import LoopThread
 from .descriptors import Service, compile_protos, split_method
@@ -200,6 +200,20 @@ class _Channel:
                 response_deserializer=method.output.FromString)
         return found
 
+    def writer_for(self, method: Resolved) -> Any:
+        """The synchronous stream-stream callable of a client- or bidi-streaming ``method``
+        (a client stream is one on the wire that answers once): fed by an
+        :class:`~._reader.Outbox`, read by a :class:`StreamReader`."""
+        key = (method.path, -id(method))
+        found = self._readers.get(key)
+        if found is None:
+            if self.sync is None:
+                self.sync = self._make_sync()
+            found = self._readers[key] = self.sync.stream_stream(
+                method.path, request_serializer=_serialize,
+                response_deserializer=method.output.FromString)
+        return found
+
     async def close(self) -> None:
         if self.sync is not None:
             self.sync.close()
@@ -233,6 +247,11 @@ def _read(path: str, what: str) -> bytes:
                                path=path) from exc
 
 
+#: The longest deadline, in seconds: grpc fails at once a call whose deadline lies past
+#: some 70 years (1e10 s did here; 2.2e9 s did not).
+MAX_DEADLINE = 1e9
+
+
 def check_deadline(deadline: float | None) -> float | None:
     if deadline is None:
         return None
@@ -240,6 +259,9 @@ def check_deadline(deadline: float | None) -> float | None:
         deadline > 0 and math.isfinite(deadline)
     ):
         raise UsageError(f"A deadline is a number of seconds above 0, not {deadline!r}")
+    if deadline > MAX_DEADLINE:  # grpc ends a call with a deadline this far at once
+        raise UsageError(f"A deadline is at most {MAX_DEADLINE:.0f} seconds (some 30 years; "
+                         f"none: no deadline), not {deadline!r}")
     return float(deadline)
 
 
@@ -300,10 +322,16 @@ class GrpcClient:
 
     def read_stream(self, endpoint: Endpoint, method: Resolved, request: Any, metadata: Any,
                     timeout: float | None, keep: int | None = None) -> StreamReader:
-        """Start a server-streaming call of ``method`` and its reader (:mod:`._reader`),
-        which keeps the last ``keep`` responses (None: all)."""
-        call = self.channel(endpoint).reader_for(method)(
-            request, metadata=metadata, timeout=timeout)
+        """Start a call of ``method`` and its reader (:mod:`._reader`), which keeps the last
+        ``keep`` responses (None: all): a server stream with its one ``request``, or a
+        client or bidi stream whose messages ``request`` (an :class:`Outbox`) gives."""
+        channel = self.channel(endpoint)
+        if isinstance(request, Outbox):
+            call = channel.writer_for(method)(
+                request.messages(), metadata=metadata, timeout=timeout)
+            return StreamReader(call, method.json, self.settings.stream_buffer, keep,
+                                on_end=request.close)
+        call = channel.reader_for(method)(request, metadata=metadata, timeout=timeout)
         return StreamReader(call, method.json, self.settings.stream_buffer, keep)
 
     async def source(
@@ -487,8 +515,12 @@ class GrpcClient:
         requests = [method.parse(message) for message in messages]
         if timeout is not None:
             timeout = max(timeout - (time.monotonic() - started), 0.001)
-        if method.server_streaming and not method.client_streaming:
-            reader = self.read_stream(endpoint, method, requests[0], metadata, timeout)
+        if method.server_streaming or method.client_streaming:
+            outbox = Outbox(requests) if method.client_streaming else None
+            if outbox is not None:
+                outbox.close()  # all of them, then the half-close
+            reader = self.read_stream(endpoint, method, outbox or requests[0], metadata,
+                                      timeout)
             try:
                 await reader.wait()
             except asyncio.CancelledError:
@@ -496,21 +528,25 @@ class GrpcClient:
                 raise
             return self.note_result(endpoint, read_result(reader, method.pool))
         invoke = self.channel(endpoint).callable_for(method)
-        request: Any = requests[0] if not method.client_streaming else iter(requests)
-        rpc = invoke(request, metadata=metadata, timeout=timeout)
+        rpc = invoke(requests[0], metadata=metadata, timeout=timeout)
         responses: list[dict[str, Any]] = []
+        failure = None
         try:
-            if method.server_streaming:
-                async for response in rpc:
-                    responses.append(method.json(response))
-            else:
-                responses.append(method.json(await rpc))
+            response = await rpc
         except grpc.aio.AioRpcError:
             pass  # the call's status below says what happened
         except asyncio.CancelledError:
             rpc.cancel()
             raise
-        return self.note_result(endpoint, await ended(rpc, responses, method.pool))
+        else:
+            try:
+                responses.append(method.json(response))
+            except Exception as exc:  # protobuf's JSON refuses it: said below
+                failure = unreadable(exc)
+        result = await ended(rpc, responses, method.pool)
+        if failure is not None:
+            result.code, result.details = "INTERNAL", failure
+        return self.note_result(endpoint, result)
 
     async def close(self) -> None:
         """Close every channel and stop the thread (it starts again on the next call)."""
@@ -564,9 +600,14 @@ def read_result(reader: StreamReader, pool: Any) -> CallResult:
 
 def unreached(exc: RequestError) -> CallResult:
     """The result of a call whose method could not be looked up on the target: the code of
-    the reflection call that failed (``UNAVAILABLE`` for a target that cannot be reached)."""
+    the reflection call that failed (``UNAVAILABLE`` for a target that cannot be reached).
+    A server without reflection raises ``UsageError`` instead: no call was made, and its
+    ``UNIMPLEMENTED`` is not the method's answer (.proto files are wanted)."""
     cause = exc.__cause__
     code = "UNAVAILABLE"
     if isinstance(cause, grpc.aio.AioRpcError):
+        if cause.code() == grpc.StatusCode.UNIMPLEMENTED:
+            raise UsageError(str(exc)) from exc
         code = cause.code().name
     return CallResult(code=code, details=str(exc))
+

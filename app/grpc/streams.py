@@ -17,7 +17,7 @@ import grpc
 
 from app.client.errors import RequestError, StreamError, UsageError
 
-from ._reader import StreamReader
+from ._reader import Outbox, StreamReader, unreadable
 from .client import (
     CallResult,
     Endpoint,
@@ -54,9 +54,11 @@ class GrpcStream:
     has ended (None before), its ``responses`` all those read (the last ``keep_responses``
     of ``open_stream``, when given).
 
-    A server-streaming method (one message in) is read by a thread of its own
-    (:mod:`._reader`), and ``async for`` takes its responses from any loop without passing
-    through the gRPC thread; the other kinds are driven on the gRPC thread.
+    A streaming method is read by a thread of its own (:mod:`._reader`) on grpcio's
+    synchronous API, and ``async for`` takes its responses from any loop without passing
+    through the gRPC thread; a client or bidi stream's messages go to grpcio through an
+    :class:`~._reader.Outbox` (a message sent as the server ends the call is dropped, and
+    the server's status stands). A unary call is made on the gRPC thread (grpc.aio).
     """
 
     def __init__(
@@ -80,6 +82,7 @@ class GrpcStream:
         self._method: Resolved | None = None
         self._rpc: Any = None
         self._reader: StreamReader | None = None
+        self._outbox: Outbox | None = None
         self._batch: list[dict[str, Any]] = []
         self._responses: deque[dict[str, Any]] = deque(maxlen=keep)
         self._received = 0
@@ -107,40 +110,26 @@ class GrpcStream:
             self._start(None)
 
     def _start(self, request: Any) -> None:
+        """Start the call: a client or bidi stream (``request`` None) with an outbox its
+        messages go through, a server stream with its ``request``, both read by a reader
+        thread; a unary call on grpc.aio."""
         method = self.method
-        if method.server_streaming and not method.client_streaming:
+        if method.client_streaming or method.server_streaming:
+            if method.client_streaming:
+                self._outbox = request = Outbox()
             self._reader = self._client.read_stream(
                 self._endpoint, method, request, self._metadata, self._timeout, self._keep)
             self._rpc = self._reader
             return
         invoke = self._client.channel(self._endpoint).callable_for(method)
-        if request is None:
-            self._rpc = invoke(metadata=self._metadata, timeout=self._timeout)
-        else:
-            self._rpc = invoke(request, metadata=self._metadata, timeout=self._timeout)
+        self._rpc = invoke(request, metadata=self._metadata, timeout=self._timeout)
 
     async def _write(self, request: Any) -> None:
-        if self._rpc is None:
-            self._start(request)
-            return
-        try:
-            await self._rpc.write(request)
-        except (grpc.aio.AioRpcError, asyncio.InvalidStateError, asyncio.CancelledError):
-            if _being_cancelled():
-                raise
-            await self._finish()
-            assert self.result is not None
-            raise StreamError(f"The call has ended ({self.result.code}: "
-                              f"{self.result.details}): the message was not sent") from None
+        self._start(request)  # the one message of a unary or server-streaming method
 
     async def _done_writing(self) -> None:
-        if self._rpc is not None and self.method.client_streaming and self.result is None:
-            # One that has ended already: reading says how.
-            try:
-                await self._rpc.done_writing()
-            except (grpc.aio.AioRpcError, asyncio.InvalidStateError, asyncio.CancelledError):
-                if _being_cancelled():
-                    raise
+        if self._outbox is not None:
+            self._outbox.close()  # one that has ended already: reading says how
 
     async def _next(self) -> dict[str, Any] | None:
         rpc = self._rpc
@@ -167,7 +156,13 @@ class GrpcStream:
             # grpc raises this for a call cancelled by cancel(): it has ended.
             await self._finish()
             return None
-        data = method.json(response)
+        try:
+            data = method.json(response)
+        except Exception as exc:  # protobuf's JSON refuses it: the call's result says so
+            await self._finish()
+            assert self.result is not None
+            self.result.code, self.result.details = "INTERNAL", unreadable(exc)
+            return None
         self._responses.append(data)
         self._received += 1
         if not method.server_streaming:
@@ -257,13 +252,22 @@ class GrpcStream:
             raise UsageError(f"{self.full_method} takes one message")
         request = method.parse(message)
         self._written = True
+        outbox, reader = self._outbox, self._reader
+        if outbox is not None and reader is not None:  # no hop: the outbox takes it
+            if reader.outcome is not None:
+                code, details = reader.outcome[0].name, reader.outcome[1]
+                raise StreamError(f"The call has ended ({code}: {details}): the message was "
+                                  "not sent")
+            outbox.put(request)
+            return
         await self._client.thread.run(lambda: self._write(request))
 
     async def done_writing(self) -> None:
         """Half-close: the server is told nothing more will come."""
         self.method  # noqa: B018 - raises when the stream is not open
         self._half_closed = True
-        await self._client.thread.run(self._done_writing)
+        if self._outbox is not None:
+            self._outbox.close()
 
     async def read_all(self, on_response: Callable[[dict[str, Any]], object]) -> None:
         """Read every response until the call ends (``result`` is then set), giving each to

@@ -79,6 +79,8 @@ class InventoryServer:
         item = self.Item(sku=request.sku, quantity=2**40, tags=["a", "b"], shelf="A1")
         item.price.currency, item.price.units = "EUR", 5
         item.updated.FromSeconds(0)
+        if request.sku == "nan":  # a Struct protobuf's JSON mapping refuses to print
+            item.extra["weight"] = float("nan")
         return item
 
     def list_items(self, request: Any, context: Any) -> Any:
@@ -108,6 +110,9 @@ class InventoryServer:
     def trade(self, requests: Any, context: Any) -> Any:
         self._seen("Trade", context)
         for item in requests:
+            if item.sku == "stop":  # ends the call while the client may still be sending
+                context.set_trailing_metadata((("x-trailer", "stopped"),))
+                context.abort(grpc.StatusCode.ABORTED, "closing early")
             yield self.Item(sku=item.sku + "!", quantity=item.quantity * 2)
 
     def explode(self, request: Any, context: Any) -> Any:

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 import app.grpc
 from app.client.errors import CertificateError, ErrorKind, RequestError, UsageError
 from app.client.tls import ClientCertificate
-from app.grpc import GrpcClient, GrpcSettings, call, describe
+from app.grpc import GrpcClient, GrpcSettings, call, describe, open_stream
 
 from .servers import CHILD_SERVER, IMPORT_PATHS, INVENTORY, PYTHON, SERVICE, InventoryServer
 
@@ -85,12 +85,18 @@ async def test_with_protos_instead_of_reflection(no_reflection: InventoryServer)
     assert result.responses == [{"sku": "x!"}]
 
 
-async def test_without_reflection_or_protos_the_result_says_so(
+async def test_without_reflection_or_protos_nothing_is_called(
     no_reflection: InventoryServer,
 ) -> None:
-    result = await call(no_reflection.target, f"{SERVICE}/GetItem", [{}])
-    assert result.code == "UNIMPLEMENTED"
-    assert "give .proto files" in result.details
+    # Not a result: its UNIMPLEMENTED was the reflection's, and no method was called (a
+    # runner's `status eq UNIMPLEMENTED` passed on it), as grpcurl and Postman say too.
+    calls = len(no_reflection.calls)
+    with pytest.raises(UsageError, match="give .proto files"):
+        await call(no_reflection.target, f"{SERVICE}/GetItem", [{}])
+    assert len(no_reflection.calls) == calls
+    with pytest.raises(UsageError, match="give .proto files"):
+        async with open_stream(no_reflection.target, f"{SERVICE}/Trade"):
+            pass
 
 
 async def test_deadline_exceeded(inventory: InventoryServer) -> None:
@@ -412,3 +418,29 @@ async def test_a_server_back_with_a_new_certificate_is_pinned_again() -> None:
         assert outcomes == ["UNAVAILABLE", "OK"]
     finally:
         third.stop()
+
+
+async def test_a_call_whose_ending_races_its_messages_keeps_its_status(
+        inventory: InventoryServer) -> None:
+    # The server ends a bidi stream while messages are still being written: each time its
+    # own status (grpc.aio gave "INTERNAL: Internal error from Core" now and then).
+    messages = [{"sku": "a"}, {"sku": "stop"}] + [{"sku": str(n)} for n in range(200)]
+    for _ in range(5):
+        result = await call(inventory.target, f"{SERVICE}/Trade", messages)
+        assert (result.code, result.details) == ("ABORTED", "closing early")
+        assert result.responses == [{"sku": "a!"}]
+
+
+async def test_a_response_json_cannot_show_is_an_internal_result(
+        inventory: InventoryServer) -> None:
+    result = await call(inventory.target, f"{SERVICE}/GetItem", [{"sku": "nan"}])
+    assert result.code == "INTERNAL"
+    assert result.details.startswith("A response could not be read:")
+    assert "NaN" in result.details and result.responses == []
+
+
+async def test_a_deadline_past_grpcs_reach_is_refused(inventory: InventoryServer) -> None:
+    with pytest.raises(UsageError, match="at most"):
+        await call(inventory.target, f"{SERVICE}/GetItem", [{}], deadline=1e10)
+    result = await call(inventory.target, f"{SERVICE}/GetItem", [{}], deadline=1e9)
+    assert result.code == "OK"

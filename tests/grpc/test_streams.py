@@ -114,3 +114,44 @@ async def test_cancelling_the_reader_cancels_the_call(inventory: InventoryServer
             await reader
         stream.cancel()
     assert stream.result is not None and stream.result.code == "CANCELLED"
+
+
+async def test_a_message_sent_as_the_server_ends_keeps_its_status(
+        inventory: InventoryServer) -> None:
+    # grpc.aio ended such a call as "INTERNAL: Internal error from Core", losing the
+    # server's status, trailers and the answers not read yet.
+    async with open_stream(inventory.target, f"{SERVICE}/Trade") as stream:
+        await stream.send({"sku": "a"})
+        await stream.send({"sku": "stop"})
+        await asyncio.sleep(0.3)  # the server has ended the call by now
+        try:
+            await stream.send({"sku": "late"})
+        except StreamError as exc:  # or dropped, as it raced the end
+            assert "ABORTED" in str(exc)
+        answers = [r async for r in stream]
+    assert answers == [{"sku": "a!"}]
+    result = stream.result
+    assert result is not None
+    assert (result.code, result.details) == ("ABORTED", "closing early")
+    assert ("x-trailer", "stopped") in result.trailers
+    assert result.responses == [{"sku": "a!"}]
+    with pytest.raises(StreamError, match="ABORTED"):
+        await stream.send({"sku": "after"})
+
+
+async def test_an_ended_stream_lets_its_sender_go(inventory: InventoryServer) -> None:
+    # Cancelled with its outbox open: grpcio's thread that takes the messages is let go.
+    import threading
+
+    before = threading.active_count()
+    for _ in range(3):
+        async with open_stream(inventory.target, f"{SERVICE}/Trade") as stream:
+            await stream.send({"sku": "a"})
+            assert await stream.__anext__() == {"sku": "a!"}
+            stream.cancel()
+        assert stream.result is not None and stream.result.code == "CANCELLED"
+    for _ in range(100):
+        if threading.active_count() <= before + 1:
+            break
+        await asyncio.sleep(0.05)
+    assert threading.active_count() <= before + 1  # at most grpc's channel thread
