@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field, replace
@@ -37,6 +38,8 @@ from app.runner.grpc_run import grpc_exchange
 from app.runner.plan import RunItem, RunPlan
 from app.runner.results import Outcome, RequestResult, RunReport
 from app.storage.redaction import REDACTED, Redactor
+
+log = logging.getLogger(__name__)
 
 __all__ = ["DEFAULT_MAX_CHECKED_BODY", "RunSettings", "Runner", "check_response"]
 
@@ -251,6 +254,12 @@ class Runner:
             self._mask(result, model)
             self._publish(result)
             raise
+        except Exception as exc:
+            # A fault of ours with one request is that request's error, not the run's end
+            # without a report (the traceback goes to the log).
+            log.exception("unexpected failure running %s", model.name or model.url)
+            result.outcome = Outcome.ERROR
+            result.error = f"unexpected error: {type(exc).__name__}: {exc}"
         self._mask(result, model)
         self._publish(result)
         if result.outcome in (Outcome.FAILED, Outcome.ERROR) and self.settings.bail:
@@ -321,9 +330,11 @@ class Runner:
     async def _grpc(self, job: _Job, model: RequestModel, variables: dict[str, str],
                     result: RequestResult) -> None:
         """A gRPC call: its status code is the status; a failed code is an answer."""
+        workspace = self.plan.workspace
         exchange = await grpc_exchange(
             model, variables, timeout=self.settings.timeout, keep_body=_needs_body(model),
-            max_body=self.settings.max_checked_body)
+            max_body=self.settings.max_checked_body,
+            workspace_root=workspace.root if workspace is not None else None)
         if exchange.call is not None:
             result.url = f"{exchange.call.url}/{exchange.call.full_method}"
         if exchange.facts is None:

@@ -237,6 +237,30 @@ async def test_a_request_that_cannot_be_sent_is_an_error(closed_port: int,
     assert report.exit_code == 1
 
 
+async def test_a_fault_of_ours_with_one_request_is_its_error_not_the_runs_end(
+        pg: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    # Such a fault (a gRPC response protobuf could not show once was one) stopped the run
+    # with no report and the requests after it never sent.
+    import app.runner.engine
+
+    async def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(app.runner.engine, "grpc_exchange", broken)
+    write_workspace(tmp_path, {
+        "F/a.yaml": yaml.safe_dump({"name": "Call", "url": "grpc://127.0.0.1:9", "mode": "grpc",
+                                    "grpc": {"method": "pkg.Svc/Get", "message": "{}"}}),
+        "F/b.yaml": request("After", f"{pg}/echo/after",
+                            asserts=[{"target": "status", "op": "eq", "value": 200}])})
+    report = await Runner(prepare_run(tmp_path, MemorySecrets()), RunSettings(timeout=5)).run()
+    assert [r.outcome for r in report.results] == [Outcome.ERROR, Outcome.PASSED]
+    assert report.results[0].error == "unexpected error: RuntimeError: boom"
+    assert report.exit_code == 1
+    assert "unexpected failure running Call" in caplog.text
+    assert "boom" in junit_report(report)
+
+
 async def test_large_bodies_are_counted_not_kept(pg: str, tmp_path: Path) -> None:
     write_workspace(tmp_path, {"L/a.yaml": request(
         "Big", f"{pg}/bytes/300000", asserts=[{"target": "size", "op": "eq", "value": 300000},
