@@ -187,12 +187,14 @@ def compile_protos(
 ) -> CompiledProtos:
     """Compile .proto files (and what they import) with protoc into a pool of their services.
 
-    Blocking (milliseconds): run it off any loop that must stay responsive. A file that does
-    not exist or does not compile raises ``UsageError`` with protoc's message."""
+    Blocking (milliseconds): run it off any loop that must stay responsive. A relative
+    .proto path is looked up in ``import_paths`` first (as protoc does), then in the current
+    folder. A file that does not exist or does not compile raises ``UsageError`` with
+    protoc's message."""
     from grpc_tools import protoc
 
-    files = [Path(proto).expanduser().resolve() for proto in protos]
     folders = [Path(folder).expanduser().resolve() for folder in import_paths]
+    files = [_find_proto(proto, folders) for proto in protos]
     for path in files:
         if not path.is_file():
             raise UsageError(f"No such .proto file: {path}")
@@ -227,6 +229,17 @@ def compile_protos(
     read = [_resolve_file(file.name, includes) for file in descriptor_set.file]
     stamps = tuple(_stamp(path) for path in [*map(str, files), *read] if path is not None)
     return CompiledProtos(pool, services_of(pool, names), tuple(dict.fromkeys(stamps)))
+
+
+def _find_proto(proto: str | os.PathLike[str], folders: Sequence[Path]) -> Path:
+    """A .proto file's path: a relative one is looked up in the import paths first, as
+    protoc and grpcurl do, then in the current folder."""
+    path = Path(proto).expanduser()
+    if not path.is_absolute():
+        for folder in folders:
+            if (folder / path).is_file():
+                return (folder / path).resolve()
+    return path.resolve()
 
 
 def _relative_name(path: Path, includes: Sequence[Path]) -> str:

@@ -64,6 +64,19 @@ async def test_protos_with_imports_across_folders() -> None:
     assert item["updated"] == "1970-01-01T00:00:00Z"
 
 
+async def test_a_relative_proto_is_found_in_the_import_paths(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # As protoc and grpcurl: "api/inventory.proto" under an import path, whatever the
+    # current folder.
+    monkeypatch.chdir(tmp_path)
+    root = Path(INVENTORY).parent.parent
+    services = await describe(protos=["api/inventory.proto"],
+                              import_paths=[root, *IMPORT_PATHS])
+    _check_inventory(services)
+    with pytest.raises(UsageError, match=r"No such \.proto file"):
+        await describe(protos=["api/inventory.proto"], import_paths=IMPORT_PATHS)
+
+
 async def test_a_proto_outside_every_import_path_finds_its_own_folder(tmp_path: Path) -> None:
     proto = tmp_path / "alone.proto"
     proto.write_text('syntax = "proto3"; package alone;\n'
