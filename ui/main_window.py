@@ -303,7 +303,8 @@ class MainWindow(QMainWindow):
         if not self._populated:  # Ctrl+T before the deferred content came
             self.populate()
         documents = self.documents
-        tab = RequestTab(self.runner, self.sessions, next(self._tab_ids), None, model)
+        tab = RequestTab(self.runner, self.sessions, next(self._tab_ids), None, model,
+                         workspace_root=lambda: self.workspace.root)
         tab.set_variables(functools.partial(documents.resolution, tab),
                           documents.lookup_for(tab))
         documents.attach(tab, origin)

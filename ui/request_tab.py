@@ -68,6 +68,11 @@ def unresolved_names(model: RequestModel, known: Any) -> list[tuple[str, str]]:
     return list(out.items())
 
 
+def _no_workspace() -> Path | None:
+    """A tab outside a window: relative paths are the process's folder's."""
+    return None
+
+
 class RequestTab(QWidget):
     """Composes, sends and shows one request; owns the tab's task keys.
 
@@ -87,10 +92,13 @@ class RequestTab(QWidget):
 
     def __init__(self, runner: TaskRunner, sessions: Callable[[], SessionPool], tab_id: int,
                  variables: VariablesSource | None, model: RequestModel | None = None,
-                 parent: QWidget | None = None, *, modes: ModeRegistry = MODES) -> None:
+                 parent: QWidget | None = None, *, modes: ModeRegistry = MODES,
+                 workspace_root: Callable[[], Path | None] | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
         self.sessions = sessions
+        #: The window's workspace folder, asked at each send (the window may switch it).
+        self.workspace_root: Callable[[], Path | None] = workspace_root or _no_workspace
         self.key = f"tab {tab_id}"
         self.modes = modes
         self._variables = variables

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,6 +20,7 @@ from .descriptors import Service
 __all__ = [
     "STATUS_DETAILS_KEY",
     "TEMPLATE_DEPTH",
+    "check_initialized",
     "decode_status_details",
     "message_class",
     "metadata_pairs",
@@ -75,15 +77,76 @@ def message_class(pool: Any, name: str) -> Any:
 
 
 def parse_message(cls: Any, value: object, pool: Any) -> Any:
-    """``value`` (a JSON object) as a message of ``cls``; one that does not fit raises
-    ``UsageError`` naming the field."""
+    """``value`` (a JSON object) as a message of ``cls``; one that does not fit (a wrong
+    value, or a proto2 required field missing) raises ``UsageError`` naming the field."""
     name = cls.DESCRIPTOR.full_name
     if not isinstance(value, dict):
         raise UsageError(f"A {name} message is a JSON object, not {type(value).__name__}")
     try:
-        return json_format.ParseDict(value, cls(), descriptor_pool=pool)
+        message = json_format.ParseDict(value, cls(), descriptor_pool=pool)
     except json_format.ParseError as exc:
         raise UsageError(f"The message does not fit {name}: {exc}") from None
+    except RecursionError:
+        raise UsageError(f"The message does not fit {name}: it is nested too deeply") from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        # ParseDict wraps most mistakes in ParseError, but not all: a well-known type at
+        # the top (a StringValue given an object) or an Any of one without its "value"
+        # escapes as Python's own error, which names no field; find the field here.
+        where = _failing_field(cls, value, pool, "")
+        said = f"{exc} is missing" if isinstance(exc, KeyError) else str(exc)
+        raise UsageError(f"The message does not fit {name}: "
+                         f"{f'{where}: ' if where else ''}{said}") from None
+    check_initialized(message)
+    return message
+
+
+def check_initialized(message: Any) -> None:
+    """``UsageError`` naming the required fields (proto2) ``message`` lacks: grpc would fail
+    to serialize it with a bare ``EncodeError``, and the server could not read it."""
+    missing = message.FindInitializationErrors()
+    if not missing:
+        return
+    fields = ", ".join(missing)
+    verb = "field {} is" if len(missing) == 1 else "fields {} are"
+    raise UsageError(f"The message does not fit {message.DESCRIPTOR.full_name}: "
+                     f"required {verb.format(fields)} missing")
+
+
+def _failing_field(cls: Any, value: object, pool: Any, path: str) -> str:
+    """The path (``a.b[2].c``) of the field of ``value`` that makes ``ParseDict`` fail with
+    other than ``ParseError``, found by parsing one field at a time; ``path`` if none."""
+    if not isinstance(value, dict):
+        return path
+    by_json = {field.json_name: field for field in cls.DESCRIPTOR.fields}
+    for key, item in value.items():
+        if not _fails(cls, {key: item}, pool):
+            continue
+        inner = f"{path}.{key}" if path else str(key)
+        field = cls.DESCRIPTOR.fields_by_name.get(key) or by_json.get(key)
+        nested = None if field is None else field.message_type
+        # Well-known types and maps have JSON forms of their own: name the field itself.
+        if (nested is None or nested.GetOptions().map_entry
+                or nested.full_name.startswith("google.protobuf.")):
+            return inner
+        sub = message_factory.GetMessageClass(nested)
+        if _is_repeated(field) and isinstance(item, list):
+            index = next((i for i, one in enumerate(item) if _fails(sub, one, pool)), None)
+            if index is None:
+                return inner
+            return _failing_field(sub, item[index], pool, f"{inner}[{index}]")
+        return _failing_field(sub, item, pool, inner)
+    return path
+
+
+def _fails(cls: Any, value: object, pool: Any) -> bool:
+    """Whether ``value`` makes ``ParseDict`` raise other than ``ParseError``."""
+    try:
+        json_format.ParseDict(value, cls(), descriptor_pool=pool)
+    except json_format.ParseError:
+        return False
+    except Exception:  # the kinds parse_message catches, whichever this one is
+        return True
+    return False
 
 
 def to_json(message: Any, pool: Any) -> dict[str, Any]:
@@ -161,18 +224,32 @@ def _single(field: Any, depth: int, seen: tuple[str, ...]) -> Any:
 
 
 def _scalar(field: Any) -> Any:
+    """The JSON of a scalar field's default: a proto2 field's explicit ``[default = ...]``,
+    else the type's zero (an enum's first value)."""
     kind = field.type
+    # Only a singular proto2 field has one (a repeated field's ``default_value`` is []).
+    explicit = bool(field.has_default_value)
+    default: Any = field.default_value if explicit else None
     if kind == _FD.TYPE_ENUM:
-        return field.enum_type.values[0].name
+        value = field.enum_type.values_by_number.get(default) if explicit else None
+        return (value or field.enum_type.values[0]).name
     if kind == _FD.TYPE_BOOL:
-        return False
-    if kind in (_FD.TYPE_STRING, _FD.TYPE_BYTES):
-        return ""
+        return bool(default)
+    if kind == _FD.TYPE_STRING:
+        return str(default) if explicit else ""
+    if kind == _FD.TYPE_BYTES:
+        return base64.b64encode(default).decode("ascii") if explicit else ""
     if kind in _INT64:
-        return "0"
+        return str(int(default)) if explicit else "0"
     if kind in _FLOATS:
-        return 0.0
-    return 0
+        number = float(default) if explicit else 0.0
+        # JSON has no infinities or NaN: protobuf's JSON mapping writes them as text.
+        if math.isnan(number):
+            return "NaN"
+        if math.isinf(number):
+            return "Infinity" if number > 0 else "-Infinity"
+        return number
+    return int(default) if explicit else 0
 
 
 def outgoing_metadata(

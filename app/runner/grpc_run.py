@@ -27,6 +27,8 @@ from app.model.request import RequestModel
 from app.runner.asserts import ResponseFacts
 
 if TYPE_CHECKING:
+    import os
+
     from app.grpc import CallResult
 
 __all__ = ["GrpcExchange", "grpc_body", "grpc_exchange", "grpc_facts"]
@@ -99,14 +101,17 @@ class GrpcExchange:
 
 async def grpc_exchange(model: RequestModel, variables: Mapping[str, str], *,
                         timeout: float | None = None, keep_body: bool = True,
-                        max_body: int | None = None) -> GrpcExchange:
+                        max_body: int | None = None,
+                        workspace_root: str | os.PathLike[str] | None = None) -> GrpcExchange:
     """Make the call of ``model`` (in gRPC mode) with ``variables``; ``timeout`` (the run's
-    ``--timeout``) bounds its deadline. Never raises for what the request or the server
-    does: a call that cannot be made is an :class:`GrpcExchange` with its ``error``."""
+    ``--timeout``) bounds its deadline; a relative .proto, import, CA or certificate path
+    (one a ``{{variable}}`` filled in, which the workspace file keeps as written) is under
+    ``workspace_root``, not the process's folder. Never raises for what the request or the
+    server does: a call that cannot be made is an :class:`GrpcExchange` with its ``error``."""
     from app.client.errors import ClientError
 
     try:
-        call = grpc_call_of(model, variables)
+        call = grpc_call_of(model, variables, workspace_root=workspace_root)
     except ComposeError as exc:
         return GrpcExchange(None, f"not sent: {exc}")
     if timeout is not None:

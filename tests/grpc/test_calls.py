@@ -91,10 +91,10 @@ async def test_without_reflection_or_protos_nothing_is_called(
     # Not a result: its UNIMPLEMENTED was the reflection's, and no method was called (a
     # runner's `status eq UNIMPLEMENTED` passed on it), as grpcurl and Postman say too.
     calls = len(no_reflection.calls)
-    with pytest.raises(UsageError, match="give .proto files"):
+    with pytest.raises(UsageError, match=r"give \.proto files"):
         await call(no_reflection.target, f"{SERVICE}/GetItem", [{}])
     assert len(no_reflection.calls) == calls
-    with pytest.raises(UsageError, match="give .proto files"):
+    with pytest.raises(UsageError, match=r"give \.proto files"):
         async with open_stream(no_reflection.target, f"{SERVICE}/Trade"):
             pass
 

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 import app.grpc
+import app.playground
 from app.grpc import CallResult
 from app.model.checks import AssertModel, AssertOp
 from app.model.getting_started import PLAYGROUND_GRPC_VARIABLE, getting_started
@@ -145,6 +146,27 @@ async def test_calls_that_cannot_be_made_are_errors(target: str, tmp_path: Path,
     assert unreachable.outcome is Outcome.PASSED and unreachable.status == 14
     assert http.outcome is Outcome.ERROR and "grpc:// or grpcs://" in http.error
     assert report.exit_code == 1
+
+
+async def test_proto_paths_through_a_variable_are_under_the_workspace(
+    target: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The file keeps a path that uses a {{variable}} as written: once filled in, a relative
+    # one is the workspace's, wherever the run was started.
+    root = tmp_path / "ws"
+    (root / "protos").mkdir(parents=True)
+    proto = Path(app.playground.__file__).with_name("playground.proto")
+    (root / "protos" / "playground.proto").write_bytes(proto.read_bytes())
+    request = yaml.safe_load(call("Echo", target, "Echo", {"text": "x"},
+                                  asserts=[check("body.text", "eq", "x")]))
+    request["grpc"].update(protos=["{{pdir}}/playground.proto"], import_paths=["{{pdir}}"])
+    write_workspace(root, {"G/echo.yaml": yaml.safe_dump(request, sort_keys=False)})
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    report = await Runner(prepare_run(root, MemorySecrets()),
+                          RunSettings(variables={"pdir": "protos"})).run()
+    [echo] = report.results
+    assert echo.outcome is Outcome.PASSED, echo.error or echo.failures
 
 
 def test_body_and_headers_of_a_result() -> None:

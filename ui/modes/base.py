@@ -16,6 +16,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from PySide6.QtCore import SignalInstance
     from PySide6.QtWidgets import QWidget
 
@@ -116,6 +118,9 @@ class ModeHost(Protocol):
     key: str
     #: The upload meter under the editor.
     upload: UploadProgress
+    #: The window's workspace folder, which relative paths in a request are under (None:
+    #: no workspace, the process's folder).
+    workspace_root: Callable[[], Path | None]
 
     @property
     def variables(self) -> VariablesSource | None: ...

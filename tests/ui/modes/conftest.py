@@ -4,6 +4,7 @@ mode that call it (``pane_of`` and ``call_and_wait`` drive them)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,13 +38,14 @@ def grpc_tab(qtbot: QtBot, qt_loop: Any) -> Iterator[Callable[..., RequestTab]]:
     """Makes a shown request tab in gRPC mode: ``make(url, method="", message="",
     variables=None, *, options=None, sessions=None, **grpc fields)``; ``variables`` is a dict
     of values for ``{{names}}``, ``options`` the request's, ``sessions`` the window's pool
-    (its proxy and certificates; None: a tab outside a window)."""
+    (its proxy and certificates; None: a tab outside a window), ``workspace_root`` the
+    window's workspace folder (None: none, relative paths are the process's folder's)."""
     made: list[RequestTab] = []
 
     def make(url: str, method: str = "", message: str = "",
              variables: dict[str, str] | None = None, *,
              options: RequestOptions | None = None, sessions: SessionPool | None = None,
-             **grpc: Any) -> RequestTab:
+             workspace_root: Path | None = None, **grpc: Any) -> RequestTab:
         model = RequestModel(url=url, mode=RequestMode.GRPC,
                              options=options if options is not None else RequestOptions())
         model.grpc.method = method
@@ -56,7 +58,8 @@ def grpc_tab(qtbot: QtBot, qt_loop: Any) -> Iterator[Callable[..., RequestTab]]:
             return Resolution(values)
 
         tab = RequestTab(TaskRunner(), lambda: sessions,  # type: ignore[arg-type,return-value]
-                         len(made) + 1, source, model)
+                         len(made) + 1, source, model,
+                         workspace_root=lambda: workspace_root)
         qtbot.addWidget(tab)
         tab.resize(1100, 900)
         tab.show()

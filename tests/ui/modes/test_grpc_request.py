@@ -9,11 +9,12 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from app.model.request import RequestMode, RequestModel
 from app.playground.grpc_server import PROTO
-from tests.ui.modes.conftest import SERVICE, pane_of
+from tests.ui.modes.conftest import SERVICE, call_and_wait, pane_of
 from ui.modes.grpc.grpc_pane import GrpcPane
 from ui.modes.registry import MODES
 from ui.request_tab import RequestTab
@@ -100,6 +101,26 @@ def test_the_playground_proto_describes_without_reflection(
     tab = grpc_tab("grpc://127.0.0.1:9", protos=[str(PROTO)])  # nothing listens there
     pane = pane_of(tab)
     qtbot.waitUntil(lambda: f"{SERVICE}/Fail" in methods(pane), timeout=15000)
+
+
+def test_proto_paths_through_a_variable_are_under_the_workspace(
+        grpc_tab: MakeTab, grpc_target: str, qtbot: QtBot, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A workspace file keeps a path that uses a {{variable}} as written: once filled in, a
+    # relative one is the window's workspace's, whatever the process's folder.
+    root = tmp_path / "ws"
+    (root / "protos").mkdir(parents=True)
+    (root / "protos" / "playground.proto").write_bytes(PROTO.read_bytes())
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    tab = grpc_tab(f"grpc://{grpc_target}", f"{SERVICE}/Echo", '{"text": "hi"}',
+                   variables={"pdir": "protos"}, workspace_root=root,
+                   protos=["{{pdir}}/playground.proto"], import_paths=["{{pdir}}"])
+    pane = pane_of(tab)
+    qtbot.waitUntil(lambda: f"{SERVICE}/Fail" in methods(pane), timeout=15000)
+    pane = call_and_wait(tab, qtbot)
+    assert pane.controller.result is not None, pane.controller.error
+    assert pane.controller.result.responses[0]["text"] == "hi"
 
 
 def test_bad_message_shown_before_sending_naming_the_field(

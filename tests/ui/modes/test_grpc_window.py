@@ -93,3 +93,11 @@ def test_a_call_from_the_window_goes_to_the_history(qtbot: QtBot, window: MainWi
     entry = added[0]
     assert entry.status == 0
     assert entry.request["grpc"]["method"] == f"{SERVICE}/Echo"
+
+
+def test_a_windows_tab_puts_relative_paths_under_its_workspace(window: MainWindow) -> None:
+    # What the gRPC pane resolves a relative .proto or import path against (after its
+    # {{variables}} are filled in): the window's workspace, asked at each call.
+    tab = window.current_tab()
+    assert tab is not None
+    assert tab.workspace_root() == window.workspace.root

@@ -37,6 +37,7 @@ from ui.pacer import Pacer
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
     from app.grpc import CallResult, GrpcStream
     from app.model.network_settings import NetworkConfig
@@ -103,12 +104,16 @@ class GrpcController(QObject):
     def __init__(self, runner: TaskRunner, key: str,
                  settings: GrpcViewSettings | None = None,
                  parent: QObject | None = None,
-                 network: Callable[[], NetworkConfig | None] | None = None) -> None:
+                 network: Callable[[], NetworkConfig | None] | None = None,
+                 workspace_root: Callable[[], Path | None] | None = None) -> None:
         super().__init__(parent)
         self._runner = runner
         #: The window's proxy and certificate settings (its certificate for the target's host
         #: is presented unless the request's options choose otherwise).
         self._network = network
+        #: The window's workspace folder: a relative .proto, import or certificate path (one
+        #: a {{variable}} filled in) is under it.
+        self._workspace_root = workspace_root
         self._key = key
         self.settings = settings if settings is not None else GrpcViewSettings()
         self.log = GrpcMessageLog(self.settings.keep_messages)
@@ -239,8 +244,10 @@ class GrpcController(QObject):
             if self._sent is not None and self._sent[0] is model:
                 self._sent = (model, self._sent[1], resolution.secrets, model.url)
         self._values = values
-        call = grpc_call_of(model, values,
-                            network=self._network() if self._network is not None else None)
+        call = grpc_call_of(
+            model, values,
+            workspace_root=self._workspace_root() if self._workspace_root is not None else None,
+            network=self._network() if self._network is not None else None)
         if self._sent is not None:
             self._sent = (*self._sent[:3], call.url)
         through = f" through {call.proxy}" if call.proxy else ""

@@ -43,8 +43,9 @@ class GrpcPane(QWidget):
             pool = host.sessions()
             return pool.network if pool is not None else None
 
-        self.controller = GrpcController(host.runner, key, settings, self, network)
-        self.services = GrpcServices(host.runner, key, self, network)
+        self.controller = GrpcController(host.runner, key, settings, self, network,
+                                         host.workspace_root)
+        self.services = GrpcServices(host.runner, key, self, network, host.workspace_root)
         self.request = GrpcRequestPanel()
         self.stream = GrpcStreamView(self.controller)
         #: The text of the last template put in the editor (replaced by the next one while

@@ -20,6 +20,7 @@ from ui.error_messages import describe_error
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
     from app.grpc import Method, Service
     from app.model.network_settings import NetworkConfig
@@ -47,10 +48,13 @@ class GrpcServices(QObject):
     checked = Signal(object)
 
     def __init__(self, runner: TaskRunner, key: str, parent: QObject | None = None,
-                 network: Callable[[], NetworkConfig | None] | None = None) -> None:
+                 network: Callable[[], NetworkConfig | None] | None = None,
+                 workspace_root: Callable[[], Path | None] | None = None) -> None:
         super().__init__(parent)
         self._runner = runner
         self._network = network
+        #: The window's workspace folder, which relative .proto and import paths are under.
+        self._workspace_root = workspace_root
         self._describe_key = f"{key} / describe"
         self._check_key = f"{key} / check message"
         #: The services last described (empty: none yet).
@@ -103,8 +107,10 @@ class GrpcServices(QObject):
         probe.grpc = dataclasses.replace(model.grpc, method=_PROBE_METHOD, message="{}")
         if model.grpc.protos and not model.url.strip():
             probe.url = _NO_TARGET
-        call = grpc_call_of(probe, values,
-                            network=self._network() if self._network is not None else None)
+        call = grpc_call_of(
+            probe, values,
+            workspace_root=self._workspace_root() if self._workspace_root is not None else None,
+            network=self._network() if self._network is not None else None)
         return await app.grpc.describe(
             None if call.protos else call.target, protos=call.protos,
             import_paths=call.import_paths, metadata=call.metadata, **call.channel_keywords())
