@@ -80,7 +80,8 @@ def parse_message(cls: Any, value: object, pool: Any) -> Any:
     """``value`` (a JSON object) as a message of ``cls``; one that does not fit (a wrong
     value, or a proto2 required field missing) raises ``UsageError`` naming the field."""
     name = cls.DESCRIPTOR.full_name
-    if not isinstance(value, dict):
+    if not isinstance(value, dict) and isinstance(_WELL_KNOWN.get(name, {}), dict):
+        # (A well-known type whose JSON form is not an object takes that form.)
         raise UsageError(f"A {name} message is a JSON object, not {type(value).__name__}")
     try:
         message = json_format.ParseDict(value, cls(), descriptor_pool=pool)
@@ -157,10 +158,12 @@ def to_json(message: Any, pool: Any) -> dict[str, Any]:
     return data
 
 
-def template(services: Sequence[Service], message_type: str) -> dict[str, Any]:
+def template(services: Sequence[Service], message_type: str) -> Any:
     """A JSON object of the type ``message_type`` (a full name, of a type ``services``
     use): every field at its default, one element in each repeated field and map, nested
-    messages filled; ``UsageError`` for a type none of them knows."""
+    messages filled; ``UsageError`` for a type none of them knows. (A well-known type whose
+    JSON form is not an object, a method taking a ``google.protobuf.StringValue`` say, has
+    that form: ``""``.)"""
     for service in services:
         if service.pool is None:
             continue
@@ -172,10 +175,9 @@ def template(services: Sequence[Service], message_type: str) -> dict[str, Any]:
     raise UsageError(f"No message type {message_type!r} in these services")
 
 
-def template_for(message: Any, depth: int = TEMPLATE_DEPTH) -> dict[str, Any]:
+def template_for(message: Any, depth: int = TEMPLATE_DEPTH) -> Any:
     """The template of a message descriptor (see :func:`template`)."""
-    filled = _message_value(message, depth, ())
-    return filled if isinstance(filled, dict) else {}
+    return _message_value(message, depth, ())
 
 
 def _message_value(message: Any, depth: int, seen: tuple[str, ...]) -> Any:

@@ -62,7 +62,7 @@ class GrpcCall:
     target: str
     tls: bool
     full_method: str
-    messages: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[Any] = field(default_factory=list)
     protos: list[str] = field(default_factory=list)
     import_paths: list[str] = field(default_factory=list)
     metadata: list[tuple[str, str]] = field(default_factory=list)
@@ -139,9 +139,11 @@ def _filled(text: str, variables: Mapping[str, str], field: str, what: str) -> s
         raise ComposeError(field, str(exc)) from None
 
 
-def _messages(text: str) -> list[dict[str, Any]]:
+def _messages(text: str) -> list[Any]:
     """The messages of the typed JSON: one object, or an array of objects (a stream of
-    them); empty text is one empty message."""
+    them); empty text is one empty message. (A message may be another JSON value, a
+    well-known type's form such as ``"2024-01-01T00:00:00Z"`` for a method taking a
+    Timestamp; its type checks it when the method is known.)"""
     if not text.strip():
         return [{}]
     try:
@@ -151,19 +153,12 @@ def _messages(text: str) -> list[dict[str, Any]]:
                                       f"column {exc.colno})") from None
     except (ValueError, RecursionError) as exc:
         raise ComposeError("message", f"The message is not JSON: {exc}") from None
-    if isinstance(value, dict):
-        return [value]
     if isinstance(value, list):
         if not value:
             raise ComposeError("message", "The message array is empty: a stream sends at "
                                           "least one message")
-        for index, item in enumerate(value):
-            if not isinstance(item, dict):
-                raise ComposeError("message", f"Message {index + 1} of the array is not a JSON "
-                                              f"object but {type(item).__name__}")
         return value
-    raise ComposeError("message", "The message is a JSON object (or, for a streaming method, "
-                                  f"an array of objects), not {type(value).__name__}")
+    return [value]
 
 
 def _method(grpc: GrpcModel, variables: Mapping[str, str]) -> str:

@@ -132,6 +132,11 @@ class InventoryServer:
                                    message=f"cannot explode {request.sku}", details=details)
         context.abort_with_status(rpc_status.to_status(status))
 
+    def stamp(self, request: Any, context: Any) -> Any:
+        self._seen("Stamp", context)
+        reply = message_class(self.pool, "google.protobuf.StringValue")
+        return reply(value=request.ToJsonString())
+
     def wait(self, request: Any, context: Any) -> Any:
         self._seen("Wait", context)
         end = time.monotonic() + request.ms / 1000
@@ -151,6 +156,7 @@ class InventoryServer:
             "Trade": (grpc.stream_stream_rpc_method_handler, self.trade),
             "Explode": (grpc.unary_unary_rpc_method_handler, self.explode),
             "Wait": (grpc.unary_unary_rpc_method_handler, self.wait),
+            "Stamp": (grpc.unary_unary_rpc_method_handler, self.stamp),
         }
         handlers = {}
         for name, (make, function) in kinds.items():

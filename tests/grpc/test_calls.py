@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 import app.grpc
 from app.client.errors import CertificateError, ErrorKind, RequestError, UsageError
 from app.client.tls import ClientCertificate
-from app.grpc import GrpcClient, GrpcSettings, call, describe, open_stream
+from app.grpc import GrpcClient, GrpcSettings, call, describe, open_stream, template
 
 from .servers import CHILD_SERVER, IMPORT_PATHS, INVENTORY, PYTHON, SERVICE, InventoryServer
 
@@ -444,3 +444,17 @@ async def test_a_deadline_past_grpcs_reach_is_refused(inventory: InventoryServer
         await call(inventory.target, f"{SERVICE}/GetItem", [{}], deadline=1e10)
     result = await call(inventory.target, f"{SERVICE}/GetItem", [{}], deadline=1e9)
     assert result.code == "OK"
+
+
+async def test_a_method_taking_a_well_known_type_takes_its_json_form(
+        inventory: InventoryServer) -> None:
+    # Stamp(google.protobuf.Timestamp) returns (google.protobuf.StringValue): as grpcurl's
+    # -d '"2024-…"', not an object (which protobuf's JSON mapping refuses for a Timestamp).
+    services = await describe(inventory.target)
+    assert template(services, "google.protobuf.Timestamp") == "1970-01-01T00:00:00Z"
+    result = await call(inventory.target, f"{SERVICE}/Stamp", ["2024-05-06T07:08:09Z"])
+    assert result.code == "OK" and result.responses == ["2024-05-06T07:08:09Z"]
+    with pytest.raises(UsageError, match="Timestamp"):
+        await call(inventory.target, f"{SERVICE}/Stamp", [{}])
+    with pytest.raises(UsageError, match=r"test\.inventory\.ItemRequest message is a JSON object"):
+        await call(inventory.target, f"{SERVICE}/GetItem", ["sku-1"])

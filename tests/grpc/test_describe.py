@@ -17,6 +17,7 @@ from .servers import IMPORT_PATHS, INVENTORY, SERVICE, InventoryServer
 EXPECTED = {
     "GetItem": (False, False), "ListItems": (False, True), "AddItems": (True, False),
     "Trade": (True, True), "Explode": (False, False), "Wait": (False, False),
+    "Stamp": (False, False),
 }
 
 

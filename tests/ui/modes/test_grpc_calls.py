@@ -379,3 +379,14 @@ def test_a_grpc_tab_hides_what_grpc_has_no_use_for(grpc_tab: MakeTab, grpc_targe
     assert all(tabs.isTabVisible(i) for i in range(tabs.count()))
     assert not any(widget.isHidden() for widget in http_rows)
     assert tab.title().startswith("GET ")
+
+
+def test_a_message_that_is_a_json_string_is_shown_quoted() -> None:
+    # A well-known type's message (a StringValue, a Timestamp) may be a JSON string: shown
+    # as JSON, unlike a note.
+    from ui.modes.grpc.grpc_log import message_text
+
+    assert message_text("2024-05-06T07:08:09Z", direction="in") == '"2024-05-06T07:08:09Z"'
+    assert message_text("hi", indent=2, direction="out") == '"hi"'
+    assert message_text("Half-closed", direction="info") == "Half-closed"
+    assert message_text({"a": 1}) == '{"a": 1}'

@@ -297,7 +297,7 @@ class GrpcController(QObject):
         if stream.result is not None:
             self._end(generation, stream.result)
 
-    async def _send_one(self, stream: GrpcStream, message: dict[str, Any]) -> None:
+    async def _send_one(self, stream: GrpcStream, message: Any) -> None:
         # Logged before it goes: the answer can then never come first.
         self.log.add("out", message)
         await stream.send(message)
@@ -314,7 +314,6 @@ class GrpcController(QObject):
                                          "will be sent")
                     await stream.done_writing()
                     return
-                assert isinstance(item, dict)
                 await self._send_one(stream, item)
             except ClientError as exc:
                 self.log.add("error", f"Not sent: {exc}")
@@ -380,13 +379,14 @@ class GrpcController(QObject):
         self.failed.emit(text)
 
 
-def _messages(text: str) -> list[dict[str, Any]]:
-    """One JSON object, or an array of them, typed in the send box."""
+def _messages(text: str) -> list[Any]:
+    """One JSON object, or an array of them, typed in the send box (the method's type
+    checks each: a well-known type may take another JSON value)."""
     try:
         value = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
         raise ValueError(f"Not JSON: {exc}") from None
     items = value if isinstance(value, list) else [value]
-    if not items or not all(isinstance(item, dict) for item in items):
+    if not items:
         raise ValueError("A message is a JSON object (or an array of objects)")
     return items

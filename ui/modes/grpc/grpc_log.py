@@ -44,9 +44,10 @@ class GrpcMessage(NamedTuple):
     data: Any
 
 
-def message_text(data: Any, indent: int | None = None) -> str:
-    """``data`` as the log shows it: JSON for a message, the text itself for a note."""
-    if isinstance(data, str):
+def message_text(data: Any, indent: int | None = None, direction: str = "in") -> str:
+    """``data`` as the log shows it: JSON for a message (sent or received: a well-known
+    type's may be a JSON string, shown quoted), the text itself for a note."""
+    if isinstance(data, str) and direction not in ("in", "out"):
         return data
     return json.dumps(data, ensure_ascii=False, indent=indent)
 
@@ -207,7 +208,7 @@ class GrpcLogModel(QAbstractTableModel):
                 return f"{stamp}.{int(message.at * 1000) % 1000:03d}"
             if column == 1:
                 return _ARROWS.get(message.direction, "")
-            text = message_text(message.data)
+            text = message_text(message.data, direction=message.direction)
             return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS] + "…"
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 1:
             return {"out": "sent", "in": "received"}.get(message.direction)

@@ -202,7 +202,8 @@ class GrpcStreamView(QWidget):
         if not rows:
             return
         message = self.model.message(rows[0].row())
-        self.detail.setPlainText(message_text(message.data, indent=2))
+        self.detail.setPlainText(message_text(message.data, indent=2,
+                                              direction=message.direction))
         self.tabs.setCurrentWidget(self.detail)
 
     # -- the call --------------------------------------------------------------------------------
