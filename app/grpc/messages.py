@@ -275,8 +275,9 @@ def outgoing_metadata(
             raise UsageError(f"Not a metadata name: {key!r}")
         if key.endswith("-bin"):
             if isinstance(value, str):
-                try:
-                    value = base64.b64decode(value, validate=True)
+                try:  # padded or not, as gRPC's own -bin values are sent
+                    text = value.strip()
+                    value = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
                 except binascii.Error:
                     raise UsageError(f"The binary metadata {key} wants base64 text") from None
             elif not isinstance(value, bytes):

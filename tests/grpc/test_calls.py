@@ -46,6 +46,11 @@ async def test_metadata_as_pairs_and_base64_binary(inventory: InventoryServer) -
                         metadata=[("x-token", "a"), ("x-raw-bin", "AQI=")])
     assert result.code == "OK"
     assert inventory.calls[-1][1]["x-raw-bin"] == b"\x01\x02"
+    # Unpadded, as gRPC sends -bin values itself.
+    await call(inventory.target, f"{SERVICE}/GetItem", [{}], metadata={"x-raw-bin": "aGVsbG8"})
+    assert inventory.calls[-1][1]["x-raw-bin"] == b"hello"
+    with pytest.raises(UsageError, match="wants base64"):
+        await call(inventory.target, f"{SERVICE}/GetItem", [{}], metadata={"x-raw-bin": "a$b"})
 
 
 async def test_server_streaming(inventory: InventoryServer) -> None:
