@@ -6,8 +6,9 @@ command, one option per line with `` \\`` continuations, every word shell-quoted
 checked), ``-H`` for each metadata row, ``-import-path`` and ``-proto`` for .proto files
 (without them grpcurl uses reflection, as Spyglass does), ``-max-time`` for the deadline,
 ``-d`` for the message (an array's objects one after another: how grpcurl streams them), then
-the target and the method. ``{{variables}}`` are filled in from the values given; any left
-stay as they are.
+the target and the method; the request's own proxy goes before it as ``HTTPS_PROXY=...``
+(grpcurl has no option for one), ``NO_PROXY='*'`` when it has none. ``{{variables}}`` are
+filled in from the values given; any left stay as they are.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Mapping
 
 from app.model.compose_errors import ComposeError
 from app.model.compose_grpc import grpc_target
-from app.model.request import RequestModel
+from app.model.request import RequestModel, RequestOptions
 from app.model.templating import VARIABLE
 
 __all__ = ["to_grpcurl"]
@@ -86,5 +87,16 @@ def to_grpcurl(model: RequestModel, variables: Mapping[str, str] | None = None) 
         lines.append(["-d", data])
     method = _fill(grpc.method.strip(), values).lstrip("/")
     lines.append([target, method])
-    first = ["grpcurl"]
-    return " \\\n  ".join(" ".join(shlex.quote(w) for w in line) for line in [first, *lines])
+    first = " ".join([*_proxy_environment(options, values), "grpcurl"])
+    return " \\\n  ".join([first, *(" ".join(shlex.quote(w) for w in line) for line in lines)])
+
+
+def _proxy_environment(options: RequestOptions, values: Mapping[str, str]) -> list[str]:
+    """The request's own proxy as grpcurl takes one (it has no option: Go's gRPC reads
+    ``HTTPS_PROXY`` for every target, credentials in the URL), or none; the window's proxy
+    is not the request's and stays out, as in Copy as curl."""
+    if options.proxy_mode == "url" and options.proxy_url.strip():
+        return [f"HTTPS_PROXY={shlex.quote(_fill(options.proxy_url.strip(), values))}"]
+    if options.proxy_mode == "none":
+        return ["NO_PROXY='*'"]
+    return []

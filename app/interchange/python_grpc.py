@@ -71,7 +71,13 @@ def to_python_grpc(model: RequestModel, variables: Mapping[str, str] | None = No
         if options.client_cert_mode == "files" and options.client_cert.strip():
             cert = v(options.client_cert.strip())
             key = v(options.client_key.strip()) or cert
-            keywords.append(f"client_cert=({python_literal(cert)}, {python_literal(key)})")
+            parts = [python_literal(cert), python_literal(key)]
+            if options.client_cert_passphrase.strip():  # an encrypted key's
+                parts.append(python_literal(v(options.client_cert_passphrase.strip())))
+            keywords.append(f"client_cert=({', '.join(parts)})")
+    if options.proxy_mode == "url" and options.proxy_url.strip():
+        # The request's own (the window's proxy is not the request's, as in Copy as curl).
+        keywords.append(f"proxy={python_literal(v(options.proxy_url.strip()))}")
     call = ",\n            ".join([*args, *keywords])
     body = [
         "async def main() -> None:",

@@ -65,6 +65,30 @@ def test_grpcurl_without_a_message_or_a_valid_target_writes_what_is_there() -> N
     assert "-d '{not json'" in to_grpcurl(model)
 
 
+def test_the_requests_own_proxy_and_passphrase_go_along() -> None:
+    # grpcurl has no proxy option (Go's gRPC reads HTTPS_PROXY) nor one for an encrypted
+    # key; app.grpc.call takes both.
+    model = _model(url="grpc://h:1", headers=[], options=RequestOptions(
+        proxy_mode="url", proxy_url="http://u:{{pw}}@proxy:3128"))
+    text = to_grpcurl(model, {"pw": "p", "word": "w"})
+    assert text.startswith("HTTPS_PROXY=http://u:p@proxy:3128 grpcurl \\\n")
+    assert posix_words(text.replace("\\\n", ""))[:3] == [
+        "HTTPS_PROXY=http://u:p@proxy:3128", "grpcurl", "-plaintext"]
+    script = to_python_client(model, {"pw": "p", "word": "w"})
+    assert "proxy='http://u:p@proxy:3128')" in script
+    model.options = RequestOptions(proxy_mode="none")
+    assert to_grpcurl(model, {}).startswith("NO_PROXY='*' grpcurl")
+    assert "proxy=" not in to_python_client(model, {})
+    model.options = RequestOptions()  # the window's proxy is not the request's
+    assert to_grpcurl(model, {}).startswith("grpcurl")
+    model.url = "grpcs://h:1"
+    model.options = RequestOptions(client_cert_mode="files", client_cert="me.pem",
+                                   client_key="me.key", client_cert_passphrase="{{pass}}")
+    script = to_python_client(model, {"pass": "s3"})
+    assert "client_cert=('me.pem', 'me.key', 's3')" in script
+    assert "-cert me.pem -key me.key" in to_grpcurl(model, {"pass": "s3"})
+
+
 def test_copy_as_python_for_grpc_is_a_script_on_app_grpc() -> None:
     model = _model(url="grpcs://h:1", options=RequestOptions(
         ca_file="ca.pem", client_cert_mode="files", client_cert="me.pem"))
@@ -120,3 +144,33 @@ def test_the_python_script_runs_against_the_playground(grpc_target: str, tmp_pat
     else:
         assert first == "INVALID_ARGUMENT email: not an address"
         assert '"@type": "type.googleapis.com/google.rpc.BadRequest"' in rest
+
+
+def test_the_python_script_goes_through_the_requests_proxy(grpc_target: str,
+                                                            tmp_path: Path) -> None:
+    from tests.proxy_peers import http_proxy
+
+    model = next(m for m in getting_started() if m.name.startswith("gRPC unary Echo"))
+    model.options = RequestOptions(proxy_mode="url",
+                                   proxy_url="http://ann:{{pw}}@127.0.0.1:{{port}}")
+    peer = http_proxy(tmp_path, "ann", "s3cret")
+    try:
+        path = tmp_path / "grpc_call.py"
+        path.write_text(to_python_client(model, {PLAYGROUND_GRPC_VARIABLE: grpc_target,
+                                                 "pw": "s3cret", "port": str(peer.port)}),
+                        encoding="utf-8")
+        environment = {name: value for name, value in os.environ.items()
+                       if not name.lower().endswith("_proxy")}
+        done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
+                              timeout=60, cwd=tmp_path,
+                              env={**environment, "PYTHONPATH": str(ROOT)})
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith("OK \n")
+        assert "CONNECT" in (tmp_path / "proxy.log").read_text()  # it went through
+        path.write_text(path.read_text().replace(":s3cret@", ":wrong@"))
+        refused = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
+                                 timeout=60, cwd=tmp_path,
+                                 env={**environment, "PYTHONPATH": str(ROOT)})
+        assert refused.stdout.startswith("UNAVAILABLE")
+    finally:
+        peer.stop()
