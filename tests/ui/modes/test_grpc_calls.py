@@ -390,3 +390,93 @@ def test_a_message_that_is_a_json_string_is_shown_quoted() -> None:
     assert message_text("hi", indent=2, direction="out") == '"hi"'
     assert message_text("Half-closed", direction="info") == "Half-closed"
     assert message_text({"a": 1}) == '{"a": 1}'
+
+
+def test_a_large_answer_shows_at_once_and_copies_whole(
+        grpc_tab: MakeTab, grpc_target: str, qtbot: QtBot) -> None:
+    # A megabyte in a wrapped text view froze the window for minutes (a long base64 line).
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    tab = grpc_tab(f"grpc://{grpc_target}", f"{SERVICE}/Large", '{"size": 1048576}')
+    pane = call_and_wait(tab, qtbot)
+    view = pane.stream
+    assert view.detail.lineWrapMode() == QPlainTextEdit.LineWrapMode.NoWrap
+    shown = view.detail.toPlainText()
+    limit = pane.controller.settings.detail_chars
+    assert limit < len(shown) < limit + 200
+    assert shown.endswith("more characters not shown (Copy message copies it whole)")
+    clipboard = QGuiApplication.clipboard()
+    clipboard.setText("")
+    assert view.copy_button.isEnabled()
+    view.copy_button.click()
+    whole = json.loads(clipboard.text())
+    assert len(whole["data"]) > 1_000_000  # base64 of the megabyte
+    pane.request.method_box.setEditText(f"{SERVICE}/Echo")
+    pane.request.editor.setPlainText('{"text": "small"}')
+    pane = call_and_wait(tab, qtbot)
+    assert json.loads(view.detail.toPlainText())["text"] == "small"  # whole when it fits
+
+
+def test_a_long_status_stays_short_with_the_rest_in_its_tooltip(
+        grpc_tab: MakeTab, grpc_target: str, qtbot: QtBot) -> None:
+    long = "x" * 3000
+    tab = grpc_tab(f"grpc://{grpc_target}", f"{SERVICE}/Fail",
+                   json.dumps({"field": "f", "description": long}))
+    pane = call_and_wait(tab, qtbot)
+    status = pane.stream.status
+    assert "INVALID_ARGUMENT" in status.text() and len(status.text()) < 400
+    assert long in status.toolTip()
+    assert pane.stream.tabs.currentWidget() is pane.stream.error_details
+    # The next call's view starts on its message, not on the last call's error details.
+    pane.request.method_box.setEditText(f"{SERVICE}/Count")
+    pane.request.editor.setPlainText('{"count": 0}')
+    pane = call_and_wait(tab, qtbot)
+    assert pane.controller.result is not None and pane.controller.result.ok
+    assert pane.stream.tabs.currentWidget() is pane.stream.detail
+    assert status.toolTip() == "" and pane.stream.error_details.toPlainText() == ""
+
+
+def test_a_second_call_while_connecting_starts_the_view_over(
+        grpc_tab: MakeTab, qtbot: QtBot) -> None:
+    # Ctrl+Enter twice against a server that never answers: the table kept rows the
+    # cleared log no longer had (an IndexError at every paint, a crash on reading one).
+    import socket
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # takes connections, never says a word
+        port = silent.getsockname()[1]
+        # (By reflection, which waits: the call stays connecting.)
+        tab = grpc_tab(f"grpc://127.0.0.1:{port}", f"{SERVICE}/Echo", "{}", deadline=2.0)
+        pane = pane_of(tab)
+        tab.send()
+        qtbot.waitUntil(lambda: pane.stream.model.rowCount() >= 1, timeout=5000)
+        tab.send()
+        pane.stream.refresh()
+        model = pane.stream.model
+        assert model.rowCount() == len(pane.controller.log.rows)
+        for row in range(model.rowCount()):
+            assert model.index(row, 2).data() is not None
+        qtbot.waitUntil(lambda: not pane.controller.busy, timeout=15000)
+        pane.stream.refresh()
+        assert model.rowCount() == len(pane.controller.log.rows)
+        assert pane.controller.state != ConnectionState.CONNECTING
+
+
+def test_esc_twice_still_records_the_cancelled_call(
+        grpc_tab: MakeTab, grpc_target: str, qtbot: QtBot) -> None:
+    tab = grpc_tab(f"grpc://{grpc_target}", f"{SERVICE}/Count",
+                   '{"count": 100, "interval": "0.2s"}')
+    entries: list[HistoryEntry] = []
+    tab.exchanged.connect(entries.append)
+    pane = pane_of(tab)
+    tab.send()
+    qtbot.waitUntil(lambda: pane.controller.log.received >= 1, timeout=15000)
+    assert tab.cancel()
+    assert tab.cancel() or not pane.controller.busy  # the second Esc, as the first lands
+    qtbot.waitUntil(lambda: not pane.controller.busy, timeout=15000)
+    assert pane.controller.result is not None
+    assert pane.controller.result.code == "CANCELLED"
+    assert len(entries) == 1 and entries[0].status == 1
+    assert "cancelled by you" in pane.stream.status.text()

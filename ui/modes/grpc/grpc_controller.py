@@ -70,10 +70,13 @@ class GrpcViewSettings:
     #: Milliseconds the window's thread may go without a turn before a fast stream's reader
     #: waits for it (``ui.pacer``).
     window_late_ms: int = 10
+    #: Characters of a message's JSON the Message tab shows (Copy message copies it whole):
+    #: a text view lays out a few megabytes in seconds.
+    detail_chars: int = 256 * 1024
 
     def __post_init__(self) -> None:
         for name in ("keep_messages", "frame_ms", "check_delay_ms", "max_check_body",
-                     "window_late_ms"):
+                     "window_late_ms", "detail_chars"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be 1 or more")
 
@@ -165,6 +168,10 @@ class GrpcController(QObject):
         self.kind, self.half_closed = "", False
         self.result = self.error = None
         self.log.clear()
+        if self._state == ConnectionState.CONNECTING:
+            # A new call while one was still connecting (Ctrl+Enter twice): the view starts
+            # over too, or its table keeps rows the cleared log no longer has.
+            self.state_changed.emit(self._state)
         self._set_state(ConnectionState.CONNECTING)
         self._runner.start(self._key, self._run(generation, model, variables),
                            on_error=lambda exc: self._on_failed(generation, exc))
@@ -178,6 +185,9 @@ class GrpcController(QObject):
             self._set_state(ConnectionState.CLOSING)
             self.log.add("info", "Cancelled by you")
             stream.cancel()  # the reading loop ends, and the call with its status
+            return True
+        if stream is not None and self._state == ConnectionState.CLOSING:
+            stream.cancel()  # Esc again: its CANCELLED result and history entry are coming
             return True
         self.abort()
         return True

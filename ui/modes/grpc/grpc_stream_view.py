@@ -39,6 +39,12 @@ if TYPE_CHECKING:
 
 __all__ = ["GrpcStreamView", "pairs_table"]
 
+#: Characters of a status's details (or a failure's) shown above the messages; the rest is
+#: in the tooltip.
+STATUS_CHARS = 300
+#: What grpcio says of a call cancelled on this side.
+_GRPC_CANCELLED = "Locally cancelled by application!"
+
 _STATE_WORDS = {S.IDLE: "", S.CONNECTING: "Connecting…", S.OPEN: "Open", S.CLOSING: "Closing…",
                 S.ENDED: "", S.FAILED: "Not sent", S.STOPPED: "Stopped"}
 
@@ -102,6 +108,16 @@ class GrpcStreamView(QWidget):
         self.detail.setObjectName("grpcMessageDetail")
         self.detail.setReadOnly(True)
         self.detail.setPlaceholderText("The selected message")
+        # Unwrapped: Qt lays a wrapped line of a megabyte out for minutes (a long base64
+        # string), an unwrapped one in a fraction of a second.
+        self.detail.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        #: The message shown in ``detail`` (``copy_button`` copies it whole).
+        self.shown: object = None
+        self.copy_button = QPushButton("Copy message")
+        self.copy_button.setObjectName("grpcCopyMessage")
+        self.copy_button.setToolTip("Copy the message shown, whole, as JSON")
+        self.copy_button.setEnabled(False)
+        self.copy_button.clicked.connect(self.copy_message)
 
         self.send_edit = QLineEdit()
         self.send_edit.setObjectName("grpcSendBox")
@@ -135,6 +151,7 @@ class GrpcStreamView(QWidget):
         self.tabs.addTab(self.error_details, "Error details")
         self.tabs.addTab(self.headers, "Headers")
         self.tabs.addTab(self.trailers, "Trailers")
+        self.tabs.setCornerWidget(self.copy_button)
 
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
@@ -202,9 +219,29 @@ class GrpcStreamView(QWidget):
         if not rows:
             return
         message = self.model.message(rows[0].row())
-        self.detail.setPlainText(message_text(message.data, indent=2,
-                                              direction=message.direction))
+        self.show_message(message.data, message.direction)
         self.tabs.setCurrentWidget(self.detail)
+
+    def show_message(self, data: object, direction: str = "in") -> None:
+        """``data`` in the Message tab: at most ``detail_chars`` of its JSON (a note says
+        how much more there is; Copy message copies it whole)."""
+        text = message_text(data, indent=2, direction=direction)
+        limit = self.controller.settings.detail_chars
+        if len(text) > limit:
+            text = (f"{text[:limit]}\n… {len(text) - limit:,} more characters not shown "
+                    "(Copy message copies it whole)")
+        self.shown = (data, direction)
+        self.detail.setPlainText(text)
+        self.copy_button.setEnabled(True)
+
+    def copy_message(self) -> None:
+        """The message shown, whole, as JSON, to the clipboard."""
+        from PySide6.QtGui import QGuiApplication
+
+        if isinstance(self.shown, tuple):
+            data, direction = self.shown
+            QGuiApplication.clipboard().setText(message_text(data, indent=2,
+                                                             direction=direction))
 
     # -- the call --------------------------------------------------------------------------------
 
@@ -215,6 +252,9 @@ class GrpcStreamView(QWidget):
             self._follow = True
             self.error.hide()
             self.detail.clear()
+            self.shown = None
+            self.copy_button.setEnabled(False)
+            self.tabs.setCurrentWidget(self.detail)  # not the last call's Error details
             self.error_details.clear()
             _fill(self.headers, [])
             _fill(self.trailers, [])
@@ -237,8 +277,15 @@ class GrpcStreamView(QWidget):
     def _on_ended(self, result: CallResult) -> None:
         self.refresh()
         tone = OK if result.ok else (WARNING if result.code == "CANCELLED" else ERROR)
+        details = result.details
+        if result.code == "CANCELLED" and details == _GRPC_CANCELLED:
+            details = "cancelled by you"  # grpcio's words for it
+        # The status stays a line or two: a long message is whole in its tooltip (and in
+        # the log's last row), not pushing the messages out of sight.
+        shown = details if len(details) <= STATUS_CHARS else details[:STATUS_CHARS] + "…"
         self.status.setText(f"<b>{result.code}</b>"
-                            + (f" · {_escape(result.details)}" if result.details else ""))
+                            + (f" · {_escape(shown)}" if shown else ""))
+        self.status.setToolTip(details if shown != details else "")
         self.status.setStyleSheet(css(tone))
         _fill(self.headers, result.headers)
         _fill(self.trailers, result.trailers)
@@ -247,13 +294,16 @@ class GrpcStreamView(QWidget):
                                                        ensure_ascii=False))
             self.tabs.setCurrentWidget(self.error_details)
         elif result.responses and not self.table.selectionModel().hasSelection():
-            # A unary answer is what the user came for: show it whole.
-            self.detail.setPlainText(message_text(result.responses[-1], indent=2))
+            # A unary answer is what the user came for: show it.
+            self.show_message(result.responses[-1])
             self.tabs.setCurrentWidget(self.detail)
 
     def _on_failed(self, text: ErrorText) -> None:
         self.refresh()
-        self.error.setText(f"<b>{_escape(text.title)}</b>: {_escape(text.detail)}")
+        detail = text.detail
+        shown = detail if len(detail) <= STATUS_CHARS else detail[:STATUS_CHARS] + "…"
+        self.error.setText(f"<b>{_escape(text.title)}</b>: {_escape(shown)}")
+        self.error.setToolTip(detail if shown != detail else "")
         self.error.show()
 
     def _send(self) -> None:
