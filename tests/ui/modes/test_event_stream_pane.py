@@ -506,3 +506,26 @@ def test_a_firehose_of_200000_events_stays_in_bounded_memory(
     pane.text_filter.apply_now()
     wait_idle(qtbot, pane, timeout=60_000)
     assert column(pane, ID) == ["19999", *map(str, range(199_990, 200_000))]
+
+
+def test_an_event_with_a_very_long_line_is_shown_unwrapped(qtbot: QtBot) -> None:
+    # A megabyte of compact JSON on one line, wrapped, took Qt minutes to lay out.
+    import time
+
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    from app.streams.event_log import LoggedEvent
+    from ui.modes.events.event_stream_detail import EventDetail
+
+    detail = EventDetail()
+    qtbot.addWidget(detail)
+    detail.resize(500, 400)
+    detail.show()
+    big = '{"data": "' + "x" * 1_000_000 + '"}'
+    began = time.perf_counter()
+    detail.show_event(LoggedEvent(time.time(), "message", "", big, None, len(big)))
+    detail.repaint()
+    assert detail.text.lineWrapMode() == QPlainTextEdit.LineWrapMode.NoWrap
+    assert time.perf_counter() - began < 30  # not a figure: minutes when it was wrapped
+    detail.show_event(LoggedEvent(time.time(), "message", "", "short words", None, 11))
+    assert detail.text.lineWrapMode() == QPlainTextEdit.LineWrapMode.WidgetWidth

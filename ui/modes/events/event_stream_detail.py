@@ -23,6 +23,10 @@ PRETTY_LIMIT = 256 * 1024
 HIGHLIGHT_LIMIT = 64 * 1024
 #: Larger data is shown raw, cut here.
 SHOW_LIMIT = 1 << 20
+#: The longest line shown wrapped: Qt lays out a wrapped line in time that grows with its
+#: square (200 KB of compact JSON took seconds, a megabyte minutes), so text with a longer
+#: line is shown unwrapped.
+WRAP_LIMIT = 10_000
 
 
 def pretty_data(data: str) -> tuple[str, str]:
@@ -89,4 +93,10 @@ class EventDetail(QWidget):
             self._lexer = lexer
             self.text.clear()  # or the new lexer first re-highlights the old text
             self._highlighter.set_lexer(lexer)
+        longest = max(map(len, text.split("\n")), default=0)
+        wrap = (QPlainTextEdit.LineWrapMode.WidgetWidth if longest <= WRAP_LIMIT
+                else QPlainTextEdit.LineWrapMode.NoWrap)
+        if wrap != self.text.lineWrapMode():
+            self.text.clear()  # or the text shown is laid out again first, in the new mode
+            self.text.setLineWrapMode(wrap)
         self.text.setPlainText(text)
