@@ -278,7 +278,7 @@ def outgoing_metadata(
                 try:  # padded or not, as gRPC's own -bin values are sent
                     text = value.strip()
                     value = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
-                except binascii.Error:
+                except (binascii.Error, ValueError):  # ValueError: not ASCII
                     raise UsageError(f"The binary metadata {key} wants base64 text") from None
             elif not isinstance(value, bytes):
                 raise UsageError(f"The metadata {key} is bytes or base64 text")

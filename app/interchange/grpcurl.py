@@ -14,6 +14,7 @@ filled in from the values given; any left stay as they are.
 from __future__ import annotations
 
 import json
+import os
 import shlex
 from collections.abc import Mapping
 
@@ -41,6 +42,14 @@ def _data(text: str) -> str | None:
     if isinstance(value, list):
         return "\n".join(json.dumps(item, ensure_ascii=False) for item in value)
     return text.strip()
+
+
+def _inside(path: str, folder: str) -> bool:
+    """Whether the absolute ``path`` is under ``folder`` (False for a relative one)."""
+    if not os.path.isabs(folder):
+        return False
+    folder = os.path.normpath(folder)
+    return os.path.commonpath([os.path.normpath(path), folder]) == folder
 
 
 def _seconds(value: float) -> str:
@@ -74,12 +83,15 @@ def to_grpcurl(model: RequestModel, variables: Mapping[str, str] | None = None) 
         if row.enabled and row.name.strip():
             lines.append(["-H", f"{_fill(row.name.strip(), values).lower()}: "
                                 f"{_fill(row.value, values)}"])
-    for path in grpc.import_paths:
-        if path.strip():
-            lines.append(["-import-path", _fill(path.strip(), values)])
-    for path in grpc.protos:
-        if path.strip():
-            lines.append(["-proto", _fill(path.strip(), values)])
+    imports = [_fill(path.strip(), values) for path in grpc.import_paths if path.strip()]
+    protos = [_fill(path.strip(), values) for path in grpc.protos if path.strip()]
+    for path in protos:
+        # grpcurl wants an absolute .proto inside an import path (and one at least, when a
+        # path is absolute): its folder, as Spyglass itself adds it (app.grpc.descriptors).
+        if os.path.isabs(path) and not any(_inside(path, place) for place in imports):
+            imports.append(os.path.dirname(path))
+    lines.extend(["-import-path", path] for path in imports)
+    lines.extend(["-proto", path] for path in protos)
     if grpc.deadline is not None:
         lines.append(["-max-time", _seconds(grpc.deadline)])
     data = _data(_fill(grpc.message, values))

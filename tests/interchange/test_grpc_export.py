@@ -56,6 +56,22 @@ def test_grpcurl_tls_protos_deadline_and_a_stream() -> None:
         "api.example.com:443", "pkg.Svc/Sum"]
 
 
+def test_grpcurl_gets_the_folder_of_an_absolute_proto_as_an_import_path() -> None:
+    # grpcurl refuses an absolute -proto with no -import-path, or outside every one
+    # ("must specify at least one import path if any absolute file paths are given").
+    model = _model(headers=[])
+    model.grpc = GrpcModel("pkg.Svc/Echo", "{}", ["/w/protos/api/a.proto", "/w/other/b.proto"],
+                           ["/w/protos", "inc"])
+    words = shlex.split(to_grpcurl(model, {"host": "h"}).replace("\\\n", ""))
+    assert words == [
+        "grpcurl", "-plaintext", "-import-path", "/w/protos", "-import-path", "inc",
+        "-import-path", "/w/other", "-proto", "/w/protos/api/a.proto",
+        "-proto", "/w/other/b.proto", "-d", "{}", "h:50051", "pkg.Svc/Echo"]
+    model.grpc.import_paths = []
+    words = shlex.split(to_grpcurl(model, {"host": "h"}).replace("\\\n", ""))
+    assert words[2:6] == ["-import-path", "/w/protos/api", "-import-path", "/w/other"]
+
+
 def test_grpcurl_without_a_message_or_a_valid_target_writes_what_is_there() -> None:
     model = _model(url="{{host}}", headers=[])
     model.grpc = GrpcModel("pkg.Svc/Echo", "", deadline=3.0)
