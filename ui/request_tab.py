@@ -43,6 +43,12 @@ def _variable_texts(model: RequestModel) -> list[tuple[str, str]]:
     """(where, text) of every field ``{{variables}}`` are substituted in."""
     out = [("URL", model.url)]
     out += [("headers", f"{h.name}: {h.value}") for h in model.headers if h.enabled]
+    if model.mode is RequestMode.GRPC:  # no body nor auth: the method, message and paths
+        grpc = model.grpc
+        out += [("method", grpc.method), ("message", grpc.message)]
+        out += [(".proto files", path) for path in grpc.protos]
+        out += [("import paths", path) for path in grpc.import_paths]
+        return out
     if model.body.kind in ("json", "text", "xml", "graphql"):
         out.append(("body", model.body.text))
     if model.body.kind == "graphql":

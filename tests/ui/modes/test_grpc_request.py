@@ -208,3 +208,19 @@ def test_refresh_on_an_unreachable_target_says_so(grpc_tab: MakeTab, qtbot: QtBo
     pane = pane_of(tab)
     qtbot.waitUntil(lambda: pane.request.describe_error.isVisibleTo(pane), timeout=30000)
     assert methods(pane) == []
+
+
+def test_undefined_variables_are_found_in_the_grpc_fields() -> None:
+    # The tab's "not defined" warning: a gRPC call's method, message and paths (it said
+    # nothing of {{svc}} until the call failed), and not the HTTP body it never sends.
+    from app.model.request import BodyModel, GrpcModel, KeyValue, RequestModel
+    from ui.request_tab import unresolved_names
+
+    model = RequestModel(url="grpc://{{host}}", mode=RequestMode.GRPC,
+                         headers=[KeyValue("{{hv}}", "1")],
+                         body=BodyModel(kind="json", text='{"{{unsent}}": 1}'),
+                         grpc=GrpcModel("{{svc}}/Echo", '{"text": "{{word}}"}',
+                                        ["{{dir}}/a.proto"], ["{{inc}}"]))
+    found = dict(unresolved_names(model, {"host": "h"}))
+    assert found == {"hv": "headers", "svc": "method", "word": "message",
+                     "dir": ".proto files", "inc": "import paths"}
