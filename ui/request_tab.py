@@ -270,6 +270,11 @@ class RequestTab(QWidget):
         return adopt(self.to_model(), self._variables, url, status_text, stop)
 
     def _on_mode_changed(self) -> None:
+        # What the mode left behind was running stops: hidden, it could be neither seen nor
+        # cancelled (the tab's button and Esc follow the mode shown).
+        for mode, parts in self._parts.items():
+            if mode != self.mode and parts.controller.busy:
+                parts.controller.stop()
         self.editor.hide_parts(self.spec.hidden_parts)
         self.lower.setCurrentWidget(self.parts(self.mode).pane)
         self._set_busy(self.busy)

@@ -480,3 +480,22 @@ def test_esc_twice_still_records_the_cancelled_call(
     assert pane.controller.result.code == "CANCELLED"
     assert len(entries) == 1 and entries[0].status == 1
     assert "cancelled by you" in pane.stream.status.text()
+
+
+def test_switching_the_tab_to_another_mode_stops_the_call(
+        grpc_tab: MakeTab, grpc_target: str, qtbot: QtBot) -> None:
+    # Hidden, it went on receiving, and neither the tab's button nor Esc could stop it.
+    tab = grpc_tab(f"grpc://{grpc_target}", f"{SERVICE}/Count",
+                   '{"count": 100, "interval": "0.2s"}')
+    entries: list[HistoryEntry] = []
+    tab.exchanged.connect(entries.append)
+    pane = pane_of(tab)
+    tab.send()
+    qtbot.waitUntil(lambda: pane.controller.log.received >= 1, timeout=15000)
+    tab.set_mode(RequestMode.HTTP)
+    qtbot.waitUntil(lambda: not pane.controller.busy, timeout=15000)
+    assert pane.controller.result is not None
+    assert pane.controller.result.code == "CANCELLED"
+    assert pane.controller.log.received < 100
+    assert len(entries) == 1 and entries[0].status == 1
+    assert tab.send_button.text() == "Send"
