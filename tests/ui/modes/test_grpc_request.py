@@ -142,6 +142,13 @@ def test_bad_message_shown_before_sending_naming_the_field(
     qtbot.waitUntil(lambda: "{{who}} is not defined" in problem.text(), timeout=5000)
     pane.request.editor.setPlainText('{"text": "fine", "repeat": 2}')
     qtbot.waitUntil(lambda: not problem.isVisibleTo(pane), timeout=5000)
+    # A method typed halfway (none of the described ones): no type, so no problem shown.
+    pane.request.editor.setPlainText('{"repeat": "many"}')
+    qtbot.waitUntil(lambda: problem.isVisibleTo(pane), timeout=5000)
+    pane.request.method_box.setEditText(f"{SERVICE}/Ech")
+    qtbot.waitUntil(lambda: not problem.isVisibleTo(pane), timeout=5000)
+    pane.request.method_box.setEditText(f"{SERVICE}/Echo")
+    qtbot.waitUntil(lambda: problem.isVisibleTo(pane), timeout=5000)
     # Sent anyway, a bad message fails before anything goes, naming the field.
     pane.request.editor.setPlainText('{"repeat": "many"}')
     tab.send()
@@ -208,6 +215,27 @@ def test_refresh_on_an_unreachable_target_says_so(grpc_tab: MakeTab, qtbot: QtBo
     pane = pane_of(tab)
     qtbot.waitUntil(lambda: pane.request.describe_error.isVisibleTo(pane), timeout=30000)
     assert methods(pane) == []
+
+
+def test_a_failed_refresh_drops_the_last_targets_methods(
+        grpc_tab: MakeTab, grpc_target: str, qtbot: QtBot) -> None:
+    import socket
+
+    tab = grpc_tab(f"grpc://{grpc_target}", f"{SERVICE}/Echo", '{"repeat": "many"}')
+    pane = pane_of(tab)
+    qtbot.waitUntil(lambda: f"{SERVICE}/Echo" in methods(pane), timeout=15000)
+    qtbot.waitUntil(lambda: pane.request.check_label.isVisibleTo(pane), timeout=5000)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    tab.editor.url_bar.setText(f"grpc://127.0.0.1:{port}")
+    pane.refresh()
+    qtbot.waitUntil(lambda: pane.request.describe_error.isVisibleTo(pane), timeout=30000)
+    # Not the other server's methods, nor its types checking the message.
+    assert methods(pane) == [] and pane.services.services == []
+    assert pane.request.method_name() == f"{SERVICE}/Echo"  # what was typed stays
+    qtbot.waitUntil(lambda: not pane.request.check_label.isVisibleTo(pane), timeout=5000)
+    assert pane.request.kind_label.text() == ""
 
 
 def test_undefined_variables_are_found_in_the_grpc_fields() -> None:

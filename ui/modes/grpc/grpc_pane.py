@@ -134,12 +134,14 @@ class GrpcPane(QWidget):
         self.request.set_services(services)
 
     def _on_describe_failed(self, text: ErrorText) -> None:
+        self.request.set_services([])  # the typed method stays
         self.request.show_describe_error(text.title, text.detail)
 
     def _on_method(self, name: str) -> None:
         method = self.services.method(name)
         self.request.show_method(method)
         if method is None:
+            self._check_timer.start()  # no type to fit: the last method's problem goes
             return
         editor = self.request.editor
         current = editor.toPlainText()

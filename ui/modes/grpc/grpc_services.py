@@ -122,6 +122,9 @@ class GrpcServices(QObject):
 
     def _on_describe_failed(self, exc: BaseException) -> None:
         self.describing = False
+        # What was described before was another target's (or the files' before a change):
+        # its methods and types are not offered for this one.
+        self.services = []
         self.describe_failed.emit(describe_error(exc))
 
     async def _check(self, text: str, method: Method, pool: Any, model: RequestModel,
