@@ -461,6 +461,7 @@ class RequestTab(QWidget):
 
     def send(self) -> None:
         model = self.to_model()
+        self.editor.clear_check_results()
         files = model.body.imported_files() if self.spec.sends_body else []
         if not files:
             self.parts(self.mode).controller.start(model, self._variables)

@@ -67,6 +67,12 @@ def test_a_send_shows_each_assert_passed_or_failed_with_the_actual_value(
     # The response's headers and JSON paths now complete targets.
     targets = tab.editor.tests.targets()
     assert "header.Content-Type" in targets and "body.$.query_dict" in targets
+    # A send that fails before any answer does not leave the last one's results standing.
+    tab.editor.url_bar.setText("http://{{nowhere}}/")
+    tab.send()
+    qtbot.waitUntil(lambda: not tab.busy, timeout=10000)
+    assert model.index(0, A_RESULT).data() in ("", None)
+    assert tab.editor.tabs.tabText(TESTS) == "Tests (4)"  # counted, none checked
 
 
 def test_a_body_past_the_limit_fails_its_body_checks_saying_so(

@@ -290,6 +290,12 @@ class RequestEditor(QWidget):
         self.tests.show_results(asserts, captures, secrets)
         self._update_titles()
 
+    def clear_check_results(self) -> None:
+        """A new send: the last one's results go (a send that fails before any answer would
+        leave them standing as if they were its own)."""
+        self.tests.clear_results()
+        self._update_titles()
+
     def set_name(self, name: str) -> None:
         """The request's name (it has no field of its own: the tab and the sidebar show it)."""
         self._name = name
