@@ -1,4 +1,4 @@
-"""Server streams read on a thread of their own, handed over in batches to any loop.
+"""Streams read on a thread of their own, handed over in batches to any loop.
 
 grpc's asyncio API reads one message per completion, each handed from its poller thread to
 the loop: some 70 µs a message here, about 14,000 messages a second whatever the server
@@ -8,6 +8,10 @@ iterates it, which polls the call's own completion queue: 75,000-97,000 a second
 call that sends one message and receives a stream is made on such a channel and read by a
 daemon thread (:class:`StreamReader`), which turns each response into JSON and puts it in a
 :class:`Handoff`, where any loop takes what has arrived, all of it at once.
+
+A client or bidi stream is made on the same channel too, as a stream-stream call whose
+messages an :class:`Outbox` gives, and read the same way: grpc.aio, writing a message after
+the server had ended the call, replaced the server's status with its own ``INTERNAL``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""The gRPC client: channels, descriptors and calls, all on the gRPC thread (:mod:`._thread`).
+"""The gRPC client: channels, descriptors and unary calls on the gRPC thread
+(:mod:`._thread`), streams on grpcio's synchronous API read by threads of their own
+(:mod:`._reader`).
 
 A :class:`GrpcClient` keeps, on its thread, a channel per target and TLS settings, and the
 descriptors of each target (by reflection) or set of .proto files (compiled once, again when
@@ -178,8 +180,8 @@ class _Source:
 
 
 class _Channel:
-    """A target's asyncio channel, and the synchronous one its server streams are read on
-    (:mod:`._reader`), made when one is first called."""
+    """A target's asyncio channel (unary calls, reflection), and the synchronous one its
+    streams are made on (:mod:`._reader`), made when one is first called."""
 
     def __init__(self, channel: Any, make_sync: Callable[[], Any]) -> None:
         self.channel = channel
@@ -220,17 +222,14 @@ class _Channel:
         await self.channel.close()
 
     def callable_for(self, method: Resolved) -> Any:
+        """The grpc.aio callable of a unary ``method`` (the streaming kinds are read on the
+        synchronous channel: :meth:`reader_for`, :meth:`writer_for`)."""
         key = (method.path, id(method))
         found = self.callables.get(key)
         if found is None:
-            kind = {(False, False): self.channel.unary_unary,
-                    (False, True): self.channel.unary_stream,
-                    (True, False): self.channel.stream_unary,
-                    (True, True): self.channel.stream_stream}
-            make = kind[(method.client_streaming, method.server_streaming)]
-            found = make(method.path, request_serializer=_serialize,
-                         response_deserializer=method.output.FromString)
-            self.callables[key] = found
+            found = self.callables[key] = self.channel.unary_unary(
+                method.path, request_serializer=_serialize,
+                response_deserializer=method.output.FromString)
         return found
 
 
@@ -247,8 +246,8 @@ def _read(path: str, what: str) -> bytes:
                                path=path) from exc
 
 
-#: The longest deadline, in seconds: grpc fails at once a call whose deadline lies past
-#: some 70 years (1e10 s did here; 2.2e9 s did not).
+#: The longest deadline, in seconds (some 30 years): grpc fails at once a call whose deadline
+#: lies past some 68 years (1e10 s did here; 2.2e9 s did not).
 MAX_DEADLINE = 1e9
 
 
@@ -610,4 +609,3 @@ def unreached(exc: RequestError) -> CallResult:
             raise UsageError(str(exc)) from exc
         code = cause.code().name
     return CallResult(code=code, details=str(exc))
-
