@@ -111,8 +111,9 @@ class GrpcStreamView(QWidget):
         # Unwrapped: Qt lays a wrapped line of a megabyte out for minutes (a long base64
         # string), an unwrapped one in a fraction of a second.
         self.detail.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        #: The message shown in ``detail`` (``copy_button`` copies it whole).
-        self.shown: object = None
+        #: The message shown in ``detail`` and its direction (``copy_button`` copies it
+        #: whole); None when none is.
+        self.shown: tuple[object, str] | None = None
         self.copy_button = QPushButton("Copy message")
         self.copy_button.setObjectName("grpcCopyMessage")
         self.copy_button.setToolTip("Copy the message shown, whole, as JSON")
@@ -238,7 +239,7 @@ class GrpcStreamView(QWidget):
         """The message shown, whole, as JSON, to the clipboard."""
         from PySide6.QtGui import QGuiApplication
 
-        if isinstance(self.shown, tuple):
+        if self.shown is not None:
             data, direction = self.shown
             QGuiApplication.clipboard().setText(message_text(data, indent=2,
                                                              direction=direction))
@@ -282,7 +283,7 @@ class GrpcStreamView(QWidget):
             details = "cancelled by you"  # grpcio's words for it
         # The status stays a line or two: a long message is whole in its tooltip (and in
         # the log's last row), not pushing the messages out of sight.
-        shown = details if len(details) <= STATUS_CHARS else details[:STATUS_CHARS] + "…"
+        shown = _capped(details)
         self.status.setText(f"<b>{result.code}</b>"
                             + (f" · {_escape(shown)}" if shown else ""))
         self.status.setToolTip(details if shown != details else "")
@@ -301,7 +302,7 @@ class GrpcStreamView(QWidget):
     def _on_failed(self, text: ErrorText) -> None:
         self.refresh()
         detail = text.detail
-        shown = detail if len(detail) <= STATUS_CHARS else detail[:STATUS_CHARS] + "…"
+        shown = _capped(detail)
         self.error.setText(f"<b>{_escape(text.title)}</b>: {_escape(shown)}")
         self.error.setToolTip(detail if shown != detail else "")
         self.error.show()
@@ -317,6 +318,11 @@ class GrpcStreamView(QWidget):
         else:
             self.send_problem.setText(problem)
             self.send_problem.show()
+
+
+def _capped(text: str) -> str:
+    """``text``, or its first ``STATUS_CHARS`` characters and an ellipsis."""
+    return text if len(text) <= STATUS_CHARS else text[:STATUS_CHARS] + "…"
 
 
 def _escape(text: str) -> str:
