@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from app.model.request import KeyValue, RequestMode
+from app.playground.grpc_server import PROTO
 from app.storage.history import HistoryEntry
 from tests.ui.modes.conftest import SERVICE, call_and_wait, pane_of
 from ui.modes.base import ConnectionState
@@ -206,6 +207,18 @@ def test_unreachable_target_is_unavailable_in_the_tab(grpc_tab: MakeTab, qtbot: 
     assert pane.controller.result.code == "UNAVAILABLE"
     assert "UNAVAILABLE" in pane.stream.status.text()
     assert len(entries) == 1 and entries[0].status == 14
+    # A client and a bidi stream too (their types from the .proto: the call itself fails),
+    # not "Stream failed" for a message that could not go.
+    for method, message in (("Sum", '[{"value": 1}, {"value": 2}]'), ("Chat", '{"text": "hi"}')):
+        model = tab.to_model()
+        model.grpc.method, model.grpc.message = f"{SERVICE}/{method}", message
+        model.grpc.protos = [str(PROTO)]
+        tab.load_model(model)
+        pane = call_and_wait(tab, qtbot, 30000)
+        assert pane.controller.state == ConnectionState.ENDED, pane.controller.error
+        assert pane.controller.result is not None
+        assert pane.controller.result.code == "UNAVAILABLE"
+        assert entries[-1].status == 14
 
 
 def test_fail_shows_its_error_details(grpc_tab: MakeTab, grpc_target: str,

@@ -241,7 +241,7 @@ class GrpcController(QObject):
     async def _run(self, generation: int, model: RequestModel,
                    source: VariablesSource | None) -> None:
         import app.grpc
-        from app.client.errors import UsageError
+        from app.client.errors import StreamError, UsageError
         from app.model.compose_grpc import grpc_call_of
         from ui.long_lived import loaded_for_good
 
@@ -283,8 +283,13 @@ class GrpcController(QObject):
             self._outbox = outbox
             self._set_state(ConnectionState.OPEN)
             self.opened.emit(self.kind)
-            for message in call.messages:
-                await self._send_one(stream, message)
+            try:
+                for message in call.messages:
+                    await self._send_one(stream, message)
+            except StreamError as exc:
+                # The call ended before they all went (a target it could not reach): its
+                # result, read below, says how (UNAVAILABLE...), not a failure to send.
+                self.log.add("info", f"Not sent: {exc}")
             sender = asyncio.ensure_future(self._send_all(stream, outbox))
             add, pace = self.log.add, self._pacer.pace
 
