@@ -246,6 +246,23 @@ def _read(path: str, what: str) -> bytes:
                                path=path) from exc
 
 
+def _ca_pem(path: str) -> bytes:
+    """The certificates of a CA file, as PEM: a DER file (a ``.cer``) is converted; one that
+    holds neither raises ``CertificateError`` naming it (grpc would fail every handshake
+    with "Failed to create security handshaker", which reads as the network's fault)."""
+    data = _read(path, "CA file")
+    if b"-----BEGIN CERTIFICATE-----" in data:
+        return data
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    try:
+        return x509.load_der_x509_certificate(data).public_bytes(Encoding.PEM)
+    except ValueError:
+        raise CertificateError(f"The CA file {path} holds no certificate (PEM or DER)",
+                               path=path) from None
+
+
 #: The longest deadline, in seconds (some 30 years): grpc fails at once a call whose deadline
 #: lies past some 68 years (1e10 s did here; 2.2e9 s did not).
 MAX_DEADLINE = 1e9
@@ -295,7 +312,7 @@ class GrpcClient:
             options.append(("grpc.enable_http_proxy", 0))
         sync_options = [*options, (grpc.experimental.ChannelOptions.SingleThreadedUnaryStream, 1)]
         if endpoint.tls:
-            root = _read(endpoint.ca_file, "CA file") if endpoint.ca_file else None
+            root = _ca_pem(endpoint.ca_file) if endpoint.ca_file else None
             if not endpoint.verify:
                 pinned = self._pins[endpoint]
                 root = pinned.pem

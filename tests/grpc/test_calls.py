@@ -188,6 +188,20 @@ async def test_tls_with_a_ca_file(tls_inventory: InventoryServer, ca_file: str) 
     assert result.code == "UNAVAILABLE"
 
 
+async def test_a_der_ca_file_works_and_one_with_no_certificate_is_named(
+        tls_inventory: InventoryServer, ca_file: str, tmp_path: Path) -> None:
+    der = tmp_path / "ca.cer"
+    der.write_bytes(x509.load_pem_x509_certificate(Path(ca_file).read_bytes())
+                    .public_bytes(serialization.Encoding.DER))
+    result = await call(tls_inventory.target, f"{SERVICE}/GetItem", [{}], ca_file=der)
+    assert result.code == "OK"
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a certificate")
+    # Not "Cannot reach ...: Failed to create security handshaker", as if the network.
+    with pytest.raises(CertificateError, match=r"junk\.pem holds no certificate"):
+        await call(tls_inventory.target, f"{SERVICE}/GetItem", [{}], ca_file=junk)
+
+
 async def test_mtls_with_a_client_certificate(
     mtls_inventory: InventoryServer, ca_file: str, client_pair: tuple[str, str],
 ) -> None:
