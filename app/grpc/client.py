@@ -476,7 +476,14 @@ class GrpcClient:
         sent = outgoing_metadata(metadata)
 
         async def run() -> list[Service]:
-            source = await self.source(endpoint, protos, import_paths, sent, fresh=True)
+            repin = self._pinned_before(endpoint)
+            try:
+                source = await self.source(endpoint, protos, import_paths, sent, fresh=True)
+            except RequestError as exc:
+                if not (repin and endpoint is not None and _handshake_failed(str(exc))):
+                    raise
+                self._forget(endpoint)  # a new certificate since it was pinned: again
+                source = await self.source(endpoint, protos, import_paths, sent, fresh=True)
             return list(source.services)
 
         return await self.thread.run(run)
@@ -510,7 +517,23 @@ class GrpcClient:
             lambda: self._call(endpoint, full_method, list(messages), protos, import_paths,
                                sent, timeout))
 
-    async def _call(
+    async def _call(self, endpoint: Endpoint, *args: Any) -> CallResult:
+        """:meth:`_call_once`; again once, with the server's certificate fetched anew, when a
+        pinned endpoint's handshake failed (the server has a new one: a development server
+        restarted; nothing was sent, so nothing is sent twice)."""
+        repin = self._pinned_before(endpoint)
+        result = await self._call_once(endpoint, *args)
+        if repin and result.code == "UNAVAILABLE" and _handshake_failed(result.details):
+            self._forget(endpoint)
+            result = await self._call_once(endpoint, *args)
+        return result
+
+    def _pinned_before(self, endpoint: Endpoint | None) -> bool:
+        """Whether ``endpoint`` goes by a certificate pinned by an earlier call."""
+        return (endpoint is not None and not endpoint.verify and endpoint in self._pins
+                and endpoint not in self._stale)
+
+    async def _call_once(
         self,
         endpoint: Endpoint,
         full_method: str,
@@ -572,6 +595,13 @@ class GrpcClient:
         """:meth:`close`, blocking: for the application's exit, from any thread but the
         gRPC thread."""
         self.thread.stop(self._close_channels, self.settings.close_timeout)
+
+
+def _handshake_failed(text: str) -> bool:
+    """Whether grpc's words say the TLS handshake failed (no request went)."""
+    lowered = text.lower()
+    return any(words in lowered for words in ("handshake", "certificate_verify_failed",
+                                              "certificate verify failed"))
 
 
 def _find_method(pool: Any, service: str, method: str) -> Any:
