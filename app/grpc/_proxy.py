@@ -25,7 +25,9 @@ def _from_environment(target: str, tls: bool) -> str | None:
     if found.get("no") and urllib.request.proxy_bypass_environment(  # type: ignore[attr-defined]
             target, found):
         return None
-    for name in ("grpc", "https" if tls else "http", "http"):
+    # grpc's own order (grpc_proxy, then https_proxy/http_proxy), then ALL_PROXY as the
+    # HTTP client takes it (SPEC 7.3).
+    for name in ("grpc", "https" if tls else "http", "http", "all"):
         value = os.environ.get(f"{name}_proxy") if name == "grpc" else found.get(name)
         if value:
             return value

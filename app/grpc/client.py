@@ -23,7 +23,7 @@ from typing import Any
 import grpc
 import grpc.experimental  # not loaded by ``import grpc``: SingleThreadedUnaryStream
 
-from app.client.errors import CertificateError, RequestError, UsageError
+from app.client.errors import CertificateError, ErrorKind, RequestError, UsageError
 from app.client.tls import (
     ClientCertArg,
     ClientCertificate,
@@ -32,7 +32,7 @@ from app.client.tls import (
 )
 
 from ._pinning import Pinned, pin_server_certificate
-from ._proxy import proxy_for
+from ._proxy import proxy_for, without_credentials
 from ._reader import Outbox, StreamReader, unreadable
 from ._reflection import reflect
 from ._thread import LoopThread
@@ -387,9 +387,17 @@ class GrpcClient:
         if (source is None or fresh
                 or time.monotonic() - source.made > self.settings.reflection_ttl):
             limit = self.settings.describe_timeout
-            pool, services = await reflect(
-                self.channel(endpoint).channel, endpoint.target, metadata,
-                min(limit, timeout) if timeout is not None else limit)
+            # Through a proxy, the words say so: a connection refused is then the proxy's.
+            where = endpoint.target + (f" through {without_credentials(endpoint.proxy)}"
+                                       if endpoint.proxy is not None else "")
+            try:
+                pool, services = await reflect(
+                    self.channel(endpoint).channel, where, metadata,
+                    min(limit, timeout) if timeout is not None else limit)
+            except RequestError as exc:
+                if endpoint.proxy is not None and exc.kind == ErrorKind.CONNECT:
+                    exc.kind = ErrorKind.PROXY
+                raise
             source = _Source(pool, services, time.monotonic())
             self._sources[endpoint] = source
         return source

@@ -69,6 +69,32 @@ async def test_the_environment_only_when_asked(inventory: InventoryServer, http_
     assert result.code == "OK"
 
 
+async def test_a_proxy_that_is_down_is_named(inventory: InventoryServer) -> None:
+    from tests.proxy_peers import free_port
+
+    down = f"http://ann:secret@127.0.0.1:{free_port()}"
+    with pytest.raises(RequestError) as caught:
+        await describe(inventory.target, proxy=down)
+    assert caught.value.kind == ErrorKind.PROXY
+    assert f"through http://127.0.0.1:{down.rpartition(':')[2]}" in str(caught.value)
+    assert "secret" not in str(caught.value)
+    result = await call(inventory.target, f"{SERVICE}/GetItem", [{}], proxy=down)
+    assert result.code == "UNAVAILABLE" and "through http://127.0.0.1:" in result.details
+
+
+async def test_all_proxy_from_the_environment(inventory: InventoryServer, http_proxy: Peer,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # ALL_PROXY alone, as the HTTP client honours it (SPEC 7.3); a SOCKS one refused in
+    # words, as SOCKS in http_proxy is.
+    clear_proxy_environment(monkeypatch)
+    monkeypatch.setenv("ALL_PROXY", proxy_url(http_proxy))
+    result = await call(inventory.target, f"{SERVICE}/GetItem", [{}], trust_env=True)
+    assert result.code == "UNAVAILABLE" and "407" in result.details
+    monkeypatch.setenv("ALL_PROXY", "socks5://127.0.0.1:1080")
+    with pytest.raises(UsageError, match="socks5://"):
+        await call(inventory.target, f"{SERVICE}/GetItem", [{}], trust_env=True)
+
+
 async def test_with_the_check_off_through_the_proxy(http_proxy: Peer) -> None:
     cert = trustme.CA().issue_cert("elsewhere.test")
     server = InventoryServer(credentials=grpc.ssl_server_credentials(
