@@ -188,30 +188,20 @@ class _Channel:
         self._make_sync = make_sync
         self.sync: Any = None
         self.callables: dict[tuple[str, int], Any] = {}
-        self._readers: dict[tuple[str, int], Any] = {}
+        self._streams: dict[tuple[str, int, bool], Any] = {}
 
-    def reader_for(self, method: Resolved) -> Any:
-        """The single-threaded unary-stream callable of a server-streaming ``method``."""
-        key = (method.path, id(method))
-        found = self._readers.get(key)
+    def stream_callable(self, method: Resolved) -> Any:
+        """The synchronous callable a streaming ``method`` is made with: single-threaded
+        unary-stream for a server stream; stream-stream for a client or bidi stream (a
+        client stream is one on the wire that answers once), fed by an
+        :class:`~._reader.Outbox`. Both are read by a :class:`StreamReader`."""
+        key = (method.path, id(method), method.client_streaming)
+        found = self._streams.get(key)
         if found is None:
             if self.sync is None:
                 self.sync = self._make_sync()
-            found = self._readers[key] = self.sync.unary_stream(
-                method.path, request_serializer=_serialize,
-                response_deserializer=method.output.FromString)
-        return found
-
-    def writer_for(self, method: Resolved) -> Any:
-        """The synchronous stream-stream callable of a client- or bidi-streaming ``method``
-        (a client stream is one on the wire that answers once): fed by an
-        :class:`~._reader.Outbox`, read by a :class:`StreamReader`."""
-        key = (method.path, -id(method))
-        found = self._readers.get(key)
-        if found is None:
-            if self.sync is None:
-                self.sync = self._make_sync()
-            found = self._readers[key] = self.sync.stream_stream(
+            make = self.sync.stream_stream if method.client_streaming else self.sync.unary_stream
+            found = self._streams[key] = make(
                 method.path, request_serializer=_serialize,
                 response_deserializer=method.output.FromString)
         return found
@@ -223,7 +213,7 @@ class _Channel:
 
     def callable_for(self, method: Resolved) -> Any:
         """The grpc.aio callable of a unary ``method`` (the streaming kinds are read on the
-        synchronous channel: :meth:`reader_for`, :meth:`writer_for`)."""
+        synchronous channel: :meth:`stream_callable`)."""
         key = (method.path, id(method))
         found = self.callables.get(key)
         if found is None:
@@ -341,13 +331,12 @@ class GrpcClient:
         """Start a call of ``method`` and its reader (:mod:`._reader`), which keeps the last
         ``keep`` responses (None: all): a server stream with its one ``request``, or a
         client or bidi stream whose messages ``request`` (an :class:`Outbox`) gives."""
-        channel = self.channel(endpoint)
+        make = self.channel(endpoint).stream_callable(method)
         if isinstance(request, Outbox):
-            call = channel.writer_for(method)(
-                request.messages(), metadata=metadata, timeout=timeout)
+            call = make(request.messages(), metadata=metadata, timeout=timeout)
             return StreamReader(call, method.json, self.settings.stream_buffer, keep,
                                 on_end=request.close)
-        call = channel.reader_for(method)(request, metadata=metadata, timeout=timeout)
+        call = make(request, metadata=metadata, timeout=timeout)
         return StreamReader(call, method.json, self.settings.stream_buffer, keep)
 
     async def source(

@@ -9,6 +9,7 @@ import subprocess
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -262,8 +263,8 @@ async def test_mtls_with_an_encrypted_key_or_pkcs12(
                    client_cert=42)  # type: ignore[arg-type]
 
 
-def _tls_server(cert: trustme.LeafCert) -> InventoryServer:
-    return InventoryServer(credentials=grpc.ssl_server_credentials(
+def _tls_server(cert: trustme.LeafCert, port: int = 0) -> InventoryServer:
+    return InventoryServer(port=port, credentials=grpc.ssl_server_credentials(
         [(cert.private_key_pem.bytes(), cert.cert_chain_pems[0].bytes())]))
 
 
@@ -415,42 +416,35 @@ async def test_a_server_back_with_a_new_certificate_is_pinned_again() -> None:
     target, port = first.target, int(first.target.rpartition(":")[2])
     assert (await call(target, f"{SERVICE}/GetItem", [{}], verify=False)).code == "OK"
     first.stop()
-    cert = trustme.CA().issue_cert("dev.test")
-    second = InventoryServer(port=port, credentials=grpc.ssl_server_credentials(
-        [(cert.private_key_pem.bytes(), cert.cert_chain_pems[0].bytes())]))
+
+    def restarted() -> InventoryServer:  # the same port, a new certificate
+        return _tls_server(trustme.CA().issue_cert("dev.test"), port)
+
+    async def stream_codes(**keywords: Any) -> list[str]:
+        codes = []
+        for _ in range(2):
+            async with app.grpc.open_stream(target, f"{SERVICE}/GetItem", verify=False,
+                                            **keywords) as stream:
+                await stream.send({"sku": "s"})
+            assert stream.result is not None
+            codes.append(stream.result.code)
+        return codes
+
+    second = restarted()
     try:
         result = await call(target, f"{SERVICE}/GetItem", [{"sku": "new"}], verify=False)
         assert result.code == "OK" and result.responses[0]["sku"] == "new"
     finally:
         second.stop()
-    third_cert = trustme.CA().issue_cert("dev.test")
-    third = InventoryServer(port=port, credentials=grpc.ssl_server_credentials(
-        [(third_cert.private_key_pem.bytes(), third_cert.cert_chain_pems[0].bytes())]))
-    try:
-        outcomes = []
-        for _ in range(2):  # the types known already: the stream's own call fails once
-            async with app.grpc.open_stream(target, f"{SERVICE}/GetItem",
-                                            verify=False) as stream:
-                await stream.send({"sku": "s"})
-            assert stream.result is not None
-            outcomes.append(stream.result.code)
-        assert outcomes == ["UNAVAILABLE", "OK"]
+    third = restarted()
+    try:  # the types known already: the stream's own call fails once
+        assert await stream_codes() == ["UNAVAILABLE", "OK"]
     finally:
         third.stop()
-    fourth_cert = trustme.CA().issue_cert("dev.test")
-    fourth = InventoryServer(port=port, credentials=grpc.ssl_server_credentials(
-        [(fourth_cert.private_key_pem.bytes(), fourth_cert.cert_chain_pems[0].bytes())]))
-    try:
+    fourth = restarted()
+    try:  # describe re-pins at once: the streams after it reach the server
         assert [s.name for s in await describe(target, verify=False)] == [SERVICE]
-        outcomes = []
-        for _ in range(2):  # with the .proto files: the stream's own call fails once
-            async with app.grpc.open_stream(target, f"{SERVICE}/GetItem", verify=False,
-                                            protos=[INVENTORY],
-                                            import_paths=IMPORT_PATHS) as stream:
-                await stream.send({"sku": "s"})
-            assert stream.result is not None
-            outcomes.append(stream.result.code)
-        assert outcomes in (["OK", "OK"], ["UNAVAILABLE", "OK"])
+        assert await stream_codes(protos=[INVENTORY], import_paths=IMPORT_PATHS) == ["OK", "OK"]
     finally:
         fourth.stop()
 

@@ -153,8 +153,10 @@ def test_client_stream_sums_what_was_sent(grpc_tab: MakeTab, grpc_target: str,
     assert result is not None and result.responses == [{"sum": "35", "count": 4}]
 
 
-def test_cancel_with_the_button_and_esc(grpc_tab: MakeTab, grpc_target: str,
-                                        qtbot: QtBot) -> None:
+def slow_stream(grpc_tab: MakeTab, grpc_target: str, qtbot: QtBot
+                ) -> tuple[RequestTab, GrpcPane, list[HistoryEntry]]:
+    """A tab whose Count stream (100 messages, 0.2 s apart) is under way: its first message
+    is in; the history entries it records."""
     tab = grpc_tab(f"grpc://{grpc_target}", f"{SERVICE}/Count",
                    '{"count": 100, "interval": "0.2s"}')
     entries: list[HistoryEntry] = []
@@ -162,6 +164,12 @@ def test_cancel_with_the_button_and_esc(grpc_tab: MakeTab, grpc_target: str,
     pane = pane_of(tab)
     tab.send()
     qtbot.waitUntil(lambda: pane.controller.log.received >= 1, timeout=15000)
+    return tab, pane, entries
+
+
+def test_cancel_with_the_button_and_esc(grpc_tab: MakeTab, grpc_target: str,
+                                        qtbot: QtBot) -> None:
+    tab, pane, entries = slow_stream(grpc_tab, grpc_target, qtbot)
     assert tab.send_button.text() == "Cancel"
     tab.send_button.click()  # the Send button turned Stop
     qtbot.waitUntil(lambda: not pane.controller.busy, timeout=15000)
@@ -479,13 +487,7 @@ def test_a_second_call_while_connecting_starts_the_view_over(
 
 def test_esc_twice_still_records_the_cancelled_call(
         grpc_tab: MakeTab, grpc_target: str, qtbot: QtBot) -> None:
-    tab = grpc_tab(f"grpc://{grpc_target}", f"{SERVICE}/Count",
-                   '{"count": 100, "interval": "0.2s"}')
-    entries: list[HistoryEntry] = []
-    tab.exchanged.connect(entries.append)
-    pane = pane_of(tab)
-    tab.send()
-    qtbot.waitUntil(lambda: pane.controller.log.received >= 1, timeout=15000)
+    tab, pane, entries = slow_stream(grpc_tab, grpc_target, qtbot)
     assert tab.cancel()
     assert tab.cancel() or not pane.controller.busy  # the second Esc, as the first lands
     qtbot.waitUntil(lambda: not pane.controller.busy, timeout=15000)
@@ -498,13 +500,7 @@ def test_esc_twice_still_records_the_cancelled_call(
 def test_switching_the_tab_to_another_mode_stops_the_call(
         grpc_tab: MakeTab, grpc_target: str, qtbot: QtBot) -> None:
     # Hidden, it went on receiving, and neither the tab's button nor Esc could stop it.
-    tab = grpc_tab(f"grpc://{grpc_target}", f"{SERVICE}/Count",
-                   '{"count": 100, "interval": "0.2s"}')
-    entries: list[HistoryEntry] = []
-    tab.exchanged.connect(entries.append)
-    pane = pane_of(tab)
-    tab.send()
-    qtbot.waitUntil(lambda: pane.controller.log.received >= 1, timeout=15000)
+    tab, pane, entries = slow_stream(grpc_tab, grpc_target, qtbot)
     tab.set_mode(RequestMode.HTTP)
     qtbot.waitUntil(lambda: not pane.controller.busy, timeout=15000)
     assert pane.controller.result is not None
