@@ -9,8 +9,8 @@ compete with the client's for this one's lock). Then, in turns, ``--calls`` sequ
   Python);
 - grpcio's asyncio stub, for reference (app.grpc is built on it): shown, not the figure;
 - ``app.grpc.call``: from an asyncio loop on the main thread, a JSON message in, a JSON
-  object out, through the gRPC thread (its descriptors and channel cached after the first
-  call, which is not timed).
+  object out (its descriptors and channel made on the gRPC thread at the first call, which
+  is not timed; the calls after it start from the caller's loop and end on grpc's thread).
 
 Each is run ``--rounds`` times, alternating, and the best round of each is kept.
 ``unary_vs_grpcio`` is raw time / app.grpc time (1.0: no overhead). Goal >= 0.8.

@@ -2,8 +2,9 @@
 or from .proto files, message templates, calls of all four kinds with JSON in and out
 (protobuf's JSON mapping, original field names), and interactive streams. Free of Qt.
 
-gRPC runs on a thread and loop of its own; these coroutines may be awaited from any loop,
-and cancelling the awaiting task cancels the call::
+gRPC runs on a thread and loop of its own (grpcio's synchronous calls on threads of grpc's);
+these coroutines may be awaited from any loop, and cancelling the awaiting task cancels the
+call::
 
     services = await describe("127.0.0.1:50051")
     body = template(services, services[0].methods[0].input_type)

@@ -1,10 +1,11 @@
 """The thread gRPC runs on, with an asyncio loop of its own.
 
-grpc's asyncio support is not known to work on Qt's loop (qasync), so no gRPC object is ever
-made or used there: every call is a coroutine run on this thread's loop, which the caller's
-loop (any loop, on any thread) awaits through :func:`asyncio.wrap_future`. Cancelling the
-caller's task cancels the future, which cancels the task on this thread, which cancels the
-call.
+grpc's asyncio support is not known to work on Qt's loop (qasync), so no grpc.aio object is
+ever made or used there: channels, reflection, and the first call of each method are
+coroutines run on this thread's loop, which the caller's loop (any loop, on any thread)
+awaits. Cancelling the caller's task cancels the task on this thread, which cancels the
+call. (The calls themselves are made on grpcio's synchronous API, which any thread may use:
+a unary method called before is called again from the caller's loop, :mod:`._unary`.)
 """
 
 from __future__ import annotations

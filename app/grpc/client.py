@@ -1,11 +1,13 @@
-"""The gRPC client: channels, descriptors and unary calls on the gRPC thread
-(:mod:`._thread`), streams on grpcio's synchronous API read by threads of their own
-(:mod:`._reader`).
+"""The gRPC client: channels, descriptors and reflection on the gRPC thread
+(:mod:`._thread`); calls on grpcio's synchronous API, unary ones awaited from any loop
+(:mod:`._unary`), streams read by threads of their own (:mod:`._reader`).
 
 A :class:`GrpcClient` keeps, on its thread, a channel per target and TLS settings, and the
 descriptors of each target (by reflection) or set of .proto files (compiled once, again when
-a file changes), so that a call after the first costs one round trip and no lookups. The
-module-level functions of :mod:`app.grpc` use one shared client; :func:`close` ends it.
+a file changes), so that a call after the first costs one round trip and no lookups. A unary
+method called before is called again straight from the caller's loop, without passing
+through the gRPC thread (:meth:`GrpcClient.call`). The module-level functions of
+:mod:`app.grpc` use one shared client; :func:`close` ends it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import asyncio
 import math
 import os
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ from ._proxy import proxy_for, without_credentials
 from ._reader import Outbox, StreamReader, unreadable
 from ._reflection import reflect
 from ._thread import LoopThread
+from ._unary import UnaryCall
 from .descriptors import Service, compile_protos, split_method
 from .messages import (
     decode_status_details,
@@ -180,28 +182,34 @@ class _Source:
 
 
 class _Channel:
-    """A target's asyncio channel (unary calls, reflection), and the synchronous one its
-    streams are made on (:mod:`._reader`), made when one is first called."""
+    """A target's asyncio channel (reflection), and the synchronous one its calls are made
+    on, made when one is first called."""
 
     def __init__(self, channel: Any, make_sync: Callable[[], Any]) -> None:
         self.channel = channel
         self._make_sync = make_sync
         self.sync: Any = None
-        self.callables: dict[tuple[str, int], Any] = {}
-        self._streams: dict[tuple[str, int, bool], Any] = {}
+        self._callables: dict[tuple[str, Any, bool, bool], Any] = {}
+        #: When it was last used (the least recently used channel is closed first).
+        self.used = time.monotonic()
 
-    def stream_callable(self, method: Resolved) -> Any:
-        """The synchronous callable a streaming ``method`` is made with: single-threaded
-        unary-stream for a server stream; stream-stream for a client or bidi stream (a
-        client stream is one on the wire that answers once), fed by an
-        :class:`~._reader.Outbox`. Both are read by a :class:`StreamReader`."""
-        key = (method.path, id(method), method.client_streaming)
-        found = self._streams.get(key)
+    def callable_for(self, method: Resolved) -> Any:
+        """The synchronous callable ``method`` is made with: unary-unary (:mod:`._unary`);
+        single-threaded unary-stream for a server stream; stream-stream for a client or bidi
+        stream (a client stream is one on the wire that answers once), fed by an
+        :class:`~._reader.Outbox`. Streams are read by a :class:`StreamReader`."""
+        key = (method.path, method.output, method.client_streaming, method.server_streaming)
+        found = self._callables.get(key)
         if found is None:
             if self.sync is None:
                 self.sync = self._make_sync()
-            make = self.sync.stream_stream if method.client_streaming else self.sync.unary_stream
-            found = self._streams[key] = make(
+            if method.client_streaming:
+                make = self.sync.stream_stream
+            elif method.server_streaming:
+                make = self.sync.unary_stream
+            else:
+                make = self.sync.unary_unary
+            found = self._callables[key] = make(
                 method.path, request_serializer=_serialize,
                 response_deserializer=method.output.FromString)
         return found
@@ -211,16 +219,17 @@ class _Channel:
             self.sync.close()
         await self.channel.close()
 
-    def callable_for(self, method: Resolved) -> Any:
-        """The grpc.aio callable of a unary ``method`` (the streaming kinds are read on the
-        synchronous channel: :meth:`stream_callable`)."""
-        key = (method.path, id(method))
-        found = self.callables.get(key)
-        if found is None:
-            found = self.callables[key] = self.channel.unary_unary(
-                method.path, request_serializer=_serialize,
-                response_deserializer=method.output.FromString)
-        return found
+
+@dataclass(frozen=True)
+class _Ready:
+    """A unary method called before, with what calling it again needs, from any thread
+    (:meth:`GrpcClient.call`): valid while its channel and descriptors are the client's."""
+
+    method: Resolved
+    invoke: Any  # the synchronous multi-callable
+    channel: _Channel
+    source_key: object
+    source: _Source
 
 
 def _serialize(message: Any) -> bytes:
@@ -277,9 +286,11 @@ class GrpcClient:
     def __init__(self, settings: GrpcSettings | None = None) -> None:
         self.settings = settings if settings is not None else GrpcSettings()
         self.thread = LoopThread("spyglass-grpc")
-        # Touched on the gRPC thread only.
-        self._channels: OrderedDict[Endpoint, _Channel] = OrderedDict()
+        # Changed on the gRPC thread only (read from any by :meth:`_ready_for`).
+        self._channels: dict[Endpoint, _Channel] = {}
         self._sources: dict[object, _Source] = {}
+        #: Unary methods called before, by (endpoint, method as given, source key).
+        self._ready: dict[tuple[Endpoint, str, object], _Ready] = {}
         self._pins: dict[Endpoint, Pinned] = {}
         #: Pinned endpoints whose last call could not reach the server: their certificate is
         #: fetched again, with a new channel, before the next call (a development server
@@ -291,7 +302,7 @@ class GrpcClient:
     def channel(self, endpoint: Endpoint) -> _Channel:
         found = self._channels.get(endpoint)
         if found is not None:
-            self._channels.move_to_end(endpoint)
+            found.used = time.monotonic()
             return found
         limit = self.settings.max_message_bytes
         options: list[tuple[str, Any]] = [("grpc.max_receive_message_length", limit),
@@ -321,7 +332,9 @@ class GrpcClient:
             found = _Channel(channel, lambda: grpc.insecure_channel(endpoint.target, sync_options))
         self._channels[endpoint] = found
         while len(self._channels) > self.settings.max_channels:
-            evicted, oldest = self._channels.popitem(last=False)
+            channels = self._channels
+            evicted = min(channels, key=lambda endpoint: channels[endpoint].used)
+            oldest = channels.pop(evicted)
             self._pins.pop(evicted, None)  # fetched again with its next channel
             asyncio.get_running_loop().create_task(oldest.close())
         return found
@@ -331,7 +344,7 @@ class GrpcClient:
         """Start a call of ``method`` and its reader (:mod:`._reader`), which keeps the last
         ``keep`` responses (None: all): a server stream with its one ``request``, or a
         client or bidi stream whose messages ``request`` (an :class:`Outbox`) gives."""
-        make = self.channel(endpoint).stream_callable(method)
+        make = self.channel(endpoint).callable_for(method)
         if isinstance(request, Outbox):
             call = make(request.messages(), metadata=metadata, timeout=timeout)
             return StreamReader(call, method.json, self.settings.stream_buffer, keep,
@@ -360,8 +373,7 @@ class GrpcClient:
                 endpoint.target, min(limit, timeout) if timeout is not None else limit,
                 endpoint.proxy)
         if protos:
-            key: object = ("protos", tuple(os.fspath(path) for path in protos),
-                           tuple(os.fspath(path) for path in import_paths))
+            key = _source_key(endpoint, protos, import_paths)
             source = self._sources.get(key)
             if source is None or fresh or not source.compiled.is_current():
                 loop = asyncio.get_running_loop()
@@ -435,6 +447,34 @@ class GrpcClient:
             self._stale.add(endpoint)
         return result
 
+    def start_unary(self, method: Resolved, invoke: Any, request: Any, metadata: Any,
+                    timeout: float | None) -> UnaryCall[CallResult]:
+        """Start a unary call of ``method`` by its synchronous ``invoke`` (from any thread;
+        ``ValueError`` when its channel has been closed)."""
+        return UnaryCall(lambda: invoke.future(request, metadata=metadata, timeout=timeout),
+                         lambda future: unary_result(future, method))
+
+    def _ready_for(self, key: tuple[Endpoint, str, object]) -> _Ready | None:
+        """The unary method ``key`` names, when it was called before and nothing it was
+        made with has changed since: its channel is still open (not closed, evicted, or let
+        go for a new certificate), its descriptors still the client's and current (a
+        reflection younger than ``reflection_ttl``, .proto files unchanged). Any thread:
+        it only reads what the gRPC thread replaces."""
+        ready = self._ready.get(key)
+        if ready is None:
+            return None
+        endpoint = key[0]
+        if (self._channels.get(endpoint) is not ready.channel or endpoint in self._stale
+                or self._sources.get(ready.source_key) is not ready.source):
+            return None
+        source = ready.source
+        if source.compiled is not None:
+            if not source.compiled.is_current():
+                return None
+        elif time.monotonic() - source.made > self.settings.reflection_ttl:
+            return None
+        return ready
+
     def _forget(self, endpoint: Endpoint) -> None:
         self._stale.discard(endpoint)
         self._pins.pop(endpoint, None)
@@ -444,7 +484,8 @@ class GrpcClient:
             asyncio.get_running_loop().create_task(channel.close())
 
     async def _close_channels(self) -> None:
-        channels, self._channels = list(self._channels.values()), OrderedDict()
+        channels, self._channels = list(self._channels.values()), {}
+        self._ready = {}
         self._sources.clear()
         self._pins.clear()
         self._stale.clear()
@@ -510,14 +551,38 @@ class GrpcClient:
         timeout = check_deadline(deadline)
         if isinstance(messages, str | bytes | dict) or not isinstance(messages, Sequence):
             raise UsageError("messages is a list of JSON objects")
-        return await self.thread.run(
-            lambda: self._call(endpoint, full_method, list(messages), protos, import_paths,
-                               sent, timeout))
+        messages = list(messages)
+        args = (full_method, messages, protos, import_paths, sent, timeout)
+        ready = self._ready_for((endpoint, full_method,
+                                 _source_key(endpoint, protos, import_paths)))
+        if ready is not None:  # called before: from here, without the gRPC thread
+            if len(messages) != 1:
+                raise UsageError(f"{full_method} takes one message, not {len(messages)}")
+            request = ready.method.parse(messages[0])
+            try:
+                unary = self.start_unary(ready.method, ready.invoke, request, sent, timeout)
+            except ValueError:
+                pass  # its channel was closed meanwhile: made again, as for a first call
+            else:
+                ready.channel.used = time.monotonic()
+                result = await unary.result()
+                if endpoint.verify or result.code != "UNAVAILABLE":
+                    return result
+                if not _handshake_failed(result.details):
+                    self.thread.call_soon(lambda: self.note_result(endpoint, result))
+                    return result
+                # The pinned certificate is not the server's any more (see _call): nothing
+                # was sent; the new one is fetched and the call made again.
+                return await self.thread.run(lambda: self._call(endpoint, *args, forget=True))
+        return await self.thread.run(lambda: self._call(endpoint, *args))
 
-    async def _call(self, endpoint: Endpoint, *args: Any) -> CallResult:
+    async def _call(self, endpoint: Endpoint, *args: Any, forget: bool = False) -> CallResult:
         """:meth:`_call_once`; again once, with the server's certificate fetched anew, when a
         pinned endpoint's handshake failed (the server has a new one: a development server
-        restarted; nothing was sent, so nothing is sent twice)."""
+        restarted; nothing was sent, so nothing is sent twice). ``forget``: the handshake of
+        a call made elsewhere failed so, and the certificate is fetched first."""
+        if forget:
+            self._forget(endpoint)
         repin = self._pinned_before(endpoint)
         result = await self._call_once(endpoint, *args)
         if repin and result.code == "UNAVAILABLE" and _handshake_failed(result.details):
@@ -563,26 +628,16 @@ class GrpcClient:
                 reader.abandon()
                 raise
             return self.note_result(endpoint, read_result(reader, method.pool))
-        invoke = self.channel(endpoint).callable_for(method)
-        rpc = invoke(requests[0], metadata=metadata, timeout=timeout)
-        responses: list[dict[str, Any]] = []
-        failure = None
-        try:
-            response = await rpc
-        except grpc.aio.AioRpcError:
-            pass  # the call's status below says what happened
-        except asyncio.CancelledError:
-            rpc.cancel()
-            raise
-        else:
-            try:
-                responses.append(method.json(response))
-            except Exception as exc:  # protobuf's JSON refuses it: said below
-                failure = unreadable(exc)
-        result = await ended(rpc, responses, method.pool)
-        if failure is not None:
-            result.code, result.details = "INTERNAL", failure
-        return self.note_result(endpoint, result)
+        channel = self.channel(endpoint)
+        invoke = channel.callable_for(method)
+        source_key = _source_key(endpoint, protos, import_paths)
+        self._ready[(endpoint, full_method, source_key)] = _Ready(
+            method, invoke, channel, source_key, self._sources[source_key])
+        if len(self._ready) > _READY_KEPT:  # those no longer valid go
+            self._ready = {key: ready for key, ready in self._ready.items()
+                           if self._ready_for(key) is ready}
+        unary = self.start_unary(method, invoke, requests[0], metadata, timeout)
+        return self.note_result(endpoint, await unary.result())
 
     async def close(self) -> None:
         """Close every channel and stop the thread (it starts again on the next call)."""
@@ -608,21 +663,39 @@ def _find_method(pool: Any, service: str, method: str) -> Any:
         return None
 
 
-async def ended(rpc: Any, responses: Sequence[dict[str, Any]], pool: Any,
-                dropped: int = 0) -> CallResult:
-    """The result of a finished call (an aio call object)."""
-    code = await rpc.code()
-    trailers = await rpc.trailing_metadata()
-    return CallResult(
-        responses=list(responses),
-        responses_dropped=dropped,
+def _source_key(endpoint: Endpoint | None, protos: Sequence[PathText],
+                import_paths: Sequence[PathText]) -> object:
+    """What the descriptors of a call are kept by: its .proto files and import paths, else
+    its endpoint (reflection)."""
+    if protos:
+        return ("protos", tuple(os.fspath(path) for path in protos),
+                tuple(os.fspath(path) for path in import_paths))
+    return endpoint
+
+
+#: Unary methods kept ready to call from any thread before the stale ones are let go.
+_READY_KEPT = 256
+
+
+def unary_result(future: Any, method: Resolved) -> CallResult:
+    """The result of a unary call that has ended (grpcio's future), on grpc's thread; a
+    response protobuf cannot show as JSON makes it ``INTERNAL``."""
+    code = future.code()
+    trailers = future.trailing_metadata() or ()
+    result = CallResult(
         code=code.name,
-        details=await rpc.details() or "",
-        error_details=decode_status_details(trailers, pool) if code != grpc.StatusCode.OK
-        else [],
-        headers=metadata_pairs(await rpc.initial_metadata()),
+        details=future.details() or "",
+        error_details=decode_status_details(trailers, method.pool)
+        if code != grpc.StatusCode.OK else [],
+        headers=metadata_pairs(future.initial_metadata() or ()),
         trailers=metadata_pairs(trailers),
     )
+    if code == grpc.StatusCode.OK:
+        try:
+            result.responses.append(method.json(future.result()))
+        except Exception as exc:  # protobuf's JSON refuses it
+            result.code, result.details = "INTERNAL", unreadable(exc)
+    return result
 
 
 def read_result(reader: StreamReader, pool: Any) -> CallResult:

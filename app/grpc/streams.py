@@ -1,30 +1,28 @@
 """Interactive calls: :class:`GrpcStream`, what :func:`app.grpc.open_stream` gives.
 
-Every step (open, send, half-close, read) is a coroutine on the gRPC thread awaited from the
-caller's loop; the messages are checked against their type on the caller's side, before
-anything is sent.
+Opening, and starting a unary or server-streaming call, are coroutines on the gRPC thread
+awaited from the caller's loop; a stream's messages go and come without it (see
+:class:`GrpcStream`). The messages are checked against their type on the caller's side,
+before anything is sent.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 from collections.abc import AsyncIterator, Callable
 from types import TracebackType
 from typing import Any
 
-import grpc
-
 from app.client.errors import RequestError, StreamError, UsageError
 
-from ._reader import Outbox, StreamReader, unreadable
+from ._reader import Outbox, StreamReader
+from ._unary import UnaryCall
 from .client import (
     CallResult,
     Endpoint,
     GrpcClient,
     PathText,
     Resolved,
-    ended,
     read_result,
     unreached,
 )
@@ -58,7 +56,8 @@ class GrpcStream:
     synchronous API, and ``async for`` takes its responses from any loop without passing
     through the gRPC thread; a client or bidi stream's messages go to grpcio through an
     :class:`~._reader.Outbox` (a message sent as the server ends the call is dropped, and
-    the server's status stands). A unary call is made on the gRPC thread (grpc.aio).
+    the server's status stands). A unary call is made on the same channel
+    (:mod:`._unary`).
     """
 
     def __init__(
@@ -82,10 +81,9 @@ class GrpcStream:
         self._method: Resolved | None = None
         self._rpc: Any = None
         self._reader: StreamReader | None = None
+        self._unary: UnaryCall[CallResult] | None = None
         self._outbox: Outbox | None = None
         self._batch: list[dict[str, Any]] = []
-        self._responses: deque[dict[str, Any]] = deque(maxlen=keep)
-        self._received = 0
         self._written = False
         self._half_closed = False
         self.result: CallResult | None = None
@@ -112,7 +110,7 @@ class GrpcStream:
     def _start(self, request: Any) -> None:
         """Start the call: a client or bidi stream (``request`` None) with an outbox its
         messages go through, a server stream with its ``request``, both read by a reader
-        thread; a unary call on grpc.aio."""
+        thread; a unary call as a :class:`UnaryCall`."""
         method = self.method
         if method.client_streaming or method.server_streaming:
             if method.client_streaming:
@@ -122,7 +120,8 @@ class GrpcStream:
             self._rpc = self._reader
             return
         invoke = self._client.channel(self._endpoint).callable_for(method)
-        self._rpc = invoke(request, metadata=self._metadata, timeout=self._timeout)
+        self._rpc = self._unary = self._client.start_unary(
+            method, invoke, request, self._metadata, self._timeout)
 
     async def _write(self, request: Any) -> None:
         self._start(request)  # the one message of a unary or server-streaming method
@@ -137,37 +136,9 @@ class GrpcStream:
             return None
         if self._reader is not None:
             return await self._take()
-        method = self.method
-        try:
-            if method.server_streaming:
-                response = await rpc.read()
-                if response is grpc.aio.EOF:
-                    await self._finish()
-                    return None
-            else:
-                response = await rpc
-        except grpc.aio.AioRpcError:
-            await self._finish()
-            return None
-        except asyncio.CancelledError:
-            if _being_cancelled():
-                rpc.cancel()
-                raise
-            # grpc raises this for a call cancelled by cancel(): it has ended.
-            await self._finish()
-            return None
-        try:
-            data = method.json(response)
-        except Exception as exc:  # protobuf's JSON refuses it: the call's result says so
-            await self._finish()
-            assert self.result is not None
-            self.result.code, self.result.details = "INTERNAL", unreadable(exc)
-            return None
-        self._responses.append(data)
-        self._received += 1
-        if not method.server_streaming:
-            await self._finish()
-        return data
+        assert self._unary is not None
+        self.result = result = await self._unary.result()
+        return result.responses[0] if result.responses else None
 
     async def _take(self) -> dict[str, Any] | None:
         """The next response of the reader's stream, from any loop; None once it has ended
@@ -195,9 +166,8 @@ class GrpcStream:
             if self.result is None:
                 self.result = read_result(self._reader, self.method.pool)
             return
-        if self.result is None and self._rpc is not None:
-            self.result = await ended(self._rpc, self._responses, self.method.pool,
-                                      self._received - len(self._responses))
+        if self.result is None and self._unary is not None:
+            self.result = await self._unary.result()
 
     async def _drain(self) -> None:
         await self._done_writing()
@@ -208,8 +178,8 @@ class GrpcStream:
         if self._reader is not None and self.result is None:
             self._reader.abandon()
             await self._finish()
-        elif self._rpc is not None and self.result is None:
-            self._rpc.cancel()
+        elif self._unary is not None and self.result is None:
+            self._unary.cancel()
             await self._finish()
 
     # --- from any loop ------------------------------------------------------------------
@@ -301,9 +271,8 @@ class GrpcStream:
         if self._reader is not None:
             self._reader.cancel()
             return
-        rpc = self._rpc
-        if rpc is not None:
-            self._client.thread.call_soon(rpc.cancel)
+        if self._unary is not None:
+            self._unary.cancel()
 
     def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
         return self
