@@ -229,7 +229,7 @@ class NodeServer:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--stream-count", type=int, default=100_000)
     args = parser.parse_args()
     server = subprocess.Popen(
