@@ -230,6 +230,8 @@ class _Ready:
     channel: _Channel
     source_key: object
     source: _Source
+    #: The certificate its channel trusts (verify=False), else None.
+    pin: Pinned | None
 
 
 def _serialize(message: Any) -> bytes:
@@ -281,7 +283,8 @@ def check_deadline(deadline: float | None) -> float | None:
 
 
 class GrpcClient:
-    """Channels, descriptors and calls on a thread of their own; see the module's docstring."""
+    """Channels and descriptors on a thread of their own, calls on grpcio's synchronous API;
+    see the module's docstring."""
 
     def __init__(self, settings: GrpcSettings | None = None) -> None:
         self.settings = settings if settings is not None else GrpcSettings()
@@ -441,11 +444,25 @@ class GrpcClient:
         source.methods[key] = found
         return found
 
-    def note_result(self, endpoint: Endpoint, result: CallResult) -> CallResult:
-        """Mark a pinned ``endpoint`` stale when ``result`` says it could not be reached."""
-        if not endpoint.verify and result.code == "UNAVAILABLE":
+    def note_result(self, endpoint: Endpoint, result: CallResult,
+                    pin: Pinned | None) -> CallResult:
+        """Mark a pinned ``endpoint`` stale when ``result``, of a call that went by ``pin``,
+        says it could not be reached (not when another call has pinned anew meanwhile)."""
+        if (not endpoint.verify and result.code == "UNAVAILABLE"
+                and self._pins.get(endpoint) is pin):
             self._stale.add(endpoint)
         return result
+
+    def pin_of(self, endpoint: Endpoint) -> Pinned | None:
+        """The certificate ``endpoint``'s channel trusts (verify=False), else None."""
+        return self._pins.get(endpoint)
+
+    def _forget_pin(self, endpoint: Endpoint, pin: Pinned | None) -> None:
+        """:meth:`_forget` ``endpoint`` while ``pin`` is still its certificate: a call that
+        failed on it may learn so after another has fetched the new one and made a channel
+        with it, which must not be closed under that other call."""
+        if self._pins.get(endpoint) is pin:
+            self._forget(endpoint)
 
     def start_unary(self, method: Resolved, invoke: Any, request: Any, metadata: Any,
                     timeout: float | None) -> UnaryCall[CallResult]:
@@ -515,12 +532,13 @@ class GrpcClient:
 
         async def run() -> list[Service]:
             repin = self._pinned_before(endpoint)
+            pin = self._pins.get(endpoint) if endpoint is not None else None
             try:
                 source = await self.source(endpoint, protos, import_paths, sent, fresh=True)
             except RequestError as exc:
                 if not (repin and endpoint is not None and _handshake_failed(str(exc))):
                     raise
-                self._forget(endpoint)  # a new certificate since it was pinned: again
+                self._forget_pin(endpoint, pin)  # a new certificate since it was pinned
                 source = await self.source(endpoint, protos, import_paths, sent, fresh=True)
             return list(source.services)
 
@@ -569,24 +587,29 @@ class GrpcClient:
                 if endpoint.verify or result.code != "UNAVAILABLE":
                     return result
                 if not _handshake_failed(result.details):
-                    self.thread.call_soon(lambda: self.note_result(endpoint, result))
+                    self.thread.call_soon(
+                        lambda: self.note_result(endpoint, result, ready.pin))
                     return result
                 # The pinned certificate is not the server's any more (see _call): nothing
                 # was sent; the new one is fetched and the call made again.
-                return await self.thread.run(lambda: self._call(endpoint, *args, forget=True))
+                return await self.thread.run(
+                    lambda: self._call(endpoint, *args, failed_pin=ready.pin))
         return await self.thread.run(lambda: self._call(endpoint, *args))
 
-    async def _call(self, endpoint: Endpoint, *args: Any, forget: bool = False) -> CallResult:
+    async def _call(self, endpoint: Endpoint, *args: Any,
+                    failed_pin: Pinned | None = None) -> CallResult:
         """:meth:`_call_once`; again once, with the server's certificate fetched anew, when a
         pinned endpoint's handshake failed (the server has a new one: a development server
-        restarted; nothing was sent, so nothing is sent twice). ``forget``: the handshake of
-        a call made elsewhere failed so, and the certificate is fetched first."""
-        if forget:
-            self._forget(endpoint)
+        restarted; nothing was sent, so nothing is sent twice). ``failed_pin``: the
+        handshake of a call made elsewhere failed on that certificate, fetched anew first
+        (unless another call has done so meanwhile)."""
+        if failed_pin is not None:
+            self._forget_pin(endpoint, failed_pin)
         repin = self._pinned_before(endpoint)
+        pin = self._pins.get(endpoint)
         result = await self._call_once(endpoint, *args)
         if repin and result.code == "UNAVAILABLE" and _handshake_failed(result.details):
-            self._forget(endpoint)
+            self._forget_pin(endpoint, pin)
             result = await self._call_once(endpoint, *args)
         return result
 
@@ -610,7 +633,8 @@ class GrpcClient:
             method = await self.resolve(endpoint, full_method, protos, import_paths, metadata,
                                         timeout)
         except RequestError as exc:
-            return self.note_result(endpoint, unreached(exc))
+            return self.note_result(endpoint, unreached(exc), self._pins.get(endpoint))
+        pin = self._pins.get(endpoint)  # what the call goes by
         if not method.client_streaming and len(messages) != 1:
             raise UsageError(f"{full_method} takes one message, not {len(messages)}")
         requests = [method.parse(message) for message in messages]
@@ -627,17 +651,17 @@ class GrpcClient:
             except asyncio.CancelledError:
                 reader.abandon()
                 raise
-            return self.note_result(endpoint, read_result(reader, method.pool))
+            return self.note_result(endpoint, read_result(reader, method.pool), pin)
         channel = self.channel(endpoint)
         invoke = channel.callable_for(method)
         source_key = _source_key(endpoint, protos, import_paths)
         self._ready[(endpoint, full_method, source_key)] = _Ready(
-            method, invoke, channel, source_key, self._sources[source_key])
+            method, invoke, channel, source_key, self._sources[source_key], pin)
         if len(self._ready) > _READY_KEPT:  # those no longer valid go
             self._ready = {key: ready for key, ready in self._ready.items()
                            if self._ready_for(key) is ready}
         unary = self.start_unary(method, invoke, requests[0], metadata, timeout)
-        return self.note_result(endpoint, await unary.result())
+        return self.note_result(endpoint, await unary.result(), pin)
 
     async def close(self) -> None:
         """Close every channel and stop the thread (it starts again on the next call)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -254,6 +255,10 @@ def _scalar(field: Any) -> Any:
     return int(default) if explicit else 0
 
 
+#: A metadata name as gRPC's HTTP/2 mapping has it (lowercase once read).
+_METADATA_NAME = re.compile(r"[0-9a-z_.-]+")
+
+
 def outgoing_metadata(
     metadata: Mapping[str, str | bytes] | Sequence[tuple[str, str | bytes]] | None,
 ) -> tuple[tuple[str, str | bytes], ...] | None:
@@ -271,8 +276,9 @@ def outgoing_metadata(
         if not isinstance(key, str) or not key.strip():
             raise UsageError(f"A metadata name is text, not {key!r}")
         key = key.strip().lower()
-        if not key.isascii() or key.startswith(":") or any(c in key for c in " \t\r\n"):
-            raise UsageError(f"Not a metadata name: {key!r}")
+        if not _METADATA_NAME.fullmatch(key):  # grpc refused it with a bare ExecuteBatchError
+            raise UsageError(f"Not a metadata name: {key!r} (letters, digits, '-', '_' and "
+                             "'.' only)")
         if key.endswith("-bin"):
             if isinstance(value, str):
                 try:  # padded or not, as gRPC's own -bin values are sent

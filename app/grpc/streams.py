@@ -15,6 +15,7 @@ from typing import Any
 
 from app.client.errors import RequestError, StreamError, UsageError
 
+from ._pinning import Pinned
 from ._reader import Outbox, StreamReader
 from ._unary import UnaryCall
 from .client import (
@@ -28,13 +29,6 @@ from .client import (
 )
 
 __all__ = ["GrpcStream"]
-
-
-def _being_cancelled() -> bool:
-    """Whether the running task was asked to stop (grpc also raises ``CancelledError`` for a
-    call that :meth:`GrpcStream.cancel` ended, which is not a reason to stop)."""
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
 
 
 class GrpcStream:
@@ -79,6 +73,7 @@ class GrpcStream:
         self._protos, self._import_paths = protos, import_paths
         self._metadata, self._timeout = metadata, timeout
         self._method: Resolved | None = None
+        self._pin: Pinned | None = None
         self._rpc: Any = None
         self._reader: StreamReader | None = None
         self._unary: UnaryCall[CallResult] | None = None
@@ -104,6 +99,8 @@ class GrpcStream:
         except RequestError as exc:
             self.result = unreached(exc)
             return
+        finally:
+            self._pin = self._client.pin_of(self._endpoint)
         if self._method.client_streaming:
             self._start(None)
 
@@ -148,9 +145,8 @@ class GrpcStream:
         if not self._batch:
             try:
                 batch = await reader.handoff.take()
-            except asyncio.CancelledError:
-                if _being_cancelled():
-                    reader.cancel()
+            except asyncio.CancelledError:  # the caller is stopping: so does the call
+                reader.cancel()
                 raise
             if batch is None:
                 if self.result is None:
@@ -208,7 +204,7 @@ class GrpcStream:
             result = self.result
             if result is not None:
                 self._client.thread.call_soon(
-                    lambda: self._client.note_result(self._endpoint, result))
+                    lambda: self._client.note_result(self._endpoint, result, self._pin))
 
     async def send(self, message: object) -> None:
         """Send one message (a JSON object); ``UsageError`` when it does not fit its type or

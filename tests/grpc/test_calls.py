@@ -163,6 +163,9 @@ async def test_bad_arguments_are_usage_errors(inventory: InventoryServer) -> Non
         await call(target, f"{SERVICE}/GetItem", [{}], metadata={"x-bad": "line\nbreak"})
     with pytest.raises(UsageError, match="base64"):
         await call(target, f"{SERVICE}/GetItem", [{}], metadata={"x-raw-bin": "!!"})
+    for name in ("x@y", "x y", "caf\u00e9", ":path"):  # grpc raised a bare ExecuteBatchError
+        with pytest.raises(UsageError, match="Not a metadata name"):
+            await call(target, f"{SERVICE}/GetItem", [{}], metadata={name: "1"})
 
 
 async def test_an_unreachable_target_is_an_unavailable_result(closed_port: int) -> None:

@@ -184,3 +184,49 @@ async def test_a_unary_stream_cancelled_or_read(inventory: InventoryServer) -> N
     assert stream.result is not None and stream.result.ok
     assert [r["sku"] for r in stream.result.responses] == ["one"]
     assert ("x-trailer", "goodbye") in stream.result.trailers
+
+
+async def test_a_late_handshake_failure_leaves_a_newer_certificate_alone() -> None:
+    """Without the check, a server back with a new certificate: a call on another loop
+    that is busy learns its handshake failed after this loop's call has fetched the new
+    certificate and is under way on a new channel, which it must not close."""
+    import threading
+
+    import grpc
+    import trustme
+
+    def serve(port: int = 0) -> InventoryServer:
+        cert = trustme.CA().issue_cert("dev.test")
+        return InventoryServer(port=port, credentials=grpc.ssl_server_credentials(
+            [(cert.private_key_pem.bytes(), cert.cert_chain_pems[0].bytes())]))
+
+    server = serve()
+    target, port = server.target, int(server.target.rpartition(":")[2])
+    client = GrpcClient()
+    get, wait = f"{SERVICE}/GetItem", f"{SERVICE}/Wait"
+    try:
+        await client.call(target, get, [{}], verify=False)
+        await client.call(target, wait, [{"ms": 1}], verify=False)
+        server.stop()
+        server = serve(port)
+        late: list[str] = []
+
+        def busy_elsewhere() -> None:
+            async def run() -> None:
+                task = asyncio.ensure_future(client.call(target, get, [{}], verify=False))
+                await asyncio.sleep(0)  # started, from the loop's side
+                time.sleep(0.5)  # the loop busy: it looks at the result late
+                late.append((await task).code)
+
+            asyncio.run(run())
+
+        thread = threading.Thread(target=busy_elsewhere)
+        thread.start()
+        await asyncio.sleep(0.1)
+        result = await client.call(target, wait, [{"ms": 1000}], verify=False)
+        await asyncio.to_thread(thread.join, 10)
+        assert (result.code, result.details) == ("OK", "")
+        assert late == ["OK"]
+    finally:
+        await client.close()
+        server.stop()
