@@ -107,6 +107,26 @@ def test_the_beat_slows_when_messages_stop_and_the_first_after_never_waits(
     pacer.stop()
 
 
+def test_a_flood_after_a_pause_is_paced_at_once(qtbot: QtBot) -> None:
+    # The slow beat is a second here: the first pace asks for the fast one without waiting
+    # for it (a flood starting after a pause was left unpaced until the next slow beat).
+    pacer = Pacer(late_ms=20, max_wait_ms=2000, idle_beat_ms=1000)
+    pacer.start()
+    assert not pacer.beating_fast
+    began = time.perf_counter()
+    stream = _Stream(pacer)
+    qtbot.waitUntil(lambda: pacer.beating_fast, timeout=2000)
+    assert time.perf_counter() - began < 0.5
+    stream.stop()
+    qtbot.waitUntil(lambda: not pacer.beating_fast, timeout=3000)
+    stream = _Stream(pacer)  # and again after the next pause
+    began = time.perf_counter()
+    qtbot.waitUntil(lambda: pacer.beating_fast, timeout=2000)
+    assert time.perf_counter() - began < 0.5
+    stream.stop()
+    pacer.stop()
+
+
 def test_the_windows_own_thread_never_waits(qtbot: QtBot) -> None:
     pacer = Pacer(late_ms=20, max_wait_ms=2000)
     stream = _flowing(pacer, qtbot)
