@@ -63,6 +63,10 @@ class GrpcSettings:
 
     #: The largest message sent or received (grpc's own default is 4 MiB).
     max_message_bytes: int = 64 << 20
+    #: The largest headers or trailers received (grpc's own: past 8 KiB a call fails now
+    #: and then, always past 16 KiB, ``RESOURCE_EXHAUSTED``; a status with rich details
+    #: and a long message passes 8 KiB soon; grpc-go's is 16 MiB).
+    max_metadata_bytes: int = 1 << 20
     #: Seconds a describe (or the reflection before a call) may take.
     describe_timeout: float = 10.0
     #: Seconds a target's reflected descriptors serve calls before they are asked again.
@@ -76,7 +80,8 @@ class GrpcSettings:
     stream_buffer: int = 8192
 
     def __post_init__(self) -> None:
-        for name in ("max_message_bytes", "max_channels", "stream_buffer"):
+        for name in ("max_message_bytes", "max_metadata_bytes", "max_channels",
+                     "stream_buffer"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be 1 or more")
         for name in ("describe_timeout", "reflection_ttl", "close_timeout"):
@@ -308,8 +313,11 @@ class GrpcClient:
             found.used = time.monotonic()
             return found
         limit = self.settings.max_message_bytes
+        headers = self.settings.max_metadata_bytes
         options: list[tuple[str, Any]] = [("grpc.max_receive_message_length", limit),
-                                          ("grpc.max_send_message_length", limit)]
+                                          ("grpc.max_send_message_length", limit),
+                                          ("grpc.max_metadata_size", headers),
+                                          ("grpc.absolute_max_metadata_size", headers)]
         if endpoint.proxy is not None:
             options.append(("grpc.http_proxy", endpoint.proxy))
         else:  # grpcio would read the environment's: only when asked (see ._proxy)

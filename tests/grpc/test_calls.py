@@ -490,3 +490,22 @@ async def test_a_method_taking_a_well_known_type_takes_its_json_form(
         await call(inventory.target, f"{SERVICE}/Stamp", [{}])
     with pytest.raises(UsageError, match=r"test\.inventory\.ItemRequest message is a JSON object"):
         await call(inventory.target, f"{SERVICE}/GetItem", ["sku-1"])
+
+
+async def test_large_trailers_are_read_up_to_a_setting(inventory: InventoryServer) -> None:
+    # A status whose message and rich details take some 14 KB: grpc's own limits failed
+    # such a call now and then (8-16 KiB), and always past 16 KiB, as RESOURCE_EXHAUSTED.
+    for _ in range(10):
+        result = await call(inventory.target, f"{SERVICE}/Explode", [{"sku": "s" * 5000}])
+        assert result.code == "FAILED_PRECONDITION", result.details[:200]
+        assert result.error_details[1]["sku"] == "s" * 5000
+    result = await call(inventory.target, f"{SERVICE}/Explode", [{"sku": "s" * 20000}])
+    assert result.code == "FAILED_PRECONDITION" and len(result.details) > 20000
+    small = GrpcClient(GrpcSettings(max_metadata_bytes=4096))
+    try:
+        result = await small.call(inventory.target, f"{SERVICE}/Explode", [{"sku": "s" * 5000}])
+        assert result.code == "RESOURCE_EXHAUSTED"
+    finally:
+        await small.close()
+    with pytest.raises(ValueError, match="max_metadata_bytes"):
+        GrpcSettings(max_metadata_bytes=0)
