@@ -4,9 +4,11 @@ A grpc.aio call belongs to the loop that made it, so a unary call made on the gR
 cost a hand-off there and back (two loop wake-ups, some 100 µs here) on top of the call
 itself (600-750 µs against a local server): ``bench/grpc.py`` read 0.71-0.82 of a raw stub's
 speed. grpcio's synchronous multi-callable starts a call from any thread without waiting
-(its ``future``) and ends it on its channel's own thread. There :class:`UnaryCall` makes the
-call's result (the response's JSON too, off the caller's loop) and wakes the loop awaiting it
-once. Nothing of grpc.aio is used, so a call may start on any loop, Qt's included.
+(its ``future``) and ends it on its channel's own thread. There :class:`UnaryCall` makes
+what the caller wants of it (a stream's result, JSON and all: off the window's loop) and
+wakes the loop awaiting it once. Nothing of grpc.aio is used, so a call may start on any
+loop, Qt's included. (:meth:`~.client.GrpcClient.call` takes the ended future itself and
+makes a small answer's result on its own loop: sooner than on grpc's thread.)
 """
 
 from __future__ import annotations

@@ -585,13 +585,16 @@ class GrpcClient:
             if len(messages) != 1:
                 raise UsageError(f"{full_method} takes one message, not {len(messages)}")
             request = ready.method.parse(messages[0])
+            method, invoke = ready.method, ready.invoke
             try:
-                unary = self.start_unary(ready.method, ready.invoke, request, sent, timeout)
+                ended = UnaryCall(
+                    lambda: invoke.future(request, metadata=sent, timeout=timeout), _itself)
             except ValueError:
                 pass  # its channel was closed meanwhile: made again, as for a first call
             else:
                 ready.channel.used = time.monotonic()
-                result = await unary.result()
+                future = await ended.result()
+                result = await self._result_here(future, method)
                 if endpoint.verify or result.code != "UNAVAILABLE":
                     return result
                 if not _handshake_failed(result.details):
@@ -603,6 +606,16 @@ class GrpcClient:
                 return await self.thread.run(
                     lambda: self._call(endpoint, *args, failed_pin=ready.pin))
         return await self.thread.run(lambda: self._call(endpoint, *args))
+
+    @staticmethod
+    async def _result_here(future: Any, method: Resolved) -> CallResult:
+        """The result of a unary call that has ended, made on the caller's loop when its
+        response is small (15-40 µs: sooner than on grpc's thread, then handed over), in a
+        worker thread otherwise (a large message's JSON is no work for a window's loop)."""
+        if future.code() != grpc.StatusCode.OK or future.result().ByteSize() <= _SMALL_RESPONSE:
+            return unary_result(future, method)
+        return await asyncio.get_running_loop().run_in_executor(
+            None, unary_result, future, method)
 
     async def _call(self, endpoint: Endpoint, *args: Any,
                     failed_pin: Pinned | None = None) -> CallResult:
@@ -703,6 +716,14 @@ def _source_key(endpoint: Endpoint | None, protos: Sequence[PathText],
         return ("protos", tuple(os.fspath(path) for path in protos),
                 tuple(os.fspath(path) for path in import_paths))
     return endpoint
+
+
+#: A response up to this many bytes is made JSON on the caller's loop (see _result_here).
+_SMALL_RESPONSE = 16 << 10
+
+
+def _itself(value: Any) -> Any:
+    return value
 
 
 #: Unary methods kept ready to call from any thread before the stale ones are let go.

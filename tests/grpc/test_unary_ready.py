@@ -230,3 +230,25 @@ async def test_a_late_handshake_failure_leaves_a_newer_certificate_alone() -> No
     finally:
         await client.close()
         server.stop()
+
+
+async def test_a_small_answer_is_read_on_the_callers_loop_a_large_one_elsewhere(
+        client: GrpcClient, inventory: InventoryServer) -> None:
+    import threading
+
+    method = f"{SERVICE}/GetItem"
+    await client.call(inventory.target, method, [{"sku": "a"}])
+    (ready,) = client._ready.values()
+    made_on: list[str] = []
+    to_json = ready.method.json
+
+    def json(message: Any) -> dict[str, Any]:
+        made_on.append(threading.current_thread().name)
+        return to_json(message)
+
+    ready.method.json = json  # type: ignore[method-assign]
+    small = await client.call(inventory.target, method, [{"sku": "b"}])
+    large = await client.call(inventory.target, method, [{"sku": "c" * 100_000}])
+    assert small.responses[0]["sku"] == "b" and large.responses[0]["sku"] == "c" * 100_000
+    here = threading.current_thread().name
+    assert made_on[0] == here and made_on[1] != here
