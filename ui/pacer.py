@@ -19,6 +19,7 @@ stalled 60-95 ms at the start of bench/grpc.py's stream.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -95,7 +96,9 @@ class Pacer(QObject):
         if not self._fast:
             if self._running and not self._asked:
                 self._asked = True
-                self._flowing.emit()
+                # A pacer whose window has gone (its Qt object deleted) has no beat to ask for.
+                with contextlib.suppress(RuntimeError):
+                    self._flowing.emit()
             return
         clock = time.perf_counter
         if (not self._running or clock() - self._beat <= self._late

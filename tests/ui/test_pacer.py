@@ -136,3 +136,24 @@ def test_the_windows_own_thread_never_waits(qtbot: QtBot) -> None:
     assert time.perf_counter() - began < 0.01
     stream.stop()
     pacer.stop()
+
+
+def test_a_pacer_whose_window_has_gone_lets_its_worker_go(qtbot: QtBot) -> None:
+    # The tab closed (its Qt objects deleted) while its stream's reader was still pacing.
+    import shiboken6
+
+    pacer = Pacer(late_ms=20, max_wait_ms=2000)
+    pacer.start()
+    shiboken6.delete(pacer)
+    failed: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            pacer.pace()
+        except BaseException as exc:  # what a reader thread would meet
+            failed.append(exc)
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    worker.join(5)
+    assert failed == []
