@@ -31,7 +31,6 @@ from . import _env  # noqa: F401  (first: it sets gRPC's environment before grpc
 from app.client.errors import UsageError
 
 from .client import (
-    CallResult,
     ClientCertArg,
     Endpoint,
     GrpcClient,
@@ -42,6 +41,7 @@ from .client import (
 )
 from .descriptors import Method, Service
 from .messages import outgoing_metadata, template
+from .results import CallResult
 from .streams import GrpcStream
 
 __all__ = [

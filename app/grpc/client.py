@@ -6,8 +6,9 @@ A :class:`GrpcClient` keeps, on its thread, a channel per target and TLS setting
 descriptors of each target (by reflection) or set of .proto files (compiled once, again when
 a file changes), so that a call after the first costs one round trip and no lookups. A unary
 method called before is called again straight from the caller's loop, without passing
-through the gRPC thread (:meth:`GrpcClient.call`). The module-level functions of
-:mod:`app.grpc` use one shared client; :func:`close` ends it.
+through the gRPC thread (:meth:`GrpcClient.call`). Channels are made by :mod:`._channels`,
+results by :mod:`.results`. The module-level functions of :mod:`app.grpc` use one shared
+client; :func:`close` ends it.
 """
 
 from __future__ import annotations
@@ -16,37 +17,34 @@ import asyncio
 import math
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import grpc
-import grpc.experimental  # not loaded by ``import grpc``: SingleThreadedUnaryStream
 
-from app.client.errors import CertificateError, ErrorKind, RequestError, UsageError
+from app.client.errors import ErrorKind, RequestError, UsageError
 from app.client.tls import (
     ClientCertArg,
     ClientCertificate,
     client_certificate_of,
-    client_certificate_pem,
 )
 
+from ._channels import Channel, make_channel
 from ._pinning import Pinned, pin_server_certificate
 from ._proxy import proxy_for, without_credentials
-from ._reader import Outbox, StreamReader, unreadable
+from ._reader import Outbox, StreamReader
 from ._reflection import reflect
 from ._thread import LoopThread
 from ._unary import UnaryCall
 from .descriptors import Service, compile_protos, split_method
 from .messages import (
-    decode_status_details,
     message_class,
-    metadata_pairs,
     outgoing_metadata,
     parse_message,
     to_json,
 )
+from .results import CallResult, read_result, unary_result, unreached
 
 __all__ = ["CallResult", "ClientCertArg", "Endpoint", "GrpcClient", "GrpcSettings", "Metadata",
            "Resolved"]
@@ -87,27 +85,6 @@ class GrpcSettings:
         for name in ("describe_timeout", "reflection_ttl", "close_timeout"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be more than 0")
-
-
-@dataclass
-class CallResult:
-    """How a call ended: ``code`` is the status name (``OK``, ``DEADLINE_EXCEEDED``...),
-    ``details`` its message, ``error_details`` the decoded ``google.rpc.Status`` details,
-    ``headers`` and ``trailers`` (name, value) pairs (binary values in base64)."""
-
-    responses: list[dict[str, Any]] = field(default_factory=list)
-    code: str = "OK"
-    details: str = ""
-    error_details: list[dict[str, Any]] = field(default_factory=list)
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    trailers: list[tuple[str, str]] = field(default_factory=list)
-    #: The oldest responses let go past a stream's ``keep_responses`` (``responses`` holds
-    #: the last ones).
-    responses_dropped: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return self.code == "OK"
 
 
 @dataclass(frozen=True)
@@ -186,45 +163,6 @@ class _Source:
     methods: dict[str, Resolved] = field(default_factory=dict)
 
 
-class _Channel:
-    """A target's asyncio channel (reflection), and the synchronous one its calls are made
-    on, made when one is first called."""
-
-    def __init__(self, channel: Any, make_sync: Callable[[], Any]) -> None:
-        self.channel = channel
-        self._make_sync = make_sync
-        self.sync: Any = None
-        self._callables: dict[tuple[str, Any, bool, bool], Any] = {}
-        #: When it was last used (the least recently used channel is closed first).
-        self.used = time.monotonic()
-
-    def callable_for(self, method: Resolved) -> Any:
-        """The synchronous callable ``method`` is made with: unary-unary (:mod:`._unary`);
-        single-threaded unary-stream for a server stream; stream-stream for a client or bidi
-        stream (a client stream is one on the wire that answers once), fed by an
-        :class:`~._reader.Outbox`. Streams are read by a :class:`StreamReader`."""
-        key = (method.path, method.output, method.client_streaming, method.server_streaming)
-        found = self._callables.get(key)
-        if found is None:
-            if self.sync is None:
-                self.sync = self._make_sync()
-            if method.client_streaming:
-                make = self.sync.stream_stream
-            elif method.server_streaming:
-                make = self.sync.unary_stream
-            else:
-                make = self.sync.unary_unary
-            found = self._callables[key] = make(
-                method.path, request_serializer=_serialize,
-                response_deserializer=method.output.FromString)
-        return found
-
-    async def close(self) -> None:
-        if self.sync is not None:
-            self.sync.close()
-        await self.channel.close()
-
-
 @dataclass(frozen=True)
 class _Ready:
     """A unary method called before, with what calling it again needs, from any thread
@@ -232,41 +170,11 @@ class _Ready:
 
     method: Resolved
     invoke: Any  # the synchronous multi-callable
-    channel: _Channel
+    channel: Channel
     source_key: object
     source: _Source
     #: The certificate its channel trusts (verify=False), else None.
     pin: Pinned | None
-
-
-def _serialize(message: Any) -> bytes:
-    data: bytes = message.SerializeToString()
-    return data
-
-
-def _read(path: str, what: str) -> bytes:
-    try:
-        return Path(path).expanduser().read_bytes()
-    except OSError as exc:
-        raise CertificateError(f"Cannot read the {what} {path}: {exc.strerror or exc}",
-                               path=path) from exc
-
-
-def _ca_pem(path: str) -> bytes:
-    """The certificates of a CA file, as PEM: a DER file (a ``.cer``) is converted; one that
-    holds neither raises ``CertificateError`` naming it (grpc would fail every handshake
-    with "Failed to create security handshaker", which reads as the network's fault)."""
-    data = _read(path, "CA file")
-    if b"-----BEGIN CERTIFICATE-----" in data:
-        return data
-    from cryptography import x509
-    from cryptography.hazmat.primitives.serialization import Encoding
-
-    try:
-        return x509.load_der_x509_certificate(data).public_bytes(Encoding.PEM)
-    except ValueError:
-        raise CertificateError(f"The CA file {path} holds no certificate (PEM or DER)",
-                               path=path) from None
 
 
 #: The longest deadline, in seconds (some 30 years): grpc fails at once a call whose deadline
@@ -295,7 +203,7 @@ class GrpcClient:
         self.settings = settings if settings is not None else GrpcSettings()
         self.thread = LoopThread("spyglass-grpc")
         # Changed on the gRPC thread only (read from any by :meth:`_ready_for`).
-        self._channels: dict[Endpoint, _Channel] = {}
+        self._channels: dict[Endpoint, Channel] = {}
         self._sources: dict[object, _Source] = {}
         #: Unary methods called before, by (endpoint, method as given, source key).
         self._ready: dict[tuple[Endpoint, str, object], _Ready] = {}
@@ -307,40 +215,14 @@ class GrpcClient:
 
     # --- on the gRPC thread -------------------------------------------------------------
 
-    def channel(self, endpoint: Endpoint) -> _Channel:
+    def channel(self, endpoint: Endpoint) -> Channel:
         found = self._channels.get(endpoint)
         if found is not None:
             found.used = time.monotonic()
             return found
-        limit = self.settings.max_message_bytes
-        headers = self.settings.max_metadata_bytes
-        options: list[tuple[str, Any]] = [("grpc.max_receive_message_length", limit),
-                                          ("grpc.max_send_message_length", limit),
-                                          ("grpc.max_metadata_size", headers),
-                                          ("grpc.absolute_max_metadata_size", headers)]
-        if endpoint.proxy is not None:
-            options.append(("grpc.http_proxy", endpoint.proxy))
-        else:  # grpcio would read the environment's: only when asked (see ._proxy)
-            options.append(("grpc.enable_http_proxy", 0))
-        sync_options = [*options, (grpc.experimental.ChannelOptions.SingleThreadedUnaryStream, 1)]
-        if endpoint.tls:
-            root = _ca_pem(endpoint.ca_file) if endpoint.ca_file else None
-            if not endpoint.verify:
-                pinned = self._pins[endpoint]
-                root = pinned.pem
-                options.append(("grpc.ssl_target_name_override", pinned.name))
-                sync_options.append(("grpc.ssl_target_name_override", pinned.name))
-            key = chain = None
-            if endpoint.client_cert is not None:
-                key, chain = client_certificate_pem(endpoint.client_cert)
-            credentials = grpc.ssl_channel_credentials(
-                root_certificates=root, private_key=key, certificate_chain=chain)
-            channel = grpc.aio.secure_channel(endpoint.target, credentials, options)
-            found = _Channel(channel, lambda: grpc.secure_channel(
-                endpoint.target, credentials, sync_options))
-        else:
-            channel = grpc.aio.insecure_channel(endpoint.target, options)
-            found = _Channel(channel, lambda: grpc.insecure_channel(endpoint.target, sync_options))
+        found = make_channel(endpoint, self.settings.max_message_bytes,
+                             self.settings.max_metadata_bytes,
+                             None if endpoint.verify else self._pins[endpoint])
         self._channels[endpoint] = found
         while len(self._channels) > self.settings.max_channels:
             channels = self._channels
@@ -728,54 +610,3 @@ def _itself(value: Any) -> Any:
 
 #: Unary methods kept ready to call from any thread before the stale ones are let go.
 _READY_KEPT = 256
-
-
-def unary_result(future: Any, method: Resolved) -> CallResult:
-    """The result of a unary call that has ended (grpcio's future), on grpc's thread; a
-    response protobuf cannot show as JSON makes it ``INTERNAL``."""
-    code = future.code()
-    trailers = future.trailing_metadata() or ()
-    result = CallResult(
-        code=code.name,
-        details=future.details() or "",
-        error_details=decode_status_details(trailers, method.pool)
-        if code != grpc.StatusCode.OK else [],
-        headers=metadata_pairs(future.initial_metadata() or ()),
-        trailers=metadata_pairs(trailers),
-    )
-    if code == grpc.StatusCode.OK:
-        try:
-            result.responses.append(method.json(future.result()))
-        except Exception as exc:  # protobuf's JSON refuses it
-            result.code, result.details = "INTERNAL", unreadable(exc)
-    return result
-
-
-def read_result(reader: StreamReader, pool: Any) -> CallResult:
-    """The result of a server stream its reader has read to the end."""
-    assert reader.outcome is not None, "the reader has not ended"
-    code, details, headers, trailers = reader.outcome
-    return CallResult(
-        responses=list(reader.responses),
-        responses_dropped=reader.dropped,
-        code=code.name,
-        details=details,
-        error_details=decode_status_details(trailers, pool) if code != grpc.StatusCode.OK
-        else [],
-        headers=metadata_pairs(headers),
-        trailers=metadata_pairs(trailers),
-    )
-
-
-def unreached(exc: RequestError) -> CallResult:
-    """The result of a call whose method could not be looked up on the target: the code of
-    the reflection call that failed (``UNAVAILABLE`` for a target that cannot be reached).
-    A server without reflection raises ``UsageError`` instead: no call was made, and its
-    ``UNIMPLEMENTED`` is not the method's answer (.proto files are wanted)."""
-    cause = exc.__cause__
-    code = "UNAVAILABLE"
-    if isinstance(cause, grpc.aio.AioRpcError):
-        if cause.code() == grpc.StatusCode.UNIMPLEMENTED:
-            raise UsageError(str(exc)) from exc
-        code = cause.code().name
-    return CallResult(code=code, details=str(exc))

@@ -18,15 +18,8 @@ from app.client.errors import RequestError, StreamError, UsageError
 from ._pinning import Pinned
 from ._reader import Outbox, StreamReader
 from ._unary import UnaryCall
-from .client import (
-    CallResult,
-    Endpoint,
-    GrpcClient,
-    PathText,
-    Resolved,
-    read_result,
-    unreached,
-)
+from .client import Endpoint, GrpcClient, PathText, Resolved
+from .results import CallResult, read_result, unreached
 
 __all__ = ["GrpcStream"]
 

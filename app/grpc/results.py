@@ -1,0 +1,91 @@
+"""How calls end: :class:`CallResult`, made from a unary call's future, a stream's reader,
+or the failure to look its method up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import grpc
+
+from app.client.errors import RequestError, UsageError
+
+from ._reader import StreamReader, unreadable
+from .messages import decode_status_details, metadata_pairs
+
+if TYPE_CHECKING:
+    from .client import Resolved
+
+__all__ = ["CallResult", "read_result", "unary_result", "unreached"]
+
+
+@dataclass
+class CallResult:
+    """How a call ended: ``code`` is the status name (``OK``, ``DEADLINE_EXCEEDED``...),
+    ``details`` its message, ``error_details`` the decoded ``google.rpc.Status`` details,
+    ``headers`` and ``trailers`` (name, value) pairs (binary values in base64)."""
+
+    responses: list[dict[str, Any]] = field(default_factory=list)
+    code: str = "OK"
+    details: str = ""
+    error_details: list[dict[str, Any]] = field(default_factory=list)
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    trailers: list[tuple[str, str]] = field(default_factory=list)
+    #: The oldest responses let go past a stream's ``keep_responses`` (``responses`` holds
+    #: the last ones).
+    responses_dropped: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.code == "OK"
+
+
+def unary_result(future: Any, method: Resolved) -> CallResult:
+    """The result of a unary call that has ended (grpcio's future), on grpc's thread; a
+    response protobuf cannot show as JSON makes it ``INTERNAL``."""
+    code = future.code()
+    trailers = future.trailing_metadata() or ()
+    result = CallResult(
+        code=code.name,
+        details=future.details() or "",
+        error_details=decode_status_details(trailers, method.pool)
+        if code != grpc.StatusCode.OK else [],
+        headers=metadata_pairs(future.initial_metadata() or ()),
+        trailers=metadata_pairs(trailers),
+    )
+    if code == grpc.StatusCode.OK:
+        try:
+            result.responses.append(method.json(future.result()))
+        except Exception as exc:  # protobuf's JSON refuses it
+            result.code, result.details = "INTERNAL", unreadable(exc)
+    return result
+
+
+def read_result(reader: StreamReader, pool: Any) -> CallResult:
+    """The result of a server stream its reader has read to the end."""
+    assert reader.outcome is not None, "the reader has not ended"
+    code, details, headers, trailers = reader.outcome
+    return CallResult(
+        responses=list(reader.responses),
+        responses_dropped=reader.dropped,
+        code=code.name,
+        details=details,
+        error_details=decode_status_details(trailers, pool) if code != grpc.StatusCode.OK
+        else [],
+        headers=metadata_pairs(headers),
+        trailers=metadata_pairs(trailers),
+    )
+
+
+def unreached(exc: RequestError) -> CallResult:
+    """The result of a call whose method could not be looked up on the target: the code of
+    the reflection call that failed (``UNAVAILABLE`` for a target that cannot be reached).
+    A server without reflection raises ``UsageError`` instead: no call was made, and its
+    ``UNIMPLEMENTED`` is not the method's answer (.proto files are wanted)."""
+    cause = exc.__cause__
+    code = "UNAVAILABLE"
+    if isinstance(cause, grpc.aio.AioRpcError):
+        if cause.code() == grpc.StatusCode.UNIMPLEMENTED:
+            raise UsageError(str(exc)) from exc
+        code = cause.code().name
+    return CallResult(code=code, details=str(exc))
