@@ -354,6 +354,31 @@ class GrpcClient:
         if self._pins.get(endpoint) is pin:
             self._forget(endpoint)
 
+    async def confirm_pin(self, endpoint: Endpoint, timeout: float | None) -> None:
+        """Before a stream on an endpoint pinned earlier: when its channel is not connected
+        (a server restarted, say), fetch the server's certificate again and, if it is a new
+        one (a development server that makes one at each start), let the old one and its
+        channel go. A unary call whose handshake fails is made again instead (:meth:`_call`);
+        a stream cannot be: its messages may have gone to grpcio already. A connected
+        channel costs nothing more; the first look at one that is not also connects it."""
+        if not self._pinned_before(endpoint):
+            return
+        pin = self._pins[endpoint]
+        channel = self._channels.get(endpoint)
+        if (channel is not None and channel.channel.get_state(try_to_connect=True)
+                is grpc.ChannelConnectivity.READY):
+            return
+        limit = self.settings.describe_timeout
+        try:
+            now = await pin_server_certificate(
+                endpoint.target, min(limit, timeout) if timeout is not None else limit,
+                endpoint.proxy)
+        except RequestError:
+            return  # the stream's own call says why the server cannot be reached
+        if now.pem != pin.pem and self._pins.get(endpoint) is pin:
+            self._forget(endpoint)
+            self._pins[endpoint] = now
+
     def start_unary(self, method: Resolved, invoke: Any, request: Any, metadata: Any,
                     timeout: float | None) -> UnaryCall[CallResult]:
         """Start a unary call of ``method`` by its synchronous ``invoke`` (from any thread;

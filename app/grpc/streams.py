@@ -86,6 +86,7 @@ class GrpcStream:
 
     async def _open(self) -> None:
         try:
+            await self._client.confirm_pin(self._endpoint, self._timeout)
             self._method = await self._client.resolve(
                 self._endpoint, self.full_method, self._protos, self._import_paths,
                 self._metadata, self._timeout)

@@ -413,8 +413,9 @@ async def test_a_server_back_with_a_new_certificate_is_pinned_again() -> None:
     """Without the check, the certificate is fetched once per channel. A development server
     that makes a new one at each start: a call whose handshake fails with the old one
     fetches the new one and goes again at once (nothing was sent); so does describe (the
-    picker's Refresh). A stream (the window's way) whose own call fails marks the endpoint:
-    the next fetches the new certificate."""
+    picker's Refresh). A stream (the window's way) finds its channel not connected and
+    fetches the certificate again first, its types known already (by reflection or from
+    .proto files) or not."""
     first = _tls_server(trustme.CA().issue_cert("dev.test"))
     target, port = first.target, int(first.target.rpartition(":")[2])
     assert (await call(target, f"{SERVICE}/GetItem", [{}], verify=False)).code == "OK"
@@ -440,10 +441,30 @@ async def test_a_server_back_with_a_new_certificate_is_pinned_again() -> None:
     finally:
         second.stop()
     third = restarted()
-    try:  # the types known already: the stream's own call fails once
-        assert await stream_codes() == ["UNAVAILABLE", "OK"]
+    try:  # the types known already (by reflection)
+        assert await stream_codes() == ["OK", "OK"]
     finally:
         third.stop()
+    files = {"protos": [INVENTORY], "import_paths": IMPORT_PATHS}
+    fifth = restarted()
+    try:
+        assert await stream_codes(**files) == ["OK", "OK"]
+    finally:
+        fifth.stop()
+    sixth = restarted()
+    try:
+        for method, message in (("ListItems", {"count": 2}), ("Trade", {"sku": "a"})):
+            sixth.stop()  # a server stream, a bidi stream: each after a restart
+            sixth = restarted()
+            async with app.grpc.open_stream(target, f"{SERVICE}/{method}", verify=False,
+                                            **files) as stream:
+                await stream.send(message)
+                await stream.done_writing()
+                answers = [data async for data in stream]
+            assert stream.result is not None and stream.result.code == "OK", stream.result
+            assert answers, method
+    finally:
+        sixth.stop()
     fourth = restarted()
     try:  # describe re-pins at once: the streams after it reach the server
         assert [s.name for s in await describe(target, verify=False)] == [SERVICE]
