@@ -495,6 +495,8 @@ def test_esc_twice_still_records_the_cancelled_call(
     assert pane.controller.result.code == "CANCELLED"
     assert len(entries) == 1 and entries[0].status == 1
     assert "cancelled by you" in pane.stream.status.text()
+    notes = [row[2] for row in pane.controller.log.rows if row[1] not in ("in", "out")]
+    assert notes[-2:] == ["Cancelled by you", "Ended CANCELLED: cancelled by you"]
 
 
 def test_switching_the_tab_to_another_mode_stops_the_call(

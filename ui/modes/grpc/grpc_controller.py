@@ -32,7 +32,7 @@ from PySide6.QtCore import QObject, Signal
 from app.storage.history import Outcome
 from ui.error_messages import ErrorText, describe_error
 from ui.modes.base import ConnectionState
-from ui.modes.grpc.grpc_log import DEFAULT_KEEP, GrpcMessageLog
+from ui.modes.grpc.grpc_log import DEFAULT_KEEP, GrpcMessageLog, status_details
 from ui.pacer import Pacer
 
 if TYPE_CHECKING:
@@ -340,7 +340,8 @@ class GrpcController(QObject):
 
         self._stream = None
         self.result = result
-        words = f"{result.code}" + (f": {result.details}" if result.details else "")
+        details = status_details(result.code, result.details)
+        words = result.code + (f": {details}" if details else "")
         self.log.add("info" if result.ok else "error", f"Ended {words}")
         if self._sent is not None:
             model, started, secrets, url = self._sent

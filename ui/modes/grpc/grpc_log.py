@@ -52,6 +52,18 @@ def message_text(data: Any, indent: int | None = None, direction: str = "in") ->
     return json.dumps(data, ensure_ascii=False, indent=indent)
 
 
+#: What grpcio says of a call cancelled on this side.
+_GRPC_CANCELLED = "Locally cancelled by application!"
+
+
+def status_details(code: str, details: str) -> str:
+    """A status's message as the window shows it: grpcio's words for a call cancelled here
+    read "cancelled by you"."""
+    if code == "CANCELLED" and details == _GRPC_CANCELLED:
+        return "cancelled by you"
+    return details
+
+
 _Row = tuple[float, str, Any]
 
 

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from ui.banner import banner
 from ui.modes.base import ConnectionState as S
-from ui.modes.grpc.grpc_log import GrpcLogModel, message_text
+from ui.modes.grpc.grpc_log import GrpcLogModel, message_text, status_details
 from ui.request.tones import ERROR, OK, WARNING, css
 
 if TYPE_CHECKING:
@@ -42,8 +42,6 @@ __all__ = ["GrpcStreamView", "pairs_table"]
 #: Characters of a status's details (or a failure's) shown above the messages; the rest is
 #: in the tooltip.
 STATUS_CHARS = 300
-#: What grpcio says of a call cancelled on this side.
-_GRPC_CANCELLED = "Locally cancelled by application!"
 
 _STATE_WORDS = {S.IDLE: "", S.CONNECTING: "Connecting…", S.OPEN: "Open", S.CLOSING: "Closing…",
                 S.ENDED: "", S.FAILED: "Not sent", S.STOPPED: "Stopped"}
@@ -278,9 +276,7 @@ class GrpcStreamView(QWidget):
     def _on_ended(self, result: CallResult) -> None:
         self.refresh()
         tone = OK if result.ok else (WARNING if result.code == "CANCELLED" else ERROR)
-        details = result.details
-        if result.code == "CANCELLED" and details == _GRPC_CANCELLED:
-            details = "cancelled by you"  # grpcio's words for it
+        details = status_details(result.code, result.details)
         # The status stays a line or two: a long message is whole in its tooltip (and in
         # the log's last row), not pushing the messages out of sight.
         shown = _capped(details)
