@@ -649,7 +649,8 @@ class DocumentsController(QObject):
             if model.mode == RequestMode.GRPC:
                 from app.interchange.python_grpc import to_python_grpc
 
-                self.clipboard.emit(to_python_grpc(model, dict(values)),
+                self.clipboard.emit(to_python_grpc(model, dict(values),
+                                                   workspace_root=self.workspace.root),
                                     "Copied the gRPC call as a Python script "
                                     "(app.grpc)")
                 return
@@ -673,7 +674,8 @@ class DocumentsController(QObject):
             from app.interchange.grpcurl import to_grpcurl
 
             values = (await self.resolution(document, model)).values
-            self.clipboard.emit(to_grpcurl(model, dict(values)),
+            self.clipboard.emit(to_grpcurl(model, dict(values),
+                                           workspace_root=self.workspace.root),
                                 "Copied the gRPC call as a grpcurl command")
 
         self.workspace.start("Copy as grpcurl", run())

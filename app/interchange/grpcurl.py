@@ -8,7 +8,9 @@ checked), ``-H`` for each metadata row, ``-import-path`` and ``-proto`` for .pro
 ``-d`` for the message (an array's objects one after another: how grpcurl streams them), then
 the target and the method; the request's own proxy goes before it as ``HTTPS_PROXY=...``
 (grpcurl has no option for one), ``NO_PROXY='*'`` when it has none. ``{{variables}}`` are
-filled in from the values given; any left stay as they are.
+filled in from the values given; any left stay as they are. Relative paths (.proto files,
+import paths, certificates) are made absolute under the workspace's folder, as the call takes
+them: the command runs from any folder.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import shlex
 from collections.abc import Mapping
 
 from app.model.compose_errors import ComposeError
-from app.model.compose_grpc import grpc_target
+from app.model.compose_grpc import exported_paths, grpc_target
 from app.model.request import RequestModel, RequestOptions
 from app.model.templating import VARIABLE
 
@@ -56,9 +58,16 @@ def _seconds(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def to_grpcurl(model: RequestModel, variables: Mapping[str, str] | None = None) -> str:
-    """``model`` (a gRPC request) as a grpcurl command."""
+def to_grpcurl(model: RequestModel, variables: Mapping[str, str] | None = None, *,
+               workspace_root: str | os.PathLike[str] | None = None) -> str:
+    """``model`` (a gRPC request) as a grpcurl command; relative paths under
+    ``workspace_root`` (as typed without it)."""
     values = dict(variables or {})
+
+    def path(text: str) -> str:
+        filled = _fill(text.strip(), values)
+        return exported_paths([filled], workspace_root)[0] if filled else filled
+
     grpc = model.grpc
     url = _fill(model.url.strip(), values)
     try:
@@ -74,24 +83,24 @@ def to_grpcurl(model: RequestModel, variables: Mapping[str, str] | None = None) 
         if not options.verify_tls:
             lines.append(["-insecure"])
         if options.ca_file.strip():
-            lines.append(["-cacert", _fill(options.ca_file.strip(), values)])
+            lines.append(["-cacert", path(options.ca_file)])
         if options.client_cert_mode == "files" and options.client_cert.strip():
-            cert = _fill(options.client_cert.strip(), values)
-            key = _fill(options.client_key.strip(), values) or cert
+            cert = path(options.client_cert)
+            key = path(options.client_key) or cert
             lines.append(["-cert", cert, "-key", key])
     for row in model.headers:
         if row.enabled and row.name.strip():
             lines.append(["-H", f"{_fill(row.name.strip(), values).lower()}: "
                                 f"{_fill(row.value, values)}"])
-    imports = [_fill(path.strip(), values) for path in grpc.import_paths if path.strip()]
-    protos = [_fill(path.strip(), values) for path in grpc.protos if path.strip()]
-    for path in protos:
+    imports = [path(text) for text in grpc.import_paths if text.strip()]
+    protos = [path(text) for text in grpc.protos if text.strip()]
+    for proto in protos:
         # grpcurl wants an absolute .proto inside an import path (and one at least, when a
         # path is absolute): its folder, as Spyglass itself adds it (app.grpc.descriptors).
-        if os.path.isabs(path) and not any(_inside(path, place) for place in imports):
-            imports.append(os.path.dirname(path))
-    lines.extend(["-import-path", path] for path in imports)
-    lines.extend(["-proto", path] for path in protos)
+        if os.path.isabs(proto) and not any(_inside(proto, place) for place in imports):
+            imports.append(os.path.dirname(proto))
+    lines.extend(["-import-path", place] for place in imports)
+    lines.extend(["-proto", proto] for proto in protos)
     if grpc.deadline is not None:
         lines.append(["-max-time", _seconds(grpc.deadline)])
     data = _data(_fill(grpc.message, values))

@@ -3,17 +3,20 @@
 request names) and prints how it ended and every response as JSON.
 
 ``{{variables}}`` are replaced by the values given; any left unresolved stay in the text (and
-a comment at the top lists them), as in :mod:`app.interchange.python_code`.
+a comment at the top lists them), as in :mod:`app.interchange.python_code`. Relative paths
+(.proto files, import paths, certificates) are made absolute under the workspace's folder,
+as the call takes them: the script runs from any folder.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 
 from app.interchange.python_common import Values, python_literal, script, script_doc
 from app.model.compose_errors import ComposeError
-from app.model.compose_grpc import grpc_target
+from app.model.compose_grpc import exported_paths, grpc_target
 from app.model.request import RequestModel
 
 __all__ = ["to_python_grpc"]
@@ -34,12 +37,19 @@ def _messages(text: str, v: Values) -> str:
 
 
 def to_python_grpc(model: RequestModel, variables: Mapping[str, str] | None = None, *,
-                   include_secrets: bool = True) -> str:
+                   include_secrets: bool = True,
+                   workspace_root: str | os.PathLike[str] | None = None) -> str:
     """A script that makes the gRPC call of ``model`` and prints the status, the headers and
     trailers, the error details and each response. Metadata values are written as they are
-    (``include_secrets`` has no auth to hold back: a gRPC request sends none)."""
+    (``include_secrets`` has no auth to hold back: a gRPC request sends none); relative
+    paths under ``workspace_root`` (as typed without it)."""
     del include_secrets  # the same signature as the other Copy-as-Python writers
     v = Values(variables, True)
+
+    def path(text: str) -> str:
+        filled = v(text.strip())
+        return exported_paths([filled], workspace_root)[0] if filled else filled
+
     grpc = model.grpc
     url = v(model.url.strip())
     try:
@@ -50,10 +60,10 @@ def to_python_grpc(model: RequestModel, variables: Mapping[str, str] | None = No
     method = v(grpc.method.strip()).lstrip("/")
     args = [python_literal(target), python_literal(method), _messages(grpc.message, v)]
     keywords: list[str] = []
-    protos = [v(p.strip()) for p in grpc.protos if p.strip()]
+    protos = [path(p) for p in grpc.protos if p.strip()]
     if protos:
         keywords.append(f"protos={protos!r}")
-        paths = [v(p.strip()) for p in grpc.import_paths if p.strip()]
+        paths = [path(p) for p in grpc.import_paths if p.strip()]
         if paths:
             keywords.append(f"import_paths={paths!r}")
     metadata = [(v(r.name.strip()).lower(), v(r.value)) for r in model.headers
@@ -67,10 +77,10 @@ def to_python_grpc(model: RequestModel, variables: Mapping[str, str] | None = No
         if not options.verify_tls:
             keywords.append("verify=False")
         elif options.ca_file.strip():
-            keywords.append(f"ca_file={python_literal(v(options.ca_file.strip()))}")
+            keywords.append(f"ca_file={python_literal(path(options.ca_file))}")
         if options.client_cert_mode == "files" and options.client_cert.strip():
-            cert = v(options.client_cert.strip())
-            key = v(options.client_key.strip()) or cert
+            cert = path(options.client_cert)
+            key = path(options.client_key) or cert
             parts = [python_literal(cert), python_literal(key)]
             if options.client_cert_passphrase.strip():  # an encrypted key's
                 parts.append(python_literal(v(options.client_cert_passphrase.strip())))

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from app.model.compose_errors import ComposeError, substitute
 from app.model.network_settings import NetworkConfig
 from app.model.request import GrpcModel, RequestModel
-from app.model.templating import resolve_nested
+from app.model.templating import VARIABLE, resolve_nested
 
 if TYPE_CHECKING:
     from app.client.tls import ClientCertificate
@@ -129,6 +129,15 @@ def resolve_paths(paths: list[str], root: str | os.PathLike[str] | None) -> list
             expanded = os.path.join(os.fspath(root), expanded)
         out.append(os.path.normpath(expanded))
     return out
+
+
+def exported_paths(paths: list[str], root: str | os.PathLike[str] | None) -> list[str]:
+    """``paths`` for a command or script run from any folder (Copy as grpcurl, as Python):
+    a relative one made absolute under ``root``, as the call itself takes it; one with a
+    ``{{variable}}`` left in it, or all of them without ``root``, as they are."""
+    if root is None:
+        return list(paths)
+    return [path if VARIABLE.search(path) else resolve_paths([path], root)[0] for path in paths]
 
 
 def _filled(text: str, variables: Mapping[str, str], field: str, what: str) -> str:

@@ -190,3 +190,54 @@ def test_the_python_script_goes_through_the_requests_proxy(grpc_target: str,
         assert refused.stdout.startswith("UNAVAILABLE")
     finally:
         peer.stop()
+
+
+def test_relative_paths_are_written_under_the_workspace(tmp_path: Path) -> None:
+    # A request keeps its paths relative to the workspace; the copied command or script runs
+    # from any folder, so it gets them as the call takes them: absolute.
+    model = _model(url="grpcs://h:1", options=RequestOptions(
+        ca_file="certs/ca.pem", client_cert_mode="files", client_cert="certs/me.pem",
+        client_key="{{keys}}/me.key"))
+    model.grpc.protos = ["protos/api/a.proto", "/elsewhere/b.proto", "{{more}}/c.proto"]
+    model.grpc.import_paths = ["protos"]
+    values = {"token": "t", "word": "w", "more": "extra"}
+    words = posix_words(to_grpcurl(model, values, workspace_root=tmp_path))
+    assert words[words.index("-cacert") + 1] == str(tmp_path / "certs/ca.pem")
+    assert words[words.index("-cert") + 1] == str(tmp_path / "certs/me.pem")
+    assert words[words.index("-key") + 1] == "{{keys}}/me.key"  # left to fill: as typed
+    assert [words[i + 1] for i, w in enumerate(words) if w == "-proto"] == [
+        str(tmp_path / "protos/api/a.proto"), "/elsewhere/b.proto",
+        str(tmp_path / "extra/c.proto")]
+    assert [words[i + 1] for i, w in enumerate(words) if w == "-import-path"] == [
+        str(tmp_path / "protos"), "/elsewhere", str(tmp_path / "extra")]
+    script = to_python_client(model, values)
+    assert "protos=['protos/api/a.proto'" in script  # without a workspace: as typed
+    from app.interchange.python_grpc import to_python_grpc
+
+    script = to_python_grpc(model, values, workspace_root=tmp_path)
+    protos = [str(tmp_path / "protos/api/a.proto"), "/elsewhere/b.proto",
+              str(tmp_path / "extra/c.proto")]
+    assert f"protos={protos!r}" in script
+    assert f"import_paths={[str(tmp_path / 'protos')]!r}" in script
+    assert f"ca_file={str(tmp_path / 'certs/ca.pem')!r}" in script
+    assert f"client_cert=({str(tmp_path / 'certs/me.pem')!r}, '{{{{keys}}}}/me.key')" in script
+
+
+def test_the_python_script_of_a_workspace_request_runs_from_another_folder(
+        grpc_target: str, tmp_path: Path) -> None:
+    from app.interchange.python_grpc import to_python_grpc
+    from app.playground.grpc_server import PROTO
+
+    workspace, elsewhere = tmp_path / "workspace", tmp_path / "elsewhere"
+    (workspace / "protos").mkdir(parents=True)
+    elsewhere.mkdir()
+    (workspace / "protos" / "playground.proto").write_bytes(Path(PROTO).read_bytes())
+    model = next(m for m in getting_started() if m.name.startswith("gRPC unary Echo"))
+    model.grpc.protos = ["protos/playground.proto"]
+    path = elsewhere / "grpc_call.py"
+    path.write_text(to_python_grpc(model, {PLAYGROUND_GRPC_VARIABLE: grpc_target},
+                                   workspace_root=workspace), encoding="utf-8")
+    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
+                          timeout=60, cwd=elsewhere, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("OK \n") and '"text": "hellohello"' in done.stdout

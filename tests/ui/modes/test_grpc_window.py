@@ -55,6 +55,7 @@ def test_copy_as_grpcurl_and_python_for_a_grpc_tab(qtbot: QtBot, window: MainWin
     model = RequestModel(url=f"grpc://{grpc_target}", mode=RequestMode.GRPC)
     model.grpc.method = f"{SERVICE}/Echo"
     model.grpc.message = '{"text": "hi"}'
+    model.grpc.protos = ["protos/playground.proto"]  # kept relative to the workspace
     tab.load_model(model)
     # Ctrl+Shift+C copies what can make the call, whatever the menu showed last: grpcurl
     # (curl cannot call gRPC; it used to copy "curl grpc://...").
@@ -72,8 +73,12 @@ def test_copy_as_grpcurl_and_python_for_a_grpc_tab(qtbot: QtBot, window: MainWin
     qtbot.waitUntil(lambda: clipboard.text().startswith("grpcurl"), timeout=10000)
     text = clipboard.text()
     assert "-plaintext" in text and grpc_target in text and f"{SERVICE}/Echo" in text
+    # The command runs from any folder: the workspace's paths are absolute in it.
+    proto = str(window.workspace.root / "protos" / "playground.proto")
+    assert f"-proto {proto}" in text.replace("'", "")
     actions["Copy as Python (app.grpc)"].trigger()
     qtbot.waitUntil(lambda: "import app.grpc" in clipboard.text(), timeout=10000)
+    assert f"protos={[proto]!r}" in clipboard.text()
 
 
 def test_a_call_from_the_window_goes_to_the_history(qtbot: QtBot, window: MainWindow,
