@@ -454,7 +454,7 @@ def test_a_long_status_stays_short_with_the_rest_in_its_tooltip(
     pane.request.editor.setPlainText('{"count": 0}')
     pane = call_and_wait(tab, qtbot)
     assert pane.controller.result is not None and pane.controller.result.ok
-    assert pane.stream.tabs.currentWidget() is pane.stream.detail
+    assert pane.stream.tabs.currentWidget() is pane.stream.message_page
     assert status.toolTip() == "" and pane.stream.error_details.toPlainText() == ""
 
 

@@ -145,12 +145,21 @@ class GrpcStreamView(QWidget):
         self.error_details.setReadOnly(True)
         self.headers = pairs_table("grpcHeaders")
         self.trailers = pairs_table("grpcTrailers")
+        # The copy button under the message it copies, not in the tab bar's corner: there it
+        # left the tabs too little room, and Headers and Trailers went behind scroll arrows.
+        self.message_page = message_page = QWidget()
+        message_layout = QVBoxLayout(message_page)
+        message_layout.setContentsMargins(0, 0, 0, 0)
+        message_layout.addWidget(self.detail, 1)
+        copy_row = QHBoxLayout()
+        copy_row.addStretch(1)
+        copy_row.addWidget(self.copy_button)
+        message_layout.addLayout(copy_row)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.detail, "Message")
+        self.tabs.addTab(message_page, "Message")
         self.tabs.addTab(self.error_details, "Error details")
         self.tabs.addTab(self.headers, "Headers")
         self.tabs.addTab(self.trailers, "Trailers")
-        self.tabs.setCornerWidget(self.copy_button)
 
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
@@ -167,6 +176,9 @@ class GrpcStreamView(QWidget):
         split.addWidget(self.tabs)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        # 3:2 from the start too (the table's own width hint took all but some 300 px, and
+        # the tabs' names did not fit).
+        split.setSizes([600, 400])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
@@ -219,7 +231,7 @@ class GrpcStreamView(QWidget):
             return
         message = self.model.message(rows[0].row())
         self.show_message(message.data, message.direction)
-        self.tabs.setCurrentWidget(self.detail)
+        self.tabs.setCurrentWidget(self.message_page)
 
     def show_message(self, data: object, direction: str = "in") -> None:
         """``data`` in the Message tab: at most ``detail_chars`` of its JSON (a note says
@@ -253,7 +265,7 @@ class GrpcStreamView(QWidget):
             self.detail.clear()
             self.shown = None
             self.copy_button.setEnabled(False)
-            self.tabs.setCurrentWidget(self.detail)  # not the last call's Error details
+            self.tabs.setCurrentWidget(self.message_page)  # not the last call's Error details
             self.error_details.clear()
             _fill(self.headers, [])
             _fill(self.trailers, [])
@@ -293,7 +305,7 @@ class GrpcStreamView(QWidget):
         elif result.responses and not self.table.selectionModel().hasSelection():
             # A unary answer is what the user came for: show it.
             self.show_message(result.responses[-1])
-            self.tabs.setCurrentWidget(self.detail)
+            self.tabs.setCurrentWidget(self.message_page)
 
     def _on_failed(self, text: ErrorText) -> None:
         self.refresh()
