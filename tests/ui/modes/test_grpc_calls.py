@@ -145,6 +145,9 @@ def test_client_stream_sums_what_was_sent(grpc_tab: MakeTab, grpc_target: str,
     pane = pane_of(tab)
     tab.send()
     qtbot.waitUntil(lambda: pane.controller.can_send, timeout=15000)
+    # What the open call waits for, said where the user looks.
+    qtbot.waitUntil(lambda: pane.stream.status.text() == (
+        "Open · client streaming · send more, or Half-close for the answer"))
     assert pane.controller.send_text('[{"value": 10}, {"value": 20}]') is None
     assert pane.controller.half_close()
     assert not pane.controller.half_close()  # once

@@ -276,7 +276,11 @@ class GrpcStreamView(QWidget):
             self.refresh()
         words = _STATE_WORDS.get(state, "")
         if state == S.OPEN and c.kind:
-            words = f"Open · {c.kind}" + (" · half-closed" if c.half_closed else "")
+            words = f"Open · {c.kind}"
+            if c.half_closed:
+                words += " · half-closed"
+            elif c.kind.startswith("client"):  # its one answer comes after the half-close
+                words += " · send more, or Half-close for the answer"
         if words:
             self.status.setText(_escape(words))
             self.status.setStyleSheet(css(ERROR) if state == S.FAILED else "")
