@@ -4,6 +4,7 @@ every call is made on (:class:`Channel`), both made by :func:`make_channel` from
 
 from __future__ import annotations
 
+import queue
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -54,6 +55,25 @@ class Channel:
                 method.path, request_serializer=_serialize,
                 response_deserializer=method.output.FromString)
         return found
+
+    def calls_state(self, wait: float) -> grpc.ChannelConnectivity | None:
+        """The connectivity of the channel calls are made on (grpcio's ``subscribe``: the
+        synchronous channel has no ``get_state``), None when no call has been made on it or
+        no answer came within ``wait`` seconds. Blocking: from a worker thread."""
+        sync = self.sync
+        if sync is None:
+            return None
+        seen: queue.SimpleQueue[grpc.ChannelConnectivity] = queue.SimpleQueue()
+        try:
+            sync.subscribe(seen.put, try_to_connect=False)
+        except ValueError:  # closed meanwhile
+            return None
+        try:
+            return seen.get(timeout=wait)
+        except queue.Empty:
+            return None
+        finally:
+            sync.unsubscribe(seen.put)
 
     async def close(self) -> None:
         if self.sync is not None:

@@ -355,25 +355,39 @@ class GrpcClient:
             self._forget(endpoint)
 
     async def confirm_pin(self, endpoint: Endpoint, timeout: float | None) -> None:
-        """Before a stream on an endpoint pinned earlier: when its channel is not connected
-        (a server restarted, say), fetch the server's certificate again and, if it is a new
-        one (a development server that makes one at each start), let the old one and its
-        channel go. A unary call whose handshake fails is made again instead (:meth:`_call`);
-        a stream cannot be: its messages may have gone to grpcio already. A connected
-        channel costs nothing more; the first look at one that is not also connects it."""
+        """Before a stream on an endpoint pinned earlier: when the channel calls go on is
+        not connected (a server restarted, say), fetch the server's certificate again and,
+        if it is a new one (a development server that makes one at each start), let the old
+        one and its channel go. A unary call whose handshake fails is made again instead
+        (:meth:`_call`); a stream cannot be: its messages may have gone to grpcio already.
+
+        A channel that is connected (or connecting) is kept, whatever the server presents to
+        a new connection: its calls under way go on (a rolling restart, a second server
+        behind one address). One that is not has no call under way (grpc fails a call at
+        once without a connection), so closing it cuts none. The fetch is given at most
+        ``_CONFIRM_SECONDS`` (within ``timeout``); a server that does not answer it is left
+        to the stream's own call to report, a certificate outside its dates is a
+        ``RequestError`` here."""
         if not self._pinned_before(endpoint):
             return
         pin = self._pins[endpoint]
         channel = self._channels.get(endpoint)
-        if (channel is not None and channel.channel.get_state(try_to_connect=True)
-                is grpc.ChannelConnectivity.READY):
-            return
-        limit = self.settings.describe_timeout
+        if channel is not None:
+            if channel.sync is not None:
+                state = await asyncio.get_running_loop().run_in_executor(
+                    None, channel.calls_state, _CONFIRM_SECONDS)
+            else:  # no call made on it yet: the reflection's channel is the one in use
+                state = channel.channel.get_state()
+            if state in (grpc.ChannelConnectivity.READY, grpc.ChannelConnectivity.CONNECTING):
+                return
+        limit = min(_CONFIRM_SECONDS, self.settings.describe_timeout)
         try:
             now = await pin_server_certificate(
                 endpoint.target, min(limit, timeout) if timeout is not None else limit,
                 endpoint.proxy)
-        except RequestError:
+        except RequestError as exc:
+            if exc.kind == ErrorKind.CERTIFICATE:
+                raise  # outside its dates: said in words, not as a failed handshake
             return  # the stream's own call says why the server cannot be reached
         if now.pem != pin.pem and self._pins.get(endpoint) is pin:
             self._forget(endpoint)
@@ -624,6 +638,10 @@ def _source_key(endpoint: Endpoint | None, protos: Sequence[PathText],
                 tuple(os.fspath(path) for path in import_paths))
     return endpoint
 
+
+#: Seconds :meth:`GrpcClient.confirm_pin` gives the look at a channel and the fetch of a
+#: certificate, each (a server that takes longer is left to the stream's call to report).
+_CONFIRM_SECONDS = 2.0
 
 #: A response up to this many bytes is made JSON on the caller's loop (see _result_here).
 _SMALL_RESPONSE = 16 << 10

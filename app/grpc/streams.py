@@ -9,6 +9,7 @@ before anything is sent.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from types import TracebackType
 from typing import Any
@@ -85,6 +86,7 @@ class GrpcStream:
     # --- on the gRPC thread -------------------------------------------------------------
 
     async def _open(self) -> None:
+        started = time.monotonic()
         try:
             await self._client.confirm_pin(self._endpoint, self._timeout)
             self._method = await self._client.resolve(
@@ -95,6 +97,8 @@ class GrpcStream:
             return
         finally:
             self._pin = self._client.pin_of(self._endpoint)
+        if self._timeout is not None:  # the deadline counts from the open, as a call's does
+            self._timeout = max(self._timeout - (time.monotonic() - started), 0.001)
         if self._method.client_streaming:
             self._start(None)
 

@@ -471,6 +471,76 @@ async def test_a_server_back_with_a_new_certificate_is_pinned_again() -> None:
         assert await stream_codes(protos=[INVENTORY], import_paths=IMPORT_PATHS) == ["OK", "OK"]
     finally:
         fourth.stop()
+    import datetime
+
+    expired = _tls_server(trustme.CA().issue_cert(
+        "dev.test", not_before=datetime.datetime(2020, 1, 1),
+        not_after=datetime.datetime(2021, 1, 1)), port)
+    try:  # back with a certificate past its dates: the stream says so in words
+        async with app.grpc.open_stream(target, f"{SERVICE}/GetItem", verify=False,
+                                        **files) as stream:
+            pass
+        assert stream.result is not None and stream.result.code == "UNAVAILABLE"
+        assert "valid from 2020-01-01 to 2021-01-01" in stream.result.details
+    finally:
+        expired.stop()
+
+
+async def _forwarder(backend: list[str]) -> tuple[str, asyncio.Server]:
+    """A TCP port that passes each connection on to ``backend[0]`` as it is when the
+    connection comes (a rolling restart: new connections reach another server)."""
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except OSError:
+            pass
+        finally:
+            writer.close()
+
+    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        host, port = backend[0].rsplit(":", 1)
+        up_reader, up_writer = await asyncio.open_connection(host, int(port))
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+    server = await asyncio.start_server(accept, "127.0.0.1", 0)
+    return f"127.0.0.1:{server.sockets[0].getsockname()[1]}", server
+
+
+@pytest.mark.parametrize("from_files", [False, True], ids=["reflection", "proto-files"])
+async def test_a_connected_channel_is_kept_when_new_connections_meet_another_certificate(
+        from_files: bool) -> None:
+    """Without the check: a stream under way on a connection to one server, while new
+    connections reach another with its own certificate. A stream opened meanwhile goes on
+    the connected channel, and the first stream is not cut (its channel is not let go for
+    the other server's certificate)."""
+    first_server = _tls_server(trustme.CA().issue_cert("dev.test"))
+    second_server = _tls_server(trustme.CA().issue_cert("dev.test"))
+    backend = [first_server.target]
+    target, forwarder = await _forwarder(backend)
+    files: dict[str, Any] = (
+        {"protos": [INVENTORY], "import_paths": IMPORT_PATHS} if from_files else {})
+    client = GrpcClient()
+    try:
+        async with app.grpc.open_stream(target, f"{SERVICE}/Trade", verify=False,
+                                        client=client, **files) as first:
+            await first.send({"sku": "one"})
+            assert await first.__anext__() == {"sku": "one!"}
+            backend[0] = second_server.target
+            async with app.grpc.open_stream(target, f"{SERVICE}/GetItem", verify=False,
+                                            client=client, **files) as second:
+                await second.send({"sku": "two"})
+            assert second.result is not None and second.result.code == "OK", second.result
+            await first.send({"sku": "again"})
+            assert await first.__anext__() == {"sku": "again!"}
+        assert first.result is not None and first.result.code == "OK", first.result
+    finally:
+        await client.close()
+        forwarder.close()
+        first_server.stop()
+        second_server.stop()
 
 
 async def test_a_call_whose_ending_races_its_messages_keeps_its_status(
