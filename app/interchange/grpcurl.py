@@ -64,9 +64,11 @@ def to_grpcurl(model: RequestModel, variables: Mapping[str, str] | None = None, 
     ``workspace_root`` (as typed without it)."""
     values = dict(variables or {})
 
-    def path(text: str) -> str:
-        filled = _fill(text.strip(), values)
-        return exported_paths([filled], workspace_root)[0] if filled else filled
+    def paths(texts: list[str]) -> list[str]:
+        return exported_paths([_fill(text, values) for text in texts], workspace_root)
+
+    def path(text: str) -> str:  # "" for none
+        return next(iter(paths([text])), "")
 
     grpc = model.grpc
     url = _fill(model.url.strip(), values)
@@ -82,18 +84,17 @@ def to_grpcurl(model: RequestModel, variables: Mapping[str, str] | None = None, 
     else:
         if not options.verify_tls:
             lines.append(["-insecure"])
-        if options.ca_file.strip():
-            lines.append(["-cacert", path(options.ca_file)])
-        if options.client_cert_mode == "files" and options.client_cert.strip():
-            cert = path(options.client_cert)
+        if ca := path(options.ca_file):
+            lines.append(["-cacert", ca])
+        if options.client_cert_mode == "files" and (cert := path(options.client_cert)):
             key = path(options.client_key) or cert
             lines.append(["-cert", cert, "-key", key])
     for row in model.headers:
         if row.enabled and row.name.strip():
             lines.append(["-H", f"{_fill(row.name.strip(), values).lower()}: "
                                 f"{_fill(row.value, values)}"])
-    imports = [path(text) for text in grpc.import_paths if text.strip()]
-    protos = [path(text) for text in grpc.protos if text.strip()]
+    imports = paths(grpc.import_paths)
+    protos = paths(grpc.protos)
     for proto in protos:
         # grpcurl wants an absolute .proto inside an import path (and one at least, when a
         # path is absolute): its folder, as Spyglass itself adds it (app.grpc.descriptors).

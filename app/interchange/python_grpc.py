@@ -46,9 +46,11 @@ def to_python_grpc(model: RequestModel, variables: Mapping[str, str] | None = No
     del include_secrets  # the same signature as the other Copy-as-Python writers
     v = Values(variables, True)
 
-    def path(text: str) -> str:
-        filled = v(text.strip())
-        return exported_paths([filled], workspace_root)[0] if filled else filled
+    def paths(texts: list[str]) -> list[str]:
+        return exported_paths([v(text) for text in texts], workspace_root)
+
+    def path(text: str) -> str:  # "" for none
+        return next(iter(paths([text])), "")
 
     grpc = model.grpc
     url = v(model.url.strip())
@@ -60,12 +62,12 @@ def to_python_grpc(model: RequestModel, variables: Mapping[str, str] | None = No
     method = v(grpc.method.strip()).lstrip("/")
     args = [python_literal(target), python_literal(method), _messages(grpc.message, v)]
     keywords: list[str] = []
-    protos = [path(p) for p in grpc.protos if p.strip()]
+    protos = paths(grpc.protos)
     if protos:
         keywords.append(f"protos={protos!r}")
-        paths = [path(p) for p in grpc.import_paths if p.strip()]
-        if paths:
-            keywords.append(f"import_paths={paths!r}")
+        places = paths(grpc.import_paths)
+        if places:
+            keywords.append(f"import_paths={places!r}")
     metadata = [(v(r.name.strip()).lower(), v(r.value)) for r in model.headers
                 if r.enabled and r.name.strip()]
     if metadata:
@@ -76,10 +78,9 @@ def to_python_grpc(model: RequestModel, variables: Mapping[str, str] | None = No
         keywords.append("tls=True")
         if not options.verify_tls:
             keywords.append("verify=False")
-        elif options.ca_file.strip():
-            keywords.append(f"ca_file={python_literal(path(options.ca_file))}")
-        if options.client_cert_mode == "files" and options.client_cert.strip():
-            cert = path(options.client_cert)
+        elif ca := path(options.ca_file):
+            keywords.append(f"ca_file={python_literal(ca)}")
+        if options.client_cert_mode == "files" and (cert := path(options.client_cert)):
             key = path(options.client_key) or cert
             parts = [python_literal(cert), python_literal(key)]
             if options.client_cert_passphrase.strip():  # an encrypted key's

@@ -132,12 +132,17 @@ def resolve_paths(paths: list[str], root: str | os.PathLike[str] | None) -> list
 
 
 def exported_paths(paths: list[str], root: str | os.PathLike[str] | None) -> list[str]:
-    """``paths`` for a command or script run from any folder (Copy as grpcurl, as Python):
-    a relative one made absolute under ``root``, as the call itself takes it; one with a
-    ``{{variable}}`` left in it, or all of them without ``root``, as they are."""
-    if root is None:
-        return list(paths)
-    return [path if VARIABLE.search(path) else resolve_paths([path], root)[0] for path in paths]
+    """``paths`` (their variables filled in) for a command or script run from any folder
+    (Copy as grpcurl, as Python), as the call itself takes them: each stripped, an empty one
+    left out, a relative one made absolute under ``root``. One with a ``{{variable}}`` left
+    in it, or any without ``root``, stays as it is."""
+    out = []
+    for path in paths:
+        path = path.strip()
+        if path:
+            out.append(path if root is None or VARIABLE.search(path)
+                       else resolve_paths([path], root)[0])
+    return out
 
 
 def _filled(text: str, variables: Mapping[str, str], field: str, what: str) -> str:

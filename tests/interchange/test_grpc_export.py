@@ -221,6 +221,17 @@ def test_relative_paths_are_written_under_the_workspace(tmp_path: Path) -> None:
     assert f"import_paths={[str(tmp_path / 'protos')]!r}" in script
     assert f"ca_file={str(tmp_path / 'certs/ca.pem')!r}" in script
     assert f"client_cert=({str(tmp_path / 'certs/me.pem')!r}, '{{{{keys}}}}/me.key')" in script
+    # A path whose variable fills it with nothing (or blanks) is left out, as the call does.
+    model.grpc.import_paths = ["{{blank}}", "protos"]
+    model.options.ca_file = "{{none}}"
+    values = {**values, "blank": "  ", "none": ""}
+    words = posix_words(to_grpcurl(model, values, workspace_root=tmp_path))
+    assert "-cacert" not in words and "" not in words
+    assert [words[i + 1] for i, w in enumerate(words) if w == "-import-path"] == [
+        str(tmp_path / "protos"), "/elsewhere", str(tmp_path / "extra")]
+    script = to_python_grpc(model, values, workspace_root=tmp_path)
+    assert "ca_file" not in script
+    assert f"import_paths={[str(tmp_path / 'protos')]!r}" in script
 
 
 def test_the_python_script_of_a_workspace_request_runs_from_another_folder(
