@@ -22,7 +22,8 @@ USAGE = """usage: spyglass [--version] [--self-check] [Qt options]
        spyglass export DIR --format curl|har|postman [--include-secrets]
        spyglass run PATH [--env NAME] [--var NAME=VALUE]... [--data FILE] [--reporter ...]
 
-A native desktop API explorer: HTTP, uploads with progress, Server-Sent Events, WebSocket.
+A native desktop API explorer: HTTP with upload progress, Server-Sent Events, WebSocket,
+terminals over WebSocket, GraphQL and gRPC.
 
   --self-check  print versions, check keyring, TLS certificates, the playground and Qt's
                 platform plugins; exit status 1 when a check fails
@@ -30,8 +31,8 @@ A native desktop API explorer: HTTP, uploads with progress, Server-Sent Events, 
                 file into a workspace (spyglass import --help)
   export        write a workspace's requests as curl, HAR or Postman to standard output
                 (spyglass export --help)
-  run           send a workspace's, folder's or file's requests and check their asserts;
-                exit 1 when one fails (spyglass run --help)"""
+  run           send a workspace's, folder's or file's requests (HTTP, GraphQL, gRPC) and
+                check their asserts; exit 1 when one fails (spyglass run --help)"""
 
 #: The first arguments that run the command line instead of the window.
 COMMANDS = ("import", "export", "run")
