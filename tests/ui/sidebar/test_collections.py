@@ -219,3 +219,21 @@ def test_collection_variables_are_edited_with_secrets_kept_out_of_the_file(
     qtbot.waitUntil(lambda: "token" in tree.controller.lookup("Shop/Orders"))
     resolved = tree.controller.lookup("Shop/Orders")["token"]
     assert resolved.secret and resolved.source == "collection Shop / Orders"
+
+
+def test_a_rebuild_keeps_what_was_expanded_and_selected(tree: CollectionTree,
+                                                        qtbot: QtBot) -> None:
+    # The tree is rebuilt from the files after every change: the folders open before stay
+    # open, the selected request stays selected, and nothing else opens.
+    tree.view.collapseAll()
+    tree.view.setExpanded(_find(tree, "Shop"), True)
+    _select(tree, "list-products.yaml")
+    tree.set_tree(tree.controller.tree)
+    assert tree.view.isExpanded(_find(tree, "Shop"))
+    assert not tree.view.isExpanded(_find(tree, "Shop/Orders"))
+    assert not tree.view.isExpanded(_find(tree, "Users"))
+    assert str(tree.view.currentIndex().data(PATH)).endswith("list-products.yaml")
+    # A request to select in a closed folder opens the folders above it.
+    tree.select_path(str(_find(tree, "list-orders.yaml").data(PATH)))
+    assert tree.view.isExpanded(_find(tree, "Shop/Orders"))
+    assert str(tree.view.currentIndex().data(PATH)).endswith("list-orders.yaml")
