@@ -513,3 +513,17 @@ def test_switching_the_tab_to_another_mode_stops_the_call(
     assert pane.controller.log.received < 100
     assert len(entries) == 1 and entries[0].status == 1
     assert tab.send_button.text() == "Send"
+
+
+def test_a_new_status_drops_the_last_calls_long_details(
+        grpc_tab: MakeTab, grpc_target: str, qtbot: QtBot) -> None:
+    # The status shows a long message cut short, whole in its tooltip: a later status (a
+    # message that is not JSON: not sent) does not keep that tooltip.
+    tab = grpc_tab(f"grpc://{grpc_target}", f"{SERVICE}/Fail",
+                   json.dumps({"field": "f", "description": "x" * 3000}))
+    pane = call_and_wait(tab, qtbot)
+    assert len(pane.stream.status.toolTip()) > 3000
+    pane.request.editor.setPlainText('{"oops": ')
+    pane = call_and_wait(tab, qtbot)
+    assert pane.stream.status.text() == "Not sent"
+    assert pane.stream.status.toolTip() == ""

@@ -252,3 +252,27 @@ def test_undefined_variables_are_found_in_the_grpc_fields() -> None:
     found = dict(unresolved_names(model, {"host": "h"}))
     assert found == {"hv": "headers", "svc": "method", "word": "message",
                      "dir": ".proto files", "inc": "import paths"}
+
+
+def test_a_reloaded_request_keeps_its_message_as_saved(
+        grpc_tab: MakeTab, grpc_target: str, qtbot: QtBot) -> None:
+    # A file changed on disk (git pull) is loaded into its tab quietly: its message stays as
+    # saved, an empty one too, and the tab is not modified by a template put in its place
+    # once the services are described. Another method chosen then gets its own template
+    # (not the last method's kept as "the template").
+    import copy
+
+    tab = grpc_tab(f"grpc://{grpc_target}", method=f"{SERVICE}/Echo", message='{"text": "a"}')
+    pane = pane_of(tab)
+    qtbot.waitUntil(lambda: pane.services.services != [], timeout=15000)
+    disk = tab.to_model()
+    disk.grpc.method, disk.grpc.message = f"{SERVICE}/Count", ""
+    tab.load_model(copy.deepcopy(disk))
+    tab.mark_saved(disk)
+    qtbot.waitUntil(lambda: not pane.services.describing, timeout=15000)
+    qtbot.wait(100)
+    assert pane.request.editor.toPlainText() == "" and not tab.modified
+    pane.request.method_box.setEditText(f"{SERVICE}/Echo")
+    assert json.loads(pane.request.editor.toPlainText()) == {"text": "", "repeat": 0}
+    pane.request.method_box.setEditText(f"{SERVICE}/Count")  # the untouched template goes
+    assert json.loads(pane.request.editor.toPlainText()) == {"count": 0, "interval": "0s"}

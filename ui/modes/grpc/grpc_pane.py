@@ -51,6 +51,9 @@ class GrpcPane(QWidget):
         #: The text of the last template put in the editor (replaced by the next one while
         #: the user has not edited it).
         self._template = ""
+        #: The method of the request loaded, while it is still the one chosen: its message
+        #: stays as saved, an empty one too (a template comes with another method).
+        self._kept_method: str | None = None
         self._described_once = False
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.request)
@@ -82,8 +85,12 @@ class GrpcPane(QWidget):
         model.grpc = self.request.to_grpc()
 
     def load_model(self, model: RequestModel) -> None:
-        self.request.load_grpc(model.grpc)
+        # The file's message as it was saved: no template in its place, now or once the
+        # services are described (a quiet reload from disk would leave the tab modified),
+        # and the last method's template is not this one's.
         self._template = ""
+        self._kept_method = model.grpc.method.strip() or None
+        self.request.load_grpc(model.grpc)
         self._described_once = False
         if self.isVisible():
             self._describe_if_known()
@@ -145,7 +152,9 @@ class GrpcPane(QWidget):
             return
         editor = self.request.editor
         current = editor.toPlainText()
-        if not current.strip() or current == self._template:
+        if name != self._kept_method:
+            self._kept_method = None
+        if self._kept_method is None and (not current.strip() or current == self._template):
             self._template = template_text(self.services.services, method)
             editor.setPlainText(self._template)
         self._check_timer.start()

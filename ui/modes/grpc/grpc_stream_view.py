@@ -283,6 +283,7 @@ class GrpcStreamView(QWidget):
                 words += " · send more, or Half-close for the answer"
         if words:
             self.status.setText(_escape(words))
+            self.status.setToolTip("")  # not the last call's long details
             self.status.setStyleSheet(css(ERROR) if state == S.FAILED else "")
         sending = c.can_send
         for widget in (self.send_edit, self.send_button, self.half_close_button):
