@@ -382,6 +382,9 @@ class RequestTab(QWidget):
             self.modified = self.to_model().to_dict() != self._saved
         self._emit_title()
         self.refresh_variables()
+        parts = self._parts.get(self.mode)
+        if parts is not None and parts.request_edited is not None:
+            parts.request_edited()
 
     # -- the workspace --------------------------------------------------------------------
 

@@ -276,3 +276,46 @@ def test_a_reloaded_request_keeps_its_message_as_saved(
     assert json.loads(pane.request.editor.toPlainText()) == {"text": "", "repeat": 0}
     pane.request.method_box.setEditText(f"{SERVICE}/Count")  # the untouched template goes
     assert json.loads(pane.request.editor.toPlainText()) == {"count": 0, "interval": "0s"}
+
+
+def test_another_target_is_described_in_place_of_the_last(
+        grpc_tab: MakeTab, grpc_target: str, qtbot: QtBot) -> None:
+    # The picker, the kind and the as-you-type check follow the target: once typing pauses
+    # the last target's services go (a URL not whole yet: none), and a whole one's come.
+    from tests.grpc.servers import InventoryServer
+
+    inventory = InventoryServer()
+    try:
+        tab = grpc_tab(f"grpc://{grpc_target}", method=f"{SERVICE}/Echo",
+                       message='{"text": "a"}')
+        pane = pane_of(tab)
+        qtbot.waitUntil(lambda: f"{SERVICE}/Echo" in methods(pane), timeout=15000)
+        assert pane.request.kind_label.text() == "unary"
+        tab.editor.url_bar.setText("grpc://myhost")  # being typed: no port yet
+        qtbot.waitUntil(lambda: methods(pane) == [], timeout=5000)
+        assert pane.services.services == [] and pane.request.kind_label.text() == ""
+        assert pane.request.method_name() == f"{SERVICE}/Echo"  # what was typed stays
+        assert pane.request.editor.toPlainText() == '{"text": "a"}'
+        tab.editor.url_bar.setText(f"grpc://{inventory.target}")
+        qtbot.waitUntil(lambda: "test.inventory.Inventory/GetItem" in methods(pane),
+                        timeout=15000)
+        assert f"{SERVICE}/Echo" not in methods(pane)
+        assert pane.request.kind_label.text() == ""  # Echo is not this server's
+        # Editing the message alone describes nothing again.
+        described = pane.services.services
+        pane.request.editor.setPlainText('{"text": "b"}')
+        qtbot.wait(800)
+        assert pane.services.services is described and not pane.services.describing
+    finally:
+        inventory.stop()
+
+
+@pytest.mark.parametrize("url", ["grpc://myhost", "{{host}}", "https://api.example.test"])
+def test_proto_files_are_described_whatever_the_url_says(
+        grpc_tab: MakeTab, qtbot: QtBot, url: str) -> None:
+    # .proto files need no target: a URL being typed (no port, an undefined variable,
+    # another scheme) does not stop the picker being filled from them.
+    tab = grpc_tab(url, protos=[str(PROTO)])
+    pane = pane_of(tab)
+    qtbot.waitUntil(lambda: f"{SERVICE}/Echo" in methods(pane), timeout=15000)
+    assert not pane.request.describe_error.isVisible()

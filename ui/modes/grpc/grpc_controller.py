@@ -64,6 +64,9 @@ class GrpcViewSettings:
     frame_ms: int = 16
     #: Milliseconds of quiet typing before the message is checked against its type.
     check_delay_ms: int = 300
+    #: Milliseconds of quiet typing in the target, metadata or TLS options before the
+    #: services are described again.
+    describe_delay_ms: int = 600
     #: The most bytes of the responses' JSON the Tests tab's asserts read (a longer stream's
     #: body asserts fail saying so).
     max_check_body: int = 16 << 20
@@ -75,8 +78,8 @@ class GrpcViewSettings:
     detail_chars: int = 256 * 1024
 
     def __post_init__(self) -> None:
-        for name in ("keep_messages", "frame_ms", "check_delay_ms", "max_check_body",
-                     "window_late_ms", "detail_chars"):
+        for name in ("keep_messages", "frame_ms", "check_delay_ms", "describe_delay_ms",
+                     "max_check_body", "window_late_ms", "detail_chars"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be 1 or more")
 

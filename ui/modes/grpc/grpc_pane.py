@@ -55,6 +55,14 @@ class GrpcPane(QWidget):
         #: stays as saved, an empty one too (a template comes with another method).
         self._kept_method: str | None = None
         self._described_once = False
+        #: What the services were last described from (see _describe_source); None: nothing.
+        self._described_from: object = None
+        # A target, .proto files, metadata or TLS option edited: described again once typing
+        # pauses (the services shown meanwhile are none, not the last target's).
+        self._describe_timer = QTimer(self)
+        self._describe_timer.setSingleShot(True)
+        self._describe_timer.setInterval(self.controller.settings.describe_delay_ms)
+        self._describe_timer.timeout.connect(self._describe_if_known)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.request)
         split.addWidget(self.stream)
@@ -107,8 +115,25 @@ class GrpcPane(QWidget):
     def refresh(self) -> None:
         """Describe the services again (by reflection, or from the .proto files)."""
         self._described_once = True
+        self._describe_timer.stop()
+        model = self._host.to_model()
+        self._described_from = _describe_source(model)
         self.request.status.setText("Describing…")
-        self.services.refresh(self._host.to_model(), self._host.variables)
+        self.services.refresh(model, self._host.variables)
+
+    def request_edited(self) -> None:
+        """The tab's request was edited: when what its services come from changed (another
+        target, other .proto files, metadata or TLS options), the last ones go (their
+        methods and types are not this target's) and are described again once typing
+        pauses, as far as they can be."""
+        if self._described_from is None:
+            return
+        if _describe_source(self._host.to_model()) == self._described_from:
+            return
+        self._described_from = None
+        self.services.forget()
+        self.request.clear_services()
+        self._describe_timer.start()
 
     def check_message(self) -> None:
         """Check the message against the chosen method's input type now."""
@@ -160,12 +185,25 @@ class GrpcPane(QWidget):
         self._check_timer.start()
 
     def _on_call_ended(self, _result: object) -> None:
-        # The call resolved the method already: a picker not filled yet is filled now.
-        if not self.services.services and not self.services.describing:
+        # The call resolved the method already: a picker not filled yet (or filled from
+        # what the request named before) is filled now.
+        stale = _describe_source(self._host.to_model()) != self._described_from
+        if (not self.services.services or stale) and not self.services.describing:
             self.refresh()
 
     def dispose(self) -> None:
         """The tab is closing: stop the call and the lookups."""
         self._check_timer.stop()
+        self._describe_timer.stop()
         self.services.dispose()
         self.controller.dispose()
+
+
+def _describe_source(model: RequestModel) -> object:
+    """What a request's services are described from, as typed: its .proto files and import
+    paths, else its target with its metadata and options (TLS, certificates, proxy)."""
+    grpc = model.grpc
+    if grpc.protos:
+        return list(grpc.protos), list(grpc.import_paths)
+    return (model.url.strip(), [(row.name, row.value, row.enabled) for row in model.headers],
+            model.options)

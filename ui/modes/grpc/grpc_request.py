@@ -274,6 +274,18 @@ class GrpcRequestPanel(QWidget):
                             f"{count} method{'s' if count != 1 else ''}")
         self._on_method_text(current)
 
+    def clear_services(self) -> None:
+        """No services known (the target changed): the picker empties, the typed method
+        stays, and no kind is shown for it."""
+        current = self.method_name()
+        self.method_box.blockSignals(True)
+        self.method_box.clear()
+        self.method_box.setEditText(current)
+        self.method_box.blockSignals(False)
+        self.describe_error.hide()
+        self.status.setText("")
+        self.method_changed.emit(current)
+
     def show_describe_error(self, title: str, detail: str) -> None:
         self.status.setText("")
         self.describe_error.setText(f"<b>{title}</b>: {_escape(detail)}")

@@ -93,6 +93,13 @@ class GrpcServices(QObject):
                            on_result=self.checked.emit,
                            on_error=lambda exc: self.checked.emit(describe_error(exc).detail))
 
+    def forget(self) -> None:
+        """Let the services described go (and a describe under way): they are another
+        request's."""
+        self._runner.cancel(self._describe_key)
+        self.describing = False
+        self.services = []
+
     def dispose(self) -> None:
         self._runner.cancel(self._describe_key)
         self._runner.cancel(self._check_key)
@@ -101,12 +108,15 @@ class GrpcServices(QObject):
                         source: VariablesSource | None) -> list[Service]:
         import app.grpc
         from app.model.compose_grpc import grpc_call_of
+        from app.model.request import RequestOptions
 
         values = dict((await source(model)).values) if source is not None else {}
         probe = copy.deepcopy(model)
         probe.grpc = dataclasses.replace(model.grpc, method=_PROBE_METHOD, message="{}")
-        if model.grpc.protos and not model.url.strip():
-            probe.url = _NO_TARGET
+        if model.grpc.protos:
+            # .proto files need no target: a URL being typed, its metadata and TLS options
+            # have no say (grpc_call_of would refuse "grpc://host" without its port).
+            probe.url, probe.headers, probe.options = _NO_TARGET, [], RequestOptions()
         call = grpc_call_of(
             probe, values,
             workspace_root=self._workspace_root() if self._workspace_root is not None else None,

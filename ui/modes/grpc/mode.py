@@ -19,4 +19,4 @@ def build(host: ModeHost) -> ModeParts:
     pane = GrpcPane(host)
     return ModeParts(pane.controller, pane, to_model=pane.to_model, load_model=pane.load_model,
                      blank=pane.is_blank, close=pane.dispose, changed=pane.changed,
-                     checked=pane.controller.checked)
+                     checked=pane.controller.checked, request_edited=pane.request_edited)
