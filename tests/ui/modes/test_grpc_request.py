@@ -319,3 +319,20 @@ def test_proto_files_are_described_whatever_the_url_says(
     pane = pane_of(tab)
     qtbot.waitUntil(lambda: f"{SERVICE}/Echo" in methods(pane), timeout=15000)
     assert not pane.request.describe_error.isVisible()
+
+
+@pytest.mark.parametrize(("deadline", "shown"), [
+    (0.0004, "0.001 s"), (1.2345, "1.234 s"), (5e6, "5000000.000 s"), (2.5, "2.500 s")])
+def test_a_deadline_stays_as_the_file_has_it(grpc_tab: MakeTab, qtbot: QtBot,
+                                            deadline: float, shown: str) -> None:
+    # The box shows milliseconds; the request keeps the file's value until it is edited
+    # (it read "none" for 0.4 ms, and cut 5,000,000 s to 1,000,000).
+    tab = grpc_tab("", deadline=deadline)
+    pane = pane_of(tab)
+    tab.mark_saved(tab.to_model())
+    assert pane.request.deadline.text() == shown
+    assert tab.to_model().grpc.deadline == deadline
+    pane.request.deadline.setValue(3)
+    assert tab.to_model().grpc.deadline == 3
+    pane.request.deadline.setValue(0)
+    assert tab.to_model().grpc.deadline is None

@@ -169,8 +169,13 @@ class GrpcRequestPanel(QWidget):
         self.refresh_button.setToolTip("Describe the services again: by server reflection, or "
                                        "from the .proto files when there are some")
         self.deadline = QDoubleSpinBox()
-        self.deadline.setRange(0, 1e6)
+        from app.grpc.client import MAX_DEADLINE  # (the first describe loads grpc anyway)
+
+        self.deadline.setRange(0, MAX_DEADLINE)
         self.deadline.setDecimals(3)
+        #: The deadline the request was loaded with, kept exact while the box shows it (the
+        #: box rounds to milliseconds: 0.0004 s read "none").
+        self._loaded_deadline: float | None = None
         self.deadline.setSuffix(" s")
         self.deadline.setSpecialValueText("none")
         self.deadline.setToolTip("Seconds the call may take (none: no deadline)")
@@ -230,16 +235,25 @@ class GrpcRequestPanel(QWidget):
         return self.method_box.currentText().strip()
 
     def to_grpc(self) -> GrpcModel:
-        deadline = self.deadline.value()
+        deadline: float | None = self.deadline.value()
+        loaded = self._loaded_deadline
+        if loaded is not None and abs(self.deadline.value() - self._shown(loaded)) < 5e-4:
+            deadline = loaded  # as the file has it, while the box shows it
         return GrpcModel(self.method_name(), self.editor.toPlainText(), self.protos.paths(),
-                         self.import_paths.paths(), deadline if deadline > 0 else None)
+                         self.import_paths.paths(), deadline if deadline else None)
+
+    def _shown(self, deadline: float) -> float:
+        """What the box shows of a deadline above 0: milliseconds, 1 at least (0 is
+        "none"), at most its maximum."""
+        return max(round(min(deadline, self.deadline.maximum()), 3), 0.001)
 
     def load_grpc(self, grpc: GrpcModel) -> None:
         for widget in (self.method_box, self.deadline, self.protos, self.import_paths):
             widget.blockSignals(True)
         try:
             self.method_box.setEditText(grpc.method)
-            self.deadline.setValue(grpc.deadline or 0)
+            self._loaded_deadline = grpc.deadline
+            self.deadline.setValue(self._shown(grpc.deadline) if grpc.deadline else 0)
             self.protos.set_paths(grpc.protos)
             self.import_paths.set_paths(grpc.import_paths)
         finally:
