@@ -75,6 +75,9 @@ class GrpcStream:
         self._batch: list[dict[str, Any]] = []
         self._written = False
         self._half_closed = False
+        #: Set on the gRPC thread once the caller stopped waiting for the open or the send
+        #: that starts the call: no call starts after it (see :meth:`_stop_started`).
+        self._stopped = False
         self.result: CallResult | None = None
 
     @property
@@ -106,6 +109,8 @@ class GrpcStream:
         """Start the call: a client or bidi stream (``request`` None) with an outbox its
         messages go through, a server stream with its ``request``, both read by a reader
         thread; a unary call as a :class:`UnaryCall`."""
+        if self._stopped:  # its caller has gone: nobody would ever end or read the call
+            return
         method = self.method
         if method.client_streaming or method.server_streaming:
             if method.client_streaming:
@@ -168,6 +173,27 @@ class GrpcStream:
         while await self._next() is not None:
             pass
 
+    def _stop_started(self, abandon: bool) -> None:
+        """End the call the open or the send started for a caller that stopped waiting for
+        it, and start none from now on.
+
+        ``thread.run`` cancels its task on the thread when the caller is cancelled, but that
+        task may have ended already: its answer was on its way back while the caller's loop
+        was busy. The call it started would then go on for good (a stream without a deadline
+        holds the server's call and a reader thread). Run on the gRPC thread, where ``_start``
+        runs, after that cancellation (``call_soon`` keeps the order): it finds the call that
+        was started, or makes sure none will be. ``abandon``: nobody will read the responses
+        either (the open failed, so ``__aexit__`` will not run), else they are ended for a
+        caller that may still read them or leave the block."""
+        self._stopped = True
+        if self._reader is not None:
+            if abandon:
+                self._reader.abandon()  # a full handoff no one takes would hold its thread
+            else:
+                self._reader.cancel()
+        elif self._unary is not None:
+            self._unary.cancel()
+
     async def _cancel_and_finish(self) -> None:
         if self._reader is not None and self.result is None:
             self._reader.abandon()
@@ -179,7 +205,12 @@ class GrpcStream:
     # --- from any loop ------------------------------------------------------------------
 
     async def __aenter__(self) -> GrpcStream:
-        await self._client.thread.run(self._open)
+        try:
+            await self._client.thread.run(self._open)
+        except BaseException:
+            # No __aexit__ follows: a call the open started is ended here, or never.
+            self._client.thread.call_soon(lambda: self._stop_started(abandon=True))
+            raise
         return self
 
     async def __aexit__(
@@ -224,7 +255,12 @@ class GrpcStream:
                                   "not sent")
             outbox.put(request)
             return
-        await self._client.thread.run(lambda: self._write(request))
+        try:
+            await self._client.thread.run(lambda: self._write(request))
+        except asyncio.CancelledError:
+            # The call may have started all the same: it must not run on unseen.
+            self._client.thread.call_soon(lambda: self._stop_started(abandon=False))
+            raise
 
     async def done_writing(self) -> None:
         """Half-close: the server is told nothing more will come."""

@@ -33,8 +33,8 @@ def _serialize(message: Any) -> bytes:
 
 class InventoryServer:
     """The Inventory service on 127.0.0.1 (any free port): ``target``; ``calls`` lists the
-    (method, metadata) of every call it took; ``cancelled`` is set when a Wait or a ListItems
-    was left."""
+    (method, metadata) of every call it took; ``cancelled`` is set when a Wait, a ListItems or
+    a Trade was left."""
 
     def __init__(
         self,
@@ -109,11 +109,16 @@ class InventoryServer:
 
     def trade(self, requests: Any, context: Any) -> Any:
         self._seen("Trade", context)
-        for item in requests:
-            if item.sku == "stop":  # ends the call while the client may still be sending
-                context.set_trailing_metadata((("x-trailer", "stopped"),))
-                context.abort(grpc.StatusCode.ABORTED, "closing early")
-            yield self.Item(sku=item.sku + "!", quantity=item.quantity * 2)
+        try:
+            for item in requests:
+                if item.sku == "stop":  # ends the call while the client may still be sending
+                    context.set_trailing_metadata((("x-trailer", "stopped"),))
+                    context.abort(grpc.StatusCode.ABORTED, "closing early")
+                yield self.Item(sku=item.sku + "!", quantity=item.quantity * 2)
+        finally:
+            # Left waiting for a message (the request iterator raises) or at a yield.
+            if not context.is_active():
+                self.cancelled.set()
 
     def explode(self, request: Any, context: Any) -> Any:
         self._seen("Explode", context)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
+from typing import Any
 
 import pytest
 
@@ -10,6 +13,20 @@ from app.client.errors import StreamError, UsageError
 from app.grpc import open_stream
 
 from .servers import SERVICE, InventoryServer
+
+
+def _readers() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name == "spyglass-grpc-read"}
+
+
+def _block_until_the_server_takes(inventory: InventoryServer, name: str, seen: int) -> None:
+    """Hold the caller's loop (a window busy painting) until the server has taken a call of
+    ``name`` after the first ``seen`` calls: the gRPC thread has started it, and its answer
+    cannot reach the caller before a cancel does."""
+    limit = time.monotonic() + 15
+    while name not in [called for called, _ in inventory.calls[seen:]]:
+        assert time.monotonic() < limit, f"the server never took {name}"
+        time.sleep(0.01)
 
 
 async def test_bidirectional_step_by_step(inventory: InventoryServer) -> None:
@@ -155,3 +172,53 @@ async def test_an_ended_stream_lets_its_sender_go(inventory: InventoryServer) ->
             break
         await asyncio.sleep(0.05)
     assert threading.active_count() <= before + 1  # at most grpc's channel thread
+
+
+async def test_cancelled_as_it_opens_the_stream_ends_its_call(
+        inventory: InventoryServer) -> None:
+    # The open started the call on the gRPC thread while the caller's loop was busy, then
+    # the caller was cancelled before the answer came back: no __aexit__ follows, and the
+    # call (no deadline) stayed open for good, its reader thread with it.
+    readers = _readers()
+    inventory.cancelled.clear()
+    seen = len(inventory.calls)
+    stream = open_stream(inventory.target, f"{SERVICE}/Trade")
+
+    async def use() -> None:
+        async with stream:
+            await asyncio.sleep(60)
+
+    task = asyncio.ensure_future(use())
+    await asyncio.sleep(0)  # the task now awaits the open on the gRPC thread
+    _block_until_the_server_takes(inventory, "Trade", seen)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await asyncio.to_thread(inventory.cancelled.wait, 5)  # the server saw it end
+    for _ in range(100):
+        if not _readers() - readers:
+            break
+        await asyncio.sleep(0.05)
+    assert not _readers() - readers
+
+
+@pytest.mark.parametrize(("method", "message"), [
+    ("ListItems", {"count": 1000, "interval_ms": 10}),
+    ("Wait", {"ms": 10_000}),
+])
+async def test_a_send_cancelled_as_it_starts_the_call_ends_it(
+        inventory: InventoryServer, method: str, message: dict[str, Any]) -> None:
+    # A unary or server-streaming call starts when its message is sent, on the gRPC thread:
+    # a caller cancelled before that send's answer came back left it running unseen.
+    async with open_stream(inventory.target, f"{SERVICE}/{method}") as stream:
+        inventory.cancelled.clear()
+        seen = len(inventory.calls)
+        send = asyncio.ensure_future(stream.send(message))
+        await asyncio.sleep(0)
+        _block_until_the_server_takes(inventory, method, seen)
+        send.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await send
+        assert await asyncio.to_thread(inventory.cancelled.wait, 5)
+        assert len([r async for r in stream]) < 1000
+    assert stream.result is not None and stream.result.code == "CANCELLED"
