@@ -1,13 +1,29 @@
 """The paths of a gRPC request's .proto files and import paths, as a workspace file keeps
-them: relative to the workspace's folder when they are inside it (so that the workspace can
-be moved, or cloned from git elsewhere), absolute otherwise; and back to absolute paths when
-the file is read. A path that uses a ``{{variable}}`` is kept as it is, both ways."""
+them, so that the workspace can be moved, or cloned from git elsewhere; and back to absolute
+paths when the file is read. What is written:
+
+- a path that uses a ``{{variable}}``, or one that is relative already (as typed:
+  ``../protos``, ``~/include``), as it is;
+- an absolute path inside the workspace's folder, relative to it (``protos/api.proto``);
+- an absolute path outside it, relative too (``../protos/api.proto``) when it is close by:
+  on the same drive, and the deepest folder it shares with the workspace's folder is below
+  the filesystem's root and below the home folder (neither of them, nor a folder above the
+  home folder). That is a repository whose protos sit beside its workspace folder, cloned
+  elsewhere as a whole; and a ``../`` path the file held (read as an absolute one) is
+  written back as it was;
+- any other absolute path as it is: ``/usr/include``, another project under ``~``, another
+  drive on Windows. Only an absolute path finds those again.
+
+Written paths are ``/``-separated. Reading makes a relative path absolute under the
+workspace's folder, ``..`` resolved by name (``os.path.normpath``), as a call resolves one
+(:func:`app.model.compose_grpc.resolve_paths`), so what is written finds the same file.
+Paths are compared by name only: symbolic links are not followed."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
 
 from app.model.request import GrpcModel
 from app.model.templating import VARIABLE
@@ -18,11 +34,37 @@ __all__ = ["grpc_for_file", "grpc_from_file"]
 def _for_file(path: str, root: Path) -> str:
     if VARIABLE.search(path) or not os.path.isabs(path):
         return path
+    path, folder = os.path.normpath(path), os.path.abspath(root)
     try:
-        inside = Path(os.path.normpath(path)).relative_to(os.path.abspath(root))
+        inside = Path(path).relative_to(folder)
     except ValueError:
-        return path  # outside the workspace: only an absolute path finds it again
+        return _near(path, folder) or path
     return PurePosixPath(*inside.parts).as_posix() if inside.parts else "."
+
+
+def _near(path: str, folder: str) -> str | None:
+    """``path``, outside ``folder``, relative to it (``../...``) when it is close by (see the
+    module's docstring), else None."""
+    try:
+        shared = os.path.commonpath([path, folder])
+        relative = os.path.relpath(path, folder)
+    except ValueError:  # another drive (Windows): no relative path leads there
+        return None
+    if shared == os.path.dirname(shared) or _holds_home(shared):
+        return None  # the filesystem's root, or the home folder or above: elsewhere
+    return PurePath(relative).as_posix()
+
+
+def _holds_home(folder: str) -> bool:
+    """Whether ``folder`` is the home folder or one above it."""
+    home = os.path.expanduser("~")
+    if not os.path.isabs(home):  # no home folder known
+        return False
+    try:
+        above = os.path.commonpath([folder, os.path.normpath(home)])
+    except ValueError:  # another drive
+        return False
+    return os.path.normcase(above) == os.path.normcase(folder)
 
 
 def _from_file(path: str, root: Path) -> str:
@@ -32,7 +74,8 @@ def _from_file(path: str, root: Path) -> str:
 
 
 def grpc_for_file(grpc: GrpcModel, root: str | os.PathLike[str]) -> GrpcModel:
-    """``grpc`` with its paths inside ``root`` made relative to it (``/``-separated)."""
+    """``grpc`` with its paths inside ``root``, or close by, made relative to it
+    (``/``-separated)."""
     base = Path(root)
     return replace(grpc, protos=[_for_file(p, base) for p in grpc.protos],
                    import_paths=[_for_file(p, base) for p in grpc.import_paths])

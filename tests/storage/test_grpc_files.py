@@ -1,5 +1,5 @@
 """gRPC requests in workspace files (their .proto paths relative to the workspace when inside
-it) and in the history (method, target, status code name, time)."""
+it or close by) and in the history (method, target, status code name, time)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from app.model.compose_grpc import resolve_paths
 from app.model.request import GrpcModel, KeyValue, RequestMode, RequestModel
+from app.storage.grpc_paths import grpc_for_file
 from app.storage.history import History, HistoryEntry, Outcome, entry_for
 from app.storage.secrets import MemorySecrets
 from app.storage.workspace import Workspace, WorkspaceError
@@ -24,7 +26,8 @@ def _model(root: Path, outside: Path) -> RequestModel:
 
 
 def test_proto_paths_inside_the_workspace_are_stored_relative(tmp_path: Path) -> None:
-    root, outside = tmp_path / "ws", tmp_path / "elsewhere"
+    # Outside: at the top of the filesystem (/opt/protos), far from the workspace.
+    root, outside = tmp_path / "ws", Path(tmp_path.anchor, "opt", "protos")
     workspace = Workspace(root, MemorySecrets())
     model = _model(root, outside)
     path = workspace.save_request("API", model)
@@ -116,3 +119,67 @@ def test_a_history_entry_of_a_call_not_made(tmp_path: Path) -> None:
     unnamed = HistoryEntry(method="GRPC", url="x", status=4, request={"grpc": "?"})
     assert unnamed.status_text == "4"  # an entry edited by hand: its number
     assert HistoryEntry(method="GET", url="x", status=404).status_text == "404"
+
+
+def _home(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("USERPROFILE", str(home))  # what Windows's expanduser reads
+
+
+def test_a_proto_beside_the_workspace_keeps_its_relative_path(tmp_path: Path) -> None:
+    # A repository whose protos sit beside its workspace folder: what the file said
+    # (../protos) was written back as an absolute path at the next save, which a clone of
+    # the repository elsewhere did not have.
+    repo = tmp_path / "repo"
+    root = repo / "api-workspace"
+    (root / "API").mkdir(parents=True)
+    path = root / "API" / "g.yaml"
+    path.write_text(
+        "name: g\nurl: localhost:1\nmode: grpc\ngrpc:\n  method: a.B/C\n"
+        "  protos:\n    - ../protos/service.proto\n    - protos/local.proto\n"
+        "  import_paths:\n    - ../protos\n", encoding="utf-8")
+    workspace = Workspace(root, MemorySecrets())
+    model = workspace.load_request(path)
+    assert model.grpc.protos[0] == str(repo / "protos" / "service.proto")
+    assert workspace.save_request("API", model) == path
+    text = path.read_text(encoding="utf-8")
+    assert "    - ../protos/service.proto\n    - protos/local.proto\n" in text
+    assert "  import_paths:\n    - ../protos\n" in text
+    assert str(repo) not in text
+    clone = tmp_path / "elsewhere" / "clone"
+    clone.parent.mkdir()
+    repo.rename(clone)
+    moved = Workspace(clone / "api-workspace", MemorySecrets()).load_request(
+        clone / "api-workspace" / "API" / "g.yaml")
+    assert moved.grpc.protos[0] == str(clone / "protos" / "service.proto")
+    assert moved.grpc.import_paths == [str(clone / "protos")]
+
+
+def test_which_paths_outside_the_workspace_are_stored_relative(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    _home(monkeypatch, home)
+    root = home / "code" / "repo" / "ws"
+    near = [home / "code" / "repo" / "protos" / "a.proto",  # beside, in the same repository
+            home / "code" / "repo",  # the folder above the workspace's
+            home / "code" / "shared" / "protos"]  # still below the home folder
+    far = [home / "other.proto",  # shares only the home folder: ~/... elsewhere
+           tmp_path / "shared" / "b.proto",  # shares a folder above the home folder
+           Path(tmp_path.anchor, "usr", "include")]  # shares only the filesystem's root
+    grpc = grpc_for_file(GrpcModel(protos=[str(p) for p in near + far]), root)
+    assert grpc.protos == ["../protos/a.proto", "..", "../../shared/protos",
+                           *(str(p) for p in far)]
+    # Read back as a call finds them: relative to the workspace's folder.
+    assert resolve_paths(grpc.protos, root) == [str(p) for p in near + far]
+
+
+def test_a_workspace_outside_the_home_folder(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    _home(monkeypatch, tmp_path / "home")
+    root = tmp_path / "srv" / "team" / "ws"
+    grpc = grpc_for_file(GrpcModel(protos=[str(tmp_path / "srv" / "team" / "p.proto"),
+                                           str(tmp_path / "home" / "p.proto")],
+                                   import_paths=["../typed", "~/include"]), root)
+    # Beside it below /srv: relative; in the home folder (a folder above it shared): not.
+    assert grpc.protos == ["../p.proto", str(tmp_path / "home" / "p.proto")]
+    assert grpc.import_paths == ["../typed", "~/include"]  # relative as typed: as they are
