@@ -33,8 +33,10 @@ def _serialize(message: Any) -> bytes:
 
 class InventoryServer:
     """The Inventory service on 127.0.0.1 (any free port): ``target``; ``calls`` lists the
-    (method, metadata) of every call it took; ``cancelled`` is set when a Wait, a ListItems or
-    a Trade was left."""
+    (method, metadata) of every call it took; ``cancelled`` is set when a Wait or a ListItems
+    was left, ``trades_ended`` when a Trade's handler ended, for any reason (a client that
+    cancels a Trade waiting for its messages may end its request iterator as a half-close
+    would, before the call is marked inactive: "left" cannot be told apart there)."""
 
     def __init__(
         self,
@@ -50,6 +52,7 @@ class InventoryServer:
         self.Shortage = message_class(self.pool, "test.common.Shortage")
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.cancelled = threading.Event()
+        self.trades_ended = threading.Event()
         self.server = grpc.server(ThreadPoolExecutor(max_workers=8))
         self.server.add_generic_rpc_handlers((self._handler(),))
         if reflection:
@@ -116,9 +119,7 @@ class InventoryServer:
                     context.abort(grpc.StatusCode.ABORTED, "closing early")
                 yield self.Item(sku=item.sku + "!", quantity=item.quantity * 2)
         finally:
-            # Left waiting for a message (the request iterator raises) or at a yield.
-            if not context.is_active():
-                self.cancelled.set()
+            self.trades_ended.set()
 
     def explode(self, request: Any, context: Any) -> Any:
         self._seen("Explode", context)

@@ -180,7 +180,7 @@ async def test_cancelled_as_it_opens_the_stream_ends_its_call(
     # the caller was cancelled before the answer came back: no __aexit__ follows, and the
     # call (no deadline) stayed open for good, its reader thread with it.
     readers = _readers()
-    inventory.cancelled.clear()
+    inventory.trades_ended.clear()
     seen = len(inventory.calls)
     stream = open_stream(inventory.target, f"{SERVICE}/Trade")
 
@@ -194,7 +194,8 @@ async def test_cancelled_as_it_opens_the_stream_ends_its_call(
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert await asyncio.to_thread(inventory.cancelled.wait, 5)  # the server saw it end
+    # The server's handler, which waited for messages that would never come, has ended.
+    assert await asyncio.to_thread(inventory.trades_ended.wait, 15)
     for _ in range(100):
         if not _readers() - readers:
             break
