@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -527,3 +528,35 @@ def test_a_new_status_drops_the_last_calls_long_details(
     pane = call_and_wait(tab, qtbot)
     assert pane.stream.status.text() == "Not sent"
     assert pane.stream.status.toolTip() == ""
+
+
+def test_a_rows_preview_is_made_once_however_often_it_is_painted(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A row is painted again and again (each scroll, each new row below it): a large
+    # message's JSON took 100 ms and more each time, the window stalling with it.
+    import ui.modes.grpc.grpc_log as grpc_log
+
+    made: list[object] = []
+    real = grpc_log.message_text
+
+    def counting(data: object, *args: Any, **kwargs: Any) -> str:
+        made.append(data)
+        return real(data, *args, **kwargs)
+
+    monkeypatch.setattr(grpc_log, "message_text", counting)
+    log = GrpcMessageLog(keep=10)
+    model = GrpcLogModel(log)
+    big = {"text": "x" * 100_000}
+    log.add("in", big)
+    log.add("in", {"text": "small"})
+    model.refresh()
+    for _ in range(3):
+        shown = [model.index(row, 2).data() for row in range(2)]
+    assert shown[0].startswith('{"text": "xxx') and shown[0].endswith("…")
+    assert shown[1] == '{"text": "small"}'
+    assert made == [big, {"text": "small"}]
+    model.reset()  # a new call: its rows are made anew
+    log.clear()
+    log.add("in", {"text": "small"})
+    model.refresh()
+    assert model.index(0, 2).data() == '{"text": "small"}' and len(made) == 3

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple, overload
 
@@ -65,6 +65,9 @@ def status_details(code: str, details: str) -> str:
 
 
 _Row = tuple[float, str, Any]
+
+#: Previews of the rows painted last kept (a screenful many times over).
+_PREVIEWS_KEPT = 512
 
 
 class Rows(Sequence[_Row]):
@@ -165,6 +168,10 @@ class GrpcLogModel(QAbstractTableModel):
         super().__init__(parent)
         self.log = log
         self._count = 0
+        #: The previews of the rows painted last, by their message (kept with it: identity,
+        #: not a reused id): a row is painted again and again, and a large message's JSON
+        #: took 100 ms and more each time.
+        self._previews: OrderedDict[int, tuple[Any, str]] = OrderedDict()
 
     def refresh(self) -> int:
         """Publish what the log gained since the last call; the number of rows added."""
@@ -185,8 +192,22 @@ class GrpcLogModel(QAbstractTableModel):
             self.endInsertRows()
         return added
 
+    def _preview(self, message: GrpcMessage) -> str:
+        key = id(message.data)
+        found = self._previews.get(key)
+        if found is not None and found[0] is message.data:
+            self._previews.move_to_end(key)
+            return found[1]
+        text = message_text(message.data, direction=message.direction)
+        text = text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS] + "…"
+        self._previews[key] = (message.data, text)
+        if len(self._previews) > _PREVIEWS_KEPT:
+            self._previews.popitem(last=False)
+        return text
+
     def reset(self) -> None:
         """Start over (the log was cleared for a new call)."""
+        self._previews.clear()
         self.beginResetModel()
         self._count = len(self.log.rows)
         self.endResetModel()
@@ -220,8 +241,7 @@ class GrpcLogModel(QAbstractTableModel):
                 return f"{stamp}.{int(message.at * 1000) % 1000:03d}"
             if column == 1:
                 return _ARROWS.get(message.direction, "")
-            text = message_text(message.data, direction=message.direction)
-            return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS] + "…"
+            return self._preview(message)
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 1:
             return {"out": "sent", "in": "received"}.get(message.direction)
         return None
