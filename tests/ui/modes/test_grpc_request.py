@@ -27,6 +27,12 @@ def methods(pane: GrpcPane) -> list[str]:
     return [box.itemText(i) for i in range(box.count())]
 
 
+def _type_url(tab: RequestTab, text: str) -> None:
+    """``text`` in the URL bar as typed (an edit, not a load)."""
+    tab.editor.url_bar.setText(text)
+    tab.editor.url_bar.textEdited.emit(text)
+
+
 def test_registered_and_chosen_by_grpc_urls(grpc_tab: MakeTab) -> None:
     spec = MODES.get(RequestMode.GRPC)
     assert spec.label == "gRPC" and spec.fields == ("grpc",)
@@ -291,12 +297,12 @@ def test_another_target_is_described_in_place_of_the_last(
         pane = pane_of(tab)
         qtbot.waitUntil(lambda: f"{SERVICE}/Echo" in methods(pane), timeout=15000)
         assert pane.request.kind_label.text() == "unary"
-        tab.editor.url_bar.setText("grpc://myhost")  # being typed: no port yet
+        _type_url(tab, "grpc://myhost")  # being typed: no port yet
         qtbot.waitUntil(lambda: methods(pane) == [], timeout=5000)
         assert pane.services.services == [] and pane.request.kind_label.text() == ""
         assert pane.request.method_name() == f"{SERVICE}/Echo"  # what was typed stays
         assert pane.request.editor.toPlainText() == '{"text": "a"}'
-        tab.editor.url_bar.setText(f"grpc://{inventory.target}")
+        _type_url(tab, f"grpc://{inventory.target}")
         qtbot.waitUntil(lambda: "test.inventory.Inventory/GetItem" in methods(pane),
                         timeout=15000)
         assert f"{SERVICE}/Echo" not in methods(pane)
@@ -336,3 +342,14 @@ def test_a_deadline_stays_as_the_file_has_it(grpc_tab: MakeTab, qtbot: QtBot,
     assert tab.to_model().grpc.deadline == 3
     pane.request.deadline.setValue(0)
     assert tab.to_model().grpc.deadline is None
+
+
+def test_a_target_typed_in_a_new_tab_is_described_once_whole(
+        grpc_tab: MakeTab, grpc_target: str, qtbot: QtBot) -> None:
+    tab = grpc_tab("grpc://")
+    pane = pane_of(tab)
+    _type_url(tab, "grpc://127.0.0.1")  # no port yet: nothing to describe
+    qtbot.wait(900)
+    assert methods(pane) == [] and not pane.services.describing
+    _type_url(tab, f"grpc://{grpc_target}")
+    qtbot.waitUntil(lambda: f"{SERVICE}/Echo" in methods(pane), timeout=15000)

@@ -126,13 +126,13 @@ class GrpcPane(QWidget):
         target, other .proto files, metadata or TLS options), the last ones go (their
         methods and types are not this target's) and are described again once typing
         pauses, as far as they can be."""
-        if self._described_from is None:
-            return
         if _describe_source(self._host.to_model()) == self._described_from:
             return
-        self._described_from = None
-        self.services.forget()
-        self.request.clear_services()
+        if self._described_from is not None:
+            self._described_from = None
+            self.services.forget()
+            self.request.clear_services()
+        # (A target being typed in a new tab is described once it is whole, too.)
         self._describe_timer.start()
 
     def check_message(self) -> None:
