@@ -378,13 +378,15 @@ class RequestTab(QWidget):
         self.title_changed.emit(self.title())
 
     def _on_edited(self) -> None:
-        if self._saved is not None:
-            self.modified = self.to_model().to_dict() != self._saved
+        parts = self._parts.get(self.mode)
+        edited = parts.request_edited if parts is not None else None
+        model = self.to_model() if self._saved is not None or edited is not None else None
+        if self._saved is not None and model is not None:
+            self.modified = model.to_dict() != self._saved
         self._emit_title()
         self.refresh_variables()
-        parts = self._parts.get(self.mode)
-        if parts is not None and parts.request_edited is not None:
-            parts.request_edited()
+        if edited is not None and model is not None:
+            edited(model)
 
     # -- the workspace --------------------------------------------------------------------
 

@@ -260,6 +260,8 @@ class GrpcClient:
         certificate fetched first, for its channel.)"""
         if endpoint is not None and endpoint in self._stale:
             self._forget(endpoint)
+        if endpoint is not None:
+            await self.confirm_pin(endpoint, timeout)
         if endpoint is not None and not endpoint.verify and endpoint not in self._pins:
             limit = self.settings.describe_timeout
             self._pins[endpoint] = await pin_server_certificate(
@@ -355,11 +357,14 @@ class GrpcClient:
             self._forget(endpoint)
 
     async def confirm_pin(self, endpoint: Endpoint, timeout: float | None) -> None:
-        """Before a stream on an endpoint pinned earlier: when the channel calls go on is
+        """Before the descriptors of a call, a stream or a describe are looked up
+        (:meth:`source`), for an endpoint pinned earlier: when the channel calls go on is
         not connected (a server restarted, say), fetch the server's certificate again and,
         if it is a new one (a development server that makes one at each start), let the old
-        one and its channel go. A unary call whose handshake fails is made again instead
-        (:meth:`_call`); a stream cannot be: its messages may have gone to grpcio already.
+        one and its channel go. That spares a stream a first call that fails: it cannot be
+        made again, its messages may have gone to grpcio already. (A unary call, which can,
+        is made again when its handshake fails all the same, :meth:`_call`: a fast-path call
+        does not come here.)
 
         A channel that is connected (or connecting) is kept, whatever the server presents to
         a new connection: its calls under way go on (a rolling restart, a second server

@@ -91,7 +91,6 @@ class GrpcStream:
     async def _open(self) -> None:
         started = time.monotonic()
         try:
-            await self._client.confirm_pin(self._endpoint, self._timeout)
             self._method = await self._client.resolve(
                 self._endpoint, self.full_method, self._protos, self._import_paths,
                 self._metadata, self._timeout)

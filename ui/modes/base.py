@@ -169,8 +169,9 @@ class ModeParts:
     #: The pane's part of the request was edited (the tab then compares it with its file).
     changed: SignalInstance | None = None
     #: The tab's request was edited (its URL, headers, options or the pane's part), once
-    #: typing pauses: the mode may look again at what it learnt from the request before.
-    request_edited: Callable[[], None] | None = None
+    #: typing pauses, with the request as it is now: the mode may look again at what it
+    #: learnt from the request before.
+    request_edited: Callable[[RequestModel], None] | None = None
 
     def dispose(self) -> None:
         """Stop the mode's work and let go of its files."""

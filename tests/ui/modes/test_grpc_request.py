@@ -333,6 +333,10 @@ def test_a_deadline_stays_as_the_file_has_it(grpc_tab: MakeTab, qtbot: QtBot,
                                             deadline: float, shown: str) -> None:
     # The box shows milliseconds; the request keeps the file's value until it is edited
     # (it read "none" for 0.4 ms, and cut 5,000,000 s to 1,000,000).
+    from app.grpc.client import MAX_DEADLINE
+    from ui.modes.grpc import grpc_request
+
+    assert grpc_request.MAX_DEADLINE == MAX_DEADLINE  # the box's is the library's
     tab = grpc_tab("", deadline=deadline)
     pane = pane_of(tab)
     tab.mark_saved(tab.to_model())

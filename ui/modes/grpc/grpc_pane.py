@@ -121,12 +121,12 @@ class GrpcPane(QWidget):
         self.request.status.setText("Describing…")
         self.services.refresh(model, self._host.variables)
 
-    def request_edited(self) -> None:
+    def request_edited(self, model: RequestModel) -> None:
         """The tab's request was edited: when what its services come from changed (another
         target, other .proto files, metadata or TLS options), the last ones go (their
         methods and types are not this target's) and are described again once typing
         pauses, as far as they can be."""
-        if _describe_source(self._host.to_model()) == self._described_from:
+        if _describe_source(model) == self._described_from:
             return
         if self._described_from is not None:
             self._described_from = None

@@ -169,8 +169,6 @@ class GrpcRequestPanel(QWidget):
         self.refresh_button.setToolTip("Describe the services again: by server reflection, or "
                                        "from the .proto files when there are some")
         self.deadline = QDoubleSpinBox()
-        from app.grpc.client import MAX_DEADLINE  # (the first describe loads grpc anyway)
-
         self.deadline.setRange(0, MAX_DEADLINE)
         self.deadline.setDecimals(3)
         #: The deadline the request was loaded with, kept exact while the box shows it (the
@@ -326,6 +324,12 @@ class GrpcRequestPanel(QWidget):
     def _on_method_text(self, text: str) -> None:
         self.changed.emit()
         self.method_changed.emit(text.strip())
+
+
+#: The longest deadline the box takes, the library's (``app.grpc.client.MAX_DEADLINE``, some
+#: 30 years): written here, as importing the library loads grpcio, which the window's
+#: thread does not wait for while a tab is built (a test keeps the two equal).
+MAX_DEADLINE = 1e9
 
 
 def _escape(text: str) -> str:
