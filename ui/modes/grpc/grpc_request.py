@@ -265,6 +265,22 @@ class GrpcRequestPanel(QWidget):
 
     def set_services(self, services: list[Service]) -> None:
         """Fill the picker; the typed method stays."""
+        current = self._refill(services)
+        count = sum(len(service.methods) for service in services)
+        self.status.setText(f"{len(services)} service{'s' if len(services) != 1 else ''}, "
+                            f"{count} method{'s' if count != 1 else ''}")
+        self._on_method_text(current)
+
+    def clear_services(self) -> None:
+        """No services known (the target changed): the picker empties, the typed method
+        stays, and no kind is shown for it."""
+        current = self._refill([])
+        self.status.setText("")
+        self.method_changed.emit(current)
+
+    def _refill(self, services: list[Service]) -> str:
+        """The picker holds the methods of ``services`` (no signals meanwhile), the typed
+        method kept (the first one's when none was typed); that method's name."""
         current = self.method_name()
         self.method_box.blockSignals(True)
         self.method_box.clear()
@@ -280,23 +296,8 @@ class GrpcRequestPanel(QWidget):
             current = str(self.method_box.itemData(0))
         self.method_box.setEditText(current)
         self.method_box.blockSignals(False)
-        count = sum(len(service.methods) for service in services)
         self.describe_error.hide()
-        self.status.setText(f"{len(services)} service{'s' if len(services) != 1 else ''}, "
-                            f"{count} method{'s' if count != 1 else ''}")
-        self._on_method_text(current)
-
-    def clear_services(self) -> None:
-        """No services known (the target changed): the picker empties, the typed method
-        stays, and no kind is shown for it."""
-        current = self.method_name()
-        self.method_box.blockSignals(True)
-        self.method_box.clear()
-        self.method_box.setEditText(current)
-        self.method_box.blockSignals(False)
-        self.describe_error.hide()
-        self.status.setText("")
-        self.method_changed.emit(current)
+        return current
 
     def show_describe_error(self, title: str, detail: str) -> None:
         self.status.setText("")
