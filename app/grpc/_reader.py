@@ -163,7 +163,8 @@ class StreamReader:
     """Reads one started call of grpcio's synchronous API (a single-threaded unary-stream
     call, or a stream-stream one fed by :class:`Outbox`) on a daemon thread: each
     response, as JSON by ``to_json``, goes into ``responses`` (the last ``keep``) and into
-    ``handoff``. Once the call has ended, ``outcome`` holds its (code, details, initial
+    ``handoff``. ``initial_metadata`` holds the response headers once they have come (None
+    before); once the call has ended, ``outcome`` holds its (code, details, initial
     metadata, trailing metadata) and the handoff is ended."""
 
     def __init__(self, call: Any, to_json: Any, buffer: int, keep: int | None = None,
@@ -178,6 +179,9 @@ class StreamReader:
         self.responses: deque[dict[str, Any]] = deque(maxlen=keep)
         self.received = 0
         self.outcome: tuple[grpc.StatusCode, str, Any, Any] | None = None
+        #: The call's initial metadata (its response headers), set once on the reader's
+        #: thread as soon as it has them, for any thread to read; None before.
+        self.initial_metadata: Any = None
         self._thread = threading.Thread(target=self._run, name="spyglass-grpc-read",
                                         daemon=True)
         self._thread.start()
@@ -206,7 +210,19 @@ class StreamReader:
             self.handoff.put
         failure = None
         try:
+            # The headers as soon as grpcio has them. A stream-stream call (one a writer
+            # feeds: ``on_end``) waits for them on a condition, which ``cancel`` can take
+            # meanwhile, and its messages go on another thread: a bidi server that waits
+            # for the first message before it answers is no deadlock. A single-threaded
+            # unary-stream call's ``initial_metadata`` polls the call holding the lock
+            # ``cancel`` takes: a server silent until its first response would hold a
+            # cancel that long. There they are taken with the first response, before which
+            # they always come (and the wait is then none).
+            if self._on_end is not None:
+                self.initial_metadata = call.initial_metadata() or ()
             for response in call:
+                if self.initial_metadata is None:
+                    self.initial_metadata = call.initial_metadata() or ()
                 data = to_json(response)
                 keep(data)
                 self.received += 1
@@ -220,6 +236,8 @@ class StreamReader:
             call.cancel()
         finally:
             self.outcome = _outcome_of(call, failure)
+            if self.initial_metadata is None:  # ended before any response
+                self.initial_metadata = self.outcome[2]
             if self._on_end is not None:
                 self._on_end()
             self.handoff.end()

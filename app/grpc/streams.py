@@ -20,6 +20,7 @@ from ._pinning import Pinned
 from ._reader import Outbox, StreamReader
 from ._unary import UnaryCall
 from .client import Endpoint, GrpcClient, PathText, Resolved
+from .messages import metadata_pairs
 from .results import CallResult, read_result, unreached
 
 __all__ = ["GrpcStream"]
@@ -38,7 +39,8 @@ class GrpcStream:
     ``UsageError``). Leaving the block cleanly half-closes and reads what is left; leaving it
     by an exception cancels the call. ``result`` is the :class:`CallResult` once the call
     has ended (None before), its ``responses`` all those read (the last ``keep_responses``
-    of ``open_stream``, when given).
+    of ``open_stream``, when given). ``headers`` are the response headers while the call
+    runs, as soon as they have come.
 
     A streaming method is read by a thread of its own (:mod:`._reader`) on grpcio's
     synchronous API, and ``async for`` takes its responses from any loop without passing
@@ -79,12 +81,28 @@ class GrpcStream:
         #: that starts the call: no call starts after it (see :meth:`_stop_started`).
         self._stopped = False
         self.result: CallResult | None = None
+        self._headers: list[tuple[str, str]] | None = None
 
     @property
     def method(self) -> Resolved:
         if self._method is None:
             raise UsageError("The stream is not open: use it as `async with open_stream(...)`")
         return self._method
+
+    @property
+    def headers(self) -> list[tuple[str, str]] | None:
+        """The response headers (initial metadata) as (name, value) pairs, binary values in
+        base64 as in ``result.headers``: a stream's as soon as its reader has them (a bidi
+        or client stream's when the server sends them, a server stream's with its first
+        response at the latest), a unary call's with its result; None before. Read from
+        any thread."""
+        if self._headers is None:
+            reader = self._reader
+            if reader is not None and reader.initial_metadata is not None:
+                self._headers = metadata_pairs(reader.initial_metadata)
+            elif self.result is not None:
+                self._headers = self.result.headers
+        return self._headers
 
     # --- on the gRPC thread -------------------------------------------------------------
 

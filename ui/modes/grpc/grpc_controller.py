@@ -95,7 +95,8 @@ class GrpcController(QObject):
     """Owns one tab's gRPC call: the task that makes it and the log it fills."""
 
     state_changed = Signal(object)  # ConnectionState
-    #: (model, Outcome, secret values) once per ``start``, when the call ended or failed.
+    #: (model, Outcome, secret values) once per ``start``, when the call ended or failed, or
+    #: was replaced by the next ``start`` once open.
     exchanged = Signal(object, object, object)
     #: The call is open: its method's kind (``method_kind``).
     opened = Signal(str)
@@ -155,6 +156,14 @@ class GrpcController(QObject):
         return (self._state == ConnectionState.OPEN and self.kind.startswith(("client", "bidi"))
                 and not self.half_closed)
 
+    @property
+    def headers(self) -> list[tuple[str, str]] | None:
+        """The open call's response headers as soon as they have come; None before, or with
+        no call open (an ended call's are its ``result``'s). The view reads them once a
+        frame: no signal, so the reader's thread wakes no loop for them."""
+        stream = self._stream
+        return stream.headers if stream is not None else None
+
     def _set_state(self, state: ConnectionState) -> None:
         if state != self._state:
             self._state = state
@@ -163,7 +172,11 @@ class GrpcController(QObject):
     # -- commands ------------------------------------------------------------------------------
 
     def start(self, model: RequestModel, variables: VariablesSource | None = None) -> None:
-        """Call with ``model`` (the tab's Send), ending any call under way."""
+        """Call with ``model`` (the tab's Send), ending any call under way (an open one goes
+        to History as cancelled)."""
+        if self._state in (ConnectionState.OPEN, ConnectionState.CLOSING):
+            self._record_replaced()
+        # A call still connecting reached no server: it goes unrecorded, as an aborted one.
         self._generation += 1
         generation = self._generation
         self._sent = (model, time.time(), (), model.url)
@@ -178,6 +191,21 @@ class GrpcController(QObject):
         self._set_state(ConnectionState.CONNECTING)
         self._runner.start(self._key, self._run(generation, model, variables),
                            on_error=lambda exc: self._on_failed(generation, exc))
+
+    def _record_replaced(self) -> None:
+        """The history entry of the open call a new one replaces: CANCELLED, as Esc would
+        have ended it (its task is cancelled, and its own late ``_end`` dropped as another
+        generation's). Nothing is logged: the log is the next call's. Its size is 0: the
+        responses are counted from a result it will never have."""
+        from app.model.compose_grpc import GRPC_STATUS_CODES
+
+        if self._sent is None:
+            return
+        model, started, secrets, url = self._sent
+        self._sent = None
+        self.exchanged.emit(model, Outcome(started, time.time() - started,
+                                           GRPC_STATUS_CODES["CANCELLED"], url=url,
+                                           code="CANCELLED"), secrets)
 
     def stop(self) -> bool:
         """Cancel the call (its status becomes CANCELLED); False when there was none."""

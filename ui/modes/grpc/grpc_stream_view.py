@@ -1,7 +1,7 @@
 """The result side of the gRPC pane: the messages of the call both ways with their times (a
 table fed once a frame from the call's log), a box to send another message, Half-close and
-Cancel for a client or bidi stream, and at the end the status (code name and details), the
-decoded error details, and the headers and trailers.
+Cancel for a client or bidi stream, the response headers as soon as they come, and at the
+end the status (code name and details), the decoded error details, and the trailers.
 """
 
 from __future__ import annotations
@@ -189,6 +189,8 @@ class GrpcStreamView(QWidget):
         self._timer.setInterval(controller.settings.frame_ms)
         self._timer.timeout.connect(self.refresh)
         self._follow = True
+        #: The Headers tab waits for the open call's (read once a frame until they come).
+        self._awaiting_headers = False
         self.table.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         selection = self.table.selectionModel()
         selection.selectionChanged.connect(self._on_selected)
@@ -204,7 +206,11 @@ class GrpcStreamView(QWidget):
     # -- the log ---------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Show what the log gained (once a frame while a call runs)."""
+        """Show what the log gained, and the call's headers once they have come (once a
+        frame while a call runs)."""
+        if self._awaiting_headers and (headers := self.controller.headers) is not None:
+            self._awaiting_headers = False
+            _fill(self.headers, headers)
         added = self.model.refresh()
         if added and self._follow:
             self.table.scrollToBottom()
@@ -269,6 +275,7 @@ class GrpcStreamView(QWidget):
             self.error_details.clear()
             _fill(self.headers, [])
             _fill(self.trailers, [])
+            self._awaiting_headers = True
             self.send_problem.hide()
         if c.busy:
             self._timer.start()
@@ -301,6 +308,7 @@ class GrpcStreamView(QWidget):
                             + (f" · {_escape(shown)}" if shown else ""))
         self.status.setToolTip(details if shown != details else "")
         self.status.setStyleSheet(css(tone))
+        self._awaiting_headers = False
         _fill(self.headers, result.headers)
         _fill(self.trailers, result.trailers)
         if result.error_details:
