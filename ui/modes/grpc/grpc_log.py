@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections import OrderedDict, deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple, overload
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -24,7 +24,7 @@ __all__ = ["DEFAULT_KEEP", "MESSAGE_ROLE", "GrpcLogModel", "GrpcMessage", "GrpcM
 DEFAULT_KEEP = 100_000
 #: ``index.data(MESSAGE_ROLE)`` is the row's :class:`GrpcMessage`.
 MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1
-#: Characters of a message shown in its row (the detail view shows all of it).
+#: Characters of a message shown in its row (the Message tab shows more).
 PREVIEW_CHARS = 400
 _ARROWS = {"out": "→", "in": "←", "info": "•", "error": "✕"}
 _Index = QModelIndex | QPersistentModelIndex
@@ -44,12 +44,78 @@ class GrpcMessage(NamedTuple):
     data: Any
 
 
-def message_text(data: Any, indent: int | None = None, direction: str = "in") -> str:
+def message_text(data: Any, indent: int | None = None, direction: str = "in",
+                 chars: int | None = None) -> str:
     """``data`` as the log shows it: JSON for a message (sent or received: a well-known
-    type's may be a JSON string, shown quoted), the text itself for a note."""
+    type's may be a JSON string, shown quoted), the text itself for a note. With ``chars``,
+    only its first ``chars`` characters: a message of megabytes is not serialized whole for
+    them (a 30 MB one took 100 ms and more), only a copy of what reaches them (a long
+    string cut, a long array or object without its tail)."""
     if isinstance(data, str) and direction not in ("in", "out"):
-        return data
-    return json.dumps(data, ensure_ascii=False, indent=indent)
+        return data if chars is None else data[:chars]
+    if chars is None:
+        return json.dumps(data, ensure_ascii=False, indent=indent)
+    head = _Head(chars, indent).keep(data, 0)
+    return json.dumps(head, ensure_ascii=False, indent=indent)[:chars]
+
+
+class _Head:
+    """Copies a JSON value as far as the first ``chars`` characters of its JSON go.
+
+    ``left`` is ``chars`` less what the JSON made so far takes at least (escapes and some
+    separators are not counted, never anything JSON does not write), so the copy leaves
+    something out only where the JSON is at character ``chars`` or later: the first
+    ``chars`` characters of the copy's JSON are the value's."""
+
+    def __init__(self, chars: int, indent: int | None) -> None:
+        self.left = chars
+        #: What a value in an array or object takes before it, at depth 0 (a new line).
+        self.line = 0 if indent is None else 1
+        self.indent = indent or 0
+
+    def keep(self, value: Any, depth: int) -> Any:
+        if isinstance(value, str):
+            self.left -= 1  # the opening quote
+            if len(value) > self.left:
+                value = value[:max(self.left, 0)]
+                self.left = 0
+            else:
+                self.left -= len(value) + 1
+            return value
+        if value is None or isinstance(value, bool):
+            self.left -= 4
+        elif isinstance(value, int):
+            self.left -= len(int.__repr__(value))
+        elif isinstance(value, float):
+            self.left -= len(float.__repr__(value))  # "inf" is shorter than "Infinity"
+        elif isinstance(value, dict):
+            return self._items(value.items(), depth, {})
+        elif isinstance(value, list | tuple):
+            return self._items(enumerate(value), depth, None)
+        else:
+            self.left -= 1  # not JSON: json.dumps says so, as it does of the whole
+        return value
+
+    def _items(self, items: Iterable[tuple[Any, Any]], depth: int,
+               kept: dict[Any, Any] | None) -> Any:
+        """The items of an array (``kept`` None) or of an object (into ``kept``) that reach
+        the first characters."""
+        values: list[Any] = []
+        self.left -= 1  # [ or {
+        before = self.line + self.indent * (depth + 1)  # a new line and its indent
+        for i, (key, value) in enumerate(items):
+            if self.left <= 0:
+                break
+            self.left -= before + (1 if i else 0)  # and a comma
+            if kept is None:
+                values.append(self.keep(value, depth + 1))
+            else:
+                self.left -= (len(key) + 2 if isinstance(key, str) else 3) + 2  # "key":
+                kept[key] = self.keep(value, depth + 1)
+        if values or kept:
+            self.left -= self.line + self.indent * depth  # the closing one's line
+        self.left -= 1  # ] or }
+        return values if kept is None else kept
 
 
 #: What grpcio says of a call cancelled on this side.
@@ -198,7 +264,8 @@ class GrpcLogModel(QAbstractTableModel):
         if found is not None and found[0] is message.data:
             self._previews.move_to_end(key)
             return found[1]
-        text = message_text(message.data, direction=message.direction)
+        text = message_text(message.data, direction=message.direction,
+                            chars=PREVIEW_CHARS + 1)  # one more: to know there is more
         text = text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS] + "…"
         self._previews[key] = (message.data, text)
         if len(self._previews) > _PREVIEWS_KEPT:

@@ -10,6 +10,7 @@ import json
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -109,6 +110,11 @@ class GrpcStreamView(QWidget):
         # Unwrapped: Qt lays a wrapped line of a megabyte out for minutes (a long base64
         # string), an unwrapped one in a fraction of a second.
         self.detail.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        # Not shaped where the script does not need it (JSON is mostly Latin): a line of
+        # ``detail_chars`` is laid out and painted in half the time (some 40 ms, not 75).
+        unshaped = QFont()
+        unshaped.setStyleStrategy(QFont.StyleStrategy.PreferNoShaping)
+        self.detail.setFont(unshaped)
         #: The message shown in ``detail`` and its direction (``copy_button`` copies it
         #: whole); None when none is.
         self.shown: tuple[object, str] | None = None
@@ -156,10 +162,17 @@ class GrpcStreamView(QWidget):
         copy_row.addWidget(self.copy_button)
         message_layout.addLayout(copy_row)
         self.tabs = QTabWidget()
-        self.tabs.addTab(message_page, "Message")
-        self.tabs.addTab(self.error_details, "Error details")
-        self.tabs.addTab(self.headers, "Headers")
-        self.tabs.addTab(self.trailers, "Trailers")
+        # Narrow, the names are shortened, not hidden behind scroll arrows (Headers and
+        # Trailers went there at 800 px).
+        self.tabs.setUsesScrollButtons(False)
+        self.tabs.setElideMode(Qt.TextElideMode.ElideRight)
+        for page, name, tip in (
+                (message_page, "Message", "The selected message, as JSON"),
+                (self.error_details, "Error details", "The details of an error status, decoded"),
+                (self.headers, "Headers", "The response's headers (initial metadata)"),
+                (self.trailers, "Trailers", "The response's trailers (trailing metadata)")):
+            # What the tab is, for when its name is shortened.
+            self.tabs.setTabToolTip(self.tabs.addTab(page, name), tip)
 
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
@@ -241,11 +254,13 @@ class GrpcStreamView(QWidget):
 
     def show_message(self, data: object, direction: str = "in") -> None:
         """``data`` in the Message tab: at most ``detail_chars`` of its JSON (a note says
-        how much more there is; Copy message copies it whole)."""
-        text = message_text(data, indent=2, direction=direction)
+        when there is more; Copy message copies it whole)."""
         limit = self.controller.settings.detail_chars
+        # Only the characters shown (and one: is there more?) are made, not the 40 MB of JSON
+        # of a 30 MB message (160 ms); so how many more there are is not counted.
+        text = message_text(data, indent=2, direction=direction, chars=limit + 1)
         if len(text) > limit:
-            text = (f"{text[:limit]}\n… {len(text) - limit:,} more characters not shown "
+            text = (f"{text[:limit]}\n… more characters not shown "
                     "(Copy message copies it whole)")
         self.shown = (data, direction)
         self.detail.setPlainText(text)
