@@ -132,10 +132,17 @@ def test_foreground_attributes_paint_text(view: TerminalView) -> None:
                 found.add(image.pixelColor(x, y).name())
         return found
 
+    def near(colour: str, found: set[str]) -> bool:
+        """A pixel of ``colour``, or within a few steps of it: a thin stroke (italic, in
+        some fonts) may have no pixel of the colour itself once smoothed."""
+        want = QColor(colour)
+        return any(max(abs(want.red() - c.red()), abs(want.green() - c.green()),
+                       abs(want.blue() - c.blue())) <= 8 for c in map(QColor, found))
+
     assert "#ff0000" in colours(0, 3)       # bold red is drawn bright, as xterm does
-    assert "#00cd00" in colours(5, 8)
+    assert near("#00cd00", colours(5, 8))   # italic green
     assert "#3b78ff" in colours(10, 13)     # underlined blanks: the line is drawn
-    assert "#c86432" in colours(15, 20)
+    assert near("#c86432", colours(15, 20))
 
 
 def test_wide_characters_take_two_cells(view: TerminalView) -> None:
