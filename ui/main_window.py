@@ -70,6 +70,8 @@ class MainWindow(QMainWindow):
         self._runner: TaskRunner | None = None
         self._playground: PlaygroundControl | None = None
         self._sessions: SessionPool | None = None
+        #: Whether the gRPC client has the limits in force (see _follow_grpc_limits).
+        self._grpc_limits_followed = False
         #: The device grant codes waiting, as the status line words them (the last shown).
         self._device_messages: list[str] = []
         self._tab_ids = itertools.count(1)
@@ -230,7 +232,10 @@ class MainWindow(QMainWindow):
     # -- tabs -----------------------------------------------------------------------------
 
     def sessions(self) -> SessionPool:
-        """The window's session pool, created on first send (it brings aiohttp)."""
+        """The window's session pool, created on first send (it brings aiohttp). (A gRPC
+        call asks it for the proxy and certificates, once grpc has come: the gRPC client
+        is given the limits then, _follow_grpc_limits.)"""
+        self._follow_grpc_limits()
         if self._sessions is None:
             from app.model.compose import SessionPool
             from app.model.compose_auth import AuthCache
@@ -505,6 +510,22 @@ class MainWindow(QMainWindow):
                 self.documents.limits = answer
             if self._sessions is not None:
                 self._sessions.set_limits(answer)
+            self._grpc_limits_followed = False
+            self._follow_grpc_limits()
+
+    def _follow_grpc_limits(self) -> None:
+        """Give the gRPC client the window's calls use (``app.grpc``'s shared one) the gRPC
+        limits in force, once grpc has been loaded (the first gRPC request loads it, never
+        this: an idle window leaves it unloaded) and again after a change. Its calls started
+        after go by them."""
+        import sys
+
+        if self._grpc_limits_followed or "app.grpc" not in sys.modules:
+            return
+        import app.grpc
+
+        app.grpc.set_default_settings(self.state.limits.grpc_settings())
+        self._grpc_limits_followed = True
 
     def edit_network(self) -> None:
         """Tools ▸ Network…: the proxy and the client certificates, in force at once."""

@@ -40,7 +40,7 @@ from .client import (
     check_deadline,
 )
 from .descriptors import Method, Service
-from .messages import outgoing_metadata, template
+from .messages import split_metadata, template
 from .results import CallResult
 from .streams import GrpcStream
 
@@ -56,11 +56,13 @@ __all__ = [
     "default_client",
     "describe",
     "open_stream",
+    "set_default_settings",
     "template",
 ]
 
 _lock = threading.Lock()
 _client: GrpcClient | None = None
+_settings = GrpcSettings()
 
 
 def default_client() -> GrpcClient:
@@ -68,8 +70,21 @@ def default_client() -> GrpcClient:
     global _client
     with _lock:
         if _client is None:
-            _client = GrpcClient()
+            _client = GrpcClient(_settings)
         return _client
+
+
+def set_default_settings(settings: GrpcSettings) -> None:
+    """The limits of the shared client (:func:`default_client`), for the calls, streams and
+    describes started after (a window's Tools ▸ Limits); channels made with another message
+    or metadata limit are let go, as :meth:`GrpcClient.set_settings` says."""
+    global _settings
+    if not isinstance(settings, GrpcSettings):
+        raise UsageError(f"settings is a GrpcSettings, not {settings!r}")
+    with _lock:
+        _settings, client = settings, _client
+    if client is not None:
+        client.set_settings(settings)
 
 
 async def describe(
@@ -159,13 +174,15 @@ def open_stream(
     ):
         raise UsageError(f"keep_responses is a number of responses, 1 or more, not "
                          f"{keep_responses!r}")
+    sent, headers = split_metadata(metadata)
     return GrpcStream(
         client if client is not None else default_client(),
-        Endpoint.make(target, tls, ca_file, client_cert, verify, proxy, proxy_auth, trust_env),
+        Endpoint.make(target, tls, ca_file, client_cert, verify, proxy, proxy_auth, trust_env,
+                      headers),
         full_method,
         protos=tuple(protos),
         import_paths=tuple(import_paths),
-        metadata=outgoing_metadata(metadata),
+        metadata=sent,
         timeout=check_deadline(deadline),
         keep=keep_responses,
     )

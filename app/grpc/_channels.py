@@ -1,26 +1,87 @@
 """A target's channels: the asyncio one reflection goes through and the synchronous one
 every call is made on (:class:`Channel`), both made by :func:`make_channel` from an
-:class:`~.client.Endpoint` with its limits, TLS, pinned certificate and proxy."""
+:class:`~.client.Endpoint` with its limits, TLS, pinned certificate, proxy, and the headers
+its metadata asked of grpcio (user agent, authority, compression)."""
 
 from __future__ import annotations
 
+import os
 import queue
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import grpc
 import grpc.experimental  # not loaded by ``import grpc``: SingleThreadedUnaryStream
 
-from app.client.errors import CertificateError
-from app.client.tls import client_certificate_pem
+from app.client.errors import CertificateError, UsageError
+from app.client.tls import (
+    ClientCertArg,
+    ClientCertificate,
+    client_certificate_of,
+    client_certificate_pem,
+)
+
+from ._proxy import proxy_for
+from .messages import ChannelHeaders
 
 if TYPE_CHECKING:
     from ._pinning import Pinned
-    from .client import Endpoint, Resolved
+    from .client import Resolved
 
-__all__ = ["Channel", "make_channel"]
+__all__ = ["Channel", "Endpoint", "PathText", "make_channel"]
+
+PathText = str | os.PathLike[str]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A target and the settings of its channel: TLS, proxy, and the headers its metadata
+    asked of grpcio (the channel cache's key)."""
+
+    target: str
+    tls: bool = False
+    ca_file: str | None = None
+    client_cert: ClientCertificate | None = None
+    #: False: trust the certificate the server presents (:mod:`._pinning`).
+    verify: bool = True
+    #: The HTTP proxy the channel goes through, credentials included (:mod:`._proxy`).
+    proxy: str | None = field(default=None, repr=False)
+    #: The user agent, authority and compression the metadata asks of the channel.
+    headers: ChannelHeaders = field(default_factory=ChannelHeaders)
+
+    @classmethod
+    def make(
+        cls,
+        target: str | None,
+        tls: bool,
+        ca_file: PathText | None,
+        client_cert: ClientCertArg | None,
+        verify: bool = True,
+        proxy: str | None = None,
+        proxy_auth: tuple[str, str] | None = None,
+        trust_env: bool = False,
+        headers: ChannelHeaders | None = None,
+    ) -> Endpoint:
+        if not isinstance(target, str) or not target.strip():
+            raise UsageError(f"A gRPC target is host:port, not {target!r}")
+        given = client_certificate_of(client_cert)
+        if given is not None:  # paths as text: one key for one file however it was named
+            given = ClientCertificate(
+                os.fspath(given.cert), os.fspath(given.key) if given.key is not None else None,
+                given.password)
+        if not isinstance(verify, bool):
+            raise UsageError(f"verify is True or False, not {verify!r}")
+        ca = os.fspath(ca_file) if ca_file is not None and verify else None
+        secure = bool(tls or ca or given or not verify)
+        target = target.strip()
+        return cls(target, secure, ca, given, verify or not secure,
+                   proxy_for(target, secure, proxy, proxy_auth, trust_env),
+                   headers or ChannelHeaders())
+
+
 
 
 class Channel:
@@ -91,6 +152,7 @@ def make_channel(endpoint: Endpoint, max_message_bytes: int, max_metadata_bytes:
         ("grpc.max_metadata_size", max_metadata_bytes),
         ("grpc.absolute_max_metadata_size", max_metadata_bytes),
     ]
+    options.extend(_header_options(endpoint))
     if endpoint.proxy is not None:
         options.append(("grpc.http_proxy", endpoint.proxy))
     else:  # grpcio would read the environment's: only when asked (see ._proxy)
@@ -112,6 +174,26 @@ def make_channel(endpoint: Endpoint, max_message_bytes: int, max_metadata_bytes:
             endpoint.target, credentials, sync_options))
     channel = grpc.aio.insecure_channel(endpoint.target, options)
     return Channel(channel, lambda: grpc.insecure_channel(endpoint.target, sync_options))
+
+
+#: ``grpc-encoding`` values as grpcio's compression algorithms.
+_COMPRESSION = {"identity": grpc.Compression.NoCompression, "deflate": grpc.Compression.Deflate,
+                "gzip": grpc.Compression.Gzip}
+
+
+def _header_options(endpoint: Endpoint) -> list[tuple[str, Any]]:
+    """The channel options that send what the metadata asked of headers grpcio sets itself
+    (:class:`~.messages.ChannelHeaders`)."""
+    headers = endpoint.headers
+    options: list[tuple[str, Any]] = []
+    if headers.user_agent is not None:
+        options.append(("grpc.primary_user_agent", headers.user_agent))
+    if headers.authority is not None:
+        options.append(("grpc.default_authority", headers.authority))
+    if headers.compression is not None:
+        options.append(("grpc.default_compression_algorithm",
+                        int(_COMPRESSION[headers.compression])))
+    return options
 
 
 def _serialize(message: Any) -> bytes:

@@ -2,12 +2,14 @@
 (:mod:`._thread`); calls on grpcio's synchronous API, unary ones awaited from any loop
 (:mod:`._unary`), streams read by threads of their own (:mod:`._reader`).
 
-A :class:`GrpcClient` keeps, on its thread, a channel per target and TLS settings, and the
+A :class:`GrpcClient` keeps, on its thread, a channel per :class:`~._channels.Endpoint` (a
+target with its TLS, proxy and the headers its metadata asks of grpcio), and the
 descriptors of each target (by reflection) or set of .proto files (compiled once, again when
 a file changes), so that a call after the first costs one round trip and no lookups. A unary
 method called before is called again straight from the caller's loop, without passing
 through the gRPC thread (:meth:`GrpcClient.call`). Channels are made by :mod:`._channels`,
-results by :mod:`.results`. The module-level functions of :mod:`app.grpc` use one shared
+results by :mod:`.results`; the limits are :class:`GrpcSettings`, changed by
+:meth:`GrpcClient.set_settings`. The module-level functions of :mod:`app.grpc` use one shared
 client; :func:`close` ends it.
 """
 
@@ -24,35 +26,25 @@ from typing import Any
 import grpc
 
 from app.client.errors import ErrorKind, RequestError, UsageError
-from app.client.tls import (
-    ClientCertArg,
-    ClientCertificate,
-    client_certificate_of,
-)
+from app.client.tls import ClientCertArg
 
-from ._channels import Channel, make_channel
+from ._channels import Channel, Endpoint, PathText, make_channel
 from ._pinning import Pinned, pin_server_certificate
-from ._proxy import proxy_for, without_credentials
+from ._proxy import without_credentials
 from ._reader import Outbox, StreamReader
 from ._reflection import reflect
 from ._thread import LoopThread
 from ._unary import UnaryCall
 from .descriptors import Service, compile_protos, split_method
-from .messages import (
-    message_class,
-    outgoing_metadata,
-    parse_message,
-    to_json,
-)
+from .messages import message_class, parse_message, split_metadata, to_json
 from .results import CallResult, read_result, unary_result, unreached
 
 __all__ = ["CallResult", "ClientCertArg", "Endpoint", "GrpcClient", "GrpcSettings", "Metadata",
-           "Resolved"]
+           "PathText", "Resolved"]
 
 #: What ``metadata=`` takes: a mapping or (name, value) pairs; ``-bin`` names take bytes
 #: or base64 text.
 Metadata = Mapping[str, str | bytes] | Sequence[tuple[str, str | bytes]]
-PathText = str | os.PathLike[str]
 
 
 @dataclass(frozen=True)
@@ -85,47 +77,6 @@ class GrpcSettings:
         for name in ("describe_timeout", "reflection_ttl", "close_timeout"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be more than 0")
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """A target and the TLS settings of its channel (the channel cache's key)."""
-
-    target: str
-    tls: bool = False
-    ca_file: str | None = None
-    client_cert: ClientCertificate | None = None
-    #: False: trust the certificate the server presents (:mod:`._pinning`).
-    verify: bool = True
-    #: The HTTP proxy the channel goes through, credentials included (:mod:`._proxy`).
-    proxy: str | None = field(default=None, repr=False)
-
-    @classmethod
-    def make(
-        cls,
-        target: str | None,
-        tls: bool,
-        ca_file: PathText | None,
-        client_cert: ClientCertArg | None,
-        verify: bool = True,
-        proxy: str | None = None,
-        proxy_auth: tuple[str, str] | None = None,
-        trust_env: bool = False,
-    ) -> Endpoint:
-        if not isinstance(target, str) or not target.strip():
-            raise UsageError(f"A gRPC target is host:port, not {target!r}")
-        given = client_certificate_of(client_cert)
-        if given is not None:  # paths as text: one key for one file however it was named
-            given = ClientCertificate(
-                os.fspath(given.cert), os.fspath(given.key) if given.key is not None else None,
-                given.password)
-        if not isinstance(verify, bool):
-            raise UsageError(f"verify is True or False, not {verify!r}")
-        ca = os.fspath(ca_file) if ca_file is not None and verify else None
-        secure = bool(tls or ca or given or not verify)
-        target = target.strip()
-        return cls(target, secure, ca, given, verify or not secure,
-                   proxy_for(target, secure, proxy, proxy_auth, trust_env))
 
 
 @dataclass
@@ -212,6 +163,32 @@ class GrpcClient:
         #: fetched again, with a new channel, before the next call (a development server
         #: that makes a new certificate at each start).
         self._stale: set[Endpoint] = set()
+        #: Channels made with limits since changed (:meth:`set_settings`), closed by close().
+        self._retired: list[Channel] = []
+
+    def set_settings(self, settings: GrpcSettings) -> None:
+        """Go by ``settings`` from now on (from any thread): a call, stream or describe
+        started after uses them. When the message or metadata limit changed, the channels
+        made with the old ones are let go, and the next call to their target makes a new
+        one; a call under way on one goes on to its end with the old limits (closing the
+        channel would cancel it). Such a channel is closed by :meth:`close`; grpc closes its
+        connection before that, once it has been idle for grpc's idle timeout (30 minutes)."""
+        if not isinstance(settings, GrpcSettings):
+            raise UsageError(f"settings is a GrpcSettings, not {settings!r}")
+        old, self.settings = self.settings, settings
+        if (old.max_message_bytes, old.max_metadata_bytes) != (
+                settings.max_message_bytes, settings.max_metadata_bytes):
+            self._ready = {}  # (read from any thread: no fast call on an old channel)
+            self.thread.call_soon(self._retire_channels)
+
+    def _retire_channels(self) -> None:
+        """(On the gRPC thread.) Let the channels go, and the methods resolved with the old
+        message limit; the descriptors stay."""
+        self._retired.extend(self._channels.values())
+        self._channels = {}
+        self._ready = {}
+        for source in self._sources.values():
+            source.methods.clear()
 
     # --- on the gRPC thread -------------------------------------------------------------
 
@@ -435,7 +412,8 @@ class GrpcClient:
             asyncio.get_running_loop().create_task(channel.close())
 
     async def _close_channels(self) -> None:
-        channels, self._channels = list(self._channels.values()), {}
+        channels, self._channels = [*self._channels.values(), *self._retired], {}
+        self._retired = []
         self._ready = {}
         self._sources.clear()
         self._pins.clear()
@@ -460,9 +438,9 @@ class GrpcClient:
         trust_env: bool = False,
     ) -> list[Service]:
         """See :func:`app.grpc.describe`."""
+        sent, headers = split_metadata(metadata)
         endpoint = None if protos else Endpoint.make(
-            target, tls, ca_file, client_cert, verify, proxy, proxy_auth, trust_env)
-        sent = outgoing_metadata(metadata)
+            target, tls, ca_file, client_cert, verify, proxy, proxy_auth, trust_env, headers)
 
         async def run() -> list[Service]:
             repin = self._pinned_before(endpoint)
@@ -497,9 +475,9 @@ class GrpcClient:
         trust_env: bool = False,
     ) -> CallResult:
         """See :func:`app.grpc.call`."""
+        sent, headers = split_metadata(metadata)
         endpoint = Endpoint.make(target, tls, ca_file, client_cert, verify, proxy, proxy_auth,
-                                 trust_env)
-        sent = outgoing_metadata(metadata)
+                                 trust_env, headers)
         timeout = check_deadline(deadline)
         if isinstance(messages, str | bytes | dict) or not isinstance(messages, Sequence):
             raise UsageError("messages is a list of JSON objects")

@@ -9,6 +9,7 @@ import binascii
 import math
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from google.protobuf import descriptor, descriptor_pool, json_format, message_factory
@@ -19,14 +20,16 @@ from app.client.errors import UsageError
 from .descriptors import Service
 
 __all__ = [
+    "COMPRESSIONS",
     "STATUS_DETAILS_KEY",
     "TEMPLATE_DEPTH",
+    "ChannelHeaders",
     "check_initialized",
     "decode_status_details",
     "message_class",
     "metadata_pairs",
-    "outgoing_metadata",
     "parse_message",
+    "split_metadata",
     "template",
     "template_for",
     "to_json",
@@ -258,16 +261,64 @@ def _scalar(field: Any) -> Any:
 #: A metadata name as gRPC's HTTP/2 mapping has it (lowercase once read).
 _METADATA_NAME = re.compile(r"[0-9a-z_.-]+")
 
+#: Names grpcio never sends as given (a real grpcio server and the bytes on the wire say so,
+#: tests/grpc/test_metadata_names.py), and what to do instead. Those a channel option
+#: honours are not here: see :class:`ChannelHeaders`.
+_REFUSED = {
+    "grpc-timeout": "it is the call's deadline: set the deadline instead (grpcio replaces "
+                    "this one with the deadline's, or takes it as the deadline when none is "
+                    "set)",
+    "content-type": "gRPC sends its own (application/grpc); grpcio drops this one",
+    "te": "gRPC sends its own (te: trailers, the only value HTTP/2 allows); grpcio drops "
+          "this one",
+    "grpc-accept-encoding": "grpcio sends the encodings it can read (identity, deflate, "
+                            "gzip) and drops this one",
+    "lb-cost-bin": "grpcio reads it as a load balancer's cost (an 8-byte number, then a "
+                   "name) and sends a cost of 0 for a value it cannot read",
+}
+#: Connection-specific headers: HTTP/2 makes a request with one malformed (RFC 9113,
+#: 8.2.2), though grpcio sends them.
+_CONNECTION_HEADERS = frozenset({"connection", "keep-alive", "proxy-connection",
+                                 "transfer-encoding", "upgrade"})
+#: ``grpc-encoding`` values: grpcio's compression algorithms.
+COMPRESSIONS = ("identity", "deflate", "gzip")
 
-def outgoing_metadata(
+
+@dataclass(frozen=True)
+class ChannelHeaders:
+    """What metadata asks of headers grpcio sets itself on every call, honoured by the
+    options of the channel the call goes on (so each is part of its key,
+    :class:`~.client.Endpoint`):
+
+    - ``user_agent`` (``user-agent``): ``grpc.primary_user_agent``, sent ahead of grpcio's
+      own (``my-tool/1.0 grpc-python/...``): grpcio has no way to replace it;
+    - ``authority`` (``:authority`` or ``host``): ``grpc.default_authority``, the
+      ``:authority`` of every call in place of the target (grpcio refuses ``:authority`` as
+      metadata, and sends ``host`` as a second header beside it). Over TLS the server's
+      certificate is checked against this name, as grpcurl's ``-authority`` does;
+    - ``compression`` (``grpc-encoding``): ``grpc.default_compression_algorithm``, the
+      messages sent compressed (as metadata grpcio sends the header, or ``identity`` for a
+      name it does not know, and the messages uncompressed)."""
+
+    user_agent: str | None = None
+    authority: str | None = None
+    compression: str | None = None
+
+
+def split_metadata(
     metadata: Mapping[str, str | bytes] | Sequence[tuple[str, str | bytes]] | None,
-) -> tuple[tuple[str, str | bytes], ...] | None:
-    """Metadata to send, checked: lowercase ASCII keys, bytes (or base64 text) for ``-bin``
-    keys, printable ASCII text for the others."""
+) -> tuple[tuple[tuple[str, str | bytes], ...] | None, ChannelHeaders]:
+    """Metadata to send, checked, and what of it the channel sets (:class:`ChannelHeaders`):
+    lowercase ASCII keys, bytes (or base64 text) for ``-bin`` keys, printable ASCII text for
+    the others. ``UsageError`` naming the key, before anything is sent, for a name grpcio
+    would drop or replace without a word (``content-type``, ``te``, names starting
+    ``grpc-``...), a pseudo-header other than ``:authority``, and a connection-specific
+    header HTTP/2 forbids."""
     if not metadata:
-        return None
+        return None, ChannelHeaders()
     pairs = metadata.items() if isinstance(metadata, Mapping) else metadata
     checked: list[tuple[str, str | bytes]] = []
+    asked: dict[str, str] = {}
     for pair in pairs:
         try:
             key, value = pair
@@ -276,22 +327,67 @@ def outgoing_metadata(
         if not isinstance(key, str) or not key.strip():
             raise UsageError(f"A metadata name is text, not {key!r}")
         key = key.strip().lower()
-        if not _METADATA_NAME.fullmatch(key):  # grpc refused it with a bare ExecuteBatchError
-            raise UsageError(f"Not a metadata name: {key!r} (letters, digits, '-', '_' and "
-                             "'.' only)")
-        if key.endswith("-bin"):
-            if isinstance(value, str):
-                try:  # padded or not, as gRPC's own -bin values are sent
-                    text = value.strip()
-                    value = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
-                except (binascii.Error, ValueError):  # ValueError: not ASCII
-                    raise UsageError(f"The binary metadata {key} wants base64 text") from None
-            elif not isinstance(value, bytes):
-                raise UsageError(f"The metadata {key} is bytes or base64 text")
-        elif not isinstance(value, str) or not value.isascii() or not value.isprintable():
-            raise UsageError(f"The metadata {key} is printable ASCII text, not {value!r}")
-        checked.append((key, value))
-    return tuple(checked)
+        value = _checked_value(key, value)
+        field = _channel_field(key, value)
+        if field is None:
+            checked.append((key, value))
+            continue
+        text = str(value)
+        if asked.setdefault(field, text) != text:
+            raise UsageError(f"The metadata {key} is given twice, with different values")
+    headers = ChannelHeaders(**asked)
+    return (tuple(checked) or None), headers
+
+
+def _checked_value(key: str, value: object) -> str | bytes:
+    """``value`` as it is sent; ``UsageError`` for a name that cannot be sent."""
+    if key == ":authority":
+        pass  # a pseudo-header, but the one a channel option sets (ChannelHeaders)
+    elif key.startswith(":"):
+        raise UsageError(f"Not a metadata name: {key!r} (an HTTP/2 pseudo-header gRPC sets "
+                         "itself; of them only :authority may be given)")
+    elif not _METADATA_NAME.fullmatch(key):  # grpc refused it with a bare ExecuteBatchError
+        raise UsageError(f"Not a metadata name: {key!r} (letters, digits, '-', '_' and "
+                         "'.' only)")
+    elif key in _REFUSED:
+        raise UsageError(f"The metadata {key} cannot be sent: {_REFUSED[key]}")
+    elif key in _CONNECTION_HEADERS:
+        raise UsageError(f"The metadata {key} cannot be sent: HTTP/2 forbids connection "
+                         "headers (RFC 9113, 8.2.2), and a strict server or proxy refuses "
+                         "the call")
+    elif key.startswith("grpc-") and key != "grpc-encoding":
+        raise UsageError(f"The metadata {key} cannot be sent: names starting grpc- are "
+                         "gRPC's own (grpcio drops or replaces those it knows)")
+    if key.endswith("-bin"):
+        if isinstance(value, str):
+            try:  # padded or not, as gRPC's own -bin values are sent
+                text = value.strip()
+                return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+            except (binascii.Error, ValueError):  # ValueError: not ASCII
+                raise UsageError(f"The binary metadata {key} wants base64 text") from None
+        if not isinstance(value, bytes):
+            raise UsageError(f"The metadata {key} is bytes or base64 text")
+        return value
+    if not isinstance(value, str) or not value.isascii() or not value.isprintable():
+        raise UsageError(f"The metadata {key} is printable ASCII text, not {value!r}")
+    return value
+
+
+def _channel_field(key: str, value: str | bytes) -> str | None:
+    """The :class:`ChannelHeaders` field ``key`` sets (its value checked), None for one sent
+    as it is."""
+    if key == "user-agent":
+        return "user_agent"
+    if key in (":authority", "host"):
+        if not str(value).strip() or any(c.isspace() or c in "/@" for c in str(value)):
+            raise UsageError(f"The metadata {key} is a host name (and port), not {value!r}")
+        return "authority"
+    if key == "grpc-encoding":
+        if value not in COMPRESSIONS:
+            raise UsageError(f"The metadata grpc-encoding is one of {', '.join(COMPRESSIONS)} "
+                             f"(what grpcio can compress with), not {value!r}")
+        return "compression"
+    return None
 
 
 def metadata_pairs(metadata: Any) -> list[tuple[str, str]]:

@@ -91,8 +91,16 @@ def to_grpcurl(model: RequestModel, variables: Mapping[str, str] | None = None, 
             lines.append(["-cert", cert, "-key", key])
     for row in model.headers:
         if row.enabled and row.name.strip():
-            lines.append(["-H", f"{_fill(row.name.strip(), values).lower()}: "
-                                f"{_fill(row.value, values)}"])
+            name, value = _fill(row.name.strip(), values).lower(), _fill(row.value, values)
+            # The headers gRPC sets itself go by grpcurl's own flags, as Spyglass sends them
+            # by the channel's options (grpc-go drops a user-agent given with -H, and sends
+            # a host one beside its :authority).
+            if name == "user-agent":
+                lines.append(["-user-agent", value])
+            elif name in ("host", ":authority"):
+                lines.append(["-authority", value])
+            else:
+                lines.append(["-H", f"{name}: {value}"])
     imports = paths(grpc.import_paths)
     protos = paths(grpc.protos)
     for proto in protos:

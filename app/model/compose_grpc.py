@@ -55,9 +55,9 @@ GRPC_STATUS_CODES: dict[str, int] = {
 @dataclass
 class GrpcCall:
     """Everything :func:`app.grpc.call` needs, variables filled in. ``target`` is
-    ``host:port``; ``messages`` holds one object, or several for a streaming method;
-    ``client_cert`` is the certificate presented over TLS (its passphrase never shows in a
-    ``repr``)."""
+    ``host:port``; ``messages`` holds one object, or any number (none too) for a client or
+    bidi stream; ``client_cert`` is the certificate presented over TLS (its passphrase never
+    shows in a ``repr``)."""
 
     target: str
     tls: bool
@@ -155,9 +155,11 @@ def _filled(text: str, variables: Mapping[str, str], field: str, what: str) -> s
 
 def _messages(text: str) -> list[Any]:
     """The messages of the typed JSON: one object, or an array of objects (a stream of
-    them); empty text is one empty message. (A message may be another JSON value, a
+    them; ``[]`` opens a client or bidi stream sending none, the rest to come from the
+    stream view); empty text is one empty message. (A message may be another JSON value, a
     well-known type's form such as ``"2024-01-01T00:00:00Z"`` for a method taking a
-    Timestamp; its type checks it when the method is known.)"""
+    Timestamp; its type checks it when the method is known, and a unary or
+    server-streaming method refuses any number but one then.)"""
     if not text.strip():
         return [{}]
     try:
@@ -167,12 +169,7 @@ def _messages(text: str) -> list[Any]:
                                       f"column {exc.colno})") from None
     except (ValueError, RecursionError) as exc:
         raise ComposeError("message", f"The message is not JSON: {exc}") from None
-    if isinstance(value, list):
-        if not value:
-            raise ComposeError("message", "The message array is empty: a stream sends at "
-                                          "least one message")
-        return value
-    return [value]
+    return value if isinstance(value, list) else [value]
 
 
 def _method(grpc: GrpcModel, variables: Mapping[str, str]) -> str:
@@ -185,18 +182,28 @@ def _method(grpc: GrpcModel, variables: Mapping[str, str]) -> str:
 
 
 def _metadata(model: RequestModel, variables: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The enabled metadata rows, checked as :mod:`app.grpc` checks them before a call (a
+    name grpcio would drop or replace is refused here, naming the field)."""
     pairs = []
     for row in model.headers:
         if not row.enabled or not row.name.strip():
             continue
         name = _filled(row.name, variables, "headers", "metadata").strip().lower()
         value = _filled(row.value, variables, "headers", "metadata")
-        if not name.isascii() or name.startswith(":") or any(c in name for c in " \t\r\n"):
+        if not name.isascii() or any(c in name for c in " \t\r\n"):
             raise ComposeError("headers", f"{name!r} is not a metadata name")
         if not name.endswith("-bin") and not (value.isascii() and value.isprintable()):
             raise ComposeError("headers", f"The metadata {name} is printable ASCII text "
                                           "(binary values go in a name ending -bin, as base64)")
         pairs.append((name, value))
+    if pairs:  # (grpcio comes with it: only for a request that is about to be made)
+        from app.client.errors import UsageError
+        from app.grpc.messages import split_metadata
+
+        try:
+            split_metadata(pairs)
+        except UsageError as exc:
+            raise ComposeError("headers", str(exc)) from None
     return pairs
 
 
@@ -294,12 +301,12 @@ async def method_is_server_streaming(call: GrpcCall) -> bool | None:
     import app.grpc
     from app.client.errors import ClientError
     from app.grpc.client import Endpoint
-    from app.grpc.messages import outgoing_metadata
+    from app.grpc.messages import split_metadata
 
     client = app.grpc.default_client()
     try:
-        endpoint = Endpoint.make(call.target, **call.channel_keywords())
-        metadata = outgoing_metadata(call.metadata)
+        metadata, headers = split_metadata(call.metadata)
+        endpoint = Endpoint.make(call.target, **call.channel_keywords(), headers=headers)
         resolved = await client.thread.run(lambda: client.resolve(
             endpoint, call.full_method, call.protos, call.import_paths, metadata, call.deadline))
     except (ClientError, OSError):

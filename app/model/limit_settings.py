@@ -3,10 +3,11 @@
 Each is a bound the library or the importers already apply with a default; here they are
 one value the window keeps between runs and hands to whoever applies it: the session pool
 (:meth:`LimitSettings.client_limits`: bodies and WebSocket messages), the event streams
-(``max_event_size``) and the imports (``import_bytes``). Sizes are whole MiB, the unit the
-dialog shows. A stored value that is not valid falls back to its default
-(:meth:`LimitSettings.from_dict`), so a hand-edited or old settings file never stops the
-window.
+(``max_event_size``), the imports (``import_bytes``) and the gRPC client
+(:meth:`LimitSettings.grpc_settings`). Sizes are whole MiB and times whole seconds, the
+units the dialog shows. A stored value that is not valid, or missing (a file from before
+a setting was added), is its default (:meth:`LimitSettings.from_dict`), so a hand-edited or
+old settings file never stops the window.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from app.client import Limits
+    from app.grpc import GrpcSettings
 
-__all__ = ["MAX_RATIO", "MAX_SIZE_MIB", "LimitSettings"]
+__all__ = ["MAX_GRPC_MESSAGE_MIB", "MAX_GRPC_SECONDS", "MAX_RATIO", "MAX_SIZE_MIB",
+           "LimitSettings"]
 
 _MIB = 1 << 20
 
@@ -28,10 +31,17 @@ MAX_SIZE_MIB = 65536
 #: The largest decompression ratio accepted; "off" (None) is for a trusted server.
 MAX_RATIO = 1_000_000.0
 
+#: The largest gRPC message accepted: grpc takes the limit as a 32-bit signed number of bytes.
+MAX_GRPC_MESSAGE_MIB = 2047
+#: The longest reflection (describe) timeout accepted, in seconds.
+MAX_GRPC_SECONDS = 3600
+
 #: The values a stored ratio may take to mean "off".
 _OFF = ("off", "none", "")
-#: The settings that are whole MiB.
-_SIZES = ("body_mib", "event_mib", "import_mib", "message_mib")
+#: The settings that are whole numbers, with their largest value (the least is 1).
+_WHOLE = {"body_mib": MAX_SIZE_MIB, "event_mib": MAX_SIZE_MIB, "import_mib": MAX_SIZE_MIB,
+          "message_mib": MAX_SIZE_MIB, "grpc_message_mib": MAX_GRPC_MESSAGE_MIB,
+          "grpc_describe_seconds": MAX_GRPC_SECONDS}
 
 
 @dataclass(frozen=True)
@@ -46,24 +56,32 @@ class LimitSettings:
     - ``event_mib``: the largest single Server-Sent Event (a line or its data);
     - ``message_mib``: the largest single WebSocket message (in WebSocket and Terminal
       modes): a larger one ends the connection;
-    - ``import_mib``: the largest file or pasted text imported.
+    - ``import_mib``: the largest file or pasted text imported;
+    - ``grpc_message_mib``: the largest gRPC message sent or received (a larger one fails
+      its call);
+    - ``grpc_describe_seconds``: how long describing a target by server reflection (also
+      the one before a call) may take.
     """
 
     # The defaults are those of the library and the importers (a test holds them equal),
     # written out: the window reads its settings before the first frame, and importing
-    # app.client there would bring aiohttp with it.
+    # app.client there would bring aiohttp with it (app.grpc, grpcio).
     compression_ratio: float | None = 1000.0
     body_mib: int = 256
     event_mib: int = 16
     import_mib: int = 64
     message_mib: int = 4
+    grpc_message_mib: int = 64
+    grpc_describe_seconds: int = 10
 
     def __post_init__(self) -> None:
-        for name in _SIZES:
+        for name, most in _WHOLE.items():
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or _size(value) is None:
-                raise ValueError(f"LimitSettings({name}=...) must be a whole number of MiB "
-                                 f"from 1 to {MAX_SIZE_MIB}, not {value!r}")
+            if (isinstance(value, bool) or not isinstance(value, int)
+                    or _whole(value, most) is None):
+                unit = "seconds" if name.endswith("_seconds") else "MiB"
+                raise ValueError(f"LimitSettings({name}=...) must be a whole number of {unit} "
+                                 f"from 1 to {most}, not {value!r}")
         ratio = self.compression_ratio
         if ratio is not None and (isinstance(ratio, bool) or not isinstance(ratio, int | float)
                                   or _ratio(ratio) is None):
@@ -81,6 +99,14 @@ class LimitSettings:
         return Limits(body=body, error_body=min(Limits.error_body, body),
                       compression_ratio=self.compression_ratio,
                       websocket_message=self.message_mib * _MIB)
+
+    def grpc_settings(self) -> GrpcSettings:
+        """The gRPC client's :class:`~app.grpc.GrpcSettings` for these settings (its other
+        limits at their defaults), for :func:`app.grpc.set_default_settings`."""
+        from app.grpc import GrpcSettings
+
+        return GrpcSettings(max_message_bytes=self.grpc_message_mib * _MIB,
+                            describe_timeout=float(self.grpc_describe_seconds))
 
     @property
     def max_event_size(self) -> int:
@@ -108,11 +134,11 @@ class LimitSettings:
             ratio = _ratio(stored)
             if ratio is None:
                 ratio = default.compression_ratio
-        sizes = {}
-        for name in _SIZES:
-            size = _size(data.get(name))
-            sizes[name] = size if size is not None else getattr(default, name)
-        return cls(compression_ratio=ratio, **sizes)
+        wholes = {}
+        for name, most in _WHOLE.items():
+            whole = _whole(data.get(name), most)
+            wholes[name] = whole if whole is not None else getattr(default, name)
+        return cls(compression_ratio=ratio, **wholes)
 
 
 def _number(value: object) -> float | None:
@@ -128,10 +154,10 @@ def _number(value: object) -> float | None:
     return None
 
 
-def _size(value: object) -> int | None:
-    """A whole number of MiB within range (a number or its text), or None."""
+def _whole(value: object, most: int) -> int | None:
+    """A whole number from 1 to ``most`` (a number or its text), or None."""
     number = _number(value)
-    if number is None or not number.is_integer() or not 1 <= number <= MAX_SIZE_MIB:
+    if number is None or not number.is_integer() or not 1 <= number <= most:
         return None
     return int(number)
 

@@ -4,6 +4,8 @@ reflection in the versions asked for, plaintext, TLS or mTLS."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import sys
 import threading
 import time
@@ -174,6 +176,81 @@ class InventoryServer:
                 response_serializer=_serialize,
             )
         return grpc.method_handlers_generic_handler(SERVICE, handlers)
+
+
+class WireTap:
+    """A TCP relay on 127.0.0.1 (``target``) to ``upstream`` that keeps the bytes clients
+    send through it (``sent``). grpc-core writes header names and values as HPACK literals,
+    without Huffman coding, so a call's headers can be read there: in full for a new
+    connection's first call (later ones index what was sent before)."""
+
+    def __init__(self, upstream: str) -> None:
+        host, _, port = upstream.rpartition(":")
+        self._upstream = (host, int(port))
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.05)
+        self.target = f"127.0.0.1:{self._listener.getsockname()[1]}"
+        self._lock = threading.Lock()
+        self._sent = bytearray()
+        self._sockets: list[socket.socket] = []
+        self._threads: list[threading.Thread] = []
+        self._closing = threading.Event()
+        self._acceptor = threading.Thread(target=self._accept, daemon=True)
+        self._acceptor.start()
+
+    @property
+    def sent(self) -> bytes:
+        with self._lock:
+            return bytes(self._sent)
+
+    def _accept(self) -> None:
+        while not self._closing.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            client.settimeout(None)
+            try:
+                upstream = socket.create_connection(self._upstream)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._sockets += [client, upstream]
+                for source, sink, keep in ((client, upstream, True), (upstream, client, False)):
+                    thread = threading.Thread(target=self._pump, args=(source, sink, keep),
+                                              daemon=True)
+                    thread.start()
+                    self._threads.append(thread)
+
+    def _pump(self, source: socket.socket, sink: socket.socket, keep: bool) -> None:
+        try:
+            while data := source.recv(65536):
+                if keep:
+                    with self._lock:
+                        self._sent += data
+                sink.sendall(data)
+        except OSError:
+            pass  # closed by close() or the other side
+        finally:
+            with contextlib.suppress(OSError):
+                sink.shutdown(socket.SHUT_WR)
+
+    def close(self) -> None:
+        self._closing.set()
+        self._acceptor.join(5)
+        self._listener.close()
+        with self._lock:
+            sockets, threads = list(self._sockets), list(self._threads)
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        for thread in threads:
+            thread.join(5)
+        for sock in sockets:
+            sock.close()
 
 
 #: A child process serving the playground's gRPC service (to be killed mid-call).

@@ -42,6 +42,18 @@ def test_grpcurl_plaintext_with_metadata_message_and_the_method() -> None:
         "h:50051", "pkg.Svc/Echo"]
 
 
+def test_grpcurl_takes_the_user_agent_and_authority_by_its_own_flags() -> None:
+    """As Spyglass sends them by its channel's options: grpc-go drops a user-agent given
+    with -H, and sends a host one beside its own :authority."""
+    headers = [KeyValue("User-Agent", "tool/{{v}}"), KeyValue("Host", "api.example"),
+               KeyValue("x-a", "1")]
+    words = posix_words(to_grpcurl(_model(headers=headers), {"v": "2"}).replace("\\\n", ""))
+    assert words[:8] == ["grpcurl", "-plaintext", "-user-agent", "tool/2", "-authority",
+                         "api.example", "-H", "x-a: 1"]
+    authority = [KeyValue(":authority", "b.example")]
+    assert "-authority b.example" in to_grpcurl(_model(headers=authority))
+
+
 def test_grpcurl_tls_protos_deadline_and_a_stream() -> None:
     model = _model(url="grpcs://api.example.com:443", options=RequestOptions(
         verify_tls=False, ca_file="/etc/ca.pem", client_cert_mode="files",

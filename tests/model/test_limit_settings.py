@@ -11,9 +11,15 @@ from aiohttp import web
 
 from app.client import ErrorKind, Limits, RequestError
 from app.client.sse import DEFAULT_MAX_EVENT_SIZE
+from app.grpc import GrpcSettings
 from app.interchange import MAX_IMPORT_BYTES, InterchangeError, import_text, read_import
 from app.model.compose import SessionPool, compose
-from app.model.limit_settings import MAX_SIZE_MIB, LimitSettings
+from app.model.limit_settings import (
+    MAX_GRPC_MESSAGE_MIB,
+    MAX_GRPC_SECONDS,
+    MAX_SIZE_MIB,
+    LimitSettings,
+)
 from app.model.request import RequestModel, RequestOptions
 
 MIB = 1 << 20
@@ -28,6 +34,15 @@ def test_the_defaults_are_those_of_the_library_and_the_importers() -> None:
     assert settings.message_mib * MIB == library.websocket_message
     assert settings.max_event_size == DEFAULT_MAX_EVENT_SIZE
     assert settings.import_bytes == MAX_IMPORT_BYTES
+    assert settings.grpc_settings() == GrpcSettings()
+
+
+def test_the_grpc_limits_convert_to_the_grpc_clients_settings() -> None:
+    settings = LimitSettings(grpc_message_mib=5, grpc_describe_seconds=3).grpc_settings()
+    assert settings == GrpcSettings(max_message_bytes=5 * MIB, describe_timeout=3.0)
+    # grpc takes a message limit as a 32-bit signed number of bytes: the largest fits.
+    most = LimitSettings(grpc_message_mib=MAX_GRPC_MESSAGE_MIB).grpc_settings()
+    assert most.max_message_bytes <= 2**31 - 1
 
 
 def test_conversion_to_the_library_limits() -> None:
@@ -47,7 +62,11 @@ def test_conversion_to_the_library_limits() -> None:
     {"compression_ratio": "2"}, {"body_mib": 0}, {"body_mib": -1},
     {"body_mib": MAX_SIZE_MIB + 1}, {"event_mib": 1.5}, {"import_mib": True},
     {"import_mib": "64"}, {"message_mib": 0}, {"message_mib": 2.5}, {"message_mib": None},
-    {"message_mib": MAX_SIZE_MIB + 1},
+    {"message_mib": MAX_SIZE_MIB + 1}, {"grpc_message_mib": 0},
+    {"grpc_message_mib": MAX_GRPC_MESSAGE_MIB + 1}, {"grpc_message_mib": 1.5},
+    {"grpc_message_mib": "64"}, {"grpc_describe_seconds": 0},
+    {"grpc_describe_seconds": MAX_GRPC_SECONDS + 1}, {"grpc_describe_seconds": 2.5},
+    {"grpc_describe_seconds": True}, {"grpc_describe_seconds": None},
 ])
 def test_values_out_of_range_or_of_the_wrong_type_are_refused(changes: dict[str, object]
                                                               ) -> None:
@@ -59,12 +78,35 @@ def test_values_out_of_range_or_of_the_wrong_type_are_refused(changes: dict[str,
     LimitSettings(), LimitSettings(compression_ratio=None),
     LimitSettings(compression_ratio=2.0, body_mib=1, event_mib=MAX_SIZE_MIB, import_mib=7),
     LimitSettings(message_mib=1), LimitSettings(message_mib=MAX_SIZE_MIB),
+    LimitSettings(grpc_message_mib=1, grpc_describe_seconds=MAX_GRPC_SECONDS),
+    LimitSettings(grpc_message_mib=MAX_GRPC_MESSAGE_MIB, grpc_describe_seconds=1),
 ])
 def test_round_trip_through_a_dict(settings: LimitSettings) -> None:
     assert LimitSettings.from_dict(settings.to_dict()) == settings
     # A settings file gives back text.
     as_text = {k: "off" if v is None else str(v) for k, v in settings.to_dict().items()}
     assert LimitSettings.from_dict(as_text) == settings
+
+
+def test_the_grpc_limits_refused_say_their_unit_and_range() -> None:
+    with pytest.raises(ValueError, match=f"whole number of MiB from 1 to {MAX_GRPC_MESSAGE_MIB}"):
+        LimitSettings(grpc_message_mib=4096)
+    with pytest.raises(ValueError, match=f"whole number of seconds from 1 to {MAX_GRPC_SECONDS}"):
+        LimitSettings(grpc_describe_seconds=0)
+
+
+def test_settings_stored_before_the_grpc_limits_load_with_their_defaults() -> None:
+    stored = {"compression_ratio": "500", "body_mib": "100", "event_mib": "2",
+              "import_mib": "3", "message_mib": "5"}
+    loaded = LimitSettings.from_dict(stored)
+    assert loaded == LimitSettings(compression_ratio=500.0, body_mib=100, event_mib=2,
+                                   import_mib=3, message_mib=5)
+    assert (loaded.grpc_message_mib, loaded.grpc_describe_seconds) == (64, 10)
+    bad = {"grpc_message_mib": "4096", "grpc_describe_seconds": "-1"}
+    assert LimitSettings.from_dict(bad) == LimitSettings()
+    good = {"grpc_message_mib": "128", "grpc_describe_seconds": " 30 "}
+    assert LimitSettings.from_dict(good) == LimitSettings(grpc_message_mib=128,
+                                                          grpc_describe_seconds=30)
 
 
 def test_a_bad_stored_value_falls_back_to_its_default_alone() -> None:

@@ -1,6 +1,7 @@
-"""Tools ▸ Limits…: the safety limits on what a response, an event, a WebSocket message or an
-import may make the window hold. The values and their checks are
-:class:`~app.model.limit_settings.LimitSettings`; this is a form over them."""
+"""Tools ▸ Limits…: the safety limits on what a response, an event, a WebSocket or gRPC
+message or an import may make the window hold, and how long a gRPC describe may take. The
+values and their checks are :class:`~app.model.limit_settings.LimitSettings`; this is a form
+over them."""
 
 from __future__ import annotations
 
@@ -17,14 +18,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.model.limit_settings import MAX_RATIO, MAX_SIZE_MIB, LimitSettings
+from app.model.limit_settings import (
+    MAX_GRPC_MESSAGE_MIB,
+    MAX_GRPC_SECONDS,
+    MAX_RATIO,
+    MAX_SIZE_MIB,
+    LimitSettings,
+)
 
 __all__ = ["LimitsDialog", "ask_limits"]
 
 
-def _size_box(suffix: str = " MiB") -> QSpinBox:
+def _size_box(suffix: str = " MiB", most: int = MAX_SIZE_MIB) -> QSpinBox:
     box = QSpinBox()
-    box.setRange(1, MAX_SIZE_MIB)
+    box.setRange(1, most)
     box.setSuffix(suffix)
     return box
 
@@ -64,6 +71,8 @@ class LimitsDialog(QDialog):
         self.event = _size_box()
         self.message = _size_box()
         self.imports = _size_box()
+        self.grpc_message = _size_box(most=MAX_GRPC_MESSAGE_MIB)
+        self.grpc_describe = _size_box(" s", MAX_GRPC_SECONDS)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel
                                    | QDialogButtonBox.StandardButton.RestoreDefaults)
@@ -87,6 +96,12 @@ class LimitsDialog(QDialog):
                           "from the next connection."))
         form.addRow("Largest import", _explained(
             self.imports, "The largest file or pasted text that Import… reads."))
+        form.addRow("Largest gRPC message", _explained(
+            self.grpc_message, "The largest single gRPC message sent or received; a larger "
+                               "one fails its call. Applies to the calls started after."))
+        form.addRow("gRPC reflection timeout", _explained(
+            self.grpc_describe, "How long asking a server for its services (server "
+                                "reflection, also before a call) may take before it fails."))
         form.addRow(buttons)
         self.show_limits(limits)
 
@@ -101,13 +116,17 @@ class LimitsDialog(QDialog):
         self.event.setValue(limits.event_mib)
         self.message.setValue(limits.message_mib)
         self.imports.setValue(limits.import_mib)
+        self.grpc_message.setValue(limits.grpc_message_mib)
+        self.grpc_describe.setValue(limits.grpc_describe_seconds)
 
     def value(self) -> LimitSettings:
         """The limits the form holds (the spin boxes keep each within its range)."""
         return LimitSettings(
             compression_ratio=self.ratio.value() if self.ratio_on.isChecked() else None,
             body_mib=self.body.value(), event_mib=self.event.value(),
-            import_mib=self.imports.value(), message_mib=self.message.value())
+            import_mib=self.imports.value(), message_mib=self.message.value(),
+            grpc_message_mib=self.grpc_message.value(),
+            grpc_describe_seconds=self.grpc_describe.value())
 
 
 def ask_limits(parent: QWidget | None, limits: LimitSettings) -> LimitSettings | None:

@@ -119,6 +119,7 @@ class RunController(QObject):
 
     async def _run(self, request: RunRequest, settings: RunSettings) -> RunReport:
         from app.model.compose import SessionPool
+        from app.model.request import RequestMode
         from app.runner import Runner, prepare_run
 
         if request.models:
@@ -127,7 +128,13 @@ class RunController(QObject):
             plan = await asyncio.to_thread(prepare_run, request.path, self._secrets(),
                                            environment=request.environment,
                                            data_file=request.data_file)
-        sessions = SessionPool(self._limits())
+        limits = self._limits()
+        sessions = SessionPool(limits)
+        if any(item.model.mode is RequestMode.GRPC for item in plan.items):
+            import app.grpc  # (its first gRPC request would load it)
+
+            # Its gRPC requests go through app.grpc's shared client: the window's limits.
+            app.grpc.set_default_settings(limits.grpc_settings())
         runner = Runner(plan, settings, on_result=self.result.emit, sessions=sessions)
         runner.report.environment = request.environment
         self._active = runner

@@ -223,3 +223,28 @@ def test_the_websocket_message_row(qtbot: QtBot) -> None:
     assert dialog.value() == LimitSettings(message_mib=MAX_SIZE_MIB)
     dialog.restore_button.click()
     assert dialog.message.value() == 4
+
+
+def test_the_grpc_rows(qtbot: QtBot) -> None:
+    from app.model.limit_settings import MAX_GRPC_MESSAGE_MIB, MAX_GRPC_SECONDS
+
+    dialog = LimitsDialog(LimitSettings(grpc_message_mib=9, grpc_describe_seconds=4))
+    qtbot.addWidget(dialog)
+    form = dialog.layout()
+    assert isinstance(form, QFormLayout)
+    rows = {"Largest gRPC message": (dialog.grpc_message, "fails its call", " MiB",
+                                     MAX_GRPC_MESSAGE_MIB),
+            "gRPC reflection timeout": (dialog.grpc_describe, "server reflection", " s",
+                                        MAX_GRPC_SECONDS)}
+    for title, (box, words, suffix, most) in rows.items():
+        label = form.labelForField(box.parentWidget())
+        assert isinstance(label, QLabel) and label.text() == title
+        notes = [w.text() for w in box.parentWidget().findChildren(QLabel)]
+        assert any(words in note for note in notes), notes
+        assert box.suffix() == suffix and (box.minimum(), box.maximum()) == (1, most)
+    assert (dialog.grpc_message.value(), dialog.grpc_describe.value()) == (9, 4)
+    dialog.grpc_message.setValue(MAX_GRPC_MESSAGE_MIB + 5)  # kept within what grpc takes
+    assert dialog.value() == LimitSettings(grpc_message_mib=MAX_GRPC_MESSAGE_MIB,
+                                           grpc_describe_seconds=4)
+    dialog.restore_button.click()
+    assert (dialog.grpc_message.value(), dialog.grpc_describe.value()) == (64, 10)

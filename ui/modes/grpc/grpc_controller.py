@@ -305,7 +305,9 @@ class GrpcController(QObject):
             method = stream.method
             if not method.client_streaming and len(call.messages) != 1:
                 raise UsageError(f"{call.full_method} takes one message, not "
-                                 f"{len(call.messages)}: remove the array")
+                                 + (f"{len(call.messages)}: remove the array"
+                                    if call.messages else
+                                    "an empty array: write one object (empty text sends {})"))
             for message in call.messages:  # all checked before any is sent
                 method.parse(message)
             self._stream = stream
