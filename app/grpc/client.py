@@ -498,7 +498,9 @@ class GrpcClient:
             else:
                 ready.channel.used = time.monotonic()
                 future = await ended.result()
-                result = await self._result_here(future, method)
+                result = (unary_result(future, method) if _small(future)
+                          else await asyncio.get_running_loop().run_in_executor(
+                              None, unary_result, future, method))
                 if endpoint.verify or result.code != "UNAVAILABLE":
                     return result
                 if not _handshake_failed(result.details):
@@ -510,16 +512,6 @@ class GrpcClient:
                 return await self.thread.run(
                     lambda: self._call(endpoint, *args, failed_pin=ready.pin))
         return await self.thread.run(lambda: self._call(endpoint, *args))
-
-    @staticmethod
-    async def _result_here(future: Any, method: Resolved) -> CallResult:
-        """The result of a unary call that has ended, made on the caller's loop when its
-        response is small (15-40 µs: sooner than on grpc's thread, then handed over), in a
-        worker thread otherwise (a large message's JSON is no work for a window's loop)."""
-        if future.code() != grpc.StatusCode.OK or future.result().ByteSize() <= _SMALL_RESPONSE:
-            return unary_result(future, method)
-        return await asyncio.get_running_loop().run_in_executor(
-            None, unary_result, future, method)
 
     async def _call(self, endpoint: Endpoint, *args: Any,
                     failed_pin: Pinned | None = None) -> CallResult:
@@ -598,6 +590,15 @@ class GrpcClient:
         self.thread.stop(self._close_channels, self.settings.close_timeout)
 
 
+def _small(future: Any) -> bool:
+    """Whether the result of a unary call that has ended is made on the caller's loop: a
+    failure, or a small response (15-40 µs: sooner than on grpc's thread, then handed
+    over); a large message's JSON is made on a worker thread (no work for a window's
+    loop)."""
+    return bool(future.code() != grpc.StatusCode.OK
+                or future.result().ByteSize() <= _SMALL_RESPONSE)
+
+
 def _handshake_failed(text: str) -> bool:
     """Whether grpc's words say the TLS handshake failed (no request went)."""
     lowered = text.lower()
@@ -626,7 +627,7 @@ def _source_key(endpoint: Endpoint | None, protos: Sequence[PathText],
 #: certificate, each (a server that takes longer is left to the stream's call to report).
 _CONFIRM_SECONDS = 2.0
 
-#: A response up to this many bytes is made JSON on the caller's loop (see _result_here).
+#: A response up to this many bytes is made JSON on the caller's loop (see _small).
 _SMALL_RESPONSE = 16 << 10
 
 

@@ -305,6 +305,9 @@ class ChannelHeaders:
     compression: str | None = None
 
 
+_NO_HEADERS = ChannelHeaders()
+
+
 def split_metadata(
     metadata: Mapping[str, str | bytes] | Sequence[tuple[str, str | bytes]] | None,
 ) -> tuple[tuple[tuple[str, str | bytes], ...] | None, ChannelHeaders]:
@@ -315,7 +318,7 @@ def split_metadata(
     ``grpc-``...), a pseudo-header other than ``:authority``, and a connection-specific
     header HTTP/2 forbids."""
     if not metadata:
-        return None, ChannelHeaders()
+        return None, _NO_HEADERS
     pairs = metadata.items() if isinstance(metadata, Mapping) else metadata
     checked: list[tuple[str, str | bytes]] = []
     asked: dict[str, str] = {}
