@@ -435,6 +435,7 @@ def test_a_large_answer_shows_at_once_and_copies_whole(
     clipboard.setText("")
     assert view.copy_button.isEnabled()
     view.copy_button.click()
+    qtbot.waitUntil(lambda: clipboard.text() != "", timeout=10_000)  # made on a worker
     whole = json.loads(clipboard.text())
     assert len(whole["data"]) > 1_000_000  # base64 of the megabyte
     pane.request.method_box.setEditText(f"{SERVICE}/Echo")

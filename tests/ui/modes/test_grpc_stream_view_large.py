@@ -78,6 +78,11 @@ def test_selecting_a_large_message_makes_only_the_json_shown(
     clipboard = QGuiApplication.clipboard()
     clipboard.setText("")
     view.copy_button.click()
+    # Made on a worker thread (the window's stays free), the button saying so meanwhile.
+    assert view.copy_button.text() == "Copying…"
+    assert not view.copy_button.isEnabled()
+    qtbot.waitUntil(lambda: view.copy_button.isEnabled(), timeout=10_000)
+    assert view.copy_button.text() == "Copy message"
     assert base64.b64decode(json.loads(clipboard.text())["data"]) == b"x" * size
     clipboard.setText("")
 
