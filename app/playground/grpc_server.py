@@ -117,6 +117,8 @@ class _Playground:
         return reply
 
     def count(self, request: Any, context: Any) -> Iterator[Any]:
+        # Sent at once, before the first message: a stream's headers show while it runs.
+        context.send_initial_metadata((("x-playground-method", "Count"),))
         interval = _duration(request.interval, self.settings.max_delay)
         total = 0
         for number in range(1, min(max(request.count, 0), self.settings.max_count) + 1):
@@ -133,6 +135,7 @@ class _Playground:
         return self.types["SumReply"](sum=total, count=count)
 
     def chat(self, requests: Iterator[Any], context: Any) -> Iterator[Any]:
+        context.send_initial_metadata((("x-playground-method", "Chat"),))
         for sequence, message in enumerate(requests, 1):
             yield self.types["ChatMessage"](
                 user="playground", text=f"{message.user or 'you'} said: {message.text}",

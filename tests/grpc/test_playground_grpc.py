@@ -43,6 +43,7 @@ async def test_every_method_of_the_playground() -> None:
         count = await call(target, f"{SERVICE}/Count", [{"count": 4, "interval": "0.01s"}])
         assert [r["number"] for r in count.responses] == [1, 2, 3, 4]
         assert count.responses[-1]["total"] == "10"
+        assert ("x-playground-method", "Count") in count.headers
 
         total = await call(target, f"{SERVICE}/Sum", [{"value": 1}, {"value": "2"}])
         assert total.responses == [{"sum": "3", "count": 2}]
@@ -50,6 +51,8 @@ async def test_every_method_of_the_playground() -> None:
         async with open_stream(target, f"{SERVICE}/Chat") as chat:
             await chat.send({"user": "ada", "text": "hello"})
             assert (await chat.__anext__())["text"] == "ada said: hello"
+            assert chat.headers is not None
+            assert ("x-playground-method", "Chat") in chat.headers
 
         fail = await call(target, f"{SERVICE}/Fail", [{"field": "email"}])
         assert fail.code == "INVALID_ARGUMENT"

@@ -109,7 +109,7 @@ class KeyValueTable(QWidget):
 
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
-        note = QLabel(hint)
+        note = self._note = QLabel(hint)
         note.setEnabled(False)
         top.addWidget(note, 1)
         top.addWidget(self.bulk_button)
@@ -120,6 +120,10 @@ class KeyValueTable(QWidget):
         layout.addWidget(self._stack, 1)
         self.model.changed.connect(self.changed)
         self.setFocusProxy(self.view)
+
+    def set_hint(self, hint: str) -> None:
+        """The line above the table that says what its rows are."""
+        self._note.setText(hint)
 
     def rows(self) -> list[KeyValue]:
         """The rows as they stand (parsed from the text in bulk-edit mode)."""

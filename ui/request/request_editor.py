@@ -113,6 +113,8 @@ class RequestEditor(QWidget):
         self._hidden = hidden
         if (options := self._options.built_page()) is not None:
             options.hide_rows(hidden)
+        if (headers := self._headers.built_page()) is not None:
+            headers.set_hint(_headers_hint(hidden))
         self.method_box.setVisible("method" not in hidden)
         pages = ["params", "headers", "body", "auth", "options", "tests"]
         for index, name in enumerate(pages):
@@ -155,8 +157,7 @@ class RequestEditor(QWidget):
         return self._tests.page()
 
     def _build_headers(self) -> KeyValueTable:
-        table = KeyValueTable(hint="Headers sent with this request; the body's Content-Type "
-                              "is added unless set here", name_placeholder="Header",
+        table = KeyValueTable(hint=_headers_hint(self._hidden), name_placeholder="Header",
                               name_suggestions=COMMON_HEADERS,
                               value_suggestions=COMMON_HEADER_VALUES)
         table.set_rows(copy.deepcopy(self._loaded.headers))
@@ -361,3 +362,11 @@ class RequestEditor(QWidget):
         self.tabs.setTabText(TESTS, tests.title() if tests else tests_title(
             len(loaded.asserts) + len(loaded.captures),
             checks_problems(loaded.asserts, loaded.captures)))
+
+
+def _headers_hint(hidden: set[str]) -> str:
+    """What the Headers page says of its rows: a way of sending without a body (gRPC, whose
+    metadata they are, WebSocket...) adds no Content-Type of its own."""
+    if "body" in hidden:
+        return "Headers sent with this request"
+    return "Headers sent with this request; the body's Content-Type is added unless set here"

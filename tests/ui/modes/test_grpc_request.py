@@ -46,6 +46,17 @@ def test_registered_and_chosen_by_grpc_urls(grpc_tab: MakeTab) -> None:
     assert tab.mode == RequestMode.GRPC
 
 
+def test_the_headers_page_says_nothing_of_a_body_in_grpc_mode(grpc_tab: MakeTab) -> None:
+    tab = grpc_tab("")
+    tab.set_mode(RequestMode.HTTP)
+    headers = tab.editor.headers  # built while the mode has a body
+    assert "Content-Type" in headers._note.text()
+    tab.editor.url_bar.setText("grpc://example.test:50051")
+    assert headers._note.text() == "Headers sent with this request"
+    tab.editor.url_bar.setText("http://example.test/")
+    assert "Content-Type" in headers._note.text()
+
+
 def test_picker_filled_by_reflection_with_kinds_and_template(
         grpc_tab: MakeTab, grpc_target: str, qtbot: QtBot) -> None:
     tab = grpc_tab(f"grpc://{grpc_target}")
