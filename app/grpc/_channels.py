@@ -5,10 +5,12 @@ its metadata asked of grpcio (user agent, authority, compression)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import queue
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
     from ._pinning import Pinned
     from .client import Resolved
 
-__all__ = ["Channel", "Endpoint", "PathText", "make_channel"]
+__all__ = ["Channel", "Endpoint", "PathText", "RetiredChannels", "make_channel"]
 
 PathText = str | os.PathLike[str]
 
@@ -86,15 +88,63 @@ class Endpoint:
 
 class Channel:
     """A target's asyncio channel (reflection), and the synchronous one its calls are made
-    on, made when one is first called."""
+    on, made when one is first called.
+
+    It counts the calls running on it (:meth:`hold` as one starts, :meth:`release` as it
+    ends, on whatever thread), so that one the client lets go (:meth:`let_go`: evicted, or
+    made with limits since changed) is closed only once its last call has ended: closing a
+    channel cancels its calls ("Channel closed!"), a long stream in another tab included."""
 
     def __init__(self, channel: Any, make_sync: Callable[[], Any]) -> None:
         self.channel = channel
         self._make_sync = make_sync
         self.sync: Any = None
         self._callables: dict[tuple[str, Any, bool, bool], Any] = {}
-        #: When it was last used (the least recently used channel is closed first).
+        #: When it was last used (the least recently used channel is let go first).
         self.used = time.monotonic()
+        self._lock = threading.Lock()
+        self._running = 0
+        #: Set once let go: told (on the releasing thread) when no call runs any more.
+        self._on_idle: Callable[[], object] | None = None
+        self._refusing = False  # no call starts on it from now on: it is closing
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        """Whether it has been closed (or is being closed)."""
+        return self._closed
+
+    def hold(self) -> None:
+        """Count a call about to start on it (any thread); ``ValueError`` when it is closing,
+        as grpc's closed channel raises."""
+        with self._lock:
+            if self._refusing:
+                raise ValueError("Cannot invoke RPC: Channel closed!")
+            self._running += 1
+
+    def release(self) -> None:
+        """A call :meth:`hold` counted has ended (any thread): a channel let go is told its
+        last one has."""
+        with self._lock:
+            self._running -= 1
+            on_idle = self._on_idle if not self._running and not self._refusing else None
+        if on_idle is not None:
+            on_idle()
+
+    def let_go(self, on_idle: Callable[[], object]) -> None:
+        """Once no call runs on it, call ``on_idle`` (on the thread the last one ends on),
+        which closes it by :meth:`refuse_if_idle` and :meth:`close`."""
+        with self._lock:
+            self._on_idle = on_idle
+
+    def refuse_if_idle(self) -> bool:
+        """Whether no call runs on it (and it is not closing already): then none may start
+        from now on (:meth:`hold` raises), and the caller closes it."""
+        with self._lock:
+            if self._running or self._refusing:
+                return False
+            self._refusing = True
+            return True
 
     def callable_for(self, method: Resolved) -> Any:
         """The synchronous callable ``method`` is made with: unary-unary (:mod:`._unary`);
@@ -137,9 +187,47 @@ class Channel:
             sync.unsubscribe(seen.put)
 
     async def close(self) -> None:
+        """Close both channels now (once), whatever runs on them: calls under way end
+        ``CANCELLED``."""
+        with self._lock:
+            if self._closed:
+                return
+            self._refusing = self._closed = True
         if self.sync is not None:
             self.sync.close()
         await self.channel.close()
+
+
+class RetiredChannels:
+    """Channels the client has let go (they have left its cache), each closed once no call
+    runs on it any more: at once when none does, else when the last ends, on the thread
+    ``schedule`` hands a callback to (the gRPC thread, where :meth:`add` is called: the
+    asyncio channel is closed on its own loop)."""
+
+    def __init__(self, schedule: Callable[[Callable[[], object]], object]) -> None:
+        self._schedule = schedule
+        self._waiting: set[Channel] = set()  # for close_all
+        #: Closes under way (kept: a loop holds only weak references to its tasks).
+        self._closing: set[asyncio.Task[None]] = set()
+
+    def add(self, channel: Channel) -> None:
+        self._waiting.add(channel)
+        channel.let_go(lambda: self._schedule(lambda: self._close_if_idle(channel)))
+        self._close_if_idle(channel)
+
+    def _close_if_idle(self, channel: Channel) -> None:
+        if channel.refuse_if_idle():
+            self._waiting.discard(channel)
+            task = asyncio.get_running_loop().create_task(channel.close())
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+
+    async def close_all(self, others: Iterable[Channel]) -> None:
+        """Close these and ``others`` now, whatever runs on them, and wait for the closes
+        under way."""
+        channels, self._waiting = [*others, *self._waiting], set()
+        await asyncio.gather(*(channel.close() for channel in channels), *self._closing,
+                             return_exceptions=True)
 
 
 def make_channel(endpoint: Endpoint, max_message_bytes: int, max_metadata_bytes: int,

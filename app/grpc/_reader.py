@@ -165,14 +165,18 @@ class StreamReader:
     response, as JSON by ``to_json``, goes into ``responses`` (the last ``keep``) and into
     ``handoff``. ``initial_metadata`` holds the response headers once they have come (None
     before); once the call has ended, ``outcome`` holds its (code, details, initial
-    metadata, trailing metadata) and the handoff is ended."""
+    metadata, trailing metadata) and the handoff is ended. ``release`` is called last, on
+    the reader's thread, once all that is done (its channel counts the call no more:
+    :meth:`~._channels.Channel.release`)."""
 
     def __init__(self, call: Any, to_json: Any, buffer: int, keep: int | None = None,
-                 on_end: Callable[[], object] | None = None) -> None:
+                 on_end: Callable[[], object] | None = None,
+                 release: Callable[[], object] | None = None) -> None:
         self._call = call
         #: Called on the reader's thread once the call has ended (a writer's queue is told
         #: to stop waiting for messages).
         self._on_end = on_end
+        self._release = release
         self._to_json = to_json
         self.handoff = Handoff(buffer)
         #: The last ``keep`` responses (all when None), and how many older ones went.
@@ -206,6 +210,13 @@ class StreamReader:
             pass
 
     def _run(self) -> None:
+        try:
+            self._read()
+        finally:
+            if self._release is not None:
+                self._release()
+
+    def _read(self) -> None:
         call, to_json, keep, put = self._call, self._to_json, self.responses.append, \
             self.handoff.put
         failure = None

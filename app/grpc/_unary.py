@@ -17,7 +17,10 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from ._channels import Channel
 
 __all__ = ["UnaryCall"]
 
@@ -35,14 +38,22 @@ class UnaryCall(Generic[T]):
     """One call: ``start()`` gives grpcio's future (``multicallable.future(...)``; a closed
     channel raises ``ValueError`` here), ``finish(future)`` makes its result on grpc's thread
     once it has ended. :meth:`result` awaits that from any loop, any number of times;
-    :meth:`cancel` (any thread) ends the call ``CANCELLED``."""
+    :meth:`cancel` (any thread) ends the call ``CANCELLED``. ``channel``: the one it runs
+    on, which counts it while it runs (:meth:`~._channels.Channel.hold`)."""
 
-    def __init__(self, start: Callable[[], Any], finish: Callable[[Any], T]) -> None:
+    def __init__(self, start: Callable[[], Any], finish: Callable[[Any], T],
+                 channel: Channel) -> None:
         self._lock = threading.Lock()
         self._finish = finish
+        self._channel = channel
         self._outcome: _Outcome | None = None
         self._waiting: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[_Outcome]]] = []
-        self._future = start()
+        channel.hold()
+        try:
+            self._future = start()
+        except BaseException:
+            channel.release()
+            raise
         # Called at once, here, when the call has already ended.
         self._future.add_done_callback(self._ended)
 
@@ -76,6 +87,7 @@ class UnaryCall(Generic[T]):
 
     def _ended(self, future: Any) -> None:
         """On grpc's thread (or the starter's, for a call that ended at once)."""
+        self._channel.release()
         try:
             outcome: _Outcome = (self._finish(future), None)
         except Exception as exc:  # the awaiting caller's to see

@@ -7,8 +7,11 @@ target with its TLS, proxy and the headers its metadata asks of grpcio), and the
 descriptors of each target (by reflection) or set of .proto files (compiled once, again when
 a file changes), so that a call after the first costs one round trip and no lookups. A unary
 method called before is called again straight from the caller's loop, without passing
-through the gRPC thread (:meth:`GrpcClient.call`). Channels are made by :mod:`._channels`,
-results by :mod:`.results`; the limits are :class:`GrpcSettings`, changed by
+through the gRPC thread (:meth:`GrpcClient.call`). A channel let go (the least recently used
+past ``max_channels``, one made with limits since changed, one with a certificate no longer
+the server's) leaves the cache at once but is closed only once the calls and streams running
+on it have ended (each :class:`~._channels.Channel` counts them). Channels are made by
+:mod:`._channels`, results by :mod:`.results`; the limits are :class:`GrpcSettings`, changed by
 :meth:`GrpcClient.set_settings`. The module-level functions of :mod:`app.grpc` use one shared
 client; :func:`close` ends it.
 """
@@ -28,7 +31,7 @@ import grpc
 from app.client.errors import ErrorKind, RequestError, UsageError
 from app.client.tls import ClientCertArg
 
-from ._channels import Channel, Endpoint, PathText, make_channel
+from ._channels import Channel, Endpoint, PathText, RetiredChannels, make_channel
 from ._pinning import Pinned, pin_server_certificate
 from ._proxy import without_credentials
 from ._reader import Outbox, StreamReader
@@ -61,7 +64,8 @@ class GrpcSettings:
     describe_timeout: float = 10.0
     #: Seconds a target's reflected descriptors serve calls before they are asked again.
     reflection_ttl: float = 300.0
-    #: Channels kept open at once (the least recently used is closed).
+    #: Channels kept at once (the least recently used is let go: closed once the calls and
+    #: streams running on it have ended).
     max_channels: int = 32
     #: Seconds :meth:`GrpcClient.close` gives channels to close.
     close_timeout: float = 5.0
@@ -163,16 +167,16 @@ class GrpcClient:
         #: fetched again, with a new channel, before the next call (a development server
         #: that makes a new certificate at each start).
         self._stale: set[Endpoint] = set()
-        #: Channels made with limits since changed (:meth:`set_settings`), closed by close().
-        self._retired: list[Channel] = []
+        #: Channels let go (evicted, made with limits since changed, or with a certificate
+        #: no longer the server's): each closed once its last call has ended, or by close().
+        self._retired = RetiredChannels(self.thread.call_soon)
 
     def set_settings(self, settings: GrpcSettings) -> None:
         """Go by ``settings`` from now on (from any thread): a call, stream or describe
         started after uses them. When the message or metadata limit changed, the channels
         made with the old ones are let go, and the next call to their target makes a new
         one; a call under way on one goes on to its end with the old limits (closing the
-        channel would cancel it). Such a channel is closed by :meth:`close`; grpc closes its
-        connection before that, once it has been idle for grpc's idle timeout (30 minutes)."""
+        channel would cancel it), and the channel is closed once its last call has ended."""
         if not isinstance(settings, GrpcSettings):
             raise UsageError(f"settings is a GrpcSettings, not {settings!r}")
         old, self.settings = self.settings, settings
@@ -184,8 +188,9 @@ class GrpcClient:
     def _retire_channels(self) -> None:
         """(On the gRPC thread.) Let the channels go, and the methods resolved with the old
         message limit; the descriptors stay."""
-        self._retired.extend(self._channels.values())
-        self._channels = {}
+        channels, self._channels = self._channels, {}
+        for channel in channels.values():
+            self._retired.add(channel)
         self._ready = {}
         for source in self._sources.values():
             source.methods.clear()
@@ -206,21 +211,28 @@ class GrpcClient:
             evicted = min(channels, key=lambda endpoint: channels[endpoint].used)
             oldest = channels.pop(evicted)
             self._pins.pop(evicted, None)  # fetched again with its next channel
-            asyncio.get_running_loop().create_task(oldest.close())
+            self._retired.add(oldest)
         return found
 
     def read_stream(self, endpoint: Endpoint, method: Resolved, request: Any, metadata: Any,
                     timeout: float | None, keep: int | None = None) -> StreamReader:
         """Start a call of ``method`` and its reader (:mod:`._reader`), which keeps the last
         ``keep`` responses (None: all): a server stream with its one ``request``, or a
-        client or bidi stream whose messages ``request`` (an :class:`Outbox`) gives."""
-        make = self.channel(endpoint).callable_for(method)
-        if isinstance(request, Outbox):
-            call = make(request.messages(), metadata=metadata, timeout=timeout)
+        client or bidi stream whose messages ``request`` (an :class:`Outbox`) gives. The
+        channel counts the call until its reader has ended."""
+        channel = self.channel(endpoint)
+        make = channel.callable_for(method)
+        outbox = request if isinstance(request, Outbox) else None
+        channel.hold()
+        try:
+            call = make(request if outbox is None else outbox.messages(), metadata=metadata,
+                        timeout=timeout)
             return StreamReader(call, method.json, self.settings.stream_buffer, keep,
-                                on_end=request.close)
-        call = make(request, metadata=metadata, timeout=timeout)
-        return StreamReader(call, method.json, self.settings.stream_buffer, keep)
+                                on_end=outbox.close if outbox is not None else None,
+                                release=channel.release)
+        except BaseException:
+            channel.release()
+            raise
 
     async def source(
         self,
@@ -263,14 +275,18 @@ class GrpcClient:
             # Through a proxy, the words say so: a connection refused is then the proxy's.
             where = endpoint.target + (f" through {without_credentials(endpoint.proxy)}"
                                        if endpoint.proxy is not None else "")
+            channel = self.channel(endpoint)
+            channel.hold()  # reflection runs on its asyncio channel
             try:
                 pool, services = await reflect(
-                    self.channel(endpoint).channel, where, metadata,
+                    channel.channel, where, metadata,
                     min(limit, timeout) if timeout is not None else limit)
             except RequestError as exc:
                 if endpoint.proxy is not None and exc.kind == ErrorKind.CONNECT:
                     exc.kind = ErrorKind.PROXY
                 raise
+            finally:
+                channel.release()
             source = _Source(pool, services, time.monotonic())
             self._sources[endpoint] = source
         return source
@@ -376,11 +392,12 @@ class GrpcClient:
             self._pins[endpoint] = now
 
     def start_unary(self, method: Resolved, invoke: Any, request: Any, metadata: Any,
-                    timeout: float | None) -> UnaryCall[CallResult]:
-        """Start a unary call of ``method`` by its synchronous ``invoke`` (from any thread;
-        ``ValueError`` when its channel has been closed)."""
+                    timeout: float | None, channel: Channel) -> UnaryCall[CallResult]:
+        """Start a unary call of ``method`` by its synchronous ``invoke``, made by
+        ``channel``, which counts it while it runs (from any thread; ``ValueError`` when
+        the channel has been closed)."""
         return UnaryCall(lambda: invoke.future(request, metadata=metadata, timeout=timeout),
-                         lambda future: unary_result(future, method))
+                         lambda future: unary_result(future, method), channel)
 
     def _ready_for(self, key: tuple[Endpoint, str, object]) -> _Ready | None:
         """The unary method ``key`` names, when it was called before and nothing it was
@@ -409,16 +426,15 @@ class GrpcClient:
         self._sources.pop(endpoint, None)
         channel = self._channels.pop(endpoint, None)
         if channel is not None:
-            asyncio.get_running_loop().create_task(channel.close())
+            self._retired.add(channel)
 
     async def _close_channels(self) -> None:
-        channels, self._channels = [*self._channels.values(), *self._retired], {}
-        self._retired = []
+        channels, self._channels = self._channels, {}
         self._ready = {}
         self._sources.clear()
         self._pins.clear()
         self._stale.clear()
-        await asyncio.gather(*(entry.close() for entry in channels), return_exceptions=True)
+        await self._retired.close_all(channels.values())
 
     # --- from any loop ------------------------------------------------------------------
 
@@ -492,7 +508,8 @@ class GrpcClient:
             method, invoke = ready.method, ready.invoke
             try:
                 ended = UnaryCall(
-                    lambda: invoke.future(request, metadata=sent, timeout=timeout), _itself)
+                    lambda: invoke.future(request, metadata=sent, timeout=timeout), _itself,
+                    ready.channel)
             except ValueError:
                 pass  # its channel was closed meanwhile: made again, as for a first call
             else:
@@ -577,7 +594,7 @@ class GrpcClient:
         if len(self._ready) > _READY_KEPT:  # those no longer valid go
             self._ready = {key: ready for key, ready in self._ready.items()
                            if self._ready_for(key) is ready}
-        unary = self.start_unary(method, invoke, requests[0], metadata, timeout)
+        unary = self.start_unary(method, invoke, requests[0], metadata, timeout, channel)
         return self.note_result(endpoint, await unary.result(), pin)
 
     async def close(self) -> None:

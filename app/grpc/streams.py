@@ -136,9 +136,10 @@ class GrpcStream:
                 self._endpoint, method, request, self._metadata, self._timeout, self._keep)
             self._rpc = self._reader
             return
-        invoke = self._client.channel(self._endpoint).callable_for(method)
+        channel = self._client.channel(self._endpoint)
         self._rpc = self._unary = self._client.start_unary(
-            method, invoke, request, self._metadata, self._timeout)
+            method, channel.callable_for(method), request, self._metadata, self._timeout,
+            channel)
 
     async def _write(self, request: Any) -> None:
         self._start(request)  # the one message of a unary or server-streaming method

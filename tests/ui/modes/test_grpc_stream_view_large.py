@@ -56,7 +56,11 @@ def test_selecting_a_large_message_makes_only_the_json_shown(
     # row of 8 MB (10.7 MB of JSON) allocated 21 MB, now under 1 MB.
     size = 8_000_000
     tab = grpc_tab(f"grpc://{grpc_target}", f"{SERVICE}/Large", json.dumps({"size": size}))
-    pane = call_and_wait(tab, qtbot, timeout=30000)
+    pane = pane_of(tab)
+    # The asserts are checked against the answer on a worker thread once the call has ended:
+    # their allocations (some 10 MB) are not the selection's, so they are waited for.
+    with qtbot.waitSignal(pane.controller.checked, timeout=30000):
+        call_and_wait(tab, qtbot, timeout=30000)
     view = pane.stream
     rows = view.model.rowCount()
     answer = next(row for row in range(rows) if view.model.message(row).direction == "in")
