@@ -40,6 +40,8 @@ async def test_a_new_message_limit_applies_to_the_calls_started_after(
             await client.call(target, f"{SERVICE}/Trade", [{"sku": "x" * 2000}])
         result = await client.call(target, f"{SERVICE}/GetItem", [{"sku": "x" * 1000}])
         assert result.code == "RESOURCE_EXHAUSTED"  # a new channel, receiving 1024 at most
+        # The words the window adds its hint to (ui.modes.grpc.grpc_log.status_details).
+        assert "CLIENT: Received message larger than max" in result.details
         client.set_settings(GrpcSettings())
         result = await client.call(target, f"{SERVICE}/GetItem", [{"sku": "x" * 1000}])
         assert result.code == "OK"

@@ -174,3 +174,14 @@ def test_a_run_with_grpc_requests_gives_the_grpc_client_the_windows_limits(
     assert reports[0].results[0].status == 0
     settings = app.grpc.default_client().settings
     assert settings.max_message_bytes == 6 * MIB and settings.describe_timeout == 9.0
+
+
+def test_an_answer_past_the_message_limit_says_where_it_is_set() -> None:
+    from ui.modes.grpc.grpc_log import status_details
+
+    # grpcio's words (tests/grpc/test_settings.py holds them to a real call).
+    mine = "Stream removed (CLIENT: Received message larger than max (2000004 vs. 1048576))"
+    assert status_details("RESOURCE_EXHAUSTED", mine).endswith(
+        " · the largest gRPC message is set in Tools ▸ Limits")
+    theirs = "Received message larger than max (2000004 vs. 1048576)"  # the server's limit
+    assert status_details("RESOURCE_EXHAUSTED", theirs) == theirs

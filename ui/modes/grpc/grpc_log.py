@@ -122,11 +122,18 @@ class _Head:
 _GRPC_CANCELLED = "Locally cancelled by application!"
 
 
+#: What grpcio says of a message larger than this side's limit (the server's own limit
+#: says it without "CLIENT").
+_TOO_LARGE_HERE = "CLIENT: Received message larger than max"
+
+
 def status_details(code: str, details: str) -> str:
     """A status's message as the window shows it: grpcio's words for a call cancelled here
-    read "cancelled by you"."""
+    read "cancelled by you"; an answer larger than this side takes says where that is set."""
     if code == "CANCELLED" and details == _GRPC_CANCELLED:
         return "cancelled by you"
+    if code == "RESOURCE_EXHAUSTED" and _TOO_LARGE_HERE in details:
+        return f"{details} · the largest gRPC message is set in Tools ▸ Limits"
     return details
 
 
