@@ -110,6 +110,11 @@ class Channel:
         self._closed = False
 
     @property
+    def busy(self) -> bool:
+        """Whether a call or stream runs on it."""
+        return self._running > 0
+
+    @property
     def closed(self) -> bool:
         """Whether it has been closed (or is being closed)."""
         return self._closed

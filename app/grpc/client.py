@@ -64,8 +64,8 @@ class GrpcSettings:
     describe_timeout: float = 10.0
     #: Seconds a target's reflected descriptors serve calls before they are asked again.
     reflection_ttl: float = 300.0
-    #: Channels kept at once (the least recently used is let go: closed once the calls and
-    #: streams running on it have ended).
+    #: Channels kept at once (the least recently used idle one is let go, else the least
+    #: recently used: closed once the calls and streams running on it have ended).
     max_channels: int = 32
     #: Seconds :meth:`GrpcClient.close` gives channels to close.
     close_timeout: float = 5.0
@@ -207,8 +207,12 @@ class GrpcClient:
                              None if endpoint.verify else self._pins[endpoint])
         self._channels[endpoint] = found
         while len(self._channels) > self.settings.max_channels:
+            # The least recently used of those nothing runs on (a stream's keeps its channel:
+            # a call to its endpoint would make a second), of all when none is idle.
             channels = self._channels
-            evicted = min(channels, key=lambda endpoint: channels[endpoint].used)
+            idle = [other for other, channel in channels.items()
+                    if not channel.busy and other != endpoint]
+            evicted = min(idle or channels, key=lambda endpoint: channels[endpoint].used)
             oldest = channels.pop(evicted)
             self._pins.pop(evicted, None)  # fetched again with its next channel
             self._retired.add(oldest)

@@ -84,6 +84,28 @@ async def test_an_evicted_server_stream_runs_to_its_end_then_its_channel_closes(
         await client.close()
 
 
+async def test_an_idle_channel_is_let_go_before_one_a_stream_runs_on(
+        server: InventoryServer) -> None:
+    client = GrpcClient(GrpcSettings(max_channels=2))
+    try:
+        async with app.grpc.open_stream(server.target, f"{SERVICE}/Trade",
+                                        client=client) as stream:
+            await stream.send({"sku": "a"})
+            assert await stream.__anext__() == {"sku": "a!"}
+            streaming = _only_channel(client)  # the least recently used from here on
+            await _use_other_endpoint(client, server)
+            idle = next(c for c in client._channels.values() if c is not streaming)
+            await _use_other_endpoint(client, server)  # a third: one of the two goes
+            assert streaming in client._channels.values()
+            assert idle not in client._channels.values()
+            await _until(lambda: _refuses_calls(idle), "the idle channel was never closed")
+            await stream.send({"sku": "b"})
+            assert await stream.__anext__() == {"sku": "b!"}
+        assert stream.result is not None and stream.result.code == "OK", stream.result
+    finally:
+        await client.close()
+
+
 async def test_an_evicted_bidi_stream_goes_on_until_it_is_half_closed(
         server: InventoryServer) -> None:
     client = GrpcClient(GrpcSettings(max_channels=1))
