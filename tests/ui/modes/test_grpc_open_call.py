@@ -53,6 +53,7 @@ def test_a_call_replaced_while_open_goes_to_history_as_cancelled(
     qtbot.wait(200)  # a late end of the replaced call would be recorded by now
     assert [(e.status, e.status_text) for e in entries] == [(1, "CANCELLED"), (0, "OK")]
     assert entries[0].request["model"]["grpc"]["method"] == f"{SERVICE}/{method}"
+    assert entries[0].response_size > 0  # the answers its log held
     assert entries[1].request["model"]["grpc"]["method"] == f"{SERVICE}/GetItem"
     # The new call's log is its own: no word of the one it replaced.
     pane.stream.refresh()

@@ -195,8 +195,8 @@ class GrpcController(QObject):
     def _record_replaced(self) -> None:
         """The history entry of the open call a new one replaces: CANCELLED, as Esc would
         have ended it (its task is cancelled, and its own late ``_end`` dropped as another
-        generation's). Nothing is logged: the log is the next call's. Its size is 0: the
-        responses are counted from a result it will never have."""
+        generation's). Nothing is logged: the log is the next call's. Its size is that of
+        the responses its log holds (it will never have a result to count them from)."""
         from app.model.compose_grpc import GRPC_STATUS_CODES
 
         if self._sent is None:
@@ -205,6 +205,7 @@ class GrpcController(QObject):
         self._sent = None
         self.exchanged.emit(model, Outcome(started, time.time() - started,
                                            GRPC_STATUS_CODES["CANCELLED"], url=url,
+                                           size=self.log.received_size(1000),
                                            code="CANCELLED"), secrets)
 
     def stop(self) -> bool:
