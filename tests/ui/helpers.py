@@ -8,11 +8,19 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QLineEdit, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialogButtonBox,
+    QLineEdit,
+    QMenu,
+    QTableView,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
+from ui.dialogs.limits import LimitsDialog
 from ui.main_window import MainWindow
 from ui.window_state import WindowState
 
@@ -74,3 +82,19 @@ def drop_files(target: QWidget, paths: list[Path]) -> bool:
                       Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(target, drop)
     return drop.isAccepted()
+
+
+def answer_limits(window: MainWindow, fill: Callable[[LimitsDialog], None]) -> None:
+    """Open Tools ▸ Limits…, let ``fill`` set the form, and press OK."""
+    def answer() -> None:
+        [dialog] = [d for d in window.findChildren(LimitsDialog) if d.isVisible()]
+        fill(dialog)
+        buttons = dialog.findChild(QDialogButtonBox)
+        assert buttons is not None
+        buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+
+    QTimer.singleShot(0, answer)
+    action = next((a for m in window.menuBar().findChildren(QMenu) for a in m.actions()
+                   if a.text() == "Limits…"), None)
+    assert action is not None, "no Tools ▸ Limits… action"
+    action.trigger()

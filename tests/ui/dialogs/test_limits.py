@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtWidgets import QDialogButtonBox, QFormLayout, QLabel, QMenu
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QFormLayout, QLabel
 from pytestqt.qtbot import QtBot
 
 from app.model.compose import SessionPool
@@ -20,7 +20,7 @@ from app.model.limit_settings import MAX_SIZE_MIB, LimitSettings
 from app.model.request import RequestMode, RequestModel
 from app.storage.secrets import MemorySecrets
 from tests.client.server import ServerThread
-from tests.ui.helpers import shown_window
+from tests.ui.helpers import answer_limits, shown_window
 from ui.dialogs.limits import LimitsDialog
 from ui.main_window import MainWindow
 from ui.modes.base import ConnectionState
@@ -78,27 +78,6 @@ def window(qtbot: QtBot, tmp_path: Path, settings_path: Path,
         yield w
 
 
-def _limits_action(window: MainWindow) -> Any:
-    for menu in window.menuBar().findChildren(QMenu):
-        for action in menu.actions():
-            if action.text() == "Limits…":
-                return action
-    raise AssertionError("no Tools ▸ Limits… action")
-
-
-def _answer(window: MainWindow, fill: Callable[[LimitsDialog], None]) -> None:
-    """Open Tools ▸ Limits…, let ``fill`` set the form, and press OK."""
-    def answer() -> None:
-        [dialog] = [d for d in window.findChildren(LimitsDialog) if d.isVisible()]
-        fill(dialog)
-        buttons = dialog.findChild(QDialogButtonBox)
-        assert buttons is not None
-        buttons.button(QDialogButtonBox.StandardButton.Ok).click()
-
-    QTimer.singleShot(0, answer)
-    _limits_action(window).trigger()
-
-
 def _send(qtbot: QtBot, tab: RequestTab, url: str) -> None:
     tab.load_model(RequestModel(url=url))
     tab.send()
@@ -120,7 +99,7 @@ def test_limits_set_in_the_dialog_are_kept_and_apply_to_the_next_send(
         dialog.imports.setValue(5)
         dialog.message.setValue(12)
 
-    _answer(window, fill)
+    answer_limits(window, fill)
     chosen = LimitSettings(compression_ratio=2.0, body_mib=100, event_mib=3, import_mib=5,
                            message_mib=12)
     assert window.state.limits == chosen
@@ -134,7 +113,7 @@ def test_limits_set_in_the_dialog_are_kept_and_apply_to_the_next_send(
     assert tab.response.banner.title.text() == "Response too large"
     assert "expands more than 2 times" in tab.response.banner.detail.text()
 
-    _answer(window, lambda dialog: dialog.ratio_on.setChecked(False))
+    answer_limits(window, lambda dialog: dialog.ratio_on.setChecked(False))
     assert window.state.limits.compression_ratio is None
     assert _state(settings_path).limits.compression_ratio is None
     _send(qtbot, tab, f"{server}/gzipped")
@@ -150,7 +129,7 @@ def test_restore_defaults(window: MainWindow) -> None:
         assert dialog.message.value() == 3
         dialog.restore_button.click()
 
-    _answer(window, fill)
+    answer_limits(window, fill)
     assert window.state.limits == LimitSettings()
 
 
@@ -180,11 +159,11 @@ def test_the_import_cap_applies_to_the_next_import(qtbot: QtBot, window: MainWin
     window.documents.warning.connect(lambda _title, text: warned.append(text))
     imported: list[object] = []
     window.documents.imported.connect(imported.append)
-    _answer(window, lambda dialog: dialog.imports.setValue(1))
+    answer_limits(window, lambda dialog: dialog.imports.setValue(1))
     window.documents.import_file(str(big))
     qtbot.waitUntil(lambda: bool(warned), timeout=10000)
     assert "larger than 1 MiB" in warned[0]
-    _answer(window, lambda dialog: dialog.imports.setValue(3))
+    answer_limits(window, lambda dialog: dialog.imports.setValue(3))
     window.documents.import_file(str(big))
     qtbot.waitUntil(lambda: bool(imported), timeout=10000)
     assert len(warned) == 1

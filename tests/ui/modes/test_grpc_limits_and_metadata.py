@@ -10,18 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtWidgets import QDialogButtonBox, QMenu
+from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from app.model.limit_settings import LimitSettings
 from app.model.request import KeyValue, RequestMode
 from app.storage.secrets import MemorySecrets
 from tests.grpc.servers import SERVICE, InventoryServer
-from tests.ui.helpers import shown_window
+from tests.ui.helpers import answer_limits, shown_window
 from tests.ui.modes.conftest import call_and_wait, pane_of
 from ui.dialogs.limits import LimitsDialog
-from ui.main_window import MainWindow
 from ui.modes.base import ConnectionState
 from ui.request_tab import RequestTab
 from ui.window_state import WindowState
@@ -100,20 +98,6 @@ def test_a_user_agent_row_goes_ahead_of_grpcios_own(
     assert inventory.calls[-1][1]["user-agent"].startswith("spyglass-ui/1 grpc-python/")
 
 
-def _answer_limits(window: MainWindow, fill: Callable[[LimitsDialog], None]) -> None:
-    def answer() -> None:
-        [dialog] = [d for d in window.findChildren(LimitsDialog) if d.isVisible()]
-        fill(dialog)
-        buttons = dialog.findChild(QDialogButtonBox)
-        assert buttons is not None
-        buttons.button(QDialogButtonBox.StandardButton.Ok).click()
-
-    QTimer.singleShot(0, answer)
-    action = next(a for m in window.menuBar().findChildren(QMenu) for a in m.actions()
-                  if a.text() == "Limits…")
-    action.trigger()
-
-
 def test_the_windows_grpc_limits_reach_the_grpc_client(
         qtbot: QtBot, tmp_path: Path, run_async: Callable[..., Any],
         inventory: InventoryServer, default_grpc_settings: None) -> None:
@@ -144,7 +128,7 @@ def test_the_windows_grpc_limits_reach_the_grpc_client(
             dialog.grpc_message.setValue(5)
             dialog.grpc_describe.setValue(2)
 
-        _answer_limits(window, fill)  # gRPC loaded: in force at once
+        answer_limits(window, fill)  # gRPC loaded: in force at once
         settings = app.grpc.default_client().settings
         assert settings.max_message_bytes == 5 * MIB and settings.describe_timeout == 2.0
         assert WindowState(QSettings(str(path), QSettings.Format.IniFormat)).limits == (
