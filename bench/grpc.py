@@ -7,7 +7,11 @@ compete with the client's for this one's lock). Then, in turns, ``--calls`` sequ
 - a raw grpcio stub: the synchronous ``channel.unary_unary`` made once with the message
   classes at hand, a request message built in advance (the fastest way grpcio offers from
   Python);
-- grpcio's asyncio stub, for reference (app.grpc is built on it): shown, not the figure;
+- grpcio's asyncio stub on the caller's loop, for reference (app.grpc may not use it there:
+  a window's loop is Qt's): shown, not the figure;
+- grpcio's synchronous ``future`` awaited from the loop through one wake-up, JSON in and
+  out, and nothing of app.grpc: the least a call made off the caller's loop costs here
+  (shown, not the figure);
 - ``app.grpc.call``: from an asyncio loop on the main thread, a JSON message in, a JSON
   object out (its descriptors and channel made on the gRPC thread at the first call, which
   is not timed; the calls after it start from the caller's loop and end on grpc's thread).
@@ -89,8 +93,7 @@ def raw_round(target: str, calls: int) -> float:
 
 
 async def aio_round(target: str, calls: int) -> float:
-    """grpcio's own asyncio stub on the caller's loop: what app.grpc builds on (shown, not
-    the figure)."""
+    """grpcio's own asyncio stub on the caller's loop (shown, not the figure)."""
     pool = compile_protos([PROTO], []).pool
     request_class = message_class(pool, "spyglass.playground.EchoRequest")
     reply_class = message_class(pool, "spyglass.playground.EchoReply")
@@ -103,6 +106,35 @@ async def aio_round(target: str, calls: int) -> float:
         for _ in range(calls):
             reply = await echo(request)
             assert reply.text == "hello"
+        return time.perf_counter() - started
+
+
+async def floor_round(target: str, calls: int) -> float:
+    """What the design app.grpc keeps to costs here before any of its own code: grpcio's
+    synchronous ``future`` (which ends on grpc's channel thread) awaited from the caller's
+    loop through one ``call_soon_threadsafe``, protobuf's JSON in and out. Shown, not the
+    figure: the best ``unary_vs_grpcio`` a call made off the caller's loop can read on this
+    machine."""
+    from google.protobuf import json_format
+
+    pool = compile_protos([PROTO], []).pool
+    request_class = message_class(pool, "spyglass.playground.EchoRequest")
+    reply_class = message_class(pool, "spyglass.playground.EchoReply")
+    loop = asyncio.get_running_loop()
+    with grpc.insecure_channel(target) as channel:
+        echo = channel.unary_unary(f"/{METHOD}", request_serializer=request_class.SerializeToString,
+                                   response_deserializer=reply_class.FromString)
+        echo(request_class(text="hello"))
+        started = time.perf_counter()
+        for _ in range(calls):
+            request = json_format.ParseDict({"text": "hello"}, request_class())
+            ended: asyncio.Future[None] = loop.create_future()
+            future = echo.future(request)
+            future.add_done_callback(
+                lambda _f, ended=ended: loop.call_soon_threadsafe(ended.set_result, None))
+            await ended
+            reply = json_format.MessageToDict(future.result(), preserving_proto_field_name=True)
+            assert reply["text"] == "hello"
         return time.perf_counter() - started
 
 
@@ -240,10 +272,11 @@ def main() -> None:
     try:
         assert server.stdout is not None
         target = server.stdout.readline().strip()
-        raw, aio, library = [], [], []
+        raw, aio, floor, library = [], [], [], []
         for _ in range(args.rounds):
             raw.append(raw_round(target, args.calls))
             aio.append(asyncio.run(aio_round(target, args.calls)))
+            floor.append(asyncio.run(floor_round(target, args.calls)))
             library.append(asyncio.run(library_round(target, args.calls)))
         app.grpc.close()
         raw_stream = asyncio.run(raw_stream_round(target, args.stream_count))
@@ -265,6 +298,10 @@ def main() -> None:
     print(f"grpc.aio stub:   {min(aio) / args.calls * 1e6:.0f} us a call "
           f"(rounds: {', '.join(f'{r:.2f}' for r in aio)} s; app.grpc against it: "
           f"{min(aio) / best_library:.2f})")
+    print(f"grpcio future awaited across threads, JSON both ways (no app.grpc): "
+          f"{min(floor) / args.calls * 1e6:.0f} us a call (rounds: "
+          f"{', '.join(f'{r:.2f}' for r in floor)} s; raw against it: "
+          f"{best_raw / min(floor):.2f}, the most unary_vs_grpcio can read here)")
     print(f"app.grpc.call:   {best_library / args.calls * 1e6:.0f} us a call "
           f"(rounds: {', '.join(f'{r:.2f}' for r in library)} s)")
     stream = python_stream
