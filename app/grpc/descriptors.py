@@ -18,7 +18,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from google.protobuf import descriptor_pb2, descriptor_pool
+# Each module loaded puts its file in protobuf's default pool (see ALWAYS_KNOWN).
+from google.protobuf import (
+    any_pb2,
+    api_pb2,
+    descriptor_pb2,
+    descriptor_pool,
+    duration_pb2,
+    empty_pb2,
+    field_mask_pb2,
+    source_context_pb2,
+    struct_pb2,
+    timestamp_pb2,
+    type_pb2,
+    wrappers_pb2,
+)
+from google.rpc import error_details_pb2, status_pb2
 
 from app.client.errors import UsageError
 
@@ -91,10 +106,22 @@ def services_of(pool: Any, names: Iterable[str]) -> list[Service]:
     return services
 
 
+#: The files every pool holds besides the user's: the well-known types and the standard
+#: error details. A message may hold any of them in an ``Any`` (a Timestamp, an ErrorInfo)
+#: without its file importing theirs, and a server's reflection may not send them.
+ALWAYS_KNOWN = tuple(
+    module.DESCRIPTOR.name
+    for module in (any_pb2, api_pb2, duration_pb2, empty_pb2, field_mask_pb2,
+                   source_context_pb2, struct_pb2, timestamp_pb2, type_pb2, wrappers_pb2,
+                   error_details_pb2, status_pb2)
+)
+
+
 def pool_from_files(files: Sequence[Any]) -> Any:
     """A ``DescriptorPool`` of ``FileDescriptorProto`` s, added dependencies first whatever
     their order; a dependency missing from ``files`` is taken from protobuf's default pool
-    (the well-known types, google.rpc) or raises ``KeyError`` naming it."""
+    (the well-known types, google.rpc) or raises ``KeyError`` naming it. The files of
+    :data:`ALWAYS_KNOWN` are added too, unless ``files`` define their types already."""
     by_name = {file.name: file for file in files}
     pool = descriptor_pool.DescriptorPool()
     added: set[str] = set()
@@ -115,6 +142,11 @@ def pool_from_files(files: Sequence[Any]) -> Any:
 
     for name in by_name:
         add(name, ())
+    for name in ALWAYS_KNOWN:
+        # (A file of the user's own that defines the same types, under another name, is
+        # the one kept: protobuf refuses a second definition.)
+        with contextlib.suppress(TypeError, ValueError):
+            add(name, ())
     return pool
 
 

@@ -36,7 +36,8 @@ __all__ = [
 ]
 
 #: How deep a template fills nested messages; below it (or in a type that contains
-#: itself) a message is an empty object.
+#: itself) a message is an empty object, but a required field (proto2) is filled on, and
+#: an optional one whose type has required fields is left out.
 TEMPLATE_DEPTH = 6
 #: The trailer holding a serialized ``google.rpc.Status`` with the error's details.
 STATUS_DETAILS_KEY = "grpc-status-details-bin"
@@ -101,8 +102,79 @@ def parse_message(cls: Any, value: object, pool: Any) -> Any:
         said = f"{exc} is missing" if isinstance(exc, KeyError) else str(exc)
         raise UsageError(f"The message does not fit {name}: "
                          f"{f'{where}: ' if where else ''}{said}") from None
+    where = _bad_base64(cls.DESCRIPTOR, value, "")
+    if where:
+        # protobuf decodes bytes leniently, dropping what is not base64: "!!!" would be
+        # sent as no bytes at all.
+        raise UsageError(f"The message does not fit {name}: {where} is not base64 (a bytes "
+                         "field is written in base64)")
     check_initialized(message)
     return message
+
+
+#: Base64 as protobuf's JSON reads it: either alphabet, padded or not (whitespace aside).
+_BASE64 = re.compile(r"[A-Za-z0-9+/_-]*={0,2}")
+_SPACE = re.compile(r"\s+")
+
+
+def _is_base64(text: str) -> bool:
+    text = _SPACE.sub("", text)
+    bare = text.rstrip("=")
+    return (_BASE64.fullmatch(text) is not None and len(bare) % 4 != 1
+            and (bare == text or len(text) % 4 == 0))
+
+
+def _bad_base64(message: Any, value: object, path: str) -> str:
+    """The path (``a.b[2]``) of the first bytes field of ``value`` (the JSON of a
+    ``message`` descriptor) whose text is not base64; "" when there is none."""
+    if not isinstance(value, dict) or not _holds_bytes(message):
+        return ""
+    by_json = {field.json_name: field for field in message.fields}
+    for key, item in value.items():
+        field = message.fields_by_name.get(key) or by_json.get(key)
+        if field is None:
+            continue
+        inner = f"{path}.{key}" if path else str(key)
+        if field.message_type is not None and field.message_type.GetOptions().map_entry:
+            value_field = field.message_type.fields_by_name["value"]
+            pairs = list(item.items()) if isinstance(item, dict) else []
+        elif _is_repeated(field) and isinstance(item, list):
+            value_field, pairs = field, list(enumerate(item))
+        else:
+            value_field, pairs = field, [(None, item)]
+        for index, one in pairs:
+            where = inner if index is None else f"{inner}[{index}]"
+            nested = value_field.message_type
+            if value_field.type == _FD.TYPE_BYTES or (
+                    nested is not None and nested.full_name == "google.protobuf.BytesValue"):
+                if isinstance(one, str) and not _is_base64(one):
+                    return where
+            elif nested is not None and nested.full_name not in _WELL_KNOWN:
+                # (A well-known type has a JSON form of its own: an Any's "value" is not
+                # its bytes.)
+                found = _bad_base64(nested, one, where)
+                if found:
+                    return found
+    return ""
+
+
+def _holds_bytes(message: Any) -> bool:
+    """Whether a message of this descriptor can hold bytes, at any depth (a walk of its
+    types: a few microseconds for most, and no cache to go stale)."""
+    return _reaches_bytes(message, set())
+
+
+def _reaches_bytes(message: Any, seen: set[str]) -> bool:
+    if message.full_name in seen or message.full_name in _WELL_KNOWN:
+        return False
+    seen.add(message.full_name)
+    for field in message.fields:
+        nested = field.message_type
+        if field.type == _FD.TYPE_BYTES or (nested is not None and (
+                nested.full_name == "google.protobuf.BytesValue"
+                or _reaches_bytes(nested, seen))):
+            return True
+    return False
 
 
 def check_initialized(message: Any) -> None:
@@ -196,13 +268,21 @@ def _message_value(message: Any, depth: int, seen: tuple[str, ...]) -> Any:
     oneofs_done: set[str] = set()
     for field in message.fields:
         oneof = field.containing_oneof
+        # Two members of one oneof may not both be set: the first stands for it.
+        if oneof is not None and oneof.full_name in oneofs_done:
+            continue
+        value = _field_value(field, depth, seen)
+        if value is _LEFT_OUT:
+            continue  # (a oneof's next member may stand for it)
         if oneof is not None:
-            # Two members of one oneof may not both be set: the first stands for it.
-            if oneof.full_name in oneofs_done:
-                continue
             oneofs_done.add(oneof.full_name)
-        result[field.name] = _field_value(field, depth, seen)
+        result[field.name] = value
     return result
+
+
+#: A field the template leaves out: a message cut off by the depth or a cycle whose type
+#: has required fields (proto2), where ``{}`` would not be sent.
+_LEFT_OUT = object()
 
 
 def _field_value(field: Any, depth: int, seen: tuple[str, ...]) -> Any:
@@ -211,9 +291,12 @@ def _field_value(field: Any, depth: int, seen: tuple[str, ...]) -> Any:
         value_field = field.message_type.fields_by_name["value"]
         key = _scalar(key_field)
         key_text = str(key).lower() if isinstance(key, bool) else str(key)
-        return {key_text: _single(value_field, depth, seen)}
+        value = _single(value_field, depth, seen)
+        return {} if value is _LEFT_OUT else {key_text: value}
     single = _single(field, depth, seen)
-    return [single] if _is_repeated(field) else single
+    if _is_repeated(field):
+        return [] if single is _LEFT_OUT else [single]
+    return single
 
 
 def _is_repeated(field: Any) -> bool:
@@ -224,9 +307,25 @@ def _is_repeated(field: Any) -> bool:
 
 
 def _single(field: Any, depth: int, seen: tuple[str, ...]) -> Any:
-    if field.message_type is not None:
-        return _message_value(field.message_type, depth - 1, seen)
-    return _scalar(field)
+    nested = field.message_type
+    if nested is None:
+        return _scalar(field)
+    if nested.full_name not in _WELL_KNOWN and (depth <= 1 or nested.full_name in seen):
+        # Cut off here. A required field goes on past the depth (its chain ends: a cycle
+        # of required fields has no message at all); an optional one whose type has
+        # required fields is left out rather than sent incomplete.
+        if _is_required(field) and nested.full_name not in seen:
+            return _message_value(nested, 1, seen)
+        if any(_is_required(inner) for inner in nested.fields):
+            return _LEFT_OUT
+    return _message_value(nested, depth - 1, seen)
+
+
+def _is_required(field: Any) -> bool:
+    is_required = getattr(field, "is_required", None)
+    if is_required is not None:
+        return bool(is_required)
+    return bool(field.label == _FD.LABEL_REQUIRED)
 
 
 def _scalar(field: Any) -> Any:

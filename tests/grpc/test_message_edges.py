@@ -1,6 +1,7 @@
 """Messages at the edges of protobuf's JSON mapping: proto2 required fields and explicit
-defaults, an Any holding a well-known type, wrappers at the top of a request. Each bad
-message is a ``UsageError`` naming the field, never protobuf's or Python's own error."""
+defaults, an Any holding a well-known type, wrappers at the top of a request, bytes in
+base64, templates of recursive proto2 types. Each bad message is a ``UsageError`` naming
+the field, never protobuf's or Python's own error."""
 
 from __future__ import annotations
 
@@ -46,6 +47,30 @@ message Holder {
   repeated Base bases = 4;
   repeated Holder children = 5;
   optional google.protobuf.Timestamp at = 6;
+}
+
+message Tree {
+  required string name = 1;
+  optional Tree parent = 2;
+  repeated Tree children = 3;
+  map<string, Tree> named = 4;
+}
+
+message L1 { required int32 v = 1; required L2 next = 2; }
+message L2 { required int32 v = 1; required L3 next = 2; }
+message L3 { required int32 v = 1; required L4 next = 2; }
+message L4 { required int32 v = 1; required L5 next = 2; }
+message L5 { required int32 v = 1; required L6 next = 2; }
+message L6 { required int32 v = 1; required L7 next = 2; }
+message L7 { required int32 v = 1; required L8 next = 2; }
+message L8 { required int32 v = 1; }
+
+message Blob {
+  optional bytes data = 1;
+  repeated bytes parts = 2;
+  map<string, bytes> named = 3;
+  optional google.protobuf.BytesValue wrapped = 4;
+  optional Blob inner = 5;
 }
 """
 
@@ -127,3 +152,101 @@ def test_a_template_parses_back_to_its_defaults(pool: Any) -> None:
     assert (parsed.n, parsed.s, parsed.c, parsed.b, parsed.big, parsed.raw) == (
         7, "hi", 2, True, 9000000000, b"ab")
     assert parsed.inf == float("inf")
+
+
+def test_a_template_of_a_recursive_type_with_required_fields_can_be_sent(pool: Any) -> None:
+    # Where the cycle is cut, an empty Tree would lack its required name: the template
+    # leaves such a field out (an empty list, an empty map) rather than put one in.
+    tree = message_class(pool, "edge.Tree")
+    template = template_for(tree.DESCRIPTOR)
+    assert template == {"name": "", "children": [], "named": {}}
+    assert parse_message(tree, template, pool).name == ""
+
+
+def test_a_chain_of_required_messages_deeper_than_the_template_depth_is_filled(
+    pool: Any,
+) -> None:
+    first = message_class(pool, "edge.L1")
+    template = template_for(first.DESCRIPTOR, depth=3)
+    level, depth = template, 1
+    while "next" in level:
+        level, depth = level["next"], depth + 1
+    assert depth == 8 and level == {"v": 0}
+    parse_message(first, template, pool)  # nothing missing
+
+
+@pytest.mark.parametrize(("value", "where"), [
+    ({"data": "!!!"}, "data"),
+    ({"data": "ab=c"}, "data"),
+    ({"data": "%%%%"}, "data"),
+    ({"parts": ["aGk=", "aGk=="]}, "parts[1]"),
+    ({"named": {"k": "a b c ?"}}, "named[k]"),
+    ({"wrapped": "*"}, "wrapped"),
+    ({"inner": {"inner": {"data": "@@@@"}}}, "inner.inner.data"),
+])
+def test_bytes_that_are_not_base64_are_refused_naming_the_field(
+    pool: Any, value: dict[str, Any], where: str,
+) -> None:
+    # protobuf reads bytes leniently: "!!!" would have gone as no bytes at all.
+    assert _usage(message_class(pool, "edge.Blob"), value, pool) == (
+        f"The message does not fit edge.Blob: {where} is not base64 (a bytes field is "
+        "written in base64)")
+
+
+def test_base64_in_either_alphabet_padded_or_not_is_taken(pool: Any) -> None:
+    blob = message_class(pool, "edge.Blob")
+    message = parse_message(blob, {"data": "aGk=", "parts": ["aGk", "-_8", "+/8=", ""],
+                                   "named": {"k": "aGVs\nbG8="}, "wrapped": "aGk"}, pool)
+    assert message.data == b"hi"
+    assert list(message.parts) == [b"hi", b"\xfb\xff", b"\xfb\xff", b""]
+    assert message.named["k"] == b"hello" and message.wrapped.value == b"hi"
+
+
+ANY_ONLY_PROTO = """
+syntax = "proto3";
+package anyonly;
+import "google/protobuf/any.proto";
+message Box { google.protobuf.Any a = 1; }
+"""
+
+
+@pytest.mark.parametrize("inner", [
+    {"@type": "type.googleapis.com/google.protobuf.Timestamp", "value": "2024-01-01T00:00:00Z"},
+    {"@type": "type.googleapis.com/google.protobuf.Duration", "value": "2s"},
+    {"@type": "type.googleapis.com/google.protobuf.Struct", "value": {"k": [1, "a"]}},
+    {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "R", "domain": "d"},
+])
+def test_an_any_holds_a_well_known_type_its_file_does_not_import(
+    tmp_path: Path, inner: dict[str, Any],
+) -> None:
+    from app.grpc.messages import to_json
+
+    proto = tmp_path / "box.proto"
+    proto.write_text(ANY_ONLY_PROTO, encoding="utf-8")
+    pool = compile_protos([proto], [tmp_path]).pool
+    box = message_class(pool, "anyonly.Box")
+    message = parse_message(box, {"a": inner}, pool)
+    assert dict(to_json(message, pool)["a"]) == inner
+
+
+def test_reflection_without_the_well_known_files_still_links() -> None:
+    # A server's reflection may answer only for its own files. Run in a fresh interpreter:
+    # the default pool there holds only what has been imported.
+    import subprocess
+    import sys
+
+    script = (
+        "from google.protobuf import descriptor_pb2\n"
+        "from app.grpc.descriptors import pool_from_files\n"
+        "f = descriptor_pb2.FileDescriptorProto(name='t.proto', package='t', syntax='proto3',"
+        " dependency=['google/protobuf/timestamp.proto', 'google/protobuf/struct.proto'])\n"
+        "m = f.message_type.add(name='M')\n"
+        "m.field.add(name='at', number=1, type=11, label=1,"
+        " type_name='.google.protobuf.Timestamp')\n"
+        "print(pool_from_files([f]).FindMessageTypeByName('t.M').fields[0].message_type"
+        ".full_name)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[2], timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "google.protobuf.Timestamp"
