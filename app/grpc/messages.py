@@ -227,11 +227,64 @@ def _fails(cls: Any, value: object, pool: Any) -> bool:
 
 
 def to_json(message: Any, pool: Any) -> dict[str, Any]:
-    """``message`` in protobuf's JSON mapping with its original field names."""
-    data: dict[str, Any] = json_format.MessageToDict(
-        message, preserving_proto_field_name=True, descriptor_pool=pool
-    )
+    """``message`` in protobuf's JSON mapping with its original field names. An ``Any``
+    whose type ``pool`` does not know (a type the server's reflection did not describe, a
+    .proto file not given) is shown as ``{"@type": ..., "value": <base64>}``, as grpcurl
+    and the error details do, rather than the whole message failing."""
+    try:
+        data: dict[str, Any] = json_format.MessageToDict(
+            message, preserving_proto_field_name=True, descriptor_pool=pool)
+    except TypeError:  # "Can not find message descriptor by type_url"
+        opaque: list[tuple[tuple[str | int, ...], dict[str, str]]] = []
+        copy = type(message)()
+        copy.CopyFrom(message)
+        _take_unknown_anys(copy, (), pool, opaque)
+        if not opaque:
+            raise
+        data = json_format.MessageToDict(
+            copy, preserving_proto_field_name=True, descriptor_pool=pool)
+        for path, shown in opaque:
+            place: Any = data
+            for step in path[:-1]:
+                place = place.setdefault(step, {}) if isinstance(step, str) else place[step]
+            place[path[-1]] = shown
     return data
+
+
+def _take_unknown_anys(message: Any, path: tuple[str | int, ...], pool: Any,
+                       opaque: list[tuple[tuple[str | int, ...], dict[str, str]]]) -> None:
+    """Empty each ``Any`` of ``message`` (at any depth) that cannot be shown as JSON with
+    ``pool``, noting its path and its opaque form in ``opaque``."""
+    for field, value in message.ListFields():
+        nested = field.message_type
+        if nested is None:
+            continue
+        if nested.GetOptions().map_entry:
+            value_field = nested.fields_by_name["value"]
+            if value_field.message_type is None:
+                continue
+            items: list[tuple[str | int | None, Any]] = [
+                (_map_key(key), value[key]) for key in list(value.keys())]
+        elif _is_repeated(field):
+            items = list(enumerate(value))
+        else:
+            items = [(None, value)]
+        for step, item in items:
+            where = (*path, field.name) if step is None else (*path, field.name, step)
+            if item.DESCRIPTOR.full_name == "google.protobuf.Any":
+                try:
+                    json_format.MessageToDict(item, descriptor_pool=pool)
+                except TypeError:
+                    opaque.append((where, {"@type": item.type_url, "value": base64.b64encode(
+                        item.value).decode("ascii")}))
+                    item.Clear()
+            elif item.DESCRIPTOR.full_name not in _WELL_KNOWN:
+                _take_unknown_anys(item, where, pool, opaque)
+
+
+def _map_key(key: object) -> str:
+    """A map key as protobuf's JSON writes it."""
+    return str(key).lower() if isinstance(key, bool) else str(key)
 
 
 def template(services: Sequence[Service], message_type: str) -> Any:

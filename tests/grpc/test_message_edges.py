@@ -250,3 +250,32 @@ def test_reflection_without_the_well_known_files_still_links() -> None:
                           cwd=Path(__file__).resolve().parents[2], timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "google.protobuf.Timestamp"
+
+
+def test_an_any_of_a_type_no_pool_knows_is_shown_opaque_not_failed(pool: Any) -> None:
+    # Its type may be in a file the server's reflection did not give, or a .proto file not
+    # given: the response stands, that Any shown as grpcurl shows it.
+    from google.protobuf import timestamp_pb2
+
+    from app.grpc.messages import to_json
+
+    def unknown(into: Any) -> None:
+        into.type_url, into.value = "type.googleapis.com/nowhere.Thing", b"\n\x02hi"
+
+    message = message_class(pool, "edge.Holder")(name={"value": "n"})
+    unknown(message.any)
+    message.children.add().any.Pack(timestamp_pb2.Timestamp(seconds=1))
+    unknown(message.children.add().any)
+    unknown(message.children.add().children.add().any)
+    opaque = {"@type": "type.googleapis.com/nowhere.Thing", "value": "CgJoaQ=="}
+    assert to_json(message, pool) == {
+        "any": opaque,
+        "name": "n",
+        "children": [
+            {"any": {"@type": "type.googleapis.com/google.protobuf.Timestamp",
+                     "value": "1970-01-01T00:00:01Z"}},
+            {"any": opaque},
+            {"children": [{"any": opaque}]},
+        ],
+    }
+    assert message.any.value == b"\n\x02hi"  # the message itself is left as it was
