@@ -19,9 +19,11 @@ client; :func:`close` ends it.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import math
 import os
 import time
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,7 +42,7 @@ from ._thread import LoopThread
 from ._unary import UnaryCall
 from .descriptors import Service, compile_protos, split_method
 from .messages import message_class, parse_message, split_metadata, to_json
-from .results import CallResult, read_result, unary_result, unreached
+from .results import CallResult, not_sent_details, read_result, unary_result, unreached
 
 __all__ = ["CallResult", "ClientCertArg", "Endpoint", "GrpcClient", "GrpcSettings", "Metadata",
            "PathText", "Resolved"]
@@ -170,6 +172,7 @@ class GrpcClient:
         #: Channels let go (evicted, made with limits since changed, or with a certificate
         #: no longer the server's): each closed once its last call has ended, or by close().
         self._retired = RetiredChannels(self.thread.call_soon)
+        _LIVE.add(self)
 
     def set_settings(self, settings: GrpcSettings) -> None:
         """Go by ``settings`` from now on (from any thread): a call, stream or describe
@@ -611,6 +614,19 @@ class GrpcClient:
         self.thread.stop(self._close_channels, self.settings.close_timeout)
 
 
+#: Every client not yet collected, closed at the interpreter's exit (see _close_all).
+_LIVE: weakref.WeakSet[GrpcClient] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:
+    """Close the channels of every client at the interpreter's exit, whoever forgot to: a
+    channel left open there can hang the exit for good (grpcio closes it while collecting
+    it, as a thread of its own still watches it)."""
+    for client in list(_LIVE):
+        client.close_now()
+
+
 def _small(future: Any) -> bool:
     """Whether the result of a unary call that has ended is made on the caller's loop: a
     failure, or a small response (15-40 µs: sooner than on grpc's thread, then handed
@@ -621,10 +637,13 @@ def _small(future: Any) -> bool:
 
 
 def _handshake_failed(text: str) -> bool:
-    """Whether grpc's words say the TLS handshake failed (no request went)."""
+    """Whether grpc's words say the TLS handshake failed, so no request went: said by grpc
+    itself or by the lookup before the call (not_sent_details), not by a server whose own
+    status mentions a handshake (a proxy's: the request reached it, and goes once)."""
     lowered = text.lower()
-    return any(words in lowered for words in ("handshake", "certificate_verify_failed",
-                                              "certificate verify failed"))
+    return not_sent_details(text) and any(
+        words in lowered for words in ("handshake", "certificate_verify_failed",
+                                       "certificate verify failed"))
 
 
 def _find_method(pool: Any, service: str, method: str) -> Any:

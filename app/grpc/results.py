@@ -16,7 +16,7 @@ from .messages import decode_status_details, metadata_pairs
 if TYPE_CHECKING:
     from .client import Resolved
 
-__all__ = ["CallResult", "read_result", "unary_result", "unreached"]
+__all__ = ["CallResult", "not_sent", "read_result", "unary_result", "unreached"]
 
 
 @dataclass
@@ -89,3 +89,28 @@ def unreached(exc: RequestError) -> CallResult:
             raise UsageError(str(exc)) from exc
         code = cause.code().name
     return CallResult(code=code, details=str(exc))
+
+
+#: How the details of a call that never reached its server begin: grpc's core could not
+#: connect (refused, no route, a TLS handshake that failed, a name that does not resolve),
+#: or :func:`unreached` (the lookup of its method, or of the server's certificate).
+_NOT_SENT_PREFIXES = ("failed to connect to all addresses", "dns resolution failed",
+                      "cannot reach ")
+#: How :func:`unreached` ends the details of a lookup the target did not answer in time.
+_NOT_SENT_ENDINGS = (" did not answer reflection in time", " did not answer in time")
+
+
+def not_sent(result: CallResult) -> bool:
+    """Whether ``result`` is of a call that never reached its server (see
+    :func:`not_sent_details`)."""
+    return result.code in ("UNAVAILABLE", "DEADLINE_EXCEEDED") and \
+        not_sent_details(result.details)
+
+
+def not_sent_details(details: str) -> bool:
+    """Whether a status's ``details`` are those of a call that never reached its server:
+    words grpc's core or :func:`unreached` begin with. A server's own status is not taken
+    for one for a mention of a handshake or a connection (a proxy's UNAVAILABLE "upstream
+    connect error: TLS error..." reached it)."""
+    lowered = details.lower()
+    return lowered.startswith(_NOT_SENT_PREFIXES) or lowered.endswith(_NOT_SENT_ENDINGS)

@@ -76,6 +76,9 @@ class InventoryServer:
 
     def get_item(self, request: Any, context: Any) -> Any:
         metadata = self._seen("GetItem", context)
+        if request.sku == "proxy":  # a proxy's own failure, in words like grpc's
+            context.abort(grpc.StatusCode.UNAVAILABLE, "upstream connect error: TLS error: "
+                          "CERTIFICATE_VERIFY_FAILED (handshake with backend)")
         context.send_initial_metadata((
             ("x-seen-token", str(metadata.get("x-token", ""))),
             ("x-raw-bin", b"\x00\x01\xff"),

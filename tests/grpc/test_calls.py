@@ -271,6 +271,49 @@ def _tls_server(cert: trustme.LeafCert, port: int = 0) -> InventoryServer:
         [(cert.private_key_pem.bytes(), cert.cert_chain_pems[0].bytes())]))
 
 
+async def test_a_servers_status_that_mentions_a_handshake_is_not_sent_again() -> None:
+    """Without ``verify``, a call whose handshake failed (a server with a new certificate)
+    is made again once the certificate is fetched anew: nothing went. A status the server
+    sent, a proxy's UNAVAILABLE naming a TLS handshake of its own, went: it is not sent
+    twice."""
+    server = _tls_server(trustme.CA().issue_cert("somewhere-else.test"))
+    try:
+        warm = await call(server.target, f"{SERVICE}/GetItem", [{"sku": "w"}], tls=True,
+                          verify=False)
+        assert warm.code == "OK"
+        for _ in range(2):  # the first from grpc's thread, the next from the caller's loop
+            before = len(server.calls)
+            result = await call(server.target, f"{SERVICE}/GetItem", [{"sku": "proxy"}],
+                                tls=True, verify=False)
+            assert result.code == "UNAVAILABLE" and "handshake" in result.details
+            assert len(server.calls) == before + 1
+    finally:
+        server.stop()
+
+
+def test_a_script_that_never_closes_still_exits() -> None:
+    """A script's calls and describe without ``verify`` left their channels open, and a
+    thread of grpcio's watching one: its exit hung for good as grpcio closed it while
+    collecting it (``spyglass run`` did the same). The clients close at exit now."""
+    server = _tls_server(trustme.CA().issue_cert("somewhere-else.test"))
+    script = (
+        "import asyncio, app.grpc\n"
+        "async def main():\n"
+        f"    r = await app.grpc.call({server.target!r}, '{SERVICE}/GetItem', [{{}}],"
+        " tls=True, verify=False)\n"
+        f"    s = await app.grpc.describe({server.target!r}, tls=True, verify=False)\n"
+        "    print(r.code, s[0].name, flush=True)\n"
+        "asyncio.run(main())\n"
+    )
+    try:
+        done = subprocess.run([PYTHON, "-c", script], capture_output=True, text=True,
+                              timeout=30, cwd=Path(__file__).resolve().parents[2])
+    finally:
+        server.stop()
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["OK", SERVICE]
+
+
 async def test_without_the_check_the_servers_own_certificate_is_trusted(
     inventory: InventoryServer,
 ) -> None:
