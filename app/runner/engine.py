@@ -329,15 +329,21 @@ class Runner:
 
     async def _grpc(self, job: _Job, model: RequestModel, variables: dict[str, str],
                     result: RequestResult) -> None:
-        """A gRPC call: its status code is the status; a failed code is an answer."""
+        """A gRPC call: its status code is the status; a failed code is an answer (but for
+        those :mod:`app.runner.grpc_run` says are not). ``--insecure`` and ``--timeout``
+        apply as to HTTP: the run's time limit (else the request's total timeout) bounds
+        the call's deadline."""
         workspace = self.plan.workspace
+        model = self._options(model)
         exchange = await grpc_exchange(
-            model, variables, timeout=self.settings.timeout, keep_body=_needs_body(model),
-            max_body=self.settings.max_checked_body,
+            model, variables, timeout=model.options.total_timeout,
+            keep_body=_needs_body(model), max_body=self.settings.max_checked_body,
             workspace_root=workspace.root if workspace is not None else None)
         if exchange.call is not None:
             result.url = f"{exchange.call.url}/{exchange.call.full_method}"
         if exchange.facts is None:
+            if exchange.result is not None:  # it ended, but not as an answer
+                result.status, result.reason = exchange.status, exchange.reason
             result.outcome, result.error = Outcome.ERROR, exchange.error
             return
         facts, exchange.facts = exchange.facts, None

@@ -4,7 +4,10 @@ The checks look at a call as at an HTTP response: ``status`` is the numeric stat
 is OK; a code's name compares as its number, :mod:`app.runner.asserts`), ``body`` the one
 response as a JSON object, or the array of responses of a server-streaming method,
 ``header.<name>`` the response headers, then the trailers, and ``time_ms`` the whole call.
-A failed status is an answer, as an HTTP 4xx is: only the asserts fail the request.
+A failed status is an answer, as an HTTP 4xx is: only the asserts fail the request. Two are
+not answers, and make the request an error, as a refused connection or a timeout does over
+HTTP: a call that never reached its server (unless the request checks its ``status``:
+a check that a server is down), and a call the run's time limit ended.
 """
 
 from __future__ import annotations
@@ -90,6 +93,13 @@ class GrpcExchange:
     facts: ResponseFacts | None = None
 
     @property
+    def status(self) -> int | None:
+        """The status code's number, once the call has ended."""
+        if self.result is None:
+            return None
+        return GRPC_STATUS_CODES.get(self.result.code, GRPC_STATUS_CODES["UNKNOWN"])
+
+    @property
     def reason(self) -> str:
         """The status code's name, with its message when the call failed."""
         if self.result is None:
@@ -114,6 +124,8 @@ async def grpc_exchange(model: RequestModel, variables: Mapping[str, str], *,
         call = grpc_call_of(model, variables, workspace_root=workspace_root)
     except ComposeError as exc:
         return GrpcExchange(None, f"not sent: {exc}")
+    # The run's limit ends the call, not the request's own deadline: said as an error.
+    by_the_run = timeout is not None and (call.deadline is None or call.deadline > timeout)
     if timeout is not None:
         call = replace(call, deadline=min(call.deadline or timeout, timeout))
     begun = time.perf_counter()
@@ -123,6 +135,14 @@ async def grpc_exchange(model: RequestModel, variables: Mapping[str, str], *,
         # A message that does not fit its type, a method the server lacks, a bad file.
         return GrpcExchange(call, f"not sent: {exc}" if str(exc) else type(exc).__name__)
     elapsed = (time.perf_counter() - begun) * 1000
+    from app.grpc.results import not_sent  # (loaded by the call: grpc is there by now)
+
+    if by_the_run and result.code == "DEADLINE_EXCEEDED" and not not_sent(result):
+        return GrpcExchange(call, f"no answer within {timeout:g} s, the run's time limit "
+                            "(--timeout, else the request's total timeout)", result=result)
+    if not_sent(result) and not any(check.enabled and check.target.strip() == "status"
+                                    for check in model.asserts):
+        return GrpcExchange(call, f"{result.code}: {result.details}", result=result)
     # The method's kind is known once the call has found it; a target that could not be
     # reached (or answered too late) is not asked again.
     streaming = None if result.code in _UNREACHED else await method_is_server_streaming(call)

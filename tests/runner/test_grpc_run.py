@@ -55,6 +55,15 @@ def call(name: str, url: str, method: str, message: object, *,
     return yaml.safe_dump(data, sort_keys=False)
 
 
+def _with_protos(text: str) -> str:
+    """A request's file, its method found in the playground's .proto (no reflection)."""
+    from app.playground.grpc_server import PROTO
+
+    data = yaml.safe_load(text)
+    data["grpc"]["protos"] = [str(PROTO)]
+    return yaml.safe_dump(data, sort_keys=False)
+
+
 def check(target: str, op: str, value: object = None) -> dict[str, object]:
     return {"target": target, "op": op, "value": value}
 
@@ -122,8 +131,27 @@ async def test_the_runs_timeout_bounds_the_deadline(target: str, tmp_path: Path)
                                                    deadline=30)})
     report = await Runner(prepare_run(tmp_path, MemorySecrets()),
                           RunSettings(timeout=0.3)).run()
-    assert report.results[0].reason == "DEADLINE_EXCEEDED: Deadline Exceeded"
-    assert report.results[0].status == 4
+    # Not the server's answer, nor the request's deadline: the run's limit, an error as a
+    # timeout over HTTP is.
+    slow = report.results[0]
+    assert slow.outcome is Outcome.ERROR and slow.status == 4
+    assert slow.reason == "DEADLINE_EXCEEDED: Deadline Exceeded"
+    assert slow.error == ("no answer within 0.3 s, the run's time limit (--timeout, else the "
+                          "request's total timeout)")
+    assert report.exit_code == 1
+
+
+async def test_a_request_without_a_deadline_is_bounded_by_its_total_timeout(
+    target: str, tmp_path: Path,
+) -> None:
+    # No deadline and no --timeout: a server that never answers would hold a CI job for
+    # good; the request's total timeout (300 s unless set) bounds it as over HTTP.
+    text = call("Slow", target, "Slow", {"delay": "5s"})
+    write_workspace(tmp_path, {"G/slow.yaml": text.replace(
+        "mode: grpc", "mode: grpc\noptions:\n  total_timeout: 0.3")})
+    report = await Runner(prepare_run(tmp_path, MemorySecrets())).run()
+    slow = report.results[0]
+    assert slow.outcome is Outcome.ERROR and slow.error.startswith("no answer within 0.3 s")
 
 
 async def test_calls_that_cannot_be_made_are_errors(target: str, tmp_path: Path,
@@ -136,16 +164,49 @@ async def test_calls_that_cannot_be_made_are_errors(target: str, tmp_path: Path,
         "G/4-unreachable.yaml": call("Unreachable", f"127.0.0.1:{closed_port}", "Echo", {},
                                      asserts=[check("status", "eq", "UNAVAILABLE")]),
         "G/5-http-scheme.yaml": call("HTTP", f"http://{target}", "Echo", {}),
+        "G/6-down.yaml": call("Down", f"127.0.0.1:{closed_port}", "Echo", {}),
+        "G/7-down-by-file.yaml": _with_protos(call("Down, .proto", f"127.0.0.1:{closed_port}",
+                                                   "Echo", {})),
     })
     report = await Runner(prepare_run(tmp_path, MemorySecrets())).run()
-    bad_json, bad_field, no_method, unreachable, http = report.results
+    bad_json, bad_field, no_method, unreachable, http, down, down_by_file = report.results
     assert bad_json.outcome is Outcome.ERROR and bad_json.error.startswith(
         "not sent: The message is not JSON")
     assert bad_field.outcome is Outcome.ERROR and "nope" in bad_field.error
     assert no_method.outcome is Outcome.ERROR and f"No method {SERVICE}/Nope" in no_method.error
+    # A server that is down is no answer, unless the request checks for it.
     assert unreachable.outcome is Outcome.PASSED and unreachable.status == 14
     assert http.outcome is Outcome.ERROR and "grpc:// or grpcs://" in http.error
+    assert down.outcome is Outcome.ERROR and down.status == 14
+    assert down.error.startswith(f"UNAVAILABLE: Cannot reach 127.0.0.1:{closed_port}")
+    assert down_by_file.outcome is Outcome.ERROR, down_by_file
     assert report.exit_code == 1
+
+
+async def test_insecure_calls_a_server_whose_certificate_is_not_trusted(
+    tmp_path: Path,
+) -> None:
+    import grpc
+    import trustme
+
+    from tests.grpc.servers import SERVICE as INVENTORY
+    from tests.grpc.servers import InventoryServer
+
+    cert = trustme.CA().issue_cert("127.0.0.1")
+    server = InventoryServer(credentials=grpc.ssl_server_credentials(
+        [(cert.private_key_pem.bytes(), cert.cert_chain_pems[0].bytes())]))
+    try:
+        item = {"name": "Item", "url": f"grpcs://{server.target}", "mode": "grpc",
+                "grpc": {"method": f"{INVENTORY}/GetItem", "message": '{"sku": "a"}'}}
+        write_workspace(tmp_path, {"G/item.yaml": yaml.safe_dump(item)})
+        checked = (await Runner(prepare_run(tmp_path, MemorySecrets())).run()).results[0]
+        assert checked.outcome is Outcome.ERROR and "certificate" in checked.error.lower()
+        report = await Runner(prepare_run(tmp_path, MemorySecrets()),
+                              RunSettings(insecure=True)).run()
+        assert report.results[0].outcome is Outcome.PASSED, report.results[0]
+        assert report.results[0].status == 0
+    finally:
+        server.stop()
 
 
 async def test_proto_paths_through_a_variable_are_under_the_workspace(
