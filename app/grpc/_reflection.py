@@ -18,6 +18,7 @@ from grpc_reflection.v1alpha import reflection_pb2
 from app.client.errors import ErrorKind, RequestError, RequestTimeout
 
 from .descriptors import Service, pool_from_files, services_of
+from .results import grpc_words
 
 __all__ = ["REFLECTION_V1", "REFLECTION_V1ALPHA", "describe_error", "reflect"]
 
@@ -150,6 +151,6 @@ def describe_error(exc: Any, target: str) -> RequestError:
             kind = ErrorKind.TLS
         else:
             kind = ErrorKind.CONNECT
-        return RequestError(f"Cannot reach {target}: {details}", kind=kind)
+        return RequestError(grpc_words(f"Cannot reach {target}: {details}"), kind=kind)
     return RequestError(f"Reflection on {target} failed: {code.name}: {details}",
                         kind=ErrorKind.PROTOCOL)

@@ -16,7 +16,8 @@ from .messages import decode_status_details, metadata_pairs
 if TYPE_CHECKING:
     from .client import Resolved
 
-__all__ = ["CallResult", "not_sent", "read_result", "unary_result", "unreached"]
+__all__ = ["CallResult", "grpc_words", "not_sent", "read_result", "unary_result",
+           "unreached"]
 
 
 @dataclass
@@ -47,7 +48,7 @@ def unary_result(future: Any, method: Resolved) -> CallResult:
     trailers = future.trailing_metadata() or ()
     result = CallResult(
         code=code.name,
-        details=future.details() or "",
+        details=grpc_words(future.details() or ""),
         error_details=decode_status_details(trailers, method.pool)
         if code != grpc.StatusCode.OK else [],
         headers=metadata_pairs(future.initial_metadata() or ()),
@@ -69,7 +70,7 @@ def read_result(reader: StreamReader, pool: Any) -> CallResult:
         responses=list(reader.responses),
         responses_dropped=reader.dropped,
         code=code.name,
-        details=details,
+        details=grpc_words(details),
         error_details=decode_status_details(trailers, pool) if code != grpc.StatusCode.OK
         else [],
         headers=metadata_pairs(headers),
@@ -114,3 +115,11 @@ def not_sent_details(details: str) -> bool:
     connect error: TLS error..." reached it)."""
     lowered = details.lower()
     return lowered.startswith(_NOT_SENT_PREFIXES) or lowered.endswith(_NOT_SENT_ENDINGS)
+
+
+def grpc_words(details: str) -> str:
+    """grpc's own words for a call that never reached its server, without the ": OK" its
+    core appends to some ("... self signed certificate: OK"); a server's words as sent."""
+    if details.endswith(": OK") and not_sent_details(details):
+        return details[: -len(": OK")]
+    return details

@@ -169,3 +169,16 @@ def test_an_answer_past_the_message_limit_says_where_it_is_set() -> None:
         " · the largest gRPC message is set in Tools ▸ Limits")
     theirs = "Received message larger than max (2000004 vs. 1048576)"  # the server's limit
     assert status_details("RESOURCE_EXHAUSTED", theirs) == theirs
+
+
+def test_a_connection_the_server_closed_says_the_usual_reasons() -> None:
+    from ui.modes.grpc.grpc_log import status_details
+
+    # grpc's words for a plaintext call to a TLS server, and for a call without a client
+    # certificate to a server that requires one (tests/grpc/test_calls.py holds them).
+    closed = ("Cannot reach 127.0.0.1:1: failed to connect to all addresses; last error: "
+              "UNAVAILABLE: ipv4:127.0.0.1:1: Socket closed")
+    assert status_details("UNAVAILABLE", closed) == (
+        f"{closed} · a TLS server closes a plaintext connection (use grpcs://), and one that "
+        "requires a client certificate a connection without one")
+    assert status_details("UNAVAILABLE", "Socket closed by peer") == "Socket closed by peer"

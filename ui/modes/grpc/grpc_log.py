@@ -130,12 +130,20 @@ _TOO_LARGE_HERE = "CLIENT: Received message larger than max"
 
 def status_details(code: str, details: str) -> str:
     """A status's message as the window shows it: grpcio's words for a call cancelled here
-    read "cancelled by you"; an answer larger than this side takes says where that is set."""
+    read "cancelled by you"; an answer larger than this side takes says where that is set;
+    a connection the server closed says the two usual reasons."""
     if code == "CANCELLED" and details == _GRPC_CANCELLED:
         return "cancelled by you"
     if code == "RESOURCE_EXHAUSTED" and _TOO_LARGE_HERE in details:
         return f"{details} · the largest gRPC message is set in Tools ▸ Limits"
+    if code == "UNAVAILABLE" and details.endswith(_CLOSED_AT_CONNECT):
+        return (f"{details} · a TLS server closes a plaintext connection (use grpcs://), and "
+                "one that requires a client certificate a connection without one")
     return details
+
+
+#: How grpc ends the words of a connection the server closed before the call was made.
+_CLOSED_AT_CONNECT = ": Socket closed"
 
 
 _Row = tuple[float, str, Any]
