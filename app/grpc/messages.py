@@ -102,12 +102,9 @@ def parse_message(cls: Any, value: object, pool: Any) -> Any:
         said = f"{exc} is missing" if isinstance(exc, KeyError) else str(exc)
         raise UsageError(f"The message does not fit {name}: "
                          f"{f'{where}: ' if where else ''}{said}") from None
-    where = _bad_base64(cls.DESCRIPTOR, value, "")
-    if where:
-        # protobuf decodes bytes leniently, dropping what is not base64: "!!!" would be
-        # sent as no bytes at all.
-        raise UsageError(f"The message does not fit {name}: {where} is not base64 (a bytes "
-                         "field is written in base64)")
+    bad = _bad_value(cls.DESCRIPTOR, value, "")
+    if bad is not None:
+        raise UsageError(f"The message does not fit {name}: {bad[0]} {bad[1]}")
     check_initialized(message)
     return message
 
@@ -115,6 +112,8 @@ def parse_message(cls: Any, value: object, pool: Any) -> Any:
 #: Base64 as protobuf's JSON reads it: either alphabet, padded or not (whitespace aside).
 _BASE64 = re.compile(r"[A-Za-z0-9+/_-]*={0,2}")
 _SPACE = re.compile(r"\s+")
+#: Types whose JSON is any JSON value: their numbers are a double that JSON must write.
+_JSON_VALUES = ("google.protobuf.Struct", "google.protobuf.Value", "google.protobuf.ListValue")
 
 
 def _is_base64(text: str) -> bool:
@@ -124,11 +123,16 @@ def _is_base64(text: str) -> bool:
             and (bare == text or len(text) % 4 == 0))
 
 
-def _bad_base64(message: Any, value: object, path: str) -> str:
-    """The path (``a.b[2]``) of the first bytes field of ``value`` (the JSON of a
-    ``message`` descriptor) whose text is not base64; "" when there is none."""
-    if not isinstance(value, dict) or not _holds_bytes(message):
-        return ""
+def _bad_value(message: Any, value: object, path: str) -> tuple[str, str] | None:
+    """(path, why) of the first value of ``value`` (the JSON of a ``message`` descriptor)
+    that protobuf would take but not as written, None when there is none:
+    - bytes that are not base64: protobuf decodes them leniently, dropping what is not
+      base64 ("!!!" would go as no bytes at all);
+    - NaN or an infinity in a Struct or Value: sent, the answer holding it could not be
+      read back (JSON has neither).
+    """
+    if not isinstance(value, dict) or not _checked(message, set()):
+        return None
     by_json = {field.json_name: field for field in message.fields}
     for key, item in value.items():
         field = message.fields_by_name.get(key) or by_json.get(key)
@@ -142,29 +146,44 @@ def _bad_base64(message: Any, value: object, path: str) -> str:
             value_field, pairs = field, list(enumerate(item))
         else:
             value_field, pairs = field, [(None, item)]
+        nested = value_field.message_type
+        kind = nested.full_name if nested is not None else ""
         for index, one in pairs:
             where = inner if index is None else f"{inner}[{index}]"
-            nested = value_field.message_type
-            if value_field.type == _FD.TYPE_BYTES or (
-                    nested is not None and nested.full_name == "google.protobuf.BytesValue"):
+            if value_field.type == _FD.TYPE_BYTES or kind == "google.protobuf.BytesValue":
                 if isinstance(one, str) and not _is_base64(one):
-                    return where
-            elif nested is not None and nested.full_name not in _WELL_KNOWN:
+                    return where, "is not base64 (a bytes field is written in base64)"
+            elif kind in _JSON_VALUES:
+                found = _non_finite(one, where)
+                if found:
+                    return found, ("is NaN or an infinity, which a Struct or Value cannot "
+                                   "hold (JSON has neither)")
+            elif nested is not None and kind not in _WELL_KNOWN:
                 # (A well-known type has a JSON form of its own: an Any's "value" is not
                 # its bytes.)
-                found = _bad_base64(nested, one, where)
-                if found:
-                    return found
+                bad = _bad_value(nested, one, where)
+                if bad is not None:
+                    return bad
+    return None
+
+
+def _non_finite(value: object, path: str) -> str:
+    """The path of the first float of a JSON value that is NaN or infinite; "" if none."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return path
+    items = value.items() if isinstance(value, dict) else (
+        enumerate(value) if isinstance(value, list) else ())
+    for key, item in items:
+        found = _non_finite(item, f"{path}.{key}" if isinstance(key, str) else f"{path}[{key}]")
+        if found:
+            return found
     return ""
 
 
-def _holds_bytes(message: Any) -> bool:
-    """Whether a message of this descriptor can hold bytes, at any depth (a walk of its
-    types: a few microseconds for most, and no cache to go stale)."""
-    return _reaches_bytes(message, set())
-
-
-def _reaches_bytes(message: Any, seen: set[str]) -> bool:
+def _checked(message: Any, seen: set[str]) -> bool:
+    """Whether a message of this descriptor can hold, at any depth, a value _bad_value
+    looks at (a walk of its types: a few microseconds for most, and no cache to go
+    stale)."""
     if message.full_name in seen or message.full_name in _WELL_KNOWN:
         return False
     seen.add(message.full_name)
@@ -172,7 +191,7 @@ def _reaches_bytes(message: Any, seen: set[str]) -> bool:
         nested = field.message_type
         if field.type == _FD.TYPE_BYTES or (nested is not None and (
                 nested.full_name == "google.protobuf.BytesValue"
-                or _reaches_bytes(nested, seen))):
+                or nested.full_name in _JSON_VALUES or _checked(nested, seen))):
             return True
     return False
 

@@ -19,6 +19,7 @@ syntax = "proto2";
 package edge;
 
 import "google/protobuf/any.proto";
+import "google/protobuf/struct.proto";
 import "google/protobuf/timestamp.proto";
 import "google/protobuf/wrappers.proto";
 
@@ -71,6 +72,8 @@ message Blob {
   map<string, bytes> named = 3;
   optional google.protobuf.BytesValue wrapped = 4;
   optional Blob inner = 5;
+  optional google.protobuf.Struct extra = 6;
+  repeated google.protobuf.Value values = 7;
 }
 """
 
@@ -191,6 +194,23 @@ def test_bytes_that_are_not_base64_are_refused_naming_the_field(
     assert _usage(message_class(pool, "edge.Blob"), value, pool) == (
         f"The message does not fit edge.Blob: {where} is not base64 (a bytes field is "
         "written in base64)")
+
+
+@pytest.mark.parametrize(("value", "where"), [
+    ({"extra": {"a": [1, float("nan")]}}, "extra.a[1]"),
+    ({"values": [1.5, {"b": float("inf")}]}, "values[1].b"),
+    ({"inner": {"extra": {"c": float("-inf")}}}, "inner.extra.c"),
+])
+def test_nan_or_an_infinity_in_a_struct_is_refused_naming_the_field(
+    pool: Any, value: dict[str, Any], where: str,
+) -> None:
+    # Sent, an answer holding it could not be read back: JSON has neither.
+    assert _usage(message_class(pool, "edge.Blob"), value, pool) == (
+        f"The message does not fit edge.Blob: {where} is NaN or an infinity, which a Struct "
+        "or Value cannot hold (JSON has neither)")
+    finite = parse_message(message_class(pool, "edge.Blob"),
+                           {"extra": {"a": [1, 2.5e300]}, "values": [None, "x"]}, pool)
+    assert finite.extra["a"][1] == 2.5e300
 
 
 def test_base64_in_either_alphabet_padded_or_not_is_taken(pool: Any) -> None:
