@@ -91,7 +91,8 @@ def parse_message(cls: Any, value: object, pool: Any) -> Any:
     try:
         message = json_format.ParseDict(value, cls(), descriptor_pool=pool)
     except json_format.ParseError as exc:
-        raise UsageError(f"The message does not fit {name}: {exc}") from None
+        raise UsageError(f"The message does not fit {name}: {_original_names(str(exc), pool)}"
+                         ) from None
     except RecursionError:
         raise UsageError(f"The message does not fit {name}: it is nested too deeply") from None
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
@@ -107,6 +108,29 @@ def parse_message(cls: Any, value: object, pool: Any) -> Any:
         raise UsageError(f"The message does not fit {name}: {bad[0]} {bad[1]}")
     check_initialized(message)
     return message
+
+
+#: protobuf's words for a key no field has, which list the fields by their JSON names.
+_UNKNOWN_FIELD = re.compile(
+    r'Message type "(?P<type>[^"]+)" has no field named "(?P<field>[^"]*)" at "(?P<at>[^"]*)"'
+    r'\.\s*Available Fields\(except extensions\): "\[[^\]]*\]"\.?')
+
+
+def _original_names(said: str, pool: Any) -> str:
+    """protobuf's ``ParseError`` text, an unknown key's fields listed by the names the
+    templates and responses use (``trace_id``, not ``traceId``)."""
+
+    def named(match: re.Match[str]) -> str:
+        try:
+            fields = pool.FindMessageTypeByName(match["type"]).fields
+        except KeyError:
+            return match[0]
+        at = match["at"].partition(".")[2]
+        where = f" at {at}" if at else ""
+        names = ", ".join(field.name for field in fields) or "none"
+        return f'{match["type"]} has no field "{match["field"]}"{where}; its fields: {names}'
+
+    return _UNKNOWN_FIELD.sub(named, said)
 
 
 #: Base64 as protobuf's JSON reads it: either alphabet, padded or not (whitespace aside).

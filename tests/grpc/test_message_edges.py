@@ -299,3 +299,16 @@ def test_an_any_of_a_type_no_pool_knows_is_shown_opaque_not_failed(pool: Any) ->
         ],
     }
     assert message.any.value == b"\n\x02hi"  # the message itself is left as it was
+
+
+def test_an_unknown_key_lists_the_fields_by_their_original_names(pool: Any) -> None:
+    # protobuf lists them by their JSON names ("traceId"); templates and responses use
+    # the original ones ("trace_id").
+    blob = message_class(pool, "edge.Blob")
+    assert _usage(blob, {"nope": 1}, pool) == (
+        'The message does not fit edge.Blob: edge.Blob has no field "nope"; its fields: '
+        "data, parts, named, wrapped, inner, extra, values")
+    said = _usage(message_class(pool, "edge.Holder"), {"children": [{}, {"base": {"x": 1}}]},
+                  pool)
+    assert ('edge.Base has no field "x" at children[1].base; its fields: id, n, s, c, b, f, '
+            "big, raw, inf, plain, first, many, colors") in said
