@@ -10,7 +10,8 @@ the target and the method; the request's own proxy goes before it as ``HTTPS_PRO
 (grpcurl has no option for one), ``NO_PROXY='*'`` when it has none. ``{{variables}}`` are
 filled in from the values given; any left stay as they are. Relative paths (.proto files,
 import paths, certificates) are made absolute under the workspace's folder, as the call takes
-them: the command runs from any folder.
+them: the command runs from any folder. What grpcurl cannot take (a PKCS#12 certificate, an
+encrypted key) is said in comment lines before the command.
 """
 
 from __future__ import annotations
@@ -32,11 +33,12 @@ def _fill(text: str, variables: Mapping[str, str]) -> str:
     return VARIABLE.sub(lambda m: variables.get(m.group(1), m.group(0)), text)
 
 
-def _data(text: str) -> str | None:
-    """The ``-d`` text: the message as typed, an array's objects one per line; None for no
-    message (grpcurl then sends an empty one)."""
+def _data(text: str) -> str:
+    """The ``-d`` text: the message as typed, an array's objects one per line ("" for
+    ``[]``, which sends none); ``{}`` for no message, which Spyglass sends as one empty
+    message (grpcurl without ``-d`` sends none on a client stream)."""
     if not text.strip():
-        return None
+        return "{}"
     try:
         value = json.loads(text)
     except (ValueError, RecursionError):
@@ -78,6 +80,8 @@ def to_grpcurl(model: RequestModel, variables: Mapping[str, str] | None = None, 
         # Not host:port (yet): written as typed, without a scheme grpcurl would not take.
         target, tls = url.partition("://")[2] or url, url.lower().startswith("grpcs://")
     lines: list[list[str]] = []
+    #: What grpcurl cannot do that the request does, as comment lines before the command.
+    notes: list[str] = []
     options = model.options
     if not tls:
         lines.append(["-plaintext"])
@@ -89,6 +93,8 @@ def to_grpcurl(model: RequestModel, variables: Mapping[str, str] | None = None, 
         if options.client_cert_mode == "files" and (cert := path(options.client_cert)):
             key = path(options.client_key) or cert
             lines.append(["-cert", cert, "-key", key])
+            notes.extend(_certificate_notes(cert, path(options.client_key),
+                                            bool(options.client_cert_passphrase.strip())))
     for row in model.headers:
         if row.enabled and row.name.strip():
             name, value = _fill(row.name.strip(), values).lower(), _fill(row.value, values)
@@ -108,17 +114,29 @@ def to_grpcurl(model: RequestModel, variables: Mapping[str, str] | None = None, 
         # path is absolute): its folder, as Spyglass itself adds it (app.grpc.descriptors).
         if os.path.isabs(proto) and not any(_inside(proto, place) for place in imports):
             imports.append(os.path.dirname(proto))
-    lines.extend(["-import-path", place] for place in imports)
-    lines.extend(["-proto", proto] for proto in protos)
+    if protos:  # (grpcurl ignores import paths without .proto files, and says so)
+        lines.extend(["-import-path", place] for place in imports)
+        lines.extend(["-proto", proto] for proto in protos)
     if grpc.deadline is not None:
         lines.append(["-max-time", _seconds(grpc.deadline)])
-    data = _data(_fill(grpc.message, values))
-    if data is not None:
-        lines.append(["-d", data])
+    lines.append(["-d", _data(_fill(grpc.message, values))])
     method = _fill(grpc.method.strip(), values).lstrip("/")
     lines.append([target, method])
     first = " ".join([*_proxy_environment(options, values), "grpcurl"])
-    return " \\\n  ".join([first, *(" ".join(shlex.quote(w) for w in line) for line in lines)])
+    command = " \\\n  ".join([first, *(" ".join(shlex.quote(w) for w in line) for line in lines)])
+    return "".join(f"# {note}\n" for note in notes) + command
+
+
+def _certificate_notes(cert: str, key: str, passphrase: bool) -> list[str]:
+    """What grpcurl cannot take of a client certificate: it reads PEM files only, with a
+    key that is not encrypted."""
+    if not key and cert.lower().endswith((".p12", ".pfx")):
+        return ["grpcurl reads PEM files only: convert the PKCS#12 file first (openssl pkcs12 "
+                "-in FILE -out FILE.pem -nodes) and give that as -cert and -key"]
+    if passphrase:
+        return ["grpcurl cannot decrypt a key: give it one that is not encrypted (openssl pkey "
+                "-in KEY -out KEY.plain)"]
+    return []
 
 
 def _proxy_environment(options: RequestOptions, values: Mapping[str, str]) -> list[str]:

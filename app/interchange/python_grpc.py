@@ -36,6 +36,21 @@ def _messages(text: str, v: Values) -> str:
     return loads if is_array else f"[{loads}]"
 
 
+def _client_cert(cert: str, key: str, passphrase: str, v: Values) -> str:
+    """The ``client_cert=`` of a certificate file, its key file ("" when the certificate
+    file holds it: a PEM with its key, or a PKCS#12 file) and passphrase (of an encrypted
+    key, or of the PKCS#12 file), as the request's call is given them."""
+    secret = passphrase.strip()
+    if key:
+        parts = [python_literal(cert), python_literal(key)]
+        if secret:
+            parts.append(python_literal(v(secret)))
+        return f"({', '.join(parts)})"
+    if secret:  # a (cert, key, ...) tuple wants a key file: this form takes none
+        return f"ClientCertificate({python_literal(cert)}, password={python_literal(v(secret))})"
+    return python_literal(cert)
+
+
 def to_python_grpc(model: RequestModel, variables: Mapping[str, str] | None = None, *,
                    include_secrets: bool = True,
                    workspace_root: str | os.PathLike[str] | None = None) -> str:
@@ -81,11 +96,9 @@ def to_python_grpc(model: RequestModel, variables: Mapping[str, str] | None = No
         elif ca := path(options.ca_file):
             keywords.append(f"ca_file={python_literal(ca)}")
         if options.client_cert_mode == "files" and (cert := path(options.client_cert)):
-            key = path(options.client_key) or cert
-            parts = [python_literal(cert), python_literal(key)]
-            if options.client_cert_passphrase.strip():  # an encrypted key's
-                parts.append(python_literal(v(options.client_cert_passphrase.strip())))
-            keywords.append(f"client_cert=({', '.join(parts)})")
+            chosen = _client_cert(cert, path(options.client_key),
+                                  options.client_cert_passphrase, v)
+            keywords.append(f"client_cert={chosen}")
     if options.proxy_mode == "url" and options.proxy_url.strip():
         # The request's own (the window's proxy is not the request's, as in Copy as curl).
         keywords.append(f"proxy={python_literal(v(options.proxy_url.strip()))}")
@@ -111,4 +124,6 @@ def to_python_grpc(model: RequestModel, variables: Mapping[str, str] | None = No
         "asyncio.run(main())",
     ]
     imports = ["import asyncio", "import json", "", "import app.grpc", ""]
+    if any(keyword.startswith("client_cert=ClientCertificate(") for keyword in keywords):
+        imports[-1:] = ["from app.client.tls import ClientCertificate", ""]
     return script(script_doc(model, "app.grpc"), imports, body, v)

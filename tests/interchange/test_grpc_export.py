@@ -82,13 +82,20 @@ def test_grpcurl_gets_the_folder_of_an_absolute_proto_as_an_import_path() -> Non
     model.grpc.import_paths = []
     words = shlex.split(to_grpcurl(model, {"host": "h"}).replace("\\\n", ""))
     assert words[2:6] == ["-import-path", "/w/protos/api", "-import-path", "/w/other"]
+    # Without .proto files (reflection) grpcurl ignores import paths, and warns: none.
+    model.grpc.protos, model.grpc.import_paths = [], ["/w/protos"]
+    assert "-import-path" not in to_grpcurl(model, {"host": "h"})
 
 
 def test_grpcurl_without_a_message_or_a_valid_target_writes_what_is_there() -> None:
     model = _model(url="{{host}}", headers=[])
     model.grpc = GrpcModel("pkg.Svc/Echo", "", deadline=3.0)
+    # No message is one empty message, as Spyglass sends it (grpcurl sends none without
+    # -d on a client stream).
     assert shlex.split(to_grpcurl(model).replace("\\\n", "")) == [
-        "grpcurl", "-plaintext", "-max-time", "3", "{{host}}", "pkg.Svc/Echo"]
+        "grpcurl", "-plaintext", "-max-time", "3", "-d", "{}", "{{host}}", "pkg.Svc/Echo"]
+    model.grpc.message = "[]"  # a stream opened with none
+    assert "-d ''" in to_grpcurl(model)
     model.grpc.message = "{not json"
     assert "-d '{not json'" in to_grpcurl(model)
 
@@ -114,7 +121,19 @@ def test_the_requests_own_proxy_and_passphrase_go_along() -> None:
                                    client_key="me.key", client_cert_passphrase="{{pass}}")
     script = to_python_client(model, {"pass": "s3"})
     assert "client_cert=('me.pem', 'me.key', 's3')" in script
-    assert "-cert me.pem -key me.key" in to_grpcurl(model, {"pass": "s3"})
+    command = to_grpcurl(model, {"pass": "s3"})
+    assert "-cert me.pem -key me.key" in command
+    assert command.startswith("# grpcurl cannot decrypt a key: give it one that is not "
+                              "encrypted (openssl pkey -in KEY -out KEY.plain)\ngrpcurl")
+    # A PKCS#12 file holds its own key: no key file, its passphrase in the certificate's
+    # form; grpcurl takes PEM only, which the command says.
+    model.options.client_cert, model.options.client_key = "me.p12", ""
+    script = to_python_client(model, {"pass": "s3"})
+    assert "from app.client.tls import ClientCertificate" in script
+    assert "client_cert=ClientCertificate('me.p12', password='s3'))" in script
+    compile(script, "grpc_call.py", "exec")
+    assert to_grpcurl(model, {"pass": "s3"}).startswith(
+        "# grpcurl reads PEM files only: convert the PKCS#12 file first")
 
 
 def test_copy_as_python_for_grpc_is_a_script_on_app_grpc() -> None:
@@ -128,7 +147,7 @@ def test_copy_as_python_for_grpc_is_a_script_on_app_grpc() -> None:
     assert "import app.grpc" in script and "(sent as plain HTTP" not in script
     for piece in ("'h:1',", "'pkg.Svc/Echo',", "protos=['a.proto'],", "import_paths=['inc'],",
                   "metadata=[('x-token', 't')],", "deadline=4.0,", "tls=True,",
-                  "ca_file='ca.pem',", "client_cert=('me.pem', 'me.pem'))"):
+                  "ca_file='ca.pem',", "client_cert='me.pem')"):
         assert piece in script, piece
     assert "Unresolved variables, sent as they are: {{host}}" not in script
     assert "verify" not in script
