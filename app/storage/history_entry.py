@@ -75,7 +75,8 @@ class Outcome:
     what was on its screen.
 
     A gRPC call's ``status`` is its numeric status code (0 is OK; a failed code is an answer,
-    not an ``error``) and ``code`` the code's name (empty: named after ``status``)."""
+    not an ``error``), ``code`` the code's name (empty: named after ``status``) and
+    ``method`` the method called, its variables filled in (empty: the request's as typed)."""
 
     started: float
     duration: float
@@ -86,6 +87,7 @@ class Outcome:
     ended: str = ""
     exit_code: int | None = None
     code: str = ""
+    method: str = ""
 
 
 def entry_for(model: RequestModel, outcome: Outcome, secrets: Iterable[str] = (), *,
@@ -109,8 +111,9 @@ def entry_for(model: RequestModel, outcome: Outcome, secrets: Iterable[str] = ()
         request["session"] = {"ended": outcome.ended, "exit_code": outcome.exit_code}
     method, url = model.method, outcome.url or model.url
     if model.mode is RequestMode.GRPC:
-        method, request["grpc"] = "GRPC", _grpc_record(model, outcome, url)
-        url = f"{url.rstrip('/')}/{model.grpc.method.strip().lstrip('/')}"
+        called = (outcome.method or model.grpc.method).strip().lstrip("/")
+        method, request["grpc"] = "GRPC", _grpc_record(called, outcome, url)
+        url = f"{url.rstrip('/')}/{called}"
     error = None if outcome.error is None else redactor.text(outcome.error)
     return HistoryEntry(method=method, url=redactor.text(url),
                         status=outcome.status, error=error, duration=outcome.duration,
@@ -118,14 +121,14 @@ def entry_for(model: RequestModel, outcome: Outcome, secrets: Iterable[str] = ()
                         time=outcome.started)
 
 
-def _grpc_record(model: RequestModel, outcome: Outcome, target: str) -> dict[str, Any]:
+def _grpc_record(called: str, outcome: Outcome, target: str) -> dict[str, Any]:
     from app.model.compose_grpc import GRPC_STATUS_CODES
 
     code = outcome.code
     if not code and outcome.status is not None:
         names = {number: name for name, number in GRPC_STATUS_CODES.items()}
         code = names.get(outcome.status, "")
-    return {"method": model.grpc.method, "target": target, "code": code}
+    return {"method": called, "target": target, "code": code}
 
 
 def redact(value: Any, secret_values: Iterable[str] = ()) -> Any:

@@ -71,11 +71,17 @@ def test_metadata_and_variables_in_every_field(grpc_tab: MakeTab, grpc_target: s
     model = tab.to_model()
     model.headers = [KeyValue("x-team", "{{team}}")]
     tab.load_model(model)
+    entries: list[HistoryEntry] = []
+    tab.exchanged.connect(entries.append)
     pane = call_and_wait(tab, qtbot)
     assert pane.controller.result is not None, pane.controller.error
     answer = pane.controller.result.responses[0]
     assert answer["text"] == "templated"
     assert answer["metadata"]["x-team"] == "blue"
+    # History names what was called, the method's variables filled in as the target's are.
+    assert len(entries) == 1
+    assert entries[0].url == f"grpc://{host}:{port}/{SERVICE}/Echo"
+    assert entries[0].request["grpc"]["method"] == f"{SERVICE}/Echo"
 
 
 def test_server_stream_shown_as_it_comes(grpc_tab: MakeTab, grpc_target: str,

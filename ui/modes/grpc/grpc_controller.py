@@ -133,6 +133,7 @@ class GrpcController(QObject):
         #: The call ``start`` asked for, until it has an answer: (model, wall-clock start,
         #: the secret values it substituted, its URL).
         self._sent: tuple[RequestModel, float, tuple[str, ...], str] | None = None
+        self._sent_method = ""
         #: The kind of the open (or last) call's method, once open.
         self.kind = ""
         self.half_closed = False
@@ -180,6 +181,7 @@ class GrpcController(QObject):
         self._generation += 1
         generation = self._generation
         self._sent = (model, time.time(), (), model.url)
+        self._sent_method = ""  # the method as called, once its variables are filled in
         self._stream = self._outbox = None
         self.kind, self.half_closed = "", False
         self.result = self.error = None
@@ -206,7 +208,8 @@ class GrpcController(QObject):
         self.exchanged.emit(model, Outcome(started, time.time() - started,
                                            GRPC_STATUS_CODES["CANCELLED"], url=url,
                                            size=self.log.received_size(1000),
-                                           code="CANCELLED"), secrets)
+                                           code="CANCELLED", method=self._sent_method),
+                           secrets)
 
     def stop(self) -> bool:
         """Cancel the call (its status becomes CANCELLED); False when there was none."""
@@ -292,6 +295,7 @@ class GrpcController(QObject):
             network=self._network() if self._network is not None else None)
         if self._sent is not None:
             self._sent = (*self._sent[:3], call.url)
+            self._sent_method = call.full_method
         through = f" through {call.proxy}" if call.proxy else ""
         self.log.add("info", f"Calling {call.full_method} on {call.url}{through}")
         client = app.grpc.default_client()
@@ -383,7 +387,7 @@ class GrpcController(QObject):
             outcome = Outcome(started, time.time() - started,
                               GRPC_STATUS_CODES.get(result.code), url=url,
                               size=sum(len(json.dumps(r)) for r in result.responses[:1000]),
-                              code=result.code)
+                              code=result.code, method=self._sent_method)
             self.exchanged.emit(model, outcome, secrets)
             self._check(model, result, outcome.duration * 1000)
         self._set_state(ConnectionState.ENDED)
@@ -424,7 +428,8 @@ class GrpcController(QObject):
             model, started, secrets, url = self._sent
             self._sent = None
             self.exchanged.emit(model, Outcome(started, time.time() - started, None,
-                                               text.detail, url=url), secrets)
+                                               text.detail, url=url,
+                                               method=self._sent_method), secrets)
         self._set_state(ConnectionState.FAILED)
         self.failed.emit(text)
 
