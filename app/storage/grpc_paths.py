@@ -17,7 +17,9 @@ paths when the file is read. What is written:
 Written paths are ``/``-separated. Reading makes a relative path absolute under the
 workspace's folder, ``..`` resolved by name (``os.path.normpath``), as a call resolves one
 (:func:`app.model.compose_grpc.resolve_paths`), so what is written finds the same file.
-Paths are compared by name only: symbolic links are not followed."""
+Paths are compared by name; one not inside the workspace by name is compared again where
+symbolic links lead (a workspace opened through a link, a .proto chosen by its real path),
+and kept relative when it is inside there."""
 
 from __future__ import annotations
 
@@ -38,7 +40,10 @@ def _for_file(path: str, root: Path) -> str:
     try:
         inside = Path(path).relative_to(folder)
     except ValueError:
-        return _near(path, folder) or path
+        try:
+            inside = Path(os.path.realpath(path)).relative_to(os.path.realpath(folder))
+        except ValueError:
+            return _near(path, folder) or path
     return PurePosixPath(*inside.parts).as_posix() if inside.parts else "."
 
 

@@ -40,6 +40,25 @@ def test_proto_paths_inside_the_workspace_are_stored_relative(tmp_path: Path) ->
     assert workspace.load_request(path) == model
 
 
+def test_a_workspace_opened_through_a_link_keeps_its_protos_relative(tmp_path: Path) -> None:
+    # A file chooser that resolves links gives the .proto's real path: inside the
+    # workspace all the same, kept relative (not ../../real/...), and found once moved.
+    real = tmp_path / "data" / "real"
+    (real / "protos").mkdir(parents=True)
+    (tmp_path / "home").mkdir()
+    linked = tmp_path / "home" / "ws"
+    linked.symlink_to(real, target_is_directory=True)
+    workspace = Workspace(linked, MemorySecrets())
+    model = _model(linked, tmp_path / "far")
+    model.grpc.protos = [str(real / "protos" / "svc.proto")]
+    path = workspace.save_request("API", model)
+    assert "    - protos/svc.proto\n" in path.read_text(encoding="utf-8")
+    moved = tmp_path / "moved"
+    real.rename(moved)
+    loaded = Workspace(moved, MemorySecrets()).load_request(moved / path.relative_to(linked))
+    assert loaded.grpc.protos == [str(moved / "protos" / "svc.proto")]
+
+
 def test_a_moved_workspace_finds_its_protos(tmp_path: Path) -> None:
     root, outside = tmp_path / "ws", tmp_path / "elsewhere"
     path = Workspace(root, MemorySecrets()).save_request("API", _model(root, outside))
