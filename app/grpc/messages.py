@@ -17,6 +17,7 @@ from google.rpc import error_details_pb2, status_pb2
 
 from app.client.errors import UsageError
 
+from ._json_kinds import is_repeated, kind_problem
 from .descriptors import Service
 
 __all__ = [
@@ -91,14 +92,17 @@ def parse_message(cls: Any, value: object, pool: Any) -> Any:
     try:
         message = json_format.ParseDict(value, cls(), descriptor_pool=pool)
     except json_format.ParseError as exc:
-        raise UsageError(f"The message does not fit {name}: {_original_names(str(exc), pool)}"
-                         ) from None
+        said = kind_problem(cls.DESCRIPTOR, value) or _original_names(str(exc), pool)
+        raise UsageError(f"The message does not fit {name}: {said}") from None
     except RecursionError:
         raise UsageError(f"The message does not fit {name}: it is nested too deeply") from None
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         # ParseDict wraps most mistakes in ParseError, but not all: a well-known type at
         # the top (a StringValue given an object) or an Any of one without its "value"
         # escapes as Python's own error, which names no field; find the field here.
+        problem = kind_problem(cls.DESCRIPTOR, value)
+        if problem:
+            raise UsageError(f"The message does not fit {name}: {problem}") from None
         where = _failing_field(cls, value, pool, "")
         said = f"{exc} is missing" if isinstance(exc, KeyError) else str(exc)
         raise UsageError(f"The message does not fit {name}: "
@@ -166,7 +170,7 @@ def _bad_value(message: Any, value: object, path: str) -> tuple[str, str] | None
         if field.message_type is not None and field.message_type.GetOptions().map_entry:
             value_field = field.message_type.fields_by_name["value"]
             pairs = list(item.items()) if isinstance(item, dict) else []
-        elif _is_repeated(field) and isinstance(item, list):
+        elif is_repeated(field) and isinstance(item, list):
             value_field, pairs = field, list(enumerate(item))
         else:
             value_field, pairs = field, [(None, item)]
@@ -249,7 +253,7 @@ def _failing_field(cls: Any, value: object, pool: Any, path: str) -> str:
                 or nested.full_name.startswith("google.protobuf.")):
             return inner
         sub = message_factory.GetMessageClass(nested)
-        if _is_repeated(field) and isinstance(item, list):
+        if is_repeated(field) and isinstance(item, list):
             index = next((i for i, one in enumerate(item) if _fails(sub, one, pool)), None)
             if index is None:
                 return inner
@@ -308,7 +312,7 @@ def _take_unknown_anys(message: Any, path: tuple[str | int, ...], pool: Any,
                 continue
             items: list[tuple[str | int | None, Any]] = [
                 (_map_key(key), value[key]) for key in list(value.keys())]
-        elif _is_repeated(field):
+        elif is_repeated(field):
             items = list(enumerate(value))
         else:
             items = [(None, value)]
@@ -390,16 +394,9 @@ def _field_value(field: Any, depth: int, seen: tuple[str, ...]) -> Any:
         value = _single(value_field, depth, seen)
         return {} if value is _LEFT_OUT else {key_text: value}
     single = _single(field, depth, seen)
-    if _is_repeated(field):
+    if is_repeated(field):
         return [] if single is _LEFT_OUT else [single]
     return single
-
-
-def _is_repeated(field: Any) -> bool:
-    is_repeated = getattr(field, "is_repeated", None)
-    if is_repeated is not None:
-        return bool(is_repeated)
-    return bool(field.label == _FD.LABEL_REPEATED)
 
 
 def _single(field: Any, depth: int, seen: tuple[str, ...]) -> Any:

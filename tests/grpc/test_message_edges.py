@@ -312,3 +312,42 @@ def test_an_unknown_key_lists_the_fields_by_their_original_names(pool: Any) -> N
                   pool)
     assert ('edge.Base has no field "x" at children[1].base; its fields: id, n, s, c, b, f, '
             "big, raw, inf, plain, first, many, colors") in said
+
+
+@pytest.mark.parametrize(("value", "said"), [
+    ({"id": 5}, "id: expected a string, not a number (5)"),
+    ({"id": "a", "n": "abc"}, 'n: expected an integer, not a string ("abc")'),
+    ({"id": "a", "n": 1.5}, "n: expected an integer, not a number (1.5)"),
+    ({"id": "a", "b": "yes"}, 'b: expected true or false, not a string ("yes")'),
+    ({"id": "a", "many": 3}, "many: expected an array, not a number (3)"),
+    ({"id": "a", "many": [1, "x"]}, 'many[1]: expected an integer, not a string ("x")'),
+    ({"id": "a", "f": {}}, "f: expected a number, not an object ({})"),
+    ({"id": "a", "c": [1]}, "c: expected one of RED, GREEN, BLUE (or its number), not an "
+                            "array ([1])"),
+    ({"id": "a", "raw": 5}, "raw: expected a base64 string, not a number (5)"),
+])
+def test_a_value_of_the_wrong_kind_is_said_in_words(
+    pool: Any, value: dict[str, Any], said: str,
+) -> None:
+    # protobuf says these in Python's words ("expected string or bytes-like object, got
+    # 'int'", "invalid literal for int() with base 10").
+    assert _usage(message_class(pool, "edge.Base"), value, pool) == (
+        f"The message does not fit edge.Base: {said}")
+
+
+def test_a_wrong_kind_deep_inside_is_named_by_its_path(pool: Any) -> None:
+    holder = message_class(pool, "edge.Holder")
+    assert _usage(holder, {"children": [{}, {"bases": [{"id": []}]}]}, pool) == (
+        "The message does not fit edge.Holder: children[1].bases[0].id: expected a string, "
+        "not an array ([])")
+    assert _usage(holder, {"base": "x"}, pool) == (
+        'The message does not fit edge.Holder: base: expected an object, not a string ("x")')
+    blob = message_class(pool, "edge.Blob")
+    assert _usage(blob, {"named": {"k": 1}}, pool) == (
+        "The message does not fit edge.Blob: named[k]: expected a base64 string, not a "
+        "number (1)")
+    # What protobuf takes in another form is taken: integers and floats as strings.
+    base = parse_message(message_class(pool, "edge.Base"),
+                         {"id": "a", "n": "12", "big": "9007199254740993", "f": "1.5",
+                          "c": "GREEN", "many": [1, 2.0]}, pool)
+    assert (base.n, base.big, base.f, list(base.many)) == (12, 9007199254740993, 1.5, [1, 2])

@@ -368,3 +368,25 @@ def test_a_target_typed_in_a_new_tab_is_described_once_whole(
     assert methods(pane) == [] and not pane.services.describing
     _type_url(tab, f"grpc://{grpc_target}")
     qtbot.waitUntil(lambda: f"{SERVICE}/Echo" in methods(pane), timeout=15000)
+
+
+def test_the_message_check_takes_what_call_sends() -> None:
+    # Call sends a one-object array to a unary method, and opens a client stream given []
+    # sending nothing yet: the check as you type says no different.
+    from app.grpc.descriptors import compile_protos
+    from app.playground.grpc_server import PROTO
+    from ui.modes.grpc.grpc_services import check_message
+
+    compiled = compile_protos([PROTO], [])
+    methods = {m.name: m for s in compiled.services for m in s.methods}
+    echo, total = methods["Echo"], methods["Sum"]
+    assert check_message('[{"text": "a"}]', echo, compiled.pool) is None
+    assert check_message("[]", total, compiled.pool) is None
+    assert check_message('[{"value": 1}, {"value": 2}]', total, compiled.pool) is None
+    assert check_message("[]", echo, compiled.pool) == (
+        "Echo takes one message, not an empty array: write one object (empty text sends {})")
+    assert check_message('[{}, {}]', echo, compiled.pool) == (
+        "Echo takes one message, not 2: remove the array")
+    assert check_message('{"text": 5}', echo, compiled.pool) == (
+        "The message does not fit spyglass.playground.EchoRequest: text: expected a string, "
+        "not a number (5)")

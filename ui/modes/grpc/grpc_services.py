@@ -153,9 +153,10 @@ class GrpcServices(QObject):
 
 
 def check_message(text: str, method: Method, pool: Any) -> str | None:
-    """None when ``text`` is a message ``method`` takes (one JSON object, or an array of them
-    for a client- or bidi-streaming method), else what is wrong: the JSON's error and where,
-    or the field that does not fit. Plain Python: run it off the UI thread."""
+    """None when ``text`` is a message ``method`` takes as Call sends it (one JSON object,
+    or an array of one; an array of any number for a client- or bidi-streaming method,
+    none opening a stream that sends nothing yet), else what is wrong: the JSON's error and
+    where, or the field that does not fit. Plain Python: run it off the UI thread."""
     from app.client.errors import UsageError
     from app.grpc.messages import message_class, parse_message
 
@@ -166,10 +167,10 @@ def check_message(text: str, method: Method, pool: Any) -> str | None:
     except (ValueError, RecursionError) as exc:
         return f"Not JSON: {exc}"
     items = value if isinstance(value, list) else [value]
-    if isinstance(value, list) and not method.client_streaming:
-        return f"{method.name} takes one message: an object, not an array"
-    if not items:
-        return "The array is empty: a stream sends at least one message"
+    if not method.client_streaming and len(items) != 1:  # the words of the call's refusal
+        return f"{method.name} takes one message, not " + (
+            f"{len(items)}: remove the array" if items else
+            "an empty array: write one object (empty text sends {})")
     try:
         cls = message_class(pool, method.input_type)
         for index, item in enumerate(items):
