@@ -100,7 +100,12 @@ def test_picker_from_proto_files_and_import_paths(
     # The folder chooser opens by the .proto file just chosen, where its imports are near.
     assert pane.request.import_paths.start_folder() == str(main.parent)
     qtbot.waitUntil(lambda: pane.request.describe_error.isVisibleTo(pane), timeout=15000)
-    assert "common.proto" in pane.request.describe_error.text()  # the import is not found
+    banner = pane.request.describe_error.text()
+    assert "common.proto" in banner  # the import is not found
+    # Nothing was sent; protoc's errors one a line.
+    assert banner.startswith("<b>Cannot describe the services</b>: <br>The .proto files do "
+                             "not compile:<br>"), banner
+    assert banner.count("<br>") >= 3
     pane.request.import_paths.add_paths([str(tmp_path / "include")])
     assert pane.request.import_paths.start_folder() == str(tmp_path / "include")
     qtbot.waitUntil(lambda: methods(pane) == ["demo.Pinger/Ping"], timeout=15000)

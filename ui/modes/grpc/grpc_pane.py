@@ -167,7 +167,10 @@ class GrpcPane(QWidget):
 
     def _on_describe_failed(self, text: ErrorText) -> None:
         self.request.set_services([])  # the typed method stays
-        self.request.show_describe_error(text.title, text.detail)
+        # Nothing was sent: a request that cannot be, says why the services cannot be had.
+        title = ("Cannot describe the services" if text.title == "Cannot send this request"
+                 else text.title)
+        self.request.show_describe_error(title, text.detail)
 
     def _on_method(self, name: str) -> None:
         method = self.services.method(name)

@@ -300,8 +300,12 @@ class GrpcRequestPanel(QWidget):
         return current
 
     def show_describe_error(self, title: str, detail: str) -> None:
+        """Why the services could not be described: a detail of several lines (protoc's
+        errors, one a line) keeps them."""
         self.status.setText("")
-        self.describe_error.setText(f"<b>{title}</b>: {_escape(detail)}")
+        lines = _escape(detail).splitlines()
+        text = lines[0] if len(lines) == 1 else "<br>" + "<br>".join(lines)
+        self.describe_error.setText(f"<b>{title}</b>: {text}")
         self.describe_error.show()
 
     def show_method(self, method: Method | None) -> None:
