@@ -221,10 +221,21 @@ def test_a_target_being_typed_is_described_when_the_picker_opens(
     qtbot.wait(50)
     assert not pane.services.describing  # nothing to describe yet: no error either
     assert not pane.request.describe_error.isVisibleTo(pane)
+    assert pane.request.status.text() == ""
+    # A host without its port, typing paused: what it lacks, where the picker is.
+    host = grpc_target.rsplit(":", 1)[0]
+    _type_url(tab, f"grpc://{host}")
+    qtbot.waitUntil(lambda: "names no port" in pane.request.status.text(), timeout=5000)
+    assert not pane.services.describing
     tab.editor.url_bar.setText(f"grpc://{grpc_target}")
     pane.request.method_box.showPopup()
     qtbot.waitUntil(lambda: f"{SERVICE}/Echo" in methods(pane), timeout=15000)
     pane.request.method_box.hidePopup()
+    # A method typed by hand that the server does not offer says so.
+    pane.request.method_box.setEditText(f"{SERVICE}/echo")
+    assert pane.request.kind_label.text() == "not among the described methods"
+    pane.request.method_box.setEditText(f"{SERVICE}/Echo")
+    assert pane.request.kind_label.text() == "unary"
 
 
 def test_refresh_on_an_unreachable_target_says_so(grpc_tab: MakeTab, qtbot: QtBot) -> None:
@@ -322,7 +333,8 @@ def test_another_target_is_described_in_place_of_the_last(
         qtbot.waitUntil(lambda: "test.inventory.Inventory/GetItem" in methods(pane),
                         timeout=15000)
         assert f"{SERVICE}/Echo" not in methods(pane)
-        assert pane.request.kind_label.text() == ""  # Echo is not this server's
+        # Echo is not this server's.
+        assert pane.request.kind_label.text() == "not among the described methods"
         # Editing the message alone describes nothing again.
         described = pane.services.services
         pane.request.editor.setPlainText('{"text": "b"}')

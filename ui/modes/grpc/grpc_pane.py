@@ -157,8 +157,11 @@ class GrpcPane(QWidget):
         if not model.grpc.protos:
             try:
                 grpc_target(model.url)
-            except ComposeError:
+            except ComposeError as exc:
                 if "{{" not in model.url:
+                    # A host typed, and typing paused: what the target lacks (a port...).
+                    typed = model.url.strip().partition("://")[2].strip()
+                    self.request.status.setText(str(exc) if typed else "")
                     return
         self.refresh()
 
@@ -176,6 +179,8 @@ class GrpcPane(QWidget):
         method = self.services.method(name)
         self.request.show_method(method)
         if method is None:
+            if name and self.services.services:  # typed by hand, and not there
+                self.request.kind_label.setText("not among the described methods")
             self._check_timer.start()  # no type to fit: the last method's problem goes
             return
         editor = self.request.editor
