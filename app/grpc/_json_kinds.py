@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from google.protobuf import descriptor
 
-__all__ = ["is_repeated", "kind_problem"]
+__all__ = ["field_values", "is_map", "is_repeated", "kind_problem"]
 
 _FD = descriptor.FieldDescriptor
 
@@ -27,35 +28,47 @@ _INTEGER_TEXT = re.compile(r"\s*-?\d+\s*")
 _FLOAT_TEXT = re.compile(r"\s*(-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|NaN|-?Infinity)\s*")
 
 
+def field_values(message: Any, value: object,
+                 path: str = "") -> Iterator[tuple[Any, str, object, bool]]:
+    """Each value the JSON object ``value`` (of a ``message`` descriptor) gives a field:
+    ``(field, where, one, spread)``. A map's values and a repeated field's elements come one
+    by one (``spread``, ``field`` the map's value field or the repeated field); any other
+    value whole (``spread`` false, ``field`` the field itself: for a map or a repeated
+    field, a value that is not an object or an array). Unknown keys are left out."""
+    if not isinstance(value, dict):
+        return
+    by_json = {field.json_name: field for field in message.fields}
+    for key, item in value.items():
+        field = message.fields_by_name.get(key) or by_json.get(key)
+        if field is None:
+            continue
+        where = f"{path}.{key}" if path else str(key)
+        if is_map(field) and isinstance(item, dict):
+            value_field = field.message_type.fields_by_name["value"]
+            for name, one in item.items():
+                yield value_field, f"{where}[{name}]", one, True
+        elif is_repeated(field) and isinstance(item, list):
+            for index, one in enumerate(item):
+                yield field, f"{where}[{index}]", one, True
+        else:
+            yield field, where, item, False
+
+
 def kind_problem(message: Any, value: object, path: str = "") -> str | None:
     """``path: expected <kind>, not <kind> (<value>)`` for the first field of ``value`` (the
     JSON of a ``message`` descriptor) whose value is of a kind the field does not take; None
     when every one is (what else is wrong, protobuf says). Well-known types have JSON forms
     of their own: protobuf checks those."""
-    if not isinstance(value, dict):
-        return None
-    by_json = {field.json_name: field for field in message.fields}
-    for key, item in value.items():
-        field = message.fields_by_name.get(key) or by_json.get(key)
-        if field is None or item is None:  # (an unknown key: protobuf names the fields)
+    for field, where, one, spread in field_values(message, value, path):
+        if one is None:
             continue
-        where = f"{path}.{key}" if path else str(key)
-        entry = field.message_type
-        if entry is not None and entry.GetOptions().map_entry:
-            if not isinstance(item, dict):
-                return _said(where, "an object", item)
-            value_field = entry.fields_by_name["value"]
-            pairs: list[tuple[str, object]] = [(f"{where}[{k}]", v) for k, v in item.items()]
-        elif is_repeated(field):
-            if not isinstance(item, list):
-                return _said(where, "an array", item)
-            value_field, pairs = field, [(f"{where}[{i}]", v) for i, v in enumerate(item)]
-        else:
-            value_field, pairs = field, [(where, item)]
-        for place, one in pairs:
-            found = _value_problem(value_field, one, place)
-            if found:
-                return found
+        if not spread and is_map(field):
+            return _said(where, "an object", one)
+        if not spread and is_repeated(field):
+            return _said(where, "an array", one)
+        found = _value_problem(field, one, where)
+        if found:
+            return found
     return None
 
 
@@ -111,6 +124,11 @@ def _kind(value: object) -> str:
     if isinstance(value, dict):
         return "an object"
     return "null"
+
+
+def is_map(field: Any) -> bool:
+    entry = field.message_type
+    return entry is not None and bool(entry.GetOptions().map_entry)
 
 
 def is_repeated(field: Any) -> bool:

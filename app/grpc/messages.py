@@ -17,7 +17,7 @@ from google.rpc import error_details_pb2, status_pb2
 
 from app.client.errors import UsageError
 
-from ._json_kinds import is_repeated, kind_problem
+from ._json_kinds import field_values, is_map, is_repeated, kind_problem
 from .descriptors import Service
 
 __all__ = [
@@ -159,39 +159,27 @@ def _bad_value(message: Any, value: object, path: str) -> tuple[str, str] | None
     - NaN or an infinity in a Struct or Value: sent, the answer holding it could not be
       read back (JSON has neither).
     """
-    if not isinstance(value, dict) or not _checked(message, set()):
+    if not _checked(message, set()):
         return None
-    by_json = {field.json_name: field for field in message.fields}
-    for key, item in value.items():
-        field = message.fields_by_name.get(key) or by_json.get(key)
-        if field is None:
-            continue
-        inner = f"{path}.{key}" if path else str(key)
-        if field.message_type is not None and field.message_type.GetOptions().map_entry:
-            value_field = field.message_type.fields_by_name["value"]
-            pairs = list(item.items()) if isinstance(item, dict) else []
-        elif is_repeated(field) and isinstance(item, list):
-            value_field, pairs = field, list(enumerate(item))
-        else:
-            value_field, pairs = field, [(None, item)]
-        nested = value_field.message_type
+    for field, where, one, spread in field_values(message, value, path):
+        if not spread and is_repeated(field):  # (a map is one too)
+            continue  # not an array or an object: protobuf says so
+        nested = field.message_type
         kind = nested.full_name if nested is not None else ""
-        for index, one in pairs:
-            where = inner if index is None else f"{inner}[{index}]"
-            if value_field.type == _FD.TYPE_BYTES or kind == "google.protobuf.BytesValue":
-                if isinstance(one, str) and not _is_base64(one):
-                    return where, "is not base64 (a bytes field is written in base64)"
-            elif kind in _JSON_VALUES:
-                found = _non_finite(one, where)
-                if found:
-                    return found, ("is NaN or an infinity, which a Struct or Value cannot "
-                                   "hold (JSON has neither)")
-            elif nested is not None and kind not in _WELL_KNOWN:
-                # (A well-known type has a JSON form of its own: an Any's "value" is not
-                # its bytes.)
-                bad = _bad_value(nested, one, where)
-                if bad is not None:
-                    return bad
+        if field.type == _FD.TYPE_BYTES or kind == "google.protobuf.BytesValue":
+            if isinstance(one, str) and not _is_base64(one):
+                return where, "is not base64 (a bytes field is written in base64)"
+        elif kind in _JSON_VALUES:
+            found = _non_finite(one, where)
+            if found:
+                return found, ("is NaN or an infinity, which a Struct or Value cannot hold "
+                               "(JSON has neither)")
+        elif nested is not None and kind not in _WELL_KNOWN:
+            # (A well-known type has a JSON form of its own: an Any's "value" is not its
+            # bytes.)
+            bad = _bad_value(nested, one, where)
+            if bad is not None:
+                return bad
     return None
 
 
@@ -306,7 +294,7 @@ def _take_unknown_anys(message: Any, path: tuple[str | int, ...], pool: Any,
         nested = field.message_type
         if nested is None:
             continue
-        if nested.GetOptions().map_entry:
+        if is_map(field):
             value_field = nested.fields_by_name["value"]
             if value_field.message_type is None:
                 continue
@@ -386,7 +374,7 @@ _LEFT_OUT = object()
 
 
 def _field_value(field: Any, depth: int, seen: tuple[str, ...]) -> Any:
-    if field.message_type is not None and field.message_type.GetOptions().map_entry:
+    if is_map(field):
         key_field = field.message_type.fields_by_name["key"]
         value_field = field.message_type.fields_by_name["value"]
         key = _scalar(key_field)

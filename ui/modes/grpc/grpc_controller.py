@@ -131,9 +131,9 @@ class GrpcController(QObject):
         self._outbox: asyncio.Queue[object] | None = None
         self._values: dict[str, str] = {}
         #: The call ``start`` asked for, until it has an answer: (model, wall-clock start,
-        #: the secret values it substituted, its URL).
-        self._sent: tuple[RequestModel, float, tuple[str, ...], str] | None = None
-        self._sent_method = ""
+        #: the secret values it substituted, its URL, the method called: its variables
+        #: filled in, "" until then).
+        self._sent: tuple[RequestModel, float, tuple[str, ...], str, str] | None = None
         #: The kind of the open (or last) call's method, once open.
         self.kind = ""
         self.half_closed = False
@@ -180,8 +180,7 @@ class GrpcController(QObject):
         # A call still connecting reached no server: it goes unrecorded, as an aborted one.
         self._generation += 1
         generation = self._generation
-        self._sent = (model, time.time(), (), model.url)
-        self._sent_method = ""  # the method as called, once its variables are filled in
+        self._sent = (model, time.time(), (), model.url, "")
         self._stream = self._outbox = None
         self.kind, self.half_closed = "", False
         self.result = self.error = None
@@ -203,13 +202,12 @@ class GrpcController(QObject):
 
         if self._sent is None:
             return
-        model, started, secrets, url = self._sent
+        model, started, secrets, url, method = self._sent
         self._sent = None
         self.exchanged.emit(model, Outcome(started, time.time() - started,
                                            GRPC_STATUS_CODES["CANCELLED"], url=url,
                                            size=self.log.received_size(1000),
-                                           code="CANCELLED", method=self._sent_method),
-                           secrets)
+                                           code="CANCELLED", method=method), secrets)
 
     def stop(self) -> bool:
         """Cancel the call (its status becomes CANCELLED); False when there was none."""
@@ -287,15 +285,14 @@ class GrpcController(QObject):
             resolution = await source(model)
             values = dict(resolution.values)
             if self._sent is not None and self._sent[0] is model:
-                self._sent = (model, self._sent[1], resolution.secrets, model.url)
+                self._sent = (model, self._sent[1], resolution.secrets, model.url, "")
         self._values = values
         call = grpc_call_of(
             model, values,
             workspace_root=self._workspace_root() if self._workspace_root is not None else None,
             network=self._network() if self._network is not None else None)
         if self._sent is not None:
-            self._sent = (*self._sent[:3], call.url)
-            self._sent_method = call.full_method
+            self._sent = (*self._sent[:3], call.url, call.full_method)
         through = f" through {call.proxy}" if call.proxy else ""
         self.log.add("info", f"Calling {call.full_method} on {call.url}{through}")
         client = app.grpc.default_client()
@@ -382,12 +379,12 @@ class GrpcController(QObject):
         words = result.code + (f": {details}" if details else "")
         self.log.add("info" if result.ok else "error", f"Ended {words}")
         if self._sent is not None:
-            model, started, secrets, url = self._sent
+            model, started, secrets, url, method = self._sent
             self._sent = None
             outcome = Outcome(started, time.time() - started,
                               GRPC_STATUS_CODES.get(result.code), url=url,
                               size=sum(len(json.dumps(r)) for r in result.responses[:1000]),
-                              code=result.code, method=self._sent_method)
+                              code=result.code, method=method)
             self.exchanged.emit(model, outcome, secrets)
             self._check(model, result, outcome.duration * 1000)
         self._set_state(ConnectionState.ENDED)
@@ -425,11 +422,10 @@ class GrpcController(QObject):
         self.error = text
         self.log.add("error", f"{text.title}: {text.detail}")
         if self._sent is not None:
-            model, started, secrets, url = self._sent
+            model, started, secrets, url, method = self._sent
             self._sent = None
             self.exchanged.emit(model, Outcome(started, time.time() - started, None,
-                                               text.detail, url=url,
-                                               method=self._sent_method), secrets)
+                                               text.detail, url=url, method=method), secrets)
         self._set_state(ConnectionState.FAILED)
         self.failed.emit(text)
 

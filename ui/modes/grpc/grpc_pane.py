@@ -170,17 +170,12 @@ class GrpcPane(QWidget):
 
     def _on_describe_failed(self, text: ErrorText) -> None:
         self.request.set_services([])  # the typed method stays
-        # Nothing was sent: a request that cannot be, says why the services cannot be had.
-        title = ("Cannot describe the services" if text.title == "Cannot send this request"
-                 else text.title)
-        self.request.show_describe_error(title, text.detail)
+        self.request.show_describe_error(text.title, text.detail)
 
     def _on_method(self, name: str) -> None:
         method = self.services.method(name)
-        self.request.show_method(method)
+        self.request.show_method(method, missing=bool(name and self.services.services))
         if method is None:
-            if name and self.services.services:  # typed by hand, and not there
-                self.request.kind_label.setText("not among the described methods")
             self._check_timer.start()  # no type to fit: the last method's problem goes
             return
         editor = self.request.editor

@@ -308,10 +308,11 @@ class GrpcRequestPanel(QWidget):
         self.describe_error.setText(f"<b>{title}</b>: {text}")
         self.describe_error.show()
 
-    def show_method(self, method: Method | None) -> None:
-        """The kind of the chosen method (blank when it is not among the described ones)."""
+    def show_method(self, method: Method | None, *, missing: bool = False) -> None:
+        """The kind of the chosen method; when it is not among the described ones, blank,
+        or (``missing``: a method was typed, and there are described ones) says so."""
         if method is None:
-            self.kind_label.setText("")
+            self.kind_label.setText("not among the described methods" if missing else "")
             self.kind_label.setToolTip("")
             return
         self.kind_label.setText(method_kind(method.client_streaming, method.server_streaming))

@@ -135,7 +135,15 @@ class GrpcServices(QObject):
         # What was described before was another target's (or the files' before a change):
         # its methods and types are not offered for this one.
         self.services = []
-        self.describe_failed.emit(describe_error(exc))
+        from app.client.errors import UsageError
+        from app.model.compose_errors import ComposeError
+
+        text = describe_error(exc)
+        if isinstance(exc, UsageError | ComposeError):
+            # What keeps a request from being sent keeps its services from being described:
+            # not a send.
+            text = dataclasses.replace(text, title="Cannot describe the services")
+        self.describe_failed.emit(text)
 
     async def _check(self, text: str, method: Method, pool: Any, model: RequestModel,
                      source: VariablesSource | None) -> str | None:
