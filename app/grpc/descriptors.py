@@ -76,9 +76,12 @@ class Service:
 
 
 def split_method(full_method: str) -> tuple[str, str]:
-    """``("pkg.Service", "Method")`` from ``pkg.Service/Method`` (a leading ``/`` allowed)."""
+    """``("pkg.Service", "Method")`` from ``pkg.Service/Method`` (a leading ``/`` allowed),
+    or from ``pkg.Service.Method`` as grpcurl takes it."""
     text = full_method.strip().lstrip("/")
     service, sep, method = text.rpartition("/")
+    if not sep and " " not in text:
+        service, sep, method = text.rpartition(".")
     if not sep or not service or not method or "/" in service:
         raise UsageError(
             f"A gRPC method is written pkg.Service/Method, not {full_method!r}"

@@ -149,10 +149,21 @@ async def test_a_message_that_does_not_fit_is_refused_before_sending(
     assert len(inventory.calls) == before
 
 
+async def test_the_method_may_be_written_as_grpcurl_takes_it(inventory: InventoryServer) -> None:
+    # grpcurl takes pkg.Service.Method as well as pkg.Service/Method.
+    for written in (f"{SERVICE}.GetItem", f"/{SERVICE}/GetItem", f" {SERVICE}/GetItem "):
+        result = await call(inventory.target, written, [{"sku": "hammer"}])
+        assert result.code == "OK" and result.responses[0]["sku"] == "hammer"
+    with pytest.raises(UsageError, match=f"No method {SERVICE}/Nope in"):
+        await call(inventory.target, f"{SERVICE}.Nope", [{}])
+
+
 async def test_bad_arguments_are_usage_errors(inventory: InventoryServer) -> None:
     target = inventory.target
     with pytest.raises(UsageError, match=r"pkg\.Service/Method"):
         await call(target, "GetItem", [{}])
+    with pytest.raises(UsageError, match=r"pkg\.Service/Method"):
+        await call(target, "a b.GetItem", [{}])
     with pytest.raises(UsageError, match=f"No method {SERVICE}/Nope in {target}"):
         await call(target, f"{SERVICE}/Nope", [{}])
     with pytest.raises(UsageError, match="deadline"):

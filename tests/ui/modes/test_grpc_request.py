@@ -236,6 +236,8 @@ def test_a_target_being_typed_is_described_when_the_picker_opens(
     assert pane.request.kind_label.text() == "not among the described methods"
     pane.request.method_box.setEditText(f"{SERVICE}/Echo")
     assert pane.request.kind_label.text() == "unary"
+    pane.request.method_box.setEditText(f"{SERVICE}.Count")  # as grpcurl writes it
+    assert pane.request.kind_label.text() == "server streaming"
 
 
 def test_refresh_on_an_unreachable_target_says_so(grpc_tab: MakeTab, qtbot: QtBot) -> None:

@@ -62,8 +62,15 @@ class GrpcServices(QObject):
         self.describing = False
 
     def method(self, full_name: str) -> Method | None:
-        """The described method ``pkg.Service/Method`` (None: not among them)."""
-        name = full_name.strip().lstrip("/")
+        """The described method ``pkg.Service/Method`` or ``pkg.Service.Method`` (None: not
+        among them)."""
+        from app.client.errors import UsageError
+        from app.grpc.descriptors import split_method
+
+        try:
+            name = "/".join(split_method(full_name))
+        except UsageError:
+            return None
         for service in self.services:
             for method in service.methods:
                 if method.full_name == name:
