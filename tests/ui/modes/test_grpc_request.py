@@ -240,6 +240,33 @@ def test_a_target_being_typed_is_described_when_the_picker_opens(
     assert pane.request.kind_label.text() == "server streaming"
 
 
+def test_a_bad_metadata_row_says_so_and_keeps_the_targets_methods(
+        grpc_tab: MakeTab, grpc_target: str, qtbot: QtBot) -> None:
+    from app.model.request import KeyValue
+
+    tab = grpc_tab(f"grpc://{grpc_target}", method=f"{SERVICE}/Echo", message='{"text": 5}')
+    pane = pane_of(tab)
+    qtbot.waitUntil(lambda: f"{SERVICE}/Echo" in methods(pane), timeout=15000)
+    qtbot.waitUntil(lambda: "expected a string" in pane.request.check_label.text(),
+                    timeout=5000)
+    model = tab.to_model()
+    model.headers = [KeyValue("x y", "1")]
+    tab.load_model(model)
+    error = pane.request.describe_error
+    qtbot.waitUntil(lambda: error.isVisibleTo(pane), timeout=5000)
+    assert "&#x27;x y&#x27; is not a metadata name" in error.text()
+    # The target was asked nothing: its methods, the kind and the check stay.
+    assert f"{SERVICE}/Echo" in methods(pane)
+    assert pane.request.kind_label.text() == "unary"
+    assert "expected a string" in pane.request.check_label.text()
+    # Only the metadata edited: the methods stay while the target is described again.
+    model.headers = [KeyValue("x-ok", "1")]
+    tab.load_model(model)
+    assert f"{SERVICE}/Echo" in methods(pane)
+    qtbot.waitUntil(lambda: not error.isVisibleTo(pane), timeout=5000)
+    assert pane.request.kind_label.text() == "unary"
+
+
 def test_refresh_on_an_unreachable_target_says_so(grpc_tab: MakeTab, qtbot: QtBot) -> None:
     import socket
 

@@ -126,12 +126,16 @@ class GrpcPane(QWidget):
         target, other .proto files, metadata or TLS options), the last ones go (their
         methods and types are not this target's) and are described again once typing
         pauses, as far as they can be."""
-        if _describe_source(model) == self._described_from:
+        source = _describe_source(model)
+        if source == self._described_from:
             return
         if self._described_from is not None:
+            same_target = not model.grpc.protos and _same_target(source, self._described_from)
             self._described_from = None
-            self.services.forget()
-            self.request.clear_services()
+            if not same_target:
+                self.services.forget()
+                self.request.clear_services()
+            # (Only its metadata or options edited: the target's services stay meanwhile.)
         # (A target being typed in a new tab is described once it is whole, too.)
         self._describe_timer.start()
 
@@ -169,7 +173,9 @@ class GrpcPane(QWidget):
         self.request.set_services(services)
 
     def _on_describe_failed(self, text: ErrorText) -> None:
-        self.request.set_services([])  # the typed method stays
+        # The typed method stays; so do the target's services when the request's own fields
+        # kept them from being described again (a metadata row, a variable).
+        self.request.set_services(self.services.services)
         self.request.show_describe_error(text.title, text.detail)
 
     def _on_method(self, name: str) -> None:
@@ -200,6 +206,13 @@ class GrpcPane(QWidget):
         self._describe_timer.stop()
         self.services.dispose()
         self.controller.dispose()
+
+
+def _same_target(source: object, other: object) -> bool:
+    """Whether two describe sources (:func:`_describe_source`) are of one target by
+    reflection, their metadata or options aside."""
+    return (isinstance(source, tuple) and isinstance(other, tuple) and len(other) == 3
+            and source[0] == other[0])
 
 
 def _describe_source(model: RequestModel) -> object:

@@ -139,12 +139,15 @@ class GrpcServices(QObject):
 
     def _on_describe_failed(self, exc: BaseException) -> None:
         self.describing = False
-        # What was described before was another target's (or the files' before a change):
-        # its methods and types are not offered for this one.
-        self.services = []
         from app.client.errors import UsageError
         from app.model.compose_errors import ComposeError
 
+        if not isinstance(exc, ComposeError):
+            # What was described before was another target's (or the files' before a
+            # change), or the target's own answer has changed: its methods and types are
+            # not offered now. A request whose own fields are wrong (a metadata row, a
+            # variable) asked nothing of the target: what it described before stays.
+            self.services = []
         text = describe_error(exc)
         if isinstance(exc, UsageError | ComposeError):
             # What keeps a request from being sent keeps its services from being described:
