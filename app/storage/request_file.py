@@ -15,7 +15,12 @@ from typing import Any
 from app.model.checks import CheckError
 from app.model.request import SECRET_AUTH_FIELDS, KeyValue, MultipartField, RequestModel
 from app.model.templating import names_a_variable
-from app.storage.grpc_paths import grpc_for_file, grpc_from_file
+from app.storage.file_paths import (
+    grpc_for_file,
+    grpc_from_file,
+    options_for_file,
+    options_from_file,
+)
 from app.storage.limited_read import InputTooLarge, read_limited
 from app.storage.secrets import SecretStore
 
@@ -207,6 +212,8 @@ def _request_data(model: RequestModel, secrets: Secrets, old_refs: Mapping[str, 
             defaults = getattr(default, key)
             if key == "options":
                 value = value.without_secrets()  # a typed passphrase stays out of the file
+                if root is not None:
+                    value = options_for_file(value, root)
             elif key == "grpc" and root is not None:
                 value = grpc_for_file(value, root)
             out[key] = {sub: v for sub, v in vars(value).items()
@@ -264,4 +271,5 @@ def _request_from(path: Path, data: dict[str, Any], secrets: Secrets,
         raise WorkspaceError(f"{path}: not a valid request: {exc}") from exc
     if root is not None:
         model.grpc = grpc_from_file(model.grpc, root)
+        model.options = options_from_file(model.options, root)
     return model

@@ -9,7 +9,7 @@ import pytest
 
 from app.model.compose_grpc import resolve_paths
 from app.model.request import GrpcModel, KeyValue, RequestMode, RequestModel
-from app.storage.grpc_paths import grpc_for_file
+from app.storage.file_paths import grpc_for_file
 from app.storage.history import History, HistoryEntry, Outcome, entry_for
 from app.storage.secrets import MemorySecrets
 from app.storage.workspace import Workspace, WorkspaceError
@@ -202,3 +202,35 @@ def test_a_workspace_outside_the_home_folder(tmp_path: Path,
     # Beside it below /srv: relative; in the home folder (a folder above it shared): not.
     assert grpc.protos == ["../p.proto", str(tmp_path / "home" / "p.proto")]
     assert grpc.import_paths == ["../typed", "~/include"]  # relative as typed: as they are
+
+
+def test_certificate_paths_in_the_workspace_are_stored_relative(tmp_path: Path) -> None:
+    # The CA file and the client certificate and key of any request, gRPC or HTTP, as the
+    # .proto files: relative inside the workspace (or close by), found again once moved.
+    from app.model.request import RequestOptions
+
+    root = tmp_path / "ws"
+    far = Path(tmp_path.anchor, "etc", "ssl", "ca.pem")
+    workspace = Workspace(root, MemorySecrets())
+    for mode, url in ((RequestMode.GRPC, "grpcs://h:1"), (RequestMode.HTTP, "https://h/")):
+        options = RequestOptions(ca_file=str(root / "certs" / "ca.pem"),
+                                 client_cert_mode="files",
+                                 client_cert=str(tmp_path / "shared" / "me.pem"),
+                                 client_key="{{keys}}/me.key")
+        model = RequestModel(name=f"tls {mode.value}", url=url, mode=mode, options=options)
+        path = workspace.save_request("API", model)
+        text = path.read_text(encoding="utf-8")
+        assert "ca_file: certs/ca.pem\n" in text and "client_cert: ../shared/me.pem\n" in text
+        assert "client_key: '{{keys}}/me.key'\n" in text and str(tmp_path) not in text
+        assert workspace.load_request(path) == model
+        # One far away (the system's) stays absolute.
+        model.options.ca_file = str(far)
+        path = workspace.save_request("API", model)
+        assert f"ca_file: {far}\n" in path.read_text(encoding="utf-8")
+        assert workspace.load_request(path).options.ca_file == str(far)
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    root.rename(moved / "ws")
+    loaded = Workspace(moved / "ws", MemorySecrets()).load_request(
+        moved / path.relative_to(tmp_path))
+    assert loaded.options.client_cert == str(moved / "shared" / "me.pem")

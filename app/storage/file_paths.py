@@ -1,6 +1,7 @@
-"""The paths of a gRPC request's .proto files and import paths, as a workspace file keeps
-them, so that the workspace can be moved, or cloned from git elsewhere; and back to absolute
-paths when the file is read. What is written:
+"""The paths a request names, as a workspace file keeps them: a gRPC request's .proto files
+and import paths, and any request's CA file and client certificate and key (its options), so
+that the workspace can be moved, or cloned from git elsewhere; and back to absolute paths when
+the file is read. What is written:
 
 - a path that uses a ``{{variable}}``, or one that is relative already (as typed:
   ``../protos``, ``~/include``), as it is;
@@ -17,6 +18,7 @@ paths when the file is read. What is written:
 Written paths are ``/``-separated. Reading makes a relative path absolute under the
 workspace's folder, ``..`` resolved by name (``os.path.normpath``), as a call resolves one
 (:func:`app.model.compose_grpc.resolve_paths`), so what is written finds the same file.
+(A relative CA or certificate path typed in the options is resolved the same way.)
 Paths are compared by name; one not inside the workspace by name is compared again where
 symbolic links lead (a workspace opened through a link, a .proto chosen by its real path),
 and kept relative when it is inside there."""
@@ -27,10 +29,13 @@ import os
 from dataclasses import replace
 from pathlib import Path, PurePath, PurePosixPath
 
-from app.model.request import GrpcModel
+from app.model.request import GrpcModel, RequestOptions
 from app.model.templating import VARIABLE
 
-__all__ = ["grpc_for_file", "grpc_from_file"]
+__all__ = ["grpc_for_file", "grpc_from_file", "options_for_file", "options_from_file"]
+
+#: The options that name files.
+_OPTION_PATHS = ("ca_file", "client_cert", "client_key")
 
 
 def _for_file(path: str, root: Path) -> str:
@@ -91,3 +96,19 @@ def grpc_from_file(grpc: GrpcModel, root: str | os.PathLike[str]) -> GrpcModel:
     base = Path(root)
     return replace(grpc, protos=[_from_file(p, base) for p in grpc.protos],
                    import_paths=[_from_file(p, base) for p in grpc.import_paths])
+
+
+def options_for_file(options: RequestOptions, root: str | os.PathLike[str]) -> RequestOptions:
+    """``options`` with the CA file and client certificate and key inside ``root``, or close
+    by, made relative to it."""
+    base = Path(root)
+    return replace(options, **{name: _for_file(getattr(options, name), base)
+                               for name in _OPTION_PATHS})
+
+
+def options_from_file(options: RequestOptions,
+                      root: str | os.PathLike[str]) -> RequestOptions:
+    """``options`` as read from a file under ``root``: its relative paths made absolute."""
+    base = Path(root)
+    return replace(options, **{name: _from_file(getattr(options, name), base)
+                               for name in _OPTION_PATHS})
