@@ -26,6 +26,7 @@ and kept relative when it is inside there."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path, PurePath, PurePosixPath
 
@@ -33,9 +34,6 @@ from app.model.request import GrpcModel, RequestOptions
 from app.model.templating import VARIABLE
 
 __all__ = ["grpc_for_file", "grpc_from_file", "options_for_file", "options_from_file"]
-
-#: The options that name files.
-_OPTION_PATHS = ("ca_file", "client_cert", "client_key")
 
 
 def _for_file(path: str, root: Path) -> str:
@@ -101,14 +99,17 @@ def grpc_from_file(grpc: GrpcModel, root: str | os.PathLike[str]) -> GrpcModel:
 def options_for_file(options: RequestOptions, root: str | os.PathLike[str]) -> RequestOptions:
     """``options`` with the CA file and client certificate and key inside ``root``, or close
     by, made relative to it."""
-    base = Path(root)
-    return replace(options, **{name: _for_file(getattr(options, name), base)
-                               for name in _OPTION_PATHS})
+    return _options_paths(options, lambda path: _for_file(path, Path(root)))
 
 
 def options_from_file(options: RequestOptions,
                       root: str | os.PathLike[str]) -> RequestOptions:
     """``options`` as read from a file under ``root``: its relative paths made absolute."""
-    base = Path(root)
-    return replace(options, **{name: _from_file(getattr(options, name), base)
-                               for name in _OPTION_PATHS})
+    return _options_paths(options, lambda path: _from_file(path, Path(root)))
+
+
+def _options_paths(options: RequestOptions, change: Callable[[str], str]) -> RequestOptions:
+    """``options`` with ``change`` made to each path they name."""
+    return replace(options, ca_file=change(options.ca_file),
+                   client_cert=change(options.client_cert),
+                   client_key=change(options.client_key))

@@ -128,7 +128,7 @@ def test_any_model_round_trips_and_saves_once(model: RequestModel) -> None:
         # (A relative CA file is read as under the workspace's folder, as a call takes it.)
         read = dataclasses.replace(model, options=options_from_file(model.options, tmp))
         assert ws.load_request(path) == read
-        ws.save_request("c", read, name="r")
+        ws.save_request("c", model, name="r")
         assert path.read_bytes() == data
 
 
