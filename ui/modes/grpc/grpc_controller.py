@@ -194,7 +194,8 @@ class GrpcController(QObject):
                            on_error=lambda exc: self._on_failed(generation, exc))
 
     def _record_replaced(self) -> None:
-        """The history entry of the open call a new one replaces: CANCELLED, as Esc would
+        """The history entry of the open call a new one replaces (or that its closing tab
+        stops): CANCELLED, as Esc would
         have ended it (its task is cancelled, and its own late ``_end`` dropped as another
         generation's). Nothing is logged: the log is the next call's. Its size is that of
         the responses its log holds (it will never have a result to count them from)."""
@@ -264,7 +265,10 @@ class GrpcController(QObject):
         return True
 
     def dispose(self) -> None:
-        """The pane is going: stop the call."""
+        """The pane is going (its tab closed): stop the call; an open one goes to History as
+        cancelled, as one a new Call replaces."""
+        if self._state in (ConnectionState.OPEN, ConnectionState.CLOSING):
+            self._record_replaced()
         self._generation += 1
         self._runner.cancel(self._key)
         self._stream = self._outbox = None
