@@ -163,7 +163,9 @@ def _messages(text: str) -> list[Any]:
     if not text.strip():
         return [{}]
     try:
-        value = json.loads(text)
+        value = message_json(text)
+    except KeyTwice as exc:
+        raise ComposeError("message", str(exc)) from None
     except json.JSONDecodeError as exc:
         raise ComposeError("message", f"The message is not JSON: {exc.msg} (line {exc.lineno}, "
                                       f"column {exc.colno})") from None
@@ -172,13 +174,43 @@ def _messages(text: str) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+class KeyTwice(ValueError):
+    """A key given twice in one JSON object of a message."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"{key!r} is given twice in one object: a field takes one value")
+
+
+def message_json(text: str) -> Any:
+    """The JSON of typed messages, read as protobuf's ``json_format.Parse`` reads it: a key
+    given twice in one object is refused (:class:`KeyTwice`), not the last one kept."""
+    return json.loads(text, object_pairs_hook=_each_key_once)
+
+
+def _each_key_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _value in pairs:
+            if key in seen:
+                raise KeyTwice(key)
+            seen.add(key)
+    return result
+
+
 def _method(grpc: GrpcModel, variables: Mapping[str, str]) -> str:
+    """``package.Service/Method``, also from ``package.Service.Method`` (as grpcurl takes
+    it)."""
+    from app.client.errors import UsageError
+    from app.grpc.descriptors import split_method
+
     method = substitute(grpc.method, variables, "method").strip().lstrip("/")
-    service, slash, name = method.rpartition("/")
-    if not slash or not service or not name or "/" in service:
+    try:
+        return "/".join(split_method(method))
+    except UsageError:
         raise ComposeError("method", "Choose the gRPC method (package.Service/Method), not "
-                                     f"{method!r}" if method else "Choose the gRPC method")
-    return method
+                                     f"{method!r}" if method else "Choose the gRPC method"
+                           ) from None
 
 
 def _metadata(model: RequestModel, variables: Mapping[str, str]) -> list[tuple[str, str]]:

@@ -142,6 +142,8 @@ def test_a_message_may_be_another_json_value_its_type_judges() -> None:
 @pytest.mark.parametrize(("message", "error"), [
     ('{"text": }', r"The message is not JSON: Expecting value \(line 1, column 10\)"),
     ('{\n  "a": 1,\n}', r"line 3, column 1"),
+    # Refused as protobuf's json_format.Parse refuses it: not the last value kept.
+    ('[{"a": {"b": 1, "b": 2}}]', r"'b' is given twice in one object"),
 ])
 def test_a_message_that_cannot_be_sent_names_the_message(message: str, error: str) -> None:
     with pytest.raises(ComposeError, match=error) as caught:
@@ -174,7 +176,17 @@ def test_what_cannot_be_sent_names_its_field(change: dict[str, object], field: s
     assert caught.value.field == field
 
 
-@pytest.mark.parametrize("method", ["", "Echo", "a.B/", "/C", "a/b/c"])
+@pytest.mark.parametrize(("method", "called"), [
+    ("pkg.Svc/Echo", "pkg.Svc/Echo"), ("/pkg.Svc/Echo", "pkg.Svc/Echo"),
+    ("pkg.Svc.Echo", "pkg.Svc/Echo"), ("Svc.Echo", "Svc/Echo")])
+def test_a_method_is_service_slash_method_or_as_grpcurl_takes_it(method: str,
+                                                                  called: str) -> None:
+    model = _grpc()
+    model.grpc.method = method
+    assert grpc_call_of(model, VARIABLES).full_method == called
+
+
+@pytest.mark.parametrize("method", ["", "Echo", "a.B/", "/C", "a/b/c", "a.", "a b.C"])
 def test_a_method_that_is_not_service_slash_method_is_refused(method: str) -> None:
     model = _grpc()
     model.grpc.method = method

@@ -130,6 +130,8 @@ def test_bidi_stream_send_half_close_and_results(grpc_tab: MakeTab, grpc_target:
     assert view.send_edit.text() == '{"user": "bob", "text": "yo", "extra": 1}'
     assert len(rows(pane)) == logged
     assert pane.controller.send_text('[{"text": "fine"}, {"user": 5}]') is not None  # none
+    assert "'text' is given twice" in (pane.controller.send_text('{"text": "a", "text": "b"}')
+                                       or "")
     assert pane.controller.state == ConnectionState.OPEN
     view.send_edit.setText("not json")
     view.send_button.click()

@@ -160,6 +160,8 @@ def test_bad_message_shown_before_sending_naming_the_field(
     qtbot.waitUntil(lambda: problem.text().startswith("Not JSON"), timeout=5000)
     pane.request.editor.setPlainText('[{"text": "a"}, {"text": "b"}]')
     qtbot.waitUntil(lambda: "takes one message" in problem.text(), timeout=5000)
+    pane.request.editor.setPlainText('{"text": "a", "text": "b"}')
+    qtbot.waitUntil(lambda: "is given twice" in problem.text(), timeout=5000)
     pane.request.editor.setPlainText('{"text": "{{who}}"}')
     qtbot.waitUntil(lambda: "{{who}} is not defined" in problem.text(), timeout=5000)
     pane.request.editor.setPlainText('{"text": "fine", "repeat": 2}')

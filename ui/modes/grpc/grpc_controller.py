@@ -437,8 +437,10 @@ class GrpcController(QObject):
 def _messages(text: str) -> list[Any]:
     """One JSON object, or an array of them, typed in the send box (the method's type
     checks each: a well-known type may take another JSON value)."""
+    from app.model.compose_grpc import message_json
+
     try:
-        value = json.loads(text)
+        value = message_json(text)  # a key given twice: its ValueError says so
     except (json.JSONDecodeError, RecursionError) as exc:
         raise ValueError(f"Not JSON: {exc}") from None
     items = value if isinstance(value, list) else [value]

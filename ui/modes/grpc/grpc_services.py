@@ -177,9 +177,12 @@ def check_message(text: str, method: Method, pool: Any) -> str | None:
     where, or the field that does not fit. Plain Python: run it off the UI thread."""
     from app.client.errors import UsageError
     from app.grpc.messages import message_class, parse_message
+    from app.model.compose_grpc import KeyTwice, message_json
 
     try:
-        value = json.loads(text)
+        value = message_json(text)
+    except KeyTwice as exc:
+        return str(exc)
     except json.JSONDecodeError as exc:
         return f"Not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
     except (ValueError, RecursionError) as exc:
