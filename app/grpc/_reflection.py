@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import grpc
@@ -20,7 +21,8 @@ from app.client.errors import ErrorKind, RequestError, RequestTimeout
 from .descriptors import Service, pool_from_files, services_of
 from .results import grpc_words
 
-__all__ = ["REFLECTION_V1", "REFLECTION_V1ALPHA", "describe_error", "reflect"]
+__all__ = ["REFLECTION_V1", "REFLECTION_V1ALPHA", "describe_error", "files_for_types",
+           "reflect"]
 
 REFLECTION_V1 = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"
 REFLECTION_V1ALPHA = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"
@@ -65,12 +67,14 @@ class _Conversation:
         answer = await self.ask(file_containing_symbol=symbol)
         self._keep(answer, files)
 
-    async def missing_dependencies(self, files: dict[str, Any]) -> None:
-        """Ask by name for every imported file the server did not send along."""
+    async def missing_dependencies(self, files: dict[str, Any],
+                                   held: Callable[[str], bool] = lambda _name: False) -> None:
+        """Ask by name for every imported file the server did not send along (and that is
+        not ``held`` already)."""
         asked: set[str] = set()
         while True:
             missing = {dep for file in files.values() for dep in file.dependency
-                       if dep not in files and dep not in asked}
+                       if dep not in files and dep not in asked and not held(dep)}
             if not missing:
                 return
             for name in sorted(missing):
@@ -129,6 +133,31 @@ async def reflect(
     except _Refused as exc:
         raise RequestError(f"{target} refused to list its services: {exc}",
                            kind=ErrorKind.PROTOCOL) from exc
+
+
+async def files_for_types(channel: Any, names: set[str], metadata: Any, timeout: float,
+                          held: Any) -> list[Any]:
+    """The files that define the types ``names`` and those they import that ``held``
+    (a file's name) says are not at hand, as the server's reflection gives them (v1, else
+    v1alpha): for an ``Any`` of a type no service names. Whatever cannot be had (a type the
+    server does not describe, a reflection that fails) is left out: those stay opaque."""
+    for path in (REFLECTION_V1, REFLECTION_V1ALPHA):
+        talk = _Conversation(channel, path, metadata, timeout)
+        files: dict[str, Any] = {}
+        try:
+            for name in sorted(names):
+                try:
+                    await talk.files_for(name, files)
+                except _Refused:
+                    log.debug("reflection does not describe %s", name)
+            wanted = {name: file for name, file in files.items() if not held(name)}
+            await talk.missing_dependencies(wanted, held)
+            return list(wanted.values())
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() != grpc.StatusCode.UNIMPLEMENTED:
+                log.debug("reflection for %s failed: %s", sorted(names), exc)
+                return []
+    return []
 
 
 def describe_error(exc: Any, target: str) -> RequestError:

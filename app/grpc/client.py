@@ -24,7 +24,7 @@ import math
 import os
 import time
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +34,7 @@ from app.client.errors import ErrorKind, RequestError, UsageError
 from app.client.tls import ClientCertArg
 
 from ._channels import Channel, Endpoint, PathText, RetiredChannels, make_channel
+from ._learn import TypeLearner
 from ._pinning import Pinned, pin_server_certificate
 from ._proxy import without_credentials
 from ._reader import Outbox, StreamReader
@@ -42,7 +43,14 @@ from ._thread import LoopThread
 from ._unary import UnaryCall
 from .descriptors import Service, compile_protos, split_method
 from .messages import message_class, parse_message, split_metadata, to_json
-from .results import CallResult, not_sent_details, read_result, unary_result, unreached
+from .results import (
+    CallResult,
+    learnt_result,
+    not_sent_details,
+    read_result,
+    result_of,
+    unreached,
+)
 
 __all__ = ["CallResult", "ClientCertArg", "Endpoint", "GrpcClient", "GrpcSettings", "Metadata",
            "PathText", "Resolved"]
@@ -96,6 +104,8 @@ class Resolved:
     client_streaming: bool
     server_streaming: bool
     limit: int = GrpcSettings.max_message_bytes
+    #: Learns the types of opaque ``Any`` s (blocking; :mod:`._learn`): reflection's.
+    learn: Callable[[set[str]], bool] | None = None
 
     def parse(self, message: object) -> Any:
         """The message to send; ``UsageError`` when it does not fit its type or is larger
@@ -107,8 +117,18 @@ class Resolved:
                              f"{self.limit} (max_message_bytes)")
         return parsed
 
-    def json(self, message: Any) -> dict[str, Any]:
-        return to_json(message, self.pool)
+    def json(self, message: Any, unknown: set[str] | None = None) -> dict[str, Any]:
+        """``message`` as JSON; the types of ``Any`` s shown opaque go into ``unknown``."""
+        return to_json(message, self.pool, unknown)
+
+    def learning_json(self, message: Any) -> dict[str, Any]:
+        """:meth:`json`, shown again once opaque ``Any`` s' types are learnt (blocking: a
+        stream's reader thread)."""
+        unknown: set[str] | None = set() if self.learn is not None else None
+        data = to_json(message, self.pool, unknown)
+        if unknown and self.learn is not None and self.learn(unknown):
+            data = to_json(message, self.pool)
+        return data
 
 
 @dataclass
@@ -118,6 +138,8 @@ class _Source:
     made: float
     compiled: Any = None
     methods: dict[str, Resolved] = field(default_factory=dict)
+    #: The types of ``Any`` s asked of reflection (:mod:`._learn`).
+    asked: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -234,7 +256,7 @@ class GrpcClient:
         try:
             call = make(request if outbox is None else outbox.messages(), metadata=metadata,
                         timeout=timeout)
-            return StreamReader(call, method.json, self.settings.stream_buffer, keep,
+            return StreamReader(call, method.learning_json, self.settings.stream_buffer, keep,
                                 on_end=outbox.close if outbox is not None else None,
                                 release=channel.release)
         except BaseException:
@@ -332,6 +354,7 @@ class GrpcClient:
             client_streaming=bool(method.client_streaming),
             server_streaming=bool(method.server_streaming),
             limit=self.settings.max_message_bytes,
+            learn=None if protos else TypeLearner(self, endpoint, pool, metadata, source.asked),
         )
         source.methods[key] = found
         return found
@@ -404,7 +427,7 @@ class GrpcClient:
         ``channel``, which counts it while it runs (from any thread; ``ValueError`` when
         the channel has been closed)."""
         return UnaryCall(lambda: invoke.future(request, metadata=metadata, timeout=timeout),
-                         lambda future: unary_result(future, method), channel)
+                         lambda future: learnt_result(future, method), channel)
 
     def _ready_for(self, key: tuple[Endpoint, str, object]) -> _Ready | None:
         """The unary method ``key`` names, when it was called before and nothing it was
@@ -521,10 +544,7 @@ class GrpcClient:
                 pass  # its channel was closed meanwhile: made again, as for a first call
             else:
                 ready.channel.used = time.monotonic()
-                future = await ended.result()
-                result = (unary_result(future, method) if _small(future)
-                          else await asyncio.get_running_loop().run_in_executor(
-                              None, unary_result, future, method))
+                result = await result_of(await ended.result(), method)
                 if endpoint.verify or result.code != "UNAVAILABLE":
                     return result
                 if not _handshake_failed(result.details):
@@ -627,15 +647,6 @@ def _close_all() -> None:
         client.close_now()
 
 
-def _small(future: Any) -> bool:
-    """Whether the result of a unary call that has ended is made on the caller's loop: a
-    failure, or a small response (15-40 µs: sooner than on grpc's thread, then handed
-    over); a large message's JSON is made on a worker thread (no work for a window's
-    loop)."""
-    return bool(future.code() != grpc.StatusCode.OK
-                or future.result().ByteSize() <= _SMALL_RESPONSE)
-
-
 def _handshake_failed(text: str) -> bool:
     """Whether grpc's words say the TLS handshake failed, so no request went: said by grpc
     itself or by the lookup before the call (not_sent_details), not by a server whose own
@@ -667,8 +678,6 @@ def _source_key(endpoint: Endpoint | None, protos: Sequence[PathText],
 #: certificate, each (a server that takes longer is left to the stream's call to report).
 _CONFIRM_SECONDS = 2.0
 
-#: A response up to this many bytes is made JSON on the caller's loop (see _small).
-_SMALL_RESPONSE = 16 << 10
 
 
 def _itself(value: Any) -> Any:

@@ -41,7 +41,9 @@ __all__ = [
     "CompiledProtos",
     "Method",
     "Service",
+    "add_files",
     "compile_protos",
+    "holds_file",
     "pool_from_files",
     "services_of",
     "split_method",
@@ -125,12 +127,32 @@ def pool_from_files(files: Sequence[Any]) -> Any:
     their order; a dependency missing from ``files`` is taken from protobuf's default pool
     (the well-known types, google.rpc) or raises ``KeyError`` naming it. The files of
     :data:`ALWAYS_KNOWN` are added too, unless ``files`` define their types already."""
-    by_name = {file.name: file for file in files}
     pool = descriptor_pool.DescriptorPool()
-    added: set[str] = set()
+    add_files(pool, files)
+    for name in ALWAYS_KNOWN:
+        # (A file of the user's own that defines the same types, under another name, is
+        # the one kept: protobuf refuses a second definition.)
+        with contextlib.suppress(TypeError, ValueError):
+            add_files(pool, [], name)
+    return pool
+
+
+def holds_file(pool: Any, name: str) -> bool:
+    """Whether ``pool`` holds the file ``name``."""
+    try:
+        pool.FindFileByName(name)
+    except KeyError:
+        return False
+    return True
+
+
+def add_files(pool: Any, files: Sequence[Any], *names: str) -> None:
+    """Add ``files`` to ``pool`` (and the files ``names`` name), dependencies first, as
+    :func:`pool_from_files` does; a file the pool holds already is not added again."""
+    by_name = {file.name: file for file in files}
 
     def add(name: str, chain: tuple[str, ...]) -> None:
-        if name in added:
+        if holds_file(pool, name):
             return
         if name in chain:
             raise UsageError(f"The .proto files import each other in a cycle: {name}")
@@ -141,16 +163,9 @@ def pool_from_files(files: Sequence[Any]) -> Any:
         for dependency in file.dependency:
             add(dependency, (*chain, name))
         pool.Add(file)
-        added.add(name)
 
-    for name in by_name:
+    for name in (*by_name, *names):
         add(name, ())
-    for name in ALWAYS_KNOWN:
-        # (A file of the user's own that defines the same types, under another name, is
-        # the one kept: protobuf refuses a second definition.)
-        with contextlib.suppress(TypeError, ValueError):
-            add(name, ())
-    return pool
 
 
 @dataclass

@@ -261,11 +261,12 @@ def _fails(cls: Any, value: object, pool: Any) -> bool:
     return False
 
 
-def to_json(message: Any, pool: Any) -> dict[str, Any]:
+def to_json(message: Any, pool: Any, unknown: set[str] | None = None) -> dict[str, Any]:
     """``message`` in protobuf's JSON mapping with its original field names. An ``Any``
     whose type ``pool`` does not know (a type the server's reflection did not describe, a
     .proto file not given) is shown as ``{"@type": ..., "value": <base64>}``, as grpcurl
-    and the error details do, rather than the whole message failing."""
+    and the error details do, rather than the whole message failing; its type's full name
+    goes into ``unknown`` (to be looked up, and the message shown again)."""
     try:
         data: dict[str, Any] = json_format.MessageToDict(
             message, preserving_proto_field_name=True, descriptor_pool=pool)
@@ -276,6 +277,8 @@ def to_json(message: Any, pool: Any) -> dict[str, Any]:
         _take_unknown_anys(copy, (), pool, opaque)
         if not opaque:
             raise
+        if unknown is not None:
+            unknown.update(shown["@type"].rpartition("/")[2] for _path, shown in opaque)
         data = json_format.MessageToDict(
             copy, preserving_proto_field_name=True, descriptor_pool=pool)
         for path, shown in opaque:
@@ -585,10 +588,12 @@ def metadata_pairs(metadata: Any) -> list[tuple[str, str]]:
     return pairs
 
 
-def decode_status_details(trailers: Any, pool: Any) -> list[dict[str, Any]]:
+def decode_status_details(trailers: Any, pool: Any,
+                          unknown: set[str] | None = None) -> list[dict[str, Any]]:
     """The details of the ``google.rpc.Status`` in the trailers, each as JSON with its
     ``@type``: decoded where the type is known (the call's pool, the standard
-    ``google.rpc`` details), else ``{"@type": ..., "value": <base64>}``."""
+    ``google.rpc`` details), else ``{"@type": ..., "value": <base64>}`` (its type's name
+    noted in ``unknown``, as :func:`to_json` notes them)."""
     data = next((value for key, value in trailers or () if key == STATUS_DETAILS_KEY), None)
     if not isinstance(data, bytes):
         return []
@@ -606,11 +611,13 @@ def decode_status_details(trailers: Any, pool: Any) -> list[dict[str, Any]]:
             try:
                 cls = message_factory.GetMessageClass(source.FindMessageTypeByName(name))
                 message = cls.FromString(any_detail.value)
-                decoded = {"@type": any_detail.type_url, **to_json(message, source)}
+                decoded = {"@type": any_detail.type_url, **to_json(message, source, unknown)}
                 break
             except Exception:  # KeyError (unknown type) or a DecodeError
                 continue
         if decoded is None:
+            if unknown is not None:
+                unknown.add(name)
             decoded = {"@type": any_detail.type_url,
                        "value": base64.b64encode(any_detail.value).decode("ascii")}
         details.append(decoded)

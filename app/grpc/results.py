@@ -3,6 +3,7 @@ or the failure to look its method up."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -16,8 +17,8 @@ from .messages import decode_status_details, metadata_pairs
 if TYPE_CHECKING:
     from .client import Resolved
 
-__all__ = ["CallResult", "grpc_words", "not_sent", "read_result", "unary_result",
-           "unreached"]
+__all__ = ["CallResult", "grpc_words", "learnt_result", "not_sent", "read_result",
+           "result_of", "unary_result", "unreached"]
 
 
 @dataclass
@@ -41,25 +42,54 @@ class CallResult:
         return self.code == "OK"
 
 
-def unary_result(future: Any, method: Resolved) -> CallResult:
-    """The result of a unary call that has ended (grpcio's future), on grpc's thread; a
-    response protobuf cannot show as JSON makes it ``INTERNAL``."""
+def unary_result(future: Any, method: Resolved, unknown: set[str] | None = None) -> CallResult:
+    """The result of a unary call that has ended (grpcio's future); a response protobuf
+    cannot show as JSON makes it ``INTERNAL``. The types of ``Any`` s shown opaque (no
+    pool knows them) go into ``unknown``."""
     code = future.code()
     trailers = future.trailing_metadata() or ()
     result = CallResult(
         code=code.name,
         details=grpc_words(future.details() or ""),
-        error_details=decode_status_details(trailers, method.pool)
+        error_details=decode_status_details(trailers, method.pool, unknown)
         if code != grpc.StatusCode.OK else [],
         headers=metadata_pairs(future.initial_metadata() or ()),
         trailers=metadata_pairs(trailers),
     )
     if code == grpc.StatusCode.OK:
         try:
-            result.responses.append(method.json(future.result()))
+            result.responses.append(method.json(future.result(), unknown))
         except Exception as exc:  # protobuf's JSON refuses it
             result.code, result.details = "INTERNAL", unreadable(exc)
     return result
+
+
+def learnt_result(future: Any, method: Resolved) -> CallResult:
+    """:func:`unary_result`, made again once the types of its opaque ``Any`` s have been
+    learnt from the server's reflection (:mod:`._learn`). Blocking: off any event loop."""
+    unknown: set[str] | None = set() if method.learn is not None else None
+    result = unary_result(future, method, unknown)
+    if unknown and method.learn is not None and method.learn(unknown):
+        result = unary_result(future, method)
+    return result
+
+
+async def result_of(future: Any, method: Resolved) -> CallResult:
+    """The result of a unary call that has ended, awaited from a loop: a failure's, or a
+    small response's, made there (15-40 µs: sooner than on another thread, then handed
+    over); a large message's JSON, or one whose ``Any`` s want types learnt, on a worker
+    thread (no work for a window's loop)."""
+    if future.code() != grpc.StatusCode.OK or future.result().ByteSize() <= _SMALL_RESPONSE:
+        unknown: set[str] | None = set() if method.learn is not None else None
+        result = unary_result(future, method, unknown)
+        if not unknown:
+            return result
+    return await asyncio.get_running_loop().run_in_executor(None, learnt_result, future,
+                                                            method)
+
+
+#: A response up to this many bytes is made JSON on the caller's loop (see result_of).
+_SMALL_RESPONSE = 16 << 10
 
 
 def read_result(reader: StreamReader, pool: Any) -> CallResult:

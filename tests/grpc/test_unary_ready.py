@@ -242,9 +242,9 @@ async def test_a_small_answer_is_read_on_the_callers_loop_a_large_one_elsewhere(
     made_on: list[str] = []
     to_json = ready.method.json
 
-    def json(message: Any) -> dict[str, Any]:
+    def json(message: Any, unknown: set[str] | None = None) -> dict[str, Any]:
         made_on.append(threading.current_thread().name)
-        return to_json(message)
+        return to_json(message, unknown)
 
     ready.method.json = json  # type: ignore[method-assign]
     small = await client.call(inventory.target, method, [{"sku": "b"}])
