@@ -31,7 +31,7 @@ from .messages import ChannelHeaders
 
 if TYPE_CHECKING:
     from ._pinning import Pinned
-    from .client import Resolved
+    from ._resolved import Resolved
 
 __all__ = ["Channel", "Endpoint", "PathText", "RetiredChannels", "make_channel"]
 

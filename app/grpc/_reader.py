@@ -171,8 +171,12 @@ class StreamReader:
 
     def __init__(self, call: Any, to_json: Any, buffer: int, keep: int | None = None,
                  on_end: Callable[[], object] | None = None,
-                 release: Callable[[], object] | None = None) -> None:
+                 release: Callable[[], object] | None = None,
+                 on_trailers: Callable[[Any], object] | None = None) -> None:
         self._call = call
+        #: Called on the reader's thread with the trailers of a call that failed, before
+        #: it is said to have ended (the types of its error details are learnt there).
+        self._on_trailers = on_trailers
         #: Called on the reader's thread once the call has ended (a writer's queue is told
         #: to stop waiting for messages).
         self._on_end = on_end
@@ -246,7 +250,10 @@ class StreamReader:
             failure = unreadable(exc)
             call.cancel()
         finally:
-            self.outcome = _outcome_of(call, failure)
+            outcome = _outcome_of(call, failure)
+            if self._on_trailers is not None and outcome[0] != grpc.StatusCode.OK:
+                self._on_trailers(outcome[3])
+            self.outcome = outcome
             if self.initial_metadata is None:  # ended before any response
                 self.initial_metadata = self.outcome[2]
             if self._on_end is not None:

@@ -24,7 +24,7 @@ import math
 import os
 import time
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,10 +39,11 @@ from ._pinning import Pinned, pin_server_certificate
 from ._proxy import without_credentials
 from ._reader import Outbox, StreamReader
 from ._reflection import reflect
+from ._resolved import DEFAULT_LIMIT, Resolved
 from ._thread import LoopThread
 from ._unary import UnaryCall
 from .descriptors import Service, compile_protos, split_method
-from .messages import message_class, parse_message, split_metadata, to_json
+from .messages import message_class, split_metadata
 from .results import (
     CallResult,
     learnt_result,
@@ -65,7 +66,7 @@ class GrpcSettings:
     """The client's limits."""
 
     #: The largest message sent or received (grpc's own default is 4 MiB).
-    max_message_bytes: int = 64 << 20
+    max_message_bytes: int = DEFAULT_LIMIT
     #: The largest headers or trailers received (grpc's own: past 8 KiB a call fails now
     #: and then, always past 16 KiB, ``RESOURCE_EXHAUSTED``; a status with rich details
     #: and a long message passes 8 KiB soon; grpc-go's is 16 MiB).
@@ -91,44 +92,6 @@ class GrpcSettings:
         for name in ("describe_timeout", "reflection_ttl", "close_timeout"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be more than 0")
-
-
-@dataclass
-class Resolved:
-    """A method ready to call: its path, message classes and the pool its JSON uses."""
-
-    path: str
-    input: Any
-    output: Any
-    pool: Any
-    client_streaming: bool
-    server_streaming: bool
-    limit: int = GrpcSettings.max_message_bytes
-    #: Learns the types of opaque ``Any`` s (blocking; :mod:`._learn`): reflection's.
-    learn: Callable[[set[str]], bool] | None = None
-
-    def parse(self, message: object) -> Any:
-        """The message to send; ``UsageError`` when it does not fit its type or is larger
-        than the client's limit (grpc would fail it with a bare "internal error")."""
-        parsed = parse_message(self.input, message, self.pool)
-        size = parsed.ByteSize()
-        if size > self.limit:
-            raise UsageError(f"The message is {size} bytes, more than the limit of "
-                             f"{self.limit} (max_message_bytes)")
-        return parsed
-
-    def json(self, message: Any, unknown: set[str] | None = None) -> dict[str, Any]:
-        """``message`` as JSON; the types of ``Any`` s shown opaque go into ``unknown``."""
-        return to_json(message, self.pool, unknown)
-
-    def learning_json(self, message: Any) -> dict[str, Any]:
-        """:meth:`json`, shown again once opaque ``Any`` s' types are learnt (blocking: a
-        stream's reader thread)."""
-        unknown: set[str] | None = set() if self.learn is not None else None
-        data = to_json(message, self.pool, unknown)
-        if unknown and self.learn is not None and self.learn(unknown):
-            data = to_json(message, self.pool)
-        return data
 
 
 @dataclass
@@ -258,7 +221,7 @@ class GrpcClient:
                         timeout=timeout)
             return StreamReader(call, method.learning_json, self.settings.stream_buffer, keep,
                                 on_end=outbox.close if outbox is not None else None,
-                                release=channel.release)
+                                release=channel.release, on_trailers=method.learn_details)
         except BaseException:
             channel.release()
             raise

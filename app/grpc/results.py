@@ -15,7 +15,7 @@ from ._reader import StreamReader, unreadable
 from .messages import decode_status_details, metadata_pairs
 
 if TYPE_CHECKING:
-    from .client import Resolved
+    from ._resolved import Resolved
 
 __all__ = ["CallResult", "grpc_words", "learnt_result", "not_sent", "read_result",
            "result_of", "unary_result", "unreached"]

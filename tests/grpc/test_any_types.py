@@ -33,7 +33,7 @@ NOWHERE = "type.googleapis.com/test.nowhere.Thing"
 class HolderServer:
     """Holder on 127.0.0.1: Get answers a Box holding a Secret (``fail``: a status whose
     details are a Reason and a type nobody describes); Stream ``count`` Boxes holding
-    Reasons, then one holding a type nobody describes. ``asked`` counts reflection calls."""
+    Reasons, then one holding a type nobody describes (``fail``: Get's failure at once)."""
 
     def __init__(self) -> None:
         self.pool = compile_protos([HOLDER, SECRET], [PROTOS / "holder", PROTOS / "shared"]).pool
@@ -78,6 +78,8 @@ class HolderServer:
         return self._box("got", self._packed(secret))
 
     def stream(self, request: Any, context: Any) -> Any:
+        if request.fail:
+            self.get(request, context)  # aborts with its details
         for n in range(request.count):
             yield self._box(str(n), self._packed(self.reason(why=f"r{n}")))
         yield self._box("last", any_pb2.Any(type_url=NOWHERE, value=b"\x08\x01"))
@@ -137,6 +139,17 @@ async def test_a_streams_responses_show_the_type(holder: HolderServer) -> None:
             await stream.send({"count": 1})
             assert await stream.__anext__() == {
                 "label": "0", "held": {"@type": f"{TYPE_URL}Reason", "why": "r0"}}
+    finally:
+        await client.close()
+
+
+async def test_a_failed_streams_error_details_show_the_type(holder: HolderServer) -> None:
+    client = GrpcClient()
+    try:
+        result = await client.call(holder.target, f"{SERVICE}/Stream", [{"fail": True}])
+        assert result.code == "FAILED_PRECONDITION", result
+        assert result.error_details == [{"@type": f"{TYPE_URL}Reason", "why": "locked"},
+                                        OPAQUE]
     finally:
         await client.close()
 
