@@ -345,6 +345,29 @@ def test_a_bounded_view_of_a_long_server_stream(qtbot: QtBot, grpc_target: str,
     assert controller.result.responses[-1]["number"] == 2000
 
 
+def test_the_stream_view_keeps_as_many_messages_as_chosen(
+        grpc_tab: MakeTab, grpc_target: str, qtbot: QtBot) -> None:
+    tab = grpc_tab(f"grpc://{grpc_target}", f"{SERVICE}/Count", '{"count": 1500}')
+    pane = pane_of(tab)
+    view = pane.stream
+    assert view.keep_box.currentData() == 100_000  # the default
+    assert [view.keep_box.itemData(i) for i in range(view.keep_box.count())] == [
+        1_000, 10_000, 100_000, 1_000_000]
+    pane = call_and_wait(tab, qtbot)
+    assert view.model.rowCount() == 1503  # the request, 1,500 answers, the end
+    # Fewer: the oldest go at once, counted.
+    view.keep_box.setCurrentIndex(view.keep_box.findData(1_000))
+    assert view.model.rowCount() == 1000
+    assert view.model.message(997).data == {"number": 1499, "total": "1124250"}
+    assert "(503 older not shown)" in view.counts.text()
+    # The next call keeps as many, in its list and in its result (its checks' responses).
+    pane = call_and_wait(tab, qtbot)
+    assert view.model.rowCount() == 1000
+    assert pane.controller.result is not None
+    assert len(pane.controller.result.responses) == 1000
+    assert pane.controller.result.responses_dropped == 500
+
+
 def test_a_new_call_replaces_a_running_stream(grpc_tab: MakeTab, grpc_target: str,
                                               qtbot: QtBot) -> None:
     tab = grpc_tab(f"grpc://{grpc_target}", f"{SERVICE}/Count",

@@ -303,7 +303,7 @@ class GrpcController(QObject):
         stream = app.grpc.open_stream(
             call.target, call.full_method, protos=call.protos, import_paths=call.import_paths,
             metadata=call.metadata, deadline=call.deadline, client=client,
-            keep_responses=self.settings.keep_messages, **call.channel_keywords())
+            keep_responses=self.log.keep, **call.channel_keywords())
         async with stream:
             if stream.result is not None:  # the method could not be looked up there
                 self._end(generation, stream.result)

@@ -18,11 +18,13 @@ from typing import Any, NamedTuple, overload
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-__all__ = ["DEFAULT_KEEP", "MESSAGE_ROLE", "GrpcLogModel", "GrpcMessage", "GrpcMessageLog",
-           "Rows", "message_text"]
+__all__ = ["DEFAULT_KEEP", "KEEP_CHOICES", "MESSAGE_ROLE", "GrpcLogModel", "GrpcMessage",
+           "GrpcMessageLog", "Rows", "message_text"]
 
-#: Messages a call's log keeps (the oldest are let go, and counted, past it).
+#: Messages a call's log keeps by default (the oldest are let go, and counted, past it).
 DEFAULT_KEEP = 100_000
+#: What the stream view offers to keep.
+KEEP_CHOICES = (1_000, 10_000, 100_000, 1_000_000)
 #: ``index.data(MESSAGE_ROLE)`` is the row's :class:`GrpcMessage`.
 MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1
 #: Characters of a message shown in its row (the Message tab shows more).
@@ -198,9 +200,8 @@ class GrpcMessageLog:
     thread; the rest from the UI thread."""
 
     def __init__(self, keep: int = DEFAULT_KEEP) -> None:
-        if keep < 1:
-            raise ValueError("keep must be 1 or more")
-        self.keep = keep
+        self.keep = DEFAULT_KEEP
+        self.set_keep(keep)
         self._pending: deque[_Row] = deque()
         self.rows = Rows()
         #: Rows let go past ``keep`` since the last ``clear``.
@@ -208,6 +209,12 @@ class GrpcMessageLog:
         #: Messages received and sent since the last ``clear`` (dropped ones included).
         self.received = 0
         self.sent = 0
+
+    def set_keep(self, keep: int) -> None:
+        """Keep the last ``keep`` rows from the next ``take`` on (fewer: the oldest go)."""
+        if keep < 1:
+            raise ValueError("keep must be 1 or more")
+        self.keep = keep
 
     def add(self, direction: str, data: Any, at: float | None = None) -> None:
         """Log a row (any thread)."""
@@ -219,17 +226,17 @@ class GrpcMessageLog:
 
     def take(self) -> tuple[int, int]:
         """Move what is pending into ``rows``: (rows removed from the front, rows added)."""
-        pending = self._pending
+        pending, rows = self._pending, self.rows
         count = len(pending)  # what is there now; later ones wait for the next frame
-        if not count:
+        if not count and len(rows) <= self.keep:
             return 0, 0
-        rows = self.rows
-        popleft = pending.popleft
-        taken = [popleft() for _ in range(count)]
-        rows.extend(taken)
-        directions = [row[1] for row in taken]
-        self.received += directions.count("in")
-        self.sent += directions.count("out")
+        if count:
+            popleft = pending.popleft
+            taken = [popleft() for _ in range(count)]
+            rows.extend(taken)
+            directions = [row[1] for row in taken]
+            self.received += directions.count("in")
+            self.sent += directions.count("out")
         removed = max(0, len(rows) - self.keep)
         rows.drop_oldest(removed)
         self.dropped += removed

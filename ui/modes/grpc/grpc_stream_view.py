@@ -13,6 +13,7 @@ from PySide6.QtCore import QItemSelection, Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -31,7 +32,7 @@ from shiboken6 import isValid
 
 from ui.banner import banner
 from ui.modes.base import ConnectionState as S
-from ui.modes.grpc.grpc_log import GrpcLogModel, message_text, status_details
+from ui.modes.grpc.grpc_log import KEEP_CHOICES, GrpcLogModel, message_text, status_details
 from ui.request.tones import ERROR, OK, WARNING, css
 
 if TYPE_CHECKING:
@@ -89,6 +90,14 @@ class GrpcStreamView(QWidget):
         self.status.setWordWrap(True)
         self.counts = QLabel()
         self.counts.setObjectName("grpcCounts")
+        self.keep_box = QComboBox()
+        self.keep_box.setObjectName("grpcKeep")
+        keep = controller.log.keep
+        for choice in sorted({*KEEP_CHOICES, keep}):
+            self.keep_box.addItem(f"Keep last {choice:,}", choice)
+        self.keep_box.setCurrentIndex(self.keep_box.findData(keep))
+        self.keep_box.setToolTip("Messages the list keeps (the oldest go past it, counted); "
+                                 "a stream's result, for its checks, keeps as many")
         self.error = banner("error")
         self.error.setObjectName("grpcError")
         self.error.setTextFormat(Qt.TextFormat.RichText)
@@ -187,6 +196,7 @@ class GrpcStreamView(QWidget):
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.status, 1)
         top.addWidget(self.counts)
+        top.addWidget(self.keep_box)
         messages = QWidget()
         messages_layout = QVBoxLayout(messages)
         messages_layout.setContentsMargins(0, 0, 0, 0)
@@ -220,6 +230,7 @@ class GrpcStreamView(QWidget):
         self.send_edit.returnPressed.connect(self._send)
         self.half_close_button.clicked.connect(self.controller.half_close)
         self.cancel_button.clicked.connect(self.controller.stop)
+        self.keep_box.currentIndexChanged.connect(self._keep_changed)
         controller.state_changed.connect(self._on_state)
         controller.ended.connect(self._on_ended)
         controller.failed.connect(self._on_failed)
@@ -240,6 +251,11 @@ class GrpcStreamView(QWidget):
             self._show_counts()
         if not self.controller.busy and not self.controller.log.pending:
             self._timer.stop()
+
+    def _keep_changed(self) -> None:
+        self.controller.log.set_keep(self.keep_box.currentData())
+        self.refresh()
+        self._show_counts()
 
     def _show_counts(self) -> None:
         log = self.controller.log
