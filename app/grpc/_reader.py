@@ -186,6 +186,8 @@ class StreamReader:
         #: The last ``keep`` responses (all when None), and how many older ones went.
         self.responses: deque[dict[str, Any]] = deque(maxlen=keep)
         self.received = 0
+        #: The responses' size on the wire (protobuf's), all of them.
+        self.received_bytes = 0
         self.outcome: tuple[grpc.StatusCode, str, Any, Any] | None = None
         #: The call's initial metadata (its response headers), set once on the reader's
         #: thread as soon as it has them, for any thread to read; None before.
@@ -241,6 +243,7 @@ class StreamReader:
                 data = to_json(response)
                 keep(data)
                 self.received += 1
+                self.received_bytes += response.ByteSize()
                 if not put(data):
                     call.cancel()
                     break

@@ -36,6 +36,8 @@ class CallResult:
     #: The oldest responses let go past a stream's ``keep_responses`` (``responses`` holds
     #: the last ones).
     responses_dropped: int = 0
+    #: The size of every response received, on the wire (protobuf's encoding), in bytes.
+    received_bytes: int = 0
 
     @property
     def ok(self) -> bool:
@@ -57,6 +59,7 @@ def unary_result(future: Any, method: Resolved, unknown: set[str] | None = None)
         trailers=metadata_pairs(trailers),
     )
     if code == grpc.StatusCode.OK:
+        result.received_bytes = future.result().ByteSize()
         try:
             result.responses.append(method.json(future.result(), unknown))
         except Exception as exc:  # protobuf's JSON refuses it
@@ -99,6 +102,7 @@ def read_result(reader: StreamReader, pool: Any) -> CallResult:
     return CallResult(
         responses=list(reader.responses),
         responses_dropped=reader.dropped,
+        received_bytes=reader.received_bytes,
         code=code.name,
         details=grpc_words(details),
         error_details=decode_status_details(trailers, pool) if code != grpc.StatusCode.OK

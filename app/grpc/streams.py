@@ -104,6 +104,15 @@ class GrpcStream:
                 self._headers = self.result.headers
         return self._headers
 
+    @property
+    def received_bytes(self) -> int:
+        """The size on the wire of the responses received so far (the result's once it has
+        ended). Any thread."""
+        if self.result is not None:
+            return self.result.received_bytes
+        reader = self._reader
+        return reader.received_bytes if reader is not None else 0
+
     # --- on the gRPC thread -------------------------------------------------------------
 
     async def _open(self) -> None:

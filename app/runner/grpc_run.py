@@ -52,7 +52,9 @@ def grpc_facts(result: CallResult, elapsed_ms: float, server_streaming: bool | N
                *, keep_body: bool = True, max_body: int | None = None) -> ResponseFacts:
     """The :class:`ResponseFacts` of a finished call: what the window's Tests tab and the
     runner check. ``max_body`` bounds the body kept (its JSON text, in bytes)."""
-    text = _json_text(grpc_body(result, server_streaming))
+    body = grpc_body(result, server_streaming)
+    large = result.received_bytes > _PIECE * max(1, len(result.responses))
+    text = _json_text(body) if not large else _dumps_in_pieces(body, 2)
     raw = text.encode("utf-8")
     lists: dict[str, list[str]] = {}
     for name, value in result.headers:
@@ -80,6 +82,28 @@ def _json_text(body: Any) -> str:
     if not isinstance(body, list):
         return json.dumps(body, ensure_ascii=False)
     return "[" + ", ".join(json.dumps(item, ensure_ascii=False) for item in body) + "]"
+
+
+#: The most characters of one string made JSON at once (see _dumps_in_pieces).
+_PIECE = 1 << 20
+
+
+def _dumps_in_pieces(value: Any, depth: int) -> str:
+    """``json.dumps(value)`` of large responses (the same text), their objects and arrays
+    ``depth`` levels down a member at a time and long strings a piece at a time: one call
+    over a message with a 30 MB bytes field (40 MB of base64) holds the interpreter's lock
+    for a tenth of a second, and the window's thread waits that long."""
+    if isinstance(value, str) and len(value) > _PIECE:
+        pieces = (json.dumps(value[start:start + _PIECE], ensure_ascii=False)[1:-1]
+                  for start in range(0, len(value), _PIECE))
+        return '"' + "".join(pieces) + '"'
+    if depth and isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(key, ensure_ascii=False)}: "
+                               f"{_dumps_in_pieces(item, depth - 1)}"
+                               for key, item in value.items()) + "}"
+    if depth and isinstance(value, list):
+        return "[" + ", ".join(_dumps_in_pieces(item, depth - 1) for item in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
 
 
 @dataclass

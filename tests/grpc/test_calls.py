@@ -68,6 +68,27 @@ async def test_server_streaming(inventory: InventoryServer) -> None:
     assert result.responses[0] == {"sku": "sku-0"}
 
 
+async def test_the_size_received_is_the_responses_on_the_wire(
+        inventory: InventoryServer) -> None:
+    from google.protobuf import json_format
+
+    def wire(responses: list[dict[str, Any]]) -> int:
+        return sum(json_format.ParseDict(r, inventory.Item()).ByteSize() for r in responses)
+
+    one = await call(inventory.target, f"{SERVICE}/GetItem", [{"sku": "hammer"}])
+    assert one.received_bytes == wire(one.responses) > 20
+    five = await call(inventory.target, f"{SERVICE}/ListItems", [{"count": 5}])
+    assert five.received_bytes == wire(five.responses) > 5 * 7
+    async with open_stream(inventory.target, f"{SERVICE}/ListItems") as stream:
+        assert stream.received_bytes == 0
+        await stream.send({"count": 2})
+        async for _item in stream:
+            pass
+    assert stream.received_bytes == wire(five.responses[:2])
+    failed = await call(inventory.target, f"{SERVICE}/Explode", [{"sku": "x"}])
+    assert failed.code != "OK" and failed.received_bytes == 0
+
+
 async def test_client_streaming(inventory: InventoryServer) -> None:
     result = await call(inventory.target, f"{SERVICE}/AddItems",
                         [{"quantity": 2}, {"quantity": "40"}, {}])

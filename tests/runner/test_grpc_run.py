@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import app.grpc
 import app.playground
@@ -293,3 +295,32 @@ async def test_the_getting_started_grpc_entries(target: str) -> None:
     assert statuses["unary"] == 0 and statuses["error"] == 3 and statuses["deadline"] == 4
     large = report.results[-1]
     assert large.size is not None and large.size > 1_000_000
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=200, deadline=None)
+@given(body=_JSON)
+def test_a_large_body_made_json_in_pieces_is_the_same_text(body: object) -> None:
+    # Pieces of 3 characters, so that every string longer than that is cut.
+    import app.runner.grpc_run as grpc_run
+
+    piece = grpc_run._PIECE
+    grpc_run._PIECE = 3
+    try:
+        assert grpc_run._dumps_in_pieces(body, 2) == json.dumps(body, ensure_ascii=False)
+    finally:
+        grpc_run._PIECE = piece
+
+
+def test_the_facts_of_a_large_response_are_those_of_a_small_one() -> None:
+    from app.runner.grpc_run import grpc_facts
+
+    body = {"data": "QUJD" * 600_000, "received": "2400000"}
+    large = grpc_facts(CallResult(responses=[body], received_bytes=1_800_010), 1.0, False)
+    small = grpc_facts(CallResult(responses=[body], received_bytes=10), 1.0, False)
+    assert large.body == small.body == json.dumps(body, ensure_ascii=False).encode()

@@ -59,6 +59,9 @@ def test_unary_call_status_headers_trailers_and_history(
     assert '"hello"' in pane.stream.model.index(2, 2).data()
     assert len(entries) == 1
     assert entries[0].status == 0
+    # Its size is the answer's on the wire (protobuf's), not its JSON's.
+    assert entries[0].response_size == result.received_bytes
+    assert 7 < result.received_bytes < len(json.dumps(result.responses[0]))
     assert tab.send_button.text() == "Call"
 
 

@@ -195,10 +195,9 @@ class GrpcController(QObject):
 
     def _record_replaced(self) -> None:
         """The history entry of the open call a new one replaces (or that its closing tab
-        stops): CANCELLED, as Esc would
-        have ended it (its task is cancelled, and its own late ``_end`` dropped as another
-        generation's). Nothing is logged: the log is the next call's. Its size is that of
-        the responses its log holds (it will never have a result to count them from)."""
+        stops): CANCELLED, as Esc would have ended it (its task is cancelled, and its own
+        late ``_end`` dropped as another generation's). Nothing is logged: the log is the
+        next call's. Its size is that of the responses received so far."""
         from app.model.compose_grpc import GRPC_STATUS_CODES
 
         if self._sent is None:
@@ -207,8 +206,13 @@ class GrpcController(QObject):
         self._sent = None
         self.exchanged.emit(model, Outcome(started, time.time() - started,
                                            GRPC_STATUS_CODES["CANCELLED"], url=url,
-                                           size=self.log.received_size(1000),
+                                           size=self._received_bytes(),
                                            code="CANCELLED", method=method), secrets)
+
+    def _received_bytes(self) -> int:
+        """The size on the wire of what the open call has received so far."""
+        stream = self._stream
+        return stream.received_bytes if stream is not None else 0
 
     def stop(self) -> bool:
         """Cancel the call (its status becomes CANCELLED); False when there was none."""
@@ -387,7 +391,7 @@ class GrpcController(QObject):
             self._sent = None
             outcome = Outcome(started, time.time() - started,
                               GRPC_STATUS_CODES.get(result.code), url=url,
-                              size=sum(len(json.dumps(r)) for r in result.responses[:1000]),
+                              size=result.received_bytes,
                               code=result.code, method=method)
             self.exchanged.emit(model, outcome, secrets)
             self._check(model, result, outcome.duration * 1000)

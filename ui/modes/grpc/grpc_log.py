@@ -9,7 +9,6 @@ keeps the last ``keep`` messages and counts the older ones it let go.
 
 from __future__ import annotations
 
-import itertools
 import json
 import time
 from collections import OrderedDict, deque
@@ -241,20 +240,6 @@ class GrpcMessageLog:
         rows.drop_oldest(removed)
         self.dropped += removed
         return removed, count
-
-    def received_size(self, first: int) -> int:
-        """The length of the JSON of the first ``first`` messages received that it keeps
-        (pending ones too): the size History gives a call that has no result to count."""
-        size = 0
-        for direction, data in itertools.chain(
-                zip(self.rows.direction, self.rows.data, strict=True),
-                ((row[1], row[2]) for row in list(self._pending))):
-            if direction == "in":
-                size += len(json.dumps(data))
-                first -= 1
-                if not first:
-                    break
-        return size
 
     def clear(self) -> None:
         self._pending.clear()
