@@ -52,9 +52,9 @@ def grpc_facts(result: CallResult, elapsed_ms: float, server_streaming: bool | N
                *, keep_body: bool = True, max_body: int | None = None) -> ResponseFacts:
     """The :class:`ResponseFacts` of a finished call: what the window's Tests tab and the
     runner check. ``max_body`` bounds the body kept (its JSON text, in bytes)."""
-    body = grpc_body(result, server_streaming)
+    document = grpc_body(result, server_streaming)
     large = result.received_bytes > _PIECE * max(1, len(result.responses))
-    text = _json_text(body) if not large else _dumps_in_pieces(body, 2)
+    text = _json_text(document) if not large else _dumps_in_pieces(document, 2)
     raw = text.encode("utf-8")
     lists: dict[str, list[str]] = {}
     for name, value in result.headers:
