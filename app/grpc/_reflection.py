@@ -136,7 +136,7 @@ async def reflect(
 
 
 async def files_for_types(channel: Any, names: set[str], metadata: Any, timeout: float,
-                          held: Any) -> list[Any]:
+                          held: Callable[[str], bool]) -> list[Any]:
     """The files that define the types ``names`` and those they import that ``held``
     (a file's name) says are not at hand, as the server's reflection gives them (v1, else
     v1alpha): for an ``Any`` of a type no service names. Whatever cannot be had (a type the

@@ -47,11 +47,12 @@ class Resolved:
     def learn_details(self, trailers: Any) -> None:
         """Learn the types of the error details in ``trailers`` that the pool lacks
         (blocking: a stream's reader thread), for their result to show them."""
+        if self.learn is None:
+            return
         unknown: set[str] = set()
-        if self.learn is not None:
-            decode_status_details(trailers, self.pool, unknown)
-            if unknown:
-                self.learn(unknown)
+        decode_status_details(trailers, self.pool, unknown)
+        if unknown:
+            self.learn(unknown)
 
     def learning_json(self, message: Any) -> dict[str, Any]:
         """:meth:`json`, shown again once opaque ``Any`` s' types are learnt (blocking: a
