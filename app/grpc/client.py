@@ -642,7 +642,6 @@ def _source_key(endpoint: Endpoint | None, protos: Sequence[PathText],
 _CONFIRM_SECONDS = 2.0
 
 
-
 def _itself(value: Any) -> Any:
     return value
 
