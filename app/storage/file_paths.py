@@ -18,7 +18,8 @@ the file is read. What is written:
 Written paths are ``/``-separated. Reading makes a relative path absolute under the
 workspace's folder, ``..`` resolved by name (``os.path.normpath``), as a call resolves one
 (:func:`app.model.compose_grpc.resolve_paths`), so what is written finds the same file.
-(A relative CA or certificate path typed in the options is resolved the same way.)
+(A gRPC call resolves a relative CA or certificate path typed in its options the same way;
+an HTTP request still takes a typed relative CA path from the process's folder.)
 Paths are compared by name; one not inside the workspace by name is compared again where
 symbolic links lead (a workspace opened through a link, a .proto chosen by its real path),
 and kept relative when it is inside there."""
