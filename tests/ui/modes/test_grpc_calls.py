@@ -419,6 +419,21 @@ def test_the_tests_tab_checks_a_call_and_keeps_its_captures(
     assert "body.$.text" in tests.targets()
 
 
+def test_without_checks_the_tests_tab_still_offers_the_calls_names_and_paths(
+        grpc_tab: MakeTab, grpc_target: str, qtbot: QtBot) -> None:
+    # (Nothing to check: the answers' JSON text is not made, but the targets to write the
+    # first assert with are offered all the same.)
+    tab = grpc_tab(f"grpc://{grpc_target}", f"{SERVICE}/Count", '{"count": 3}')
+    pane = pane_of(tab)
+    with qtbot.waitSignal(pane.controller.checked, timeout=15000) as signal:
+        call_and_wait(tab, qtbot)
+    outcome = signal.args[0]
+    assert outcome.asserts == [] and outcome.captures == []
+    assert "x-playground-method" in outcome.header_names
+    targets = tab.editor.tests.targets()
+    assert "body.$[0].number" in targets and "header.x-playground-method" in targets
+
+
 def test_a_grpc_tab_hides_what_grpc_has_no_use_for(grpc_tab: MakeTab, grpc_target: str) -> None:
     """The method box, the Params, Body and Auth pages and the Options' timeouts and
     redirects mean nothing to a gRPC call (it has its own deadline): hidden while gRPC is

@@ -410,10 +410,16 @@ class GrpcController(QObject):
             from app.runner.grpc_run import grpc_facts
             from ui.modes.http.checks import CheckOutcome, json_paths
 
-            facts = grpc_facts(result, elapsed_ms, server_streaming, max_body=limit)
-            asserts, captures = check_response(model, facts, values)
             document = result.responses if server_streaming else (
                 result.responses[0] if result.responses else None)
+            if not any(check.enabled for check in (*model.asserts, *model.captures)):
+                # Nothing to check: the Tests tab only offers the names and paths. (The
+                # responses' JSON text, a long stream's, would hold the interpreter's lock
+                # beside the window's thread for nothing.)
+                names = {name.lower() for name, _value in (*result.headers, *result.trailers)}
+                return CheckOutcome([], [], sorted(names), json_paths(document))
+            facts = grpc_facts(result, elapsed_ms, server_streaming, max_body=limit)
+            asserts, captures = check_response(model, facts, values)
             paths = json_paths(document) if facts.body is not None else []
             return CheckOutcome(asserts, captures, sorted(facts.headers), paths)
 
