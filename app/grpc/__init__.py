@@ -137,9 +137,10 @@ async def call(
     proxy_auth: tuple[str, str] | None = None,
     trust_env: bool = False,
 ) -> CallResult:
-    """Call ``full_method`` (``pkg.Service/Method``) with ``messages`` (JSON objects: one
-    for a unary or server-streaming method), its types by reflection unless ``protos`` are
-    given; ``deadline`` in seconds. The result holds every response."""
+    """Call ``full_method`` (``pkg.Service/Method``, or ``pkg.Service.Method`` as grpcurl
+    writes it) with ``messages`` (JSON objects: one for a unary or server-streaming method),
+    its types by reflection unless ``protos`` are given; ``deadline`` in seconds. The result
+    holds every response, and ``received_bytes``, their size on the wire."""
     return await default_client().call(
         target, full_method, messages, protos=protos, import_paths=import_paths,
         metadata=metadata, deadline=deadline, tls=tls, ca_file=ca_file,
