@@ -182,6 +182,16 @@ def slow_stream(grpc_tab: MakeTab, grpc_target: str, qtbot: QtBot
     return tab, pane, entries
 
 
+def test_a_call_open_as_its_tab_closes_goes_to_history_as_cancelled(
+        grpc_tab: MakeTab, grpc_target: str, qtbot: QtBot) -> None:
+    tab, _pane, entries = slow_stream(grpc_tab, grpc_target, qtbot)
+    tab.dispose()  # as the window closes it
+    qtbot.wait(200)  # a late end of the call would be recorded by now: it is not, once
+    assert [(e.status, e.status_text) for e in entries] == [(1, "CANCELLED")]
+    assert entries[0].request["model"]["grpc"]["method"] == f"{SERVICE}/Count"
+    assert entries[0].response_size > 0
+
+
 def test_cancel_with_the_button_and_esc(grpc_tab: MakeTab, grpc_target: str,
                                         qtbot: QtBot) -> None:
     tab, pane, entries = slow_stream(grpc_tab, grpc_target, qtbot)

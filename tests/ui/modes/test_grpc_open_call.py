@@ -1,6 +1,6 @@
 """An open gRPC call in a tab, against the tests' Inventory service (a real grpcio server):
-replaced by a new Call, or its tab closed, it goes to History as cancelled; its response
-headers show while it runs, not only once it has ended."""
+replaced by a new Call, it goes to History as cancelled (closed with its tab: see
+test_grpc_calls); its response headers show while it runs, not only once it has ended."""
 
 from __future__ import annotations
 
@@ -25,22 +25,6 @@ def inventory() -> Iterator[InventoryServer]:
     server = InventoryServer()
     yield server
     server.stop()
-
-
-def test_a_call_open_as_its_tab_closes_goes_to_history_as_cancelled(
-        grpc_tab: MakeTab, inventory: InventoryServer, qtbot: QtBot) -> None:
-    tab = grpc_tab(f"grpc://{inventory.target}", f"{SERVICE}/ListItems",
-                   '{"count": 1000, "interval_ms": 100}')
-    entries: list[HistoryEntry] = []
-    tab.exchanged.connect(entries.append)
-    pane = pane_of(tab)
-    tab.send()
-    qtbot.waitUntil(lambda: pane.controller.log.received >= 1, timeout=15000)
-    tab.dispose()  # as the window closes it
-    qtbot.wait(200)  # a late end of the call would be recorded by now: it is not, once
-    assert [(e.status, e.status_text) for e in entries] == [(1, "CANCELLED")]
-    assert entries[0].request["model"]["grpc"]["method"] == f"{SERVICE}/ListItems"
-    assert entries[0].response_size > 0
 
 
 def test_a_tab_closed_with_no_call_open_records_nothing(
