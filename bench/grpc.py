@@ -10,8 +10,9 @@ compete with the client's for this one's lock). Then, in turns, ``--calls`` sequ
 - grpcio's asyncio stub on the caller's loop, for reference (app.grpc may not use it there:
   a window's loop is Qt's): shown, not the figure;
 - grpcio's synchronous ``future`` awaited from the loop through one wake-up, JSON in and
-  out, and nothing of app.grpc: the least a call made off the caller's loop costs here
-  (shown, not the figure);
+  out by protobuf's ``json_format``, and nothing of app.grpc: a call made off the caller's
+  loop, as app.grpc makes it (shown, not the figure; app.grpc parses and shows plain
+  messages without ``json_format``, see ``app/grpc/_fast_json.py``, and may be faster);
 - ``app.grpc.call``: from an asyncio loop on the main thread, a JSON message in, a JSON
   object out (its descriptors and channel made on the gRPC thread at the first call, which
   is not timed; the calls after it start from the caller's loop and end on grpc's thread).
@@ -110,11 +111,10 @@ async def aio_round(target: str, calls: int) -> float:
 
 
 async def floor_round(target: str, calls: int) -> float:
-    """What the design app.grpc keeps to costs here before any of its own code: grpcio's
+    """What the design app.grpc keeps to costs here without any of its own code: grpcio's
     synchronous ``future`` (which ends on grpc's channel thread) awaited from the caller's
-    loop through one ``call_soon_threadsafe``, protobuf's JSON in and out. Shown, not the
-    figure: the best ``unary_vs_grpcio`` a call made off the caller's loop can read on this
-    machine."""
+    loop through one ``call_soon_threadsafe``, protobuf's ``json_format`` in and out. Shown,
+    not the figure."""
     from google.protobuf import json_format
 
     pool = compile_protos([PROTO], []).pool
@@ -298,10 +298,10 @@ def main() -> None:
     print(f"grpc.aio stub:   {min(aio) / args.calls * 1e6:.0f} us a call "
           f"(rounds: {', '.join(f'{r:.2f}' for r in aio)} s; app.grpc against it: "
           f"{min(aio) / best_library:.2f})")
-    print(f"grpcio future awaited across threads, JSON both ways (no app.grpc): "
+    print(f"grpcio future awaited across threads, json_format both ways (no app.grpc): "
           f"{min(floor) / args.calls * 1e6:.0f} us a call (rounds: "
           f"{', '.join(f'{r:.2f}' for r in floor)} s; raw against it: "
-          f"{best_raw / min(floor):.2f}, the most unary_vs_grpcio can read here)")
+          f"{best_raw / min(floor):.2f})")
     print(f"app.grpc.call:   {best_library / args.calls * 1e6:.0f} us a call "
           f"(rounds: {', '.join(f'{r:.2f}' for r in library)} s)")
     stream = python_stream

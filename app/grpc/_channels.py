@@ -53,6 +53,16 @@ class Endpoint:
     proxy: str | None = field(default=None, repr=False)
     #: The user agent, authority and compression the metadata asks of the channel.
     headers: ChannelHeaders = field(default_factory=ChannelHeaders)
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __post_init__(self) -> None:
+        # The key of several of the client's maps, looked up a few times a call: hashed once.
+        object.__setattr__(self, "_hash", hash((
+            self.target, self.tls, self.ca_file, self.client_cert, self.verify, self.proxy,
+            self.headers)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @classmethod
     def make(
@@ -66,6 +76,36 @@ class Endpoint:
         proxy_auth: tuple[str, str] | None = None,
         trust_env: bool = False,
         headers: ChannelHeaders | None = None,
+    ) -> Endpoint:
+        key = (target, tls, ca_file, client_cert, verify, type(verify), proxy, proxy_auth,
+               headers)
+        keep = not trust_env  # (the environment may change: read again)
+        try:
+            made = _MADE.get(key) if keep else None
+        except TypeError:  # a certificate given as a list: not kept
+            made, keep = None, False
+        if made is not None:
+            return made
+        made = cls._make(target, tls, ca_file, client_cert, verify, proxy, proxy_auth,
+                         trust_env, headers)
+        if keep:
+            if len(_MADE) >= _MADE_KEPT:
+                _MADE.clear()
+            _MADE[key] = made
+        return made
+
+    @classmethod
+    def _make(
+        cls,
+        target: str | None,
+        tls: bool,
+        ca_file: PathText | None,
+        client_cert: ClientCertArg | None,
+        verify: bool,
+        proxy: str | None,
+        proxy_auth: tuple[str, str] | None,
+        trust_env: bool,
+        headers: ChannelHeaders | None,
     ) -> Endpoint:
         if not isinstance(target, str) or not target.strip():
             raise UsageError(f"A gRPC target is host:port, not {target!r}")
@@ -84,6 +124,13 @@ class Endpoint:
                    headers or ChannelHeaders())
 
 
+
+
+#: The endpoints :meth:`Endpoint.make` made, by what it was given: the same one again for a
+#: call made as the last (found by identity in the client's maps), without reading its
+#: settings again. Any thread (a dict's get and set are each atomic).
+_MADE: dict[tuple[Any, ...], Endpoint] = {}
+_MADE_KEPT = 256
 
 
 class Channel:

@@ -13,7 +13,7 @@ from typing import Any
 
 from google.protobuf import descriptor
 
-__all__ = ["field_values", "is_map", "is_repeated", "kind_problem"]
+__all__ = ["field_values", "is_map", "is_repeated", "is_required", "kind_problem"]
 
 _FD = descriptor.FieldDescriptor
 
@@ -136,3 +136,10 @@ def is_repeated(field: Any) -> bool:
     if is_repeated is not None:
         return bool(is_repeated)
     return bool(field.label == _FD.LABEL_REPEATED)
+
+
+def is_required(field: Any) -> bool:
+    is_required = getattr(field, "is_required", None)
+    if is_required is not None:
+        return bool(is_required)
+    return bool(field.label == _FD.LABEL_REQUIRED)

@@ -17,7 +17,8 @@ from google.rpc import error_details_pb2, status_pb2
 
 from app.client.errors import UsageError
 
-from ._json_kinds import field_values, is_map, is_repeated, kind_problem
+from ._fast_json import parse_plain, plain_json
+from ._json_kinds import field_values, is_map, is_repeated, is_required, kind_problem
 from .descriptors import Service
 
 __all__ = [
@@ -85,6 +86,9 @@ def message_class(pool: Any, name: str) -> Any:
 def parse_message(cls: Any, value: object, pool: Any) -> Any:
     """``value`` (a JSON object) as a message of ``cls``; one that does not fit (a wrong
     value, or a proto2 required field missing) raises ``UsageError`` naming the field."""
+    plain = parse_plain(cls, value)
+    if plain is not None:
+        return plain
     name = cls.DESCRIPTOR.full_name
     if not isinstance(value, dict) and isinstance(_WELL_KNOWN.get(name, {}), dict):
         # (A well-known type whose JSON form is not an object takes that form.)
@@ -268,7 +272,8 @@ def to_json(message: Any, pool: Any, unknown: set[str] | None = None) -> dict[st
     and the error details do, rather than the whole message failing; its type's full name
     goes into ``unknown`` (to be looked up, and the message shown again)."""
     try:
-        data: dict[str, Any] = json_format.MessageToDict(
+        plain = plain_json(message, pool)
+        data: dict[str, Any] = plain if plain is not None else json_format.MessageToDict(
             message, preserving_proto_field_name=True, descriptor_pool=pool)
     except TypeError:  # "Can not find message descriptor by type_url"
         opaque: list[tuple[tuple[str | int, ...], dict[str, str]]] = []
@@ -398,18 +403,11 @@ def _single(field: Any, depth: int, seen: tuple[str, ...]) -> Any:
         # Cut off here. A required field goes on past the depth (its chain ends: a cycle
         # of required fields has no message at all); an optional one whose type has
         # required fields is left out rather than sent incomplete.
-        if _is_required(field) and nested.full_name not in seen:
+        if is_required(field) and nested.full_name not in seen:
             return _message_value(nested, 1, seen)
-        if any(_is_required(inner) for inner in nested.fields):
+        if any(is_required(inner) for inner in nested.fields):
             return _LEFT_OUT
     return _message_value(nested, depth - 1, seen)
-
-
-def _is_required(field: Any) -> bool:
-    is_required = getattr(field, "is_required", None)
-    if is_required is not None:
-        return bool(is_required)
-    return bool(field.label == _FD.LABEL_REQUIRED)
 
 
 def _scalar(field: Any) -> Any:

@@ -49,19 +49,26 @@ def unary_result(future: Any, method: Resolved, unknown: set[str] | None = None)
     cannot show as JSON makes it ``INTERNAL``. The types of ``Any`` s shown opaque (no
     pool knows them) go into ``unknown``."""
     code = future.code()
+    return _made(future, method, code, future.result() if code == _OK else None, unknown)
+
+
+def _made(future: Any, method: Resolved, code: grpc.StatusCode, response: Any,
+          unknown: set[str] | None) -> CallResult:
+    """:func:`unary_result` of a future whose ``code`` and (OK) ``response`` were read:
+    each of the future's accessors takes its lock."""
     trailers = future.trailing_metadata() or ()
     result = CallResult(
         code=code.name,
         details=grpc_words(future.details() or ""),
         error_details=decode_status_details(trailers, method.pool, unknown)
-        if code != grpc.StatusCode.OK else [],
+        if response is None else [],
         headers=metadata_pairs(future.initial_metadata() or ()),
         trailers=metadata_pairs(trailers),
     )
-    if code == grpc.StatusCode.OK:
-        result.received_bytes = future.result().ByteSize()
+    if response is not None:
+        result.received_bytes = response.ByteSize()
         try:
-            result.responses.append(method.json(future.result(), unknown))
+            result.responses.append(method.json(response, unknown))
         except Exception as exc:  # protobuf's JSON refuses it
             result.code, result.details = "INTERNAL", unreadable(exc)
     return result
@@ -82,15 +89,18 @@ async def result_of(future: Any, method: Resolved) -> CallResult:
     small response's, made there (15-40 µs: sooner than on another thread, then handed
     over); a large message's JSON, or one whose ``Any`` s want types learnt, on a worker
     thread (no work for a window's loop)."""
-    if future.code() != grpc.StatusCode.OK or future.result().ByteSize() <= _SMALL_RESPONSE:
+    code = future.code()
+    response = future.result() if code == _OK else None
+    if response is None or response.ByteSize() <= _SMALL_RESPONSE:
         unknown: set[str] | None = set() if method.learn is not None else None
-        result = unary_result(future, method, unknown)
+        result = _made(future, method, code, response, unknown)
         if not unknown:
             return result
     return await asyncio.get_running_loop().run_in_executor(None, learnt_result, future,
                                                             method)
 
 
+_OK = grpc.StatusCode.OK
 #: A response up to this many bytes is made JSON on the caller's loop (see result_of).
 _SMALL_RESPONSE = 16 << 10
 

@@ -252,3 +252,36 @@ async def test_a_small_answer_is_read_on_the_callers_loop_a_large_one_elsewhere(
     assert small.responses[0]["sku"] == "b" and large.responses[0]["sku"] == "c" * 100_000
     here = threading.current_thread().name
     assert made_on[0] == here and made_on[1] != here
+
+
+def test_an_endpoint_made_as_the_last_is_the_same_one() -> None:
+    """What a call is made with is read once (its Endpoint found again by identity in the
+    client's maps); what is refused is refused every time, and the environment's proxy is
+    read again each time."""
+    from app.client.errors import UsageError
+    from app.grpc._channels import Endpoint
+    from app.grpc.messages import split_metadata
+
+    headers = split_metadata({"user-agent": "tool/1"})[1]
+    first = Endpoint.make(" 127.0.0.1:1 ", False, None, None, headers=headers)
+    again = Endpoint.make(" 127.0.0.1:1 ", False, None, None, headers=headers)
+    assert again is first and first.target == "127.0.0.1:1"
+    assert Endpoint.make("127.0.0.1:1", False, None, None, headers=headers) == first
+    other = Endpoint.make(" 127.0.0.1:1 ", False, None, None)
+    assert other != first and hash(other) != hash(first)
+    assert Endpoint.make(" 127.0.0.1:1 ", True, None, None).tls
+    with pytest.raises(UsageError, match="verify is True or False"):
+        Endpoint.make(" 127.0.0.1:1 ", False, None, None, verify=1)  # type: ignore[arg-type]
+    listed = ["cert.pem", "key.pem"]  # unhashable: made each time, never kept
+    assert Endpoint.make("127.0.0.1:1", False, None, listed).client_cert is not None  # type: ignore[arg-type]
+
+
+def test_the_environment_s_proxy_is_read_for_each_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.grpc._channels import Endpoint
+
+    monkeypatch.setenv("grpc_proxy", "http://127.0.0.1:3128")
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    assert Endpoint.make("10.0.0.1:1", False, None, None, trust_env=True).proxy is not None
+    monkeypatch.setenv("no_proxy", "10.0.0.1")
+    assert Endpoint.make("10.0.0.1:1", False, None, None, trust_env=True).proxy is None
