@@ -69,8 +69,9 @@ def grpc_facts(result: CallResult, elapsed_ms: float, server_streaming: bool | N
         body = None
         dropped = (f"the body ({len(raw):,} bytes of JSON) is larger than the "
                    f"{max_body:,} bytes a run keeps for checks")
-    return ResponseFacts(
-        GRPC_STATUS_CODES.get(result.code, GRPC_STATUS_CODES["UNKNOWN"]), elapsed_ms, len(raw),
+    return ResponseFacts(  # its size: the answers' bytes on the wire, as History says
+        GRPC_STATUS_CODES.get(result.code, GRPC_STATUS_CODES["UNKNOWN"]), elapsed_ms,
+        result.received_bytes,
         {name: values[0] for name, values in lists.items()}, lists, body, "utf-8",
         "application/json", body_dropped=dropped, status_name=result.code)
 

@@ -242,6 +242,9 @@ def test_body_and_headers_of_a_result() -> None:
     assert grpc_body(CallResult(code="INTERNAL"), True) == []
     facts = grpc_facts(result, 12.0, False)
     assert facts.header_lists == {"x-a": ["h"], "x-b": ["t2"]}
+    # Its size is the answers' on the wire (as History gives it), not their JSON's length.
+    assert facts.size == 0 and grpc_facts(
+        CallResult(responses=[{"a": 1}], received_bytes=2), 1.0).size == 2
     assert facts.json() == {"a": 1} and facts.status == 0 and facts.status_name == "OK"
     dropped = grpc_facts(CallResult(responses=[{"a": "x" * 100}]), 1.0, max_body=50)
     assert dropped.body is None and "larger than the 50 bytes" in dropped.body_dropped
