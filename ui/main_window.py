@@ -249,7 +249,8 @@ class MainWindow(QMainWindow):
                               on_code_done=self._device_code_done,
                               open_browser=self._open_sign_in)
             network = self.network.config if self._populated else None
-            self._sessions = SessionPool(self.state.limits, auth_cache=cache, network=network)
+            self._sessions = SessionPool(self.state.limits, auth_cache=cache, network=network,
+                                         workspace_root=lambda: self.workspace.root)
             # Queued to the UI thread (a sign-in is opened from a worker thread). Connected
             # with the pool, whose auth cache alone opens sign-ins: importing Qt's namespace
             # in __init__ would cost the first frame some 20 ms (its enums are built then).

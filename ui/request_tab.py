@@ -132,6 +132,7 @@ class RequestTab(QWidget):
         #: The last model loaded: what a mode not built yet keeps of it.
         self._loaded = RequestModel()
         self.editor = RequestEditor()
+        self.editor.workspace_root = self.workspace_root
         self.mode_box = QComboBox()
         for spec in modes:
             self.mode_box.addItem(spec.label, spec.mode.value)

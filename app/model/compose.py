@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import mimetypes
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.client import AsyncSession, AttachedFile, CertificateError, Limits, Request, Timeout
@@ -23,6 +23,7 @@ from app.client.errors import UsageError
 from app.graphql.schema import ACCEPT as GRAPHQL_ACCEPT
 from app.model.compose_auth import AuthCache, AuthProblem, auth_of
 from app.model.compose_errors import ComposeError, substitute
+from app.model.compose_grpc import resolve_paths
 from app.model.compose_network import DIRECT, NetworkProblem, SessionNetwork, network_for
 from app.model.graphql_body import graphql_payload
 from app.model.http import is_field_value, is_token
@@ -250,8 +251,13 @@ class SessionPool:
 
     def __init__(self, limits: LimitSettings | None = None, *,
                  auth_cache: AuthCache | None = None,
-                 network: NetworkConfig | None = None) -> None:
+                 network: NetworkConfig | None = None,
+                 workspace_root: Callable[[], str | os.PathLike[str] | None] | None = None,
+                 ) -> None:
         self.auth_cache = auth_cache if auth_cache is not None else AuthCache()
+        #: The folder a request's relative CA and certificate paths are under (its
+        #: workspace's, as they are stored; gRPC's are too); None: the process's.
+        self._workspace_root = workspace_root
         self._sessions: dict[SessionKey, AsyncSession] = {}
         self._limits = limits or LimitSettings()
         self._client_limits = self._limits.client_limits()
@@ -302,12 +308,32 @@ class SessionPool:
             network = network_for(options, self._network, url, resolve_nested(variables or {}))
         except NetworkProblem as exc:
             raise ComposeError("options", str(exc)) from exc
+        options, network = self._files_of(options, network, resolve_nested(variables or {}))
         key = session_key(options, network)
         session = self._sessions.get(key)
         if session is None or session.closed:
             session = self._sessions[key] = make_session(
                 options, self._client_limits, network, cookies=self.jar)
         return session
+
+    def _files_of(self, options: RequestOptions, network: SessionNetwork,
+                  variables: Mapping[str, str]) -> tuple[RequestOptions, SessionNetwork]:
+        """``options`` with the CA file's ``{{variables}}`` filled, and it and the request's
+        own certificate files made absolute under the workspace's folder."""
+        root = self._workspace_root() if self._workspace_root is not None else None
+        ca_file = options.ca_file.strip()
+        if ca_file:
+            try:
+                ca_file = substitute(ca_file, variables, "CA file")
+            except ComposeError as exc:
+                raise ComposeError("options", str(exc)) from None
+            ca_file = resolve_paths([ca_file], root)[0]
+            if ca_file != options.ca_file:
+                options = replace(options, ca_file=ca_file)
+        if options.client_cert_mode == "files" and network.cert:
+            network = replace(network, cert=resolve_paths([network.cert], root)[0],
+                              key=resolve_paths([network.key], root)[0] if network.key else "")
+        return options, network
 
     def for_request(self, model: RequestModel, variables: Mapping[str, str] | None = None,
                     *, websocket: bool = False) -> AsyncSession:

@@ -120,7 +120,8 @@ class Runner:
         self.settings = settings or RunSettings()
         self._on_result = on_result
         self._own_sessions = sessions is None
-        self._sessions = sessions or SessionPool()
+        root = plan.workspace.root if plan.workspace is not None else None
+        self._sessions = sessions or SessionPool(workspace_root=lambda: root)
         #: The runtime scope: values captured so far (never written anywhere).
         self.runtime: dict[str, str] = {}
         self._runtime_writer: dict[str, int] = {}

@@ -128,6 +128,33 @@ async def test_the_window_s_certificate_for_the_host_and_a_wrong_passphrase(
         await pool.close()
 
 
+async def test_relative_and_templated_certificate_paths_are_under_the_workspace(
+    mtls_server: ServerThread, ca_file: str, tls_ca: trustme.CA, tmp_path: Path,  # noqa: F811
+) -> None:
+    """A request's CA file takes ``{{variables}}``, and it and its own certificate files,
+    written relative (as a workspace stores them), are found under the workspace's folder,
+    as a gRPC request's are; not under the folder the app was started from."""
+    workspace = tmp_path / "ws"
+    (workspace / "certs").mkdir(parents=True)
+    Files(tls_ca, workspace / "certs")  # client.crt, plain.key... written there
+    (workspace / "certs" / "ca.pem").write_bytes(Path(ca_file).read_bytes())
+    options = RequestOptions(ca_file="{{certs}}/ca.pem", client_cert_mode="files",
+                             client_cert="certs/client.crt", client_key="certs/plain.key")
+    model = RequestModel(url=f"{mtls_server.url}/echo", options=options)
+    pool = SessionPool(workspace_root=lambda: workspace)
+    try:
+        status, _ = await send(pool, model, {"certs": "certs"})
+        assert status == 200
+        with pytest.raises(ComposeError, match="certs") as caught:
+            pool.for_request(model, {})  # the variable not defined
+        assert caught.value.field == "options"
+        with pytest.raises(ComposeError, match="CA file not found") as caught:
+            SessionPool().for_request(model, {"certs": "certs"})  # no workspace: this folder
+        assert caught.value.field == "options"
+    finally:
+        await pool.close()
+
+
 async def test_a_cookie_set_by_a_server_is_kept_and_sent_back_by_a_new_pool(
     base_url: str, tmp_path: Path
 ) -> None:

@@ -4,6 +4,7 @@ proxy and client certificate (else the window's, Tools ▸ Network…)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -20,8 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.model.compose_grpc import resolve_paths
 from app.model.request import OPTION_CERT_MODES, OPTION_PROXY_MODES, RequestOptions
-from app.model.templating import names_a_variable
+from app.model.templating import VARIABLE, names_a_variable
 from ui.request.body.files import file_size, pick_files
 from ui.request.tones import ERROR, WARNING, css
 
@@ -63,6 +65,8 @@ class OptionsEditor(QWidget):
         super().__init__(parent)
         #: Asks for a file; replaced in tests. The argument is the dialog's title.
         self.pick_file: Callable[[str], list[str]] = lambda title: pick_files(self, title)
+        #: The folder a relative CA path is under, as the request finds it (its workspace's).
+        self.workspace_root: Callable[[], Path | None] = lambda: None
         self.timeout = TimeoutBox()
         self.timeout.setMaximumWidth(180)
         self.timeout.setToolTip("Seconds to wait for the connection and for each read; "
@@ -278,7 +282,9 @@ class OptionsEditor(QWidget):
         self.network_status.setVisible(bool(problem))
         self.tls_warning.setVisible(not self.verify_tls.isChecked())
         path = self.ca_file.text().strip()
-        missing = bool(path) and file_size(path) is None
+        # One with a {{variable}} is found when the request is sent (the send says if not).
+        missing = bool(path) and not VARIABLE.search(path) and file_size(
+            resolve_paths([path], self.workspace_root())[0]) is None
         self.ca_status.setText(f"File not found: {path}" if missing else "")
         self.ca_status.setVisible(missing)
 

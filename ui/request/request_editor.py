@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
@@ -53,6 +54,8 @@ class RequestEditor(QWidget):
         #: as loaded until then.
         self._loaded = RequestModel()
         self._lookup: Callable[[], dict[str, Any]] | None = None
+        #: The folder relative certificate paths are under (the tab's workspace's).
+        self.workspace_root: Callable[[], Path | None] = lambda: None
         self.method_box = MethodBox()
         self.url_bar = UrlBar()
         self.params = KeyValueTable(hint="Query parameters, kept in step with the URL",
@@ -189,6 +192,7 @@ class RequestEditor(QWidget):
         from ui.request.options_editor import OptionsEditor
 
         options = OptionsEditor()
+        options.workspace_root = lambda: self.workspace_root()
         options.hide_rows(self._hidden)
         options.load_model(copy.deepcopy(self._loaded.options))
         options.changed.connect(self._on_edit)

@@ -129,7 +129,8 @@ class RunController(QObject):
                                            environment=request.environment,
                                            data_file=request.data_file)
         limits = self._limits()
-        sessions = SessionPool(limits)
+        root = plan.workspace.root if plan.workspace is not None else None
+        sessions = SessionPool(limits, workspace_root=lambda: root)
         if any(item.model.mode is RequestMode.GRPC for item in plan.items):
             import app.grpc  # (its first gRPC request would load it)
 

@@ -135,6 +135,23 @@ def test_ca_file_picker(qtbot: QtBot, options: OptionsEditor, tmp_path: Path) ->
     assert not options.ca_status.isVisible()
 
 
+def test_a_relative_ca_path_is_looked_for_under_the_workspace(
+        options: OptionsEditor, tmp_path: Path) -> None:
+    """As the request finds it when sent: a relative path under the tab's workspace, and
+    one with a {{variable}} only then (it is not said missing as it is typed)."""
+    (tmp_path / "certs").mkdir()
+    (tmp_path / "certs" / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    options.load_model(RequestOptions(ca_file="certs/ca.pem"))
+    assert options.ca_status.text() == "File not found: certs/ca.pem"
+    options.workspace_root = lambda: tmp_path
+    options.load_model(RequestOptions(ca_file="certs/ca.pem"))
+    assert not options.ca_status.isVisible()
+    options.load_model(RequestOptions(ca_file="certs/other.pem"))
+    assert options.ca_status.isVisible()
+    options.load_model(RequestOptions(ca_file="{{certs}}/ca.pem"))
+    assert not options.ca_status.isVisible() and options.ca_status.text() == ""
+
+
 def test_total_deadline_is_on_by_default_and_round_trips(options: OptionsEditor) -> None:
     """The options tab shows the total deadline (on by default); 0 reads "No deadline"."""
     assert options.total_timeout.text() == "300 s"
