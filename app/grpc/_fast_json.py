@@ -179,4 +179,8 @@ def plain_json(message: Any, pool: Any) -> dict[str, Any] | None:
     plan = _json_plan(message.DESCRIPTOR)
     if plan is None:
         return None
-    return {field.name: plan[field.name](value, pool) for field, value in message.ListFields()}
+    try:
+        return {field.name: plan[field.name](value, pool)
+                for field, value in message.ListFields()}
+    except ValueError:  # a Timestamp out of range: MessageToDict says it in its words
+        return None

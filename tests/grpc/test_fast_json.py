@@ -284,3 +284,14 @@ def test_an_any_of_a_type_no_pool_knows_is_still_shown_opaque(pool: Any) -> None
         "any": {"@type": "type.googleapis.com/elsewhere.Unknown", "value": "CAE="},
         "left": "x"}
     assert unknown == {"elsewhere.Unknown"}
+
+
+def test_a_value_message_to_dict_refuses_is_refused_in_its_words(pool: Any) -> None:
+    message = _class(pool, "Shown")()
+    message.at.seconds = 253402300800  # the year 10000
+    assert plain_json(message, pool) is None
+    with pytest.raises(json_format.SerializeToJsonError) as expected:
+        _to_dict(message, pool)
+    with pytest.raises(json_format.SerializeToJsonError) as caught:
+        to_json(message, pool)
+    assert str(caught.value) == str(expected.value)
