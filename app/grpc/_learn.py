@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import threading
 from typing import TYPE_CHECKING, Any
 
 from app.client.errors import UsageError
@@ -26,35 +27,53 @@ if TYPE_CHECKING:
 
 __all__ = ["TypeLearner"]
 
+#: Held while a learner looks up and notes what its target has asked.
+_ASKING = threading.Lock()
+
+
+def _knows(pool: Any, name: str) -> bool:
+    try:
+        pool.FindMessageTypeByName(name)
+    except KeyError:
+        return False
+    return True
+
 
 class TypeLearner:
     """Called with the full names of types a pool did not know, blocking: True when any
-    of them was learnt (the pool holds it now). Any thread but the gRPC thread, where it
-    learns nothing (the call would wait for itself)."""
+    of them is known now (learnt by this call, or by another call of the target meanwhile,
+    whose lookup it waits for). Any thread but the gRPC thread, where it learns nothing
+    (the call would wait for itself)."""
 
     def __init__(self, client: GrpcClient, endpoint: Endpoint, pool: Any, metadata: Any,
-                 asked: set[str]) -> None:
+                 asked: dict[str, concurrent.futures.Future[bool]]) -> None:
         self._client = client
         self._endpoint = endpoint
         self._pool = pool
         self._metadata = metadata
-        #: The names asked for already (the target's, shared by its methods).
+        #: The names asked for already, each with its lookup (the target's, shared by its
+        #: methods).
         self._asked = asked
 
     def __call__(self, names: set[str]) -> bool:
         client = self._client
-        names = names - self._asked
         if not names or client.thread.on_thread():
             return False
-        self._asked.update(names)
         limit = client.settings.describe_timeout
-        future = asyncio.run_coroutine_threadsafe(self._learn(names, limit),
-                                                  client.thread.loop())
-        try:
-            return future.result(limit + 1.0)
-        except (concurrent.futures.TimeoutError, concurrent.futures.CancelledError):
-            future.cancel()
-            return False
+        with _ASKING:
+            lookups = {self._asked[name] for name in names if name in self._asked}
+            new = names - self._asked.keys()
+            if new:
+                mine = asyncio.run_coroutine_threadsafe(self._learn(new, limit),
+                                                        client.thread.loop())
+                self._asked.update(dict.fromkeys(new, mine))
+                lookups.add(mine)
+        for lookup in lookups:
+            try:
+                lookup.result(limit + 1.0)
+            except (concurrent.futures.TimeoutError, concurrent.futures.CancelledError):
+                lookup.cancel()
+        return any(_knows(self._pool, name) for name in names)
 
     async def _learn(self, names: set[str], limit: float) -> bool:
         """(On the gRPC thread.)"""

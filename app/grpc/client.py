@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import concurrent.futures
 import math
 import os
 import time
@@ -46,7 +47,6 @@ from .descriptors import Service, compile_protos, split_method
 from .messages import message_class, split_metadata
 from .results import (
     CallResult,
-    learnt_result,
     not_sent_details,
     read_result,
     result_of,
@@ -102,7 +102,7 @@ class _Source:
     compiled: Any = None
     methods: dict[str, Resolved] = field(default_factory=dict)
     #: The types of ``Any`` s asked of reflection (:mod:`._learn`).
-    asked: set[str] = field(default_factory=set)
+    asked: dict[str, concurrent.futures.Future[bool]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -384,13 +384,16 @@ class GrpcClient:
             self._forget(endpoint)
             self._pins[endpoint] = now
 
-    def start_unary(self, method: Resolved, invoke: Any, request: Any, metadata: Any,
-                    timeout: float | None, channel: Channel) -> UnaryCall[CallResult]:
-        """Start a unary call of ``method`` by its synchronous ``invoke``, made by
-        ``channel``, which counts it while it runs (from any thread; ``ValueError`` when
-        the channel has been closed)."""
+    def start_unary(self, invoke: Any, request: Any, metadata: Any, timeout: float | None,
+                    channel: Channel) -> UnaryCall:
+        """Start a unary call by its method's synchronous ``invoke``, made by ``channel``,
+        which counts it while it runs (from any thread; ``ValueError`` when the channel has
+        been closed). Its result is grpcio's ended future, which
+        :func:`~.results.result_of` makes a :class:`CallResult` of on the awaiting loop (a
+        large one, or one whose ``Any`` types are learnt from reflection, on a worker):
+        never on grpc's channel thread, which every other call of the target ends on."""
         return UnaryCall(lambda: invoke.future(request, metadata=metadata, timeout=timeout),
-                         lambda future: learnt_result(future, method), channel)
+                         channel)
 
     def _ready_for(self, key: tuple[Endpoint, str, object]) -> _Ready | None:
         """The unary method ``key`` names, when it was called before and nothing it was
@@ -500,9 +503,7 @@ class GrpcClient:
             request = ready.method.parse(messages[0])
             method, invoke = ready.method, ready.invoke
             try:
-                ended = UnaryCall(
-                    lambda: invoke.future(request, metadata=sent, timeout=timeout), _itself,
-                    ready.channel)
+                ended = self.start_unary(invoke, request, sent, timeout, ready.channel)
             except ValueError:
                 pass  # its channel was closed meanwhile: made again, as for a first call
             else:
@@ -584,8 +585,8 @@ class GrpcClient:
         if len(self._ready) > _READY_KEPT:  # those no longer valid go
             self._ready = {key: ready for key, ready in self._ready.items()
                            if self._ready_for(key) is ready}
-        unary = self.start_unary(method, invoke, requests[0], metadata, timeout, channel)
-        return self.note_result(endpoint, await unary.result(), pin)
+        unary = self.start_unary(invoke, requests[0], metadata, timeout, channel)
+        return self.note_result(endpoint, await result_of(await unary.result(), method), pin)
 
     async def close(self) -> None:
         """Close every channel and stop the thread (it starts again on the next call)."""
@@ -640,10 +641,6 @@ def _source_key(endpoint: Endpoint | None, protos: Sequence[PathText],
 #: Seconds :meth:`GrpcClient.confirm_pin` gives the look at a channel and the fetch of a
 #: certificate, each (a server that takes longer is left to the stream's call to report).
 _CONFIRM_SECONDS = 2.0
-
-
-def _itself(value: Any) -> Any:
-    return value
 
 
 #: Unary methods kept ready to call from any thread before the stale ones are let go.

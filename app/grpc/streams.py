@@ -21,7 +21,7 @@ from ._reader import Outbox, StreamReader
 from ._unary import UnaryCall
 from .client import Endpoint, GrpcClient, PathText, Resolved
 from .messages import metadata_pairs
-from .results import CallResult, read_result, unreached
+from .results import CallResult, read_result, result_of, unreached
 
 __all__ = ["GrpcStream"]
 
@@ -72,7 +72,7 @@ class GrpcStream:
         self._pin: Pinned | None = None
         self._rpc: Any = None
         self._reader: StreamReader | None = None
-        self._unary: UnaryCall[CallResult] | None = None
+        self._unary: UnaryCall | None = None
         self._outbox: Outbox | None = None
         self._batch: list[dict[str, Any]] = []
         self._written = False
@@ -147,8 +147,7 @@ class GrpcStream:
             return
         channel = self._client.channel(self._endpoint)
         self._rpc = self._unary = self._client.start_unary(
-            method, channel.callable_for(method), request, self._metadata, self._timeout,
-            channel)
+            channel.callable_for(method), request, self._metadata, self._timeout, channel)
 
     async def _write(self, request: Any) -> None:
         self._start(request)  # the one message of a unary or server-streaming method
@@ -164,7 +163,7 @@ class GrpcStream:
         if self._reader is not None:
             return await self._take()
         assert self._unary is not None
-        self.result = result = await self._unary.result()
+        self.result = result = await result_of(await self._unary.result(), self.method)
         return result.responses[0] if result.responses else None
 
     async def _take(self) -> dict[str, Any] | None:
@@ -193,7 +192,7 @@ class GrpcStream:
                 self.result = read_result(self._reader, self.method.pool)
             return
         if self.result is None and self._unary is not None:
-            self.result = await self._unary.result()
+            self.result = await result_of(await self._unary.result(), self.method)
 
     async def _drain(self) -> None:
         await self._done_writing()

@@ -5,6 +5,8 @@ server does not describe stays opaque; from .proto files alone, nothing is asked
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -140,6 +142,50 @@ async def test_a_streams_responses_show_the_type(holder: HolderServer) -> None:
             assert await stream.__anext__() == {
                 "label": "0", "held": {"@type": f"{TYPE_URL}Reason", "why": "r0"}}
     finally:
+        await client.close()
+
+
+@pytest.mark.parametrize("first_by", ["call", "stream"])
+async def test_a_type_being_learnt_holds_no_other_call_of_the_target(
+        holder: HolderServer, monkeypatch: pytest.MonkeyPatch, first_by: str) -> None:
+    """Learning a type asks the server's reflection, and waits for it: that is done off
+    grpc's channel thread, which every call of the target ends on. A second call ends while
+    the first one's lookup is held; the first then shows its type too."""
+    from app.grpc._learn import TypeLearner
+
+    learn, entered, release = TypeLearner.__call__, threading.Event(), threading.Event()
+
+    def held_first(self: TypeLearner, names: set[str]) -> bool:
+        if not entered.is_set():
+            entered.set()
+            release.wait(30)
+        return learn(self, names)
+
+    monkeypatch.setattr(TypeLearner, "__call__", held_first)
+    client = GrpcClient()
+
+    async def by_stream() -> Any:
+        async with app.grpc.open_stream(holder.target, f"{SERVICE}/Get",
+                                        client=client) as stream:
+            await stream.send({})
+            async for _answer in stream:
+                pass
+        return stream.result
+
+    try:
+        first = asyncio.ensure_future(
+            by_stream() if first_by == "stream"
+            else client.call(holder.target, f"{SERVICE}/Get", [{}]))
+        while not entered.is_set():
+            await asyncio.sleep(0.01)
+        second = await asyncio.wait_for(client.call(holder.target, f"{SERVICE}/Get", [{}]), 20)
+        assert second.responses == [{"label": "got", "held": SECRET_JSON}]
+        assert not first.done()
+        release.set()
+        result = await asyncio.wait_for(first, 20)
+        assert result.code == "OK" and result.responses == [{"label": "got", "held": SECRET_JSON}]
+    finally:
+        release.set()
         await client.close()
 
 
