@@ -318,11 +318,33 @@ def _take_unknown_anys(message: Any, path: tuple[str | int, ...], pool: Any,
                 try:
                     json_format.MessageToDict(item, descriptor_pool=pool)
                 except TypeError:
-                    opaque.append((where, {"@type": item.type_url, "value": base64.b64encode(
-                        item.value).decode("ascii")}))
-                    item.Clear()
+                    if not _take_inside_any(item, where, pool, opaque):
+                        opaque.append((where, {"@type": item.type_url, "value": base64.b64encode(
+                            item.value).decode("ascii")}))
+                        item.Clear()
             elif item.DESCRIPTOR.full_name not in _WELL_KNOWN:
                 _take_unknown_anys(item, where, pool, opaque)
+
+
+def _take_inside_any(item: Any, path: tuple[str | int, ...], pool: Any,
+                     opaque: list[tuple[tuple[str | int, ...], dict[str, str]]]) -> bool:
+    """For an ``Any`` of a type ``pool`` knows that holds one it does not (at any depth):
+    empty those inside it, as :func:`_take_unknown_anys` does (its JSON is an object of the
+    type's own fields beside ``@type``), and True; False for any other."""
+    try:
+        inner = message_factory.GetMessageClass(
+            pool.FindMessageTypeByName(item.type_url.rpartition("/")[2]))()
+        inner.ParseFromString(item.value)
+    except Exception:  # a type not known, bytes that are not one
+        return False
+    if inner.DESCRIPTOR.full_name in _WELL_KNOWN:
+        return False  # (its JSON is {"@type", "value"}: shown opaque whole)
+    found = len(opaque)
+    _take_unknown_anys(inner, path, pool, opaque)
+    if len(opaque) == found:
+        return False
+    item.value = inner.SerializeToString()
+    return True
 
 
 def _map_key(key: object) -> str:

@@ -295,3 +295,19 @@ def test_a_value_message_to_dict_refuses_is_refused_in_its_words(pool: Any) -> N
     with pytest.raises(json_format.SerializeToJsonError) as caught:
         to_json(message, pool)
     assert str(caught.value) == str(expected.value)
+
+
+def test_an_unknown_any_inside_a_known_one_is_the_only_one_opaque(pool: Any) -> None:
+    shown = _class(pool, "Shown")
+    inner = shown(left="x", names=["a"])
+    inner.any.type_url = "type.googleapis.com/elsewhere.Deep"
+    inner.any.value = b"\x08\x01"
+    message = shown()
+    message.flats.add(s="top")
+    message.any.Pack(inner)
+    unknown: set[str] = set()
+    assert to_json(message, pool, unknown) == {
+        "flats": [{"s": "top"}],
+        "any": {"@type": "type.googleapis.com/fast.Shown", "names": ["a"], "left": "x",
+                "any": {"@type": "type.googleapis.com/elsewhere.Deep", "value": "CAE="}}}
+    assert unknown == {"elsewhere.Deep"}
