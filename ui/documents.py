@@ -632,7 +632,19 @@ class DocumentsController(QObject):
         """The document's request as a curl command line, for the clipboard."""
         from app.interchange.curl import to_curl
 
-        self.clipboard.emit(to_curl(document.to_model()), "Copied the request as a curl command")
+        self.clipboard.emit(to_curl(self._exported(document)),
+                            "Copied the request as a curl command")
+
+    def _exported(self, document: Document) -> RequestModel:
+        """The document's request for a command or script run from any folder: its relative
+        CA and certificate paths made absolute under the workspace, as the request finds
+        them when sent."""
+        from dataclasses import replace
+
+        from app.storage.file_paths import options_from_file
+
+        model = document.to_model()
+        return replace(model, options=options_from_file(model.options, self.workspace.root))
 
     def copy_as_python(self, document: Document, flavour: str) -> None:
         """A runnable Python script for the document's request (``flavour`` "client",
@@ -640,7 +652,7 @@ class DocumentsController(QObject):
         variables in scope filled in, for the clipboard."""
         from app.model.request import RequestMode
 
-        model = document.to_model()
+        model = self._exported(document)
 
         async def run() -> None:
             from app.interchange import to_python_aiohttp, to_python_client

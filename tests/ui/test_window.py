@@ -3,6 +3,7 @@ curl paste, shortcuts, tabs and what is remembered across restarts."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,14 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from app.model.request import BodyKind, BodyModel, MultipartField, RequestMode, RequestModel
+from app.model.request import (
+    BodyKind,
+    BodyModel,
+    MultipartField,
+    RequestMode,
+    RequestModel,
+    RequestOptions,
+)
 from ui.main_window import MainWindow
 from ui.request_tab import RequestTab
 from ui.window_state import WindowState
@@ -334,6 +342,20 @@ def test_copy_as_curl_round_trips_through_a_paste(qtbot: QtBot, window: MainWind
     model = other.to_model()
     assert (model.method, model.url, model.body.kind, model.body.text) == (
         "POST", f"{playground}/echo?a=1", BodyKind.JSON, '{"x": 1}')
+
+
+def test_copy_as_curl_gives_a_relative_ca_path_under_the_workspace(
+        qtbot: QtBot, window: MainWindow) -> None:
+    """As the request finds it when sent (and as the command needs it, run from anywhere)."""
+    tab = window.current_tab()
+    assert tab is not None
+    tab.load_model(RequestModel(url="https://127.0.0.1:9/x",
+                                options=RequestOptions(ca_file="certs/ca.pem")))
+    qtbot.keyClick(window, Qt.Key.Key_C,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    text = QGuiApplication.clipboard().text()
+    expected = os.path.join(os.path.abspath(window.workspace.root), "certs", "ca.pem")
+    assert f"--cacert {expected}" in text or f"--cacert '{expected}'" in text, text
 
 
 def test_a_sign_in_opened_on_a_worker_thread_reaches_the_tabs_once(
