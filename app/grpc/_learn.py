@@ -60,6 +60,7 @@ class TypeLearner:
         if not names or client.thread.on_thread():
             return False
         limit = client.settings.describe_timeout
+        mine = None
         with _ASKING:
             lookups = {self._asked[name] for name in names if name in self._asked}
             new = names - self._asked.keys()
@@ -72,7 +73,8 @@ class TypeLearner:
             try:
                 lookup.result(limit + 1.0)
             except (concurrent.futures.TimeoutError, concurrent.futures.CancelledError):
-                lookup.cancel()
+                if lookup is mine:  # (another call's is its own to give up)
+                    lookup.cancel()
         return any(_knows(self._pool, name) for name in names)
 
     async def _learn(self, names: set[str], limit: float) -> bool:

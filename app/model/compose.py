@@ -304,11 +304,12 @@ class SessionPool:
         options' proxy and certificate fields); :class:`ComposeError` when the options'
         proxy or certificate cannot be used. Without ``url`` no per-host certificate is
         chosen and the manual proxy's ``NO_PROXY`` is not consulted."""
+        resolved = resolve_nested(variables or {})
         try:
-            network = network_for(options, self._network, url, resolve_nested(variables or {}))
+            network = network_for(options, self._network, url, resolved)
         except NetworkProblem as exc:
             raise ComposeError("options", str(exc)) from exc
-        options, network = self._files_of(options, network, resolve_nested(variables or {}))
+        options, network = self._files_of(options, network, resolved)
         key = session_key(options, network)
         session = self._sessions.get(key)
         if session is None or session.closed:
