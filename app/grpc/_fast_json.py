@@ -129,10 +129,10 @@ def _json_string(value: Any, _pool: Any) -> Any:
 _BY_JSON_STRING = {"google.protobuf.Timestamp", "google.protobuf.Duration",
                    "google.protobuf.FieldMask"}
 
-_SCALARS: dict[int, _Shown] = {
-    kind: _text if isinstance(bounds, tuple) and bounds[1] > _UINT32[1] else _same
-    for kind, bounds in _KINDS.items()
-}
+#: How a scalar field's value is shown: a 64-bit integer as text, bytes in base64.
+_SCALARS: dict[int, _Shown] = {kind: _same for kind in _KINDS}
+_SCALARS.update(dict.fromkeys((_FD.TYPE_INT64, _FD.TYPE_SINT64, _FD.TYPE_SFIXED64,
+                               _FD.TYPE_UINT64, _FD.TYPE_FIXED64), _text))
 _SCALARS[_FD.TYPE_BYTES] = _base64
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from app.client.errors import UsageError
 
 from ._reflection import files_for_types
-from .descriptors import add_files, holds_file
+from .descriptors import add_files, holds_file, holds_type
 
 if TYPE_CHECKING:
     from ._channels import Endpoint
@@ -29,14 +29,6 @@ __all__ = ["TypeLearner"]
 
 #: Held while a learner looks up and notes what its target has asked.
 _ASKING = threading.Lock()
-
-
-def _knows(pool: Any, name: str) -> bool:
-    try:
-        pool.FindMessageTypeByName(name)
-    except KeyError:
-        return False
-    return True
 
 
 class TypeLearner:
@@ -75,7 +67,7 @@ class TypeLearner:
             except (concurrent.futures.TimeoutError, concurrent.futures.CancelledError):
                 if lookup is mine:  # (another call's is its own to give up)
                     lookup.cancel()
-        return any(_knows(self._pool, name) for name in names)
+        return any(holds_type(self._pool, name) for name in names)
 
     async def _learn(self, names: set[str], limit: float) -> bool:
         """(On the gRPC thread.)"""

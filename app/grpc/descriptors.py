@@ -44,6 +44,7 @@ __all__ = [
     "add_files",
     "compile_protos",
     "holds_file",
+    "holds_type",
     "pool_from_files",
     "services_of",
     "split_method",
@@ -141,6 +142,15 @@ def holds_file(pool: Any, name: str) -> bool:
     """Whether ``pool`` holds the file ``name``."""
     try:
         pool.FindFileByName(name)
+    except KeyError:
+        return False
+    return True
+
+
+def holds_type(pool: Any, name: str) -> bool:
+    """Whether ``pool`` holds the message type ``name`` (full, ``pkg.Message``)."""
+    try:
+        pool.FindMessageTypeByName(name)
     except KeyError:
         return False
     return True

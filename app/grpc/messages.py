@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from google.protobuf import descriptor, descriptor_pool, json_format, message_factory
+from google.protobuf.message import DecodeError
 from google.rpc import error_details_pb2, status_pb2
 
 from app.client.errors import UsageError
@@ -335,7 +336,7 @@ def _take_inside_any(item: Any, path: tuple[str | int, ...], pool: Any,
         inner = message_factory.GetMessageClass(
             pool.FindMessageTypeByName(item.type_url.rpartition("/")[2]))()
         inner.ParseFromString(item.value)
-    except Exception:  # a type not known, bytes that are not one
+    except (KeyError, DecodeError):  # a type not known, bytes that are not one
         return False
     if inner.DESCRIPTOR.full_name in _WELL_KNOWN:
         return False  # (its JSON is {"@type", "value"}: shown opaque whole)
